@@ -1,0 +1,240 @@
+/**
+ * Core blocks: Input, Output, Dense, Activation, Dropout, Flatten, Reshape.
+ * Semantics and parameter names follow `keras.layers`.
+ */
+import type { BlockDef, LayerCall, PortSpec, Shape } from './types.js';
+import { ACTIVATIONS, activationParam, bool, dims, initializerParam, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
+import { fail, ok, rankError, warning } from './results.js';
+import { formatShape, shapeSize } from './shapeUtils.js';
+
+/** The single input port of most blocks. */
+export const SINGLE_INPUT: readonly PortSpec[] = [{ name: 'in', label: 'Input' }];
+
+const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
+
+/** A model input. Its shape excludes the batch dimension; `null` marks a variable size. */
+export const InputBlock: BlockDef = {
+  type: 'Input',
+  category: 'Input / Output',
+  description: 'Where data enters the model. Set the shape of one sample (without the batch).',
+  params: [
+    {
+      name: 'shape',
+      label: 'Shape',
+      kind: 'shape',
+      default: [28, 28, 1],
+      help: 'One sample’s shape, e.g. 28, 28, 1 for grey images or 100 for a token sequence. Leave a size empty (null) for variable length.',
+    },
+    {
+      name: 'dtype',
+      label: 'Data type',
+      kind: 'enum',
+      default: 'float32',
+      options: ['float32', 'int32'],
+      help: 'int32 for token ids that feed an Embedding; float32 for everything else.',
+    },
+  ],
+  ports: () => [],
+  inferShape: (_inputs, params) => ok(dims(params, 'shape')),
+  paramCount: () => NO_PARAMS,
+};
+
+/**
+ * Marks a model output. Not a layer: the tensor wired into it becomes one of the model's outputs.
+ * Making outputs explicit means a half-wired branch is reported instead of silently becoming an output.
+ */
+export const OutputBlock: BlockDef = {
+  type: 'Output',
+  category: 'Input / Output',
+  description: 'Marks a model output (prediction). Wire the last layer into it.',
+  params: [],
+  ports: () => SINGLE_INPUT,
+  inferShape: (inputs) => (inputs[0] ? ok(inputs[0]) : fail('LL004', 'Connect the layer whose result is a prediction.')),
+  paramCount: () => NO_PARAMS,
+};
+
+function lastDimOrError(block: string, shape: Shape): number | string {
+  if (shape.length === 0) return `${block} needs at least a feature axis; got ${formatShape(shape)}.`;
+  const last = shape[shape.length - 1];
+  if (last === null) {
+    return `${block} needs a fixed size on the last axis, got ${formatShape(shape)}. Set that size on the Input, or Reshape to a fixed size.`;
+  }
+  return last;
+}
+
+/** Fully connected layer on the last axis. */
+export const DenseBlock: BlockDef = {
+  type: 'Dense',
+  category: 'Core',
+  description: 'Fully connected layer: every output unit sees every feature of the last axis.',
+  params: [
+    { name: 'units', label: 'Units', kind: 'int', default: 64, min: 1, help: 'Number of outputs. For a classifier’s last layer: the number of classes.' },
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros'),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect an input.');
+    const last = lastDimOrError('Dense', input);
+    if (typeof last === 'string') return fail(input.length === 0 ? 'LL007' : 'LL018', last);
+    const out = [...input.slice(0, -1), num(params, 'units')];
+    const problems =
+      input.length >= 3
+        ? [
+            warning(
+              'LL008',
+              `Dense acts on the last axis only: on ${formatShape(input)} it maps each position’s ${last} features separately, giving ${formatShape(out)}. ` +
+                `To classify the whole feature map, insert Flatten or GlobalAveragePooling2D before it.`,
+            ),
+          ]
+        : [];
+    return ok(out, problems);
+  },
+  paramCount: ([input], params) => {
+    const last = input ? input[input.length - 1] ?? 0 : 0;
+    const units = num(params, 'units');
+    return { trainable: (last ?? 0) * units + (bool(params, 'use_bias') ? units : 0), nonTrainable: 0 };
+  },
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'Dense',
+    kerasArgs: [
+      ['units', num(params, 'units')],
+      ['activation', str(params, 'activation')],
+      ['use_bias', bool(params, 'use_bias')],
+      ['kernel_initializer', str(params, 'kernel_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+    tfjsFactory: 'dense',
+    tfjsArgs: [
+      ['units', num(params, 'units')],
+      ['activation', str(params, 'activation')],
+      ['useBias', bool(params, 'use_bias')],
+      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+    ],
+  }),
+};
+
+/** Element-wise activation as its own block. */
+export const ActivationBlock: BlockDef = {
+  type: 'Activation',
+  category: 'Core',
+  description: 'Applies an activation function element-wise.',
+  params: [
+    {
+      name: 'activation',
+      label: 'Function',
+      kind: 'enum',
+      default: 'relu',
+      options: [...ACTIVATIONS, 'leaky_relu'],
+      help: 'relu for hidden layers, softmax for class probabilities, sigmoid for independent yes/no outputs. leaky_relu uses slope 0.2 below zero.',
+    },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input]) => (input ? ok(input) : fail('LL004', 'Connect an input.')),
+  paramCount: () => NO_PARAMS,
+  layerCall: (params): LayerCall =>
+    str(params, 'activation') === 'leaky_relu'
+      ? { kerasClass: 'LeakyReLU', kerasArgs: [['negative_slope', 0.2]], tfjsFactory: 'leakyReLU', tfjsArgs: [['alpha', 0.2]] }
+      : {
+          kerasClass: 'Activation',
+          kerasArgs: [['activation', str(params, 'activation')]],
+          tfjsFactory: 'activation',
+          tfjsArgs: [['activation', str(params, 'activation')]],
+        },
+};
+
+/** Randomly zeroes inputs during training. */
+export const DropoutBlock: BlockDef = {
+  type: 'Dropout',
+  category: 'Regularization',
+  description: 'Randomly drops a fraction of values while training, to reduce overfitting.',
+  params: [
+    { name: 'rate', label: 'Rate', kind: 'float', default: 0.5, min: 0, max: 1, maxExclusive: true, help: 'Fraction of values set to zero during training (0 to just under 1). 0.2–0.5 is typical.' },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input]) => (input ? ok(input) : fail('LL004', 'Connect an input.')),
+  paramCount: () => NO_PARAMS,
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'Dropout',
+    kerasArgs: [['rate', num(params, 'rate')]],
+    tfjsFactory: 'dropout',
+    tfjsArgs: [['rate', num(params, 'rate')]],
+  }),
+};
+
+/** Flattens everything but the batch axis. */
+export const FlattenBlock: BlockDef = {
+  type: 'Flatten',
+  category: 'Reshaping',
+  description: 'Turns a feature map into one long vector per sample.',
+  params: [],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input]) => {
+    if (!input) return fail('LL004', 'Connect an input.');
+    const size = shapeSize(input);
+    if (size === null) {
+      return fail(
+        'LL018',
+        `Flatten needs every size fixed, got ${formatShape(input)}. Use GlobalAveragePooling instead for variable sizes, or fix the size on the Input.`,
+      );
+    }
+    return ok([size]);
+  },
+  paramCount: () => NO_PARAMS,
+  layerCall: (): LayerCall => ({ kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'flatten', tfjsArgs: [] }),
+};
+
+/** Reshapes to a target shape (batch excluded); one entry may be -1 to infer it. */
+export const ReshapeBlock: BlockDef = {
+  type: 'Reshape',
+  category: 'Reshaping',
+  description: 'Rearranges values into a new shape with the same number of elements.',
+  params: [
+    { name: 'target_shape', label: 'Target shape', kind: 'ints', default: [-1, 1], min: -1, help: 'New shape without the batch, e.g. 28, 28, 1. One entry may be -1 to be inferred.' },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect an input.');
+    const target = dims(params, 'target_shape').map((d) => d ?? -1);
+    const unknown = target.filter((d) => d === -1).length;
+    if (target.length === 0 || target.some((d) => d === 0 || d < -1) || unknown > 1) {
+      return fail('LL011', `Target shape (${target.join(', ')}) is invalid: use positive sizes, with at most one -1 to infer a size.`, 'target_shape');
+    }
+    const size = shapeSize(input);
+    const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    if (size === null) {
+      if (unknown === 1) return ok(target.map((d) => (d === -1 ? null : d)));
+      return fail('LL018', `Reshape of ${formatShape(input)} needs a -1 entry, because the input size is variable.`, 'target_shape');
+    }
+    if (unknown === 1) {
+      if (size % known !== 0) {
+        return fail('LL017', `Cannot reshape ${size} values (${formatShape(input)}) into (${target.join(', ')}): ${size} is not divisible by ${known}.`, 'target_shape');
+      }
+      return ok(target.map((d) => (d === -1 ? size / known : d)));
+    }
+    if (known !== size) {
+      return fail('LL017', `Cannot reshape ${size} values (${formatShape(input)}) into (${target.join(', ')}) = ${known} values. Make the sizes multiply to ${size}, or use -1 for one of them.`, 'target_shape');
+    }
+    return ok(target);
+  },
+  paramCount: () => NO_PARAMS,
+  layerCall: (params, inputs): LayerCall => {
+    // tfjs leaves a -1 entry unknown (None) where Keras infers it; pass tfjs the resolved shape so
+    // downstream layers see the same static shape as in Keras.
+    const resolved = inputs[0] ? ReshapeBlock.inferShape(inputs, params).shape : null;
+    const target = dims(params, 'target_shape');
+    const tfjsTarget = resolved && resolved.every((d) => d !== null) ? resolved : target.map((d) => d ?? -1);
+    return {
+      kerasClass: 'Reshape',
+      kerasArgs: [['target_shape', tuple(target)]],
+      tfjsFactory: 'reshape',
+      tfjsArgs: [['targetShape', tuple(tfjsTarget)]],
+    };
+  },
+};
+
+/** Blocks in this family, registry order. */
+export const coreBlocks: readonly BlockDef[] = [InputBlock, OutputBlock, DenseBlock, ActivationBlock, DropoutBlock, FlattenBlock, ReshapeBlock];

@@ -1,0 +1,161 @@
+/**
+ * Reading, checking and declaring block parameters. Shared by every block family so that
+ * ranges, defaults and messages stay consistent.
+ */
+import type { Dim, KerasArg, ParamSpec, ParamValue, Params } from './types.js';
+
+/** A number parameter (falls back to the spec default when the value is missing or mistyped). */
+export function num(params: Params, name: string): number {
+  const v = params[name];
+  return typeof v === 'number' ? v : NaN;
+}
+
+/** A string/enum parameter. */
+export function str(params: Params, name: string): string {
+  const v = params[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A boolean parameter. */
+export function bool(params: Params, name: string): boolean {
+  return params[name] === true;
+}
+
+/** A tuple parameter of dims (ints or `null`). */
+export function dims(params: Params, name: string): Dim[] {
+  const v = params[name];
+  return Array.isArray(v) ? [...(v as readonly Dim[])] : [];
+}
+
+/** A tuple of ints; a single number is accepted and repeated `n` times (Keras accepts `3` for `(3, 3)`). */
+export function intTuple(params: Params, name: string, n: number): number[] {
+  const v = params[name];
+  if (typeof v === 'number') return Array.from({ length: n }, () => v);
+  if (Array.isArray(v)) return (v as readonly Dim[]).map((d) => (d === null ? NaN : d));
+  return Array.from({ length: n }, () => NaN);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value);
+}
+
+/**
+ * Checks one value against its spec. Returns a message of the form
+ * `expected integer ≥ 1, got "abc"`, or null when the value is acceptable.
+ */
+export function checkParamValue(spec: ParamSpec, value: unknown): string | null {
+  if (value === null && spec.nullable) return null;
+  const range = (): string => {
+    const lo = spec.min === undefined ? '' : `${spec.minExclusive ? '>' : '≥'} ${spec.min}`;
+    const hi = spec.max === undefined ? '' : `${spec.maxExclusive ? '<' : '≤'} ${spec.max}`;
+    return [lo, hi].filter(Boolean).join(' and ');
+  };
+  const inRange = (x: number): boolean =>
+    !(spec.min !== undefined && (spec.minExclusive ? x <= spec.min : x < spec.min)) &&
+    !(spec.max !== undefined && (spec.maxExclusive ? x >= spec.max : x > spec.max));
+  switch (spec.kind) {
+    case 'int':
+    case 'float': {
+      const word = spec.kind === 'int' ? 'integer' : 'number';
+      const ok = typeof value === 'number' && Number.isFinite(value) && (spec.kind === 'float' || Number.isInteger(value));
+      if (!ok || !inRange(value as number)) {
+        const r = range();
+        return `expected ${word}${r ? ' ' + r : ''}, got ${describe(value)}`;
+      }
+      return null;
+    }
+    case 'bool':
+      return typeof value === 'boolean' ? null : `expected true or false, got ${describe(value)}`;
+    case 'string':
+      return typeof value === 'string' ? null : `expected text, got ${describe(value)}`;
+    case 'enum':
+      return typeof value === 'string' && spec.options?.includes(value)
+        ? null
+        : `expected one of ${spec.options?.map((o) => `"${o}"`).join(', ')}, got ${describe(value)}`;
+    case 'ints':
+    case 'shape': {
+      const allowNull = spec.kind === 'shape';
+      const what = `a list of ${spec.length ?? ''}${spec.length ? ' ' : ''}integers ≥ ${spec.min ?? 1}${allowNull ? ' or null' : ''}`;
+      if (typeof value === 'number' && spec.kind === 'ints' && spec.length !== undefined) {
+        // Keras accepts a single int for a square kernel; so do we.
+        return Number.isInteger(value) && value >= (spec.min ?? 1) ? null : `expected ${what}, got ${describe(value)}`;
+      }
+      if (!Array.isArray(value)) return `expected ${what}, got ${describe(value)}`;
+      if (spec.length !== undefined && value.length !== spec.length) return `expected ${what}, got ${describe(value)}`;
+      if (spec.kind === 'shape' && value.length === 0) return `expected at least one dimension, got []`;
+      for (const d of value) {
+        if (d === null && allowNull) continue;
+        if (typeof d !== 'number' || !Number.isInteger(d) || d < (spec.min ?? 1)) return `expected ${what}, got ${describe(value)}`;
+      }
+      return null;
+    }
+  }
+}
+
+/** The spec defaults as a params object. */
+export function defaultParams(specs: readonly ParamSpec[]): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const s of specs) out[s.name] = s.default;
+  return out;
+}
+
+/** Activations usable as a layer's `activation` argument in both Keras and tfjs, same math. */
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'elu', 'selu', 'swish'] as const;
+
+/** `activation` parameter. */
+export function activationParam(def: string = 'linear'): ParamSpec {
+  return {
+    name: 'activation',
+    label: 'Activation',
+    kind: 'enum',
+    default: def,
+    options: ACTIVATIONS,
+    help: 'Applied to the output. "linear" means none. Use softmax on a classifier’s last layer.',
+  };
+}
+
+/** `use_bias` parameter. */
+export const useBiasParam: ParamSpec = {
+  name: 'use_bias',
+  label: 'Use bias',
+  kind: 'bool',
+  default: true,
+  help: 'Adds a learned bias. Turn off when a normalization layer follows (it has its own offset).',
+};
+
+/** Keras initializer names offered for kernels, with their tfjs spelling. */
+export const INITIALIZERS: Readonly<Record<string, string>> = {
+  glorot_uniform: 'glorotUniform',
+  glorot_normal: 'glorotNormal',
+  he_uniform: 'heUniform',
+  he_normal: 'heNormal',
+  lecun_uniform: 'leCunUniform',
+  lecun_normal: 'leCunNormal',
+  orthogonal: 'orthogonal',
+  zeros: 'zeros',
+  ones: 'ones',
+};
+
+/** An initializer parameter (advanced). */
+export function initializerParam(name: string, label: string, def: string): ParamSpec {
+  return {
+    name,
+    label,
+    kind: 'enum',
+    default: def,
+    options: Object.keys(INITIALIZERS),
+    help: 'How weights start before training. Keras defaults are used unless you change them.',
+    advanced: true,
+  };
+}
+
+/** tfjs spelling of a Keras initializer name. */
+export function tfjsInitializer(kerasName: string): string {
+  return INITIALIZERS[kerasName] ?? kerasName;
+}
+
+/** A Python/TS tuple literal. */
+export function tuple(values: readonly KerasArg[]): KerasArg {
+  return { tuple: values };
+}
