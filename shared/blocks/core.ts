@@ -3,7 +3,7 @@
  * Semantics and parameter names follow `keras.layers`.
  */
 import type { BlockDef, LayerCall, PortSpec, Shape } from './types.js';
-import { ACTIVATIONS, activationParam, bool, dims, initializerParam, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
+import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, warning } from './results.js';
 import { formatShape, shapeSize } from './shapeUtils.js';
 
@@ -72,7 +72,7 @@ export const DenseBlock: BlockDef = {
     activationParam('linear'),
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-    initializerParam('bias_initializer', 'Bias initializer', 'zeros'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
@@ -184,7 +184,15 @@ export const FlattenBlock: BlockDef = {
     return ok([size]);
   },
   paramCount: () => NO_PARAMS,
-  layerCall: (): LayerCall => ({ kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'flatten', tfjsArgs: [] }),
+  layerCall: (_params, inputs): LayerCall => {
+    // tfjs's Flatten insists on rank ≥ 3 where Keras accepts a flat input unchanged; express that
+    // case as the equivalent Reshape so both libraries build the same model.
+    const input = inputs[0];
+    if (input && input.length === 1) {
+      return { kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'reshape', tfjsArgs: [['targetShape', tuple([...input])]] };
+    }
+    return { kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'flatten', tfjsArgs: [] };
+  },
 };
 
 /** Reshapes to a target shape (batch excluded); one entry may be -1 to infer it. */

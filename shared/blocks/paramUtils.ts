@@ -137,14 +137,24 @@ export const INITIALIZERS: Readonly<Record<string, string>> = {
   ones: 'ones',
 };
 
-/** An initializer parameter (advanced). */
-export function initializerParam(name: string, label: string, def: string): ParamSpec {
+/** Initializers for kernels of any rank (orthogonal is 2-D only in tfjs, so it is offered for recurrent kernels). */
+export const KERNEL_INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones'] as const;
+/** Initializers that make sense for a 1-D bias. */
+export const BIAS_INITIALIZERS = ['zeros', 'ones'] as const;
+/** Initializers for recurrent kernels. */
+export const RECURRENT_INITIALIZERS = ['orthogonal', ...KERNEL_INITIALIZERS] as const;
+
+/**
+ * An initializer parameter (advanced). Pass `BIAS_INITIALIZERS` for biases, `RECURRENT_INITIALIZERS`
+ * for recurrent kernels; the default list suits kernels of any rank.
+ */
+export function initializerParam(name: string, label: string, def: string, options: readonly string[] = KERNEL_INITIALIZERS): ParamSpec {
   return {
     name,
     label,
     kind: 'enum',
     default: def,
-    options: Object.keys(INITIALIZERS),
+    options,
     help: 'How weights start before training. Keras defaults are used unless you change them.',
     advanced: true,
   };

@@ -1,0 +1,306 @@
+/**
+ * Shape inference and validation of a whole graph in one pass: topological order, per-node input
+ * and output shapes, parameter counts and diagnostics attached to the node that caused them.
+ * Pure and fast (linear in nodes + edges), so the editor runs it after every edit.
+ */
+import { getBlock } from '../blocks/registry.js';
+import { checkParamValue } from '../blocks/paramUtils.js';
+import type { BlockDef, ParamCount, PortSpec, Shape } from '../blocks/types.js';
+import type { GraphEdge, GraphNode, ProjectDocument } from '../graph/document.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+
+/** What analysis knows about one node. */
+export interface NodeAnalysis {
+  readonly node: GraphNode;
+  /** Undefined for an unknown block type. */
+  readonly def: BlockDef | undefined;
+  readonly ports: readonly PortSpec[];
+  /** Incoming edge per port name. */
+  readonly inputEdges: ReadonlyMap<string, GraphEdge>;
+  /** Input shapes in port order (`null` when unconnected or unknown). */
+  readonly inputShapes: readonly (Shape | null)[];
+  /** Output shape, or null when it cannot be known (an error here or upstream). */
+  readonly shape: Shape | null;
+  readonly params: ParamCount;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Result of analysing a document. */
+export interface GraphAnalysis {
+  readonly nodes: ReadonlyMap<string, NodeAnalysis>;
+  /** Every diagnostic, graph-level first, then in topological order. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Node ids in a deterministic topological order (document order breaks ties); cycle members excluded. */
+  readonly order: readonly string[];
+  /** Input and Output node ids, in document order. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Weights of the layers that lead to an Output (what the compiled model holds). */
+  readonly totals: ParamCount;
+  /** True when there is no error (warnings allowed): the graph compiles. */
+  readonly valid: boolean;
+}
+
+const ZERO: ParamCount = { trainable: 0, nonTrainable: 0 };
+
+/** Analyses a document. */
+export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): GraphAnalysis {
+  const graphDiagnostics: Diagnostic[] = [];
+  const perNode = new Map<string, Diagnostic[]>();
+  const addNodeDiag = (d: Diagnostic): void => {
+    if (!d.nodeId) {
+      graphDiagnostics.push(d);
+      return;
+    }
+    const list = perNode.get(d.nodeId);
+    if (list) list.push(d);
+    else perNode.set(d.nodeId, [d]);
+  };
+
+  // Index nodes, ports, params.
+  const index = new Map<string, number>();
+  const defs = new Map<string, BlockDef | undefined>();
+  const portsOf = new Map<string, readonly PortSpec[]>();
+  doc.nodes.forEach((n, i) => {
+    index.set(n.id, i);
+    const def = getBlock(n.type);
+    defs.set(n.id, def);
+    if (!def) {
+      addNodeDiag(diagnostic('LL015', `Unknown block type "${n.type}". Delete this block or update Layerloom.`, { nodeId: n.id }));
+      portsOf.set(n.id, []);
+      return;
+    }
+    portsOf.set(n.id, def.ports(n.params));
+    for (const spec of def.params) {
+      const problem = checkParamValue(spec, n.params[spec.name]);
+      if (problem) addNodeDiag(diagnostic('LL011', `${spec.label}: ${problem}.`, { nodeId: n.id, param: spec.name }));
+    }
+  });
+
+  // Edges: targets, ports, one connection per port.
+  const incoming = new Map<string, Map<string, GraphEdge>>();
+  const outgoing = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    const src = index.get(e.source);
+    const dst = index.get(e.target);
+    if (src === undefined || dst === undefined) {
+      graphDiagnostics.push(diagnostic('LL016', `Connection ${e.id} points at a block that does not exist; delete it.`, { edgeId: e.id }));
+      continue;
+    }
+    const ports = portsOf.get(e.target) ?? [];
+    if (defs.get(e.target) && !ports.some((p) => p.name === e.targetPort)) {
+      addNodeDiag(
+        diagnostic('LL016', `Connection into unknown port "${e.targetPort}" (ports: ${ports.map((p) => p.name).join(', ') || 'none'}). Reconnect it.`, {
+          nodeId: e.target,
+          edgeId: e.id,
+        }),
+      );
+      continue;
+    }
+    let byPort = incoming.get(e.target);
+    if (!byPort) incoming.set(e.target, (byPort = new Map()));
+    if (byPort.has(e.targetPort)) {
+      addNodeDiag(
+        diagnostic('LL006', `Port "${e.targetPort}" has more than one connection; a port takes one. To combine tensors use Add or Concatenate.`, {
+          nodeId: e.target,
+          edgeId: e.id,
+        }),
+      );
+      continue;
+    }
+    byPort.set(e.targetPort, e);
+    const outs = outgoing.get(e.source);
+    if (outs) outs.push(e.target);
+    else outgoing.set(e.source, [e.target]);
+  }
+
+  // Topological order (Kahn), ties broken by document order for determinism.
+  const indegree = new Map<string, number>();
+  for (const n of doc.nodes) indegree.set(n.id, incoming.get(n.id)?.size ?? 0);
+  const ready: number[] = [];
+  doc.nodes.forEach((n, i) => {
+    if (indegree.get(n.id) === 0) ready.push(i);
+  });
+  const order: string[] = [];
+  // A binary heap keeps this O(n log n) for large graphs.
+  const heap = new MinHeap(ready);
+  while (heap.size > 0) {
+    const i = heap.pop();
+    const id = doc.nodes[i].id;
+    order.push(id);
+    for (const t of outgoing.get(id) ?? []) {
+      const d = (indegree.get(t) ?? 0) - 1;
+      indegree.set(t, d);
+      if (d === 0) heap.push(index.get(t) as number);
+    }
+  }
+  if (order.length < doc.nodes.length) {
+    const inCycle = doc.nodes.filter((n) => (indegree.get(n.id) ?? 0) > 0);
+    const names = inCycle.slice(0, 6).map((n) => n.label).join(' → ');
+    for (const n of inCycle) {
+      addNodeDiag(
+        diagnostic('LL003', `This block is part of a cycle (${names}${inCycle.length > 6 ? ' …' : ''}). A network must flow one way: remove one of the connections in the loop.`, {
+          nodeId: n.id,
+        }),
+      );
+    }
+  }
+
+  // Shapes, in order.
+  const shapes = new Map<string, Shape | null>();
+  const analyses = new Map<string, NodeAnalysis>();
+  const counts = new Map<string, ParamCount>();
+  const inputShapesOf = new Map<string, (Shape | null)[]>();
+  for (const id of order) {
+    const node = doc.nodes[index.get(id) as number];
+    const def = defs.get(id);
+    const ports = portsOf.get(id) ?? [];
+    const byPort = incoming.get(id);
+    let upstreamUnknown = false;
+    let hasParamError = (perNode.get(id) ?? []).some((d) => d.code === 'LL011' || d.code === 'LL015');
+    const inputShapes: (Shape | null)[] = ports.map((p) => {
+      const e = byPort?.get(p.name);
+      if (!e) {
+        if (!p.optional) {
+          addNodeDiag(diagnostic('LL004', `Input "${p.label}" is not connected. Drag a wire from the block that should feed it.`, { nodeId: id }));
+          hasParamError = true;
+        }
+        return null;
+      }
+      const s = shapes.get(e.source);
+      if (s === null || s === undefined) upstreamUnknown = true;
+      return s ?? null;
+    });
+    inputShapesOf.set(id, inputShapes);
+    let shape: Shape | null = null;
+    if (def && !upstreamUnknown && !hasParamError) {
+      const result = def.inferShape(inputShapes, node.params);
+      for (const p of result.problems) {
+        addNodeDiag(diagnostic(p.code, p.message, { nodeId: id, param: p.param, severity: p.severity }));
+      }
+      shape = result.shape;
+      if (shape) counts.set(id, def.paramCount(inputShapes, node.params));
+    }
+    shapes.set(id, shape);
+  }
+
+  // Embedding fed by a float Input: Keras casts, but fractional ids are a modelling mistake.
+  for (const n of doc.nodes) {
+    if (n.type !== 'Embedding') continue;
+    const e = incoming.get(n.id)?.get('in');
+    const src = e ? doc.nodes[index.get(e.source) as number] : undefined;
+    if (src && src.type === 'Input' && src.params.dtype !== 'int32') {
+      addNodeDiag(
+        diagnostic('LL019', `Embedding looks up integer token ids, but "${src.label}" has dtype ${String(src.params.dtype)}. Set the Input's data type to int32.`, {
+          nodeId: n.id,
+        }),
+      );
+    }
+  }
+
+  // Inputs/outputs and reachability.
+  const inputs = doc.nodes.filter((n) => n.type === 'Input').map((n) => n.id);
+  const outputs = doc.nodes.filter((n) => n.type === 'Output').map((n) => n.id);
+  const unused = new Set<string>();
+  if (inputs.length === 0) graphDiagnostics.push(diagnostic('LL001', 'The model has no Input block. Add one from the palette and set the shape of one sample.'));
+  if (outputs.length === 0) {
+    graphDiagnostics.push(diagnostic('LL002', 'The model has no Output block. Add one and connect your last layer (the prediction) to it.'));
+  } else {
+    const reaches = new Set<string>(outputs);
+    const stack = [...outputs];
+    while (stack.length) {
+      const id = stack.pop() as string;
+      for (const e of incoming.get(id)?.values() ?? []) {
+        if (!reaches.has(e.source)) {
+          reaches.add(e.source);
+          stack.push(e.source);
+        }
+      }
+    }
+    for (const n of doc.nodes) {
+      if (!reaches.has(n.id)) {
+        unused.add(n.id);
+        addNodeDiag(
+          diagnostic('LL005', `"${n.label}" does not lead to any Output, so it has no effect on the model. Connect it onward or delete it.`, {
+            nodeId: n.id,
+          }),
+        );
+      }
+    }
+  }
+
+  let trainable = 0;
+  let nonTrainable = 0;
+  const diagnostics: Diagnostic[] = [...graphDiagnostics];
+  for (const n of doc.nodes) {
+    const count = counts.get(n.id) ?? ZERO;
+    // Like Keras, the model's totals count only layers that lead to an output.
+    if (!unused.has(n.id)) {
+      trainable += count.trainable;
+      nonTrainable += count.nonTrainable;
+    }
+    analyses.set(n.id, {
+      node: n,
+      def: defs.get(n.id),
+      ports: portsOf.get(n.id) ?? [],
+      inputEdges: incoming.get(n.id) ?? new Map(),
+      inputShapes: inputShapesOf.get(n.id) ?? [],
+      shape: shapes.get(n.id) ?? null,
+      params: count,
+      diagnostics: perNode.get(n.id) ?? [],
+    });
+  }
+  const orderedIds = [...order, ...doc.nodes.map((n) => n.id).filter((id) => !shapes.has(id))];
+  for (const id of orderedIds) diagnostics.push(...(perNode.get(id) ?? []));
+  return {
+    nodes: analyses,
+    diagnostics,
+    order,
+    inputs,
+    outputs,
+    totals: { trainable, nonTrainable },
+    valid: !diagnostics.some((d) => d.severity === 'error'),
+  };
+}
+
+/** Minimal binary min-heap of numbers. */
+class MinHeap {
+  private readonly items: number[] = [];
+  constructor(initial: readonly number[]) {
+    for (const x of initial) this.push(x);
+  }
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: number): void {
+    const a = this.items;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop() as number;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

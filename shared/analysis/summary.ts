@@ -1,0 +1,106 @@
+/**
+ * A Keras-style model summary (`model.summary()`), from analysis alone: no tfjs needed.
+ */
+import { formatShape } from '../blocks/shapeUtils.js';
+import { layerNamesFor } from '../compile/compile.js';
+import type { ProjectDocument } from '../graph/document.js';
+import { analyzeGraph, type GraphAnalysis } from './analyze.js';
+
+/** One row of the summary. */
+export interface SummaryRow {
+  readonly nodeId: string;
+  readonly name: string;
+  /** Keras class name (`InputLayer` for inputs). */
+  readonly kerasType: string;
+  readonly outputShape: string;
+  readonly params: number;
+  /** Layer names feeding this one, Keras style `conv2d[0][0]`. */
+  readonly connectedTo: readonly string[];
+}
+
+/** Summary data. */
+export interface ModelSummary {
+  readonly name: string;
+  readonly rows: readonly SummaryRow[];
+  readonly total: number;
+  readonly trainable: number;
+  readonly nonTrainable: number;
+}
+
+/** Thousands separators as Keras prints them: `93,322`. */
+export function formatCount(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Bytes as Keras prints them (`364.54 KB`, base 1024). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(2)} ${units[u]}`;
+}
+
+/** Builds the summary rows (topological order, Output blocks omitted as they are not layers). */
+export function buildSummary(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>, analysis: GraphAnalysis = analyzeGraph(doc)): ModelSummary {
+  const names = layerNamesFor(doc.nodes);
+  const rows: SummaryRow[] = [];
+  for (const id of analysis.order) {
+    const info = analysis.nodes.get(id);
+    if (!info || info.node.type === 'Output') continue;
+    const connectedTo = info.ports
+      .map((p) => info.inputEdges.get(p.name))
+      .filter((e) => e !== undefined)
+      .map((e) => `${names.get(e.source) ?? e.source}[0][0]`);
+    const call = info.def?.layerCall?.(info.node.params, info.inputShapes);
+    const kerasType =
+      info.node.type === 'Input' ? 'InputLayer' : call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
+    rows.push({
+      nodeId: id,
+      name: names.get(id) ?? id,
+      kerasType,
+      outputShape: formatShape(info.shape),
+      params: info.params.trainable + info.params.nonTrainable,
+      connectedTo,
+    });
+  }
+  const { trainable, nonTrainable } = analysis.totals;
+  return { name: doc.name, rows, total: trainable + nonTrainable, trainable, nonTrainable };
+}
+
+/**
+ * Renders the summary as Keras 3 does (box table), ending with exactly three lines:
+ * `Total params: N`, `Trainable params: N`, `Non-trainable params: N`.
+ */
+export function renderSummary(summary: ModelSummary): string {
+  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
+  const body = summary.rows.map((r) => [
+    `${r.name} (${r.kerasType})`,
+    r.outputShape,
+    formatCount(r.params),
+    r.connectedTo.length ? r.connectedTo.join(', ') : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)) + 2);
+  const cell = (text: string, i: number): string => {
+    const pad = widths[i] - text.length - 1;
+    return i === 2 ? ' '.repeat(pad) + text + ' ' : ' ' + text + ' '.repeat(pad);
+  };
+  const line = (l: string, m: string, r: string, fill: string): string => l + widths.map((w) => fill.repeat(w)).join(m) + r;
+  const out: string[] = [`Model: "${summary.name}"`];
+  out.push(line('┏', '┳', '┓', '━'));
+  out.push('┃' + header.map(cell).join('┃') + '┃');
+  out.push(line('┡', '╇', '┩', '━'));
+  body.forEach((row, i) => {
+    out.push('│' + row.map(cell).join('│') + '│');
+    if (i < body.length - 1) out.push(line('├', '┼', '┤', '─'));
+  });
+  out.push(line('└', '┴', '┘', '─'));
+  out.push(` Weights: ${formatBytes(summary.total * 4)} (float32)`);
+  out.push(` Total params: ${formatCount(summary.total)}`);
+  out.push(` Trainable params: ${formatCount(summary.trainable)}`);
+  out.push(` Non-trainable params: ${formatCount(summary.nonTrainable)}`);
+  return out.join('\n');
+}

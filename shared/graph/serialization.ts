@@ -1,0 +1,260 @@
+/**
+ * Reading and writing `*.layerloom` files. Reading validates everything and reports each problem
+ * with the path to it (`nodes[3].params.filters: expected integer ≥ 1, got "abc"`); a file from a
+ * newer Layerloom is refused whole, never half-loaded. Older files are migrated (migrations.ts).
+ */
+import { getBlock } from '../blocks/registry.js';
+import { checkParamValue, defaultParams } from '../blocks/paramUtils.js';
+import type { ParamValue } from '../blocks/types.js';
+import {
+  DEFAULT_TRAINING,
+  LOSSES,
+  OPTIMIZERS,
+  type DatasetRef,
+  type EarlyStoppingSettings,
+  type TrainingSettings,
+} from '../training/settings.js';
+import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type ProjectDocument } from './document.js';
+import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+
+/** Result of reading a project file. */
+export type ParseResult =
+  | { readonly ok: true; readonly doc: ProjectDocument; readonly migratedFrom?: number }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'nothing' : s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** At most this many errors are listed; a badly broken file should not produce a wall of text. */
+const MAX_ERRORS = 20;
+
+/**
+ * Parses and validates project file text. `migrations` is injectable for tests.
+ */
+export function parseProject(text: string, migrations: readonly Migration[] = MIGRATIONS): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, errors: [`Not a Layerloom project: the file is not valid JSON (${(e as Error).message}).`] };
+  }
+  if (!isObject(raw) || raw.format !== FORMAT_ID) {
+    return { ok: false, errors: [`Not a Layerloom project: expected "format": "${FORMAT_ID}" at the top level.`] };
+  }
+  const version = raw.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, errors: [`version: expected a positive integer, got ${show(version)}.`] };
+  }
+  if (version > CURRENT_FORMAT_VERSION) {
+    return {
+      ok: false,
+      errors: [
+        `This project was saved by a newer Layerloom (file format version ${version}); this app reads versions up to ${CURRENT_FORMAT_VERSION}. ` +
+          `Update Layerloom to open it. The file was not changed.`,
+      ],
+    };
+  }
+  let current: JsonObject = raw;
+  if (version < CURRENT_FORMAT_VERSION) {
+    const migrated = migrate(raw, version, CURRENT_FORMAT_VERSION, migrations);
+    if (!migrated.ok) return { ok: false, errors: [migrated.error] };
+    current = migrated.value as JsonObject;
+  }
+  const errors: string[] = [];
+  const doc = readDocument(current, errors);
+  if (errors.length > 0 || !doc) {
+    const shown = errors.slice(0, MAX_ERRORS);
+    if (errors.length > MAX_ERRORS) shown.push(`…and ${errors.length - MAX_ERRORS} more problems.`);
+    return { ok: false, errors: shown };
+  }
+  return version < CURRENT_FORMAT_VERSION ? { ok: true, doc, migratedFrom: version } : { ok: true, doc };
+}
+
+function readDocument(raw: JsonObject, errors: string[]): ProjectDocument | null {
+  const name = typeof raw.name === 'string' ? raw.name : (errors.push(`name: expected text, got ${show(raw.name)}`), '');
+  if (!Array.isArray(raw.nodes)) errors.push(`nodes: expected a list, got ${show(raw.nodes)}`);
+  if (!Array.isArray(raw.edges)) errors.push(`edges: expected a list, got ${show(raw.edges)}`);
+  const nodes = Array.isArray(raw.nodes) ? raw.nodes.map((n, i) => readNode(n, `nodes[${i}]`, errors)) : [];
+  const ids = new Set<string>();
+  nodes.forEach((n, i) => {
+    if (!n) return;
+    if (ids.has(n.id)) errors.push(`nodes[${i}].id: "${n.id}" is used by another node; ids must be unique`);
+    ids.add(n.id);
+  });
+  const edges = Array.isArray(raw.edges) ? raw.edges.map((e, i) => readEdge(e, `edges[${i}]`, ids, errors)) : [];
+  const dataset = raw.dataset === undefined || raw.dataset === null ? null : readDataset(raw.dataset, errors);
+  const training = raw.training === undefined || raw.training === null ? null : readTraining(raw.training, errors);
+  if (errors.length) return null;
+  return {
+    format: FORMAT_ID,
+    version: CURRENT_FORMAT_VERSION,
+    name,
+    nodes: nodes.filter((n): n is GraphNode => n !== null),
+    edges: edges.filter((e): e is GraphEdge => e !== null),
+    dataset,
+    training,
+  };
+}
+
+function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
+  if (!isObject(raw)) return errors.push(`${path}: expected an object, got ${show(raw)}`), null;
+  const before = errors.length;
+  const id = raw.id;
+  const type = raw.type;
+  if (typeof id !== 'string' || id === '') errors.push(`${path}.id: expected non-empty text, got ${show(id)}`);
+  if (typeof type !== 'string') errors.push(`${path}.type: expected a block type, got ${show(type)}`);
+  const label = raw.label === undefined ? type : raw.label;
+  if (typeof label !== 'string') errors.push(`${path}.label: expected text, got ${show(label)}`);
+  const pos = raw.position;
+  if (!isObject(pos) || typeof pos.x !== 'number' || typeof pos.y !== 'number' || !Number.isFinite(pos.x) || !Number.isFinite(pos.y)) {
+    errors.push(`${path}.position: expected {"x": number, "y": number}, got ${show(pos)}`);
+  }
+  const def = typeof type === 'string' ? getBlock(type) : undefined;
+  if (typeof type === 'string' && !def) {
+    errors.push(`${path}.type: unknown block type "${type}" (was this file made with a newer Layerloom?)`);
+  }
+  const rawParams = raw.params === undefined ? {} : raw.params;
+  const params: Record<string, ParamValue> = def ? defaultParams(def.params) : {};
+  if (!isObject(rawParams)) errors.push(`${path}.params: expected an object, got ${show(rawParams)}`);
+  else if (def) {
+    for (const [key, value] of Object.entries(rawParams)) {
+      const spec = def.params.find((p) => p.name === key);
+      if (!spec) {
+        errors.push(`${path}.params.${key}: ${def.type} has no parameter "${key}"`);
+        continue;
+      }
+      const problem = checkParamValue(spec, value);
+      if (problem) errors.push(`${path}.params.${key}: ${problem}`);
+      else params[key] = value as ParamValue;
+    }
+  }
+  if (errors.length > before) return null;
+  return {
+    id: id as string,
+    type: type as string,
+    label: label as string,
+    params,
+    position: { x: (pos as JsonObject).x as number, y: (pos as JsonObject).y as number },
+  };
+}
+
+function readEdge(raw: Json, path: string, ids: ReadonlySet<string>, errors: string[]): GraphEdge | null {
+  if (!isObject(raw)) return errors.push(`${path}: expected an object, got ${show(raw)}`), null;
+  const before = errors.length;
+  for (const key of ['id', 'source', 'target', 'targetPort'] as const) {
+    if (typeof raw[key] !== 'string' || raw[key] === '') errors.push(`${path}.${key}: expected non-empty text, got ${show(raw[key])}`);
+  }
+  for (const key of ['source', 'target'] as const) {
+    const v = raw[key];
+    if (typeof v === 'string' && v !== '' && !ids.has(v)) errors.push(`${path}.${key}: no node has id "${v}"`);
+  }
+  const sourcePort = raw.sourcePort === undefined ? 'out' : raw.sourcePort;
+  if (sourcePort !== 'out') errors.push(`${path}.sourcePort: expected "out", got ${show(sourcePort)}`);
+  if (errors.length > before) return null;
+  return { id: raw.id as string, source: raw.source as string, sourcePort: 'out', target: raw.target as string, targetPort: raw.targetPort as string };
+}
+
+function readDataset(raw: Json, errors: string[]): DatasetRef | null {
+  if (!isObject(raw) || typeof raw.path !== 'string') {
+    errors.push(`dataset: expected {"path": text, ...} or null, got ${show(raw)}`);
+    return null;
+  }
+  const kind = raw.kind;
+  if (kind !== undefined && kind !== 'images' && kind !== 'csv' && kind !== 'text') {
+    errors.push(`dataset.kind: expected "images", "csv" or "text", got ${show(kind)}`);
+  }
+  if (raw.targetColumn !== undefined && typeof raw.targetColumn !== 'string') {
+    errors.push(`dataset.targetColumn: expected text, got ${show(raw.targetColumn)}`);
+  }
+  const out: { path: string; kind?: DatasetRef['kind']; targetColumn?: string } = { path: raw.path };
+  if (kind === 'images' || kind === 'csv' || kind === 'text') out.kind = kind;
+  if (typeof raw.targetColumn === 'string') out.targetColumn = raw.targetColumn;
+  return out;
+}
+
+function readTraining(raw: Json, errors: string[]): TrainingSettings | null {
+  if (!isObject(raw)) {
+    errors.push(`training: expected an object or null, got ${show(raw)}`);
+    return null;
+  }
+  const d = DEFAULT_TRAINING;
+  const numberIn = (key: string, def: number, ok: (x: number) => boolean, want: string): number => {
+    const v = raw[key];
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
+      errors.push(`training.${key}: expected ${want}, got ${show(v)}`);
+      return def;
+    }
+    return v;
+  };
+  const oneOf = <T extends string>(key: string, options: readonly T[], def: T): T => {
+    const v = raw[key];
+    if (v === undefined) return def;
+    if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
+      errors.push(`training.${key}: expected one of ${options.map((o) => `"${o}"`).join(', ')}, got ${show(v)}`);
+      return def;
+    }
+    return v as T;
+  };
+  const metrics = raw.metrics === undefined ? d.metrics : raw.metrics;
+  if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string')) errors.push(`training.metrics: expected a list of names, got ${show(metrics)}`);
+  const es = raw.earlyStopping === undefined ? {} : raw.earlyStopping;
+  let earlyStopping: EarlyStoppingSettings = d.earlyStopping;
+  if (!isObject(es)) errors.push(`training.earlyStopping: expected an object, got ${show(es)}`);
+  else {
+    const monitor = es.monitor ?? d.earlyStopping.monitor;
+    const monitors = ['val_loss', 'val_accuracy', 'loss', 'accuracy'] as const;
+    if (typeof monitor !== 'string' || !(monitors as readonly string[]).includes(monitor)) {
+      errors.push(`training.earlyStopping.monitor: expected one of ${monitors.join(', ')}, got ${show(monitor)}`);
+    }
+    const patience = es.patience ?? d.earlyStopping.patience;
+    if (typeof patience !== 'number' || !Number.isInteger(patience) || patience < 0) {
+      errors.push(`training.earlyStopping.patience: expected integer ≥ 0, got ${show(patience)}`);
+    }
+    earlyStopping = {
+      enabled: es.enabled === undefined ? d.earlyStopping.enabled : es.enabled === true,
+      monitor: monitor as EarlyStoppingSettings['monitor'],
+      patience: patience as number,
+      restoreBestWeights: es.restoreBestWeights === undefined ? d.earlyStopping.restoreBestWeights : es.restoreBestWeights === true,
+    };
+  }
+  return {
+    optimizer: oneOf('optimizer', OPTIMIZERS, d.optimizer),
+    learningRate: numberIn('learningRate', d.learningRate, (x) => x > 0 && x <= 10, 'a number > 0 and ≤ 10'),
+    learningRateDecay: numberIn('learningRateDecay', d.learningRateDecay, (x) => x > 0 && x <= 1, 'a number > 0 and ≤ 1'),
+    loss: oneOf('loss', LOSSES, d.loss),
+    metrics: Array.isArray(metrics) ? (metrics as string[]) : d.metrics,
+    epochs: numberIn('epochs', d.epochs, (x) => Number.isInteger(x) && x >= 1 && x <= 100000, 'integer ≥ 1'),
+    batchSize: numberIn('batchSize', d.batchSize, (x) => Number.isInteger(x) && x >= 1 && x <= 65536, 'integer ≥ 1 and ≤ 65536'),
+    validationSplit: numberIn('validationSplit', d.validationSplit, (x) => x >= 0 && x < 1, 'a number ≥ 0 and < 1'),
+    earlyStopping,
+    seed: numberIn('seed', d.seed, (x) => Number.isInteger(x), 'an integer'),
+    augment: raw.augment === undefined ? d.augment : raw.augment === true,
+  };
+}
+
+/**
+ * Serializes a document deterministically (fixed key order, 2-space indent, trailing newline),
+ * so saving an unchanged project produces an identical file and diffs stay readable.
+ */
+export function serializeProject(doc: ProjectDocument): string {
+  const ordered = {
+    format: FORMAT_ID,
+    version: CURRENT_FORMAT_VERSION,
+    name: doc.name,
+    nodes: doc.nodes.map((n) => ({ id: n.id, type: n.type, label: n.label, params: n.params, position: { x: n.position.x, y: n.position.y } })),
+    edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourcePort: e.sourcePort, target: e.target, targetPort: e.targetPort })),
+    dataset: doc.dataset,
+    training: doc.training,
+  };
+  return JSON.stringify(ordered, null, 2) + '\n';
+}

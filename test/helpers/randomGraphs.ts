@@ -1,0 +1,77 @@
+/**
+ * Seeded random graphs over the whole block catalog, for property tests: most are invalid
+ * (which must only ever produce diagnostics), the valid ones must compile to exactly what
+ * analysis inferred.
+ */
+import { BLOCKS } from '../../shared/blocks/registry.js';
+import type { Dim, ParamSpec, ParamValue } from '../../shared/blocks/types.js';
+import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
+import { addNode, connect } from '../../shared/graph/operations.js';
+
+/** Mulberry32: small, fast, good enough for test generation. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(r: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)];
+}
+
+function randomParam(r: () => number, spec: ParamSpec): ParamValue {
+  if (r() < 0.5) return spec.default;
+  const lo = spec.min ?? 1;
+  switch (spec.kind) {
+    case 'int':
+      return Math.min(spec.max ?? Infinity, Math.max(lo, Math.floor(lo + r() * 6)));
+    case 'float':
+      return Math.round(r() * 0.9 * 100) / 100;
+    case 'bool':
+      return r() < 0.5;
+    case 'enum':
+      return pick(r, spec.options ?? [String(spec.default)]);
+    case 'string':
+      return String(spec.default);
+    case 'ints':
+    case 'shape': {
+      const n = spec.length ?? (Array.isArray(spec.default) ? spec.default.length : 2);
+      return Array.from({ length: n }, (): Dim => Math.max(1, Math.floor(1 + r() * 4)));
+    }
+  }
+}
+
+/** A random graph: one Input, `size` random blocks wired to random earlier nodes, one Output. */
+export function randomGraph(seed: number, size = 5): ProjectDocument {
+  const r = rng(seed);
+  const layers = BLOCKS.filter((b) => b.type !== 'Input' && b.type !== 'Output');
+  let doc = emptyDocument(`random_${seed}`);
+  const rank = 1 + Math.floor(r() * 3);
+  const shape: Dim[] = Array.from({ length: rank }, () => (r() < 0.1 ? null : 2 + Math.floor(r() * 10)));
+  const wantsInts = r() < 0.15;
+  const input = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape, dtype: wantsInts ? 'int32' : 'float32' } });
+  doc = input.doc;
+  const ids = [input.nodeId];
+  for (let i = 0; i < size; i++) {
+    const def = pick(r, layers);
+    const params: Record<string, ParamValue> = {};
+    for (const spec of def.params) params[spec.name] = randomParam(r, spec);
+    const added = addNode(doc, def.type, { x: (i + 1) * 200, y: 0 }, { params });
+    doc = added.doc;
+    for (const port of def.ports(params)) {
+      if (port.optional && r() < 0.5) continue;
+      // Mostly chain to the previous node, sometimes branch from an earlier one.
+      const from = r() < 0.7 ? ids[ids.length - 1] : pick(r, ids);
+      doc = connect(doc, from, added.nodeId, port.name).doc;
+    }
+    ids.push(added.nodeId);
+  }
+  const out = addNode(doc, 'Output', { x: (size + 1) * 200, y: 0 });
+  doc = connect(out.doc, ids[ids.length - 1], out.nodeId, 'in').doc;
+  return doc;
+}

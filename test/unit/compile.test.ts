@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import { compileModel, CompileError, sanitizeName, layerNamesFor } from '../../shared/compile/compile.js';
+import { parseProject } from '../../shared/graph/serialization.js';
+import type { ProjectDocument } from '../../shared/graph/document.js';
+import { randomGraph } from '../helpers/randomGraphs.js';
+
+const examplesDir = new URL('../../examples/', import.meta.url);
+function loadExample(file: string): ProjectDocument {
+  const parsed = parseProject(readFileSync(new URL(file, examplesDir), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return parsed.doc;
+}
+
+/** Compiles and checks the tfjs model against analysis: total params and every layer's output shape. */
+function expectModelMatchesAnalysis(doc: ProjectDocument): void {
+  const analysis = analyzeGraph(doc);
+  const { model, layerNames } = compileModel(doc, tf);
+  try {
+    expect(model.countParams()).toBe(analysis.totals.trainable + analysis.totals.nonTrainable);
+    const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+    expect(trainable).toBe(analysis.totals.trainable);
+    for (const [nodeId, name] of layerNames) {
+      const info = analysis.nodes.get(nodeId);
+      if (!info?.shape || analysis.diagnostics.some((d) => d.code === 'LL005' && d.nodeId === nodeId)) continue;
+      const layer = model.getLayer(name);
+      const shape = layer.outputShape as (number | null)[];
+      expect([name, shape.slice(1)]).toEqual([name, [...info.shape]]);
+    }
+    // Real data through the real model: the actual output shapes equal the inferred ones.
+    const xs = model.inputs.map((inp) => {
+      const shape = inp.shape.map((d, i) => (i === 0 ? 2 : (d ?? 3)));
+      return inp.dtype === 'int32' ? tf.randomUniform(shape, 0, 2, 'int32') : tf.randomNormal(shape);
+    });
+    const ys = model.predict(xs.length === 1 ? xs[0] : xs);
+    const outs = Array.isArray(ys) ? ys : [ys];
+    analysis.outputs.forEach((id, i) => {
+      const src = analysis.nodes.get(id)?.inputEdges.get('in')?.source ?? '';
+      const want = analysis.nodes.get(src)?.shape ?? [];
+      // Variable dims (null) may take any size at run time; fixed dims must match exactly.
+      expect(outs[i].shape.map((d, axis) => (axis > 0 && want[axis - 1] === null ? null : d))).toEqual([2, ...want]);
+    });
+    tf.dispose([...xs, ...outs]);
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('compile', () => {
+  it('sanitizes labels into unique identifiers', () => {
+    expect(sanitizeName('Conv 1')).toBe('conv_1');
+    expect(sanitizeName('3x3')).toBe('layer_3x3');
+    expect(sanitizeName('Ünïcode—Block!')).toBe('unicode_block');
+    expect(sanitizeName('!!!')).toBe('layer');
+    const names = layerNamesFor([
+      { id: 'a', type: 'Dense', label: 'Dense', params: {}, position: { x: 0, y: 0 } },
+      { id: 'b', type: 'Dense', label: 'dense', params: {}, position: { x: 0, y: 0 } },
+      { id: 'c', type: 'Output', label: 'dense', params: {}, position: { x: 0, y: 0 } },
+    ]);
+    expect([...names.entries()]).toEqual([['a', 'dense'], ['b', 'dense_2']]);
+  });
+
+  it('refuses a graph with errors, listing the diagnostics', () => {
+    const doc = loadExample('mlp.layerloom');
+    const broken = { ...doc, edges: doc.edges.slice(1) };
+    expect(() => compileModel(broken, tf)).toThrow(CompileError);
+    try {
+      compileModel(broken, tf);
+    } catch (e) {
+      expect((e as CompileError).diagnostics.map((d) => d.code)).toContain('LL004');
+    }
+  });
+
+  const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.layerloom')).sort();
+  it('has the five examples', () => expect(examples.length).toBeGreaterThanOrEqual(5));
+  for (const file of examples) {
+    it(`example ${file}: tfjs model equals the analysis (params, shapes, real outputs)`, () => expectModelMatchesAnalysis(loadExample(file)));
+  }
+
+  it('is deterministic: same document, same layers and weights shapes', () => {
+    const doc = loadExample('mlp.layerloom');
+    const a = compileModel(doc, tf).model;
+    const b = compileModel(doc, tf).model;
+    expect(a.layers.map((l) => l.name)).toEqual(b.layers.map((l) => l.name));
+    expect(a.weights.map((w) => w.shape)).toEqual(b.weights.map((w) => w.shape));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('random graphs: valid ones compile to exactly the inferred model; invalid ones only produce diagnostics', () => {
+    let valid = 0;
+    const seeds = 300;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const doc = randomGraph(seed, 2 + (seed % 5));
+      const analysis = analyzeGraph(doc);
+      for (const d of analysis.diagnostics) {
+        expect(d.code).toMatch(/^LL\d{3}$/);
+        expect(d.message.length).toBeGreaterThan(15);
+      }
+      if (!analysis.valid) continue;
+      valid++;
+      try {
+        expectModelMatchesAnalysis(doc);
+      } catch (e) {
+        throw new Error(`seed ${seed}: ${(e as Error).message}\n${JSON.stringify(doc.nodes.map((n) => [n.type, n.params]))}`);
+      }
+    }
+    // The generator must exercise the compile path, not only the error path.
+    expect(valid).toBeGreaterThan(seeds / 10);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
+import { CURRENT_FORMAT_VERSION, emptyDocument } from '../../shared/graph/document.js';
+import { addNode, connect } from '../../shared/graph/operations.js';
+
+function smallDoc() {
+  let doc = emptyDocument('Tiny');
+  const a = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [4] } });
+  doc = a.doc;
+  const b = addNode(doc, 'Dense', { x: 200, y: 0 }, { params: { units: 3 } });
+  doc = b.doc;
+  const c = addNode(doc, 'Output', { x: 400, y: 0 });
+  doc = c.doc;
+  doc = connect(doc, a.nodeId, b.nodeId, 'in').doc;
+  doc = connect(doc, b.nodeId, c.nodeId, 'in').doc;
+  return doc;
+}
+
+describe('project file format', () => {
+  it('round-trips a document byte for byte', () => {
+    const text = serializeProject(smallDoc());
+    const parsed = parseProject(text);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(serializeProject(parsed.doc)).toBe(text);
+  });
+
+  it('fills parameters a file omits with their defaults (older files stay readable)', () => {
+    const raw = JSON.parse(serializeProject(smallDoc()));
+    delete raw.nodes[1].params.activation;
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok && parsed.doc.nodes[1].params.activation).toBe('linear');
+  });
+
+  it('points at the offending path for a bad parameter', () => {
+    const raw = JSON.parse(serializeProject(smallDoc()));
+    raw.nodes[1].params.units = 'abc';
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.errors).toContain('nodes[1].params.units: expected integer ≥ 1, got "abc"');
+  });
+
+  it('reports several problems at once with their paths', () => {
+    const raw = JSON.parse(serializeProject(smallDoc()));
+    raw.nodes[0].position = { x: 'left' };
+    raw.nodes[2].type = 'Teleporter';
+    raw.edges[0].target = 'ghost';
+    raw.training = { epochs: 0 };
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.errors.some((e) => e.startsWith('nodes[0].position:'))).toBe(true);
+    expect(parsed.errors.some((e) => e.startsWith('nodes[2].type: unknown block type "Teleporter"'))).toBe(true);
+    expect(parsed.errors.some((e) => e.startsWith('edges[0].target: no node has id "ghost"'))).toBe(true);
+    expect(parsed.errors).toContain('training.epochs: expected integer ≥ 1, got 0');
+  });
+
+  it('refuses a file from a newer version, naming both versions', () => {
+    const raw = JSON.parse(serializeProject(smallDoc()));
+    raw.version = CURRENT_FORMAT_VERSION + 1;
+    raw.nodes = 'whatever a future version stores';
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.errors[0]).toContain(`version ${CURRENT_FORMAT_VERSION + 1}`);
+      expect(parsed.errors[0]).toContain(`up to ${CURRENT_FORMAT_VERSION}`);
+    }
+  });
+
+  it('refuses non-JSON and foreign JSON with a clear message', () => {
+    const a = parseProject('{"format": "layerloom-project", "version": 1, "nodes": [');
+    expect(!a.ok && a.errors[0]).toMatch(/not valid JSON/);
+    const b = parseProject('{"hello": "world"}');
+    expect(!b.ok && b.errors[0]).toMatch(/Not a Layerloom project/);
+  });
+
+});
