@@ -6,7 +6,7 @@
 type Command = { summary: string; load: () => Promise<(args: string[]) => Promise<number>> };
 
 const COMMANDS: Record<string, Command> = {
-  validate: { summary: 'validate FILE [--json]        check a project; exit 1 when it has errors', load: async () => (await import('./validate.js')).runValidate },
+  validate: { summary: 'validate FILE [--json] [--strict]  check a project; exit 1 on errors (--strict: on warnings too)', load: async () => (await import('./validate.js')).runValidate },
   summary: { summary: 'summary FILE                  Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
   doctor: { summary: 'doctor [--json]               which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
 };

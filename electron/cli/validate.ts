@@ -24,9 +24,9 @@ async function load(file: string | undefined, command: string): Promise<Awaited<
 
 /** `layerloom validate FILE [--json]`: exit 0 when valid (warnings allowed), 1 with errors. */
 export async function runValidate(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, strict: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   if (values.help) {
-    console.log('Usage: layerloom validate FILE [--json]\nChecks shapes, connections and parameters. Exit code 0: valid; 1: errors found (or unreadable file).');
+    console.log('Usage: layerloom validate FILE [--json] [--strict]\nChecks shapes, connections and parameters. Exit code 0: valid; 1: errors found (or unreadable file).\n--strict: warnings count as errors.');
     return 0;
   }
   const loaded = await load(positionals[0], 'validate');
@@ -59,7 +59,8 @@ export async function runValidate(args: string[]): Promise<number> {
     const warnings = analysis.diagnostics.length - errors;
     console.log(analysis.valid ? `${positionals[0]}: valid${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}` : `${positionals[0]}: ${errors} error${errors > 1 ? 's' : ''}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
   }
-  return analysis.valid ? 0 : 1;
+  const failed = !analysis.valid || (values.strict === true && analysis.diagnostics.length > 0);
+  return failed ? 1 : 0;
 }
 
 /** `layerloom summary FILE`: the Keras-style table. Exit 1 when the graph has errors (listed). */

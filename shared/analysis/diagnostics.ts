@@ -36,7 +36,6 @@ export const DIAGNOSTICS = {
   LL017: { code: 'LL017', severity: 'error', title: 'Reshape target size does not match its input' },
   LL018: { code: 'LL018', severity: 'error', title: 'A fixed size is needed where the shape is variable' },
   LL019: { code: 'LL019', severity: 'warning', title: 'Embedding expects integer token ids' },
-  LL020: { code: 'LL020', severity: 'warning', title: 'An Output block is fed by another Output or an Input directly' },
 } as const satisfies Record<string, DiagnosticInfo>;
 
 /** A diagnostic code. */

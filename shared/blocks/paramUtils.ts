@@ -93,6 +93,38 @@ export function checkParamValue(spec: ParamSpec, value: unknown): string | null 
   }
 }
 
+/**
+ * Checks only that a value has the right type for its spec (a number for `int`, a list for a
+ * tuple...). Used when opening files: a wrong type makes the file unreadable, while a right-typed
+ * value out of range is kept and reported on the node (LL011), so no work is lost.
+ * Returns the full expectation message (with range) or null.
+ */
+export function checkParamType(spec: ParamSpec, value: unknown): string | null {
+  if (value === null && spec.nullable) return null;
+  const isInt = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x);
+  let ok: boolean;
+  switch (spec.kind) {
+    case 'int':
+      ok = isInt(value);
+      break;
+    case 'float':
+      ok = typeof value === 'number' && Number.isFinite(value);
+      break;
+    case 'bool':
+      ok = typeof value === 'boolean';
+      break;
+    case 'enum':
+    case 'string':
+      ok = typeof value === 'string';
+      break;
+    case 'ints':
+    case 'shape':
+      ok = (spec.kind === 'ints' && isInt(value)) || (Array.isArray(value) && value.every((d) => isInt(d) || (d === null && spec.kind === 'shape')));
+      break;
+  }
+  return ok ? null : checkParamValue(spec, value);
+}
+
 /** The spec defaults as a params object. */
 export function defaultParams(specs: readonly ParamSpec[]): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};

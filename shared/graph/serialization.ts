@@ -4,7 +4,7 @@
  * newer Layerloom is refused whole, never half-loaded. Older files are migrated (migrations.ts).
  */
 import { getBlock } from '../blocks/registry.js';
-import { checkParamValue, defaultParams } from '../blocks/paramUtils.js';
+import { checkParamType, defaultParams } from '../blocks/paramUtils.js';
 import type { ParamValue } from '../blocks/types.js';
 import {
   DEFAULT_TRAINING,
@@ -119,20 +119,26 @@ function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
     errors.push(`${path}.position: expected {"x": number, "y": number}, got ${show(pos)}`);
   }
   const def = typeof type === 'string' ? getBlock(type) : undefined;
-  if (typeof type === 'string' && !def) {
-    errors.push(`${path}.type: unknown block type "${type}" (was this file made with a newer Layerloom?)`);
-  }
   const rawParams = raw.params === undefined ? {} : raw.params;
   const params: Record<string, ParamValue> = def ? defaultParams(def.params) : {};
   if (!isObject(rawParams)) errors.push(`${path}.params: expected an object, got ${show(rawParams)}`);
-  else if (def) {
+  else if (!def) {
+    // An unknown block type (e.g. from a newer Layerloom) is kept as it is and reported on the node
+    // (LL015), so opening and re-saving the file loses nothing.
+    for (const [key, value] of Object.entries(rawParams)) {
+      if (isParamValue(value)) params[key] = value;
+      else errors.push(`${path}.params.${key}: expected a number, text, true/false, null or a list of integers, got ${show(value)}`);
+    }
+  } else {
     for (const [key, value] of Object.entries(rawParams)) {
       const spec = def.params.find((p) => p.name === key);
       if (!spec) {
         errors.push(`${path}.params.${key}: ${def.type} has no parameter "${key}"`);
         continue;
       }
-      const problem = checkParamValue(spec, value);
+      // Wrong types make the file unreadable; right-typed values out of range are kept and
+      // reported on the node by analysis (LL011).
+      const problem = checkParamType(spec, value);
       if (problem) errors.push(`${path}.params.${key}: ${problem}`);
       else params[key] = value as ParamValue;
     }
@@ -145,6 +151,11 @@ function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
     params,
     position: { x: (pos as JsonObject).x as number, y: (pos as JsonObject).y as number },
   };
+}
+
+function isParamValue(v: Json): v is Exclude<Json, JsonObject> & ParamValue {
+  if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return true;
+  return Array.isArray(v) && v.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d)));
 }
 
 function readEdge(raw: Json, path: string, ids: ReadonlySet<string>, errors: string[]): GraphEdge | null {

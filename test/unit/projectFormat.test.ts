@@ -42,16 +42,27 @@ describe('project file format', () => {
   it('reports several problems at once with their paths', () => {
     const raw = JSON.parse(serializeProject(smallDoc()));
     raw.nodes[0].position = { x: 'left' };
-    raw.nodes[2].type = 'Teleporter';
     raw.edges[0].target = 'ghost';
     raw.training = { epochs: 0 };
     const parsed = parseProject(JSON.stringify(raw));
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.errors.some((e) => e.startsWith('nodes[0].position:'))).toBe(true);
-    expect(parsed.errors.some((e) => e.startsWith('nodes[2].type: unknown block type "Teleporter"'))).toBe(true);
     expect(parsed.errors.some((e) => e.startsWith('edges[0].target: no node has id "ghost"'))).toBe(true);
     expect(parsed.errors).toContain('training.epochs: expected integer ≥ 1, got 0');
+  });
+
+  it('keeps right-typed but out-of-range values and unknown block types, so nothing is lost', () => {
+    const raw = JSON.parse(serializeProject(smallDoc()));
+    raw.nodes[1].params.units = 0;
+    raw.nodes.push({ id: 'x', type: 'Teleporter', label: 'future', params: { warp: 9, path: [1, 2] }, position: { x: 0, y: 0 } });
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.doc.nodes[1].params.units).toBe(0);
+    expect(parsed.doc.nodes[3]).toMatchObject({ type: 'Teleporter', params: { warp: 9, path: [1, 2] } });
+    // Saving writes them back unchanged.
+    expect(JSON.parse(serializeProject(parsed.doc)).nodes[3].params).toEqual({ warp: 9, path: [1, 2] });
   });
 
   it('refuses a file from a newer version, naming both versions', () => {
