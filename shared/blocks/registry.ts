@@ -3,8 +3,11 @@
  */
 import type { BlockDef } from './types.js';
 import { coreBlocks } from './core.js';
+import { embeddingBlocks } from './embedding.js';
+import { recurrentBlocks } from './recurrent.js';
+import { attentionBlocks } from './attention.js';
 
-const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks];
+const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks, embeddingBlocks, recurrentBlocks, attentionBlocks];
 
 /** Every block, in palette order. */
 export const BLOCKS: readonly BlockDef[] = FAMILIES.flat();

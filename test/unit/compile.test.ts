@@ -32,7 +32,8 @@ function expectModelMatchesAnalysis(doc: ProjectDocument): void {
     // Real data through the real model: the actual output shapes equal the inferred ones.
     const xs = model.inputs.map((inp) => {
       const shape = inp.shape.map((d, i) => (i === 0 ? 2 : (d ?? 3)));
-      return inp.dtype === 'int32' ? tf.randomUniform(shape, 0, 2, 'int32') : tf.randomNormal(shape);
+      // Values in [0, 1): they truncate to token id 0, valid for any Embedding (even fed by a float Input).
+      return inp.dtype === 'int32' ? tf.zeros(shape, 'int32') : tf.randomUniform(shape, 0, 1);
     });
     const ys = model.predict(xs.length === 1 ? xs[0] : xs);
     const outs = Array.isArray(ys) ? ys : [ys];

@@ -1,0 +1,131 @@
+/**
+ * Embedding blocks: Embedding (`keras.layers.Embedding`) and PositionEmbedding
+ * (`keras_hub.layers.PositionEmbedding`, built as Layerloom's own tfjs layer).
+ *
+ * Embedding has no `mask_zero`: Keras 3 layers downstream honour the mask (GlobalAveragePooling1D
+ * averages only unmasked steps, attention ignores masked keys) while tfjs's ignore it, so the same
+ * model would compute different numbers in the app and in exported Keras code.
+ * Whether the ids are integers is checked by the graph analysis (LL019), which sees the Input's dtype.
+ */
+import type { BlockDef, LayerCall, ParamSpec, Params, SymbolicTensor } from './types.js';
+import { KERNEL_INITIALIZERS, initializerParam, num, str, tfjsInitializer } from './paramUtils.js';
+import { fail, ok, rankError } from './results.js';
+import { formatShape } from './shapeUtils.js';
+import { SINGLE_INPUT } from './core.js';
+import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+
+/** Embedding table initializers: Keras's `uniform`/`normal` (±0.05 / σ 0.05) plus the kernel ones. */
+const EMBEDDING_INITIALIZERS = ['uniform', 'normal', ...KERNEL_INITIALIZERS] as const;
+
+/** tfjs spelling of an embedding initializer; the custom layer and tfjs both read ±0.05 / σ 0.05 for these. */
+function tfjsEmbeddingInitializer(name: string): string {
+  if (name === 'uniform') return 'randomUniform';
+  if (name === 'normal') return 'randomNormal';
+  return tfjsInitializer(name);
+}
+
+const embeddingsInitializer: ParamSpec = {
+  ...initializerParam('embeddings_initializer', 'Initializer', 'uniform', EMBEDDING_INITIALIZERS),
+  help: 'How the table starts before training. Keras’s default "uniform" draws from −0.05 to 0.05.',
+};
+
+/** Looks up a learned vector for each integer token id. */
+export const EmbeddingBlock: BlockDef = {
+  type: 'Embedding',
+  category: 'Core',
+  description: 'Turns integer token ids into learned vectors: (batch, length) → (batch, length, output_dim).',
+  params: [
+    { name: 'input_dim', label: 'Vocabulary size', kind: 'int', default: 10000, min: 1, help: 'Number of distinct token ids: the largest id plus one. Ids outside 0…input_dim−1 fail at run time.' },
+    { name: 'output_dim', label: 'Vector size', kind: 'int', default: 64, min: 1, help: 'Length of each token’s vector (the model width). 32–512 is typical.' },
+    embeddingsInitializer,
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect the token ids (an Input of shape (length), data type int32).');
+    // Like Keras: any input shape, one vector appended per id; variable length stays variable.
+    return ok([...input, num(params, 'output_dim')]);
+  },
+  paramCount: (_inputs, params) => ({ trainable: num(params, 'input_dim') * num(params, 'output_dim'), nonTrainable: 0 }),
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'Embedding',
+    kerasArgs: [
+      ['input_dim', num(params, 'input_dim')],
+      ['output_dim', num(params, 'output_dim')],
+      ['embeddings_initializer', str(params, 'embeddings_initializer')],
+    ],
+    tfjsFactory: 'embedding',
+    tfjsArgs: [
+      ['inputDim', num(params, 'input_dim')],
+      ['outputDim', num(params, 'output_dim')],
+      ['embeddingsInitializer', tfjsEmbeddingInitializer(str(params, 'embeddings_initializer'))],
+    ],
+  }),
+};
+
+/** PositionEmbedding as a layer call: keras_hub's class in Keras, Layerloom's own layer in tfjs. */
+function positionEmbeddingCall(params: Params): LayerCall {
+  return {
+    kerasClass: 'PositionEmbedding',
+    kerasArgs: [
+      ['sequence_length', num(params, 'sequence_length')],
+      ['initializer', str(params, 'initializer')],
+    ],
+    tfjsFactory: CUSTOM_LAYER_CLASSES.positionEmbedding,
+    tfjsArgs: [
+      ['sequenceLength', num(params, 'sequence_length')],
+      ['initializer', tfjsInitializer(str(params, 'initializer'))],
+    ],
+    custom: true,
+  };
+}
+
+/** Learned position vectors (keras_hub semantics): output = the first `length` rows of a table, shaped like the input. */
+export const PositionEmbeddingBlock: BlockDef = {
+  type: 'PositionEmbedding',
+  category: 'Core',
+  description: 'Learned position vectors shaped like its input; Add them to the token embeddings so order matters.',
+  params: [
+    {
+      name: 'sequence_length',
+      label: 'Max length',
+      kind: 'int',
+      default: 128,
+      min: 1,
+      help: 'Longest sequence the table covers (one learned vector per position). Inputs may be shorter, never longer.',
+    },
+    {
+      ...initializerParam('initializer', 'Initializer', 'glorot_uniform'),
+      help: 'How the position table starts before training (keras_hub’s default: glorot_uniform).',
+    },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect the token embeddings (the Embedding block’s output).');
+    if (input.length < 2) {
+      return rankError('PositionEmbedding', 'a sequence of vectors (None, length, features)', input, 'Feed it from an Embedding, or Reshape to (length, features).');
+    }
+    const width = input[input.length - 1];
+    if (width === null) {
+      return fail('LL018', `PositionEmbedding needs a fixed vector size on the last axis, got ${formatShape(input)}. Set that size on the Input or the Embedding.`);
+    }
+    const length = input[input.length - 2];
+    const max = num(params, 'sequence_length');
+    if (length !== null && length > max) {
+      return fail(
+        'LL011',
+        `PositionEmbedding covers ${max} positions but its input ${formatShape(input)} has ${length}. Set sequence_length to at least ${length}.`,
+        'sequence_length',
+      );
+    }
+    return ok(input);
+  },
+  paramCount: ([input], params) => ({ trainable: num(params, 'sequence_length') * ((input ? input[input.length - 1] : 0) ?? 0), nonTrainable: 0 }),
+  layerCall: positionEmbeddingCall,
+  apply: (tf, [input], params, name) => {
+    if (!input) throw new Error('PositionEmbedding needs its input connected.');
+    return createCustomLayer(tf, positionEmbeddingCall(params), name).apply(input) as SymbolicTensor;
+  },
+};
+
+/** Blocks in this family, registry order. */
+export const embeddingBlocks: readonly BlockDef[] = [EmbeddingBlock, PositionEmbeddingBlock];

@@ -1,0 +1,258 @@
+/**
+ * Recurrent blocks: SimpleRNN, LSTM, GRU, each optionally wrapped in Bidirectional.
+ * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3).
+ *
+ * tfjs-layers defaults differ from Keras 3 (kernel glorotNormal, recurrent activation hardSigmoid,
+ * no unit forget bias), so every call spells out each value on both sides. GRU is always
+ * `reset_after=False`: tfjs cannot run `reset_after=True` (Keras 3's default), and the exported Keras
+ * code states `reset_after=False` so both build the same weights.
+ */
+import type { BlockDef, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, SymbolicTensor } from './types.js';
+import {
+  ACTIVATIONS,
+  BIAS_INITIALIZERS,
+  RECURRENT_INITIALIZERS,
+  activationParam,
+  bool,
+  initializerParam,
+  num,
+  str,
+  tfjsInitializer,
+  useBiasParam,
+} from './paramUtils.js';
+import { fail, ok } from './results.js';
+import { formatShape } from './shapeUtils.js';
+import { SINGLE_INPUT } from './core.js';
+import { createLayer } from '../compile/layerFactory.js';
+import { layerloomLayers } from '../compile/customLayers.js';
+
+/** The three recurrent kinds and what distinguishes them. */
+interface RecurrentKind {
+  readonly type: 'SimpleRNN' | 'LSTM' | 'GRU';
+  readonly tfjsFactory: 'simpleRNN' | 'lstm' | 'gru';
+  /** Weight blocks per unit: 1 for SimpleRNN, 4 gates (i, f, c, o) for LSTM, 3 (z, r, h) for GRU. */
+  readonly gates: number;
+  readonly description: string;
+}
+
+const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
+
+/** Gate activations offered (Keras 3's hard_sigmoid is not tfjs's, so it is left out). */
+const GATE_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'linear'] as const;
+
+function sharedParams(kind: RecurrentKind): ParamSpec[] {
+  const specs: ParamSpec[] = [
+    {
+      name: 'units',
+      label: 'Units',
+      kind: 'int',
+      default: 64,
+      min: 1,
+      help:
+        kind.type === 'GRU'
+          ? 'Size of the hidden state. This GRU always uses reset_after=False (the reset gate acts before the recurrent product, one bias per gate): TensorFlow.js cannot run Keras 3’s default reset_after=True, and exported Keras code says reset_after=False so both have the same weights.'
+          : 'Size of the hidden state (and of each output step).',
+    },
+    { ...activationParam('tanh'), options: ACTIVATIONS, help: 'Applied to the candidate state and output. Keep tanh unless you know why.' },
+  ];
+  if (kind.gates > 1) {
+    specs.push({
+      name: 'recurrent_activation',
+      label: 'Gate activation',
+      kind: 'enum',
+      default: 'sigmoid',
+      options: GATE_ACTIVATIONS,
+      help: 'Activation of the gates (sigmoid, as in Keras 3).',
+      advanced: true,
+    });
+  }
+  specs.push(
+    useBiasParam,
+    {
+      name: 'return_sequences',
+      label: 'Return sequences',
+      kind: 'bool',
+      default: false,
+      help: 'On: output every step (None, timesteps, units), e.g. to stack another recurrent layer or attention. Off: only the last step (None, units).',
+    },
+    { name: 'go_backwards', label: 'Go backwards', kind: 'bool', default: false, help: 'Read the sequence from the end to the start. Not with bidirectional (it already reads both ways).', advanced: true },
+    {
+      name: 'dropout',
+      label: 'Input dropout',
+      kind: 'float',
+      default: 0,
+      min: 0,
+      max: 1,
+      maxExclusive: true,
+      help: 'Fraction of the input features dropped at each step while training.',
+    },
+    {
+      name: 'recurrent_dropout',
+      label: 'Recurrent dropout',
+      kind: 'float',
+      default: 0,
+      min: 0,
+      max: 1,
+      maxExclusive: true,
+      help: 'Fraction of the hidden state dropped at each step while training.',
+      advanced: true,
+    },
+    initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+    initializerParam('recurrent_initializer', 'Recurrent initializer', 'orthogonal', RECURRENT_INITIALIZERS),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  );
+  if (kind.type === 'LSTM') {
+    specs.push({
+      name: 'unit_forget_bias',
+      label: 'Unit forget bias',
+      kind: 'bool',
+      default: true,
+      help: 'Start the forget gate’s bias at 1 so the cell remembers by default (Keras’s default).',
+      advanced: true,
+    });
+  }
+  specs.push(
+    {
+      name: 'bidirectional',
+      label: 'Bidirectional',
+      kind: 'bool',
+      default: false,
+      help: 'Run a second copy over the reversed sequence and merge both (Keras’s Bidirectional wrapper). Doubles the weights.',
+    },
+    {
+      name: 'merge_mode',
+      label: 'Merge mode',
+      kind: 'enum',
+      default: 'concat',
+      options: MERGE_MODES,
+      help: 'How the two directions combine when bidirectional: concat doubles the units; sum, mul and ave keep them.',
+    },
+  );
+  return specs;
+}
+
+function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params): ShapeResult {
+  if (!input) return fail('LL004', `Connect a sequence (None, timesteps, features) to the ${kind.type}.`);
+  if (input.length !== 2) {
+    const fix =
+      input.length < 2
+        ? 'Add a Reshape to (timesteps, features) or feed it from an Embedding/Conv1D.'
+        : 'Add a Reshape to (timesteps, features), e.g. merge the spatial axes into one time axis.';
+    return fail('LL012', `${kind.type} needs a sequence (None, timesteps, features), got ${formatShape(input)}. ${fix}`);
+  }
+  const [steps, features] = input;
+  if (features === null) {
+    return fail('LL018', `${kind.type} needs a fixed number of features per step, got ${formatShape(input)}. Set it on the Input, or Reshape to a fixed size.`);
+  }
+  if (bool(params, 'bidirectional') && bool(params, 'go_backwards')) {
+    // Keras 3's Bidirectional always builds its backward copy with go_backwards=True and refuses an
+    // inner layer that already goes backwards.
+    return fail(
+      'LL011',
+      `${kind.type}: go_backwards cannot be combined with bidirectional (Keras refuses it: the wrapper already reads the sequence backwards). Turn go_backwards off.`,
+      'go_backwards',
+    );
+  }
+  const units = num(params, 'units');
+  const width = bool(params, 'bidirectional') && str(params, 'merge_mode') === 'concat' ? 2 * units : units;
+  return ok(bool(params, 'return_sequences') ? [steps, width] : [width]);
+}
+
+function countRecurrent(kind: RecurrentKind, input: Shape | null, params: Params): ParamCount {
+  const features = input?.[1] ?? 0;
+  const units = num(params, 'units');
+  // Keras: kernel (features, g·units), recurrent kernel (units, g·units), bias (g·units).
+  const one = kind.gates * units * (features + units + (bool(params, 'use_bias') ? 1 : 0));
+  return { trainable: bool(params, 'bidirectional') ? 2 * one : one, nonTrainable: 0 };
+}
+
+function recurrentCall(kind: RecurrentKind, params: Params): LayerCall {
+  const gated = kind.gates > 1;
+  const isLstm = kind.type === 'LSTM';
+  const isGru = kind.type === 'GRU';
+  return {
+    kerasClass: kind.type,
+    kerasArgs: [
+      ['units', num(params, 'units')],
+      ['activation', str(params, 'activation')],
+      ...(gated ? ([['recurrent_activation', str(params, 'recurrent_activation')]] as const) : []),
+      ['use_bias', bool(params, 'use_bias')],
+      ['kernel_initializer', str(params, 'kernel_initializer')],
+      ['recurrent_initializer', str(params, 'recurrent_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+      ...(isLstm ? ([['unit_forget_bias', bool(params, 'unit_forget_bias')]] as const) : []),
+      ['dropout', num(params, 'dropout')],
+      ['recurrent_dropout', num(params, 'recurrent_dropout')],
+      ['return_sequences', bool(params, 'return_sequences')],
+      ['go_backwards', bool(params, 'go_backwards')],
+      ...(isGru ? ([['reset_after', false]] as const) : []),
+    ],
+    tfjsFactory: kind.tfjsFactory,
+    tfjsArgs: [
+      ['units', num(params, 'units')],
+      ['activation', str(params, 'activation')],
+      ...(gated ? ([['recurrentActivation', str(params, 'recurrent_activation')]] as const) : []),
+      ['useBias', bool(params, 'use_bias')],
+      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
+      ['recurrentInitializer', tfjsInitializer(str(params, 'recurrent_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+      ...(isLstm ? ([['unitForgetBias', bool(params, 'unit_forget_bias')]] as const) : []),
+      ['dropout', num(params, 'dropout')],
+      ['recurrentDropout', num(params, 'recurrent_dropout')],
+      ['returnSequences', bool(params, 'return_sequences')],
+      ['goBackwards', bool(params, 'go_backwards')],
+      ...(isGru ? ([['resetAfter', false]] as const) : []),
+    ],
+    ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
+  };
+}
+
+function recurrentBlock(kind: RecurrentKind): BlockDef {
+  return {
+    type: kind.type,
+    category: 'Recurrent',
+    description: kind.description,
+    params: sharedParams(kind),
+    ports: () => SINGLE_INPUT,
+    inferShape: ([input], params) => inferRecurrent(kind, input, params),
+    paramCount: ([input], params) => countRecurrent(kind, input, params),
+    layerCall: (params) => recurrentCall(kind, params),
+    apply: (tf, [input], params, name) => {
+      if (!input) throw new Error(`${kind.type} needs its input connected.`);
+      // Registers Layerloom's fast orthogonal initializer (the default recurrent initializer) before
+      // tfjs builds the layer; the layer itself is the plain tfjs one from the call above.
+      layerloomLayers(tf);
+      return createLayer(tf, recurrentCall(kind, params), name).apply(input) as SymbolicTensor;
+    },
+  };
+}
+
+/** Fully connected recurrent layer: h = activation(x·W + h·U + b). */
+export const SimpleRNNBlock: BlockDef = recurrentBlock({
+  type: 'SimpleRNN',
+  tfjsFactory: 'simpleRNN',
+  gates: 1,
+  description: 'The simplest recurrent layer: reads a sequence step by step, keeping a hidden state.',
+});
+
+/** Long short-term memory: input, forget, cell and output gates (Keras order i, f, c, o). */
+export const LSTMBlock: BlockDef = recurrentBlock({
+  type: 'LSTM',
+  tfjsFactory: 'lstm',
+  gates: 4,
+  description: 'Long short-term memory: a recurrent layer with gates that keep information over long sequences.',
+});
+
+/**
+ * Gated recurrent unit (gates z, r, h) with `reset_after=False`: the reset gate applies before the
+ * recurrent product, one bias per gate. Keras 3 defaults to `reset_after=True`, which tfjs cannot run.
+ */
+export const GRUBlock: BlockDef = recurrentBlock({
+  type: 'GRU',
+  tfjsFactory: 'gru',
+  gates: 3,
+  description: 'Gated recurrent unit (reset_after=False): like LSTM with fewer weights.',
+});
+
+/** Blocks in this family, registry order. */
+export const recurrentBlocks: readonly BlockDef[] = [SimpleRNNBlock, LSTMBlock, GRUBlock];

@@ -1,0 +1,48 @@
+"""Runs layers in real Keras 3 with given weights and inputs, for the tfjs-vs-Keras numeric tests.
+
+Usage: python3 kerasReference.py CASES.json  → prints one JSON object on the last stdout line:
+  {"keras": "3.x", "results": [{"id", "output": [flat floats], "shape", "weights": [[path, shape]...]}]}
+or {"error": "..."} when Keras cannot be imported. Each case gives the Keras class and keyword
+arguments exactly as Layerloom's generated code would print them (LayerCall.kerasArgs), an optional
+Bidirectional merge mode, call keyword arguments, the inputs and the weights in tfjs order, which
+must be Keras's order for `set_weights` to accept them.
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def main(path):
+    try:
+        import numpy as np
+        import keras
+    except Exception as e:  # Reported, and the calling test skips.
+        print(json.dumps({"error": f"cannot import keras: {e}"}))
+        return
+    with open(path, encoding="utf-8") as f:
+        cases = json.load(f)
+    results = []
+    for case in cases:
+        layer = getattr(keras.layers, case["kerasClass"])(**case["kerasArgs"])
+        if case.get("bidirectional"):
+            layer = keras.layers.Bidirectional(layer, merge_mode=case["bidirectional"])
+        inputs = [np.asarray(x["data"], dtype=x["dtype"]).reshape(x["shape"]) for x in case["inputs"]]
+        call_args = case.get("callArgs", {})
+        layer(*inputs, **call_args)  # builds the weights
+        layer.set_weights([np.asarray(w["data"], dtype="float32").reshape(w["shape"]) for w in case["weights"]])
+        y = np.asarray(layer(*inputs, **call_args, training=False))
+        results.append(
+            {
+                "id": case["id"],
+                "output": y.astype("float64").ravel().tolist(),
+                "shape": list(y.shape),
+                "weights": [[w.path, list(w.shape)] for w in layer.weights],
+            }
+        )
+    print(json.dumps({"keras": keras.__version__, "results": results}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,183 @@
+/**
+ * tfjs = Keras, numerically. Each case builds the block's layer in tfjs through the compiler's own
+ * path, fills its weights with seeded values, and runs real Keras 3 (test/python/kerasReference.py,
+ * one Python process for all cases) on the layer its LayerCall prints, with the same weights in the
+ * same order (`set_weights`) and the same inputs. Skipped, saying why, when Python cannot import Keras.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { defaultParams } from '../../shared/blocks/paramUtils.js';
+import { applyBlock } from '../../shared/compile/layerFactory.js';
+import type { KerasArg, ParamValue, SymbolicTensor } from '../../shared/blocks/types.js';
+import { rng } from '../helpers/randomGraphs.js';
+
+const script = fileURLToPath(new URL('../python/kerasReference.py', import.meta.url));
+const TOLERANCE = 1e-4;
+const BATCH = 2;
+
+interface NumericCase {
+  readonly id: string;
+  readonly block: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Per-sample input shapes in port order (all fixed). */
+  readonly inputs: readonly (readonly number[])[];
+  readonly ids?: number;
+}
+
+const CASES: readonly NumericCase[] = [
+  { id: 'mha self-attention', block: 'MultiHeadAttention', params: { num_heads: 2, key_dim: 4 }, inputs: [[5, 8], [5, 8]] },
+  { id: 'mha causal', block: 'MultiHeadAttention', params: { num_heads: 2, key_dim: 4, use_causal_mask: true }, inputs: [[5, 8], [5, 8]] },
+  { id: 'mha key ≠ value, value_dim', block: 'MultiHeadAttention', params: { num_heads: 3, key_dim: 2, value_dim: 4 }, inputs: [[4, 6], [7, 5], [7, 3]] },
+  { id: 'mha causal T≠S, no bias', block: 'MultiHeadAttention', params: { num_heads: 2, key_dim: 3, use_bias: false, use_causal_mask: true }, inputs: [[3, 6], [5, 6]] },
+  { id: 'mha dropout inactive at inference', block: 'MultiHeadAttention', params: { num_heads: 2, key_dim: 4, dropout: 0.3 }, inputs: [[5, 8], [5, 8]] },
+  { id: 'lstm', block: 'LSTM', params: { units: 5 }, inputs: [[6, 3]] },
+  { id: 'lstm sequences backwards', block: 'LSTM', params: { units: 5, return_sequences: true, go_backwards: true }, inputs: [[6, 3]] },
+  { id: 'gru reset_after=False sequences', block: 'GRU', params: { units: 4, return_sequences: true }, inputs: [[6, 3]] },
+  { id: 'gru backwards', block: 'GRU', params: { units: 4, go_backwards: true }, inputs: [[6, 3]] },
+  { id: 'simple rnn sequences', block: 'SimpleRNN', params: { units: 4, return_sequences: true }, inputs: [[6, 3]] },
+  { id: 'bidirectional lstm concat sequences', block: 'LSTM', params: { units: 4, bidirectional: true, return_sequences: true }, inputs: [[6, 3]] },
+  { id: 'bidirectional lstm ave', block: 'LSTM', params: { units: 4, bidirectional: true, merge_mode: 'ave' }, inputs: [[6, 3]] },
+  { id: 'bidirectional gru sum sequences', block: 'GRU', params: { units: 3, bidirectional: true, merge_mode: 'sum', return_sequences: true }, inputs: [[6, 3]] },
+  { id: 'bidirectional simple rnn mul', block: 'SimpleRNN', params: { units: 3, bidirectional: true, merge_mode: 'mul' }, inputs: [[6, 3]] },
+  { id: 'embedding', block: 'Embedding', params: { input_dim: 7, output_dim: 3 }, inputs: [[5]], ids: 7 },
+];
+
+/** Python literal of a generated-code argument (tuples as lists, which Keras accepts too). */
+function pythonValue(arg: KerasArg): unknown {
+  if (arg !== null && typeof arg === 'object') {
+    if ('tuple' in arg) return arg.tuple.map(pythonValue);
+    throw new Error(`raw code ${arg.raw} in a numeric case`);
+  }
+  return arg;
+}
+
+interface Prepared {
+  readonly json: Record<string, unknown>;
+  readonly tfjsOut: Float32Array | Int32Array | Uint8Array;
+  readonly tfjsShape: number[];
+  readonly weightNames: string[];
+  readonly weightShapes: number[][];
+}
+
+function prepare(c: NumericCase, index: number): Prepared {
+  const def = getBlock(c.block);
+  if (!def?.layerCall) throw new Error(`${c.block} is not a layer block`);
+  const params = { ...defaultParams(def.params), ...c.params };
+  const dtype: 'int32' | 'float32' = c.ids ? 'int32' : 'float32';
+  const symbolic = c.inputs.map((s, i) => tf.input({ shape: [...s], dtype, name: `case${index}_in${i}` }));
+  const out = applyBlock(tf, def, symbolic, params, c.inputs, `case${index}`);
+  const model = tf.model({ inputs: symbolic as SymbolicTensor[], outputs: out });
+  const r = rng(1000 + index);
+  const uniform = (n: number, scale: number): number[] => Array.from({ length: n }, () => Math.fround((r() * 2 - 1) * scale));
+  const weights = model.weights.map((w) => {
+    const shape = w.shape as number[];
+    return { shape, data: uniform(shape.reduce((a, b) => a * b, 1), 0.5) };
+  });
+  model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  const inputs = c.inputs.map((s) => {
+    const shape = [BATCH, ...s];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = c.ids ? Array.from({ length: n }, () => Math.floor(r() * (c.ids ?? 1))) : uniform(n, 1);
+    return { shape, dtype, data };
+  });
+  const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype));
+  const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+  const prepared: Prepared = {
+    json: {
+      id: c.id,
+      ...(() => {
+        const call = def.layerCall?.(params, c.inputs);
+        if (!call) throw new Error('no layer call');
+        return {
+          kerasClass: call.kerasClass,
+          kerasArgs: Object.fromEntries(call.kerasArgs.map(([k, v]) => [k, pythonValue(v)])),
+          bidirectional: call.bidirectional?.mergeMode ?? null,
+          callArgs: Object.fromEntries((call.callArgs ?? []).map(([k, v]) => [k, pythonValue(v)])),
+        };
+      })(),
+      inputs,
+      weights,
+    },
+    tfjsOut: y.dataSync(),
+    tfjsShape: y.shape,
+    weightNames: model.weights.map((w) => w.originalName),
+    weightShapes: model.weights.map((w) => w.shape as number[]),
+  };
+  tf.dispose([...xs, y]);
+  model.dispose();
+  return prepared;
+}
+
+interface KerasResult {
+  readonly id: string;
+  readonly output: number[];
+  readonly shape: number[];
+  readonly weights: [string, number[]][];
+}
+
+describe('tfjs layers equal Keras 3 numerically (same weights, same inputs)', () => {
+  const prepared = new Map<string, Prepared>();
+  const keras = new Map<string, KerasResult>();
+  let skipReason = '';
+  let dir = '';
+
+  beforeAll(() => {
+    CASES.forEach((c, i) => prepared.set(c.id, prepare(c, i)));
+    dir = mkdtempSync(join(tmpdir(), 'layerloom-keras-'));
+    const file = join(dir, 'cases.json');
+    writeFileSync(file, JSON.stringify([...prepared.values()].map((p) => p.json)));
+    const run = spawnSync('python3', [script, file], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '-1' },
+    });
+    if (run.error) {
+      skipReason = `python3 is not available (${run.error.message})`;
+    } else {
+      const last = run.stdout.trim().split('\n').pop() ?? '';
+      let parsed: { error?: string; keras?: string; results?: KerasResult[] } = {};
+      try {
+        parsed = JSON.parse(last) as typeof parsed;
+      } catch {
+        throw new Error(`kerasReference.py failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
+      }
+      if (parsed.error) skipReason = parsed.error;
+      for (const r of parsed.results ?? []) keras.set(r.id, r);
+    }
+    if (skipReason) console.warn(`Skipping the Keras comparison: ${skipReason}. Install keras 3 and tensorflow-cpu for python3 to run it.`);
+  }, 300_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    it(c.id, (ctx) => {
+      if (skipReason) {
+        ctx.skip();
+        return;
+      }
+      const mine = prepared.get(c.id);
+      const theirs = keras.get(c.id);
+      expect(mine && theirs).toBeTruthy();
+      if (!mine || !theirs) return;
+      // Same weights, same order: Keras accepted them by shape; names agree where tfjs names them alike.
+      expect(theirs.weights.map(([, shape]) => shape)).toEqual(mine.weightShapes);
+      if (c.block === 'MultiHeadAttention') {
+        const suffix = (name: string): string => name.split('/').slice(-2).join('/');
+        expect(mine.weightNames.map(suffix)).toEqual(theirs.weights.map(([path]) => suffix(path)));
+      }
+      expect(mine.tfjsShape).toEqual(theirs.shape);
+      let maxDiff = 0;
+      theirs.output.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - mine.tfjsOut[i]))));
+      console.log(`${c.id}: max |tfjs − Keras| = ${maxDiff.toExponential(2)} over ${theirs.output.length} values`);
+      expect(maxDiff).toBeLessThan(TOLERANCE);
+    });
+  }
+});
