@@ -3,11 +3,15 @@
  */
 import type { BlockDef } from './types.js';
 import { coreBlocks } from './core.js';
+import { convBlocks } from './conv.js';
+import { poolingBlocks } from './pooling.js';
+import { normalizationBlocks } from './normalization.js';
+import { mergeBlocks } from './merge.js';
 import { embeddingBlocks } from './embedding.js';
 import { recurrentBlocks } from './recurrent.js';
 import { attentionBlocks } from './attention.js';
 
-const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks, embeddingBlocks, recurrentBlocks, attentionBlocks];
+const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks, convBlocks, poolingBlocks, normalizationBlocks, mergeBlocks, embeddingBlocks, recurrentBlocks, attentionBlocks];
 
 /** Every block, in palette order. */
 export const BLOCKS: readonly BlockDef[] = FAMILIES.flat();

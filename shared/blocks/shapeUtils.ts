@@ -74,3 +74,28 @@ export function broadcastShapes(a: Shape, b: Shape): { shape: Shape } | { confli
   }
   return { shape: out };
 }
+
+/**
+ * Output length of a pooling window along one axis (Keras `compute_pooling_output_shape`):
+ * `valid`: `floor((n - pool) / s) + 1`; `same`: `ceil(n / s)`. Pooling has no dilation, so this is
+ * the convolution rule with dilation 1. `null` for a variable length; may return ≤ 0.
+ */
+export function poolOutputLength(n: Dim, pool: number, padding: 'valid' | 'same', stride: number): Dim {
+  return convOutputLength(n, pool, padding, stride, 1);
+}
+
+/** Output length of an up-sampling step: `n * size`, or `null` for a variable length. */
+export function upsampledLength(n: Dim, size: number): Dim {
+  return n === null ? null : n * size;
+}
+
+/**
+ * A Keras axis argument (counting the batch as axis 0, negative from the end) as a 0-based index
+ * into a per-sample shape of `length` dims. Returns null for the batch axis or an axis out of range.
+ */
+export function sampleAxis(axis: number, length: number): number | null {
+  const rank = length + 1;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) return null;
+  const positive = axis < 0 ? axis + rank : axis;
+  return positive === 0 ? null : positive - 1;
+}

@@ -10,6 +10,13 @@
  *   `set_weights`.
  * - `LayerloomPositionEmbedding`: `keras_hub.layers.PositionEmbedding`: a learned
  *   `(sequence_length, features)` table, sliced to the input's length and broadcast to its shape.
+ * - `LayerloomConv1D`, `LayerloomConv2D`, `LayerloomSeparableConv2D`: tfjs's own conv layers (same
+ *   weights, config and shapes) for what they cannot do themselves. tfjs has no gradient for a
+ *   convolution with dilation > 1, so these run it as a plain convolution with a dilated kernel (the
+ *   kernel spread out with zeros, `(k - 1) * d + 1` taps wide): the same sums, and trainable. And
+ *   tfjs's Conv1D accepts padding "causal" but throws when run, so LayerloomConv1D pads the start of
+ *   the sequence with `(kernel_size - 1) * dilation_rate` zeros and runs "valid", as Keras does.
+ * - `LayerloomSubtract`: Keras's `Subtract` (first input minus the second); tfjs-layers has none.
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
  *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
  *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
@@ -58,16 +65,37 @@ export type PositionEmbeddingArgs = LayerArgs & {
   initializer?: string;
 };
 
+/** tfjs config of {@link LayerloomLayers.Conv1D} and {@link LayerloomLayers.Conv2D}: tfjs's own conv config. */
+export type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0];
+/** tfjs config of {@link LayerloomLayers.SeparableConv2D}: tfjs's own. */
+export type SeparableConvLayerArgs = Parameters<TF['layers']['separableConv2d']>[0];
+
+/** Fields of tfjs's conv layers read at run time (public in JavaScript, not in tfjs's typings). */
+interface ConvFields {
+  readonly kernel: tfjs.LayerVariable;
+  readonly bias: tfjs.LayerVariable | null;
+  readonly padding: string;
+  readonly activation: { apply(x: Tensor): Tensor };
+}
+
 /** The custom layer classes bound to one `tf` namespace. */
 export interface LayerloomLayers {
   readonly MultiHeadAttention: new (args: MultiHeadAttentionArgs) => Layer;
   readonly PositionEmbedding: new (args: PositionEmbeddingArgs) => Layer;
+  readonly Conv1D: new (args: ConvLayerArgs) => Layer;
+  readonly Conv2D: new (args: ConvLayerArgs) => Layer;
+  readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
+  readonly Subtract: new (args?: LayerArgs) => Layer;
 }
 
 /** Class names under which the layers are registered (and `LayerCall.tfjsFactory` of their blocks). */
 export const CUSTOM_LAYER_CLASSES = {
   multiHeadAttention: 'LayerloomMultiHeadAttention',
   positionEmbedding: 'LayerloomPositionEmbedding',
+  conv1d: 'LayerloomConv1D',
+  conv2d: 'LayerloomConv2D',
+  separableConv2d: 'LayerloomSeparableConv2D',
+  subtract: 'LayerloomSubtract',
 } as const;
 
 /**
@@ -81,6 +109,27 @@ function positiveInt(value: unknown, what: string): number {
     throw new Error(`${what} must be an integer ≥ 1, got ${JSON.stringify(value)}.`);
   }
   return value;
+}
+
+/**
+ * A kernel `(k1, ..., kn, in, out)` spread out by `dilations` along its first n axes: zeros between
+ * the taps, `(k - 1) * d + 1` wide. Convolving with it equals the dilated convolution. Built from
+ * reshape, pad and slice (all with gradients, on every backend), one axis at a time.
+ */
+function dilateKernel(tf: TF, kernel: Tensor, dilations: readonly number[]): Tensor {
+  let k = kernel;
+  dilations.forEach((d, axis) => {
+    if (d === 1) return;
+    const shape = k.shape;
+    const taps = shape[axis];
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const spread = tf.pad(tf.reshape(k, [before, taps, 1, after]), [[0, 0], [0, 0], [0, d - 1], [0, 0]]);
+    const width = (taps - 1) * d + 1;
+    const sliced = tf.slice(tf.reshape(spread, [before, taps * d, after]), [0, 0, 0], [before, width, after]);
+    k = tf.reshape(sliced, [...shape.slice(0, axis), width, ...shape.slice(axis + 1)]);
+  });
+  return k;
 }
 
 function makeInitializer(tf: TF, name: string): Initializer {
@@ -231,7 +280,7 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     override build(inputShape: LayerShape | LayerShape[]): void {
       const shapes = inputShapesOf(inputShape);
-      const [query, value] = shapes;
+      const [query, value = shapes[0]] = shapes;
       const key = shapes[2] ?? value;
       const width = (s: LayerShape, port: string): number => {
         const last = s[s.length - 1];
@@ -274,8 +323,8 @@ function defineLayers(tf: TF): LayerloomLayers {
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
       return tf.tidy(() => {
         const list = Array.isArray(inputs) ? inputs : [inputs];
-        const [query, value] = list;
-        if (!value) throw new Error('MultiHeadAttention takes [query, value] or [query, value, key]; for self-attention pass the same tensor twice.');
+        // One tensor means self-attention (query = value = key).
+        const [query, value = list[0]] = list;
         const key = list[2] ?? value;
         const [batch, queryLength, queryWidth] = query.shape;
         const keyLength = key.shape[1] ?? 0;
@@ -365,9 +414,139 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  // tfjs's own convolution classes (not exported by name): the subclasses below keep their
+  // weights, config and output-shape rules and replace only how the layer runs.
+  type ConvArgs = Parameters<TF['layers']['conv1d']>[0];
+  type SeparableArgs = Parameters<TF['layers']['separableConv2d']>[0];
+  type Builtin<A> = (new (args: A) => Layer) & Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
+  const BuiltinConv1D = tf.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
+  const BuiltinConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
+  const BuiltinSeparableConv2D = tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<SeparableArgs>;
+
+  /** One positive integer per spatial axis from a tfjs `number | number[]` argument. */
+  const perAxis = (v: number | number[] | undefined, n: number, what: string): number[] =>
+    Array.from({ length: n }, (_, i) => positiveInt(Array.isArray(v) ? v[i] ?? v[0] : v ?? 1, what));
+
+  /** See the file comment: a conv layer (1-D or 2-D) that runs dilation through a dilated kernel. */
+  const dilatedConv = (Base: Builtin<ConvArgs>, rank: 1 | 2, className: string) =>
+    class extends Base {
+      static readonly className = className;
+      /** Zeros put before the first step (causal Conv1D): (kernel_size - 1) * dilation_rate. */
+      private readonly leftPad: number;
+      private readonly causal: boolean;
+      private readonly dilations: number[];
+      private readonly stridesPerAxis: number[];
+
+      constructor(args: ConvArgs) {
+        const causal = args.padding === 'causal';
+        super({ ...args, padding: causal ? 'valid' : args.padding });
+        this.causal = causal;
+        this.dilations = perAxis(args.dilationRate, rank, `${className} dilationRate`);
+        this.stridesPerAxis = perAxis(args.strides, rank, `${className} strides`);
+        const kernel = perAxis(args.kernelSize, rank, `${className} kernelSize`);
+        this.leftPad = causal ? (kernel[0] - 1) * this.dilations[0] : 0;
+      }
+
+      override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape | LayerShape[] {
+        const [batch, length, ...rest] = inputShapesOf(inputShape)[0];
+        return super.computeOutputShape([batch, length === null ? null : length + this.leftPad, ...rest]);
+      }
+
+      override call(inputs: Tensor | Tensor[]): Tensor {
+        return tf.tidy(() => {
+          let x = Array.isArray(inputs) ? inputs[0] : inputs;
+          if (this.leftPad > 0) x = tf.pad(x, [[0, 0], [this.leftPad, 0], [0, 0]]);
+          const conv = this as unknown as ConvFields;
+          const kernel = dilateKernel(tf, conv.kernel.read(), this.dilations);
+          const padding = conv.padding === 'same' ? 'same' : 'valid';
+          let y =
+            rank === 1
+              ? tf.conv1d(x as tfjs.Tensor3D, kernel as tfjs.Tensor3D, this.stridesPerAxis[0], padding)
+              : tf.conv2d(x as tfjs.Tensor4D, kernel as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);
+          if (conv.bias) y = tf.add(y, conv.bias.read());
+          return conv.activation.apply(y);
+        });
+      }
+
+      override getConfig(): ConfigDict {
+        const config = super.getConfig();
+        if (this.causal) config['padding'] = 'causal';
+        return config;
+      }
+    };
+
+  /** See the file comment. */
+  const LayerloomConv1D = dilatedConv(BuiltinConv1D, 1, CUSTOM_LAYER_CLASSES.conv1d);
+  /** See the file comment. */
+  const LayerloomConv2D = dilatedConv(BuiltinConv2D, 2, CUSTOM_LAYER_CLASSES.conv2d);
+
+  /** See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel. */
+  class LayerloomSeparableConv2D extends BuiltinSeparableConv2D {
+    static readonly className = CUSTOM_LAYER_CLASSES.separableConv2d;
+    private readonly dilations: number[];
+    private readonly stridesPerAxis: [number, number];
+
+    constructor(args: SeparableArgs) {
+      super(args);
+      this.dilations = perAxis(args.dilationRate, 2, 'SeparableConv2D dilationRate');
+      const [sh, sw] = perAxis(args.strides, 2, 'SeparableConv2D strides');
+      this.stridesPerAxis = [sh, sw];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+        const conv = this as unknown as ConvFields & { depthwiseKernel: tfjs.LayerVariable; pointwiseKernel: tfjs.LayerVariable };
+        const depthwise = dilateKernel(tf, conv.depthwiseKernel.read(), this.dilations) as tfjs.Tensor4D;
+        const pointwise = conv.pointwiseKernel.read() as tfjs.Tensor4D;
+        let y: Tensor = tf.separableConv2d(x, depthwise, pointwise, this.stridesPerAxis, conv.padding === 'same' ? 'same' : 'valid');
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+  }
+
+  /** See the file comment. Two inputs of the same rank; size-1 axes broadcast as in Keras. */
+  class LayerloomSubtract extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.subtract;
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const shapes = inputShapesOf(inputShape);
+      const [a, b] = shapes;
+      if (shapes.length !== 2 || a.length !== b.length) {
+        throw new Error(`Subtract takes exactly two inputs of the same rank, got ${JSON.stringify(shapes)}.`);
+      }
+      return a.map((x, i) => {
+        const y = b[i];
+        if (x === null || y === null) return null;
+        if (x !== y && x !== 1 && y !== 1) throw new Error(`Subtract: sizes ${x} and ${y} on axis ${i} cannot be broadcast together.`);
+        return x === 1 ? y : x;
+      });
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const list = Array.isArray(inputs) ? inputs : [inputs];
+        if (list.length !== 2) throw new Error(`Subtract takes exactly two inputs, got ${list.length}.`);
+        return tf.sub(list[0], list[1]);
+      });
+    }
+  }
+
   tf.serialization.registerClass(LayerloomMultiHeadAttention);
   tf.serialization.registerClass(LayerloomPositionEmbedding);
-  return { MultiHeadAttention: LayerloomMultiHeadAttention, PositionEmbedding: LayerloomPositionEmbedding };
+  tf.serialization.registerClass(LayerloomConv1D);
+  tf.serialization.registerClass(LayerloomConv2D);
+  tf.serialization.registerClass(LayerloomSeparableConv2D);
+  tf.serialization.registerClass(LayerloomSubtract);
+  return {
+    MultiHeadAttention: LayerloomMultiHeadAttention,
+    PositionEmbedding: LayerloomPositionEmbedding,
+    Conv1D: LayerloomConv1D,
+    Conv2D: LayerloomConv2D,
+    SeparableConv2D: LayerloomSeparableConv2D,
+    Subtract: LayerloomSubtract,
+  };
 }
 
 /** A single shape or the list of a multi-input layer, always as a list. */
@@ -402,6 +581,14 @@ export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer 
       return new layers.MultiHeadAttention(config as MultiHeadAttentionArgs);
     case CUSTOM_LAYER_CLASSES.positionEmbedding:
       return new layers.PositionEmbedding(config as PositionEmbeddingArgs);
+    case CUSTOM_LAYER_CLASSES.conv1d:
+      return new layers.Conv1D(config as ConvLayerArgs);
+    case CUSTOM_LAYER_CLASSES.conv2d:
+      return new layers.Conv2D(config as ConvLayerArgs);
+    case CUSTOM_LAYER_CLASSES.separableConv2d:
+      return new layers.SeparableConv2D(config as SeparableConvLayerArgs);
+    case CUSTOM_LAYER_CLASSES.subtract:
+      return new layers.Subtract(config as LayerArgs);
     default:
       throw new Error(`"${call.tfjsFactory}" is not one of Layerloom's custom layers (${Object.values(CUSTOM_LAYER_CLASSES).join(', ')}).`);
   }

@@ -4,8 +4,9 @@ Usage: python3 kerasReference.py CASES.json  → prints one JSON object on the l
   {"keras": "3.x", "results": [{"id", "output": [flat floats], "shape", "weights": [[path, shape]...]}]}
 or {"error": "..."} when Keras cannot be imported. Each case gives the Keras class and keyword
 arguments exactly as Layerloom's generated code would print them (LayerCall.kerasArgs), an optional
-Bidirectional merge mode, call keyword arguments, the inputs and the weights in tfjs order, which
-must be Keras's order for `set_weights` to accept them.
+Bidirectional merge mode, call keyword arguments, whether the inputs go in as one list (merge
+layers, `listInput`), the inputs and the weights in tfjs order, which must be Keras's order for
+`set_weights` to accept them.
 """
 import json
 import os
@@ -30,9 +31,11 @@ def main(path):
             layer = keras.layers.Bidirectional(layer, merge_mode=case["bidirectional"])
         inputs = [np.asarray(x["data"], dtype=x["dtype"]).reshape(x["shape"]) for x in case["inputs"]]
         call_args = case.get("callArgs", {})
-        layer(*inputs, **call_args)  # builds the weights
+        # Merge layers take their inputs as one list: `Add()([a, b])`.
+        args = [inputs] if case.get("listInput") else inputs
+        layer(*args, **call_args)  # builds the weights
         layer.set_weights([np.asarray(w["data"], dtype="float32").reshape(w["shape"]) for w in case["weights"]])
-        y = np.asarray(layer(*inputs, **call_args, training=False))
+        y = np.asarray(layer(*args, **call_args, training=False))
         results.append(
             {
                 "id": case["id"],

@@ -1,0 +1,519 @@
+/**
+ * Convolution blocks: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
+ * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3, channels last).
+ *
+ * Where tfjs-layers 4.22 differs from Keras, a block runs Layerloom's own variant of the layer or
+ * does not offer the parameter, never silently changes it, so the app's model, the TS export and the
+ * Keras export stay one model:
+ * - kernel initializers default to glorotNormal in tfjs (Keras: glorot_uniform), so every call
+ *   states them;
+ * - tfjs has no gradient for dilated convolutions, and its Conv1D throws when run with
+ *   `padding="causal"`: those cases run as Layerloom's subclasses of tfjs's layers
+ *   (compile/customLayers.ts: a dilated kernel instead of a dilated op; left padding, as Keras does);
+ * - Conv2DTranspose and DepthwiseConv2D have no dilation in tfjs (it is ignored), so it is not offered;
+ * - SeparableConv2D in tfjs uses the depthwise initializer for the pointwise kernel too, so there is
+ *   one initializer for both;
+ * - strides > 1 together with dilation > 1 is refused (Keras refuses it for Conv1D/Conv2D, tfjs for
+ *   all; Keras 3.15 lets SeparableConv2D through).
+ */
+import type { BlockDef, Dim, KerasArg, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, SymbolicTensor } from './types.js';
+import { BIAS_INITIALIZERS, activationParam, bool, initializerParam, intTuple, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
+import { fail, ok, rankError, shrinkError } from './results.js';
+import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, type Padding } from './shapeUtils.js';
+import { SINGLE_INPUT } from './core.js';
+import { createLayer } from '../compile/layerFactory.js';
+import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+
+/** Names of the spatial axes of 1-D and 2-D inputs, for messages. */
+const AXES_1D = ['length'] as const;
+const AXES_2D = ['height', 'width'] as const;
+
+/** What to suggest instead of a block when the input has another rank. */
+export interface RankAlternatives {
+  /** The 2-D block for images (asked of 1-D blocks). */
+  readonly image?: string;
+  /** The 1-D block for sequences (asked of 2-D blocks). */
+  readonly sequence?: string;
+  /** What to use on flat vectors, when something fits. */
+  readonly flat?: string;
+}
+
+/** Hint for a block that wants an image (None, height, width, channels) but got another rank. */
+function imageRankHint(input: Shape, alt: RankAlternatives): string {
+  const flat = alt.flat ? `; for a flat vector use ${alt.flat}` : '';
+  const seq = alt.sequence ? `, or use ${alt.sequence} if it is a sequence (steps, features)` : '';
+  if (input.length === 2) {
+    const [h, w] = input;
+    if (h !== null && w !== null) return `Add a Reshape to (${h}, ${w}, 1) before it (one channel)${seq}.`;
+    return `Give it a channel axis: set the Input shape to (height, width, 1) for grey images${seq}.`;
+  }
+  if (input.length === 1) {
+    const n = input[0];
+    const side = n === null ? NaN : Math.round(Math.sqrt(n));
+    if (n !== null && side * side === n) return `Add a Reshape to (${side}, ${side}, 1) before it if these ${n} values are a ${side}×${side} image${flat}.`;
+    return `Add a Reshape to (height, width, channels) before it${flat}.`;
+  }
+  return 'Add a Reshape to (height, width, channels) before it.';
+}
+
+/** Hint for a block that wants a sequence (None, steps, features) but got another rank. */
+function sequenceRankHint(input: Shape, alt: RankAlternatives): string {
+  if (input.length === 1) {
+    const n = input[0];
+    const flat = alt.flat ? `, or use ${alt.flat} on flat vectors` : '';
+    return n === null
+      ? `Add a Reshape to (-1, 1) before it (steps of one feature)${flat}.`
+      : `Add a Reshape to (${n}, 1) before it (${n} steps of one feature)${flat}.`;
+  }
+  if (input.length === 3) {
+    const [h, w, c] = input;
+    const rows = w !== null && c !== null ? `(${h ?? -1}, ${w * c})` : '(steps, features)';
+    const image = alt.image ? `For images use ${alt.image}; to` : 'To';
+    return `${image} read the rows as steps, add a Reshape to ${rows} before it.`;
+  }
+  return 'Add a Reshape to (steps, features) before it.';
+}
+
+/** The fixed channel count (last axis), or an LL018 result when it is variable. */
+function fixedChannels(block: string, input: Shape, why: string): number | ShapeResult {
+  const c = input[input.length - 1];
+  if (c === null) {
+    return fail('LL018', `${block} needs a fixed number of channels (last axis), got ${formatShape(input)}: ${why}. Set that size on the Input or the layer before.`);
+  }
+  return c;
+}
+
+function isResult(x: number | ShapeResult): x is ShapeResult {
+  return typeof x !== 'number';
+}
+
+/** Rank check shared by conv and pooling blocks (`spatial` axes plus channels): LL007 with a fix, or null. */
+export function checkSpatialRank(block: string, input: Shape, spatial: 1 | 2, alt: RankAlternatives): ShapeResult | null {
+  if (input.length === spatial + 1) return null;
+  return spatial === 2
+    ? rankError(block, 'rank-4 (None, height, width, channels)', input, imageRankHint(input, alt))
+    : rankError(block, 'rank-3 (None, steps, features)', input, sequenceRankHint(input, alt));
+}
+
+/** How a kernel slides over the spatial axes (one entry per axis). */
+interface Window {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilation: readonly number[];
+  readonly padding: Padding;
+}
+
+/** Output spatial dims of a forward convolution, or an LL009/LL011 result. */
+function slideWindow(block: string, input: Shape, w: Window): Dim[] | ShapeResult {
+  const spatial = input.length - 1;
+  const axes = spatial === 1 ? AXES_1D : AXES_2D;
+  if (w.strides.some((s) => s > 1) && w.dilation.some((d) => d > 1)) {
+    return fail(
+      'LL011',
+      `${block} cannot combine strides > 1 with dilation_rate > 1 (TensorFlow.js does not support it, nor does Keras for Conv1D/Conv2D). Set strides to 1, or set dilation_rate to 1 and downsample with strides or a pooling step.`,
+      'dilation_rate',
+    );
+  }
+  const out: Dim[] = [];
+  for (let i = 0; i < spatial; i++) {
+    const n = input[i];
+    const len = convOutputLength(n, w.kernel[i], w.padding, w.strides[i], w.dilation[i]);
+    if (len !== null && len <= 0 && n !== null) return shrinkError(block, axes[i], n, dilatedKernel(w.kernel[i], w.dilation[i]), 'kernel_size');
+    out.push(len);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const filtersParam: ParamSpec = {
+  name: 'filters',
+  label: 'Filters',
+  kind: 'int',
+  default: 32,
+  min: 1,
+  help: 'Number of output channels (feature detectors). 32–128 is typical; often doubled after each downsampling.',
+};
+
+function kernelParam(spatial: 1 | 2, extra = ''): ParamSpec {
+  return spatial === 1
+    ? { name: 'kernel_size', label: 'Kernel size', kind: 'int', default: 3, min: 1, help: `How many steps each filter sees at once, e.g. 3 or 5.${extra}` }
+    : { name: 'kernel_size', label: 'Kernel size', kind: 'ints', length: 2, default: [3, 3], min: 1, help: `Height and width of each filter’s window, e.g. 3, 3.${extra}` };
+}
+
+function stridesParam(spatial: 1 | 2, help: string): ParamSpec {
+  return spatial === 1
+    ? { name: 'strides', label: 'Strides', kind: 'int', default: 1, min: 1, help }
+    : { name: 'strides', label: 'Strides', kind: 'ints', length: 2, default: [1, 1], min: 1, help };
+}
+
+const STRIDES_HELP = 'Step between windows. 2 halves the size (a learned downsampling). Cannot be combined with dilation > 1.';
+
+function paddingParam(options: readonly Padding[]): ParamSpec {
+  return {
+    name: 'padding',
+    label: 'Padding',
+    kind: 'enum',
+    default: 'valid',
+    options,
+    help:
+      '"valid": no padding, the output shrinks by kernel − 1. "same": pads so that the output has ceil(input / strides) positions.' +
+      (options.includes('causal') ? ' "causal": pads only the start, so step t never sees later steps (for forecasting and WaveNet-style models).' : ''),
+  };
+}
+
+function dilationParam(spatial: 1 | 2): ParamSpec {
+  const help = 'Spacing between kernel taps: widens the view without more weights (window = (kernel − 1) · dilation + 1). Needs strides 1.';
+  return spatial === 1
+    ? { name: 'dilation_rate', label: 'Dilation', kind: 'int', default: 1, min: 1, help, advanced: true }
+    : { name: 'dilation_rate', label: 'Dilation', kind: 'ints', length: 2, default: [1, 1], min: 1, help, advanced: true };
+}
+
+const depthMultiplierParam: ParamSpec = {
+  name: 'depth_multiplier',
+  label: 'Depth multiplier',
+  kind: 'int',
+  default: 1,
+  min: 1,
+  help: 'Filters per input channel in the depthwise step: the depthwise output has channels × multiplier channels.',
+};
+
+/** A spatial tuple param as numbers (an int for 1-D blocks, a pair for 2-D ones). */
+function spatialValues(params: Params, name: string, spatial: 1 | 2): number[] {
+  return intTuple(params, name, spatial);
+}
+
+/** Keras/tfjs literal of a spatial param: a plain int for 1-D blocks, a tuple for 2-D. */
+function spatialArg(params: Params, name: string, spatial: 1 | 2): KerasArg {
+  const values = spatialValues(params, name, spatial);
+  return spatial === 1 ? values[0] : tuple(values);
+}
+
+function windowOf(params: Params, spatial: 1 | 2, withDilation: boolean): Window {
+  return {
+    kernel: spatialValues(params, 'kernel_size', spatial),
+    strides: spatialValues(params, 'strides', spatial),
+    dilation: withDilation ? spatialValues(params, 'dilation_rate', spatial) : Array.from({ length: spatial }, () => 1),
+    padding: str(params, 'padding') as Padding,
+  };
+}
+
+const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/** Input channels from a valid input shape (0 when unknown; only called after inference succeeded). */
+function channelsOf(inputs: readonly (Shape | null)[]): number {
+  const input = inputs[0];
+  return (input && input[input.length - 1]) ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv1D / Conv2D
+
+interface ConvKind {
+  readonly type: 'Conv1D' | 'Conv2D';
+  readonly spatial: 1 | 2;
+  readonly tfjsFactory: 'conv1d' | 'conv2d';
+  /** What to suggest on a rank mismatch. */
+  readonly alternative: RankAlternatives;
+  readonly description: string;
+}
+
+function convParams(kind: ConvKind): ParamSpec[] {
+  return [
+    filtersParam,
+    kernelParam(kind.spatial),
+    stridesParam(kind.spatial, STRIDES_HELP),
+    paddingParam(kind.spatial === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same']),
+    dilationParam(kind.spatial),
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ];
+}
+
+function inferConv(kind: ConvKind, input: Shape | null, params: Params): ShapeResult {
+  if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
+  const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.alternative);
+  if (rank) return rank;
+  const channels = fixedChannels(kind.type, input, 'the kernel has one slice per input channel');
+  if (isResult(channels)) return channels;
+  const dims = slideWindow(kind.type, input, windowOf(params, kind.spatial, true));
+  if (!Array.isArray(dims)) return dims;
+  return ok([...dims, num(params, 'filters')]);
+}
+
+/** True when tfjs's own layer cannot train this conv (dilation > 1) or run it (causal padding). */
+function needsOwnLayer(params: Params, spatial: 1 | 2): boolean {
+  return str(params, 'padding') === 'causal' || spatialValues(params, 'dilation_rate', spatial).some((d) => d > 1);
+}
+
+function convCall(kind: ConvKind, params: Params): LayerCall {
+  const s = kind.spatial;
+  const own = needsOwnLayer(params, s);
+  return {
+    kerasClass: kind.type,
+    kerasArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernel_size', spatialArg(params, 'kernel_size', s)],
+      ['strides', spatialArg(params, 'strides', s)],
+      ['padding', str(params, 'padding')],
+      ['dilation_rate', spatialArg(params, 'dilation_rate', s)],
+      ['activation', str(params, 'activation')],
+      ['use_bias', bool(params, 'use_bias')],
+      ['kernel_initializer', str(params, 'kernel_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+    // Layerloom's subclass of tfjs's layer (same config and weights) where tfjs cannot train a
+    // dilated kernel or run causal padding; tfjs's own layer (fused kernels) everywhere else.
+    ...(own ? { custom: true, tfjsFactory: s === 1 ? CUSTOM_LAYER_CLASSES.conv1d : CUSTOM_LAYER_CLASSES.conv2d } : { tfjsFactory: kind.tfjsFactory }),
+    tfjsArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernelSize', spatialArg(params, 'kernel_size', s)],
+      ['strides', spatialArg(params, 'strides', s)],
+      ['padding', str(params, 'padding')],
+      ['dilationRate', spatialArg(params, 'dilation_rate', s)],
+      ['activation', str(params, 'activation')],
+      ['useBias', bool(params, 'use_bias')],
+      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+    ],
+  };
+}
+
+function convBlock(kind: ConvKind): BlockDef {
+  const call = (params: Params): LayerCall => convCall(kind, params);
+  return {
+    type: kind.type,
+    category: 'Convolution',
+    description: kind.description,
+    params: convParams(kind),
+    ports: () => SINGLE_INPUT,
+    inferShape: ([input], params) => inferConv(kind, input, params),
+    paramCount: (inputs, params): ParamCount => {
+      const kernel = product(spatialValues(params, 'kernel_size', kind.spatial));
+      const filters = num(params, 'filters');
+      return { trainable: kernel * channelsOf(inputs) * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+    },
+    layerCall: call,
+    apply: (tf, [input], params, name) => {
+      if (!input) throw new Error(`${kind.type} "${name}" has no input.`);
+      const c = call(params);
+      const layer = c.custom ? createCustomLayer(tf, c, name) : createLayer(tf, c, name);
+      return layer.apply(input) as SymbolicTensor;
+    },
+  };
+}
+
+/** 1-D convolution over a sequence (None, steps, features). */
+export const Conv1DBlock: BlockDef = convBlock({
+  type: 'Conv1D',
+  spatial: 1,
+  tfjsFactory: 'conv1d',
+  alternative: { image: 'Conv2D', flat: 'Dense' },
+  description: 'Slides filters along a sequence (None, steps, features): local patterns in text, audio or time series.',
+});
+
+/** 2-D convolution over an image (None, height, width, channels). */
+export const Conv2DBlock: BlockDef = convBlock({
+  type: 'Conv2D',
+  spatial: 2,
+  tfjsFactory: 'conv2d',
+  alternative: { sequence: 'Conv1D', flat: 'Dense' },
+  description: 'Slides filters over an image (None, height, width, channels) to detect local patterns.',
+});
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DTranspose
+
+/** Transposed 2-D convolution ("deconvolution"): learned upsampling. */
+export const Conv2DTransposeBlock: BlockDef = {
+  type: 'Conv2DTranspose',
+  category: 'Convolution',
+  description: 'Learned upsampling: the reverse of a strided Conv2D (decoders, segmentation, generators).',
+  params: [
+    filtersParam,
+    kernelParam(2, ' Dilation is not offered: TensorFlow.js’s Conv2DTranspose has none, and the app must build the same model as Keras.'),
+    stridesParam(2, 'Upsampling factor per axis: 2 doubles height and width.'),
+    paddingParam(['valid', 'same']),
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect an input to the Conv2DTranspose.');
+    const rank = checkSpatialRank('Conv2DTranspose', input, 2, { flat: 'Dense' });
+    if (rank) return rank;
+    const channels = fixedChannels('Conv2DTranspose', input, 'the kernel has one slice per input channel');
+    if (isResult(channels)) return channels;
+    const kernel = intTuple(params, 'kernel_size', 2);
+    const strides = intTuple(params, 'strides', 2);
+    const padding = str(params, 'padding') as Padding;
+    const dims = [0, 1].map((i) => convTransposeOutputLength(input[i], kernel[i], padding, strides[i]));
+    return ok([...dims, num(params, 'filters')]);
+  },
+  paramCount: (inputs, params) => {
+    const filters = num(params, 'filters');
+    return { trainable: product(intTuple(params, 'kernel_size', 2)) * filters * channelsOf(inputs) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+  },
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'Conv2DTranspose',
+    kerasArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernel_size', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['activation', str(params, 'activation')],
+      ['use_bias', bool(params, 'use_bias')],
+      ['kernel_initializer', str(params, 'kernel_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+    tfjsFactory: 'conv2dTranspose',
+    tfjsArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['activation', str(params, 'activation')],
+      ['useBias', bool(params, 'use_bias')],
+      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+    ],
+  }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// DepthwiseConv2D / SeparableConv2D
+
+function inferDepthwise(block: string, input: Shape | null, params: Params, withDilation: boolean, outChannels: (c: number) => number): ShapeResult {
+  if (!input) return fail('LL004', `Connect an input to the ${block}.`);
+  const rank = checkSpatialRank(block, input, 2, { sequence: 'Conv1D', flat: 'Dense' });
+  if (rank) return rank;
+  const channels = fixedChannels(block, input, 'each input channel gets its own filters');
+  if (isResult(channels)) return channels;
+  const dims = slideWindow(block, input, windowOf(params, 2, withDilation));
+  if (!Array.isArray(dims)) return dims;
+  return ok([...dims, outChannels(channels)]);
+}
+
+/** Depthwise 2-D convolution: one filter set per input channel, no mixing across channels. */
+export const DepthwiseConv2DBlock: BlockDef = {
+  type: 'DepthwiseConv2D',
+  category: 'Convolution',
+  description: 'Filters each channel separately (no mixing across channels): the cheap half of a MobileNet block.',
+  params: [
+    kernelParam(2, ' Dilation is not offered: TensorFlow.js’s DepthwiseConv2D ignores it, and the app must build the same model as Keras.'),
+    stridesParam(2, 'Step between windows. 2 halves the size.'),
+    paddingParam(['valid', 'same']),
+    depthMultiplierParam,
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => inferDepthwise('DepthwiseConv2D', input, params, false, (c) => c * num(params, 'depth_multiplier')),
+  paramCount: (inputs, params) => {
+    const out = channelsOf(inputs) * num(params, 'depth_multiplier');
+    return { trainable: product(intTuple(params, 'kernel_size', 2)) * out + (bool(params, 'use_bias') ? out : 0), nonTrainable: 0 };
+  },
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'DepthwiseConv2D',
+    kerasArgs: [
+      ['kernel_size', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['depth_multiplier', num(params, 'depth_multiplier')],
+      ['activation', str(params, 'activation')],
+      ['use_bias', bool(params, 'use_bias')],
+      ['depthwise_initializer', str(params, 'depthwise_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+    tfjsFactory: 'depthwiseConv2d',
+    tfjsArgs: [
+      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['depthMultiplier', num(params, 'depth_multiplier')],
+      ['activation', str(params, 'activation')],
+      ['useBias', bool(params, 'use_bias')],
+      ['depthwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+    ],
+  }),
+};
+
+/** Depthwise then pointwise (1×1) convolution: a cheaper Conv2D. */
+export const SeparableConv2DBlock: BlockDef = {
+  type: 'SeparableConv2D',
+  category: 'Convolution',
+  description: 'A cheaper Conv2D: filters each channel separately, then mixes channels with a 1×1 convolution (Xception, MobileNet).',
+  params: [
+    filtersParam,
+    kernelParam(2),
+    stridesParam(2, STRIDES_HELP),
+    paddingParam(['valid', 'same']),
+    dilationParam(2),
+    depthMultiplierParam,
+    activationParam('linear'),
+    useBiasParam,
+    {
+      ...initializerParam('depthwise_initializer', 'Kernel initializer', 'glorot_uniform'),
+      help: 'How the depthwise and the pointwise kernels start (TensorFlow.js uses one initializer for both, so the export sets both to this).',
+    },
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => inferDepthwise('SeparableConv2D', input, params, true, () => num(params, 'filters')),
+  paramCount: (inputs, params) => {
+    const mid = channelsOf(inputs) * num(params, 'depth_multiplier');
+    const filters = num(params, 'filters');
+    return { trainable: product(intTuple(params, 'kernel_size', 2)) * mid + mid * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+  },
+  layerCall: separableCall,
+  apply: (tf, [input], params, name) => {
+    if (!input) throw new Error(`SeparableConv2D "${name}" has no input.`);
+    const c = separableCall(params);
+    return (c.custom ? createCustomLayer(tf, c, name) : createLayer(tf, c, name)).apply(input) as SymbolicTensor;
+  },
+};
+
+function separableCall(params: Params): LayerCall {
+  const own = needsOwnLayer(params, 2);
+  return {
+    kerasClass: 'SeparableConv2D',
+    kerasArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernel_size', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['dilation_rate', spatialArg(params, 'dilation_rate', 2)],
+      ['depth_multiplier', num(params, 'depth_multiplier')],
+      ['activation', str(params, 'activation')],
+      ['use_bias', bool(params, 'use_bias')],
+      ['depthwise_initializer', str(params, 'depthwise_initializer')],
+      ['pointwise_initializer', str(params, 'depthwise_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+    ...(own ? { custom: true, tfjsFactory: CUSTOM_LAYER_CLASSES.separableConv2d } : { tfjsFactory: 'separableConv2d' }),
+    tfjsArgs: [
+      ['filters', num(params, 'filters')],
+      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
+      ['strides', spatialArg(params, 'strides', 2)],
+      ['padding', str(params, 'padding')],
+      ['dilationRate', spatialArg(params, 'dilation_rate', 2)],
+      ['depthMultiplier', num(params, 'depth_multiplier')],
+      ['activation', str(params, 'activation')],
+      ['useBias', bool(params, 'use_bias')],
+      ['depthwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
+      ['pointwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
+      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
+    ],
+  };
+}
+
+/** Blocks in this family, registry order. */
+export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv2DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];

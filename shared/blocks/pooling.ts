@@ -1,0 +1,274 @@
+/**
+ * Pooling and up-sampling blocks: MaxPooling1D/2D, AveragePooling1D/2D, GlobalAveragePooling1D/2D,
+ * GlobalMaxPooling1D/2D, UpSampling2D. Semantics and parameter names follow `keras.layers` (Keras 3,
+ * channels last).
+ *
+ * `strides` left empty (null) means "same as pool_size", as in Keras; tfjs is given the resolved
+ * value. UpSampling2D offers only "nearest": tfjs's bilinear resize uses the old corner alignment
+ * (TF 1 `half_pixel_centers=False`) while Keras 3 resizes with half-pixel centres, so the numbers
+ * would differ between the app and the exported Keras model.
+ */
+import type { BlockDef, Dim, KerasArg, LayerCall, ParamSpec, Params, ShapeResult } from './types.js';
+import { intTuple, str, tuple } from './paramUtils.js';
+import { fail, ok, rankError, shrinkError } from './results.js';
+import { poolOutputLength, upsampledLength } from './shapeUtils.js';
+import { SINGLE_INPUT } from './core.js';
+import { checkSpatialRank } from './conv.js';
+
+const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
+
+type Spatial = 1 | 2;
+
+/** Names of the pooled axes, for messages. */
+const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: ['height', 'width'] };
+
+/** The pooling kinds: which reduction, how many spatial axes. */
+interface PoolKind {
+  readonly type: 'MaxPooling1D' | 'MaxPooling2D' | 'AveragePooling1D' | 'AveragePooling2D';
+  readonly spatial: Spatial;
+  readonly tfjsFactory: 'maxPooling1d' | 'maxPooling2d' | 'averagePooling1d' | 'averagePooling2d';
+  /** The same pooling for the other rank, suggested on a rank mismatch. */
+  readonly other: string;
+  readonly description: string;
+}
+
+function poolParams(kind: PoolKind): ParamSpec[] {
+  const what = kind.type.startsWith('Max') ? 'largest' : 'mean';
+  const sizeHelp = `Window whose ${what} value is kept. 2 halves the size (with the default strides).`;
+  const stridesHelp = 'Step between windows. Leave empty to use the pool size (non-overlapping windows, Keras’s default).';
+  const size: ParamSpec =
+    kind.spatial === 1
+      ? { name: 'pool_size', label: 'Pool size', kind: 'int', default: 2, min: 1, help: sizeHelp }
+      : { name: 'pool_size', label: 'Pool size', kind: 'ints', length: 2, default: [2, 2], min: 1, help: sizeHelp };
+  const strides: ParamSpec =
+    kind.spatial === 1
+      ? { name: 'strides', label: 'Strides', kind: 'int', default: null, min: 1, nullable: true, help: stridesHelp }
+      : { name: 'strides', label: 'Strides', kind: 'ints', length: 2, default: null, min: 1, nullable: true, help: stridesHelp };
+  return [
+    size,
+    strides,
+    {
+      name: 'padding',
+      label: 'Padding',
+      kind: 'enum',
+      default: 'valid',
+      options: ['valid', 'same'],
+      help: '"valid": only whole windows, leftover edge positions are dropped. "same": pads so that the output has ceil(input / strides) positions.',
+    },
+  ];
+}
+
+/** Pool size and strides as one entry per spatial axis (strides fall back to the pool size). */
+function poolWindow(params: Params, spatial: Spatial): { pool: number[]; strides: number[] } {
+  const pool = intTuple(params, 'pool_size', spatial);
+  const strides = params.strides === null || params.strides === undefined ? pool : intTuple(params, 'strides', spatial);
+  return { pool, strides };
+}
+
+function spatialLiteral(values: readonly number[], spatial: Spatial): KerasArg {
+  return spatial === 1 ? values[0] : tuple(values);
+}
+
+function poolBlock(kind: PoolKind): BlockDef {
+  return {
+    type: kind.type,
+    category: 'Pooling',
+    description: kind.description,
+    params: poolParams(kind),
+    ports: () => SINGLE_INPUT,
+    inferShape: ([input], params): ShapeResult => {
+      if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
+      const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
+      if (rank) return rank;
+      const { pool, strides } = poolWindow(params, kind.spatial);
+      const padding = str(params, 'padding') === 'same' ? 'same' : 'valid';
+      const dims: Dim[] = [];
+      for (let i = 0; i < kind.spatial; i++) {
+        const n = input[i];
+        const len = poolOutputLength(n, pool[i], padding, strides[i]);
+        if (n !== null && len !== null && len <= 0) return shrinkError(kind.type, AXES[kind.spatial][i], n, pool[i], 'pool_size');
+        dims.push(len);
+      }
+      return ok([...dims, input[input.length - 1]]);
+    },
+    paramCount: () => NO_PARAMS,
+    layerCall: (params): LayerCall => {
+      const { pool, strides } = poolWindow(params, kind.spatial);
+      const explicit = params.strides === null || params.strides === undefined ? null : spatialLiteral(strides, kind.spatial);
+      return {
+        kerasClass: kind.type,
+        kerasArgs: [
+          ['pool_size', spatialLiteral(pool, kind.spatial)],
+          ['strides', explicit],
+          ['padding', str(params, 'padding')],
+        ],
+        tfjsFactory: kind.tfjsFactory,
+        tfjsArgs: [
+          ['poolSize', spatialLiteral(pool, kind.spatial)],
+          ['strides', spatialLiteral(strides, kind.spatial)],
+          ['padding', str(params, 'padding')],
+        ],
+      };
+    },
+  };
+}
+
+/** Max over windows of a sequence. */
+export const MaxPooling1DBlock = poolBlock({
+  type: 'MaxPooling1D',
+  spatial: 1,
+  tfjsFactory: 'maxPooling1d',
+  other: 'MaxPooling2D',
+  description: 'Downsamples a sequence by keeping the largest value in each window.',
+});
+
+/** Max over windows of an image. */
+export const MaxPooling2DBlock = poolBlock({
+  type: 'MaxPooling2D',
+  spatial: 2,
+  tfjsFactory: 'maxPooling2d',
+  other: 'MaxPooling1D',
+  description: 'Downsamples an image by keeping the largest value in each window (usually 2×2).',
+});
+
+/** Mean over windows of a sequence. */
+export const AveragePooling1DBlock = poolBlock({
+  type: 'AveragePooling1D',
+  spatial: 1,
+  tfjsFactory: 'averagePooling1d',
+  other: 'AveragePooling2D',
+  description: 'Downsamples a sequence by averaging each window.',
+});
+
+/** Mean over windows of an image. */
+export const AveragePooling2DBlock = poolBlock({
+  type: 'AveragePooling2D',
+  spatial: 2,
+  tfjsFactory: 'averagePooling2d',
+  other: 'AveragePooling1D',
+  description: 'Downsamples an image by averaging each window.',
+});
+
+/** The global pooling kinds. */
+interface GlobalKind {
+  readonly type: 'GlobalAveragePooling1D' | 'GlobalAveragePooling2D' | 'GlobalMaxPooling1D' | 'GlobalMaxPooling2D';
+  readonly spatial: Spatial;
+  readonly tfjsFactory: 'globalAveragePooling1d' | 'globalAveragePooling2d' | 'globalMaxPooling1d' | 'globalMaxPooling2d';
+  readonly other: string;
+  readonly description: string;
+}
+
+function globalBlock(kind: GlobalKind): BlockDef {
+  return {
+    type: kind.type,
+    category: 'Pooling',
+    description: kind.description,
+    params: [],
+    ports: () => SINGLE_INPUT,
+    inferShape: ([input]): ShapeResult => {
+      if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
+      if (input.length === 1) {
+        return rankError(
+          kind.type,
+          kind.spatial === 1 ? 'rank-3 (None, steps, features)' : 'rank-4 (None, height, width, channels)',
+          input,
+          'The input is already one vector per sample: remove this block, or Reshape it to add the axes to pool over.',
+        );
+      }
+      const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
+      if (rank) return rank;
+      return ok([input[input.length - 1]]);
+    },
+    paramCount: () => NO_PARAMS,
+    layerCall: (): LayerCall => ({ kerasClass: kind.type, kerasArgs: [], tfjsFactory: kind.tfjsFactory, tfjsArgs: [] }),
+  };
+}
+
+/** Mean over all steps of a sequence. */
+export const GlobalAveragePooling1DBlock = globalBlock({
+  type: 'GlobalAveragePooling1D',
+  spatial: 1,
+  tfjsFactory: 'globalAveragePooling1d',
+  other: 'GlobalAveragePooling2D',
+  description: 'Averages over all steps: one feature vector per sequence, whatever its length.',
+});
+
+/** Mean over the whole image. */
+export const GlobalAveragePooling2DBlock = globalBlock({
+  type: 'GlobalAveragePooling2D',
+  spatial: 2,
+  tfjsFactory: 'globalAveragePooling2d',
+  other: 'GlobalAveragePooling1D',
+  description: 'Averages each channel over the whole image: a lighter alternative to Flatten before the classifier.',
+});
+
+/** Max over all steps of a sequence. */
+export const GlobalMaxPooling1DBlock = globalBlock({
+  type: 'GlobalMaxPooling1D',
+  spatial: 1,
+  tfjsFactory: 'globalMaxPooling1d',
+  other: 'GlobalMaxPooling2D',
+  description: 'Keeps the largest value of each feature over all steps of a sequence.',
+});
+
+/** Max over the whole image. */
+export const GlobalMaxPooling2DBlock = globalBlock({
+  type: 'GlobalMaxPooling2D',
+  spatial: 2,
+  tfjsFactory: 'globalMaxPooling2d',
+  other: 'GlobalMaxPooling1D',
+  description: 'Keeps the largest value of each channel over the whole image.',
+});
+
+/** Repeats rows and columns to enlarge an image. */
+export const UpSampling2DBlock: BlockDef = {
+  type: 'UpSampling2D',
+  category: 'Pooling',
+  description: 'Enlarges an image by repeating each row and column (no weights); the cheap alternative to Conv2DTranspose.',
+  params: [
+    { name: 'size', label: 'Size', kind: 'ints', length: 2, default: [2, 2], min: 1, help: 'Repeat factor for height and width: 2, 2 doubles both.' },
+    {
+      name: 'interpolation',
+      label: 'Interpolation',
+      kind: 'enum',
+      default: 'nearest',
+      options: ['nearest'],
+      help: 'How new pixels are filled: "nearest" copies the nearest pixel. Bilinear is not offered: TensorFlow.js resizes with a different pixel alignment than Keras, so the app and the exported model would compute different values.',
+      advanced: true,
+    },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params): ShapeResult => {
+    if (!input) return fail('LL004', 'Connect an input to the UpSampling2D.');
+    const rank = checkSpatialRank('UpSampling2D', input, 2, {});
+    if (rank) return rank;
+    const size = intTuple(params, 'size', 2);
+    return ok([upsampledLength(input[0], size[0]), upsampledLength(input[1], size[1]), input[2]]);
+  },
+  paramCount: () => NO_PARAMS,
+  layerCall: (params): LayerCall => ({
+    kerasClass: 'UpSampling2D',
+    kerasArgs: [
+      ['size', tuple(intTuple(params, 'size', 2))],
+      ['interpolation', str(params, 'interpolation')],
+    ],
+    tfjsFactory: 'upSampling2d',
+    tfjsArgs: [
+      ['size', tuple(intTuple(params, 'size', 2))],
+      ['interpolation', str(params, 'interpolation')],
+    ],
+  }),
+};
+
+/** Blocks in this family, registry order. */
+export const poolingBlocks: readonly BlockDef[] = [
+  MaxPooling1DBlock,
+  MaxPooling2DBlock,
+  AveragePooling1DBlock,
+  AveragePooling2DBlock,
+  GlobalAveragePooling1DBlock,
+  GlobalAveragePooling2DBlock,
+  GlobalMaxPooling1DBlock,
+  GlobalMaxPooling2DBlock,
+  UpSampling2DBlock,
+];

@@ -1,0 +1,156 @@
+/**
+ * tfjs = Keras, numerically: each case builds a block's layer in tfjs through the compiler's own
+ * path, fills its weights with seeded values, and runs real Keras 3 (test/python/kerasReference.py,
+ * one Python process for all cases of a suite) on the layer its LayerCall prints, with the same
+ * weights in the same order (`set_weights`) and the same inputs. Skipped, saying why, when Python
+ * cannot import Keras.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { defaultParams } from '../../shared/blocks/paramUtils.js';
+import { applyBlock } from '../../shared/compile/layerFactory.js';
+import type { KerasArg, ParamValue, SymbolicTensor } from '../../shared/blocks/types.js';
+import { rng } from './randomGraphs.js';
+
+const script = fileURLToPath(new URL('../python/kerasReference.py', import.meta.url));
+const BATCH = 2;
+
+/** One layer to compare. */
+export interface NumericCase {
+  readonly id: string;
+  readonly block: string;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  /** Per-sample input shapes in port order (all fixed). */
+  readonly inputs: readonly (readonly number[])[];
+}
+
+/** Python literal of a generated-code argument (tuples as lists, which Keras accepts too). */
+function pythonValue(arg: KerasArg): unknown {
+  if (arg !== null && typeof arg === 'object') {
+    if ('tuple' in arg) return arg.tuple.map(pythonValue);
+    throw new Error(`raw code ${arg.raw} in a numeric case`);
+  }
+  return arg;
+}
+
+interface Prepared {
+  readonly json: Record<string, unknown>;
+  readonly tfjsOut: Float32Array | Int32Array | Uint8Array;
+  readonly tfjsShape: number[];
+  readonly weightShapes: number[][];
+}
+
+function prepare(c: NumericCase, index: number): Prepared {
+  const def = getBlock(c.block);
+  if (!def?.layerCall) throw new Error(`${c.block} is not a layer block`);
+  const params = { ...defaultParams(def.params), ...(c.params ?? {}) };
+  const symbolic = c.inputs.map((s, i) => tf.input({ shape: [...s], name: `case${index}_in${i}` }));
+  const out = applyBlock(tf, def, symbolic, params, c.inputs, `case${index}`);
+  const model = tf.model({ inputs: symbolic as SymbolicTensor[], outputs: out });
+  const r = rng(2000 + index);
+  const uniform = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, () => Math.fround(lo + r() * (hi - lo)));
+  const weights = model.weights.map((w) => {
+    const shape = w.shape as number[];
+    const n = shape.reduce((a, b) => a * b, 1);
+    // A variance must be positive; everything else takes values of both signs.
+    return { shape, data: w.originalName.endsWith('moving_variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
+  });
+  model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  const inputs = c.inputs.map((s) => {
+    const shape = [BATCH, ...s];
+    return { shape, dtype: 'float32', data: uniform(shape.reduce((a, b) => a * b, 1), -1, 1) };
+  });
+  const xs = inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
+  const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+  const call = def.layerCall(params, c.inputs);
+  const prepared: Prepared = {
+    json: {
+      id: c.id,
+      kerasClass: call.kerasClass,
+      kerasArgs: Object.fromEntries(call.kerasArgs.map(([k, v]) => [k, pythonValue(v)])),
+      bidirectional: call.bidirectional?.mergeMode ?? null,
+      callArgs: Object.fromEntries((call.callArgs ?? []).map(([k, v]) => [k, pythonValue(v)])),
+      listInput: c.inputs.length > 1,
+      inputs,
+      weights,
+    },
+    tfjsOut: y.dataSync(),
+    tfjsShape: y.shape,
+    weightShapes: model.weights.map((w) => w.shape as number[]),
+  };
+  tf.dispose([...xs, y]);
+  model.dispose();
+  return prepared;
+}
+
+interface KerasResult {
+  readonly id: string;
+  readonly output: number[];
+  readonly shape: number[];
+  readonly weights: [string, number[]][];
+}
+
+/** Registers a suite with one test per case: same weight shapes and order, same output shape and values. */
+export function describeKerasNumeric(title: string, cases: readonly NumericCase[], tolerance = 1e-4): void {
+  describe(title, () => {
+    const prepared = new Map<string, Prepared>();
+    const keras = new Map<string, KerasResult>();
+    let skipReason = '';
+    let dir = '';
+
+    beforeAll(() => {
+      cases.forEach((c, i) => prepared.set(c.id, prepare(c, i)));
+      dir = mkdtempSync(join(tmpdir(), 'layerloom-keras-'));
+      const file = join(dir, 'cases.json');
+      writeFileSync(file, JSON.stringify([...prepared.values()].map((p) => p.json)));
+      const run = spawnSync('python3', [script, file], {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', CUDA_VISIBLE_DEVICES: '-1' },
+      });
+      if (run.error) {
+        skipReason = `python3 is not available (${run.error.message})`;
+      } else {
+        const last = run.stdout.trim().split('\n').pop() ?? '';
+        let parsed: { error?: string; keras?: string; results?: KerasResult[] } = {};
+        try {
+          parsed = JSON.parse(last) as typeof parsed;
+        } catch {
+          throw new Error(`kerasReference.py failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
+        }
+        if (parsed.error) skipReason = parsed.error;
+        for (const r of parsed.results ?? []) keras.set(r.id, r);
+      }
+      if (skipReason) console.warn(`Skipping the Keras comparison: ${skipReason}. Install keras 3 and tensorflow-cpu for python3 to run it.`);
+    }, 300_000);
+
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const c of cases) {
+      it(c.id, (ctx) => {
+        if (skipReason) {
+          ctx.skip();
+          return;
+        }
+        const mine = prepared.get(c.id);
+        const theirs = keras.get(c.id);
+        expect(mine && theirs).toBeTruthy();
+        if (!mine || !theirs) return;
+        // Same weights, same order: Keras accepted them by shape in this order.
+        expect(theirs.weights.map(([, shape]) => shape)).toEqual(mine.weightShapes);
+        expect(mine.tfjsShape).toEqual(theirs.shape);
+        let maxDiff = 0;
+        theirs.output.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - mine.tfjsOut[i]))));
+        expect(maxDiff, `max |tfjs − Keras| over ${theirs.output.length} values`).toBeLessThan(tolerance);
+      });
+    }
+  });
+}
