@@ -184,17 +184,24 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     shapes.set(id, shape);
   }
 
-  // Embedding fed by a float Input: Keras casts, but fractional ids are a modelling mistake.
+  // Data types: token ids (int32) belong in an Embedding, and an Embedding wants token ids.
   for (const n of doc.nodes) {
-    if (n.type !== 'Embedding') continue;
-    const e = incoming.get(n.id)?.get('in');
-    const src = e ? doc.nodes[index.get(e.source) as number] : undefined;
-    if (src && src.type === 'Input' && src.params.dtype !== 'int32') {
-      addNodeDiag(
-        diagnostic('LL019', `Embedding looks up integer token ids, but "${src.label}" has dtype ${String(src.params.dtype)}. Set the Input's data type to int32.`, {
-          nodeId: n.id,
-        }),
-      );
+    for (const e of incoming.get(n.id)?.values() ?? []) {
+      const src = doc.nodes[index.get(e.source) as number];
+      if (n.type === 'Embedding') {
+        if (src.type !== 'Input' || src.params.dtype !== 'int32') {
+          const what = src.type === 'Input' ? `"${src.label}" has data type ${String(src.params.dtype)}` : `it is fed by "${src.label}" (computed values)`;
+          addNodeDiag(
+            diagnostic('LL019', `Embedding looks up integer token ids, but ${what}. Feed it directly from an Input with data type int32.`, { nodeId: n.id }),
+          );
+        }
+      } else if (src.type === 'Input' && src.params.dtype === 'int32' && n.type !== 'Output') {
+        addNodeDiag(
+          diagnostic('LL021', `"${src.label}" holds integer token ids (int32), which only an Embedding can use. Insert an Embedding, or set the Input's data type to float32 for numeric data.`, {
+            nodeId: n.id,
+          }),
+        );
+      }
     }
   }
 

@@ -36,6 +36,7 @@ export const DIAGNOSTICS = {
   LL017: { code: 'LL017', severity: 'error', title: 'Reshape target size does not match its input' },
   LL018: { code: 'LL018', severity: 'error', title: 'A fixed size is needed where the shape is variable' },
   LL019: { code: 'LL019', severity: 'warning', title: 'Embedding expects integer token ids' },
+  LL021: { code: 'LL021', severity: 'error', title: 'Integer token ids feed a block other than Embedding' },
 } as const satisfies Record<string, DiagnosticInfo>;
 
 /** A diagnostic code. */

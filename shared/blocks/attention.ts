@@ -8,6 +8,7 @@ import { BIAS_INITIALIZERS, bool, initializerParam, num, str, tfjsInitializer, u
 import { fail, ok, rankError, warning } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+import { routeLayerInputs, routedTensors } from '../compile/layerFactory.js';
 
 /** Ports in Keras's call order: `mha(query, value, key)`. */
 const ATTENTION_PORTS: readonly PortSpec[] = [
@@ -164,7 +165,8 @@ export const MultiHeadAttentionBlock: BlockDef = {
   apply: (tf, [query, value, key], params, name) => {
     if (!query || !value) throw new Error('MultiHeadAttention needs its query and value connected.');
     const layer = createCustomLayer(tf, attentionCall(params), name);
-    return layer.apply(key ? [query, value, key] : [query, value]) as SymbolicTensor;
+    const routed = routedTensors(tf, routeLayerInputs([query, value, key], true, name));
+    return layer.apply(routed.length === 1 ? routed[0] : routed) as SymbolicTensor;
   },
 };
 

@@ -58,7 +58,8 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
   doc = input.doc;
   const ids = [input.nodeId];
   for (let i = 0; i < size; i++) {
-    const def = pick(r, layers);
+    // Token ids only make sense into an Embedding, so an int32 graph starts with one.
+    const def = i === 0 && wantsInts ? (layers.find((b) => b.type === 'Embedding') ?? pick(r, layers)) : pick(r, layers);
     const params: Record<string, ParamValue> = {};
     for (const spec of def.params) params[spec.name] = randomParam(r, spec);
     const added = addNode(doc, def.type, { x: (i + 1) * 200, y: 0 }, { params });
