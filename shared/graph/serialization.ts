@@ -211,7 +211,9 @@ function readTraining(raw: Json, errors: string[]): TrainingSettings | null {
     const v = raw[key];
     if (v === undefined) return def;
     if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
-      errors.push(`training.${key}: expected one of ${options.map((o) => `"${o}"`).join(', ')}, got ${show(v)}`);
+      // AdamW was listed once but tfjs has no AdamW, so no build ever trained with it.
+      const hint = key === 'optimizer' && v === 'adamw' ? ' (AdamW is not available: TensorFlow.js has no AdamW optimizer; use "adam")' : '';
+      errors.push(`training.${key}: expected one of ${options.map((o) => `"${o}"`).join(', ')}, got ${show(v)}${hint}`);
       return def;
     }
     return v as T;

@@ -3,8 +3,15 @@
  * without touching anything.
  */
 
-/** Optimizers both tfjs and Keras provide with the same semantics. */
-export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop', 'adamw'] as const;
+/**
+ * Optimizers both tfjs and Keras provide with the same semantics. `momentum` is SGD with momentum
+ * 0.9 (Keras `SGD(momentum=0.9)`). AdamW is not offered: tfjs 4.22 has no AdamW optimizer, and a
+ * setting the engine cannot honour would train something other than what the project says.
+ */
+export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop'] as const;
+
+/** Momentum used by the `momentum` optimizer, on both sides. */
+export const MOMENTUM = 0.9;
 /** An optimizer id. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
@@ -20,6 +27,12 @@ export const LOSSES = [
 /** A loss id. */
 export type LossName = (typeof LOSSES)[number];
 
+/**
+ * Metrics the engine computes, by Keras name. `accuracy` picks the right kind from the loss
+ * (sparse categorical, categorical or binary), as Keras does.
+ */
+export const METRICS = ['accuracy', 'mean_absolute_error', 'mean_squared_error'] as const;
+
 /** Early stopping settings (Keras `EarlyStopping`). */
 export interface EarlyStoppingSettings {
   readonly enabled: boolean;
@@ -32,9 +45,14 @@ export interface EarlyStoppingSettings {
 export interface TrainingSettings {
   readonly optimizer: OptimizerName;
   readonly learningRate: number;
-  /** Multiply the learning rate by this each epoch (1 = constant). */
+  /**
+   * Multiply the learning rate by this after each epoch (1 = constant): epoch e (0-based) trains
+   * with `learningRate * learningRateDecay ** e`, i.e. Keras `ExponentialDecay(lr, steps_per_epoch,
+   * decay, staircase=True)`.
+   */
   readonly learningRateDecay: number;
   readonly loss: LossName;
+  /** Keras metric names; see {@link METRICS}. */
   readonly metrics: readonly string[];
   readonly epochs: number;
   readonly batchSize: number;

@@ -1,0 +1,255 @@
+/**
+ * `layerloom train FILE --data DIR [--epochs N] [--batch-size N] [--out DIR] [--json] …`:
+ * trains a project in the training worker, with a progress bar and ETA on a terminal, one line per
+ * epoch otherwise, or every event as a JSON line with `--json`. Ctrl-C stops gracefully after the
+ * current batch (the model so far is saved); a second Ctrl-C aborts.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { BACKEND_CHOICES, type BackendChoice, type TrainingEvent } from '../../shared/training/protocol.js';
+import { OPTIMIZERS, type OptimizerName, type TrainingSettings } from '../../shared/training/settings.js';
+import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
+import { train } from '../services/trainingService.js';
+
+const HELP = `Usage: layerloom train FILE [--data DIR|FILE.csv] [options]
+
+Trains the project's graph on a dataset and saves the run (checkpoints, history, model,
+evaluation) in runs/<timestamp>/ beside the project, or under --out.
+
+Options:
+  --data PATH          dataset folder (class sub-folders) or CSV file; default: the project's
+  --target COLUMN      CSV: the column to predict (default: the project's, else the last column)
+  --epochs N           number of epochs (default: the project's)
+  --batch-size N       batch size
+  --lr X               learning rate
+  --optimizer NAME     ${OPTIMIZERS.join(', ')}
+  --validation-split F fraction held out for validation (0 to < 1)
+  --seed N             seed for the split and shuffling
+  --out DIR            folder for run folders (default: <project folder>/runs)
+  --resume RUN_DIR     continue a run from its last checkpoint
+  --backend NAME       ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
+  --thread             run the worker in a thread instead of a child process
+  --json               print every event as one JSON line (for scripts)
+  -h, --help           this text
+
+Exit code: 0 when training completed or was stopped, 1 when it failed, 2 for bad arguments.`;
+
+function fmtTime(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+function fmtMetrics(m: Readonly<Record<string, number>>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(4) : String(v)}`)
+    .join(' · ');
+}
+
+function bar(fraction: number, width = 24): string {
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return '█'.repeat(full) + '░'.repeat(width - full);
+}
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got "${v}".`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+/** Runs `layerloom train`; returns the exit code. */
+export async function runTrain(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        target: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        'validation-split': { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'string' },
+        backend: { type: 'string' },
+        thread: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const file = positionals[0];
+  if (!file) {
+    console.error(HELP);
+    return 2;
+  }
+  const overrides: { -readonly [K in keyof TrainingSettings]?: TrainingSettings[K] } = {};
+  let backend: BackendChoice = 'auto';
+  try {
+    const epochs = int('epochs', values.epochs, 1);
+    const batch = int('batch-size', values['batch-size'], 1);
+    const seed = int('seed', values.seed, Number.MIN_SAFE_INTEGER);
+    if (epochs !== undefined) overrides.epochs = epochs;
+    if (batch !== undefined) overrides.batchSize = batch;
+    if (seed !== undefined) overrides.seed = seed;
+    if (values.lr !== undefined) {
+      const lr = Number(values.lr);
+      if (!(lr > 0 && lr <= 10)) throw new UsageError(`--lr: expected a number > 0 and ≤ 10, got "${values.lr}".`);
+      overrides.learningRate = lr;
+    }
+    if (values['validation-split'] !== undefined) {
+      const f = Number(values['validation-split']);
+      if (!(f >= 0 && f < 1)) throw new UsageError(`--validation-split: expected a number ≥ 0 and < 1, got "${values['validation-split']}".`);
+      overrides.validationSplit = f;
+    }
+    if (values.optimizer !== undefined) {
+      if (!(OPTIMIZERS as readonly string[]).includes(values.optimizer)) throw new UsageError(`--optimizer: expected one of ${OPTIMIZERS.join(', ')}, got "${values.optimizer}".`);
+      overrides.optimizer = values.optimizer as OptimizerName;
+    }
+    if (values.backend !== undefined) {
+      if (!(BACKEND_CHOICES as readonly string[]).includes(values.backend)) throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}".`);
+      backend = values.backend as BackendChoice;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+
+  let doc;
+  try {
+    doc = (await loadProjectFile(file)).doc;
+  } catch (e) {
+    if (e instanceof ProjectFileError) {
+      if (values.json) console.log(JSON.stringify({ kind: 'finished', status: 'failed', message: e.message, error: { code: 'graph', message: e.message } }));
+      else console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  if (!values.data && !doc.dataset) {
+    console.error(`${file} has no dataset. Pass one with --data DIR (a folder of class sub-folders) or --data FILE.csv.`);
+    return 2;
+  }
+
+  const json = values.json === true;
+  const tty = !json && process.stdout.isTTY === true;
+  let lineOpen = false;
+  const out = (text: string) => {
+    // A progress line still open is replaced by the message.
+    if (lineOpen) process.stdout.write('\r\x1b[K');
+    lineOpen = false;
+    console.log(text);
+  };
+  let epochs = 0;
+  let lastScan = 0;
+  const onEvent = (e: TrainingEvent) => {
+    if (json) {
+      console.log(JSON.stringify(e));
+      return;
+    }
+    switch (e.kind) {
+      case 'log':
+        if (e.progress) {
+          if (tty) {
+            const p = e.progress;
+            process.stdout.write(`\r\x1b[KDataset: ${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}${p.etaSeconds !== null ? ` · ETA ${fmtTime(p.etaSeconds)}` : ''}`);
+            lineOpen = true;
+          } else if (Date.now() - lastScan > 5000) {
+            lastScan = Date.now();
+            out(`Dataset: ${e.progress.phase} ${e.progress.done}${e.progress.total ? `/${e.progress.total}` : ''}`);
+          }
+        } else if (e.message) out(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
+        break;
+      case 'started':
+        epochs = e.epochs;
+        out(
+          `Training "${doc.name}" on ${e.trainSamples} samples (${e.validationSamples} for validation), ${e.batchesPerEpoch} batches per epoch\n` +
+            `Backend: ${e.backend}\nLoss: ${e.loss} — ${e.lossReason}\nRun folder: ${e.runDir}` +
+            (e.startEpoch ? `\nResuming after epoch ${e.startEpoch}` : ''),
+        );
+        break;
+      case 'batch':
+        if (tty) {
+          process.stdout.write(
+            `\r\x1b[KEpoch ${e.epoch}/${epochs} ${bar(e.batch / e.batchesPerEpoch)} ${e.batch}/${e.batchesPerEpoch} · ${fmtMetrics(e.metrics)} · ${Math.round(e.samplesPerSecond)} samples/s · ETA ${fmtTime(e.etaSeconds)}`,
+          );
+          lineOpen = true;
+        }
+        break;
+      case 'epoch':
+        out(`Epoch ${e.epoch}/${e.epochs} · ${fmtMetrics(e.metrics)} · ${e.seconds.toFixed(1)} s · ${Math.round(e.samplesPerSecond)} samples/s${e.improved ? ' · best' : ''} · ETA ${fmtTime(e.etaSeconds)}`);
+        break;
+      case 'finished': {
+        if (e.status === 'failed') {
+          out(`Training failed${e.error ? ` (${e.error.code})` : ''}:\n${e.message ?? ''}`);
+          break;
+        }
+        if (e.message) out(e.message);
+        const ev = e.evaluation;
+        if (ev?.task === 'classification') {
+          out(`\nEvaluation on ${ev.samples} ${ev.split} samples: accuracy ${(ev.accuracy * 100).toFixed(2)}%, loss ${ev.loss.toFixed(4)}`);
+          const w = Math.max(5, ...ev.perClass.map((c) => c.name.length));
+          out(`${'class'.padEnd(w)}  precision  recall  support`);
+          for (const c of ev.perClass) {
+            const p = Number.isFinite(c.precision) ? c.precision.toFixed(3) : '  -  ';
+            const r = Number.isFinite(c.recall) ? c.recall.toFixed(3) : '  -  ';
+            out(`${c.name.padEnd(w)}  ${p.padStart(9)}  ${r.padStart(6)}  ${String(c.support).padStart(7)}`);
+          }
+        } else if (ev?.task === 'regression') {
+          out(`\nEvaluation on ${ev.samples} ${ev.split} samples: MSE ${ev.meanSquaredError.toFixed(4)}, MAE ${ev.meanAbsoluteError.toFixed(4)}, R² ${ev.r2.toFixed(3)}`);
+        }
+        if (e.runDir) out(`Saved: ${e.runDir}`);
+        break;
+      }
+    }
+  };
+
+  const handle = train(
+    {
+      doc,
+      projectPath: resolve(file),
+      ...(values.data ? { datasetPath: resolve(values.data) } : {}),
+      ...(values.target ? { targetColumn: values.target } : {}),
+      overrides,
+      ...(values.out ? { runsDir: resolve(values.out) } : {}),
+      ...(values.resume ? { resumeFrom: resolve(values.resume) } : {}),
+      backend,
+      mode: values.thread ? 'thread' : 'process',
+      progressIntervalMs: tty ? 100 : json ? 250 : 1000,
+    },
+    onEvent,
+  );
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      if (!json) out('Stopping after the current batch… (Ctrl-C again to abort)');
+      handle.stop();
+    } else handle.kill();
+  };
+  process.on('SIGINT', onSigint);
+  const finished = await handle.done;
+  process.off('SIGINT', onSigint);
+  return finished.status === 'failed' ? 1 : 0;
+}

@@ -1,0 +1,201 @@
+/**
+ * The training protocol: what the host (CLI, Electron main, browser host) sends to the training
+ * worker, what the worker streams back, and what a run folder records. Plain JSON-safe objects, so
+ * they cross worker_threads ports, child-process IPC, Electron's utilityProcess and WebSockets alike.
+ *
+ * Events carry the field names of the editor API's `TrainingEvent` / `RunSummary`
+ * (shared/api/types.ts), with extra detail fields the UI may use.
+ */
+import type { ProjectDocument } from '../graph/document.js';
+import type { ScanProgress } from './dataset.js';
+import type { ConfusionMatrix, Evaluation } from './evaluation.js';
+import type { ResolvedLoss } from './lossCheck.js';
+import type { TrainingSettings } from './settings.js';
+
+/**
+ * Hosts start the worker module (electron/services/trainingWorker) with this flag, as a process
+ * argument or as a `workerData` key set to true; imported without it, the module only exports.
+ */
+export const WORKER_FLAG = '--layerloom-training-worker';
+
+/**
+ * Which TensorFlow.js backend to train on (ids of shared/api/backend.ts). `auto` takes the best one
+ * that loads.
+ */
+export type BackendChoice = 'auto' | 'native-gpu' | 'native' | 'wasm' | 'cpu';
+
+/** Every backend choice, for argument validation. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'native-gpu', 'native', 'wasm', 'cpu'];
+
+/** Everything the worker needs to run (or resume) one training. */
+export interface TrainingJob {
+  /** Id of the run; also its folder name under `runsDir`. */
+  readonly runId: string;
+  /** The graph to train (saved in the run as its snapshot). */
+  readonly doc: ProjectDocument;
+  /** Absolute path of the dataset folder or CSV file. */
+  readonly datasetPath: string;
+  /** CSV only: the column to predict (default: the last column). */
+  readonly targetColumn?: string;
+  /** Settings in force (the project's, with any overrides applied). */
+  readonly settings: TrainingSettings;
+  /** Folder that holds run folders (`<project folder>/runs` by default). */
+  readonly runsDir: string;
+  /** The project file, recorded in the run (null for an unsaved project). */
+  readonly projectFile: string | null;
+  /** A run folder to resume: its last checkpoint's weights, optimizer state and history. */
+  readonly resumeFrom?: string;
+  readonly backend?: BackendChoice;
+  /** Decoded images are kept in memory up to this many MiB (default 512). */
+  readonly cacheBudgetMB?: number;
+  /** At most one batch event per this many milliseconds (default 100; the last batch of an epoch is always sent). */
+  readonly progressIntervalMs?: number;
+}
+
+/** Host → worker messages. */
+export type HostToWorker =
+  | { readonly type: 'start'; readonly job: TrainingJob }
+  /** Stop after the current batch; the model so far is saved and evaluated. */
+  | { readonly type: 'stop' }
+  /**
+   * Test hook: make the worker die (`exit`: process.exit; `throw`: an uncaught asynchronous
+   * exception), to prove a crashed worker becomes an error event and never a hang.
+   */
+  | { readonly type: 'crash'; readonly mode: 'exit' | 'throw' };
+
+/** Metric values by Keras name: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
+export type Metrics = Readonly<Record<string, number>>;
+
+/** How a run ended (or that it has not). */
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+
+/** What went wrong in a failed run, by kind. */
+export type TrainingErrorCode =
+  /** The loss became NaN or infinite. */
+  | 'nan'
+  | 'out-of-memory'
+  /** The dataset could not be read or does not fit the model. */
+  | 'dataset'
+  /** The graph has errors, or its output does not fit the loss. */
+  | 'graph'
+  /** No TensorFlow backend could be loaded. */
+  | 'backend'
+  /** The checkpoint to resume from is missing or does not fit. */
+  | 'resume'
+  /** The worker died (crash, killed, out of memory at the process level). */
+  | 'crash'
+  | 'internal';
+
+/** One epoch of a run's history. */
+export interface EpochRecord {
+  /** 1-based. */
+  readonly epoch: number;
+  readonly metrics: Metrics;
+  readonly learningRate: number;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+}
+
+/** Worker → host events. */
+export type TrainingEvent =
+  | {
+      readonly kind: 'started';
+      readonly runId: string;
+      readonly startedAt: string;
+      readonly epochs: number;
+      readonly batchesPerEpoch: number;
+      readonly trainSamples: number;
+      readonly validationSamples: number;
+      /** Backend and device actually used, e.g. `tensorflow (TF 2.21.0, CPU)`. */
+      readonly backend: string;
+      readonly runDir: string;
+      readonly loss: ResolvedLoss;
+      /** Why this loss (for `auto`). */
+      readonly lossReason: string;
+      /** Class names in label order (empty for regression). */
+      readonly classes: readonly string[];
+      /** 0 for a new run; the epochs already done when resuming. */
+      readonly startEpoch: number;
+    }
+  | {
+      readonly kind: 'batch';
+      readonly runId: string;
+      /** 1-based. */
+      readonly epoch: number;
+      /** 1-based within the epoch. */
+      readonly batch: number;
+      readonly batchesPerEpoch: number;
+      /** Running means over the epoch so far (`loss`, `accuracy`, …), as Keras's progress bar shows. */
+      readonly metrics: Metrics;
+      readonly samplesPerSecond: number;
+      /** Seconds left for the whole run, or null while unknown. */
+      readonly etaSeconds: number | null;
+      /** 0…1 over the whole run. */
+      readonly progress: number;
+    }
+  | {
+      readonly kind: 'epoch';
+      readonly runId: string;
+      readonly epoch: number;
+      readonly epochs: number;
+      /** Train and validation metrics of the epoch. */
+      readonly metrics: Metrics;
+      readonly etaSeconds: number | null;
+      readonly progress: number;
+      readonly learningRate: number;
+      readonly seconds: number;
+      readonly samplesPerSecond: number;
+      /** True when this epoch is the best so far on the early-stopping monitor (saved as `best`). */
+      readonly improved: boolean;
+    }
+  | {
+      readonly kind: 'finished';
+      readonly runId: string;
+      readonly status: Exclude<RunStatus, 'running'>;
+      /** Why it failed or stopped early (a message for people). */
+      readonly message?: string;
+      readonly error?: { readonly code: TrainingErrorCode; readonly message: string };
+      /** Metrics of the final model on the evaluation split. */
+      readonly finalMetrics: Metrics;
+      readonly confusionMatrix?: ConfusionMatrix;
+      readonly evaluation?: Evaluation;
+      /** The run folder (absent when the run failed before it was created). */
+      readonly runDir?: string;
+      readonly epochsCompleted: number;
+      readonly bestEpoch?: number;
+    }
+  | {
+      readonly kind: 'log';
+      readonly runId: string;
+      readonly level: 'info' | 'warning' | 'error';
+      readonly message: string;
+      /** Present on dataset scan/decode progress messages. */
+      readonly progress?: ScanProgress;
+    };
+
+/** `run.json` in a run folder, and one entry of the runs list. */
+export interface RunSummary {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: RunStatus;
+  /** Epochs asked for. */
+  readonly epochs: number;
+  readonly epochsCompleted: number;
+  readonly history: readonly EpochRecord[];
+  readonly finalMetrics: Metrics;
+  readonly confusionMatrix?: ConfusionMatrix;
+  /** Absolute path of the run folder. */
+  readonly dir: string;
+  readonly projectName: string;
+  readonly projectFile: string | null;
+  readonly datasetPath: string;
+  readonly backend: string;
+  readonly loss: ResolvedLoss | null;
+  readonly settings: TrainingSettings;
+  readonly bestEpoch?: number;
+  readonly message?: string;
+  readonly error?: { readonly code: TrainingErrorCode; readonly message: string };
+  /** The run folder this one continued from. */
+  readonly resumedFrom?: string;
+}
