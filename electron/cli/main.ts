@@ -8,7 +8,9 @@ type Command = { summary: string; load: () => Promise<(args: string[]) => Promis
 const COMMANDS: Record<string, Command> = {
   validate: { summary: 'validate FILE [--json] [--strict]  check a project; exit 1 on errors (--strict: on warnings too)', load: async () => (await import('./validate.js')).runValidate },
   summary: { summary: 'summary FILE                  Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
+  train: { summary: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]  train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
   doctor: { summary: 'doctor [--json]               which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
+  export: { summary: 'export FILE --to keras|ts -o DIR [--weights W] [--force]  runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };
 
 function usage(): string {

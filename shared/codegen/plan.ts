@@ -1,0 +1,171 @@
+/**
+ * The model as a list of statements, shared by the Keras and TypeScript generators. It walks the
+ * graph exactly as `compileModel` does (same analysis, order, layer names and skipped blocks), so the
+ * exported code builds the same graph as the app.
+ */
+import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
+import type { BlockDef, LayerCall, Shape } from '../blocks/types.js';
+import { CompileError, layerNamesFor, sanitizeName } from '../compile/compile.js';
+import type { GraphNode, ProjectDocument } from '../graph/document.js';
+
+/** One model input. */
+export interface PlanInput {
+  readonly kind: 'input';
+  readonly nodeId: string;
+  readonly node: GraphNode;
+  /** Layer name (also the variable name before language escaping). */
+  readonly name: string;
+  readonly shape: Shape;
+  readonly dtype: 'float32' | 'int32';
+}
+
+/** One layer application. */
+export interface PlanLayer {
+  readonly kind: 'layer';
+  readonly nodeId: string;
+  readonly node: GraphNode;
+  readonly def: BlockDef;
+  readonly name: string;
+  readonly call: LayerCall;
+  /** Per port (block port order): the port name and the layer name feeding it, or null when unconnected. */
+  readonly inputs: readonly { readonly port: string; readonly source: string | null }[];
+  readonly inputShapes: readonly (Shape | null)[];
+  readonly shape: Shape;
+}
+
+/** A model output: the layer that feeds an Output block. */
+export interface PlanOutput {
+  /** Label of the Output block (what the prediction means, e.g. `digit`). */
+  readonly label: string;
+  readonly source: string;
+  readonly shape: Shape;
+}
+
+/** The whole model, in build order. */
+export interface ModelPlan {
+  /** Model name (`keras.Model(name=...)`), from the project name. */
+  readonly modelName: string;
+  readonly steps: readonly (PlanInput | PlanLayer)[];
+  /** Input layer names, in model order. */
+  readonly inputs: readonly PlanInput[];
+  readonly outputs: readonly PlanOutput[];
+  readonly analysis: GraphAnalysis;
+  /** Layer name of each node that is built. */
+  readonly layerNames: ReadonlyMap<string, string>;
+}
+
+/** Plans a valid graph; throws {@link CompileError} listing the errors otherwise. */
+export function planModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>): ModelPlan {
+  const analysis = analyzeGraph(doc);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new CompileError(errors);
+  const allNames = layerNamesFor(doc.nodes);
+  const unused = new Set(analysis.diagnostics.filter((d) => d.code === 'LL005').map((d) => d.nodeId));
+  const steps: (PlanInput | PlanLayer)[] = [];
+  const byId = new Map<string, PlanInput | PlanLayer>();
+  const layerNames = new Map<string, string>();
+  for (const id of analysis.order) {
+    const info = analysis.nodes.get(id);
+    if (!info || !info.def || unused.has(id) || info.node.type === 'Output') continue;
+    const name = allNames.get(id) as string;
+    layerNames.set(id, name);
+    let step: PlanInput | PlanLayer;
+    if (info.node.type === 'Input') {
+      step = {
+        kind: 'input',
+        nodeId: id,
+        node: info.node,
+        name,
+        shape: info.shape ?? [],
+        dtype: info.node.params.dtype === 'int32' ? 'int32' : 'float32',
+      };
+    } else {
+      if (!info.def.layerCall) {
+        throw new Error(`Block ${info.node.type} ("${info.node.label}") has no layer call, so it cannot be exported. Its block definition needs a layerCall.`);
+      }
+      step = {
+        kind: 'layer',
+        nodeId: id,
+        node: info.node,
+        def: info.def,
+        name,
+        call: info.def.layerCall(info.node.params, info.inputShapes),
+        inputs: info.ports.map((p) => {
+          const e = info.inputEdges.get(p.name);
+          return { port: p.name, source: e ? (allNames.get(e.source) ?? null) : null };
+        }),
+        inputShapes: info.inputShapes,
+        shape: info.shape ?? [],
+      };
+    }
+    steps.push(step);
+    byId.set(id, step);
+  }
+  const inputs = analysis.inputs.filter((id) => !unused.has(id)).map((id) => byId.get(id) as PlanInput);
+  const outputs = analysis.outputs.map((id): PlanOutput => {
+    const info = analysis.nodes.get(id);
+    const src = info?.inputEdges.get('in')?.source ?? '';
+    return { label: info?.node.label ?? 'output', source: allNames.get(src) as string, shape: analysis.nodes.get(src)?.shape ?? [] };
+  });
+  return { modelName: sanitizeName(doc.name || 'model'), steps, inputs, outputs, analysis, layerNames };
+}
+
+/** The layer steps only. */
+export function planLayers(plan: ModelPlan): PlanLayer[] {
+  return plan.steps.filter((s): s is PlanLayer => s.kind === 'layer');
+}
+
+/**
+ * Tensors a layer receives, in the order Keras records them on the call (`Node.input_tensors`):
+ * positional arguments first, then keyword arguments sorted by name. Attention is called as
+ * `mha(query, value, key=key)`, so that is `[query, value, key]`.
+ */
+export function kerasCallInputs(step: PlanLayer): string[] {
+  const connected = step.inputs.filter((i) => i.source !== null);
+  if (isAttention(step)) {
+    const by = (port: string): string | null => step.inputs.find((i) => i.port === port)?.source ?? null;
+    return [by('query'), by('value'), by('key')].filter((s): s is string => s !== null);
+  }
+  return connected.map((i) => i.source as string);
+}
+
+/** True for blocks exported as `layers.MultiHeadAttention` (called with query/value/key). */
+export function isAttention(step: PlanLayer): boolean {
+  return step.call.kerasClass === 'MultiHeadAttention';
+}
+
+/**
+ * Layer names in the order of Keras's `model.layers` for the exported functional model, which is
+ * also the order of `model.get_weights()`. Mirrors `keras.src.ops.function.map_graph`: a depth-first
+ * walk back from the outputs numbers the layers, then layers are sorted by decreasing depth (longest
+ * path to an output), ties by that number.
+ */
+export function kerasLayerOrder(plan: ModelPlan): string[] {
+  const parents = new Map<string, string[]>();
+  for (const s of plan.steps) parents.set(s.name, s.kind === 'layer' ? kerasCallInputs(s) : []);
+  const index = new Map<string, number>();
+  const finished = new Set<string>();
+  const postOrder: string[] = [];
+  const visit = (name: string): void => {
+    if (finished.has(name)) return;
+    if (!index.has(name)) index.set(name, index.size);
+    for (const p of parents.get(name) ?? []) visit(p);
+    finished.add(name);
+    postOrder.push(name);
+  };
+  for (const out of plan.outputs) visit(out.source);
+  const depth = new Map<string, number>();
+  for (const name of [...postOrder].reverse()) {
+    const d = depth.get(name) ?? 0;
+    depth.set(name, d);
+    for (const p of parents.get(name) ?? []) depth.set(p, Math.max(d + 1, depth.get(p) ?? 0));
+  }
+  // Inputs that reach no output are still model inputs (Keras keeps them at depth 0).
+  for (const input of plan.inputs) {
+    if (!depth.has(input.name)) {
+      depth.set(input.name, 0);
+      index.set(input.name, -1);
+    }
+  }
+  return [...depth.keys()].sort((a, b) => (depth.get(b) as number) - (depth.get(a) as number) || (index.get(a) as number) - (index.get(b) as number));
+}

@@ -1,0 +1,284 @@
+/**
+ * Trains the model of model.ts on the project's dataset with TensorFlow.js on Node
+ * (@tensorflow/tfjs-node runs TensorFlow's C library). Same data preparation and settings as the
+ * Python export's main(); checkpoints and the trained model go to --output.
+ *
+ *   npx tsx train.ts [--data PATH] [--epochs N] [--batch-size N] [--weights FOLDER|none] [--output DIR]
+ */
+import * as tf from '@tensorflow/tfjs-node';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildModel } from './model.js';
+import { loadWeights } from './weights.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+// Settings saved in the project (paths relative to this file); --data, --epochs, --batch-size and
+// --weights override the first four.
+const DATA: string | null = join(HERE, '../assets/datasets/iris.csv');
+const EPOCHS = 30;
+const BATCH_SIZE = 32;
+const WEIGHTS = join(HERE, 'weights');
+const VALIDATION_SPLIT = 0.2;
+const LEARNING_RATE = 0.001;
+const LEARNING_RATE_DECAY: number = 1; // multiplies the learning rate each epoch
+const SEED = 42;
+const EARLY_STOPPING: EarlyStopping | null = null;
+
+/** Early stopping as Keras's EarlyStopping(monitor, patience, restore_best_weights). */
+interface EarlyStopping {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly restoreBestWeights: boolean;
+}
+
+/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+interface Dataset {
+  readonly x: tf.Tensor;
+  readonly labels: Float32Array;
+  readonly classes: readonly string[];
+  /** True when loadData already shuffled the rows with SEED. */
+  readonly shuffled?: boolean;
+}
+
+/** Mulberry32: a small seeded random source, so the split is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), a | 1);
+    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher-Yates shuffle with SEED (a copy). */
+function shuffle<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  const random = seededRandom(SEED);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const TARGET_COLUMN: string | null = 'species'; // null: the last column
+const FEATURES = 4; // values per row the Input takes
+
+function isNumber(s: string): boolean {
+  return s !== '' && Number.isFinite(Number(s));
+}
+
+/** Splits CSV text into rows of trimmed cells (quotes with "" escapes; , ; or tab separated). */
+function parseCsv(text: string): string[][] {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = [',', ';', '\t'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell.trim() === '') {
+      quoted = true;
+      cell = '';
+    } else if (ch === delimiter) {
+      row.push(cell.trim());
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell.trim());
+      if (row.some((c) => c !== '')) rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  row.push(cell.trim());
+  if (row.some((c) => c !== '')) rows.push(row);
+  return rows;
+}
+
+/** How one column becomes features (the format of Layerloom's preprocessing.json). */
+type FeatureSpec =
+  | { readonly column: string; readonly type: 'numeric'; readonly mean: number; readonly std: number }
+  | { readonly column: string; readonly type: 'categorical'; readonly categories: readonly string[] };
+
+/**
+ * How each column becomes features, as Layerloom decides it: numeric columns are standardized with
+ * the mean and (population) standard deviation of the training rows; text columns with at most
+ * 50 distinct values are one-hot encoded (sorted); other columns are left out.
+ */
+function fitFeatures(header: readonly string[], target: number, rows: readonly string[][], train: readonly string[][]): FeatureSpec[] {
+  const specs: FeatureSpec[] = [];
+  header.forEach((column, c) => {
+    const cells = rows.map((r) => r[c]);
+    if (c === target || cells.every((v) => v === '')) return;
+    if (cells.every((v) => v === '' || isNumber(v))) {
+      const known = train.map((r) => r[c]).filter((v) => v !== '').map(Number);
+      const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
+      const std = known.length ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
+      specs.push({ column, type: 'numeric', mean, std: std || 1 });
+    } else if (new Set(cells).size <= 50) {
+      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort() });
+    } else {
+      console.warn(`Column ${column} is left out: too many distinct texts to one-hot encode.`);
+    }
+  });
+  return specs;
+}
+
+/**
+ * Reads a CSV file with a header row; the target column is predicted from the rest. Rows are
+ * shuffled with SEED; the first VALIDATION_SPLIT of them are held out; class labels become ids in sorted order.
+ */
+async function loadData(path: string): Promise<Dataset> {
+  const [header, ...body] = parseCsv((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''));
+  if (!header) throw new Error(`${path} is empty.`);
+  const target = TARGET_COLUMN ?? header[header.length - 1];
+  const t = header.indexOf(target);
+  if (t < 0) throw new Error(`${path} has no column "${target}"; its columns are ${header.join(', ')}.`);
+  const rows = shuffle(body.filter((r) => r.length === header.length && r[t] !== ''));
+  if (rows.length === 0) throw new Error(`${path} has no row with a value in the column "${target}".`);
+  const nVal = Math.round(rows.length * VALIDATION_SPLIT);
+  const specs = fitFeatures(header, t, rows, rows.slice(nVal));
+  const savedClasses: readonly string[] | null = null;
+  const index = new Map(header.map((h, c) => [h, c]));
+  const missing = specs.filter((f) => !index.has(f.column)).map((f) => f.column);
+  if (specs.length === 0 || missing.length) throw new Error(`${path} lacks feature columns besides the target ${target}: ${missing.join(', ')}`);
+  const x = rows.map((r) =>
+    specs.flatMap((f) => {
+      const cell = r[index.get(f.column) as number];
+      if (f.type === 'numeric') return [((cell === '' ? f.mean : Number(cell)) - f.mean) / f.std];
+      return f.categories.map((k) => (cell === k ? 1 : 0));
+    }),
+  );
+  if ((x[0]?.length ?? 0) !== FEATURES) {
+    throw new Error(`${path} gives ${x[0]?.length ?? 0} feature values per row, but the model's input takes ${FEATURES}: change the Input shape or the CSV columns.`);
+  }
+  const values = rows.map((r) => r[t]);
+  const numeric = values.every(isNumber);
+  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
+  if (unknown.length) throw new Error(`${path}: ${target} has values the model has no class for: ${unknown.join(', ')}`);
+  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));
+  // Rows are already shuffled: loadData's caller must not shuffle again.
+  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, shuffled: true };
+}
+
+/**
+ * Saves the model after every epoch (last/) and whenever `monitor` improves (best/), keeping the
+ * best weights in memory so early stopping can restore them.
+ */
+class Checkpoints extends tf.Callback {
+  private best = Infinity;
+  bestWeights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly target: tf.LayersModel,
+    private readonly folder: string,
+    private readonly monitor: string,
+  ) {
+    super();
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
+    await this.target.save(`file://${join(this.folder, 'last')}`);
+    const value = logs?.[this.monitor];
+    if (value === undefined) return;
+    // Losses improve downwards, accuracies upwards.
+    const score = this.monitor.endsWith('acc') ? -value : value;
+    if (score < this.best) {
+      this.best = score;
+      tf.dispose(this.bestWeights ?? []);
+      this.bestWeights = this.target.getWeights().map((w) => w.clone());
+      await this.target.save(`file://${join(this.folder, 'best')}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      weights: { type: 'string' },
+      output: { type: 'string' },
+    },
+  });
+  const data = args.data ?? DATA;
+  if (!data) throw new Error('Pass the dataset with --data PATH.');
+  const epochs = Number(args.epochs ?? EPOCHS);
+  const batchSize = Number(args['batch-size'] ?? BATCH_SIZE);
+  const weights = args.weights ?? WEIGHTS;
+  const output = resolve(args.output ?? 'training_output');
+
+  const { x, labels, classes, shuffled } = await loadData(data);
+  if (classes.length) console.log(`Classes: ${classes.join(', ')}`);
+  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
+  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
+  const nVal = Math.round(order.length * VALIDATION_SPLIT);
+  const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
+    const index = tf.tensor1d(ids, 'int32');
+    const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
+    index.dispose();
+    return picked;
+  };
+  const [xTrain, yTrain] = pick(order.slice(nVal));
+  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+
+  const model = buildModel();
+  if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
+    await loadWeights(model, weights);
+    console.log(`Loaded weights from ${weights}`);
+  }
+  const optimizer = tf.train.adam(LEARNING_RATE);
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.summary();
+
+  await mkdir(output, { recursive: true });
+  const monitor = monitorKey(EARLY_STOPPING?.monitor ?? 'val_loss', validationData !== undefined);
+  const checkpoints = new Checkpoints(model, output, monitor);
+  const callbacks: (tf.Callback | tf.CustomCallback)[] = [checkpoints];
+  if (LEARNING_RATE_DECAY !== 1) {
+    callbacks.push(
+      new tf.CustomCallback({
+        onEpochBegin: async (epoch: number) => {
+          // tfjs optimizers read their learning rate on every step: Keras's per-epoch staircase decay.
+          (optimizer as unknown as { learningRate: number }).learningRate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+        },
+      }),
+    );
+  }
+  if (EARLY_STOPPING) callbacks.push(tf.callbacks.earlyStopping({ monitor, patience: EARLY_STOPPING.patience }));
+  await model.fit(xTrain, yTrain, { epochs, batchSize, validationData, shuffle: true, callbacks });
+  if (EARLY_STOPPING?.restoreBestWeights && checkpoints.bestWeights) model.setWeights(checkpoints.bestWeights);
+  await model.save(`file://${join(output, 'model')}`);
+  console.log(`Saved the trained model to ${join(output, 'model')}`);
+}
+
+/** tfjs's log key for a Keras monitor name (tfjs logs accuracy as "acc"); training values without validation data. */
+function monitorKey(monitor: string, hasValidation: boolean): string {
+  const key = monitor.replace(/accuracy$/, 'acc');
+  return hasValidation ? key : key.replace(/^val_/, '');
+}
+
+/** Labels as the loss expects them (class ids). */
+function toTargets(labels: Float32Array, _classes: readonly string[]): tf.Tensor {
+  return tf.tensor1d(labels);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+"""Builds Layerloom's Keras exports in real Keras and runs them, for the export equivalence tests.
+
+Usage: python3 checkExports.py JOBS.json  -> prints one JSON object on the last stdout line.
+
+JOBS.json: {"cases": [{"id", "dir", "inputs"}], "trains": [{"id", "dir", "args"}],
+            "defaults": {"Class": {"arg": value}}}
+For each case: imports DIR/model.py, calls build_model(), counts parameters, loads DIR/weights.npz
+with the exported load_weights(), runs the model on the arrays of INPUTS (an .npz, in model input
+order) with training=False and saves the outputs to DIR/keras_outputs.npz (in model output order).
+"trains" run DIR/model.py's main() with the command-line ARGS (a short training) and report what
+it wrote to its --output folder. "defaults" are Layerloom's table of Keras constructor defaults, checked against the signatures of
+the installed Keras. Keras missing: {"error": "..."}; a case that fails: {"id", "error"}.
+"""
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import traceback
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def check_defaults(keras, table):
+    """Entries of Layerloom's defaults table that do not match Keras's signatures."""
+    wrong = []
+    for cls, args in table.items():
+        layer = getattr(keras.layers, cls, None)
+        if layer is None:
+            wrong.append(f"{cls}: not a keras.layers class")
+            continue
+        params = inspect.signature(layer.__init__).parameters
+        for name, value in args.items():
+            if isinstance(value, dict) and "tuple" in value:
+                value = value["tuple"]
+            if name not in params:
+                wrong.append(f"{cls}.{name}: not an argument")
+                continue
+            default = params[name].default
+            if isinstance(default, tuple):
+                default = list(default)
+            if name == "activation" and default is None:
+                default = "linear"
+            if isinstance(value, float) and isinstance(default, (int, float)):
+                same = abs(value - default) < 1e-12
+            else:
+                same = value == default
+            if not same:
+                wrong.append(f"{cls}.{name}: Layerloom says {value!r}, Keras {default!r}")
+    return wrong
+
+
+def run_case(np, keras, case):
+    spec = importlib.util.spec_from_file_location(f"export_{case['id']}", os.path.join(case["dir"], "model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.build_model()
+    total = int(model.count_params())
+    trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+    module.load_weights(model, os.path.join(case["dir"], "weights.npz"))
+    with np.load(case["inputs"]) as data:
+        inputs = [data[name] for name in data.files]
+    outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    arrays = {f"out{i}": np.asarray(y, dtype="float32") for i, y in enumerate(outputs)}
+    np.savez(os.path.join(case["dir"], "keras_outputs.npz"), **arrays)
+    return {
+        "id": case["id"],
+        "total": total,
+        "trainable": trainable,
+        "layers": [layer.name for layer in model.layers],
+        "weights": [[w.path, list(w.shape)] for w in model.weights],
+    }
+
+
+def run_training(case):
+    """Runs the export's main() as `python model.py ARGS` would, in this process."""
+    spec = importlib.util.spec_from_file_location(f"train_{case['id']}", os.path.join(case["dir"], "model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    saved = sys.argv
+    sys.argv = [os.path.join(case["dir"], "model.py"), *case["args"]]
+    try:
+        module.main()
+    finally:
+        sys.argv = saved
+    output = case["args"][case["args"].index("--output") + 1]
+    return {"id": case["id"], "files": sorted(os.listdir(output))}
+
+
+def main(path):
+    try:
+        import numpy as np
+        import keras
+    except Exception as e:  # The calling test skips and prints this.
+        print(json.dumps({"error": f"cannot import keras: {e}"}))
+        return
+    with open(path, encoding="utf-8") as f:
+        jobs = json.load(f)
+    results = []
+    for case in jobs["cases"]:
+        try:
+            results.append(run_case(np, keras, case))
+        except Exception as e:
+            results.append({"id": case["id"], "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()})
+    trains = []
+    for case in jobs.get("trains", []):
+        try:
+            trains.append(run_training(case))
+        except BaseException as e:  # SystemExit included: main() exits with a message on bad data.
+            trains.append({"id": case["id"], "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()})
+    sys.stdout.flush()
+    print()
+    print(
+        json.dumps(
+            {
+                "keras": keras.__version__,
+                "defaults": check_defaults(keras, jobs.get("defaults", {})),
+                "results": results,
+                "trains": trains,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

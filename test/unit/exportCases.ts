@@ -1,0 +1,345 @@
+/**
+ * Cases for the export tests: every example project plus seeded random valid graphs, and seeded
+ * random inputs for them. Shared by exportKeras.test.ts and exportTs.test.ts.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tfjs from '@tensorflow/tfjs';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import { BLOCKS } from '../../shared/blocks/registry.js';
+import { planModel, type ModelPlan } from '../../shared/codegen/plan.js';
+import { planTraining } from '../../shared/codegen/training.js';
+import { compileModel } from '../../shared/compile/compile.js';
+import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
+import { addNode, connect } from '../../shared/graph/operations.js';
+import type { ParamValue } from '../../shared/blocks/types.js';
+import { parseProject } from '../../shared/graph/serialization.js';
+import { randomGraph, rng } from '../helpers/randomGraphs.js';
+import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import type { NpyArray } from '../../electron/services/weights/npz.js';
+import { scanDatasetPath } from '../../electron/services/datasetService.js';
+import { prepareDataset } from '../../electron/services/datasets/pipeline.js';
+
+type TF = typeof tfjs;
+
+/** One graph to export. */
+export interface ExportCase {
+  /** `mlp`, `random_17`, ...: a file-name-safe id. */
+  readonly id: string;
+  readonly doc: ProjectDocument;
+}
+
+/** The examples folder (EXPORT_EXAMPLES_DIR points elsewhere, to try projects not yet in examples/). */
+export const examplesDir = process.env.EXPORT_EXAMPLES_DIR ? new URL(`file://${process.env.EXPORT_EXAMPLES_DIR.replace(/\/?$/, '/')}`) : new URL('../../examples/', import.meta.url);
+
+/** Every example project, by file name without `.layerloom`. */
+export function exampleCases(): ExportCase[] {
+  return readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.layerloom'))
+    .sort()
+    .map((f) => {
+      const parsed = parseProject(readFileSync(new URL(f, examplesDir), 'utf8'));
+      if (!parsed.ok) throw new Error(`${f}: ${parsed.errors.join('\n')}`);
+      return { id: f.replace(/\.layerloom$/, ''), doc: parsed.doc };
+    });
+}
+
+/** Seed of the inputs the export tests feed both models. */
+export const INPUT_SEED = 7;
+
+/**
+ * Why the app's own tfjs model cannot run a graph on the test inputs (such a graph says nothing
+ * about the export), or null when it runs. Random graphs hit these: ids out of an Embedding's range
+ * after arithmetic, int32 tensors into float-only kernels, tfjs bugs.
+ */
+export function whyAppCannotRun(tf: TF, doc: ProjectDocument): string | null {
+  const analysis = analyzeGraph(doc);
+  if (!analysis.valid) return 'invalid graph';
+  // The test inputs give variable sizes the value 3; a graph valid only for other sizes (e.g. a
+  // variable length pooled down to nothing, or two variable-length paths merged) cannot run on them.
+  const concrete = {
+    ...doc,
+    nodes: doc.nodes.map((n) =>
+      n.type === 'Input' && Array.isArray(n.params.shape) ? { ...n, params: { ...n.params, shape: n.params.shape.map((d) => d ?? 3) } } : n,
+    ),
+  };
+  if (!analyzeGraph(concrete).valid) return 'invalid once variable sizes are 3';
+  // Token ids computed by arithmetic fall outside the table for some weights: not a usable model.
+  for (const info of analysis.nodes.values()) {
+    if (info.node.type !== 'Embedding') continue;
+    const source = info.inputEdges.get('in')?.source;
+    if (source && analysis.nodes.get(source)?.node.type !== 'Input') return 'Embedding fed computed values instead of token ids';
+  }
+  // Keras refuses integer tensors in float layers (Conv, LSTM, ...) and mixes dtypes differently
+  // from tfjs in others; analysis does not flag an int32 Input feeding them yet.
+  for (const info of analysis.nodes.values()) {
+    if (info.node.type !== 'Input' || info.node.params.dtype !== 'int32') continue;
+    for (const other of analysis.nodes.values()) {
+      const fed = [...other.inputEdges.values()].some((e) => e.source === info.node.id);
+      if (fed && other.node.type !== 'Embedding' && other.node.type !== 'Output') return `int32 Input feeds ${other.node.type}, not an Embedding`;
+    }
+  }
+  let model: tfjs.LayersModel | null = null;
+  try {
+    model = compileModel(doc, tf).model;
+    predictTfjs(tf, model, randomInputs(planModel(doc), INPUT_SEED));
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    model?.dispose();
+  }
+}
+
+/** Random graphs the app could not run, with the reason (reported by the tests, not hidden). */
+export const appFailures: { id: string; reason: string }[] = [];
+
+/** One line per distinct reason in {@link appFailures}, for the test log. */
+export function appFailureReport(): string {
+  const by = new Map<string, string[]>();
+  for (const f of appFailures) by.set(f.reason, [...(by.get(f.reason) ?? []), f.id]);
+  return [...by.entries()].map(([reason, ids]) => `  ${reason} (${ids.length}: ${ids.slice(0, 4).join(', ')}${ids.length > 4 ? ', ...' : ''})`).join('\n');
+}
+
+/**
+ * The first `count` valid random graphs (seeds 1, 2, ...) whose tfjs model runs in the app, with
+ * `size` blocks each. Deterministic.
+ */
+export function randomCases(tf: TF, count: number, size = 5): ExportCase[] {
+  const out: ExportCase[] = [];
+  for (let seed = 1; out.length < count && seed < 5000; seed++) {
+    const doc = randomGraph(seed, size);
+    if (!analyzeGraph(doc).valid) continue;
+    const why = whyAppCannotRun(tf, doc);
+    if (why) {
+      appFailures.push({ id: `random_${seed}`, reason: why });
+      continue;
+    }
+    out.push({ id: `random_${seed}`, doc });
+  }
+  return out;
+}
+
+type Spec = { id: string; type: string; label?: string; params?: Record<string, ParamValue>; from?: Record<string, string> };
+
+/** A graph from a list of blocks in document order, each naming its inputs by port. */
+export function graphOf(name: string, specs: readonly Spec[]): ProjectDocument {
+  let doc = emptyDocument(name);
+  specs.forEach((s, i) => {
+    doc = addNode(doc, s.type, { x: i * 200, y: 0 }, { id: s.id, label: s.label ?? s.id, params: s.params }).doc;
+  });
+  for (const s of specs) for (const [port, source] of Object.entries(s.from ?? {})) doc = connect(doc, source, s.id, port).doc;
+  return doc;
+}
+
+/**
+ * Hand-made graphs for what random ones rarely hit: document order unlike Keras's layer order
+ * (branches of different depth), attention with a key and a causal mask, a bidirectional GRU, and
+ * labels that are Python/TS keywords or clash after sanitizing.
+ */
+export function handCases(): ExportCase[] {
+  const seq = { shape: [6, 8] };
+  return [
+    {
+      id: 'hand_branches',
+      doc: graphOf('Branches & keywords', [
+        { id: 'x', type: 'Input', label: 'lambda', params: seq },
+        { id: 'c', type: 'Dense', label: 'class', params: { units: 8, activation: 'tanh' }, from: { in: 'x' } },
+        { id: 'a', type: 'Dense', label: 'Dense', params: { units: 8 }, from: { in: 'x' } },
+        { id: 'b', type: 'Dense', label: 'dense', params: { units: 8, activation: 'relu', use_bias: false }, from: { in: 'a' } },
+        { id: 'm', type: 'MultiHeadAttention', label: 'tf', params: { num_heads: 2, key_dim: 3, value_dim: 5, use_causal_mask: true }, from: { query: 'b', value: 'c', key: 'a' } },
+        { id: 'f', type: 'Flatten', label: 'layers', from: { in: 'm' } },
+        { id: 'o', type: 'Dense', label: '3 outputs!', params: { units: 3, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'o' } },
+      ]),
+    },
+    {
+      id: 'hand_two_heads',
+      doc: graphOf('Two inputs, two heads', [
+        { id: 'a', type: 'Input', label: 'numbers', params: { shape: [4] } },
+        { id: 'b', type: 'Input', label: 'extra', params: { shape: [3] } },
+        { id: 'cat', type: 'Concatenate', label: 'both', params: { num_inputs: 2 }, from: { in0: 'a', in1: 'b' } },
+        { id: 'h1', type: 'Dense', label: 'kind', params: { units: 2, activation: 'softmax' }, from: { in: 'cat' } },
+        { id: 'h2', type: 'Dense', label: 'amount', params: { units: 1 }, from: { in: 'a' } },
+        { id: 'o1', type: 'Output', label: 'kind_out', from: { in: 'h1' } },
+        { id: 'o2', type: 'Output', label: 'amount_out', from: { in: 'h2' } },
+      ]),
+    },
+    {
+      id: 'hand_image',
+      doc: {
+        ...graphOf('Colour images', [
+          { id: 'img', type: 'Input', label: 'image', params: { shape: [12, 12, 3] } },
+          { id: 'c', type: 'Conv2D', label: 'dilated', params: { filters: 4, kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2], activation: 'relu' }, from: { in: 'img' } },
+          { id: 'p', type: 'GlobalAveragePooling2D', label: 'pool', from: { in: 'c' } },
+          { id: 'd', type: 'Dense', label: 'predictions', params: { units: 3, activation: 'softmax' }, from: { in: 'p' } },
+          { id: 'out', type: 'Output', label: 'digit', from: { in: 'd' } },
+        ]),
+        dataset: { path: 'images', kind: 'images' },
+        training: { ...DEFAULT_TRAINING, optimizer: 'momentum', loss: 'categorical_crossentropy', augment: true, validationSplit: 0, epochs: 1 },
+      },
+    },
+    {
+      id: 'hand_text',
+      doc: {
+        ...graphOf('Text with positions', [
+          { id: 'tok', type: 'Input', label: 'tokens', params: { shape: [12], dtype: 'int32' } },
+          { id: 'emb', type: 'Embedding', label: 'embedding', params: { input_dim: 40, output_dim: 8 }, from: { in: 'tok' } },
+          { id: 'pos', type: 'PositionEmbedding', label: 'positions', params: { sequence_length: 16 }, from: { in: 'emb' } },
+          { id: 'gru', type: 'GRU', label: 'gru', params: { units: 5, bidirectional: true, merge_mode: 'sum', return_sequences: true }, from: { in: 'pos' } },
+          { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 4, bidirectional: true, go_backwards: false }, from: { in: 'gru' } },
+          { id: 'p', type: 'Dense', label: 'predictions', params: { units: 1, activation: 'sigmoid' }, from: { in: 'lstm' } },
+          { id: 'out', type: 'Output', label: 'label', from: { in: 'p' } },
+        ]),
+        dataset: { path: 'texts', kind: 'text' },
+        training: {
+          ...DEFAULT_TRAINING,
+          optimizer: 'rmsprop',
+          learningRateDecay: 0.9,
+          earlyStopping: { enabled: true, monitor: 'val_accuracy', patience: 1, restoreBestWeights: true },
+          epochs: 2,
+        },
+      },
+    },
+  ];
+}
+
+/** What a graph exercises: its block types, and `LSTM(bi)` etc. for wrapped recurrent blocks. */
+export function featuresOf(doc: ProjectDocument): Set<string> {
+  const out = new Set<string>();
+  for (const n of doc.nodes) {
+    if (n.type === 'Input' || n.type === 'Output') continue;
+    out.add(n.type);
+    if (n.params.bidirectional === true) out.add(`${n.type}(bi)`);
+  }
+  return out;
+}
+
+/** Every feature a graph can have with the current block catalog. */
+export function allFeatures(): Set<string> {
+  const out = new Set<string>();
+  for (const b of BLOCKS) {
+    if (b.type === 'Input' || b.type === 'Output') continue;
+    out.add(b.type);
+    if (b.params.some((p) => p.name === 'bidirectional')) out.add(`${b.type}(bi)`);
+  }
+  return out;
+}
+
+/**
+ * `randomCases(tf, count)` plus further valid random graphs, each adding a block type (or
+ * Bidirectional wrapping) not yet covered, until every block of the catalog is exercised or
+ * `maxExtra` graphs were added. Returns the cases and what stayed uncovered.
+ */
+export function coveringRandomCases(tf: TF, count: number, maxExtra = 12): { cases: ExportCase[]; uncovered: string[] } {
+  const cases = randomCases(tf, count);
+  const covered = new Set(cases.flatMap((c) => [...featuresOf(c.doc)]));
+  const wanted = allFeatures();
+  let extra = 0;
+  const lastSeed = cases.length ? Number(cases[cases.length - 1].id.slice('random_'.length)) : 0;
+  for (let seed = lastSeed + 1; extra < maxExtra && seed < 20000 && [...wanted].some((f) => !covered.has(f)); seed++) {
+    const doc = randomGraph(seed, 5);
+    const features = featuresOf(doc);
+    if (![...features].some((f) => wanted.has(f) && !covered.has(f))) continue;
+    if (!analyzeGraph(doc).valid) continue;
+    const why = whyAppCannotRun(tf, doc);
+    if (why) {
+      appFailures.push({ id: `random_${seed}`, reason: why });
+      continue;
+    }
+    cases.push({ id: `random_${seed}`, doc });
+    for (const f of features) covered.add(f);
+    extra++;
+  }
+  return { cases, uncovered: [...wanted].filter((f) => !covered.has(f)).sort() };
+}
+
+/**
+ * Seeded inputs for a model: batch 2, variable dims 3; floats uniform in [-1, 1); int32 ids below
+ * the smallest Embedding vocabulary the input feeds (2 when it feeds none).
+ */
+export function randomInputs(plan: ModelPlan, seed: number): NpyArray[] {
+  const random = rng(seed);
+  return plan.inputs.map((input) => {
+    const shape = [2, ...input.shape.map((d) => d ?? 3)];
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (input.dtype === 'int32') {
+      const vocab = plan.steps
+        .filter((s) => s.kind === 'layer' && s.call.kerasClass === 'Embedding' && s.inputs.some((i) => i.source === input.name))
+        .map((s) => (s.kind === 'layer' ? s.call.kerasArgs.find(([k]) => k === 'input_dim')?.[1] : null))
+        .filter((v): v is number => typeof v === 'number');
+      const max = vocab.length ? Math.min(...vocab) : 2;
+      return { shape, dtype: 'int32' as const, data: Int32Array.from({ length: size }, () => Math.floor(random() * max)) };
+    }
+    return { shape, dtype: 'float32' as const, data: Float32Array.from({ length: size }, () => random() * 2 - 1) };
+  });
+}
+
+/** Runs the compiled tfjs model on `inputs` (inference), returning its outputs as arrays. */
+export function predictTfjs(tf: TF, model: tfjs.LayersModel, inputs: readonly NpyArray[]): NpyArray[] {
+  const xs = inputs.map((a) => tf.tensor(a.data, [...a.shape], a.dtype));
+  const ys = model.predict(xs.length === 1 ? xs[0] : xs);
+  const list = Array.isArray(ys) ? ys : [ys];
+  const out = list.map((y): NpyArray => ({ shape: y.shape, dtype: 'float32', data: Float32Array.from(y.dataSync()) }));
+  tf.dispose([...xs, ...list]);
+  return out;
+}
+
+/** Largest absolute difference between two same-shaped arrays (Infinity when shapes differ). */
+export function maxAbsDiff(a: NpyArray, b: NpyArray): number {
+  if (a.shape.join(',') !== b.shape.join(',')) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - b.data[i]);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+const assets = fileURLToPath(new URL('../../assets/datasets/', import.meta.url));
+
+/**
+ * A small dataset of the kind an export's training script reads, for smoke-training it: a few
+ * bundled digit images or texts per class (as many classes as the output has units, at most the
+ * bundled ones), or the bundled iris CSV. Null when the case has no loader or the data is missing.
+ */
+export function smokeDataset(c: ExportCase, scratch: string): string | null {
+  const plan = planModel(c.doc);
+  const t = planTraining(c.doc, plan);
+  if (t.dataKind === 'csv') return existsSync(join(assets, 'iris.csv')) ? join(assets, 'iris.csv') : null;
+  if (t.dataKind !== 'images' && t.dataKind !== 'text') return null;
+  const source = join(assets, t.dataKind === 'images' ? 'digits' : 'text');
+  if (!existsSync(source)) return null;
+  const out = plan.outputs[0]?.shape;
+  const units = out?.[out.length - 1] ?? 2;
+  const classes = readdirSync(source).sort().slice(0, Math.max(2, units ?? 2));
+  const target = join(scratch, t.dataKind);
+  for (const label of classes) {
+    mkdirSync(join(target, label), { recursive: true });
+    for (const f of readdirSync(join(source, label)).sort().slice(0, 8)) copyFileSync(join(source, label, f), join(target, label, f));
+  }
+  return target;
+}
+
+/**
+ * What Layerloom's own data pipeline records for a dataset and a case's model input: the
+ * preprocessing.json a training run saves (classes, image size, CSV scaling, vocabulary).
+ */
+export async function pipelinePreprocessing(c: ExportCase, data: string): Promise<string> {
+  const plan = planModel(c.doc);
+  const t = planTraining(c.doc, plan);
+  const input = plan.inputs[0];
+  const scanned = await scanDatasetPath(data, { samplesPerClass: 0, ...(t.csv?.targetColumn ? { targetColumn: t.csv.targetColumn } : {}) });
+  const prepared = await prepareDataset(
+    scanned,
+    { shape: input.shape, dtype: input.dtype, ...(t.text ? { vocabularySize: t.text.vocabularySize } : {}) },
+    { validationSplit: t.settings.validationSplit, seed: t.settings.seed },
+  );
+  return JSON.stringify(prepared.preprocessing);
+}
+
+/** The plan of a case's graph. */
+export function planOf(c: ExportCase): ModelPlan {
+  return planModel(c.doc);
+}
