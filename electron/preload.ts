@@ -1,0 +1,12 @@
+/**
+ * The preload: exposes exactly the typed API contract (shared/api/contract.ts) as
+ * `window.layerloom`, and nothing else — no `ipcRenderer`, no Node, no Electron objects. It runs
+ * sandboxed and context-isolated, so it is bundled as CommonJS with everything it imports.
+ */
+import { contextBridge, ipcRenderer } from 'electron';
+import { createApiFacade } from '../shared/api/facade.js';
+import { createIpcTransport } from './shell/bridgeTransport.js';
+
+const transport = createIpcTransport(ipcRenderer, (message, error) => console.error(`${message}:`, error));
+
+contextBridge.exposeInMainWorld('layerloom', createApiFacade(transport));
