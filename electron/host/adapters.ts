@@ -1,0 +1,99 @@
+/**
+ * Adapters from the API contract to the service modules (datasets, training, code generation,
+ * export, backend doctor). Type-checked static imports: a service whose signature drifts from the
+ * contract fails `tsc` here, not at run time.
+ *
+ * `available`/`reason` let a host (or a test) run with a service switched off; its methods then
+ * fail with `not-available` naming why, and the UI says so instead of offering the action.
+ */
+import type { ProjectDocument } from '../../shared/graph/document.js';
+import { notAvailable } from '../../shared/api/errors.js';
+import type {
+  BackendStatus,
+  CodeTarget,
+  DatasetReport,
+  DatasetScanRequest,
+  ExportRequest,
+  ExportResult,
+  GeneratedCode,
+  RunSummary,
+  StartTrainingRequest,
+  TrainingEvent,
+} from '../../shared/api/types.js';
+import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras.js';
+import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript.js';
+import { getBackendStatus } from '../services/backendService.js';
+import { scanDataset } from '../services/datasetService.js';
+import { exportProject } from '../services/exportService.js';
+import { listRuns, startTraining, stopTraining } from '../services/trainingService.js';
+
+/** Whether a service is connected, and why not. */
+export interface AdapterState {
+  readonly available: boolean;
+  /** Why it is not available (for the UI and the startup log); empty when it is. */
+  readonly reason: string;
+}
+
+/** The services the host reaches through adapters. */
+export interface ServiceAdapters {
+  readonly datasets: AdapterState & { scan(request: DatasetScanRequest): Promise<DatasetReport> };
+  readonly training: AdapterState & {
+    start(request: StartTrainingRequest, emit: (e: TrainingEvent) => void): Promise<{ runId: string }>;
+    stop(runId: string): Promise<void>;
+    listRuns(projectPath: string | null): Promise<RunSummary[]>;
+  };
+  readonly codegen: AdapterState & { generate(doc: ProjectDocument, target: CodeTarget): Promise<GeneratedCode> };
+  readonly export: AdapterState & { write(request: ExportRequest): Promise<ExportResult> };
+  readonly backend: AdapterState & { status(): Promise<BackendStatus> };
+}
+
+const ON: AdapterState = { available: true, reason: '' };
+
+/** The code the export would write, without writing it (same generators, same weight file names). */
+export function generateCode(doc: ProjectDocument, target: CodeTarget): GeneratedCode {
+  return target === 'keras'
+    ? { target, language: 'python', files: generateKerasFiles(doc, { weightsFile: KERAS_WEIGHTS_FILE }) }
+    : { target, language: 'typescript', files: generateTs(doc, { weightsFolder: TS_WEIGHTS_FOLDER }) };
+}
+
+/** The real services. */
+export function serviceAdapters(): ServiceAdapters {
+  return {
+    datasets: { ...ON, scan: (request) => scanDataset(request) },
+    training: {
+      ...ON,
+      start: (request, emit) => startTraining(request, emit),
+      stop: (runId) => stopTraining(runId),
+      listRuns: async (projectPath) => [...(await listRuns(projectPath))],
+    },
+    codegen: { ...ON, generate: async (doc, target) => generateCode(doc, target) },
+    export: { ...ON, write: (request) => exportProject({ ...request, force: request.overwrite === true }) },
+    backend: { ...ON, status: () => getBackendStatus() },
+  };
+}
+
+/** Kept for hosts that load adapters asynchronously (the Electron shell); resolves to `serviceAdapters()`. */
+export async function loadServiceAdapters(): Promise<ServiceAdapters> {
+  return serviceAdapters();
+}
+
+/**
+ * Adapters with some services switched off (tests, or a host that must not train): each switched
+ * off service fails with `not-available` and `reason`.
+ */
+export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof ServiceAdapters, string>>): ServiceAdapters {
+  const fail = (what: string, reason: string) => async (): Promise<never> => {
+    throw notAvailable(what, reason);
+  };
+  const state = (reason: string | undefined): AdapterState => (reason === undefined ? ON : { available: false, reason });
+  return {
+    datasets: off.datasets === undefined ? base.datasets : { ...state(off.datasets), scan: fail('Dataset scanning', off.datasets) },
+    training:
+      off.training === undefined
+        ? base.training
+        : { ...state(off.training), start: fail('Training', off.training), stop: fail('Training', off.training), listRuns: fail('Training runs', off.training) },
+    codegen: off.codegen === undefined ? base.codegen : { ...state(off.codegen), generate: fail('Code generation', off.codegen) },
+    export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export) },
+    backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },
+  };
+}

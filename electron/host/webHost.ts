@@ -1,0 +1,248 @@
+/**
+ * The browser host: serves the built renderer and the API over a WebSocket, on 127.0.0.1 only.
+ *
+ * Access needs the random token generated at each launch, which is part of the printed URL:
+ * - the first page load carries it as `?token=…`; the host answers with an HttpOnly, SameSite=Strict
+ *   cookie so the page's own assets load without it;
+ * - the WebSocket must carry it as `?token=…`;
+ * - anything else gets 401. The Host header must name a loopback address (defeats DNS rebinding),
+ *   and a browser Origin must be that same loopback origin.
+ * Every response carries a strict CSP.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError } from '../../shared/api/errors.js';
+import { decodeRequest, MAX_WIRE_MESSAGE_BYTES, type WireEvent, type WireResponse } from '../../shared/api/wire.js';
+import type { ApiEventName, ApiEvents } from '../../shared/api/contract.js';
+import { createHostApi, type HostApi, type HostApiOptions, appRoot } from './hostApi.js';
+import { rendererCsp } from './csp.js';
+
+/** Options of the browser host. */
+export interface WebHostOptions extends Omit<HostApiOptions, 'host' | 'pickPath'> {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** The built renderer (default `out/renderer`). */
+  readonly staticDir?: string;
+  /** Fixed token (tests); default: 32 random bytes, hex. */
+  readonly token?: string;
+  /** Injected API (tests); default: `createHostApi`. */
+  readonly api?: HostApi;
+}
+
+/** A running browser host. */
+export interface WebHost {
+  /** The URL to open, token included. */
+  readonly url: string;
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  readonly api: HostApi;
+  close(): Promise<void>;
+}
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json; charset=utf-8',
+};
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(req: IncomingMessage, name: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+/** True when the Host header names a loopback address (any port: SSH tunnels remap ports). */
+function loopbackHost(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_HOSTS.has(name.toLowerCase());
+}
+
+/** A browser's Origin must be a loopback http origin; non-browser clients send none. */
+function acceptableOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname === '::1' ? '[::1]' : u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function securityHeaders(res: ServerResponse, port: number): void {
+  res.setHeader('Content-Security-Policy', rendererCsp([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(message + '\n');
+}
+
+/** Starts the browser host. */
+export async function startWebHost(options: WebHostOptions = {}): Promise<WebHost> {
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const staticDir = resolve(options.staticDir ?? join(appRoot(), 'out', 'renderer'));
+  const api = options.api ?? (await createHostApi({ ...options, host: 'web' }));
+  const server = createServer();
+  let port = 0;
+  const cookieName = () => `layerloom_token_${port}`;
+
+  server.on('request', (req, res) => {
+    void handleHttp(req, res).catch((e: Error) => {
+      if (!res.headersSent) refuse(res, 500, `Internal error: ${e.message}`);
+      else res.end();
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res, port);
+    if (!loopbackHost(req)) return refuse(res, 403, 'Forbidden: Layerloom only answers on 127.0.0.1 or localhost.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const queryToken = url.searchParams.get('token');
+    const authorised = sameToken(queryToken, token) || sameToken(cookieToken(req, cookieName()), token);
+    if (!authorised) {
+      return refuse(res, 401, 'Unauthorized: open the full URL printed by `npm run web` (it includes the access token).');
+    }
+    if (sameToken(queryToken, token)) {
+      res.setHeader('Set-Cookie', `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = normalize(join(staticDir, rel));
+    if (file !== staticDir && !file.startsWith(staticDir + sep)) return refuse(res, 404, 'Not found.');
+    const info = await stat(file).catch(() => null);
+    if (!info || !info.isFile()) {
+      if (rel === '/index.html') {
+        return refuse(res, 503, `The renderer is not built (no ${file}). Run \`npm run build:renderer\` or start with \`npm run web\`.`);
+      }
+      return refuse(res, 404, 'Not found.');
+    }
+    const body = await readFile(file);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+    // Hashed asset names never change content; the page itself must always be fresh.
+    res.setHeader('Cache-Control', rel.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-store');
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  const sockets = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const reject = (status: number, text: string) => {
+      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${text}\n`);
+      socket.destroy();
+    };
+    if (url.pathname !== '/api') return reject(404, 'Not Found');
+    if (!loopbackHost(req) || !acceptableOrigin(req)) return reject(403, 'Forbidden');
+    if (!sameToken(url.searchParams.get('token'), token)) return reject(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  // Recovery keys autosaved by editors that are still connected: their work is live, not lost, so
+  // another tab must not offer it as crash recovery.
+  const liveKeys = new Map<string, WebSocket>();
+
+  wss.on('connection', (ws: WebSocket) => {
+    sockets.add(ws);
+    ws.on('close', () => {
+      sockets.delete(ws);
+      for (const [key, owner] of liveKeys) if (owner === ws) liveKeys.delete(key);
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'Text messages only');
+      const request = decodeRequest(data.toString());
+      if ('error' in request) return ws.close(1008, request.error);
+      void api.dispatch(request.method, request.args).then(
+        (result) => {
+          if (request.method === 'writeRecovery') {
+            const key = (request.args[0] as { key: string }).key;
+            liveKeys.set(key, ws);
+          } else if (request.method === 'listRecovery' && Array.isArray(result)) {
+            result = (result as { key: string }[]).filter((e) => {
+              const owner = liveKeys.get(e.key);
+              return !owner || owner === ws;
+            });
+          }
+          send(ws, { type: 'response', id: request.id, ok: true, result: result ?? null });
+        },
+        (e: unknown) => {
+          const err = e instanceof ApiError ? e : new ApiError('failed', e instanceof Error ? e.message : String(e));
+          send(ws, { type: 'response', id: request.id, ok: false, error: err.toInfo() });
+        },
+      );
+    });
+  });
+
+  function send(ws: WebSocket, message: WireResponse | WireEvent): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  const unsubscribe = api.onEvent((event: ApiEventName, payload: ApiEvents[ApiEventName]) => {
+    const message = { type: 'event', event, payload } as WireEvent;
+    for (const ws of sockets) send(ws, message);
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    api,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((ok) => wss.close(() => ok()));
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The recent-projects list, kept in the user's state folder as JSON. Entries whose file has gone
+ * are dropped when the list is read.
+ */
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RecentProject } from '../../shared/api/types.js';
+import { writeFileAtomic } from './projectService.js';
+
+/** How many projects the list keeps. */
+export const MAX_RECENT = 12;
+
+/** Recent projects of one user. */
+export class RecentService {
+  private readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = join(dir, 'recent.json');
+  }
+
+  private async read(): Promise<RecentProject[]> {
+    try {
+      const raw = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
+      if (!Array.isArray(raw)) return [];
+      return raw.filter(
+        (r): r is RecentProject =>
+          typeof r === 'object' && r !== null && typeof r.path === 'string' && typeof r.name === 'string' && typeof r.openedAt === 'string',
+      );
+    } catch {
+      return [];
+    }
+  }
+
+  /** Newest first; only files that still exist. */
+  async list(): Promise<RecentProject[]> {
+    const all = await this.read();
+    const present: RecentProject[] = [];
+    for (const r of all) {
+      if (await access(r.path).then(() => true, () => false)) present.push(r);
+    }
+    return present;
+  }
+
+  /** Moves (or adds) a project to the top of the list. */
+  async add(path: string, name: string, now: Date = new Date()): Promise<void> {
+    const list = (await this.read()).filter((r) => r.path !== path);
+    list.unshift({ path, name, openedAt: now.toISOString() });
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(this.file, JSON.stringify(list.slice(0, MAX_RECENT), null, 2) + '\n');
+  }
+}

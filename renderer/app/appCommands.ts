@@ -1,0 +1,224 @@
+/**
+ * All commands of the app in one registry: the editor's document commands plus file, view and
+ * training commands. Shortcuts, the help overlay, toolbar buttons and host menus (`onAppCommand`)
+ * all go through `runCommand`, so every path behaves the same.
+ */
+import { getBlock } from '../../shared/blocks/registry.js';
+import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import { CommandError, EDITOR_COMMAND_INFO, runEditorCommand, type CommandInfo } from '../editor/commands.js';
+import { canvas } from '../canvas/canvasController.js';
+import { api, errorMessage } from '../platform/api.js';
+import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
+import { startTraining, stopTraining, useTraining } from '../state/trainingStore.js';
+import { editor, newProject, save, saveAs } from './session.js';
+
+/** One entry of the registry. */
+export interface AppCommand extends Omit<CommandInfo, 'group'> {
+  readonly id: string;
+  readonly group: CommandInfo['group'] | 'File' | 'View' | 'Training';
+  /** Runs it; errors are shown as toasts by `runCommand`. */
+  readonly run: () => void | Promise<unknown>;
+  /** Shown in the help overlay (default true). */
+  readonly listed?: boolean;
+}
+
+const CLIPBOARD_KEY = 'layerloom.clipboard';
+
+/** Remembers copied blocks for pasting into any Layerloom editor of this browser profile. */
+export function rememberClipboard(text: string): void {
+  try {
+    localStorage.setItem(CLIPBOARD_KEY, text);
+  } catch {
+    // Storage unavailable: the system clipboard copy still works.
+  }
+  void navigator.clipboard?.writeText(text).catch(() => undefined);
+}
+
+/** The last copied blocks. */
+export function recalledClipboard(): string | null {
+  try {
+    return localStorage.getItem(CLIPBOARD_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Pastes clipboard text at the centre of the view (or offset from the originals). */
+export function pasteText(text: string): void {
+  runEditorCommand(editor, 'clipboard.paste', { text });
+}
+
+function startRename(): void {
+  const [id] = editor.state.selection.nodes;
+  if (!id) return toast('info', 'Select a block to rename it.');
+  useUi.setState({ renaming: id });
+}
+
+function openQuickAdd(): void {
+  const c = canvas();
+  if (!c) return;
+  const center = c.viewCenter();
+  const el = document.querySelector('.ll-canvas');
+  const rect = el?.getBoundingClientRect();
+  const screen = rect ? { x: rect.left + rect.width / 2 - 160, y: rect.top + rect.height / 3 } : { x: 300, y: 200 };
+  const [from] = editor.state.selection.nodes;
+  useUi.setState({ quickAdd: { screen, flow: center, ...(from && editor.state.selection.nodes.length === 1 ? { connectFrom: from } : {}) } });
+}
+
+/** Starts training with the project as it is in the editor. */
+export function startTrainingNow(): void {
+  const { doc, analysis, path } = editor.state;
+  if (!analysis.valid) {
+    showTab('problems');
+    return toast('warning', 'Fix the errors in the graph before training (see Problems).');
+  }
+  if (!doc.dataset) {
+    showTab('dataset');
+    return toast('warning', 'Choose a dataset first (Dataset tab).');
+  }
+  showTab('training');
+  void startTraining({ doc: doc.training ? doc : { ...doc, training: DEFAULT_TRAINING }, projectPath: path });
+}
+
+const APP_COMMANDS: readonly AppCommand[] = [
+  { id: 'file.new', title: 'New project', group: 'File', run: newProject },
+  { id: 'file.newFromTemplate', title: 'New from template…', group: 'File', run: () => openDialog({ kind: 'templates' }) },
+  { id: 'file.open', title: 'Open…', shortcut: ['Mod+O'], group: 'File', run: () => openDialog({ kind: 'open' }) },
+  { id: 'file.save', title: 'Save', shortcut: ['Mod+S'], group: 'File', run: save },
+  { id: 'file.saveAs', title: 'Save as…', shortcut: ['Mod+Shift+S'], group: 'File', run: saveAs },
+  { id: 'file.export', title: 'Export code…', shortcut: ['Mod+E'], group: 'File', run: () => openDialog({ kind: 'export' }) },
+  { id: 'history.undo', ...EDITOR_COMMAND_INFO['history.undo'], run: () => runEditorCommand(editor, 'history.undo') },
+  { id: 'history.redo', ...EDITOR_COMMAND_INFO['history.redo'], run: () => runEditorCommand(editor, 'history.redo') },
+  {
+    id: 'clipboard.copy',
+    ...EDITOR_COMMAND_INFO['clipboard.copy'],
+    run: () => {
+      const text = runEditorCommand(editor, 'clipboard.copy');
+      if (text) rememberClipboard(text);
+    },
+  },
+  {
+    id: 'clipboard.cut',
+    ...EDITOR_COMMAND_INFO['clipboard.cut'],
+    run: () => {
+      const text = runEditorCommand(editor, 'clipboard.cut');
+      if (text) rememberClipboard(text);
+    },
+  },
+  {
+    id: 'clipboard.paste',
+    ...EDITOR_COMMAND_INFO['clipboard.paste'],
+    run: () => {
+      const text = recalledClipboard();
+      if (!text) throw new CommandError('Nothing to paste: copy some blocks first.');
+      pasteText(text);
+    },
+  },
+  { id: 'selection.duplicate', ...EDITOR_COMMAND_INFO['selection.duplicate'], run: () => runEditorCommand(editor, 'selection.duplicate') },
+  { id: 'selection.delete', ...EDITOR_COMMAND_INFO['selection.delete'], run: () => runEditorCommand(editor, 'selection.delete') },
+  { id: 'selection.selectAll', ...EDITOR_COMMAND_INFO['selection.selectAll'], run: () => runEditorCommand(editor, 'selection.selectAll') },
+  {
+    id: 'selection.clear',
+    ...EDITOR_COMMAND_INFO['selection.clear'],
+    run: () => {
+      if (useUi.getState().quickAdd) useUi.setState({ quickAdd: null });
+      else runEditorCommand(editor, 'selection.clear');
+    },
+  },
+  { id: 'graph.rename', ...EDITOR_COMMAND_INFO['graph.rename'], run: startRename },
+  {
+    id: 'graph.autoLayout',
+    ...EDITOR_COMMAND_INFO['graph.autoLayout'],
+    run: async () => {
+      const c = canvas();
+      await runEditorCommand(editor, 'graph.autoLayout', c ? { sizeOf: (id) => c.sizeOf(id), aspectRatio: c.aspectRatio() } : {});
+      window.setTimeout(() => canvas()?.fitView(), 30);
+    },
+  },
+  { id: 'graph.quickAdd', title: 'Quick add block', shortcut: ['/', 'A'], group: 'Graph', run: openQuickAdd },
+  { id: 'view.fit', title: 'Zoom to fit', shortcut: ['F', 'Shift+1'], group: 'View', run: () => canvas()?.fitView() },
+  { id: 'view.zoomIn', title: 'Zoom in', shortcut: ['Mod+='], group: 'View', run: () => canvas()?.zoomIn() },
+  { id: 'view.zoomOut', title: 'Zoom out', shortcut: ['Mod+-'], group: 'View', run: () => canvas()?.zoomOut() },
+  { id: 'view.toggleMinimap', title: 'Show/hide minimap', shortcut: ['M'], group: 'View', run: () => useUi.setState((s) => ({ showMinimap: !s.showMinimap })) },
+  { id: 'view.toggleSnap', title: 'Snap to grid on/off', shortcut: ['G'], group: 'View', run: () => useUi.setState((s) => ({ snap: !s.snap })) },
+  { id: 'view.toggleTheme', title: 'Dark/light theme', shortcut: ['Mod+Shift+L'], group: 'View', run: () => setTheme(useUi.getState().theme === 'dark' ? 'light' : 'dark') },
+  { id: 'view.togglePanel', title: 'Show/hide bottom panel', shortcut: ['Mod+J'], group: 'View', run: () => useUi.setState((s) => ({ bottomOpen: !s.bottomOpen })) },
+  { id: 'view.problems', title: 'Problems panel', shortcut: ['Alt+1'], group: 'View', run: () => showTab('problems') },
+  { id: 'view.dataset', title: 'Dataset panel', shortcut: ['Alt+2'], group: 'View', run: () => showTab('dataset') },
+  { id: 'view.training', title: 'Training panel', shortcut: ['Alt+3'], group: 'View', run: () => showTab('training') },
+  { id: 'view.code', title: 'Code panel', shortcut: ['Alt+4'], group: 'View', run: () => showTab('code') },
+  { id: 'view.help', title: 'Keyboard shortcuts', shortcut: ['?'], group: 'View', run: () => openDialog({ kind: 'help' }) },
+  { id: 'training.start', title: 'Start training', shortcut: ['Mod+Enter'], group: 'Training', run: startTrainingNow },
+  { id: 'training.stop', title: 'Stop training', group: 'Training', run: () => stopTraining() },
+  {
+    id: 'backend.refresh',
+    title: 'Check backend',
+    group: 'Training',
+    listed: false,
+    run: () =>
+      api.getBackendStatus().then(
+        (backend) => useUi.setState({ backend }),
+        (e: unknown) => useUi.setState({ backend: { unavailable: errorMessage(e) } }),
+      ),
+  },
+];
+
+const BY_ID = new Map(APP_COMMANDS.map((c) => [c.id, c]));
+
+/** Every command, in help-overlay order. */
+export function allCommands(): readonly AppCommand[] {
+  return APP_COMMANDS;
+}
+
+/** Runs a command by id; failures become toasts. Returns false for an unknown id. */
+export function runCommand(id: string): boolean {
+  const cmd = BY_ID.get(id);
+  if (!cmd) return false;
+  try {
+    const r = cmd.run();
+    if (r instanceof Promise) r.catch((e: unknown) => toast('error', errorMessage(e)));
+  } catch (e) {
+    toast(e instanceof CommandError ? 'warning' : 'error', errorMessage(e));
+  }
+  return true;
+}
+
+/** True on macOS (shortcuts read ⌘ instead of Ctrl). */
+export const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+
+/** A chord for display: `Mod+Shift+Z` → `Ctrl+Shift+Z` / `⌘⇧Z`. */
+export function displayChord(chord: string): string {
+  if (!IS_MAC) return chord.replace('Mod', 'Ctrl');
+  return chord.replace('Mod+', '⌘').replace('Shift+', '⇧').replace('Alt+', '⌥');
+}
+
+function matches(chord: string, e: KeyboardEvent): boolean {
+  const parts = chord.split('+');
+  const key = parts.pop() ?? '';
+  const mod = parts.includes('Mod');
+  const shift = parts.includes('Shift');
+  const alt = parts.includes('Alt');
+  if (mod !== (e.ctrlKey || e.metaKey) || alt !== e.altKey) return false;
+  const punctuation = key.length === 1 && !/[a-z0-9]/i.test(key);
+  if (!punctuation && shift !== e.shiftKey) return false;
+  if (key.length === 1) {
+    // Alt changes e.key on macOS; use the physical key for letters and digits.
+    if (/[a-z]/i.test(key)) return e.code === `Key${key.toUpperCase()}`;
+    if (/[0-9]/.test(key)) return e.code === `Digit${key}` || e.key === key;
+    return e.key === key;
+  }
+  return e.key === key;
+}
+
+/** The command a key press triggers, if any. */
+export function commandForKey(e: KeyboardEvent): AppCommand | null {
+  for (const cmd of APP_COMMANDS) {
+    if (cmd.shortcut?.some((s) => matches(s, e))) return cmd;
+  }
+  return null;
+}
+
+/** Ensures a block type exists before offering it (blocks can come and go between versions). */
+export function knownBlock(type: string): boolean {
+  return getBlock(type) !== undefined;
+}

@@ -1,0 +1,215 @@
+/**
+ * The open project's lifecycle: boot, new, open, save, save as, templates, autosave and crash
+ * recovery. Holds the one `Editor` of this window.
+ */
+import type { RecoveryEntry } from '../../shared/api/types.js';
+import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
+import { addNode, connect, moveNodes } from '../../shared/graph/operations.js';
+import { layoutPositions } from '../editor/layout.js';
+import { Editor } from '../editor/editorStore.js';
+import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
+import { closeDialog, openDialog, toast, useUi } from '../state/uiStore.js';
+import { canvas } from '../canvas/canvasController.js';
+import { startTrainingEvents } from '../state/trainingStore.js';
+
+/** The editor of this window. */
+export const editor = new Editor(starterDocument());
+
+/** A small valid network for a blank start: Input → Dense → Output. */
+export function starterDocument(): ProjectDocument {
+  let doc = emptyDocument('Untitled');
+  const a = addNode(doc, 'Input', { x: 0, y: 0 }, { id: 'input', params: { shape: [16] } });
+  const b = addNode(a.doc, 'Dense', { x: 300, y: 0 }, { id: 'dense', params: { units: 1 } });
+  const c = addNode(b.doc, 'Output', { x: 600, y: 0 }, { id: 'output' });
+  doc = connect(c.doc, 'input', 'dense', 'in').doc;
+  return connect(doc, 'dense', 'output', 'in').doc;
+}
+
+/** Random per window: names this editor's recovery file. */
+const sessionKey = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
+function afterLoad(): void {
+  // Let React Flow measure the new nodes before fitting.
+  window.setTimeout(() => canvas()?.fitView(), 60);
+}
+
+/** Asks before throwing away unsaved work; runs `proceed` when it is fine to continue. */
+export function guardUnsaved(action: string, proceed: () => void): void {
+  if (!editor.dirty) return proceed();
+  openDialog({
+    kind: 'confirm',
+    title: 'Unsaved changes',
+    message: `"${editor.doc.name}" has changes that are not saved. ${action} anyway and lose them?`,
+    confirmLabel: 'Discard changes',
+    danger: true,
+    onConfirm: () => {
+      closeDialog();
+      void api.discardRecovery(sessionKey).catch(() => undefined);
+      proceed();
+    },
+    alternative: {
+      label: 'Save first',
+      run: () => {
+        closeDialog();
+        void save().then((ok) => ok && proceed());
+      },
+    },
+  });
+}
+
+/** A new, empty-ish project. */
+export function newProject(): void {
+  guardUnsaved('Start a new project', () => {
+    editor.load(starterDocument(), null);
+    afterLoad();
+  });
+}
+
+/** Opens a project file. Returns true on success. */
+export async function openPath(path: string): Promise<boolean> {
+  try {
+    const opened = await api.openProject(path);
+    editor.load(opened.doc, opened.path);
+    useUi.setState({ lastSavedAt: null });
+    afterLoad();
+    if (opened.migratedFrom !== undefined) {
+      toast('info', `Opened ${opened.doc.name}; it was saved by an older Layerloom (format ${opened.migratedFrom}) and will be saved in the current format.`);
+    }
+    return true;
+  } catch (e) {
+    toast('error', errorMessage(e), errorDetails(e));
+    return false;
+  }
+}
+
+/** Opens a project file after the unsaved-changes check. */
+export function open(path: string): void {
+  guardUnsaved('Open another project', () => void openPath(path).then((ok) => ok && closeDialog()));
+}
+
+/** A template as a new unsaved project. */
+export function newFromTemplate(id: string): void {
+  guardUnsaved('Start from a template', () => {
+    void api.openTemplate(id).then(
+      async (opened) => {
+        // A template is a new document: lay it out for this window so it opens readable.
+        const c = canvas();
+        const positions = await layoutPositions(opened.doc, undefined, c ? { aspectRatio: c.aspectRatio() } : {}).catch(() => null);
+        editor.load(positions ? moveNodes(opened.doc, positions) : opened.doc, null, { dirty: true });
+        closeDialog();
+        afterLoad();
+      },
+      (e: unknown) => toast('error', errorMessage(e), errorDetails(e)),
+    );
+  });
+}
+
+/** Saves to `path`. Returns true on success. */
+export async function saveTo(path: string): Promise<boolean> {
+  const doc = editor.doc;
+  try {
+    const saved = await api.saveProject(path, doc);
+    // Mark exactly what was written as saved (edits made while saving stay dirty).
+    if (editor.doc === doc) editor.markSaved(saved.path);
+    else editor.store.setState({ path: saved.path, savedDoc: doc });
+    useUi.setState({ lastSavedAt: saved.savedAt });
+    void api.discardRecovery(sessionKey).catch(() => undefined);
+    toast('success', `Saved ${saved.path}`);
+    return true;
+  } catch (e) {
+    toast('error', errorMessage(e), errorDetails(e));
+    return false;
+  }
+}
+
+/** Saves to the current file, or asks where. Resolves true when saved. */
+export function save(): Promise<boolean> {
+  const path = editor.state.path;
+  if (path) return saveTo(path);
+  return saveAs();
+}
+
+/** Asks for a path (native dialog in Electron, a path field in the browser) and saves there. */
+export async function saveAs(): Promise<boolean> {
+  const info = useUi.getState().appInfo;
+  if (info?.capabilities.nativeDialogs) {
+    const chosen = await api.pickPath({ purpose: 'saveProject', ...(editor.state.path ? { defaultPath: editor.state.path } : {}) }).catch(() => null);
+    return chosen ? saveTo(chosen) : false;
+  }
+  return new Promise((resolve) => {
+    let done = false;
+    openDialog({ kind: 'saveAs', then: () => ((done = true), resolve(true)) });
+    const unsub = useUi.subscribe((s) => {
+      if (s.dialog?.kind !== 'saveAs') {
+        unsub();
+        if (!done) resolve(false);
+      }
+    });
+  });
+}
+
+/** Restores a recovery entry as the open (unsaved) project. */
+export function recover(entry: RecoveryEntry): void {
+  editor.load(entry.doc, entry.path, { dirty: true });
+  void api.discardRecovery(entry.key).catch(() => undefined);
+  closeDialog();
+  afterLoad();
+  toast('success', `Recovered unsaved work on "${entry.name}". Save it to keep it.`);
+}
+
+const AUTOSAVE_MS = 1500;
+let autosaveTimer: number | undefined;
+
+function startAutosave(): void {
+  let lastWritten: ProjectDocument | null = null;
+  editor.store.subscribe((s, prev) => {
+    if (s.doc === prev.doc && s.savedDoc === prev.savedDoc) return;
+    window.clearTimeout(autosaveTimer);
+    if (s.doc === s.savedDoc) {
+      if (lastWritten) void api.discardRecovery(sessionKey).catch(() => undefined);
+      lastWritten = null;
+      return;
+    }
+    autosaveTimer = window.setTimeout(() => {
+      const { doc, path, gesture } = editor.state;
+      if (gesture || doc === lastWritten || doc === editor.state.savedDoc) return;
+      lastWritten = doc;
+      void api.writeRecovery({ key: sessionKey, path, doc }).catch(() => undefined);
+    }, AUTOSAVE_MS);
+  });
+  window.addEventListener('beforeunload', (e) => {
+    if (editor.dirty) {
+      e.preventDefault();
+      e.returnValue = '';
+    }
+  });
+}
+
+/** Starts the app: host info, backend, recovery offer, then the startup project. */
+export async function boot(): Promise<void> {
+  onConnectionState((connection) => useUi.setState({ connection }));
+  startAutosave();
+  startTrainingEvents();
+  api.onOpenFileRequest(({ path }) => open(path));
+  let info;
+  try {
+    info = await api.getAppInfo();
+    useUi.setState({ appInfo: info });
+  } catch (e) {
+    toast('error', `Cannot reach the Layerloom host: ${errorMessage(e)}`);
+    return;
+  }
+  api.getBackendStatus().then(
+    (backend) => useUi.setState({ backend }),
+    (e: unknown) => useUi.setState({ backend: { unavailable: isNotAvailable(e) ? 'not available in this build' : errorMessage(e) } }),
+  );
+  const entries = (await api.listRecovery().catch(() => [])).filter((e) => e.key !== sessionKey);
+  if (info.startupProject) await openPath(info.startupProject);
+  if (entries.length) openDialog({ kind: 'recovery', entries });
+  if (!info.startupProject) afterLoad();
+}
+
+/** Discards a recovery entry (user chose not to restore it). */
+export async function discardRecovery(entry: RecoveryEntry): Promise<void> {
+  await api.discardRecovery(entry.key).catch(() => undefined);
+}

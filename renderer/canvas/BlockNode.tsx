@@ -1,0 +1,141 @@
+/**
+ * A block on the canvas: category colour, type, label (double-click to rename), key parameters,
+ * output shape and parameter count, and a diagnostic badge whose message shows on hover.
+ */
+import { memo, useEffect, useRef, useState, type CSSProperties, type JSX } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { runEditorCommand, CommandError } from '../editor/commands.js';
+import { editor } from '../app/session.js';
+import { toast, useUi } from '../state/uiStore.js';
+import { categoryColor, compactCount, keyParams } from './blockStyle.js';
+import type { BlockFlowNode } from './flowModel.js';
+
+function RenameInput({ id, label }: { id: string; label: string }): JSX.Element {
+  const [value, setValue] = useState(label);
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.select();
+  }, []);
+  const finish = (commit: boolean) => {
+    useUi.setState({ renaming: null });
+    if (!commit) return;
+    try {
+      runEditorCommand(editor, 'graph.rename', { nodeId: id, label: value });
+    } catch (e) {
+      toast('warning', e instanceof CommandError ? e.message : String(e));
+    }
+  };
+  return (
+    <input
+      ref={ref}
+      className="ll-node-rename nodrag"
+      value={value}
+      aria-label="Block name"
+      onChange={(e) => setValue(e.target.value)}
+      onBlur={() => finish(true)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') finish(true);
+        else if (e.key === 'Escape') finish(false);
+        e.stopPropagation();
+      }}
+    />
+  );
+}
+
+// The tooltip must float above neighbouring blocks: lift this block while it shows. (A CSS `:has()`
+// rule would do it, but makes every DOM change on a large canvas re-check the selector.)
+function raise(e: { currentTarget: HTMLElement }): void {
+  const wrapper = e.currentTarget.closest<HTMLElement>('.react-flow__node');
+  if (wrapper) wrapper.style.zIndex = '2000';
+}
+function lower(e: { currentTarget: HTMLElement }): void {
+  const wrapper = e.currentTarget.closest<HTMLElement>('.react-flow__node');
+  if (wrapper) wrapper.style.zIndex = '';
+}
+
+/** The node component. */
+export const BlockNode = memo(function BlockNode({ id, data, selected }: NodeProps<BlockFlowNode>): JSX.Element {
+  const { view } = data;
+  const { node } = view;
+  const def = getBlock(node.type);
+  const renaming = useUi((s) => s.renaming === id);
+  const ports = view.ports;
+  const style = { '--cat': categoryColor(def) } as CSSProperties;
+  const params = node.type === 'Output' ? [] : keyParams(def, node.params, node.type === 'Input' ? 2 : 3);
+  return (
+    <div
+      className={`ll-node${selected ? ' selected' : ''}${view.severity ? ` has-${view.severity}` : ''}`}
+      style={style}
+      data-node-id={id}
+      data-node-label={node.label}
+      data-node-type={node.type}
+    >
+      {ports.map((p, i) => (
+        <Handle
+          key={p.name}
+          type="target"
+          position={Position.Left}
+          id={p.name}
+          className="ll-handle"
+          style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
+          title={p.label}
+        >
+          {ports.length > 1 && <span className="ll-port-label">{p.label}</span>}
+        </Handle>
+      ))}
+      <div className="ll-node-head">
+        <span className="ll-node-type">{node.type}</span>
+        {view.severity && (
+          <span
+            className={`ll-badge ${view.severity}`}
+            tabIndex={0}
+            aria-label={view.diagnostics.map((d) => d.message).join(' ')}
+            data-testid="node-badge"
+            onMouseEnter={raise}
+            onMouseLeave={lower}
+            onFocus={raise}
+            onBlur={lower}
+          >
+            {view.severity === 'error' ? '!' : '▲'}
+            <span className="ll-tip" role="tooltip">
+              {view.diagnostics.map((d, i) => (
+                <span key={i} className={`ll-tip-row ${d.severity}`}>
+                  <b>{d.code}</b> {d.message}
+                </span>
+              ))}
+            </span>
+          </span>
+        )}
+      </div>
+      <div className="ll-node-label" onDoubleClick={() => useUi.setState({ renaming: id })} title="Double-click to rename">
+        {renaming ? <RenameInput id={id} label={node.label} /> : node.label}
+      </div>
+      {params.length > 0 && (
+        <div className="ll-node-params">
+          {params.map((p) => (
+            <span key={p.label} className="ll-kv">
+              <span className="k">{p.label}</span>
+              <span className="v">{p.value}</span>
+            </span>
+          ))}
+        </div>
+      )}
+      <div className="ll-node-foot">
+        <span className="ll-node-shape" data-testid="node-shape">{view.shape || (view.severity === 'error' ? 'shape ?' : '—')}</span>
+        {view.params > 0 && <span className="ll-node-count">{compactCount(view.params)}</span>}
+      </div>
+      {view.hasOutput && <Handle type="source" position={Position.Right} id="out" className="ll-handle ll-handle-out" />}
+    </div>
+  );
+});
+
+/** Runs a command from node UI and reports a refusal. */
+export function tryCommand(run: () => void): void {
+  try {
+    run();
+  } catch (e) {
+    toast('warning', e instanceof Error ? e.message : String(e));
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Derives React Flow's nodes and edges from the document and its analysis. React Flow is only a
+ * view: these objects are rebuilt from the store, reusing the previous object whenever nothing a
+ * node shows has changed, so a 500-node graph re-renders only what an edit touched.
+ */
+import type { Edge, Node } from '@xyflow/react';
+import type { GraphAnalysis, NodeAnalysis } from '../../shared/analysis/analyze.js';
+import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { formatShape } from '../../shared/blocks/shapeUtils.js';
+import type { GraphNode, ProjectDocument } from '../../shared/graph/document.js';
+import type { Selection } from '../editor/editorStore.js';
+
+/** What a block node draws. */
+export interface BlockView {
+  readonly node: GraphNode;
+  readonly shape: string;
+  readonly params: number;
+  readonly ports: readonly { readonly name: string; readonly label: string; readonly optional: boolean }[];
+  readonly hasOutput: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly severity: 'error' | 'warning' | null;
+  /** Changes whenever anything drawn changes (cheap comparison). */
+  readonly key: string;
+}
+
+/** React Flow node type for blocks. */
+export type BlockFlowNode = Node<{ view: BlockView }, 'block'>;
+
+/** What a connection draws. */
+export interface EdgeView {
+  readonly shape: string;
+  readonly error: boolean;
+}
+
+/** React Flow edge type for connections. */
+export type ShapeFlowEdge = Edge<{ view: EdgeView }, 'shape'>;
+
+function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
+  const def = getBlock(node.type);
+  const diagnostics = info?.diagnostics ?? [];
+  const severity = diagnostics.some((d) => d.severity === 'error') ? 'error' : diagnostics.length ? 'warning' : null;
+  const shape = info?.shape ? formatShape(info.shape) : '';
+  const params = info ? info.params.trainable + info.params.nonTrainable : 0;
+  const ports = (info?.ports ?? []).map((p) => ({ name: p.name, label: p.label, optional: Boolean(p.optional) }));
+  const key = `${shape}|${params}|${ports.map((p) => p.name).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
+  return { node, shape, params, ports, hasOutput: def ? node.type !== 'Output' : true, diagnostics, severity, key };
+}
+
+/** Caches between derivations. */
+export interface FlowCache {
+  nodes: Map<string, BlockFlowNode>;
+  edges: Map<string, ShapeFlowEdge>;
+}
+
+/** A fresh cache. */
+export function newFlowCache(): FlowCache {
+  return { nodes: new Map(), edges: new Map() };
+}
+
+/** React Flow nodes for a document. `measured` keeps sizes React Flow measured, so it does not re-measure. */
+export function deriveNodes(
+  doc: ProjectDocument,
+  analysis: GraphAnalysis,
+  selection: Selection,
+  measured: ReadonlyMap<string, { width: number; height: number }>,
+  cache: FlowCache,
+): BlockFlowNode[] {
+  const selected = new Set(selection.nodes);
+  const next = new Map<string, BlockFlowNode>();
+  const out = doc.nodes.map((n) => {
+    const prev = cache.nodes.get(n.id);
+    const info = analysis.nodes.get(n.id);
+    const isSelected = selected.has(n.id);
+    const m = measured.get(n.id);
+    const fresh = viewOf(n, info);
+    const view = prev && prev.data.view.node === n && prev.data.view.key === fresh.key ? prev.data.view : fresh;
+    let rf: BlockFlowNode;
+    if (
+      prev &&
+      prev.data.view === view &&
+      prev.position === n.position &&
+      Boolean(prev.selected) === isSelected &&
+      prev.measured?.width === m?.width &&
+      prev.measured?.height === m?.height
+    ) {
+      rf = prev;
+    } else {
+      rf = { id: n.id, type: 'block', position: n.position, data: { view }, selected: isSelected, ...(m ? { measured: m } : {}) };
+    }
+    next.set(n.id, rf);
+    return rf;
+  });
+  cache.nodes = next;
+  return out;
+}
+
+/** React Flow edges: each labelled with the shape it carries. */
+export function deriveEdges(doc: ProjectDocument, analysis: GraphAnalysis, selection: Selection, cache: FlowCache): ShapeFlowEdge[] {
+  const selected = new Set(selection.edges);
+  const next = new Map<string, ShapeFlowEdge>();
+  const out = doc.edges.map((e) => {
+    const src = analysis.nodes.get(e.source);
+    const shape = src?.shape ? formatShape(src.shape) : '';
+    const dst = analysis.nodes.get(e.target);
+    const error = Boolean(dst?.diagnostics.some((d) => d.edgeId === e.id && d.severity === 'error'));
+    const isSelected = selected.has(e.id);
+    const prev = cache.edges.get(e.id);
+    let rf: ShapeFlowEdge;
+    if (
+      prev &&
+      prev.source === e.source &&
+      prev.target === e.target &&
+      prev.targetHandle === e.targetPort &&
+      prev.data?.view.shape === shape &&
+      prev.data.view.error === error &&
+      Boolean(prev.selected) === isSelected
+    ) {
+      rf = prev;
+    } else {
+      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { view: { shape, error } } };
+    }
+    next.set(e.id, rf);
+    return rf;
+  });
+  cache.edges = next;
+  return out;
+}

@@ -1,0 +1,78 @@
+/**
+ * The bottom dock with the Problems, Dataset, Training and Code panels; resizable, collapsible.
+ */
+import { useCallback, type JSX, type PointerEvent } from 'react';
+import { useStore } from 'zustand';
+import { editor } from '../app/session.js';
+import { CodePanel } from '../panels/CodePanel.js';
+import { DatasetPanel } from '../panels/DatasetPanel.js';
+import { ProblemsPanel } from '../panels/ProblemsPanel.js';
+import { TrainingPanel } from '../panels/TrainingPanel.js';
+import { showTab, useUi, type BottomTab } from '../state/uiStore.js';
+import { useTraining } from '../state/trainingStore.js';
+import { Icon, type IconName } from '../ui/Icon.js';
+
+const TABS: readonly { id: BottomTab; label: string; icon: IconName }[] = [
+  { id: 'problems', label: 'Problems', icon: 'list' },
+  { id: 'dataset', label: 'Dataset', icon: 'database' },
+  { id: 'training', label: 'Training', icon: 'chart' },
+  { id: 'code', label: 'Code', icon: 'code' },
+];
+
+/** The dock. */
+export function BottomDock(): JSX.Element {
+  const tab = useUi((s) => s.bottomTab);
+  const open = useUi((s) => s.bottomOpen);
+  const height = useUi((s) => s.bottomHeight);
+  const errors = useStore(editor.store, (s) => s.analysis.diagnostics.filter((d) => d.severity === 'error').length);
+  const warnings = useStore(editor.store, (s) => s.analysis.diagnostics.length) - errors;
+  const phase = useTraining((s) => s.phase);
+
+  const startResize = useCallback((e: PointerEvent) => {
+    const startY = e.clientY;
+    const start = useUi.getState().bottomHeight;
+    const move = (ev: globalThis.PointerEvent) => useUi.setState({ bottomHeight: Math.max(120, Math.min(window.innerHeight - 200, start + startY - ev.clientY)) });
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  }, []);
+
+  return (
+    <section className={`ll-dock${open ? '' : ' closed'}`} style={open ? { height } : undefined} aria-label="Panels">
+      {open && <div className="ll-dock-resize" onPointerDown={startResize} role="separator" aria-orientation="horizontal" />}
+      <div className="ll-dock-tabs" role="tablist">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            role="tab"
+            aria-selected={open && tab === t.id}
+            className={open && tab === t.id ? 'active' : ''}
+            onClick={() => (open && tab === t.id ? useUi.setState({ bottomOpen: false }) : showTab(t.id))}
+            data-testid={`tab-${t.id}`}
+          >
+            <Icon name={t.icon} size={14} />
+            {t.label}
+            {t.id === 'problems' && errors > 0 && <span className="ll-count error">{errors}</span>}
+            {t.id === 'problems' && errors === 0 && warnings > 0 && <span className="ll-count warning">{warnings}</span>}
+            {t.id === 'training' && (phase === 'running' || phase === 'starting') && <span className="ll-live" />}
+          </button>
+        ))}
+        <span className="grow" />
+        <button className="ll-tool" onClick={() => useUi.setState({ bottomOpen: !open })} aria-label={open ? 'Hide panel' : 'Show panel'} title="Ctrl+J">
+          <Icon name="chevron" className={open ? 'down' : 'up'} size={14} />
+        </button>
+      </div>
+      {open && (
+        <div className="ll-dock-body">
+          {tab === 'problems' && <ProblemsPanel />}
+          {tab === 'dataset' && <DatasetPanel />}
+          {tab === 'training' && <TrainingPanel />}
+          {tab === 'code' && <CodePanel />}
+        </div>
+      )}
+    </section>
+  );
+}

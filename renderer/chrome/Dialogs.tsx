@@ -1,0 +1,396 @@
+/**
+ * Modal dialogs: open, save as, templates gallery, export, shortcuts help, crash recovery and
+ * confirmations. In the browser host, paths are typed (there is no native file dialog); in Electron
+ * a "Browse…" button opens the native one.
+ */
+import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import type { CodeTarget, RecentProject, TemplateInfo } from '../../shared/api/types.js';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { formatCount } from '../../shared/analysis/summary.js';
+import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
+import { allCommands, displayChord } from '../app/appCommands.js';
+import { CATEGORY_HEX } from '../canvas/blockStyle.js';
+import { api, errorDetails, errorMessage } from '../platform/api.js';
+import { closeDialog, toast, useUi, type Dialog } from '../state/uiStore.js';
+import { Icon } from '../ui/Icon.js';
+
+function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const first = ref.current?.querySelector<HTMLElement>('input, button.primary, button');
+    first?.focus();
+  }, []);
+  return (
+    <div className="ll-modal-backdrop" onMouseDown={onClose}>
+      <div
+        ref={ref}
+        className={`ll-modal${wide ? ' wide' : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-label={title}
+        data-testid={testId}
+        onMouseDown={(e) => e.stopPropagation()}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onClose();
+          e.stopPropagation();
+        }}
+      >
+        <div className="ll-modal-head">
+          <h2>{title}</h2>
+          <button className="ll-tool" onClick={onClose} aria-label="Close">
+            <Icon name="x" />
+          </button>
+        </div>
+        <div className="ll-modal-body">{children}</div>
+      </div>
+    </div>
+  );
+}
+
+function PathForm({ initial, action, onSubmit, purpose, placeholder }: { initial: string; action: string; onSubmit: (path: string) => void; purpose: 'openProject' | 'saveProject' | 'exportFolder'; placeholder: string }): JSX.Element {
+  const [path, setPath] = useState(initial);
+  const native = useUi((s) => s.appInfo?.capabilities.nativeDialogs ?? false);
+  return (
+    <form
+      className="ll-row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) onSubmit(path.trim());
+      }}
+    >
+      <input className="ll-input mono grow" value={path} onChange={(e) => setPath(e.target.value)} placeholder={placeholder} aria-label="Path" data-testid="path-input" />
+      {native && (
+        <button
+          type="button"
+          className="ll-btn"
+          onClick={() => void api.pickPath({ purpose, ...(path ? { defaultPath: path } : {}) }).then((p) => p && setPath(p))}
+        >
+          <Icon name="folder" /> Browse…
+        </button>
+      )}
+      <button type="submit" className="ll-btn primary" disabled={!path.trim()} data-testid="path-submit">
+        {action}
+      </button>
+    </form>
+  );
+}
+
+function OpenDialog(): JSX.Element {
+  const [recent, setRecent] = useState<RecentProject[] | null>(null);
+  const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
+  useEffect(() => {
+    void api.listRecent().then(setRecent, () => setRecent([]));
+  }, []);
+  return (
+    <Modal title="Open project" testId="dialog-open">
+      <PathForm initial={dir ? `${dir}/` : ''} action="Open" purpose="openProject" placeholder="/path/to/project.layerloom" onSubmit={(p) => open(p)} />
+      <div className="ll-section-title">Recent</div>
+      {recent === null ? (
+        <p className="ll-muted small">Loading…</p>
+      ) : recent.length === 0 ? (
+        <p className="ll-muted small">No recent projects.</p>
+      ) : (
+        <ul className="ll-recent">
+          {recent.map((r) => (
+            <li key={r.path}>
+              <button onClick={() => open(r.path)}>
+                <b>{r.name}</b>
+                <span className="mono small ll-muted">{r.path}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Modal>
+  );
+}
+
+function SaveAsDialog({ then }: { then?: () => void }): JSX.Element {
+  const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
+  const path = useStore(editor.store, (s) => s.path);
+  const name = useStore(editor.store, (s) => s.doc.name);
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
+  return (
+    <Modal title="Save project as" testId="dialog-save">
+      <PathForm
+        initial={path ?? `${dir}/${slug}.layerloom`}
+        action="Save"
+        purpose="saveProject"
+        placeholder="/path/to/project.layerloom"
+        onSubmit={(p) => {
+          const target = p.endsWith('.layerloom') ? p : `${p}.layerloom`;
+          void saveTo(target).then((ok) => {
+            if (!ok) return;
+            then?.();
+            closeDialog();
+          });
+        }}
+      />
+      <p className="ll-muted small">Saved atomically: the file is written beside the old one and swapped in, so a crash never leaves half a project.</p>
+    </Modal>
+  );
+}
+
+/** A thumbnail of a template's graph. */
+function Preview({ t }: { t: TemplateInfo }): JSX.Element {
+  const { nodes, edges } = t.preview;
+  const xs = nodes.map((n) => n.x);
+  const ys = nodes.map((n) => n.y);
+  const minX = Math.min(...xs, 0);
+  const minY = Math.min(...ys, 0);
+  const w = Math.max(...xs, 1) - minX + 220;
+  const h = Math.max(...ys, 1) - minY + 100;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return (
+    <svg viewBox={`${minX - 20} ${minY - 20} ${w + 40} ${h + 40}`} preserveAspectRatio="xMidYMid meet" className="ll-preview">
+      {edges.map((e, i) => {
+        const a = byId.get(e.source);
+        const b = byId.get(e.target);
+        if (!a || !b) return null;
+        return <path key={i} d={`M${a.x + 200} ${a.y + 45} C ${a.x + 260} ${a.y + 45}, ${b.x - 60} ${b.y + 45}, ${b.x} ${b.y + 45}`} className="edge" />;
+      })}
+      {nodes.map((n) => {
+        const def = getBlock(n.type);
+        return <rect key={n.id} x={n.x} y={n.y} width={200} height={90} rx={14} fill={def ? CATEGORY_HEX[def.category] : '#888'} opacity={0.85} />;
+      })}
+    </svg>
+  );
+}
+
+function TemplatesDialog(): JSX.Element {
+  const [list, setList] = useState<TemplateInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void api.listTemplates().then(setList, (e: unknown) => setError(errorMessage(e)));
+  }, []);
+  return (
+    <Modal title="New from template" wide testId="dialog-templates">
+      {error && <div className="ll-callout error">{error}</div>}
+      {list === null && !error && <p className="ll-muted">Loading templates…</p>}
+      {list && list.length === 0 && <p className="ll-muted">No templates found in examples/.</p>}
+      <div className="ll-templates">
+        {list?.map((t) => (
+          <button key={t.id} className="ll-template" onClick={() => newFromTemplate(t.id)} data-template={t.id}>
+            <Preview t={t} />
+            <div className="ll-template-text">
+              <b>{t.name}</b>
+              <span className="small">{t.description}</span>
+              <span className="ll-muted small mono">
+                {t.nodeCount} blocks · {formatCount(t.params)} params
+              </span>
+            </div>
+          </button>
+        ))}
+      </div>
+    </Modal>
+  );
+}
+
+function ExportDialog(): JSX.Element {
+  const [target, setTarget] = useState<CodeTarget>('keras');
+  const [busy, setBusy] = useState(false);
+  const [written, setWritten] = useState<readonly string[] | null>(null);
+  const [overwrite, setOverwrite] = useState(false);
+  const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
+  const doc = useStore(editor.store, (s) => s.doc);
+  const path = useStore(editor.store, (s) => s.path);
+  const valid = useStore(editor.store, (s) => s.analysis.valid);
+  const slug = doc.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'model';
+  return (
+    <Modal title="Export code" testId="dialog-export">
+      {!valid && <div className="ll-callout warning">The graph has errors; fix them before exporting.</div>}
+      <div className="ll-segmented">
+        {(['keras', 'tfjs'] as const).map((t) => (
+          <button key={t} className={target === t ? 'active' : ''} onClick={() => setTarget(t)} data-testid={`export-target-${t}`}>
+            {t === 'keras' ? 'Keras (Python)' : 'TensorFlow.js (TypeScript)'}
+          </button>
+        ))}
+      </div>
+      <PathForm
+        initial={`${dir}/${slug}-${target}`}
+        key={target}
+        action={busy ? 'Exporting…' : 'Export'}
+        purpose="exportFolder"
+        placeholder="/path/to/folder"
+        onSubmit={(folder) => {
+          setBusy(true);
+          setWritten(null);
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite }).then(
+            (r) => {
+              setBusy(false);
+              setWritten(r.files);
+              toast('success', `Exported ${r.files.length} file(s) to ${r.folder}`);
+            },
+            (e: unknown) => {
+              setBusy(false);
+              toast('error', errorMessage(e), errorDetails(e));
+            },
+          );
+        }}
+      />
+      <label className="ll-row small ll-check">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} />
+        Write into a folder that already has files (same-named files are replaced)
+      </label>
+      {written && (
+        <ul className="ll-written mono small" data-testid="export-files">
+          {written.map((f) => (
+            <li key={f}>{f}</li>
+          ))}
+        </ul>
+      )}
+      <p className="ll-muted small">Writes the model code (and trained weights, when the project has a finished run) into the folder.</p>
+    </Modal>
+  );
+}
+
+function HelpDialog(): JSX.Element {
+  const groups = useMemo(() => {
+    const map = new Map<string, { title: string; keys: readonly string[] }[]>();
+    for (const c of allCommands()) {
+      if (c.listed === false || !c.shortcut) continue;
+      const list = map.get(c.group) ?? [];
+      list.push({ title: c.title, keys: c.shortcut });
+      map.set(c.group, list);
+    }
+    map.set('Mouse', [
+      { title: 'Add a block', keys: ['Drag from palette', 'Double-click canvas'] },
+      { title: 'Insert into a connection', keys: ['Drop a block on a wire'] },
+      { title: 'Connect', keys: ['Drag from ● to ●'] },
+      { title: 'Add a connected block', keys: ['Drop a wire on empty canvas'] },
+      { title: 'Select several', keys: ['Shift+drag', 'Ctrl+click'] },
+      { title: 'Rename', keys: ['Double-click the name'] },
+      { title: 'Move selected blocks', keys: ['Arrow keys', 'Shift+Arrow keys'] },
+      { title: 'Pan', keys: ['Drag the canvas', 'Space+drag'] },
+      { title: 'Zoom', keys: ['Scroll', 'Pinch'] },
+    ]);
+    return [...map];
+  }, []);
+  return (
+    <Modal title="Keyboard shortcuts" wide testId="dialog-help">
+      <div className="ll-help-grid">
+        {groups.map(([group, items]) => (
+          <section key={group}>
+            <h3>{group}</h3>
+            <dl>
+              {items.map((it) => (
+                <div key={it.title} className="ll-help-row">
+                  <dt>{it.title}</dt>
+                  <dd>
+                    {it.keys.map((k) => (
+                      <kbd key={k}>{displayChord(k)}</kbd>
+                    ))}
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+        ))}
+      </div>
+    </Modal>
+  );
+}
+
+function RecoveryDialog({ entries }: { entries: Extract<Dialog, { kind: 'recovery' }>['entries'] }): JSX.Element {
+  const [left, setLeft] = useState(entries);
+  useEffect(() => {
+    if (left.length === 0) closeDialog();
+  }, [left]);
+  return (
+    <Modal title="Recover unsaved work" testId="dialog-recovery">
+      <p>Layerloom did not close cleanly last time. This unsaved work was kept:</p>
+      <ul className="ll-recent">
+        {left.map((e) => (
+          <li key={e.key} className="ll-recovery-row">
+            <div>
+              <b>{e.name}</b>
+              <div className="mono small ll-muted">{e.path ?? 'never saved'}</div>
+              <div className="small ll-muted">
+                autosaved {new Date(e.savedAt).toLocaleString()} · {e.doc.nodes.length} blocks
+              </div>
+            </div>
+            <div className="ll-row">
+              <button className="ll-btn" onClick={() => void discardRecovery(e).then(() => setLeft((l) => l.filter((x) => x.key !== e.key)))}>
+                Discard
+              </button>
+              <button className="ll-btn primary" onClick={() => recover(e)} data-testid="recover">
+                Restore
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Modal>
+  );
+}
+
+function ConfirmDialog({ d }: { d: Extract<Dialog, { kind: 'confirm' }> }): JSX.Element {
+  return (
+    <Modal title={d.title} testId="dialog-confirm">
+      <p>{d.message}</p>
+      <div className="ll-row end">
+        <button className="ll-btn" onClick={closeDialog}>
+          Cancel
+        </button>
+        {d.alternative && (
+          <button className="ll-btn" onClick={d.alternative.run}>
+            {d.alternative.label}
+          </button>
+        )}
+        <button className={`ll-btn ${d.danger ? 'danger' : 'primary'}`} onClick={d.onConfirm} data-testid="confirm">
+          {d.confirmLabel}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Renders the open dialog, if any. */
+export function Dialogs(): JSX.Element | null {
+  const dialog = useUi((s) => s.dialog);
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case 'open':
+      return <OpenDialog />;
+    case 'saveAs':
+      return <SaveAsDialog then={dialog.then} />;
+    case 'templates':
+      return <TemplatesDialog />;
+    case 'help':
+      return <HelpDialog />;
+    case 'export':
+      return <ExportDialog />;
+    case 'recovery':
+      return <RecoveryDialog entries={dialog.entries} />;
+    case 'confirm':
+      return <ConfirmDialog d={dialog} />;
+  }
+}
+
+/** Toast notifications. */
+export function Toasts(): JSX.Element {
+  const toasts = useUi((s) => s.toasts);
+  return (
+    <div className="ll-toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`ll-toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
+          <Icon name={t.kind === 'error' ? 'error' : t.kind === 'warning' ? 'warning' : t.kind === 'success' ? 'check' : 'help'} />
+          <div className="msg">
+            {t.message}
+            {t.details && t.details.length > 1 && (
+              <ul>
+                {t.details.slice(0, 8).map((d, i) => (
+                  <li key={i}>{d}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <button className="ll-tool" aria-label="Dismiss" onClick={() => useUi.setState((s) => ({ toasts: s.toasts.filter((x) => x.id !== t.id) }))}>
+            <Icon name="x" size={14} />
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

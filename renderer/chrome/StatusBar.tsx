@@ -1,0 +1,62 @@
+/**
+ * The status bar: valid/invalid, total parameters, estimated memory, backend and device, host
+ * connection and save state.
+ */
+import { useMemo, type JSX } from 'react';
+import { useStore } from 'zustand';
+import { formatBytes, formatCount } from '../../shared/analysis/summary.js';
+import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import { estimateMemory } from '../editor/memory.js';
+import { editor } from '../app/session.js';
+import { showTab, useUi } from '../state/uiStore.js';
+import { useTraining } from '../state/trainingStore.js';
+import { Icon } from '../ui/Icon.js';
+
+/** The status bar. */
+export function StatusBar(): JSX.Element {
+  const analysis = useStore(editor.store, (s) => s.analysis);
+  const batch = useStore(editor.store, (s) => s.doc.training?.batchSize ?? DEFAULT_TRAINING.batchSize);
+  const dirty = useStore(editor.store, (s) => s.doc !== s.savedDoc);
+  const backend = useUi((s) => s.backend);
+  const connection = useUi((s) => s.connection);
+  const host = useUi((s) => s.appInfo?.host);
+  const zoom = useUi((s) => s.zoom);
+  const lastSavedAt = useUi((s) => s.lastSavedAt);
+  const phase = useTraining((s) => s.phase);
+  const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = analysis.diagnostics.length - errors;
+  const mem = useMemo(() => estimateMemory(analysis, batch), [analysis, batch]);
+  const params = analysis.totals.trainable + analysis.totals.nonTrainable;
+  return (
+    <footer className="ll-statusbar" data-testid="statusbar">
+      <button className={`ll-status-valid ${errors ? 'invalid' : 'valid'}`} onClick={() => showTab('problems')} data-testid="status-validity">
+        <Icon name={errors ? 'error' : 'check'} size={14} />
+        {errors ? `${errors} error${errors > 1 ? 's' : ''}` : 'Valid'}
+        {warnings > 0 && <span className="ll-warn-count">· {warnings} warning{warnings > 1 ? 's' : ''}</span>}
+      </button>
+      <span title="Total weights (trainable + non-trainable), as Keras counts them" data-testid="status-params">
+        {formatCount(params)} params
+      </span>
+      <span title={`Weights in float32; training estimate at batch ${mem.batchSize} with Adam (weights, gradients, moments, activations)`}>
+        {formatBytes(mem.weightBytes)} weights · ≈{formatBytes(mem.trainingBytes)} to train
+      </span>
+      {(phase === 'running' || phase === 'stopping' || phase === 'starting') && (
+        <button className="ll-status-train" onClick={() => showTab('training')}>
+          Training {Math.round(progress * 100)}%
+        </button>
+      )}
+      <span className="grow" />
+      <span title={backend && 'summary' in backend ? [backend.summary, ...backend.details].join('\n') : 'The backend doctor tells which TensorFlow backend training uses'} data-testid="status-backend">
+        {backend === null ? 'Backend: checking…' : 'unavailable' in backend ? 'Backend: unknown' : `${backend.backend} · ${backend.device}`}
+        {backend && 'ok' in backend && !backend.ok && <span className="ll-warn-count"> (slow)</span>}
+      </span>
+      <span>{Math.round(zoom * 100)}%</span>
+      <span className={`ll-conn ${connection}`} title={host === 'web' ? `Browser host: ${connection}` : 'Desktop app'}>
+        <span className="dot" />
+        {host === 'web' ? (connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected') : 'Local'}
+      </span>
+      <span data-testid="status-saved">{dirty ? 'Unsaved changes' : lastSavedAt ? `Saved ${new Date(lastSavedAt).toLocaleTimeString()}` : 'Saved'}</span>
+    </footer>
+  );
+}

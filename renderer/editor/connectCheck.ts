@@ -1,0 +1,63 @@
+/**
+ * Decides whether a connection may be made, before it is made. Shape inference is the judge: the
+ * candidate graph is analysed, and a connection that gives the target block a shape error is refused
+ * with that error as the reason ("Conv2D expects a rank-4 input, got (None, 784)…").
+ */
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import type { DiagnosticCode } from '../../shared/analysis/diagnostics.js';
+import { getBlock } from '../../shared/blocks/registry.js';
+import type { ProjectDocument } from '../../shared/graph/document.js';
+import { connect } from '../../shared/graph/operations.js';
+
+/** Whether a connection is allowed, and why not. */
+export type ConnectionVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Errors that are about the rest of the graph, not about this connection. */
+const NOT_ABOUT_THIS_CONNECTION: ReadonlySet<DiagnosticCode> = new Set(['LL004', 'LL005', 'LL011', 'LL015', 'LL006', 'LL001', 'LL002']);
+
+/** True when `from` can reach `to` following connections forward. */
+export function reaches(doc: Pick<ProjectDocument, 'edges'>, from: string, to: string): boolean {
+  const out = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    const list = out.get(e.source);
+    if (list) list.push(e.target);
+    else out.set(e.source, [e.target]);
+  }
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  while (stack.length) {
+    const id = stack.pop() as string;
+    if (id === to) return true;
+    for (const next of out.get(id) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return false;
+}
+
+/** Checks connecting `source`'s output to `target`'s `targetPort`. */
+export function checkConnection(doc: ProjectDocument, source: string, target: string, targetPort: string): ConnectionVerdict {
+  const src = doc.nodes.find((n) => n.id === source);
+  const dst = doc.nodes.find((n) => n.id === target);
+  if (!src || !dst) return { ok: false, reason: 'One of the blocks no longer exists.' };
+  if (source === target) return { ok: false, reason: 'A block cannot feed itself.' };
+  if (src.type === 'Output') return { ok: false, reason: `"${src.label}" is an Output: it marks the end of the model and has nothing to pass on.` };
+  const def = getBlock(dst.type);
+  if (def && !def.ports(dst.params).some((p) => p.name === targetPort)) {
+    return { ok: false, reason: `${dst.label} has no input "${targetPort}".` };
+  }
+  if (doc.edges.some((e) => e.source === source && e.target === target && e.targetPort === targetPort)) {
+    return { ok: false, reason: 'These blocks are already connected that way.' };
+  }
+  if (reaches(doc, target, source)) {
+    return { ok: false, reason: `That would make a loop (${dst.label} already feeds ${src.label}). A network must flow one way.` };
+  }
+  const next = connect(doc, source, target, targetPort).doc;
+  const info = analyzeGraph(next).nodes.get(target);
+  const problem = info?.diagnostics.find((d) => d.severity === 'error' && !NOT_ABOUT_THIS_CONNECTION.has(d.code));
+  if (problem) return { ok: false, reason: problem.message };
+  return { ok: true };
+}

@@ -1,0 +1,202 @@
+/**
+ * The dataset panel: choose a folder or CSV (native dialog in Electron, a path field in the
+ * browser), see what it holds, and make the model fit it in one step.
+ */
+import { useEffect, useState, type JSX } from 'react';
+import { create } from 'zustand';
+import { useStore } from 'zustand';
+import type { DatasetReport } from '../../shared/api/types.js';
+import { formatShape } from '../../shared/blocks/shapeUtils.js';
+import { CommandError, runEditorCommand } from '../editor/commands.js';
+import { editor } from '../app/session.js';
+import { api, errorDetails, errorMessage, isNotAvailable } from '../platform/api.js';
+import { toast, useUi } from '../state/uiStore.js';
+import { Icon } from '../ui/Icon.js';
+
+/** The last scan survives switching tabs. */
+const useLastScan = create<{ report: DatasetReport | null }>(() => ({ report: null }));
+
+/** The dataset panel. */
+export function DatasetPanel(): JSX.Element {
+  const dataset = useStore(editor.store, (s) => s.doc.dataset);
+  const projectPath = useStore(editor.store, (s) => s.path);
+  const info = useUi((s) => s.appInfo);
+  const [path, setPath] = useState(dataset?.path ?? '');
+  const report = useLastScan((s) => s.report);
+  const setReport = (r: DatasetReport | null) => useLastScan.setState({ report: r });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ message: string; details: readonly string[]; unavailable: boolean } | null>(null);
+
+  useEffect(() => setPath(dataset?.path ?? ''), [dataset?.path]);
+
+  const scan = async (p: string) => {
+    if (!p.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      setReport(await api.scanDataset({ path: p.trim(), projectPath }));
+    } catch (e) {
+      setReport(null);
+      setError({ message: errorMessage(e), details: errorDetails(e), unavailable: isNotAvailable(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const browse = async () => {
+    const chosen = await api.pickPath({ purpose: 'datasetFolder', ...(path ? { defaultPath: path } : {}) }).catch(() => null);
+    if (chosen) {
+      setPath(chosen);
+      void scan(chosen);
+    }
+  };
+
+  const use = () => {
+    if (!report) return;
+    try {
+      const changes = runEditorCommand(editor, 'dataset.apply', { report, path: path.trim() });
+      toast('success', `Model fitted to the dataset: ${changes.join('; ')}.`);
+    } catch (e) {
+      toast(e instanceof CommandError ? 'warning' : 'error', errorMessage(e));
+    }
+  };
+
+  return (
+    <div className="ll-dataset" data-testid="dataset-panel">
+      <div className="ll-row">
+        <input
+          className="ll-input mono grow"
+          placeholder="Folder of class sub-folders, or a .csv file"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && void scan(path)}
+          aria-label="Dataset path"
+          data-testid="dataset-path"
+        />
+        {info?.capabilities.nativeDialogs && (
+          <button className="ll-btn" onClick={() => void browse()}>
+            <Icon name="folder" /> Browse…
+          </button>
+        )}
+        <button className="ll-btn primary" disabled={busy || !path.trim()} onClick={() => void scan(path)} data-testid="dataset-scan">
+          <Icon name="search" /> {busy ? 'Scanning…' : 'Scan'}
+        </button>
+      </div>
+      {info && info.sampleDatasets.length > 0 && (
+        <div className="ll-row small ll-muted">
+          Bundled:
+          {info.sampleDatasets.map((d) => (
+            <button key={d.path} className="ll-chip" onClick={() => (setPath(d.path), void scan(d.path))}>
+              {d.name}
+            </button>
+          ))}
+        </div>
+      )}
+      {dataset && (
+        <div className="ll-muted small">
+          Project dataset: <span className="mono">{dataset.path}</span>
+          {dataset.kind ? ` (${dataset.kind})` : ''}
+        </div>
+      )}
+      {error && (
+        <div className={`ll-callout ${error.unavailable ? 'info' : 'error'}`} role="alert">
+          <b>{error.unavailable ? 'Not available yet. ' : 'Cannot read the dataset. '}</b>
+          {error.message}
+          {error.details.length > 1 && (
+            <ul>
+              {error.details.map((d, i) => (
+                <li key={i}>{d}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {report && (
+        <div className="ll-dataset-report" data-testid="dataset-report">
+          <div className="ll-cards">
+            <div className="ll-card">
+              <span className="k">Kind</span>
+              <span className="v">{report.kind}</span>
+            </div>
+            <div className="ll-card">
+              <span className="k">Samples</span>
+              <span className="v mono">{report.sampleCount.toLocaleString('en-US')}</span>
+            </div>
+            <div className="ll-card">
+              <span className="k">Classes</span>
+              <span className="v mono">{report.classes.length || '—'}</span>
+            </div>
+            <div className="ll-card">
+              <span className="k">Input shape</span>
+              <span className="v mono">{report.inputShape ? formatShape(report.inputShape) : '?'}</span>
+            </div>
+            <div className="ll-card">
+              <span className="k">Loss</span>
+              <span className="v mono small">{report.suggestedLoss}</span>
+            </div>
+            <button className="ll-btn primary" onClick={use} data-testid="dataset-use">
+              <Icon name="check" /> Use for this model
+            </button>
+          </div>
+          <div className="ll-dataset-cols">
+            {report.classes.length > 0 && (
+              <div className="ll-classes">
+                {report.classes.map((c) => {
+                  const max = Math.max(...report.classes.map((x) => x.count));
+                  return (
+                    <div key={c.name} className="ll-class-row">
+                      <span className="name">{c.name}</span>
+                      <span className="bar">
+                        <span style={{ width: `${(100 * c.count) / Math.max(1, max)}%` }} />
+                      </span>
+                      <span className="mono small">{c.count}</span>
+                    </div>
+                  );
+                })}
+              </div>
+            )}
+            {report.samples.length > 0 && (
+              <div className="ll-samples">
+                {report.samples.map((s, i) =>
+                  s.dataUrl ? (
+                    <figure key={i}>
+                      <img src={s.dataUrl} alt={s.label} />
+                      <figcaption>{s.label}</figcaption>
+                    </figure>
+                  ) : (
+                    <div key={i} className="ll-sample-text mono small">
+                      <b>{s.label}</b> {s.text}
+                    </div>
+                  ),
+                )}
+              </div>
+            )}
+          </div>
+          {report.warnings.map((w, i) => (
+            <div key={i} className="ll-callout warning">
+              {w}
+            </div>
+          ))}
+          {report.skipped.length > 0 && (
+            <details className="ll-skipped">
+              <summary>{report.skipped.length} files skipped</summary>
+              <ul>
+                {report.skipped.slice(0, 100).map((s, i) => (
+                  <li key={i}>
+                    <span className="mono">{s.path}</span> — {s.reason}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </div>
+      )}
+      {!report && !error && (
+        <p className="ll-muted small">
+          Image datasets: one sub-folder per class (<span className="mono">digits/0/*.png</span>, <span className="mono">digits/1/*.png</span>…). CSV: one row per sample, the
+          last column (or the one you choose) is predicted.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * One inspector field, generated from a parameter's schema: numbers with their range, enums as
+ * selects, booleans as switches, tuples and shapes as comma-separated sizes. Validates as you type;
+ * a value of the right type is applied at once (out-of-range values are kept and reported on the
+ * block, as in a file), and a whole burst of typing is one undo step.
+ */
+import { useEffect, useRef, useState, type JSX } from 'react';
+import { checkParamType, checkParamValue } from '../../shared/blocks/paramUtils.js';
+import type { Dim, ParamSpec, ParamValue } from '../../shared/blocks/types.js';
+import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
+import { CommandError, runEditorCommand } from '../editor/commands.js';
+import { editor } from '../app/session.js';
+import { toast } from '../state/uiStore.js';
+
+function toText(spec: ParamSpec, value: ParamValue | undefined): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((d) => (d === null ? 'None' : String(d))).join(', ');
+  return String(value);
+}
+
+/** Parses field text into a value for the spec, or returns why it cannot. */
+export function parseParamText(spec: ParamSpec, text: string): { value: ParamValue } | { error: string } {
+  const t = text.trim();
+  if (spec.kind === 'int' || spec.kind === 'float') {
+    if (t === '') return spec.nullable ? { value: null } : { error: 'Enter a number.' };
+    const n = Number(t);
+    if (!Number.isFinite(n)) return { error: `“${t}” is not a number.` };
+    if (spec.kind === 'int' && !Number.isInteger(n)) return { error: 'Enter a whole number.' };
+    return { value: n };
+  }
+  if (spec.kind === 'ints' || spec.kind === 'shape') {
+    if (t === '') return spec.nullable ? { value: null } : { error: 'Enter sizes separated by commas, e.g. 3, 3.' };
+    const parts = t.replace(/^[([]|[)\]]$/g, '').split(/[\s,×x]+/).filter(Boolean);
+    const dims: Dim[] = [];
+    for (const p of parts) {
+      if (spec.kind === 'shape' && /^(none|null|\?)$/i.test(p)) dims.push(null);
+      else if (/^-?\d+$/.test(p)) dims.push(Number(p));
+      else return { error: `“${p}” is not a whole number${spec.kind === 'shape' ? ' (use None for a variable size)' : ''}.` };
+    }
+    if (spec.kind === 'ints' && spec.length !== undefined && dims.length === 1) return { value: new Array<Dim>(spec.length).fill(dims[0]) };
+    return { value: dims };
+  }
+  return { value: text };
+}
+
+let focusCounter = 0;
+
+/** A parameter field. */
+export function ParamField({ nodeId, spec, value, diagnostics }: { nodeId: string; spec: ParamSpec; value: ParamValue | undefined; diagnostics: readonly Diagnostic[] }): JSX.Element {
+  const [draft, setDraft] = useState(() => toText(spec, value));
+  const [parseError, setParseError] = useState<string | null>(null);
+  const focused = useRef(false);
+  const token = useRef('');
+  const id = `p-${nodeId}-${spec.name}`;
+
+  // Follow outside changes (undo, quick fixes) unless the user is typing here.
+  useEffect(() => {
+    if (!focused.current) {
+      setDraft(toText(spec, value));
+      setParseError(null);
+    }
+  }, [spec, value]);
+
+  const commit = (v: ParamValue, coalesce: boolean) => {
+    try {
+      runEditorCommand(editor, 'graph.setParam', { nodeId, name: spec.name, value: v, ...(coalesce ? { coalesce: token.current } : {}) });
+    } catch (e) {
+      toast('warning', e instanceof CommandError ? e.message : String(e));
+    }
+  };
+
+  const onText = (text: string) => {
+    setDraft(text);
+    const parsed = parseParamText(spec, text);
+    if ('error' in parsed) return setParseError(parsed.error);
+    const typeProblem = checkParamType(spec, parsed.value);
+    if (typeProblem) return setParseError(typeProblem);
+    setParseError(null);
+    commit(parsed.value, true);
+  };
+
+  const rangeProblem = value === undefined ? null : checkParamValue(spec, value);
+  const diag = diagnostics.find((d) => d.param === spec.name);
+  const message = parseError ?? diag?.message ?? (rangeProblem ? `${spec.label}: ${rangeProblem}` : null);
+  const range =
+    spec.kind === 'int' || spec.kind === 'float'
+      ? [spec.min !== undefined ? `${spec.minExclusive ? '>' : '≥'} ${spec.min}` : '', spec.max !== undefined ? `${spec.maxExclusive ? '<' : '≤'} ${spec.max}` : ''].filter(Boolean).join(', ')
+      : '';
+
+  let control: JSX.Element;
+  if (spec.kind === 'bool') {
+    control = (
+      <label className="ll-switch">
+        <input id={id} type="checkbox" checked={value === true} onChange={(e) => commit(e.target.checked, false)} />
+        <span className="track" />
+      </label>
+    );
+  } else if (spec.kind === 'enum') {
+    control = (
+      <select id={id} className="ll-input" value={typeof value === 'string' ? value : ''} onChange={(e) => commit(e.target.value, false)}>
+        {!spec.options?.includes(String(value)) && <option value={String(value)}>{String(value)} (invalid)</option>}
+        {spec.options?.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = (
+      <input
+        id={id}
+        className={`ll-input${message ? ' invalid' : ''}${spec.kind === 'ints' || spec.kind === 'shape' || spec.kind === 'int' || spec.kind === 'float' ? ' mono' : ''}`}
+        value={draft}
+        inputMode={spec.kind === 'int' || spec.kind === 'float' ? 'decimal' : undefined}
+        placeholder={spec.nullable ? 'auto' : spec.kind === 'shape' ? 'e.g. 28, 28, 1' : spec.kind === 'ints' ? 'e.g. 3, 3' : ''}
+        spellCheck={false}
+        onFocus={() => {
+          focused.current = true;
+          token.current = `f${++focusCounter}`;
+        }}
+        onBlur={() => {
+          focused.current = false;
+          setDraft(toText(spec, editor.doc.nodes.find((n) => n.id === nodeId)?.params[spec.name]));
+          setParseError(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+        }}
+        onChange={(e) => onText(e.target.value)}
+        aria-invalid={Boolean(message)}
+        aria-describedby={`${id}-help`}
+      />
+    );
+  }
+
+  return (
+    <div className={`ll-field${message ? ' has-error' : ''}`} data-param={spec.name}>
+      <label htmlFor={id} className="ll-field-label">
+        {spec.label}
+        {range && <span className="ll-field-range">{range}</span>}
+      </label>
+      {control}
+      {message ? (
+        <div className="ll-field-error" role="alert">
+          {message}
+        </div>
+      ) : (
+        <div className="ll-field-help" id={`${id}-help`}>
+          {spec.help}
+        </div>
+      )}
+    </div>
+  );
+}

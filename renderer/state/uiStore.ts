@@ -1,0 +1,137 @@
+/**
+ * UI state that is not part of the document: theme, panels, dialogs, toasts, host info.
+ * Kept apart from the document store so UI changes never touch undo history.
+ */
+import { create } from 'zustand';
+import type { AppInfo, BackendStatus, RecoveryEntry } from '../../shared/api/types.js';
+import type { ConnectionState } from '../platform/api.js';
+
+/** Tabs of the bottom dock. */
+export type BottomTab = 'problems' | 'dataset' | 'training' | 'code';
+
+/** A modal dialog. */
+export type Dialog =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'saveAs'; readonly then?: () => void }
+  | { readonly kind: 'templates' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'export' }
+  | { readonly kind: 'recovery'; readonly entries: readonly RecoveryEntry[] }
+  | {
+      readonly kind: 'confirm';
+      readonly title: string;
+      readonly message: string;
+      readonly confirmLabel: string;
+      readonly onConfirm: () => void;
+      readonly danger?: boolean;
+      /** An extra action (e.g. "Save first"). */
+      readonly alternative?: { readonly label: string; readonly run: () => void };
+    };
+
+/** A transient notification. */
+export interface Toast {
+  readonly id: number;
+  readonly kind: 'info' | 'success' | 'warning' | 'error';
+  readonly message: string;
+  readonly details?: readonly string[];
+}
+
+/** Where the quick-add box is and what it adds to. */
+export interface QuickAddState {
+  readonly screen: { readonly x: number; readonly y: number };
+  readonly flow: { readonly x: number; readonly y: number };
+  /** Connect the new block after this one. */
+  readonly connectFrom?: string;
+}
+
+/** Theme names. */
+export type Theme = 'dark' | 'light';
+
+interface UiState {
+  theme: Theme;
+  bottomTab: BottomTab;
+  bottomOpen: boolean;
+  bottomHeight: number;
+  showMinimap: boolean;
+  snap: boolean;
+  dialog: Dialog | null;
+  quickAdd: QuickAddState | null;
+  renaming: string | null;
+  toasts: readonly Toast[];
+  appInfo: AppInfo | null;
+  backend: BackendStatus | { readonly unavailable: string } | null;
+  connection: ConnectionState;
+  zoom: number;
+  lastSavedAt: string | null;
+}
+
+const THEME_KEY = 'layerloom.theme';
+
+function initialTheme(): Theme {
+  try {
+    const t = localStorage.getItem(THEME_KEY);
+    if (t === 'light' || t === 'dark') return t;
+  } catch {
+    // Storage can be unavailable (privacy modes); the default applies.
+  }
+  return 'dark';
+}
+
+/** The UI store. */
+export const useUi = create<UiState>(() => ({
+  theme: initialTheme(),
+  bottomTab: 'problems',
+  bottomOpen: true,
+  bottomHeight: 320,
+  showMinimap: true,
+  snap: true,
+  dialog: null,
+  quickAdd: null,
+  renaming: null,
+  toasts: [],
+  appInfo: null,
+  backend: null,
+  connection: 'connecting',
+  zoom: 1,
+  lastSavedAt: null,
+}));
+
+/** Applies and remembers the theme. */
+export function setTheme(theme: Theme): void {
+  useUi.setState({ theme });
+  document.documentElement.dataset.theme = theme;
+  try {
+    localStorage.setItem(THEME_KEY, theme);
+  } catch {
+    // Not remembered; still applied.
+  }
+}
+
+let toastId = 1;
+
+/** Shows a toast; errors stay until dismissed, others fade after a few seconds. */
+export function toast(kind: Toast['kind'], message: string, details?: readonly string[]): void {
+  const id = toastId++;
+  useUi.setState((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, message, ...(details && details.length ? { details } : {}) }] }));
+  if (kind !== 'error') window.setTimeout(() => dismissToast(id), kind === 'warning' ? 7000 : 4000);
+}
+
+/** Removes a toast. */
+export function dismissToast(id: number): void {
+  useUi.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+}
+
+/** Opens a dialog (replacing any open one). */
+export function openDialog(dialog: Dialog): void {
+  useUi.setState({ dialog, quickAdd: null });
+}
+
+/** Closes the dialog. */
+export function closeDialog(): void {
+  useUi.setState({ dialog: null });
+}
+
+/** Shows a bottom-dock tab. */
+export function showTab(tab: BottomTab): void {
+  useUi.setState({ bottomTab: tab, bottomOpen: true });
+}

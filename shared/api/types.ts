@@ -1,0 +1,306 @@
+/**
+ * Data exchanged through the API contract (contract.ts). Everything here is plain JSON so it can
+ * cross Electron IPC and the browser host's WebSocket unchanged.
+ */
+import type { Dim } from '../blocks/types.js';
+import type { ProjectDocument } from '../graph/document.js';
+import type { DatasetKind, LossName } from '../training/settings.js';
+
+/** Which host serves the renderer. */
+export type HostKind = 'web' | 'electron';
+
+/**
+ * What the host can do. The UI shows a panel's controls only when its service is connected, and
+ * says so plainly otherwise, instead of failing on click.
+ */
+export interface HostCapabilities {
+  /** Native open/save/folder dialogs (`pickPath`). The browser host uses path fields instead. */
+  readonly nativeDialogs: boolean;
+  readonly datasets: boolean;
+  readonly training: boolean;
+  readonly codegen: boolean;
+  readonly export: boolean;
+  readonly backend: boolean;
+}
+
+/** About the running app. */
+export interface AppInfo {
+  readonly host: HostKind;
+  readonly version: string;
+  /** `process.platform` of the host (`linux`, `darwin`, `win32`). */
+  readonly platform: string;
+  /** A project to open at start (command line or file association), or null. */
+  readonly startupProject: string | null;
+  /** Where "Open" and "Save as" start (the host's working folder). */
+  readonly defaultDirectory: string;
+  /** Datasets bundled with the app, offered in the dataset panel. */
+  readonly sampleDatasets: readonly { readonly name: string; readonly path: string }[];
+  readonly capabilities: HostCapabilities;
+}
+
+/** A project read from disk or created from a template. */
+export interface OpenedProject {
+  /** Absolute path of the file, or null for an unsaved project (e.g. from a template). */
+  readonly path: string | null;
+  readonly doc: ProjectDocument;
+  /** Format version the file was migrated from, when it was older. */
+  readonly migratedFrom?: number;
+}
+
+/** Result of a save. */
+export interface SavedProject {
+  readonly path: string;
+  /** ISO time of the save. */
+  readonly savedAt: string;
+}
+
+/** An entry of the recent-projects list. */
+export interface RecentProject {
+  readonly path: string;
+  readonly name: string;
+  /** ISO time it was last opened or saved. */
+  readonly openedAt: string;
+}
+
+/** A template (one of the bundled example projects). */
+export interface TemplateInfo {
+  readonly id: string;
+  readonly name: string;
+  /** One line on what the network does. */
+  readonly description: string;
+  readonly nodeCount: number;
+  /** Total weights, as Keras counts them. */
+  readonly params: number;
+  /** Node positions and edges for a thumbnail drawing. */
+  readonly preview: {
+    readonly nodes: readonly { readonly id: string; readonly type: string; readonly x: number; readonly y: number }[];
+    readonly edges: readonly { readonly source: string; readonly target: string }[];
+  };
+}
+
+/** What a native path picker is for; decides the dialog kind and filters. */
+export type PickPurpose = 'openProject' | 'saveProject' | 'datasetFolder' | 'exportFolder';
+
+/** Arguments of `pickPath`. */
+export interface PickPathRequest {
+  readonly purpose: PickPurpose;
+  readonly defaultPath?: string;
+}
+
+/** Arguments of `writeRecovery`: the unsaved state of one editor. */
+export interface RecoveryWrite {
+  /** Identifies the editor session (random per window/tab). */
+  readonly key: string;
+  /** The project's file, or null when it was never saved. */
+  readonly path: string | null;
+  readonly doc: ProjectDocument;
+}
+
+/** Unsaved work found in the recovery folder. */
+export interface RecoveryEntry {
+  readonly key: string;
+  readonly path: string | null;
+  readonly name: string;
+  /** ISO time of the last autosave. */
+  readonly savedAt: string;
+  readonly doc: ProjectDocument;
+}
+
+/** Arguments of `scanDataset`. */
+export interface DatasetScanRequest {
+  /** Folder or CSV file; a relative path is resolved against the project's folder. */
+  readonly path: string;
+  /** The project file, for resolving relative paths; null for an unsaved project. */
+  readonly projectPath: string | null;
+}
+
+/** One class of a classification dataset. */
+export interface DatasetClass {
+  readonly name: string;
+  readonly count: number;
+}
+
+/** A sample thumbnail (images) or a short text preview (csv/text). */
+export interface DatasetSample {
+  readonly label: string;
+  /** `data:image/png;base64,…` for images. */
+  readonly dataUrl?: string;
+  /** A preview line for csv/text data. */
+  readonly text?: string;
+}
+
+/** What a dataset scan found. */
+export interface DatasetReport {
+  /** The absolute path that was scanned. */
+  readonly path: string;
+  readonly kind: DatasetKind;
+  readonly sampleCount: number;
+  readonly classes: readonly DatasetClass[];
+  /** Shape of one model input sample (without batch), e.g. `[28, 28, 1]`; null when unknown. */
+  readonly inputShape: readonly Dim[] | null;
+  /** Units the last layer needs (number of classes, or 1 for regression). */
+  readonly outputUnits: number;
+  /** Loss that fits the data (sparse categorical for class folders, etc.). */
+  readonly suggestedLoss: LossName;
+  /** Activation the last layer should use (`softmax`, `sigmoid`, `linear`). */
+  readonly suggestedActivation: string;
+  readonly samples: readonly DatasetSample[];
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  readonly warnings: readonly string[];
+}
+
+/** Arguments of `startTraining`. */
+export interface StartTrainingRequest {
+  /** The project as it is in the editor now (training settings and dataset included). */
+  readonly doc: ProjectDocument;
+  /** The project file (runs are stored beside it, and relative dataset paths resolve against it). */
+  readonly projectPath: string | null;
+}
+
+/** Metric values by Keras name: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
+export type Metrics = Readonly<Record<string, number>>;
+
+/** A confusion matrix: `counts[actual][predicted]`. */
+export interface ConfusionMatrix {
+  readonly labels: readonly string[];
+  readonly counts: readonly (readonly number[])[];
+}
+
+/** How a run ended (or that it has not). */
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+
+/** One epoch of a run's history. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly metrics: Metrics;
+}
+
+/** Progress of a training run, streamed as `onTrainingEvent`. */
+export type TrainingEvent =
+  | {
+      readonly kind: 'started';
+      readonly runId: string;
+      readonly startedAt: string;
+      readonly epochs: number;
+      readonly batchesPerEpoch: number;
+      readonly trainSamples: number;
+      readonly validationSamples: number;
+      /** Backend and device actually used, e.g. `tensorflow (CPU)`. */
+      readonly backend: string;
+    }
+  | {
+      readonly kind: 'batch';
+      readonly runId: string;
+      /** 1-based. */
+      readonly epoch: number;
+      /** 1-based within the epoch. */
+      readonly batch: number;
+      readonly batchesPerEpoch: number;
+      readonly metrics: Metrics;
+      readonly samplesPerSecond: number;
+      /** Seconds left for the whole run, or null while unknown. */
+      readonly etaSeconds: number | null;
+      /** 0…1 over the whole run. */
+      readonly progress: number;
+    }
+  | {
+      readonly kind: 'epoch';
+      readonly runId: string;
+      readonly epoch: number;
+      readonly metrics: Metrics;
+      readonly etaSeconds: number | null;
+      readonly progress: number;
+    }
+  | {
+      readonly kind: 'finished';
+      readonly runId: string;
+      readonly status: Exclude<RunStatus, 'running'>;
+      /** Why it failed or stopped early (a message for people). */
+      readonly message?: string;
+      readonly finalMetrics: Metrics;
+      readonly confusionMatrix?: ConfusionMatrix;
+    }
+  | { readonly kind: 'log'; readonly runId: string; readonly level: 'info' | 'warning' | 'error'; readonly message: string };
+
+/** A run in the runs list. */
+export interface RunSummary {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: RunStatus;
+  readonly epochs: number;
+  readonly history: readonly EpochRecord[];
+  readonly finalMetrics: Metrics;
+  readonly confusionMatrix?: ConfusionMatrix;
+}
+
+/** Arguments of `listRuns`. */
+export interface ListRunsRequest {
+  readonly projectPath: string | null;
+}
+
+/** Code targets. */
+export type CodeTarget = 'keras' | 'tfjs';
+
+/** Arguments of `generateCode`. */
+export interface GenerateCodeRequest {
+  readonly doc: ProjectDocument;
+  readonly target: CodeTarget;
+}
+
+/** A generated file. */
+export interface GeneratedFile {
+  /** Relative path inside the export folder, e.g. `model.py`. */
+  readonly path: string;
+  readonly content: string;
+}
+
+/** Generated code for one target; the main file comes first. */
+export interface GeneratedCode {
+  readonly target: CodeTarget;
+  readonly language: 'python' | 'typescript';
+  readonly files: readonly GeneratedFile[];
+}
+
+/** Arguments of `exportCode`. */
+export interface ExportRequest {
+  readonly doc: ProjectDocument;
+  readonly target: CodeTarget;
+  /** Destination folder (created when missing). */
+  readonly folder: string;
+  /** The project file, to include trained weights from its latest run when there are any. */
+  readonly projectPath: string | null;
+  /** Write into a folder that already has files (same-named files are replaced). Default false. */
+  readonly overwrite?: boolean;
+}
+
+/** What an export wrote. */
+export interface ExportResult {
+  readonly folder: string;
+  /** Absolute paths of the files written. */
+  readonly files: readonly string[];
+}
+
+/** The backend doctor's verdict, as the status bar shows it. */
+export interface BackendStatus {
+  /** tfjs backend name: `tensorflow`, `wasm`, `cpu`, … */
+  readonly backend: string;
+  /** `CPU`, `GPU (CUDA 12)`, … */
+  readonly device: string;
+  /** False when training would be unusably slow or broken; `summary` says what to install. */
+  readonly ok: boolean;
+  /** One line for people. */
+  readonly summary: string;
+  /** Longer explanation, one line each. */
+  readonly details: readonly string[];
+}
+
+/** A command sent by the host to the editor (Electron menus: `edit.undo`, `file.save`, …). */
+export interface AppCommandEvent {
+  readonly command: string;
+}
+
+/** The host asks the editor to open a file (file association, second instance, drop on the dock). */
+export interface OpenFileEvent {
+  readonly path: string;
+}
