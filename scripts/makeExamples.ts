@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { emptyDocument, type ProjectDocument } from '../shared/graph/document.js';
-import { addNode, connect, setDataset, setTraining } from '../shared/graph/operations.js';
+import { addNode, connect, moveNodes, setDataset, setTraining } from '../shared/graph/operations.js';
+import { layoutPositions } from '../renderer/editor/layout.js';
 import { serializeProject } from '../shared/graph/serialization.js';
 import { analyzeGraph } from '../shared/analysis/analyze.js';
 import { DEFAULT_TRAINING, type DatasetRef } from '../shared/training/settings.js';
@@ -139,7 +140,9 @@ const examples: Record<string, () => ProjectDocument> = {
 const only = process.argv.slice(2);
 for (const [file, make] of Object.entries(examples)) {
   if (only.length && !only.includes(file)) continue;
-  const doc = make();
+  // The same layered layout the editor's "Auto-layout" gives, so files open readable as they are.
+  const built = make();
+  const doc = moveNodes(built, await layoutPositions(built));
   writeFileSync(new URL(`../examples/${file}.layerloom`, import.meta.url), serializeProject(doc));
   console.log(`examples/${file}.layerloom: ${doc.nodes.length} blocks`);
 }

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../docs/project-format.schema.json', import.meta.url), 'utf8'));
-const ajv = new Ajv({ allErrors: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
 const validate = ajv.compile(schema);
 const dir = new URL('../../examples/', import.meta.url);
 
