@@ -124,7 +124,7 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
       )}
       <div className="ll-node-foot">
         <span className="ll-node-shape" data-testid="node-shape">{view.shape || (view.severity === 'error' ? 'shape ?' : '—')}</span>
-        {view.params > 0 && <span className="ll-node-count">{compactCount(view.params)}</span>}
+        {view.params > 0 && <span className="ll-node-count" title={`${view.params.toLocaleString('en-US')} parameters`}>{compactCount(view.params)}</span>}
       </div>
       {view.hasOutput && <Handle type="source" position={Position.Right} id="out" className="ll-handle ll-handle-out" />}
     </div>

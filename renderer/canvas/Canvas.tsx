@@ -45,7 +45,10 @@ const LOD_ZOOM = 0.45;
 // array or arrow per render would cost O(graph) work on every edit.
 const SNAP_GRID: [number, number] = [16, 16];
 const MULTI_SELECT_KEYS = ['Meta', 'Control'];
-const FIT_OPTIONS = { padding: 0.15, maxZoom: 1.2 };
+// Fixed margins rather than a fraction of the viewport: a 15% margin on every side shrank blocks to
+// unreadable text on a laptop screen. The left margin clears the zoom controls.
+const FIT_OPTIONS = { padding: { top: '28px', right: '28px', bottom: '28px', left: '64px' }, maxZoom: 1.2 } as const;
+const MINIMAP_STYLE = { width: 140, height: 92 };
 const beginDrag = () => editor.beginGesture('graph.move');
 const endDrag = () => editor.endGesture();
 const minimapColor = (n: BlockFlowNode): string => {
@@ -90,7 +93,7 @@ export function Canvas(): JSX.Element {
 
   useEffect(() => {
     setCanvasController({
-      fitView: () => void rf.fitView({ padding: 0.15, duration: 250, maxZoom: 1.2 }),
+      fitView: () => void rf.fitView({ ...FIT_OPTIONS, duration: 250 }),
       zoomIn: () => void rf.zoomIn({ duration: 150 }),
       zoomOut: () => void rf.zoomOut({ duration: 150 }),
       focusNode: (id) => {
@@ -266,6 +269,7 @@ export function Canvas(): JSX.Element {
             pannable
             zoomable
             className="ll-minimap"
+            style={MINIMAP_STYLE}
             nodeStrokeWidth={0}
             nodeBorderRadius={6}
             nodeColor={minimapColor}

@@ -13,7 +13,7 @@ export const ShapeEdge = memo(function ShapeEdge(props: EdgeProps<ShapeFlowEdge>
   const view = data?.view;
   // A label wider than the gap would sit on the blocks; show it only when there is room or the
   // connection is selected (each block's footer shows its output shape anyway).
-  const room = Math.abs(targetX - sourceX) >= 6.4 * (view?.shape.length ?? 0) + 24 || Math.abs(targetY - sourceY) >= 60;
+  const room = Math.abs(targetX - sourceX) >= 6.7 * (view?.shape.length ?? 0) + 24 || Math.abs(targetY - sourceY) >= 60;
   return (
     <>
       <BaseEdge id={id} path={path} className={`ll-edge${selected ? ' selected' : ''}${view?.error ? ' error' : ''}`} interactionWidth={16} />

@@ -57,5 +57,8 @@ export function keyParams(def: BlockDef | undefined, params: Params, max = 3): {
 export function compactCount(n: number): string {
   if (n >= 10_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
   if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(2)}M`;
+  // Five-digit counts crowd the output shape off a block's footer; the inspector has the exact figure.
+  if (n >= 100_000) return `${Math.round(n / 1000)}k`;
+  if (n >= 10_000) return `${(n / 1000).toFixed(1)}k`;
   return n.toLocaleString('en-US');
 }

@@ -13,7 +13,7 @@ export interface Size {
 }
 
 /** Size used for blocks that have not been drawn yet. */
-export const DEFAULT_NODE_SIZE: Size = { width: 196, height: 110 };
+export const DEFAULT_NODE_SIZE: Size = { width: 208, height: 110 };
 
 // ELK is large (~1.5 MB); it loads on the first layout rather than with the app.
 let elk: InstanceType<typeof ELKConstructor> | null = null;

@@ -177,7 +177,7 @@ function ProjectInspector(): JSX.Element {
         <tbody>
           {summary.rows.map((r) => (
             <tr key={r.nodeId} onClick={() => (editor.setSelection({ nodes: [r.nodeId], edges: [] }), canvas()?.focusNode(r.nodeId))}>
-              <td>
+              <td title={r.name}>
                 <div>{r.name}</div>
                 <div className="ll-muted small">{r.kerasType}</div>
               </td>

@@ -75,7 +75,7 @@ function Settings({ settings, disabled }: { settings: TrainingSettings; disabled
       {num('learningRate', 'Learning rate', false, 1e-8, 10)}
       <label className="ll-field compact">
         <span className="ll-field-label">Loss</span>
-        <select className="ll-input" disabled={disabled} value={settings.loss} onChange={(e) => set({ loss: e.target.value as TrainingSettings['loss'] })}>
+        <select className="ll-input" disabled={disabled} value={settings.loss} title={settings.loss} onChange={(e) => set({ loss: e.target.value as TrainingSettings['loss'] })}>
           {LOSSES.map((o) => (
             <option key={o}>{o}</option>
           ))}
@@ -241,6 +241,9 @@ export function TrainingPanel(): JSX.Element {
         <div className="ll-charts">
           <LineChart title="Loss" xLabel="epoch" x={charts.x} series={charts.loss} height={170} />
           {charts.acc && <LineChart title={charts.metric ?? 'Metric'} xLabel="epoch" x={charts.x} series={charts.acc} height={170} />}
+          {!charts.acc && charts.x.length === 0 && (
+            <div className="ll-chart-empty small">Loss and metric curves (per batch and per epoch, train vs validation) appear here once training starts.</div>
+          )}
         </div>
         {t.finished?.confusionMatrix && <Matrix m={t.finished.confusionMatrix} />}
       </div>
@@ -262,7 +265,9 @@ export function TrainingPanel(): JSX.Element {
                 <label>
                   <input type="checkbox" checked={t.compare.includes(r.id)} onChange={() => toggleCompare(r.id)} />
                   <span className={`ll-pill ${r.status}`}>{r.status}</span>
-                  <span className="small">{new Date(r.startedAt).toLocaleString()}</span>
+                  <span className="small ll-run-date" title={new Date(r.startedAt).toLocaleString()}>
+                    {new Date(r.startedAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+                  </span>
                 </label>
                 <span className="ll-muted small mono">
                   {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''}

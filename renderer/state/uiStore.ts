@@ -82,7 +82,8 @@ export const useUi = create<UiState>(() => ({
   theme: initialTheme(),
   bottomTab: 'problems',
   bottomOpen: true,
-  bottomHeight: 320,
+  // About a quarter of the window, so the canvas keeps most of a laptop screen; drag to resize.
+  bottomHeight: Math.round(Math.min(300, Math.max(200, (typeof window === 'undefined' ? 900 : window.innerHeight) * 0.28))),
   showMinimap: true,
   snap: true,
   dialog: null,

@@ -6,6 +6,12 @@ import type { Dim } from '../blocks/types.js';
 import type { ProjectDocument } from '../graph/document.js';
 import type { DatasetKind, LossName } from '../training/settings.js';
 
+/** Dataset and training types are defined once, next to the code that produces them. */
+export type { DatasetClass, DatasetSample } from '../training/dataset.js';
+export type { EpochRecord, Metrics, RunStatus, RunSummary, TrainingEvent } from '../training/protocol.js';
+export type { ConfusionMatrix } from '../training/evaluation.js';
+import type { DatasetClass, DatasetSample } from '../training/dataset.js';
+
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
 
@@ -114,21 +120,6 @@ export interface DatasetScanRequest {
   readonly projectPath: string | null;
 }
 
-/** One class of a classification dataset. */
-export interface DatasetClass {
-  readonly name: string;
-  readonly count: number;
-}
-
-/** A sample thumbnail (images) or a short text preview (csv/text). */
-export interface DatasetSample {
-  readonly label: string;
-  /** `data:image/png;base64,…` for images. */
-  readonly dataUrl?: string;
-  /** A preview line for csv/text data. */
-  readonly text?: string;
-}
-
 /** What a dataset scan found. */
 export interface DatasetReport {
   /** The absolute path that was scanned. */
@@ -155,83 +146,6 @@ export interface StartTrainingRequest {
   readonly doc: ProjectDocument;
   /** The project file (runs are stored beside it, and relative dataset paths resolve against it). */
   readonly projectPath: string | null;
-}
-
-/** Metric values by Keras name: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
-export type Metrics = Readonly<Record<string, number>>;
-
-/** A confusion matrix: `counts[actual][predicted]`. */
-export interface ConfusionMatrix {
-  readonly labels: readonly string[];
-  readonly counts: readonly (readonly number[])[];
-}
-
-/** How a run ended (or that it has not). */
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
-
-/** One epoch of a run's history. */
-export interface EpochRecord {
-  readonly epoch: number;
-  readonly metrics: Metrics;
-}
-
-/** Progress of a training run, streamed as `onTrainingEvent`. */
-export type TrainingEvent =
-  | {
-      readonly kind: 'started';
-      readonly runId: string;
-      readonly startedAt: string;
-      readonly epochs: number;
-      readonly batchesPerEpoch: number;
-      readonly trainSamples: number;
-      readonly validationSamples: number;
-      /** Backend and device actually used, e.g. `tensorflow (CPU)`. */
-      readonly backend: string;
-    }
-  | {
-      readonly kind: 'batch';
-      readonly runId: string;
-      /** 1-based. */
-      readonly epoch: number;
-      /** 1-based within the epoch. */
-      readonly batch: number;
-      readonly batchesPerEpoch: number;
-      readonly metrics: Metrics;
-      readonly samplesPerSecond: number;
-      /** Seconds left for the whole run, or null while unknown. */
-      readonly etaSeconds: number | null;
-      /** 0…1 over the whole run. */
-      readonly progress: number;
-    }
-  | {
-      readonly kind: 'epoch';
-      readonly runId: string;
-      readonly epoch: number;
-      readonly metrics: Metrics;
-      readonly etaSeconds: number | null;
-      readonly progress: number;
-    }
-  | {
-      readonly kind: 'finished';
-      readonly runId: string;
-      readonly status: Exclude<RunStatus, 'running'>;
-      /** Why it failed or stopped early (a message for people). */
-      readonly message?: string;
-      readonly finalMetrics: Metrics;
-      readonly confusionMatrix?: ConfusionMatrix;
-    }
-  | { readonly kind: 'log'; readonly runId: string; readonly level: 'info' | 'warning' | 'error'; readonly message: string };
-
-/** A run in the runs list. */
-export interface RunSummary {
-  readonly id: string;
-  readonly startedAt: string;
-  readonly finishedAt: string | null;
-  readonly status: RunStatus;
-  readonly epochs: number;
-  readonly history: readonly EpochRecord[];
-  readonly finalMetrics: Metrics;
-  readonly confusionMatrix?: ConfusionMatrix;
 }
 
 /** Arguments of `listRuns`. */
