@@ -1,12 +1,14 @@
 /**
- * Playwright fixtures: one fresh browser host per test file (worker), and the page object.
+ * Playwright fixtures: one fresh browser host per test, with its own state folder (recent list,
+ * recovery files), and the page object. A host shared between tests leaked autosaves from one test
+ * into the next as "recover unsaved work" (a page's last autosave can land after cleanup).
  */
 import { test as base } from '@playwright/test';
 import { AppPage } from './appPage.js';
-import { discardAllRecovery, startHostProcess, type HostProcess } from './support/hostProcess.js';
+import { startHostProcess, type HostProcess } from './support/hostProcess.js';
 
 /** Test with `host` (a running browser host) and `app` (the page object on it, opened). */
-export const test = base.extend<{ app: AppPage }, { host: HostProcess }>({
+export const test = base.extend<{ app: AppPage; host: HostProcess }>({
   host: [
     async ({}, use) => {
       const host = await startHostProcess();
@@ -16,7 +18,7 @@ export const test = base.extend<{ app: AppPage }, { host: HostProcess }>({
         await host.stop();
       }
     },
-    { scope: 'worker', timeout: 120_000 },
+    { timeout: 120_000 },
   ],
   app: async ({ page, host }, use, testInfo) => {
     const errors: string[] = [];
@@ -24,10 +26,7 @@ export const test = base.extend<{ app: AppPage }, { host: HostProcess }>({
     const app = new AppPage(page, testInfo);
     await app.open(host.url);
     await use(app);
-    // Tests share the host: leave no autosave behind, or the next test would be offered it as
-    // crash recovery. Leave the page first so no autosave timer can write after the cleanup.
     await page.goto('about:blank').catch(() => undefined);
-    await discardAllRecovery(host);
     if (errors.length) throw new Error(`Uncaught errors in the page:\n${errors.join('\n')}`);
   },
 });

@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
 
 /** The repository root. */
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -74,32 +73,4 @@ export async function startHostProcess(options: { project?: string; stateDir?: s
       if (ownsState) await rm(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Calls the host's API over its WebSocket, as the renderer does. */
-export async function callHost(host: HostProcess, method: string, ...args: unknown[]): Promise<unknown> {
-  const ws = new WebSocket(`${host.origin.replace('http', 'ws')}/api?token=${host.token}`);
-  try {
-    await new Promise<void>((ok, fail) => {
-      ws.once('open', () => ok());
-      ws.once('error', fail);
-    });
-    return await new Promise((ok, fail) => {
-      ws.on('message', (data: Buffer) => {
-        const msg = JSON.parse(data.toString()) as { type: string; id: number; ok: boolean; result?: unknown; error?: { message: string } };
-        if (msg.type !== 'response' || msg.id !== 1) return;
-        if (msg.ok) ok(msg.result);
-        else fail(new Error(msg.error?.message ?? 'failed'));
-      });
-      ws.send(JSON.stringify({ type: 'request', id: 1, method, args }));
-    });
-  } finally {
-    ws.close();
-  }
-}
-
-/** Deletes every autosave the host holds (test isolation). */
-export async function discardAllRecovery(host: HostProcess): Promise<void> {
-  const entries = (await callHost(host, 'listRecovery')) as { key: string }[];
-  for (const e of entries) await callHost(host, 'discardRecovery', e.key);
 }
