@@ -107,6 +107,18 @@ async function loadWasmKernels(): Promise<RegisterWasmKernels | null> {
   return register as RegisterWasmKernels;
 }
 
+/**
+ * Starts the multi-threaded wasm build when the kernels module offers it (it must run before the
+ * wasm backend starts); returns a note for the doctor, or null.
+ */
+async function startWasmThreads(tf: TF): Promise<string | null> {
+  if (!wasmKernelsAvailable()) return null;
+  const mod = (await import(WASM_KERNELS_URL.href)) as Record<string, unknown>;
+  if (typeof mod.useThreadedWasm !== 'function') return null;
+  const r = await (mod.useThreadedWasm as (tf: TF) => Promise<{ threads: number; reason?: string }>)(tf);
+  return r.threads > 1 ? `${r.threads} threads` : `1 thread${r.reason ? ` (${r.reason})` : ''}`;
+}
+
 /** The default order for `auto`, depending on whether the wasm training kernels exist. */
 export function defaultBackendOrder(): readonly BackendId[] {
   return wasmKernelsAvailable() ? BACKEND_ORDER : BACKEND_ORDER_WITHOUT_WASM_KERNELS;
@@ -418,8 +430,10 @@ async function choose(opts: LoadBackendOptions, load: boolean): Promise<{ outcom
     if (id === 'wasm') {
       try {
         let info: WasmKernelInfo | null = null;
+        let threadsNote: string | null = null;
         if (tf) {
           await import('@tensorflow/tfjs-backend-wasm');
+          threadsNote = await startWasmThreads(tf);
           await switchTo(tf, 'wasm');
           const register = await loadWasmKernels();
           info = register ? register(tf) : null;
@@ -433,7 +447,7 @@ async function choose(opts: LoadBackendOptions, load: boolean): Promise<{ outcom
             ? `${info.registered.length} training kernels added${info.fallbacks.length ? `, ${info.fallbacks.length} kernels run on the slower cpu fallback` : ''}`
             : 'training kernels available'
           : 'no training kernels (electron/services/wasmKernels.ts missing): convolutions and embeddings cannot train';
-        attempts.push({ backend: 'wasm', ok: true, reason: `WebAssembly backend ${tf ? 'loaded' : 'available'}; ${kernelsNote}` });
+        attempts.push({ backend: 'wasm', ok: true, reason: `WebAssembly backend ${tf ? 'loaded' : 'available'}${threadsNote ? ` (${threadsNote})` : ''}; ${kernelsNote}` });
         return { outcome: { id: 'wasm', tfVersion: null, linkedTo: null, gpu: false, wasmKernels: info }, attempts, forced, notes };
       } catch (e) {
         attempts.push({ backend: 'wasm', ok: false, reason: `the wasm backend did not load: ${(e as Error).message}` });

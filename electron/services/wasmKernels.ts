@@ -1,25 +1,31 @@
 /**
  * Training kernels for the tfjs `wasm` backend.
  *
- * The stock wasm backend (tfjs-backend-wasm 4.22) can run inference but lacks several kernels that
- * gradients need: `Conv2DBackpropFilter` (every Conv1D/Conv2D/Conv2DTranspose/SeparableConv
- * layer), the depthwise gradients and `UnsortedSegmentSum` (the Embedding gradient). Its own
- * `Conv2DBackpropInput` is a scalar loop, far slower than the XNNPACK convolution next to it.
+ * The stock wasm backend (tfjs-backend-wasm 4.22) runs inference but lacks kernels that gradients
+ * need — `Conv2DBackpropFilter` (every Conv1D/Conv2D/Conv2DTranspose/SeparableConv2D layer), the
+ * depthwise gradients, `UnsortedSegmentSum` (the Embedding gradient) — and some of the gradient
+ * kernels it has are slow (`Conv2DBackpropInput`, matmuls with a transposed operand: scalar loops)
+ * or wrong (`MaxPoolGrad`, `MaxPool3DGrad`: see {@link REPLACED_WASM_KERNELS}).
  *
- * This module registers those kernels, built only from kernels the wasm binary already has, so no
- * recompiled wasm is needed:
- * - `Conv2DBackpropFilter`: one XNNPACK convolution with batch and channels swapped (the input,
- *   seen as `[inC, H, W, batch]`, is convolved with the output gradient seen as a
- *   `[outH, outW, batch, outC]` filter; the forward stride becomes the dilation).
- * - `Conv2DBackpropInput`: the forward convolution of the (zero-stuffed, for strides > 1) output
- *   gradient with the 180°-rotated, in/out-swapped filter.
+ * This module registers replacements built from kernels the wasm binary already has (no
+ * recompiled wasm), so the heavy work stays on XNNPACK:
+ * - `Conv2DBackpropFilter`: one convolution with batch and channels swapped — the input seen as
+ *   `[inC, H, W, batch]` convolved with the output gradient seen as an `[outH, outW, batch, outC]`
+ *   filter, the forward stride becoming the dilation.
+ * - `Conv2DBackpropInput`: the forward convolution of the output gradient (zero-stuffed for
+ *   strides > 1) with the 180°-rotated, in/out-swapped filter.
  * - `DepthwiseConv2dNativeBackpropInput`: the same with a depthwise convolution.
- * - `DepthwiseConv2dNativeBackpropFilter`: strided-slice patches and one batched matmul per channel.
+ * - `DepthwiseConv2dNativeBackpropFilter`: window patches from a depthwise convolution with one-hot
+ *   filters, then one batched matmul per channel.
  * - `UnsortedSegmentSum`: `ScatterNd`, which sums rows that share an index.
+ * - `BatchMatMul`, `_FusedMatMul`: an explicit Transpose before wasm's matmul, which only uses
+ *   XNNPACK for untransposed operands.
+ * - `MaxPoolGrad`: one JS pass over wasm memory (first maximum of each window, as on cpu).
  *
  * Any other kernel that the `cpu` backend has and wasm lacks is registered as a fallback that runs
  * the cpu kernel on copies of the data (correct, slow), so a model never stops on a missing
- * kernel; {@link wasmKernelStatus} names those fallbacks for the backend doctor.
+ * kernel; {@link wasmKernelStatus} and {@link wasmFallbackCalls} name those for the doctor.
+ * {@link setupWasmBackend} also starts the multi-threaded wasm build (wasm/threads.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { useThreadedWasm } from './wasm/threads.js';
@@ -60,16 +66,20 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
+  'Sum',
+  'Mean',
 ] as const;
 
 /**
- * wasm kernels replaced because they are slow (`Conv2DBackpropInput`, the matmuls) or wrong:
- * - `MaxPoolGrad` (here by a composition) and `MaxPool3DGrad` (by the cpu fallback) start their
- *   running maximum at the smallest positive float instead of -∞, so a window whose values are
- *   all ≤ 0 sends its gradient to the wrong element (and ties go to the last maximum, where the
- *   cpu backend takes the first);
+ * wasm kernels that are replaced: slow ones (`Conv2DBackpropInput`, the matmuls, `Sum` and `Mean`
+ * over leading axes) by the compositions here, and wrong ones — `MaxPoolGrad` (by a JS kernel) and `MaxPool3DGrad` (by the
+ * cpu fallback) start their running maximum at the smallest positive float instead of -∞, so a
+ * window whose values are all ≤ 0 loses its gradient (and ties go to the last maximum, where the
+ * cpu backend takes the first).
  */
 const REPLACED_WASM_KERNELS = new Set([
+  'Sum',
+  'Mean',
   'Conv2DBackpropInput',
   'MaxPoolGrad',
   'MaxPool3DGrad',
@@ -104,7 +114,6 @@ export function registerWasmTrainingKernels(tf: TF): WasmKernelRegistration {
   const impls = nativeKernels(tf, (name) => originalKernel(tf, name));
   for (const name of WASM_TRAINING_KERNELS) {
     const existing = tf.getKernel(name, 'wasm');
-    // wasm's own Conv2DBackpropInput is a scalar loop (XNNPACK is ~10x faster); its MaxPoolGrad is wrong.
     if (existing && (isOurs(existing) || !REPLACED_WASM_KERNELS.has(name))) continue;
     if (existing) tf.unregisterKernel(name, 'wasm');
     const kernelFunc = impls[name] as MarkedKernelFunc;
@@ -307,6 +316,40 @@ function nativeKernels(
   const wasmFusedMatMul = wasmKernel('_FusedMatMul');
 
   /**
+   * Sum/Mean over the leading axes (bias gradients: every axis but channels; batch statistics) as
+   * one XNNPACK average pool over an `[R, 1]` window of the tensor seen as `[1, R, 1, C]`: ~10x
+   * faster than wasm's reduction, which first transposes the reduced axes to the end. Other
+   * reductions go to wasm's kernel.
+   */
+  const leadingReduce =
+    (inner: KernelConfig['kernelFunc'] | undefined, name: 'Sum' | 'Mean'): KernelConfig['kernelFunc'] =>
+    (args) => {
+      if (!inner) throw new Error(`The wasm backend has no ${name} kernel.`);
+      const x = args.inputs['x'] as TensorInfo;
+      const attrs = args.attrs ?? {};
+      const rank = x.shape.length;
+      const raw = attrs['axis'] as number | number[] | null | undefined;
+      const list = raw === null || raw === undefined ? [...Array(rank).keys()] : Array.isArray(raw) ? raw : [raw];
+      const axes = [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+      const k = axes.length;
+      const leading = k > 0 && axes.every((a, i) => a === i);
+      const r = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
+      const c = x.shape.slice(k).reduce((p, d) => p * d, 1);
+      if (!leading || x.dtype !== 'float32' || r < 64 || r * c < 16384 || r > 1 << 22) return inner(args);
+      const backend = args.backend as WasmHeapBackend;
+      return withScope(tf, backend, (s) => {
+        const mean = s.run('AvgPool', { x: s.view(x, [1, r, 1, c]) }, { filterSize: [r, 1], strides: [r, 1], pad: 'valid' });
+        const shape = attrs['keepDims'] ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+        if (name === 'Mean') return s.view(mean, shape);
+        const out = s.adopt(backend.makeOutput(shape, 'float32'));
+        const dst = backend.typedArrayFromHeap(out) as Float32Array;
+        const src = backend.typedArrayFromHeap(mean) as Float32Array;
+        for (let i = 0; i < c; i++) dst[i] = src[i] * r;
+        return out;
+      });
+    };
+
+  /**
    * wasm's matmul hands transposed operands to a scalar loop (40x slower than XNNPACK at
    * 1024x256x256); an explicit Transpose first keeps every matmul on XNNPACK. Gradients of
    * every Dense, recurrent and attention layer use transposed matmuls.
@@ -347,6 +390,16 @@ function nativeKernels(
         attrs['pad'] as unknown as PadParam,
         attrs['dimRoundingMode'] as RoundingMode,
       );
+      const [kh, kw, ci, co] = filterShape;
+      if (ci * kh * kw <= 36) {
+        // Few values per window (a first layer on grey or RGB images): dW^T = dy^T · patches, a
+        // matmul whose packed operand (XNNPACK repacks it on every call, ~2 ns a value) is the
+        // small patch matrix; the swapped convolution would pack the large dy.
+        const n = dy.shape[0] * dy.shape[1] * dy.shape[2];
+        const cols = extractPatches(s, x, kh, kw, [info.strideHeight, info.strideWidth], [1, 1], info.padInfo, info.outHeight, info.outWidth);
+        const prod = s.run('BatchMatMul', { a: s.view(dy, [1, n, co]), b: s.view(cols, [1, n, ci * kh * kw]) }, { transposeA: true, transposeB: false }); // [co, ci*kh*kw]
+        return s.transpose(s.view(prod, [co, ci, kh, kw]), [2, 3, 1, 0]);
+      }
       return filterGrad(s, x, dy, info.padInfo.top, info.padInfo.left, info.strideHeight, info.strideWidth, filterShape);
     });
 
@@ -434,7 +487,7 @@ function nativeKernels(
       const [b, oh, ow] = dy.shape;
       const n = b * oh * ow;
       const kk = kh * kw;
-      const cols = extractPatches(s, x, kh, kw, [info.strideHeight, info.strideWidth], [dH, dW], info.padInfo, oh, ow, 0); // [n, c, kk]
+      const cols = extractPatches(s, x, kh, kw, [info.strideHeight, info.strideWidth], [dH, dW], info.padInfo, oh, ow); // [n, c, kk]
       const a = s.transpose(s.view(cols, [n, c, kk]), [1, 2, 0]); // [c, kk, n]
       const g = m === 1 ? s.view(s.transpose(s.view(dy, [n, c]), [1, 0]), [c, n, 1]) : s.transpose(s.view(dy, [n, c, m]), [1, 0, 2]);
       const prod = s.run('BatchMatMul', { a, b: g }, { transposeA: false, transposeB: false }); // [c, kk, m]
@@ -469,20 +522,21 @@ function nativeKernels(
   };
 
   const maxPoolGrad: KernelConfig['kernelFunc'] = ({ inputs, backend, attrs = {} }) => {
-      const x = inputs['input'] as TensorInfo;
-      const dy = inputs['dy'] as TensorInfo;
-      const info = tf.backend_util.computePool2DInfo(
-        x.shape as Rank4,
-        pair(attrs['filterSize'], 'filterSize'),
-        pair(attrs['strides'], 'strides'),
-        1,
-        attrs['pad'] as unknown as PadParam,
-        attrs['dimRoundingMode'] as RoundingMode,
-      );
-      return maxPoolBackprop(backend as WasmHeapBackend, x, dy, info);
-    };
+    const x = inputs['input'] as TensorInfo;
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as Rank4,
+      pair(attrs['filterSize'], 'filterSize'),
+      pair(attrs['strides'], 'strides'),
+      1,
+      attrs['pad'] as unknown as PadParam,
+      attrs['dimRoundingMode'] as RoundingMode,
+    );
+    return maxPoolBackprop(backend as WasmHeapBackend, x, inputs['dy'] as TensorInfo, info);
+  };
 
   return {
+    Sum: leadingReduce(wasmKernel('Sum'), 'Sum'),
+    Mean: leadingReduce(wasmKernel('Mean'), 'Mean'),
     BatchMatMul: untransposed(wasmBatchMatMul, 'BatchMatMul'),
     _FusedMatMul: untransposed(wasmFusedMatMul, '_FusedMatMul'),
     MaxPoolGrad: maxPoolGrad,
@@ -552,8 +606,8 @@ const patchFilters = new WeakMap<object, Map<string, TensorInfo>>();
 /**
  * Window values of a 2-D sliding window as `[b, oh, ow, c * kh * kw]` (channel-major, then window
  * position in row-major order), computed by a depthwise convolution with one-hot filters: XNNPACK
- * does the strided, dilated gather far faster than wasm's StridedSlice. Padding takes
- * `padValue` (exact: every output is one input times 1 plus zeros).
+ * does the strided, dilated gather far faster than wasm's StridedSlice (which loops per element
+ * in JS for this case). Exact: every output is one input times 1 plus zeros; padding reads 0.
  */
 function extractPatches(
   s: Scope,
@@ -565,7 +619,6 @@ function extractPatches(
   padInfo: { top: number; left: number },
   oh: number,
   ow: number,
-  padValue: number,
 ): TensorInfo {
   const [, h, w, c] = x.shape;
   const kk = kh * kw;
@@ -585,21 +638,16 @@ function extractPatches(
   const left = padInfo.left;
   const bottom = needH - top - h;
   const right = needW - left - w;
-  let src = x;
-  if (bottom < 0 || right < 0) src = s.padCrop(src, 0, Math.min(bottom, 0), 0, Math.min(right, 0));
-  let pad: ExplicitPadding = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
-  if (padValue !== 0 && (top || left || bottom > 0 || right > 0)) {
-    src = s.run('PadV2', { x: src }, { paddings: pad, constantValue: padValue });
-    pad = [[0, 0], [0, 0], [0, 0], [0, 0]];
-  }
+  const src = bottom < 0 || right < 0 ? s.padCrop(x, 0, Math.min(bottom, 0), 0, Math.min(right, 0)) : x;
+  const pad: ExplicitPadding = [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]];
   return s.run('DepthwiseConv2dNative', { x: src, filter }, { strides, dilations, pad });
 }
 
 /**
  * dx of a 2-D max pool (NHWC), in one JS pass over wasm memory: each window's gradient goes to
  * its first maximum in row-major window order, padding excluded — exactly the cpu backend's rule.
- * A composition of wasm kernels (patches, ArgMax, OneHot, Multiply, Transpose) was 5x slower: the
- * work is a few compares per element, and the kernels' intermediates cost more than the loop.
+ * A composition of wasm kernels (patches, ArgMax, OneHot, Multiply, Transpose) was slower: the
+ * work is a few compares per element, and the intermediates cost more than the loop.
  */
 function maxPoolBackprop(backend: WasmHeapBackend, x: TensorInfo, dy: TensorInfo, info: ReturnType<TF['backend_util']['computePool2DInfo']>): TensorInfo {
   const [b, h, w, c] = x.shape;
@@ -614,8 +662,11 @@ function maxPoolBackprop(backend: WasmHeapBackend, x: TensorInfo, dy: TensorInfo
   const xs = backend.typedArrayFromHeap(x) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   dx.fill(0);
-  const best = new Float32Array(c);
-  const where = new Int32Array(c);
+  if (kh === 2 && kw === 2 && sH === 2 && sW === 2 && top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w) {
+    maxPool2x2Backprop(xs, g, dx, b, h, w, c, oh, ow);
+    return out;
+  }
+  const offsets = new Int32Array(kh * kw);
   for (let n = 0; n < b; n++) {
     for (let i = 0; i < oh; i++) {
       const r0 = Math.max(0, i * sH - top);
@@ -623,26 +674,67 @@ function maxPoolBackprop(backend: WasmHeapBackend, x: TensorInfo, dy: TensorInfo
       for (let j = 0; j < ow; j++) {
         const c0 = Math.max(0, j * sW - left);
         const c1 = Math.min(w, j * sW - left + kw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let r = r0; r < r1; r++) {
-          for (let q = c0; q < c1; q++) {
-            const base = ((n * h + r) * w + q) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = xs[base + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                where[ch] = base + ch;
-              }
+        // Element offsets of the (clipped) window, in row-major window order.
+        let k = 0;
+        for (let r = r0; r < r1; r++) for (let q = c0; q < c1; q++) offsets[k++] = ((n * h + r) * w + q) * c;
+        const gBase = ((n * oh + i) * ow + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let bestAt = -1;
+          let best = -Infinity;
+          for (let m = 0; m < k; m++) {
+            const at = offsets[m] + ch;
+            const v = xs[at];
+            if (v > best) {
+              best = v;
+              bestAt = at;
             }
           }
+          if (bestAt >= 0) dx[bestAt] += g[gBase + ch];
         }
-        const gBase = ((n * oh + i) * ow + j) * c;
-        for (let ch = 0; ch < c; ch++) if (where[ch] >= 0) dx[where[ch]] += g[gBase + ch];
       }
     }
   }
   return out;
+}
+
+/** {@link maxPoolBackprop} for the common 2×2, stride-2 window inside the image, unrolled (~1.5x faster). */
+function maxPool2x2Backprop(xs: Float32Array, g: Float32Array, dx: Float32Array, b: number, h: number, w: number, c: number, oh: number, ow: number): void {
+  const row = w * c;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < oh; i++) {
+      const rowBase = (n * h + 2 * i) * row;
+      let gBase = (n * oh + i) * ow * c;
+      for (let j = 0; j < ow; j++, gBase += c) {
+        const p0 = rowBase + 2 * j * c;
+        const p1 = p0 + c;
+        const p2 = p0 + row;
+        const p3 = p2 + c;
+        for (let ch = 0; ch < c; ch++) {
+          // First maximum in window order; NaN never wins (as on cpu).
+          let at = -1;
+          let best = -Infinity;
+          const v0 = xs[p0 + ch];
+          const v1 = xs[p1 + ch];
+          const v2 = xs[p2 + ch];
+          const v3 = xs[p3 + ch];
+          if (v0 > best) {
+            best = v0;
+            at = p0 + ch;
+          }
+          if (v1 > best) {
+            best = v1;
+            at = p1 + ch;
+          }
+          if (v2 > best) {
+            best = v2;
+            at = p2 + ch;
+          }
+          if (v3 > best) at = p3 + ch;
+          if (at >= 0) dx[at] += g[gBase + ch];
+        }
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

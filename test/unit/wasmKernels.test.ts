@@ -136,6 +136,8 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     { x: [2, 6, 6, 2], k: [3, 3, 2, 3], s: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
     { x: [4, 1, 17, 3], k: [1, 5, 3, 8], s: [1, 3], pad: 'same' }, // how Conv1D runs
     { x: [8, 13, 13, 16], k: [3, 3, 16, 24], s: 1, pad: 'valid' }, // like the mnist CNN's second conv
+    { x: [2, 9, 9, 8], k: [3, 3, 8, 4], s: 2, pad: 'same' }, // > 36 values per window: the swapped convolution
+    { x: [2, 10, 9, 6], k: [3, 3, 6, 5], s: [2, 3], pad: 'valid' },
   ];
   for (const c of cases) {
     it(`x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.k)} strides ${JSON.stringify(c.s)} pad ${JSON.stringify(c.pad)}`, async () => {
@@ -147,8 +149,8 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   }
 
   it('NCHW data', async () => {
-    const x: Rank4 = [2, 3, 8, 7];
-    const k: Rank4 = [3, 3, 3, 4];
+    const x: Rank4 = [2, 5, 8, 7];
+    const k: Rank4 = [3, 3, 5, 4];
     const info = tf.backend_util.computeConv2DInfo(x, k, 2, 1, 'same', undefined, false, 'channelsFirst');
     const dy = f32(info.outShape, 5);
     await compare('Conv2DBackpropFilter', { x: f32(x, 4), dy }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: k });
@@ -230,6 +232,21 @@ describe('MaxPoolGrad (wasm’s own kernel is replaced: it loses the gradient of
   });
 });
 
+describe('the cpu fallback', () => {
+  it('runs a kernel wasm lacks (Einsum) on cpu, with the same result, and counts it', async () => {
+    const run = async (backend: 'wasm' | 'cpu'): Promise<Float32Array> => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.einsum('bij,bjk->bik', tf.tensor(values([2, 3, 4], 1), [2, 3, 4]), tf.tensor(values([2, 4, 5], 2), [2, 4, 5])).dataSync() as Float32Array);
+    };
+    const calls = wasmFallbackCalls().get('Einsum') ?? 0;
+    const w = await run('wasm');
+    expect(wasmFallbackCalls().get('Einsum')).toBe(calls + 1);
+    const err = relError(w, await run('cpu'));
+    note('Einsum (cpu fallback)', err);
+    expect(err).toBe(0);
+  });
+});
+
 describe('UnsortedSegmentSum (the Embedding gradient)', () => {
   it('sums rows that share an id', async () => {
     const ids = { values: new Int32Array([0, 4, 4, 1, 0, 4, 2, 9, 9, 9]), shape: [10] };
@@ -265,6 +282,25 @@ describe('BatchMatMul / _FusedMatMul (transposed operands moved off wasm’s sca
   });
 });
 
+describe('Sum / Mean over leading axes (bias gradients, batch statistics) as one average pool', () => {
+  const cases: { shape: number[]; axis: number | number[] | null; keepDims: boolean }[] = [
+    { shape: [32, 26, 26, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [32, 26, 26, 8], axis: [2, 0, 1], keepDims: true },
+    { shape: [64, 300], axis: 0, keepDims: false },
+    { shape: [16, 40, 30], axis: [-3, -2], keepDims: false },
+    { shape: [128, 128], axis: null, keepDims: false }, // everything
+    { shape: [16, 40, 30], axis: [1, 2], keepDims: false }, // trailing axes: wasm's own kernel
+    { shape: [8, 5, 6], axis: [0], keepDims: false }, // small: wasm's own kernel
+  ];
+  for (const c of cases) {
+    it(`${JSON.stringify(c.shape)} axis ${JSON.stringify(c.axis)}${c.keepDims ? ' keepDims' : ''}`, async () => {
+      const x = { values: values(c.shape, 3).map((v) => v + 0.25), shape: c.shape };
+      await compare('Sum', { x }, { axis: c.axis, keepDims: c.keepDims });
+      await compare('Mean', { x }, { axis: c.axis, keepDims: c.keepDims });
+    });
+  }
+});
+
 describe('gradients through the ops users call', () => {
   /** tf.grads of sum(op(...) * r) on both backends. */
   async function gradsOn(backend: 'wasm' | 'cpu', shapes: number[][], op: (...xs: tf.Tensor[]) => tf.Tensor): Promise<Float32Array[]> {
@@ -287,6 +323,8 @@ describe('gradients through the ops users call', () => {
     { name: 'maxPool 3 stride 2 same', shapes: [[2, 9, 9, 3]], op: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') },
     { name: 'gather (embedding lookup)', shapes: [[50, 8]], op: (t) => tf.gather(t, tf.tensor1d([3, 7, 3, 49, 0, 3], 'int32')) },
     { name: 'matMul (dense)', shapes: [[16, 24], [24, 8]], op: (a, b) => tf.matMul(a, b) },
+    { name: 'conv2d + bias (bias gradient: Sum over batch and space)', shapes: [[8, 20, 20, 8], [3, 3, 8, 16], [16]], op: (x, w, b) => tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), b) },
+    { name: 'moments (batch normalization)', shapes: [[16, 12, 12, 8]], op: (x) => tf.moments(x, [0, 1, 2]).variance },
   ];
   for (const c of cases) {
     it(c.name, async () => {

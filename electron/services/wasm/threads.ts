@@ -13,6 +13,8 @@
  * the threaded build itself with real file paths (the worker script, which the package embeds
  * as a string, is written once to the temp folder), reports the logical core count to
  * Emscripten while the module starts, and registers a `wasm` backend made from that module.
+ * Two Node details on top: the pthread workers must not inherit this process's execArgv, and
+ * XNNPACK's pool threads (parked, never ending) must not keep the process alive.
  * Every wasm kernel (and the training kernels of ../wasmKernels.ts) then runs on it unchanged;
  * XNNPACK spreads convolutions, matmuls and elementwise ops over the thread pool.
  */
@@ -57,7 +59,7 @@ let pending: Promise<WasmThreadsResult> | undefined;
 
 /**
  * Registers the threaded wasm build as the `wasm` backend, with `threads` XNNPACK threads
- * (default: every logical core, at most {@link MAX_WASM_THREADS}). Call before
+ * (default: `LAYERLOOM_WASM_THREADS`, else every logical core; at most {@link MAX_WASM_THREADS}). Call before
  * `tf.setBackend('wasm')`; later calls return the first result. Never throws: when the threaded
  * build cannot start (no worker_threads, no SharedArrayBuffer, files missing) the stock
  * single-threaded backend stays registered and `reason` says why.
@@ -72,7 +74,9 @@ export function useThreadedWasm(tf: TF, options: { threads?: number; timeoutMs?:
 async function start(tf: TF, options: { threads?: number; timeoutMs?: number }): Promise<WasmThreadsResult> {
   const os = nodeRequire('node:os') as typeof import('node:os');
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const wanted = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(options.threads ?? cores)));
+  const fromEnv = Number(process.env.LAYERLOOM_WASM_THREADS);
+  const asked = options.threads ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : cores);
+  const wanted = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(asked)));
   if (wanted === 1) return { threads: 1, threaded: false, reason: 'One thread was asked for (or one core is available).' };
   if (typeof SharedArrayBuffer === 'undefined') return { threads: 1, threaded: false, reason: 'SharedArrayBuffer is not available.' };
   // (tf.getBackend() would start the best registered backend as a side effect.)
@@ -97,6 +101,16 @@ async function start(tf: TF, options: { threads?: number; timeoutMs?: number }):
     const list = realCpus();
     return [...list, ...list];
   };
+  // Emscripten starts its pthread workers with `new Worker(file)`, which inherits this process's
+  // execArgv; flags such as `--input-type` or `--eval` make every worker fail at start. Its
+  // workers are plain CommonJS and need none of them. (Emscripten keeps the class it saw.)
+  const threadsModule = nodeRequire('node:worker_threads') as { Worker: typeof import('node:worker_threads').Worker };
+  const RealWorker = threadsModule.Worker;
+  threadsModule.Worker = class PthreadWorker extends RealWorker {
+    constructor(file: string | URL, opts: import('node:worker_threads').WorkerOptions = {}) {
+      super(file, { ...opts, execArgv: [] });
+    }
+  };
   let module: EmscriptenModule;
   try {
     module = await withTimeout(
@@ -109,6 +123,7 @@ async function start(tf: TF, options: { threads?: number; timeoutMs?: number }):
     );
   } finally {
     os.cpus = realCpus;
+    threadsModule.Worker = RealWorker;
   }
   module.tfjs = {
     init: module.cwrap('init', null, []),
