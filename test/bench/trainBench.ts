@@ -11,17 +11,14 @@
  * Figures are noisy on shared machines: run it on an otherwise idle machine and compare ratios.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { getBlock } from '../../shared/blocks/registry.js';
 import { compileModel } from '../../shared/compile/compile.js';
-import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect } from '../../shared/graph/operations.js';
-import type { ParamValue } from '../../shared/blocks/types.js';
+import type { ProjectDocument } from '../../shared/graph/document.js';
 import { scanDatasetPath } from '../../electron/services/datasetService.js';
 import { prepareDataset, warmCache } from '../../electron/services/datasets/pipeline.js';
 import { loadProjectFile } from '../../electron/services/projectService.js';
@@ -46,50 +43,12 @@ const CLASSES = 10;
 /** (a) and (b) alternate this many times; the best of each counts (other load only slows runs down). */
 const ROUNDS = Math.max(1, Number(values.rounds));
 
-type Spec = { id: string; type: string; params?: Record<string, ParamValue> };
-const CNN: Spec[] = [
-  { id: 'input', type: 'Input', params: { shape: [28, 28, 1] } },
-  { id: 'conv1', type: 'Conv2D', params: { filters: 32, kernel_size: [3, 3], activation: 'relu' } },
-  { id: 'pool1', type: 'MaxPooling2D', params: { pool_size: [2, 2] } },
-  { id: 'conv2', type: 'Conv2D', params: { filters: 64, kernel_size: [3, 3], activation: 'relu' } },
-  { id: 'pool2', type: 'MaxPooling2D', params: { pool_size: [2, 2] } },
-  { id: 'conv3', type: 'Conv2D', params: { filters: 64, kernel_size: [3, 3], activation: 'relu' } },
-  { id: 'flatten', type: 'Flatten' },
-  { id: 'dense1', type: 'Dense', params: { units: 64, activation: 'relu' } },
-  { id: 'dense2', type: 'Dense', params: { units: 10, activation: 'softmax' } },
-  { id: 'output', type: 'Output' },
-];
-const MLP: Spec[] = [
-  { id: 'input', type: 'Input', params: { shape: [28, 28, 1] } },
-  { id: 'flatten', type: 'Flatten' },
-  { id: 'dense1', type: 'Dense', params: { units: 128, activation: 'relu' } },
-  { id: 'dense2', type: 'Dense', params: { units: 10, activation: 'softmax' } },
-  { id: 'output', type: 'Output' },
-];
 const KERAS_CNN = `keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
   layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2), layers.Conv2D(64, 3, activation="relu"),
   layers.Flatten(), layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")])`;
-const KERAS_MLP = `keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")])`;
-
-function chain(name: string, specs: Spec[]): ProjectDocument {
-  let doc = emptyDocument(name);
-  for (const s of specs) doc = addNode(doc, s.type, { x: 0, y: 0 }, { id: s.id, ...(s.params ? { params: s.params } : {}) }).doc;
-  for (let i = 1; i < specs.length; i++) doc = connect(doc, specs[i - 1].id, specs[i].id, 'in').doc;
-  return doc;
-}
-
 async function pickModel(): Promise<{ doc: ProjectDocument; keras: string; label: string }> {
   const example = fileURLToPath(new URL('../../examples/mnist-cnn.layerloom', import.meta.url));
-  if (existsSync(example)) {
-    try {
-      return { doc: (await loadProjectFile(example)).doc, keras: KERAS_CNN, label: 'mnist-cnn example (93,322 params)' };
-    } catch (e) {
-      console.log(`note: examples/mnist-cnn.layerloom does not load (${(e as Error).message.split('\n')[0]}); building the same CNN directly.`);
-    }
-  }
-  if (getBlock('Conv2D') && getBlock('MaxPooling2D')) return { doc: chain('MNIST CNN', CNN), keras: KERAS_CNN, label: 'mnist CNN built from blocks' };
-  console.log('note: Conv2D/MaxPooling2D blocks are not registered in this build; benchmarking a Dense MLP instead.');
-  return { doc: chain('MLP', MLP), keras: KERAS_MLP, label: 'MLP (no conv blocks in this build)' };
+  return { doc: (await loadProjectFile(example)).doc, keras: KERAS_CNN, label: 'mnist-cnn example (93,322 params)' };
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');

@@ -16,7 +16,7 @@
  * slows a run down; all run in the same invocation so the ratios compare like with like.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,29 +229,8 @@ async function child(backend: string, threads: number): Promise<void> {
 }
 
 async function mnistDoc(): Promise<import('../../shared/graph/document.js').ProjectDocument> {
-  const example = join(root, 'examples/mnist-cnn.layerloom');
-  if (existsSync(example)) {
-    const { loadProjectFile } = await import('../../electron/services/projectService.js');
-    return (await loadProjectFile(example)).doc;
-  }
-  const { emptyDocument } = await import('../../shared/graph/document.js');
-  const { addNode, connect } = await import('../../shared/graph/operations.js');
-  const specs: [string, string, Record<string, import('../../shared/blocks/types.js').ParamValue>?][] = [
-    ['input', 'Input', { shape: [28, 28, 1] }],
-    ['conv1', 'Conv2D', { filters: 32, kernel_size: [3, 3], activation: 'relu' }],
-    ['pool1', 'MaxPooling2D', { pool_size: [2, 2] }],
-    ['conv2', 'Conv2D', { filters: 64, kernel_size: [3, 3], activation: 'relu' }],
-    ['pool2', 'MaxPooling2D', { pool_size: [2, 2] }],
-    ['conv3', 'Conv2D', { filters: 64, kernel_size: [3, 3], activation: 'relu' }],
-    ['flatten', 'Flatten'],
-    ['dense1', 'Dense', { units: 64, activation: 'relu' }],
-    ['dense2', 'Dense', { units: 10, activation: 'softmax' }],
-    ['output', 'Output'],
-  ];
-  let doc = emptyDocument('MNIST CNN');
-  for (const [id, type, params] of specs) doc = addNode(doc, type, { x: 0, y: 0 }, { id, ...(params ? { params } : {}) }).doc;
-  for (let i = 1; i < specs.length; i++) doc = connect(doc, specs[i - 1][0], specs[i][0], 'in').doc;
-  return doc;
+  const { loadProjectFile } = await import('../../electron/services/projectService.js');
+  return (await loadProjectFile(join(root, 'examples/mnist-cnn.layerloom'))).doc;
 }
 
 /** Trains on the bundled digits (90% train, 10% validation, classes interleaved), 5 epochs. */
