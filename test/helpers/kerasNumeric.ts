@@ -28,6 +28,8 @@ export interface NumericCase {
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** Per-sample input shapes in port order (all fixed). */
   readonly inputs: readonly (readonly number[])[];
+  /** Token-id inputs (int32) below this vocabulary size, for Embedding. */
+  readonly ids?: number;
 }
 
 /** Python literal of a generated-code argument (tuples as lists, which Keras accepts too). */
@@ -43,6 +45,7 @@ interface Prepared {
   readonly json: Record<string, unknown>;
   readonly tfjsOut: Float32Array | Int32Array | Uint8Array;
   readonly tfjsShape: number[];
+  readonly weightNames: string[];
   readonly weightShapes: number[][];
 }
 
@@ -50,7 +53,8 @@ function prepare(c: NumericCase, index: number): Prepared {
   const def = getBlock(c.block);
   if (!def?.layerCall) throw new Error(`${c.block} is not a layer block`);
   const params = { ...defaultParams(def.params), ...(c.params ?? {}) };
-  const symbolic = c.inputs.map((s, i) => tf.input({ shape: [...s], name: `case${index}_in${i}` }));
+  const dtype: 'int32' | 'float32' = c.ids ? 'int32' : 'float32';
+  const symbolic = c.inputs.map((s, i) => tf.input({ shape: [...s], dtype, name: `case${index}_in${i}` }));
   const out = applyBlock(tf, def, symbolic, params, c.inputs, `case${index}`);
   const model = tf.model({ inputs: symbolic as SymbolicTensor[], outputs: out });
   const r = rng(2000 + index);
@@ -64,9 +68,11 @@ function prepare(c: NumericCase, index: number): Prepared {
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
   const inputs = c.inputs.map((s) => {
     const shape = [BATCH, ...s];
-    return { shape, dtype: 'float32', data: uniform(shape.reduce((a, b) => a * b, 1), -1, 1) };
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = c.ids ? Array.from({ length: n }, () => Math.floor(r() * (c.ids ?? 1))) : uniform(n, -1, 1);
+    return { shape, dtype, data };
   });
-  const xs = inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
+  const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype));
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const call = def.layerCall(params, c.inputs);
   const prepared: Prepared = {
@@ -76,12 +82,14 @@ function prepare(c: NumericCase, index: number): Prepared {
       kerasArgs: Object.fromEntries(call.kerasArgs.map(([k, v]) => [k, pythonValue(v)])),
       bidirectional: call.bidirectional?.mergeMode ?? null,
       callArgs: Object.fromEntries((call.callArgs ?? []).map(([k, v]) => [k, pythonValue(v)])),
-      listInput: c.inputs.length > 1,
+      // Merge layers take a list; attention takes query, value, key as separate arguments.
+      listInput: c.inputs.length > 1 && call.kerasClass !== 'MultiHeadAttention',
       inputs,
       weights,
     },
     tfjsOut: y.dataSync(),
     tfjsShape: y.shape,
+    weightNames: model.weights.map((w) => w.originalName),
     weightShapes: model.weights.map((w) => w.shape as number[]),
   };
   tf.dispose([...xs, y]);
@@ -146,9 +154,15 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
         if (!mine || !theirs) return;
         // Same weights, same order: Keras accepted them by shape in this order.
         expect(theirs.weights.map(([, shape]) => shape)).toEqual(mine.weightShapes);
+        if (c.block === 'MultiHeadAttention') {
+          // Layerloom's own attention layer names its weights as Keras does (query/kernel, ...).
+          const suffix = (name: string): string => name.split('/').slice(-2).join('/');
+          expect(mine.weightNames.map(suffix)).toEqual(theirs.weights.map(([path]) => suffix(path)));
+        }
         expect(mine.tfjsShape).toEqual(theirs.shape);
         let maxDiff = 0;
         theirs.output.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - mine.tfjsOut[i]))));
+        console.log(`${c.id}: max |tfjs − Keras| = ${maxDiff.toExponential(2)} over ${theirs.output.length} values`);
         expect(maxDiff, `max |tfjs − Keras| over ${theirs.output.length} values`).toBeLessThan(tolerance);
       });
     }
