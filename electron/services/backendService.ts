@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendAttempt, BackendDevice, BackendId, BackendReport, WasmKernelInfo } from '../../shared/api/backend.js';
 import type { BackendStatus } from '../../shared/api/types.js';
-import type { TF } from '../../shared/blocks/types.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
 
 // createRequire: the native packages are CommonJS, and require() shares Node's module cache with
 // `import('@tensorflow/tfjs')`, so both see the same tfjs instance.

@@ -16,7 +16,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { TF } from '../../shared/blocks/types.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
 import type { EpochRecord, RunSummary } from '../../shared/training/protocol.js';
 import { writeFileAtomic } from './projectService.js';
 

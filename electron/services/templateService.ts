@@ -2,6 +2,7 @@
  * Templates: the example projects in `examples/`, offered by "New from template". A template opens
  * as a new, unsaved project, so the example file itself is never overwritten.
  */
+import { blockRole } from '../../shared/blocks/registry.js';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
@@ -23,7 +24,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
 /** "Conv2D ×3, MaxPooling2D ×2, Dense ×2" from the document's layers. */
 export function describeLayers(doc: ProjectDocument): string {
   const counts = new Map<string, number>();
-  for (const n of doc.nodes) if (n.type !== 'Input' && n.type !== 'Output') counts.set(n.type, (counts.get(n.type) ?? 0) + 1);
+  for (const n of doc.nodes) if (blockRole(n.type) === 'layer') counts.set(n.type, (counts.get(n.type) ?? 0) + 1);
   const parts = [...counts].map(([t, c]) => (c > 1 ? `${t} ×${c}` : t));
   return parts.length ? parts.join(', ') : 'An empty network.';
 }

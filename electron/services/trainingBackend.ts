@@ -4,7 +4,7 @@
  * Training only needs the namespace and a one-line description; the doctor's full report comes along.
  */
 import type { BackendReport } from '../../shared/api/backend.js';
-import type { TF } from '../../shared/blocks/types.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
 import type { BackendChoice } from '../../shared/training/protocol.js';
 import { BackendUnavailableError, describeDevice, loadBestBackend } from './backendService.js';
 

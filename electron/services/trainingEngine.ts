@@ -7,9 +7,11 @@
  * loading overlaps compute. Control (stop, NaN check, learning-rate schedule, progress) happens at
  * batch boundaries between steps.
  */
+import { getBlock } from '../../shared/blocks/registry.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
-import type { TF } from '../../shared/blocks/types.js';
-import { compileModel, CompileError } from '../../shared/compile/compile.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
+import { compileModel } from '../../shared/compile/compile.js';
+import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
 import type { DatasetTargetInfo, SkippedFile } from '../../shared/training/dataset.js';
@@ -119,8 +121,11 @@ function modelInput(doc: ProjectDocument): ModelIo {
   }
   const input = doc.nodes.find((n) => n.id === analysis.inputs[0]);
   const shape = (analysis.nodes.get(analysis.inputs[0])?.shape ?? []) as (number | null)[];
-  const embedding = doc.nodes.find((n) => n.type === 'Embedding' && doc.edges.some((e) => e.source === input?.id && e.target === n.id));
-  const dim = embedding?.params.input_dim;
+  // The vocabulary of the block that looks up the Input's token ids (an Embedding), if any.
+  const lookup = doc.nodes
+    .map((n) => ({ node: n, tokenIds: getBlock(n.type)?.tokenIds }))
+    .find((x) => x.tokenIds && doc.edges.some((e) => e.source === input?.id && e.target === x.node.id));
+  const dim = lookup?.tokenIds ? lookup.node.params[lookup.tokenIds.vocabularyParam] : undefined;
   return { shape, dtype: input?.params.dtype === 'int32' ? 'int32' : 'float32', ...(typeof dim === 'number' ? { vocabularySize: dim } : {}) };
 }
 

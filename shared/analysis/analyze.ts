@@ -135,14 +135,20 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     }
   }
   if (order.length < doc.nodes.length) {
-    const inCycle = doc.nodes.filter((n) => (indegree.get(n.id) ?? 0) > 0);
-    const names = inCycle.slice(0, 6).map((n) => n.label).join(' → ');
-    for (const n of inCycle) {
-      addNodeDiag(
-        diagnostic('LL003', `This block is part of a cycle (${names}${inCycle.length > 6 ? ' …' : ''}). A network must flow one way: remove one of the connections in the loop.`, {
-          nodeId: n.id,
-        }),
-      );
+    // Kahn's leftovers are the cycles plus everything downstream of them; only blocks on a cycle
+    // (a strongly connected component with a loop) are told to break it. The rest get no shape, and
+    // so no other error, until the loop is removed.
+    const left = doc.nodes.filter((n) => (indegree.get(n.id) ?? 0) > 0).map((n) => n.id);
+    for (const cycle of cyclesAmong(left, outgoing)) {
+      const members = cycle.map((id) => doc.nodes[index.get(id) as number]);
+      const names = members.slice(0, 6).map((n) => n.label).join(' → ');
+      for (const n of members) {
+        addNodeDiag(
+          diagnostic('LL003', `This block is part of a cycle (${names}${members.length > 6 ? ' …' : ''}). A network must flow one way: remove one of the connections in the loop.`, {
+            nodeId: n.id,
+          }),
+        );
+      }
     }
   }
 
@@ -184,18 +190,21 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     shapes.set(id, shape);
   }
 
-  // Data types: token ids (int32) belong in an Embedding, and an Embedding wants token ids.
+  // Data types: token ids (int32) belong in a block that looks them up (Embedding), and such a block
+  // wants token ids straight from an int32 Input.
+  const isTokenInput = (n: GraphNode): boolean => defs.get(n.id)?.role === 'input' && n.params.dtype === 'int32';
   for (const n of doc.nodes) {
+    const def = defs.get(n.id);
     for (const e of incoming.get(n.id)?.values() ?? []) {
       const src = doc.nodes[index.get(e.source) as number];
-      if (n.type === 'Embedding') {
-        if (src.type !== 'Input' || src.params.dtype !== 'int32') {
-          const what = src.type === 'Input' ? `"${src.label}" has data type ${String(src.params.dtype)}` : `it is fed by "${src.label}" (computed values)`;
+      if (def?.tokenIds) {
+        if (!isTokenInput(src)) {
+          const what = defs.get(src.id)?.role === 'input' ? `"${src.label}" has data type ${String(src.params.dtype)}` : `it is fed by "${src.label}" (computed values)`;
           addNodeDiag(
-            diagnostic('LL019', `Embedding looks up integer token ids, but ${what}. Feed it directly from an Input with data type int32.`, { nodeId: n.id }),
+            diagnostic('LL019', `${n.type} looks up integer token ids, but ${what}. Feed it directly from an Input with data type int32.`, { nodeId: n.id }),
           );
         }
-      } else if (src.type === 'Input' && src.params.dtype === 'int32' && n.type !== 'Output') {
+      } else if (isTokenInput(src) && def?.role !== 'output') {
         addNodeDiag(
           diagnostic('LL021', `"${src.label}" holds integer token ids (int32), which only an Embedding can use. Insert an Embedding, or set the Input's data type to float32 for numeric data.`, {
             nodeId: n.id,
@@ -206,8 +215,8 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
   }
 
   // Inputs/outputs and reachability.
-  const inputs = doc.nodes.filter((n) => n.type === 'Input').map((n) => n.id);
-  const outputs = doc.nodes.filter((n) => n.type === 'Output').map((n) => n.id);
+  const inputs = doc.nodes.filter((n) => defs.get(n.id)?.role === 'input').map((n) => n.id);
+  const outputs = doc.nodes.filter((n) => defs.get(n.id)?.role === 'output').map((n) => n.id);
   const unused = new Set<string>();
   if (inputs.length === 0) graphDiagnostics.push(diagnostic('LL001', 'The model has no Input block. Add one from the palette and set the shape of one sample.'));
   if (outputs.length === 0) {
@@ -268,6 +277,60 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     totals: { trainable, nonTrainable },
     valid: !diagnostics.some((d) => d.severity === 'error'),
   };
+}
+
+/**
+ * The cycles among `ids`: strongly connected components (Tarjan's algorithm, iterative) that hold
+ * a loop — more than one node, or one node wired into itself. Members keep the order of `ids`.
+ */
+function cyclesAmong(ids: readonly string[], outgoing: ReadonlyMap<string, readonly string[]>): string[][] {
+  const within = new Set(ids);
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  let counter = 0;
+  for (const root of ids) {
+    if (indexOf.has(root)) continue;
+    const work: { id: string; next: number }[] = [{ id: root, next: 0 }];
+    indexOf.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const frame = work[work.length - 1];
+      const targets = (outgoing.get(frame.id) ?? []).filter((t) => within.has(t));
+      if (frame.next < targets.length) {
+        const t = targets[frame.next++];
+        if (!indexOf.has(t)) {
+          indexOf.set(t, counter);
+          low.set(t, counter++);
+          stack.push(t);
+          onStack.add(t);
+          work.push({ id: t, next: 0 });
+        } else if (onStack.has(t)) {
+          low.set(frame.id, Math.min(low.get(frame.id) as number, indexOf.get(t) as number));
+        }
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.id, Math.min(low.get(parent.id) as number, low.get(frame.id) as number));
+      if (low.get(frame.id) !== indexOf.get(frame.id)) continue;
+      const component: string[] = [];
+      for (;;) {
+        const id = stack.pop() as string;
+        onStack.delete(id);
+        component.push(id);
+        if (id === frame.id) break;
+      }
+      const selfLoop = component.length === 1 && (outgoing.get(component[0]) ?? []).includes(component[0]);
+      if (component.length > 1 || selfLoop) cycles.push(component.sort((a, b) => (position.get(a) as number) - (position.get(b) as number)));
+    }
+  }
+  return cycles;
 }
 
 /** Minimal binary min-heap of numbers. */

@@ -2,7 +2,7 @@
  * A Keras-style model summary (`model.summary()`), from analysis alone: no tfjs needed.
  */
 import { formatShape } from '../blocks/shapeUtils.js';
-import { layerNamesFor } from '../compile/compile.js';
+import { layerNamesFor } from '../graph/layerNames.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { analyzeGraph, type GraphAnalysis } from './analyze.js';
 
@@ -50,14 +50,14 @@ export function buildSummary(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
   const rows: SummaryRow[] = [];
   for (const id of analysis.order) {
     const info = analysis.nodes.get(id);
-    if (!info || info.node.type === 'Output') continue;
+    if (!info || info.def?.role === 'output') continue;
     const connectedTo = info.ports
       .map((p) => info.inputEdges.get(p.name))
       .filter((e) => e !== undefined)
       .map((e) => `${names.get(e.source) ?? e.source}[0][0]`);
     const call = info.def?.layerCall?.(info.node.params, info.inputShapes);
     const kerasType =
-      info.node.type === 'Input' ? 'InputLayer' : call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
+      info.def?.role === 'input' ? 'InputLayer' : call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
     rows.push({
       nodeId: id,
       name: names.get(id) ?? id,

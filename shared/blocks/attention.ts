@@ -3,12 +3,12 @@
  * In tfjs it runs as Layerloom's own layer (compile/customLayers.ts), whose weights load into
  * `keras.layers.MultiHeadAttention` unchanged; exported Keras code uses Keras's own layer.
  */
-import type { BlockDef, LayerCall, Params, PortSpec, Shape, ShapeProblem, ShapeResult, SymbolicTensor } from './types.js';
-import { BIAS_INITIALIZERS, bool, initializerParam, num, str, tfjsInitializer, useBiasParam } from './paramUtils.js';
+import type { BlockDef, KerasCall, Params, PortSpec, Shape, ShapeProblem, ShapeResult } from './types.js';
+import { BIAS_INITIALIZERS, bool, initializerParam, num, str, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, warning } from './results.js';
 import { formatShape } from './shapeUtils.js';
-import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
-import { routeLayerInputs, routedTensors } from '../compile/layerFactory.js';
+import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES, insertArg } from './tfjsSpelling.js';
 
 /** Ports in Keras's call order: `mha(query, value, key)`. */
 const ATTENTION_PORTS: readonly PortSpec[] = [
@@ -79,9 +79,8 @@ function inferAttention([query, value, key]: readonly (Shape | null)[], params: 
   return ok(query, problems);
 }
 
-function attentionCall(params: Params): LayerCall {
+function attentionCall(params: Params): KerasCall {
   const explicitValueDim = typeof params.value_dim === 'number' ? params.value_dim : null;
-  const causal = bool(params, 'use_causal_mask');
   return {
     kerasClass: 'MultiHeadAttention',
     kerasArgs: [
@@ -93,27 +92,16 @@ function attentionCall(params: Params): LayerCall {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
-    tfjsFactory: CUSTOM_LAYER_CLASSES.multiHeadAttention,
-    tfjsArgs: [
-      ['numHeads', num(params, 'num_heads')],
-      ['keyDim', num(params, 'key_dim')],
-      ['valueDim', explicitValueDim],
-      ['dropout', num(params, 'dropout')],
-      ['useBias', bool(params, 'use_bias')],
-      ['useCausalMask', causal],
-      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-    ],
-    custom: true,
     // Keras takes the causal mask per call (`mha(q, v, use_causal_mask=True)`); the tfjs layer keeps it in its config.
-    ...(causal ? { callArgs: [['use_causal_mask', true]] as const } : {}),
+    ...(bool(params, 'use_causal_mask') ? { callArgs: [['use_causal_mask', true]] as const } : {}),
   };
 }
 
 /** Multi-head scaled dot-product attention (`keras.layers.MultiHeadAttention`). */
-export const MultiHeadAttentionBlock: BlockDef = {
+export const MultiHeadAttentionBlock: BlockDef = defineBlock({
   type: 'MultiHeadAttention',
   category: 'Attention',
+  callConvention: 'query-value-key',
   description: 'Each query position gathers information from the value sequence, weighted by learned similarity (self-attention: wire one tensor to query and value).',
   params: [
     { name: 'num_heads', label: 'Heads', kind: 'int', default: 2, min: 1, help: 'Number of attention heads, each attending separately. 2–16 is typical.' },
@@ -161,14 +149,12 @@ export const MultiHeadAttentionBlock: BlockDef = {
     const trainable = heads * k * (dq + bias) + heads * k * (dk + bias) + heads * v * (dv + bias) + heads * v * dq + bias * dq;
     return { trainable, nonTrainable: 0 };
   },
-  layerCall: attentionCall,
-  apply: (tf, [query, value, key], params, name) => {
-    if (!query || !value) throw new Error('MultiHeadAttention needs its query and value connected.');
-    const layer = createCustomLayer(tf, attentionCall(params), name);
-    const routed = routedTensors(tf, routeLayerInputs([query, value, key], true, name));
-    return layer.apply(routed.length === 1 ? routed[0] : routed) as SymbolicTensor;
+  keras: attentionCall,
+  tfjs: {
+    ownLayer: () => LAYERLOOM_TFJS_CLASSES.multiHeadAttention,
+    adjust: (call, params) => ({ ...call, args: insertArg(call.args, 'useBias', 'useCausalMask', bool(params, 'use_causal_mask')) }),
   },
-};
+});
 
 /** Blocks in this family, registry order. */
 export const attentionBlocks: readonly BlockDef[] = [MultiHeadAttentionBlock];

@@ -16,13 +16,13 @@
  * - strides > 1 together with dilation > 1 is refused (Keras refuses it for Conv1D/Conv2D, tfjs for
  *   all; Keras 3.15 lets SeparableConv2D through).
  */
-import type { BlockDef, Dim, KerasArg, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, SymbolicTensor } from './types.js';
-import { BIAS_INITIALIZERS, activationParam, bool, initializerParam, intTuple, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
+import type { BlockDef, Dim, KerasArg, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, TfjsSpelling } from './types.js';
+import { BIAS_INITIALIZERS, activationParam, bool, initializerParam, intTuple, num, str, tuple, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, type Padding } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
-import { createLayer } from '../compile/layerFactory.js';
-import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 /** Names of the spatial axes of 1-D and 2-D inputs, for messages. */
 const AXES_1D = ['length'] as const;
@@ -213,7 +213,6 @@ function channelsOf(inputs: readonly (Shape | null)[]): number {
 interface ConvKind {
   readonly type: 'Conv1D' | 'Conv2D';
   readonly spatial: 1 | 2;
-  readonly tfjsFactory: 'conv1d' | 'conv2d';
   /** What to suggest on a rank mismatch. */
   readonly alternative: RankAlternatives;
   readonly description: string;
@@ -249,9 +248,8 @@ function needsOwnLayer(params: Params, spatial: 1 | 2): boolean {
   return str(params, 'padding') === 'causal' || spatialValues(params, 'dilation_rate', spatial).some((d) => d > 1);
 }
 
-function convCall(kind: ConvKind, params: Params): LayerCall {
+function convCall(kind: ConvKind, params: Params): KerasCall {
   const s = kind.spatial;
-  const own = needsOwnLayer(params, s);
   return {
     kerasClass: kind.type,
     kerasArgs: [
@@ -265,26 +263,19 @@ function convCall(kind: ConvKind, params: Params): LayerCall {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
-    // Layerloom's subclass of tfjs's layer (same config and weights) where tfjs cannot train a
-    // dilated kernel or run causal padding; tfjs's own layer (fused kernels) everywhere else.
-    ...(own ? { custom: true, tfjsFactory: s === 1 ? CUSTOM_LAYER_CLASSES.conv1d : CUSTOM_LAYER_CLASSES.conv2d } : { tfjsFactory: kind.tfjsFactory }),
-    tfjsArgs: [
-      ['filters', num(params, 'filters')],
-      ['kernelSize', spatialArg(params, 'kernel_size', s)],
-      ['strides', spatialArg(params, 'strides', s)],
-      ['padding', str(params, 'padding')],
-      ['dilationRate', spatialArg(params, 'dilation_rate', s)],
-      ['activation', str(params, 'activation')],
-      ['useBias', bool(params, 'use_bias')],
-      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-    ],
   };
 }
 
+/**
+ * Layerloom's subclass of tfjs's layer (same config and weights) where tfjs cannot train a dilated
+ * kernel or run causal padding; tfjs's own layer (fused kernels) everywhere else.
+ */
+function ownConvLayer(spatial: 1 | 2, className: string): TfjsSpelling {
+  return { ownLayer: (params) => (needsOwnLayer(params, spatial) ? className : null) };
+}
+
 function convBlock(kind: ConvKind): BlockDef {
-  const call = (params: Params): LayerCall => convCall(kind, params);
-  return {
+  return defineBlock({
     type: kind.type,
     category: 'Convolution',
     description: kind.description,
@@ -296,21 +287,15 @@ function convBlock(kind: ConvKind): BlockDef {
       const filters = num(params, 'filters');
       return { trainable: kernel * channelsOf(inputs) * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
     },
-    layerCall: call,
-    apply: (tf, [input], params, name) => {
-      if (!input) throw new Error(`${kind.type} "${name}" has no input.`);
-      const c = call(params);
-      const layer = c.custom ? createCustomLayer(tf, c, name) : createLayer(tf, c, name);
-      return layer.apply(input) as SymbolicTensor;
-    },
-  };
+    keras: (params) => convCall(kind, params),
+    tfjs: ownConvLayer(kind.spatial, kind.spatial === 1 ? LAYERLOOM_TFJS_CLASSES.conv1d : LAYERLOOM_TFJS_CLASSES.conv2d),
+  });
 }
 
 /** 1-D convolution over a sequence (None, steps, features). */
 export const Conv1DBlock: BlockDef = convBlock({
   type: 'Conv1D',
   spatial: 1,
-  tfjsFactory: 'conv1d',
   alternative: { image: 'Conv2D', flat: 'Dense' },
   description: 'Slides filters along a sequence (None, steps, features): local patterns in text, audio or time series.',
 });
@@ -319,7 +304,6 @@ export const Conv1DBlock: BlockDef = convBlock({
 export const Conv2DBlock: BlockDef = convBlock({
   type: 'Conv2D',
   spatial: 2,
-  tfjsFactory: 'conv2d',
   alternative: { sequence: 'Conv1D', flat: 'Dense' },
   description: 'Slides filters over an image (None, height, width, channels) to detect local patterns.',
 });
@@ -328,7 +312,7 @@ export const Conv2DBlock: BlockDef = convBlock({
 // Conv2DTranspose
 
 /** Transposed 2-D convolution ("deconvolution"): learned upsampling. */
-export const Conv2DTransposeBlock: BlockDef = {
+export const Conv2DTransposeBlock: BlockDef = defineBlock({
   type: 'Conv2DTranspose',
   category: 'Convolution',
   description: 'Learned upsampling: the reverse of a strided Conv2D (decoders, segmentation, generators).',
@@ -359,7 +343,7 @@ export const Conv2DTransposeBlock: BlockDef = {
     const filters = num(params, 'filters');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * filters * channelsOf(inputs) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
   },
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'Conv2DTranspose',
     kerasArgs: [
       ['filters', num(params, 'filters')],
@@ -371,19 +355,8 @@ export const Conv2DTransposeBlock: BlockDef = {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
-    tfjsFactory: 'conv2dTranspose',
-    tfjsArgs: [
-      ['filters', num(params, 'filters')],
-      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
-      ['strides', spatialArg(params, 'strides', 2)],
-      ['padding', str(params, 'padding')],
-      ['activation', str(params, 'activation')],
-      ['useBias', bool(params, 'use_bias')],
-      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-    ],
   }),
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // DepthwiseConv2D / SeparableConv2D
@@ -400,7 +373,7 @@ function inferDepthwise(block: string, input: Shape | null, params: Params, with
 }
 
 /** Depthwise 2-D convolution: one filter set per input channel, no mixing across channels. */
-export const DepthwiseConv2DBlock: BlockDef = {
+export const DepthwiseConv2DBlock: BlockDef = defineBlock({
   type: 'DepthwiseConv2D',
   category: 'Convolution',
   description: 'Filters each channel separately (no mixing across channels): the cheap half of a MobileNet block.',
@@ -420,7 +393,7 @@ export const DepthwiseConv2DBlock: BlockDef = {
     const out = channelsOf(inputs) * num(params, 'depth_multiplier');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * out + (bool(params, 'use_bias') ? out : 0), nonTrainable: 0 };
   },
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'DepthwiseConv2D',
     kerasArgs: [
       ['kernel_size', spatialArg(params, 'kernel_size', 2)],
@@ -432,22 +405,11 @@ export const DepthwiseConv2DBlock: BlockDef = {
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
-    tfjsFactory: 'depthwiseConv2d',
-    tfjsArgs: [
-      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
-      ['strides', spatialArg(params, 'strides', 2)],
-      ['padding', str(params, 'padding')],
-      ['depthMultiplier', num(params, 'depth_multiplier')],
-      ['activation', str(params, 'activation')],
-      ['useBias', bool(params, 'use_bias')],
-      ['depthwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-    ],
   }),
-};
+});
 
 /** Depthwise then pointwise (1×1) convolution: a cheaper Conv2D. */
-export const SeparableConv2DBlock: BlockDef = {
+export const SeparableConv2DBlock: BlockDef = defineBlock({
   type: 'SeparableConv2D',
   category: 'Convolution',
   description: 'A cheaper Conv2D: filters each channel separately, then mixes channels with a 1×1 convolution (Xception, MobileNet).',
@@ -473,16 +435,11 @@ export const SeparableConv2DBlock: BlockDef = {
     const filters = num(params, 'filters');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * mid + mid * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
   },
-  layerCall: separableCall,
-  apply: (tf, [input], params, name) => {
-    if (!input) throw new Error(`SeparableConv2D "${name}" has no input.`);
-    const c = separableCall(params);
-    return (c.custom ? createCustomLayer(tf, c, name) : createLayer(tf, c, name)).apply(input) as SymbolicTensor;
-  },
-};
+  keras: separableCall,
+  tfjs: ownConvLayer(2, LAYERLOOM_TFJS_CLASSES.separableConv2d),
+});
 
-function separableCall(params: Params): LayerCall {
-  const own = needsOwnLayer(params, 2);
+function separableCall(params: Params): KerasCall {
   return {
     kerasClass: 'SeparableConv2D',
     kerasArgs: [
@@ -497,20 +454,6 @@ function separableCall(params: Params): LayerCall {
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['pointwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
-    ],
-    ...(own ? { custom: true, tfjsFactory: CUSTOM_LAYER_CLASSES.separableConv2d } : { tfjsFactory: 'separableConv2d' }),
-    tfjsArgs: [
-      ['filters', num(params, 'filters')],
-      ['kernelSize', spatialArg(params, 'kernel_size', 2)],
-      ['strides', spatialArg(params, 'strides', 2)],
-      ['padding', str(params, 'padding')],
-      ['dilationRate', spatialArg(params, 'dilation_rate', 2)],
-      ['depthMultiplier', num(params, 'depth_multiplier')],
-      ['activation', str(params, 'activation')],
-      ['useBias', bool(params, 'use_bias')],
-      ['depthwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
-      ['pointwiseInitializer', tfjsInitializer(str(params, 'depthwise_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
     ],
   };
 }

@@ -2,8 +2,10 @@
  * Core blocks: Input, Output, Dense, Activation, Dropout, Flatten, Reshape.
  * Semantics and parameter names follow `keras.layers`.
  */
-import type { BlockDef, LayerCall, PortSpec, Shape } from './types.js';
-import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tfjsInitializer, tuple, useBiasParam } from './paramUtils.js';
+import type { BlockDef, KerasCall, PortSpec, Shape } from './types.js';
+import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { defineBlock } from './define.js';
+import { withArg } from './tfjsSpelling.js';
 import { fail, ok, rankError, warning } from './results.js';
 import { formatShape, shapeSize } from './shapeUtils.js';
 
@@ -13,9 +15,10 @@ export const SINGLE_INPUT: readonly PortSpec[] = [{ name: 'in', label: 'Input' }
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
 /** A model input. Its shape excludes the batch dimension; `null` marks a variable size. */
-export const InputBlock: BlockDef = {
+export const InputBlock: BlockDef = defineBlock({
   type: 'Input',
   category: 'Input / Output',
+  role: 'input',
   description: 'Where data enters the model. Set the shape of one sample (without the batch).',
   params: [
     {
@@ -37,21 +40,22 @@ export const InputBlock: BlockDef = {
   ports: () => [],
   inferShape: (_inputs, params) => ok(dims(params, 'shape')),
   paramCount: () => NO_PARAMS,
-};
+});
 
 /**
  * Marks a model output. Not a layer: the tensor wired into it becomes one of the model's outputs.
  * Making outputs explicit means a half-wired branch is reported instead of silently becoming an output.
  */
-export const OutputBlock: BlockDef = {
+export const OutputBlock: BlockDef = defineBlock({
   type: 'Output',
   category: 'Input / Output',
+  role: 'output',
   description: 'Marks a model output (prediction). Wire the last layer into it.',
   params: [],
   ports: () => SINGLE_INPUT,
   inferShape: (inputs) => (inputs[0] ? ok(inputs[0]) : fail('LL004', 'Connect the layer whose result is a prediction.')),
   paramCount: () => NO_PARAMS,
-};
+});
 
 function lastDimOrError(block: string, shape: Shape): number | string {
   if (shape.length === 0) return `${block} needs at least a feature axis; got ${formatShape(shape)}.`;
@@ -63,7 +67,7 @@ function lastDimOrError(block: string, shape: Shape): number | string {
 }
 
 /** Fully connected layer on the last axis. */
-export const DenseBlock: BlockDef = {
+export const DenseBlock: BlockDef = defineBlock({
   type: 'Dense',
   category: 'Core',
   description: 'Fully connected layer: every output unit sees every feature of the last axis.',
@@ -97,7 +101,7 @@ export const DenseBlock: BlockDef = {
     const units = num(params, 'units');
     return { trainable: (last ?? 0) * units + (bool(params, 'use_bias') ? units : 0), nonTrainable: 0 };
   },
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'Dense',
     kerasArgs: [
       ['units', num(params, 'units')],
@@ -106,19 +110,11 @@ export const DenseBlock: BlockDef = {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
-    tfjsFactory: 'dense',
-    tfjsArgs: [
-      ['units', num(params, 'units')],
-      ['activation', str(params, 'activation')],
-      ['useBias', bool(params, 'use_bias')],
-      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-    ],
   }),
-};
+});
 
 /** Element-wise activation as its own block. */
-export const ActivationBlock: BlockDef = {
+export const ActivationBlock: BlockDef = defineBlock({
   type: 'Activation',
   category: 'Core',
   description: 'Applies an activation function element-wise.',
@@ -135,19 +131,15 @@ export const ActivationBlock: BlockDef = {
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => (input ? ok(input) : fail('LL004', 'Connect an input.')),
   paramCount: () => NO_PARAMS,
-  layerCall: (params): LayerCall =>
+  keras: (params): KerasCall =>
     str(params, 'activation') === 'leaky_relu'
-      ? { kerasClass: 'LeakyReLU', kerasArgs: [['negative_slope', 0.2]], tfjsFactory: 'leakyReLU', tfjsArgs: [['alpha', 0.2]] }
-      : {
-          kerasClass: 'Activation',
-          kerasArgs: [['activation', str(params, 'activation')]],
-          tfjsFactory: 'activation',
-          tfjsArgs: [['activation', str(params, 'activation')]],
-        },
-};
+      ? { kerasClass: 'LeakyReLU', kerasArgs: [['negative_slope', 0.2]] }
+      : { kerasClass: 'Activation', kerasArgs: [['activation', str(params, 'activation')]] },
+  tfjs: { rename: { negative_slope: 'alpha' } },
+});
 
 /** Randomly zeroes inputs during training. */
-export const DropoutBlock: BlockDef = {
+export const DropoutBlock: BlockDef = defineBlock({
   type: 'Dropout',
   category: 'Regularization',
   description: 'Randomly drops a fraction of values while training, to reduce overfitting.',
@@ -157,16 +149,11 @@ export const DropoutBlock: BlockDef = {
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => (input ? ok(input) : fail('LL004', 'Connect an input.')),
   paramCount: () => NO_PARAMS,
-  layerCall: (params): LayerCall => ({
-    kerasClass: 'Dropout',
-    kerasArgs: [['rate', num(params, 'rate')]],
-    tfjsFactory: 'dropout',
-    tfjsArgs: [['rate', num(params, 'rate')]],
-  }),
-};
+  keras: (params): KerasCall => ({ kerasClass: 'Dropout', kerasArgs: [['rate', num(params, 'rate')]] }),
+});
 
 /** Flattens everything but the batch axis. */
-export const FlattenBlock: BlockDef = {
+export const FlattenBlock: BlockDef = defineBlock({
   type: 'Flatten',
   category: 'Reshaping',
   description: 'Turns a feature map into one long vector per sample.',
@@ -184,19 +171,16 @@ export const FlattenBlock: BlockDef = {
     return ok([size]);
   },
   paramCount: () => NO_PARAMS,
-  layerCall: (_params, inputs): LayerCall => {
+  keras: (): KerasCall => ({ kerasClass: 'Flatten', kerasArgs: [] }),
+  tfjs: {
     // tfjs's Flatten insists on rank ≥ 3 where Keras accepts a flat input unchanged; express that
     // case as the equivalent Reshape so both libraries build the same model.
-    const input = inputs[0];
-    if (input && input.length === 1) {
-      return { kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'reshape', tfjsArgs: [['targetShape', tuple([...input])]] };
-    }
-    return { kerasClass: 'Flatten', kerasArgs: [], tfjsFactory: 'flatten', tfjsArgs: [] };
+    adjust: (call, _params, [input]) => (input && input.length === 1 ? { factory: 'reshape', args: [['targetShape', tuple([...input])]] } : call),
   },
-};
+});
 
 /** Reshapes to a target shape (batch excluded); one entry may be -1 to infer it. */
-export const ReshapeBlock: BlockDef = {
+export const ReshapeBlock: BlockDef = defineBlock({
   type: 'Reshape',
   category: 'Reshaping',
   description: 'Rearranges values into a new shape with the same number of elements.',
@@ -229,20 +213,17 @@ export const ReshapeBlock: BlockDef = {
     return ok(target);
   },
   paramCount: () => NO_PARAMS,
-  layerCall: (params, inputs): LayerCall => {
+  keras: (params): KerasCall => ({ kerasClass: 'Reshape', kerasArgs: [['target_shape', tuple(dims(params, 'target_shape'))]] }),
+  tfjs: {
     // tfjs leaves a -1 entry unknown (None) where Keras infers it; pass tfjs the resolved shape so
     // downstream layers see the same static shape as in Keras.
-    const resolved = inputs[0] ? ReshapeBlock.inferShape(inputs, params).shape : null;
-    const target = dims(params, 'target_shape');
-    const tfjsTarget = resolved && resolved.every((d) => d !== null) ? resolved : target.map((d) => d ?? -1);
-    return {
-      kerasClass: 'Reshape',
-      kerasArgs: [['target_shape', tuple(target)]],
-      tfjsFactory: 'reshape',
-      tfjsArgs: [['targetShape', tuple(tfjsTarget)]],
-    };
+    adjust: (call, params, inputs) => {
+      const resolved = inputs[0] ? ReshapeBlock.inferShape(inputs, params).shape : null;
+      const tfjsTarget = resolved && resolved.every((d) => d !== null) ? resolved : dims(params, 'target_shape').map((d) => d ?? -1);
+      return { ...call, args: withArg(call.args, 'targetShape', tuple(tfjsTarget)) };
+    },
   },
-};
+});
 
 /** Blocks in this family, registry order. */
 export const coreBlocks: readonly BlockDef[] = [InputBlock, OutputBlock, DenseBlock, ActivationBlock, DropoutBlock, FlattenBlock, ReshapeBlock];

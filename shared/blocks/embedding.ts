@@ -5,24 +5,19 @@
  * Embedding has no `mask_zero`: Keras 3 layers downstream honour the mask (GlobalAveragePooling1D
  * averages only unmasked steps, attention ignores masked keys) while tfjs's ignore it, so the same
  * model would compute different numbers in the app and in exported Keras code.
- * Whether the ids are integers is checked by the graph analysis (LL019), which sees the Input's dtype.
+ * Whether the ids are integers is checked by the graph analysis (LL019, LL021) for every block that
+ * declares `tokenIds`: it sees the Input's dtype.
  */
-import type { BlockDef, LayerCall, ParamSpec, Params, SymbolicTensor } from './types.js';
-import { KERNEL_INITIALIZERS, initializerParam, num, str, tfjsInitializer } from './paramUtils.js';
+import type { BlockDef, KerasCall, ParamSpec } from './types.js';
+import { KERNEL_INITIALIZERS, initializerParam, num, str } from './paramUtils.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
-import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 /** Embedding table initializers: Keras's `uniform`/`normal` (±0.05 / σ 0.05) plus the kernel ones. */
 const EMBEDDING_INITIALIZERS = ['uniform', 'normal', ...KERNEL_INITIALIZERS] as const;
-
-/** tfjs spelling of an embedding initializer; the custom layer and tfjs both read ±0.05 / σ 0.05 for these. */
-function tfjsEmbeddingInitializer(name: string): string {
-  if (name === 'uniform') return 'randomUniform';
-  if (name === 'normal') return 'randomNormal';
-  return tfjsInitializer(name);
-}
 
 const embeddingsInitializer: ParamSpec = {
   ...initializerParam('embeddings_initializer', 'Initializer', 'uniform', EMBEDDING_INITIALIZERS),
@@ -30,9 +25,10 @@ const embeddingsInitializer: ParamSpec = {
 };
 
 /** Looks up a learned vector for each integer token id. */
-export const EmbeddingBlock: BlockDef = {
+export const EmbeddingBlock: BlockDef = defineBlock({
   type: 'Embedding',
   category: 'Core',
+  tokenIds: { vocabularyParam: 'input_dim' },
   description: 'Turns integer token ids into learned vectors: (batch, length) → (batch, length, output_dim).',
   params: [
     { name: 'input_dim', label: 'Vocabulary size', kind: 'int', default: 10000, min: 1, help: 'Number of distinct token ids: the largest id plus one. Ids outside 0…input_dim−1 fail at run time.' },
@@ -46,41 +42,18 @@ export const EmbeddingBlock: BlockDef = {
     return ok([...input, num(params, 'output_dim')]);
   },
   paramCount: (_inputs, params) => ({ trainable: num(params, 'input_dim') * num(params, 'output_dim'), nonTrainable: 0 }),
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'Embedding',
     kerasArgs: [
       ['input_dim', num(params, 'input_dim')],
       ['output_dim', num(params, 'output_dim')],
       ['embeddings_initializer', str(params, 'embeddings_initializer')],
     ],
-    tfjsFactory: 'embedding',
-    tfjsArgs: [
-      ['inputDim', num(params, 'input_dim')],
-      ['outputDim', num(params, 'output_dim')],
-      ['embeddingsInitializer', tfjsEmbeddingInitializer(str(params, 'embeddings_initializer'))],
-    ],
   }),
-};
-
-/** PositionEmbedding as a layer call: keras_hub's class in Keras, Layerloom's own layer in tfjs. */
-function positionEmbeddingCall(params: Params): LayerCall {
-  return {
-    kerasClass: 'PositionEmbedding',
-    kerasArgs: [
-      ['sequence_length', num(params, 'sequence_length')],
-      ['initializer', str(params, 'initializer')],
-    ],
-    tfjsFactory: CUSTOM_LAYER_CLASSES.positionEmbedding,
-    tfjsArgs: [
-      ['sequenceLength', num(params, 'sequence_length')],
-      ['initializer', tfjsInitializer(str(params, 'initializer'))],
-    ],
-    custom: true,
-  };
-}
+});
 
 /** Learned position vectors (keras_hub semantics): output = the first `length` rows of a table, shaped like the input. */
-export const PositionEmbeddingBlock: BlockDef = {
+export const PositionEmbeddingBlock: BlockDef = defineBlock({
   type: 'PositionEmbedding',
   category: 'Core',
   description: 'Learned position vectors shaped like its input; Add them to the token embeddings so order matters.',
@@ -120,12 +93,16 @@ export const PositionEmbeddingBlock: BlockDef = {
     return ok(input);
   },
   paramCount: ([input], params) => ({ trainable: num(params, 'sequence_length') * ((input ? input[input.length - 1] : 0) ?? 0), nonTrainable: 0 }),
-  layerCall: positionEmbeddingCall,
-  apply: (tf, [input], params, name) => {
-    if (!input) throw new Error('PositionEmbedding needs its input connected.');
-    return createCustomLayer(tf, positionEmbeddingCall(params), name).apply(input) as SymbolicTensor;
-  },
-};
+  // keras_hub's class in Keras (model.py defines it), Layerloom's own layer in tfjs.
+  keras: (params): KerasCall => ({
+    kerasClass: 'PositionEmbedding',
+    kerasArgs: [
+      ['sequence_length', num(params, 'sequence_length')],
+      ['initializer', str(params, 'initializer')],
+    ],
+  }),
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.positionEmbedding },
+});
 
 /** Blocks in this family, registry order. */
 export const embeddingBlocks: readonly BlockDef[] = [EmbeddingBlock, PositionEmbeddingBlock];

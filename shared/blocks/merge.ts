@@ -16,11 +16,12 @@
  * Keras export uses `keras.layers.Subtract`. tfjs's Concatenate runs any negative axis as -1, so it is
  * given the equivalent positive axis.
  */
-import type { BlockDef, Dim, LayerCall, ParamSpec, Params, PortSpec, Shape, ShapeResult, SymbolicTensor } from './types.js';
+import type { BlockDef, Dim, KerasCall, ParamSpec, Params, PortSpec, Shape, ShapeResult } from './types.js';
 import { num } from './paramUtils.js';
 import { fail, kerasRank, ok } from './results.js';
 import { broadcastShapes, formatShape, sampleAxis } from './shapeUtils.js';
-import { CUSTOM_LAYER_CLASSES, createCustomLayer } from '../compile/customLayers.js';
+import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES, withArg } from './tfjsSpelling.js';
 
 /** Fewest and most inputs of a merge block. */
 export const MIN_MERGE_INPUTS = 2;
@@ -91,7 +92,6 @@ function sizeFix(shape: Shape, axis: number, a: number, b: number, input: number
 /** The element-wise merge kinds. */
 interface ElementwiseKind {
   readonly type: 'Add' | 'Subtract' | 'Multiply' | 'Average' | 'Maximum' | 'Minimum';
-  readonly tfjsFactory: string;
   readonly description: string;
 }
 
@@ -124,70 +124,53 @@ function inferElementwise(kind: ElementwiseKind, inputs: readonly (Shape | null)
 
 function elementwiseBlock(kind: ElementwiseKind): BlockDef {
   const subtract = kind.type === 'Subtract';
-  const call = (): LayerCall =>
-    subtract
-      ? { kerasClass: 'Subtract', kerasArgs: [], tfjsFactory: CUSTOM_LAYER_CLASSES.subtract, tfjsArgs: [], custom: true }
-      : { kerasClass: kind.type, kerasArgs: [], tfjsFactory: kind.tfjsFactory, tfjsArgs: [] };
-  return {
+  return defineBlock({
     type: kind.type,
     category: 'Merge',
     description: kind.description,
+    callConvention: 'list',
     params: subtract ? [] : [numInputsParam],
     ports: (params) => (subtract ? SUBTRACT_PORTS : mergePorts(params)),
     inferShape: (inputs) => inferElementwise(kind, inputs),
     paramCount: () => NO_PARAMS,
-    layerCall: call,
-    ...(subtract
-      ? {
-          apply: (tf, inputs: readonly (SymbolicTensor | null)[], _params: Params, name: string): SymbolicTensor => {
-            const [a, b] = inputs;
-            if (!a || !b) throw new Error(`Subtract "${name}" needs both inputs connected.`);
-            return createCustomLayer(tf, call(), name).apply([a, b]) as SymbolicTensor;
-          },
-        }
-      : {}),
-  };
+    keras: (): KerasCall => ({ kerasClass: kind.type, kerasArgs: [] }),
+    ...(subtract ? { tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.subtract } } : {}),
+  });
 }
 
 /** Element-wise sum (residual connections). */
 export const AddBlock = elementwiseBlock({
   type: 'Add',
-  tfjsFactory: 'add',
   description: 'Adds its inputs element-wise: the skip connection of residual networks and Transformers.',
 });
 
 /** First input minus the second. */
 export const SubtractBlock = elementwiseBlock({
   type: 'Subtract',
-  tfjsFactory: CUSTOM_LAYER_CLASSES.subtract,
   description: 'Subtracts input 2 from input 1, element-wise.',
 });
 
 /** Element-wise product (gating). */
 export const MultiplyBlock = elementwiseBlock({
   type: 'Multiply',
-  tfjsFactory: 'multiply',
   description: 'Multiplies its inputs element-wise, e.g. to gate one branch with a sigmoid from another.',
 });
 
 /** Element-wise mean (ensembles). */
 export const AverageBlock = elementwiseBlock({
   type: 'Average',
-  tfjsFactory: 'average',
   description: 'Averages its inputs element-wise, e.g. the predictions of several branches.',
 });
 
 /** Element-wise maximum. */
 export const MaximumBlock = elementwiseBlock({
   type: 'Maximum',
-  tfjsFactory: 'maximum',
   description: 'Keeps the largest value of its inputs at each position.',
 });
 
 /** Element-wise minimum. */
 export const MinimumBlock = elementwiseBlock({
   type: 'Minimum',
-  tfjsFactory: 'minimum',
   description: 'Keeps the smallest value of its inputs at each position.',
 });
 
@@ -230,9 +213,10 @@ function inferConcatenate(inputs: readonly (Shape | null)[], params: Params): Sh
 }
 
 /** Joins its inputs along one axis. */
-export const ConcatenateBlock: BlockDef = {
+export const ConcatenateBlock: BlockDef = defineBlock({
   type: 'Concatenate',
   category: 'Merge',
+  callConvention: 'list',
   description: 'Joins its inputs along one axis (by default the features): all other sizes must match.',
   params: [
     numInputsParam,
@@ -247,21 +231,18 @@ export const ConcatenateBlock: BlockDef = {
   ports: mergePorts,
   inferShape: inferConcatenate,
   paramCount: () => NO_PARAMS,
-  layerCall: (params, inputs): LayerCall => {
+  keras: (params): KerasCall => ({ kerasClass: 'Concatenate', kerasArgs: [['axis', num(params, 'axis')]] }),
+  tfjs: {
     // tfjs's concatenate turns every negative axis into -1 when it runs (its shape inference gets
     // them right), so tfjs is given the axis counted from the front, as Keras means it.
-    const axis = num(params, 'axis');
-    const first = inputs.find((s): s is Shape => s !== null);
-    const index = first ? sampleAxis(axis, first.length) : null;
-    const tfjsAxis = axis < -1 && index !== null ? index + 1 : axis;
-    return {
-      kerasClass: 'Concatenate',
-      kerasArgs: [['axis', axis]],
-      tfjsFactory: 'concatenate',
-      tfjsArgs: [['axis', tfjsAxis]],
-    };
+    adjust: (call, params, inputs) => {
+      const axis = num(params, 'axis');
+      const first = inputs.find((s): s is Shape => s !== null);
+      const index = first ? sampleAxis(axis, first.length) : null;
+      return axis < -1 && index !== null ? { ...call, args: withArg(call.args, 'axis', index + 1) } : call;
+    },
   },
-};
+});
 
 /** Blocks in this family, registry order. */
 export const mergeBlocks: readonly BlockDef[] = [AddBlock, SubtractBlock, MultiplyBlock, AverageBlock, MaximumBlock, MinimumBlock, ConcatenateBlock];

@@ -11,11 +11,12 @@
  * last axis is what Keras users mean in almost every model (channels last). Inputs are limited to
  * rank 4 (None, height, width, channels): tfjs's batch-norm kernels, which both layers use, stop there.
  */
-import type { BlockDef, LayerCall, ParamSpec, Shape, ShapeResult } from './types.js';
+import type { BlockDef, KerasCall, ParamSpec, Shape, ShapeResult } from './types.js';
 import { num } from './paramUtils.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
+import { defineBlock } from './define.js';
 
 const epsilonParam: ParamSpec = {
   name: 'epsilon',
@@ -62,7 +63,7 @@ function inferNormalized(block: string, input: Shape | null): ShapeResult {
 }
 
 /** Normalizes each feature with batch statistics while training and moving averages for prediction. */
-export const BatchNormalizationBlock: BlockDef = {
+export const BatchNormalizationBlock: BlockDef = defineBlock({
   type: 'BatchNormalization',
   category: 'Normalization',
   description: 'Normalizes each channel over the batch, then scales and shifts it: faster, steadier training of deep CNNs.',
@@ -87,7 +88,7 @@ export const BatchNormalizationBlock: BlockDef = {
     // gamma and beta learn; moving_mean and moving_variance are statistics (Keras: non-trainable).
     return { trainable: 2 * f, nonTrainable: 2 * f };
   },
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'BatchNormalization',
     kerasArgs: [
       ['axis', -1],
@@ -96,19 +97,11 @@ export const BatchNormalizationBlock: BlockDef = {
       ['center', true],
       ['scale', true],
     ],
-    tfjsFactory: 'batchNormalization',
-    tfjsArgs: [
-      ['axis', -1],
-      ['momentum', num(params, 'momentum')],
-      ['epsilon', num(params, 'epsilon')],
-      ['center', true],
-      ['scale', true],
-    ],
   }),
-};
+});
 
 /** Normalizes the features of each sample (each position of a sequence) on its own. */
-export const LayerNormalizationBlock: BlockDef = {
+export const LayerNormalizationBlock: BlockDef = defineBlock({
   type: 'LayerNormalization',
   category: 'Normalization',
   description: 'Normalizes the features of each sample (each token in a sequence) on its own, then scales and shifts: the Transformer normalization.',
@@ -116,7 +109,7 @@ export const LayerNormalizationBlock: BlockDef = {
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => inferNormalized('LayerNormalization', input),
   paramCount: ([input]) => ({ trainable: 2 * (input?.[input.length - 1] ?? 0), nonTrainable: 0 }),
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'LayerNormalization',
     kerasArgs: [
       ['axis', -1],
@@ -124,15 +117,8 @@ export const LayerNormalizationBlock: BlockDef = {
       ['center', true],
       ['scale', true],
     ],
-    tfjsFactory: 'layerNormalization',
-    tfjsArgs: [
-      ['axis', -1],
-      ['epsilon', num(params, 'epsilon')],
-      ['center', true],
-      ['scale', true],
-    ],
   }),
-};
+});
 
 /** Blocks in this family, registry order. */
 export const normalizationBlocks: readonly BlockDef[] = [BatchNormalizationBlock, LayerNormalizationBlock];

@@ -156,19 +156,6 @@ export const useBiasParam: ParamSpec = {
   help: 'Adds a learned bias. Turn off when a normalization layer follows (it has its own offset).',
 };
 
-/** Keras initializer names offered for kernels, with their tfjs spelling. */
-export const INITIALIZERS: Readonly<Record<string, string>> = {
-  glorot_uniform: 'glorotUniform',
-  glorot_normal: 'glorotNormal',
-  he_uniform: 'heUniform',
-  he_normal: 'heNormal',
-  lecun_uniform: 'leCunUniform',
-  lecun_normal: 'leCunNormal',
-  orthogonal: 'orthogonal',
-  zeros: 'zeros',
-  ones: 'ones',
-};
-
 /** Initializers for kernels of any rank (orthogonal is 2-D only in tfjs, so it is offered for recurrent kernels). */
 export const KERNEL_INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones'] as const;
 /** Initializers that make sense for a 1-D bias. */
@@ -190,11 +177,6 @@ export function initializerParam(name: string, label: string, def: string, optio
     help: 'How weights start before training. Keras defaults are used unless you change them.',
     advanced: true,
   };
-}
-
-/** tfjs spelling of a Keras initializer name. */
-export function tfjsInitializer(kerasName: string): string {
-  return INITIALIZERS[kerasName] ?? kerasName;
 }
 
 /** A Python/TS tuple literal. */

@@ -8,12 +8,14 @@
  * (TF 1 `half_pixel_centers=False`) while Keras 3 resizes with half-pixel centres, so the numbers
  * would differ between the app and the exported Keras model.
  */
-import type { BlockDef, Dim, KerasArg, LayerCall, ParamSpec, Params, ShapeResult } from './types.js';
+import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { intTuple, str, tuple } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { poolOutputLength, upsampledLength } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { checkSpatialRank } from './conv.js';
+import { defineBlock } from './define.js';
+import { withArg } from './tfjsSpelling.js';
 
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
@@ -26,7 +28,6 @@ const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: [
 interface PoolKind {
   readonly type: 'MaxPooling1D' | 'MaxPooling2D' | 'AveragePooling1D' | 'AveragePooling2D';
   readonly spatial: Spatial;
-  readonly tfjsFactory: 'maxPooling1d' | 'maxPooling2d' | 'averagePooling1d' | 'averagePooling2d';
   /** The same pooling for the other rank, suggested on a rank mismatch. */
   readonly other: string;
   readonly description: string;
@@ -70,7 +71,7 @@ function spatialLiteral(values: readonly number[], spatial: Spatial): KerasArg {
 }
 
 function poolBlock(kind: PoolKind): BlockDef {
-  return {
+  return defineBlock({
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
@@ -92,7 +93,7 @@ function poolBlock(kind: PoolKind): BlockDef {
       return ok([...dims, input[input.length - 1]]);
     },
     paramCount: () => NO_PARAMS,
-    layerCall: (params): LayerCall => {
+    keras: (params): KerasCall => {
       const { pool, strides } = poolWindow(params, kind.spatial);
       const explicit = params.strides === null || params.strides === undefined ? null : spatialLiteral(strides, kind.spatial);
       return {
@@ -102,22 +103,17 @@ function poolBlock(kind: PoolKind): BlockDef {
           ['strides', explicit],
           ['padding', str(params, 'padding')],
         ],
-        tfjsFactory: kind.tfjsFactory,
-        tfjsArgs: [
-          ['poolSize', spatialLiteral(pool, kind.spatial)],
-          ['strides', spatialLiteral(strides, kind.spatial)],
-          ['padding', str(params, 'padding')],
-        ],
       };
     },
-  };
+    // Keras's strides=None means "the pool size"; tfjs is given the resolved value.
+    tfjs: { adjust: (call, params) => ({ ...call, args: withArg(call.args, 'strides', spatialLiteral(poolWindow(params, kind.spatial).strides, kind.spatial)) }) },
+  });
 }
 
 /** Max over windows of a sequence. */
 export const MaxPooling1DBlock = poolBlock({
   type: 'MaxPooling1D',
   spatial: 1,
-  tfjsFactory: 'maxPooling1d',
   other: 'MaxPooling2D',
   description: 'Downsamples a sequence by keeping the largest value in each window.',
 });
@@ -126,7 +122,6 @@ export const MaxPooling1DBlock = poolBlock({
 export const MaxPooling2DBlock = poolBlock({
   type: 'MaxPooling2D',
   spatial: 2,
-  tfjsFactory: 'maxPooling2d',
   other: 'MaxPooling1D',
   description: 'Downsamples an image by keeping the largest value in each window (usually 2×2).',
 });
@@ -135,7 +130,6 @@ export const MaxPooling2DBlock = poolBlock({
 export const AveragePooling1DBlock = poolBlock({
   type: 'AveragePooling1D',
   spatial: 1,
-  tfjsFactory: 'averagePooling1d',
   other: 'AveragePooling2D',
   description: 'Downsamples a sequence by averaging each window.',
 });
@@ -144,7 +138,6 @@ export const AveragePooling1DBlock = poolBlock({
 export const AveragePooling2DBlock = poolBlock({
   type: 'AveragePooling2D',
   spatial: 2,
-  tfjsFactory: 'averagePooling2d',
   other: 'AveragePooling1D',
   description: 'Downsamples an image by averaging each window.',
 });
@@ -153,13 +146,12 @@ export const AveragePooling2DBlock = poolBlock({
 interface GlobalKind {
   readonly type: 'GlobalAveragePooling1D' | 'GlobalAveragePooling2D' | 'GlobalMaxPooling1D' | 'GlobalMaxPooling2D';
   readonly spatial: Spatial;
-  readonly tfjsFactory: 'globalAveragePooling1d' | 'globalAveragePooling2d' | 'globalMaxPooling1d' | 'globalMaxPooling2d';
   readonly other: string;
   readonly description: string;
 }
 
 function globalBlock(kind: GlobalKind): BlockDef {
-  return {
+  return defineBlock({
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
@@ -180,15 +172,14 @@ function globalBlock(kind: GlobalKind): BlockDef {
       return ok([input[input.length - 1]]);
     },
     paramCount: () => NO_PARAMS,
-    layerCall: (): LayerCall => ({ kerasClass: kind.type, kerasArgs: [], tfjsFactory: kind.tfjsFactory, tfjsArgs: [] }),
-  };
+    keras: (): KerasCall => ({ kerasClass: kind.type, kerasArgs: [] }),
+  });
 }
 
 /** Mean over all steps of a sequence. */
 export const GlobalAveragePooling1DBlock = globalBlock({
   type: 'GlobalAveragePooling1D',
   spatial: 1,
-  tfjsFactory: 'globalAveragePooling1d',
   other: 'GlobalAveragePooling2D',
   description: 'Averages over all steps: one feature vector per sequence, whatever its length.',
 });
@@ -197,7 +188,6 @@ export const GlobalAveragePooling1DBlock = globalBlock({
 export const GlobalAveragePooling2DBlock = globalBlock({
   type: 'GlobalAveragePooling2D',
   spatial: 2,
-  tfjsFactory: 'globalAveragePooling2d',
   other: 'GlobalAveragePooling1D',
   description: 'Averages each channel over the whole image: a lighter alternative to Flatten before the classifier.',
 });
@@ -206,7 +196,6 @@ export const GlobalAveragePooling2DBlock = globalBlock({
 export const GlobalMaxPooling1DBlock = globalBlock({
   type: 'GlobalMaxPooling1D',
   spatial: 1,
-  tfjsFactory: 'globalMaxPooling1d',
   other: 'GlobalMaxPooling2D',
   description: 'Keeps the largest value of each feature over all steps of a sequence.',
 });
@@ -215,13 +204,12 @@ export const GlobalMaxPooling1DBlock = globalBlock({
 export const GlobalMaxPooling2DBlock = globalBlock({
   type: 'GlobalMaxPooling2D',
   spatial: 2,
-  tfjsFactory: 'globalMaxPooling2d',
   other: 'GlobalMaxPooling1D',
   description: 'Keeps the largest value of each channel over the whole image.',
 });
 
 /** Repeats rows and columns to enlarge an image. */
-export const UpSampling2DBlock: BlockDef = {
+export const UpSampling2DBlock: BlockDef = defineBlock({
   type: 'UpSampling2D',
   category: 'Pooling',
   description: 'Enlarges an image by repeating each row and column (no weights); the cheap alternative to Conv2DTranspose.',
@@ -246,19 +234,14 @@ export const UpSampling2DBlock: BlockDef = {
     return ok([upsampledLength(input[0], size[0]), upsampledLength(input[1], size[1]), input[2]]);
   },
   paramCount: () => NO_PARAMS,
-  layerCall: (params): LayerCall => ({
+  keras: (params): KerasCall => ({
     kerasClass: 'UpSampling2D',
     kerasArgs: [
       ['size', tuple(intTuple(params, 'size', 2))],
       ['interpolation', str(params, 'interpolation')],
     ],
-    tfjsFactory: 'upSampling2d',
-    tfjsArgs: [
-      ['size', tuple(intTuple(params, 'size', 2))],
-      ['interpolation', str(params, 'interpolation')],
-    ],
   }),
-};
+});
 
 /** Blocks in this family, registry order. */
 export const poolingBlocks: readonly BlockDef[] = [

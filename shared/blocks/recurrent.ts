@@ -7,7 +7,7 @@
  * `reset_after=False`: tfjs cannot run `reset_after=True` (Keras 3's default), and the exported Keras
  * code states `reset_after=False` so both build the same weights.
  */
-import type { BlockDef, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, SymbolicTensor } from './types.js';
+import type { BlockDef, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult } from './types.js';
 import {
   ACTIVATIONS,
   BIAS_INITIALIZERS,
@@ -17,19 +17,16 @@ import {
   initializerParam,
   num,
   str,
-  tfjsInitializer,
   useBiasParam,
 } from './paramUtils.js';
 import { fail, ok } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
-import { createLayer } from '../compile/layerFactory.js';
-import { layerloomLayers } from '../compile/customLayers.js';
+import { defineBlock } from './define.js';
 
 /** The three recurrent kinds and what distinguishes them. */
 interface RecurrentKind {
   readonly type: 'SimpleRNN' | 'LSTM' | 'GRU';
-  readonly tfjsFactory: 'simpleRNN' | 'lstm' | 'gru';
   /** Weight blocks per unit: 1 for SimpleRNN, 4 gates (i, f, c, o) for LSTM, 3 (z, r, h) for GRU. */
   readonly gates: number;
   readonly description: string;
@@ -166,7 +163,7 @@ function countRecurrent(kind: RecurrentKind, input: Shape | null, params: Params
   return { trainable: bool(params, 'bidirectional') ? 2 * one : one, nonTrainable: 0 };
 }
 
-function recurrentCall(kind: RecurrentKind, params: Params): LayerCall {
+function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
   const gated = kind.gates > 1;
   const isLstm = kind.type === 'LSTM';
   const isGru = kind.type === 'GRU';
@@ -187,28 +184,12 @@ function recurrentCall(kind: RecurrentKind, params: Params): LayerCall {
       ['go_backwards', bool(params, 'go_backwards')],
       ...(isGru ? ([['reset_after', false]] as const) : []),
     ],
-    tfjsFactory: kind.tfjsFactory,
-    tfjsArgs: [
-      ['units', num(params, 'units')],
-      ['activation', str(params, 'activation')],
-      ...(gated ? ([['recurrentActivation', str(params, 'recurrent_activation')]] as const) : []),
-      ['useBias', bool(params, 'use_bias')],
-      ['kernelInitializer', tfjsInitializer(str(params, 'kernel_initializer'))],
-      ['recurrentInitializer', tfjsInitializer(str(params, 'recurrent_initializer'))],
-      ['biasInitializer', tfjsInitializer(str(params, 'bias_initializer'))],
-      ...(isLstm ? ([['unitForgetBias', bool(params, 'unit_forget_bias')]] as const) : []),
-      ['dropout', num(params, 'dropout')],
-      ['recurrentDropout', num(params, 'recurrent_dropout')],
-      ['returnSequences', bool(params, 'return_sequences')],
-      ['goBackwards', bool(params, 'go_backwards')],
-      ...(isGru ? ([['resetAfter', false]] as const) : []),
-    ],
     ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
   };
 }
 
 function recurrentBlock(kind: RecurrentKind): BlockDef {
-  return {
+  return defineBlock({
     type: kind.type,
     category: 'Recurrent',
     description: kind.description,
@@ -216,21 +197,13 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => inferRecurrent(kind, input, params),
     paramCount: ([input], params) => countRecurrent(kind, input, params),
-    layerCall: (params) => recurrentCall(kind, params),
-    apply: (tf, [input], params, name) => {
-      if (!input) throw new Error(`${kind.type} needs its input connected.`);
-      // Registers Layerloom's fast orthogonal initializer (the default recurrent initializer) before
-      // tfjs builds the layer; the layer itself is the plain tfjs one from the call above.
-      layerloomLayers(tf);
-      return createLayer(tf, recurrentCall(kind, params), name).apply(input) as SymbolicTensor;
-    },
-  };
+    keras: (params) => recurrentCall(kind, params),
+  });
 }
 
 /** Fully connected recurrent layer: h = activation(x·W + h·U + b). */
 export const SimpleRNNBlock: BlockDef = recurrentBlock({
   type: 'SimpleRNN',
-  tfjsFactory: 'simpleRNN',
   gates: 1,
   description: 'The simplest recurrent layer: reads a sequence step by step, keeping a hidden state.',
 });
@@ -238,7 +211,6 @@ export const SimpleRNNBlock: BlockDef = recurrentBlock({
 /** Long short-term memory: input, forget, cell and output gates (Keras order i, f, c, o). */
 export const LSTMBlock: BlockDef = recurrentBlock({
   type: 'LSTM',
-  tfjsFactory: 'lstm',
   gates: 4,
   description: 'Long short-term memory: a recurrent layer with gates that keep information over long sequences.',
 });
@@ -249,7 +221,6 @@ export const LSTMBlock: BlockDef = recurrentBlock({
  */
 export const GRUBlock: BlockDef = recurrentBlock({
   type: 'GRU',
-  tfjsFactory: 'gru',
   gates: 3,
   description: 'Gated recurrent unit (reset_after=False): like LSTM with fewer weights.',
 });

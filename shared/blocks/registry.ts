@@ -1,7 +1,7 @@
 /**
  * The block catalog. Adding a block: write it in its family file and list it here.
  */
-import type { BlockDef } from './types.js';
+import type { BlockDef, BlockRole } from './types.js';
 import { coreBlocks } from './core.js';
 import { convBlocks } from './conv.js';
 import { poolingBlocks } from './pooling.js';
@@ -21,4 +21,19 @@ const BY_TYPE: ReadonlyMap<string, BlockDef> = new Map(BLOCKS.map((b) => [b.type
 /** The block definition for a type id, or undefined for an unknown type. */
 export function getBlock(type: string): BlockDef | undefined {
   return BY_TYPE.get(type);
+}
+
+/**
+ * The role of a block type (`input`, `output`, `layer`), or undefined for an unknown type. Code
+ * outside shared/blocks asks this instead of comparing type names.
+ */
+export function blockRole(type: string): BlockRole | undefined {
+  return BY_TYPE.get(type)?.role;
+}
+
+/** The first block type with this role (the palette's Input or Output block). */
+export function blockTypeWithRole(role: Exclude<BlockRole, 'layer'>): string {
+  const def = BLOCKS.find((b) => b.role === role);
+  if (!def) throw new Error(`The block catalog has no ${role} block.`);
+  return def.type;
 }

@@ -1,11 +1,12 @@
 /**
- * The block contract. A block is data plus a few pure functions; adding a block is one file entry
- * plus one registry line (see registry.ts).
+ * The block contract. A block is a spec: data plus a few pure functions (ports, shape rule, weight
+ * count, the Keras call and how tfjs spells it). Nothing here runs tfjs: the tfjs runtime (Layerloom's
+ * own layer classes, building and applying layers) lives in shared/compile. Adding a block is one
+ * file entry plus one registry line (see registry.ts).
  *
  * Shapes here are per-sample: the batch dimension is implicit (Keras prints it as `None`).
  * `null` stands for a variable dimension (e.g. sequence length).
  */
-import type * as tfjs from '@tensorflow/tfjs';
 import type { DiagnosticCode } from '../analysis/diagnostics.js';
 
 /** A dimension: a size, or `null` when it is only known at run time. */
@@ -19,12 +20,6 @@ export type ParamValue = number | string | boolean | null | readonly Dim[];
 
 /** Parameter values of one node, keyed by Keras parameter name. */
 export type Params = Readonly<Record<string, ParamValue>>;
-
-/** The `tf` namespace of `@tensorflow/tfjs` (any backend). Passed in, never imported at run time. */
-export type TF = typeof tfjs;
-
-/** A symbolic tensor of the tfjs functional API. */
-export type SymbolicTensor = tfjs.SymbolicTensor;
 
 /** Declares one parameter: its type, default, range and help text (drives the inspector form). */
 export interface ParamSpec {
@@ -88,23 +83,71 @@ export interface ShapeResult {
   readonly problems: readonly ShapeProblem[];
 }
 
-/** A constructor call in generated code: `layers.Conv2D(filters=32, ...)` / `tf.layers.conv2d({...})`. */
-export interface LayerCall {
-  /** Keras class name under `keras.layers` (e.g. `Conv2D`), or a Layerloom custom layer class name. */
+/** A Keras argument list: `[name, value]` pairs in Keras spelling, in the order they are printed. */
+export type KerasArgs = ReadonlyArray<readonly [string, KerasArg]>;
+
+/** The Keras side of a layer: `layers.Conv2D(filters=32, ...)`, and how it is called. */
+export interface KerasCall {
+  /** Keras class name under `keras.layers` (e.g. `Conv2D`), or a class the Keras export defines. */
   readonly kerasClass: string;
   /** Keras keyword arguments in Keras spelling, in the order they should be printed. */
-  readonly kerasArgs: ReadonlyArray<readonly [string, KerasArg]>;
-  /** tfjs factory under `tf.layers` (e.g. `conv2d`), or a custom layer class name when `custom`. */
-  readonly tfjsFactory: string;
-  /** tfjs config object in tfjs spelling. */
-  readonly tfjsArgs: ReadonlyArray<readonly [string, KerasArg]>;
-  /** True when the layer is one of Layerloom's own layers (its source ships with the export). */
-  readonly custom?: boolean;
+  readonly kerasArgs: KerasArgs;
   /** Wraps the layer in `Bidirectional(layer, merge_mode=...)`. */
   readonly bidirectional?: { readonly mergeMode: string };
   /** Extra keyword arguments for the call itself (`layer(x, use_causal_mask=True)`). */
-  readonly callArgs?: ReadonlyArray<readonly [string, KerasArg]>;
+  readonly callArgs?: KerasArgs;
 }
+
+/**
+ * A layer as a constructor call in both spellings: the Keras call plus the tfjs factory and config
+ * derived from it (see tfjsSpelling.ts). The compiler builds the tfjs layer from exactly this call
+ * and the code generators print it, so the app, the TS export and the Keras export cannot drift apart.
+ */
+export interface LayerCall extends KerasCall {
+  /** tfjs factory under `tf.layers` (e.g. `conv2d`), or one of Layerloom's tfjs class names when `custom`. */
+  readonly tfjsFactory: string;
+  /** tfjs config object in tfjs spelling. */
+  readonly tfjsArgs: KerasArgs;
+  /** True when the tfjs layer is one of Layerloom's own classes (its source ships with the TS export). */
+  readonly custom?: boolean;
+}
+
+/** The tfjs side of a call while it is being derived: a factory (or own class) and its config. */
+export interface TfjsCall {
+  readonly factory: string;
+  readonly args: KerasArgs;
+}
+
+/**
+ * How a block's Keras call is spelled in tfjs-layers, where the default rule does not give it. The
+ * default: the factory is the Keras class in tfjs's spelling (`Conv2D` → `conv2d`, `LSTM` → `lstm`),
+ * argument names go from snake_case to camelCase, initializer names become tfjs identifiers
+ * (`glorot_uniform` → `glorotUniform`), and everything else passes unchanged.
+ */
+export interface TfjsSpelling {
+  /** Keras argument → tfjs argument name, where camelCase is not it (`negative_slope` → `alpha`). */
+  readonly rename?: Readonly<Record<string, string>>;
+  /**
+   * Layerloom's own tfjs class (a name from `LAYERLOOM_TFJS_CLASSES`) for these params, where
+   * tfjs-layers lacks the layer or cannot train or run this configuration; null for tfjs's own layer.
+   */
+  readonly ownLayer?: (params: Params, inputs: readonly (Shape | null)[]) => string | null;
+  /**
+   * The last step, for values tfjs needs differently from Keras (a resolved shape where Keras
+   * infers one, an axis counted from the front). Receives the derived call and returns the final one.
+   */
+  readonly adjust?: (call: TfjsCall, params: Params, inputs: readonly (Shape | null)[]) => TfjsCall;
+}
+
+/** What a block is in the model: a model input, an output marker, or a layer. */
+export type BlockRole = 'input' | 'output' | 'layer';
+
+/**
+ * How a layer is applied to the tensors on its ports: `single` — one tensor (`layer(x)`); `list` —
+ * the tensors of all ports in port order (`Add()([a, b])`); `query-value-key` — attention's
+ * `mha(query, value, key=key)`, where a repeated tensor means self-attention.
+ */
+export type CallConvention = 'single' | 'list' | 'query-value-key';
 
 /** A literal for generated code. Tuples print as `(1, 2)` in Python and `[1, 2]` in TS. */
 export type KerasArg =
@@ -115,13 +158,23 @@ export type KerasArg =
   | { readonly tuple: readonly KerasArg[] }
   | { readonly raw: string };
 
-/** Everything Layerloom knows about one block type. */
-export interface BlockDef {
+/** A block as its family file writes it (see {@link defineBlock} in define.ts for the defaults). */
+export interface BlockSpec {
   /** Stable type id stored in project files; equals the Keras class name where one exists. */
   readonly type: string;
   readonly category: BlockCategory;
   /** One sentence for the palette tooltip. */
   readonly description: string;
+  /** Default `layer`. */
+  readonly role?: BlockRole;
+  /** Default `single`. */
+  readonly callConvention?: CallConvention;
+  /**
+   * The block looks up integer token ids (Embedding): it must be fed straight from an int32 Input,
+   * and an int32 Input may feed only such blocks (LL019, LL021). `vocabularyParam` names the
+   * parameter holding the vocabulary size (ids must be below it).
+   */
+  readonly tokenIds?: { readonly vocabularyParam: string };
   readonly params: readonly ParamSpec[];
   /** Input ports; may depend on params (merge blocks grow ports with `num_inputs`). */
   ports(params: Params): readonly PortSpec[];
@@ -129,17 +182,21 @@ export interface BlockDef {
   inferShape(inputs: readonly (Shape | null)[], params: Params): ShapeResult;
   /** Weight counts, given valid input shapes. */
   paramCount(inputs: readonly (Shape | null)[], params: Params): ParamCount;
+  /** The Keras layer this block is. Absent only for Input and Output, which are not layers. */
+  keras?(params: Params, inputs: readonly (Shape | null)[]): KerasCall;
+  /** Where tfjs spells the call differently from the default rule. */
+  readonly tfjs?: TfjsSpelling;
+}
+
+/** Everything Layerloom knows about one block type: its spec with the defaults filled in. */
+export interface BlockDef extends BlockSpec {
+  readonly role: BlockRole;
+  readonly callConvention: CallConvention;
   /**
-   * The layer as a constructor call (Keras and tfjs spelling). The compiler builds the tfjs layer
-   * from exactly this call, and the code generators print it, so the app, the TS export and the
-   * Keras export cannot drift apart. Absent only for Input and Output, which are not layers.
+   * The layer as a constructor call in Keras and tfjs spelling (the Keras call plus its derived tfjs
+   * spelling). Absent only for Input and Output.
    */
   layerCall?(params: Params, inputs: readonly (Shape | null)[]): LayerCall;
-  /**
-   * Custom construction for layers tfjs lacks (attention, position embedding): builds the layer and
-   * applies it to the inputs (unconnected optional ports are `null`). `name` is the unique layer name.
-   */
-  apply?(tf: TF, inputs: readonly (SymbolicTensor | null)[], params: Params, name: string): SymbolicTensor;
 }
 
 /** Palette groups, in display order. */

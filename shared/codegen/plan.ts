@@ -1,12 +1,25 @@
 /**
- * The model as a list of statements, shared by the Keras and TypeScript generators. It walks the
- * graph exactly as `compileModel` does (same analysis, order, layer names and skipped blocks), so the
- * exported code builds the same graph as the app.
+ * The model plan: the graph as a list of build steps (inputs and layer applications, in build
+ * order, with layer names and layer calls). It is the one walk of the graph: the tfjs compiler
+ * (`compileModel`) and the Keras and TypeScript generators all print this plan, so the app's model
+ * and the exported code are the same graph.
  */
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
+import type { Diagnostic } from '../analysis/diagnostics.js';
 import type { BlockDef, LayerCall, Shape } from '../blocks/types.js';
-import { CompileError, layerNamesFor, sanitizeName } from '../compile/compile.js';
 import type { GraphNode, ProjectDocument } from '../graph/document.js';
+import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
+
+/** Thrown when a graph with errors is planned or compiled; carries the diagnostics. */
+export class CompileError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(
+      `The graph has ${diagnostics.length} error(s):\n` +
+        diagnostics.map((d) => `  ${d.code}${d.nodeId ? ` [${d.nodeId}]` : ''}: ${d.message}`).join('\n'),
+    );
+    this.name = 'CompileError';
+  }
+}
 
 /** One model input. */
 export interface PlanInput {
@@ -66,11 +79,11 @@ export function planModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>
   const layerNames = new Map<string, string>();
   for (const id of analysis.order) {
     const info = analysis.nodes.get(id);
-    if (!info || !info.def || unused.has(id) || info.node.type === 'Output') continue;
+    if (!info || !info.def || unused.has(id) || info.def.role === 'output') continue;
     const name = allNames.get(id) as string;
     layerNames.set(id, name);
     let step: PlanInput | PlanLayer;
-    if (info.node.type === 'Input') {
+    if (info.def.role === 'input') {
       step = {
         kind: 'input',
         nodeId: id,
@@ -129,9 +142,9 @@ export function kerasCallInputs(step: PlanLayer): string[] {
   return connected.map((i) => i.source as string);
 }
 
-/** True for blocks exported as `layers.MultiHeadAttention` (called with query/value/key). */
+/** True for layers called as `mha(query, value, key=key)` (their block's call convention). */
 export function isAttention(step: PlanLayer): boolean {
-  return step.call.kerasClass === 'MultiHeadAttention';
+  return step.def.callConvention === 'query-value-key';
 }
 
 /**

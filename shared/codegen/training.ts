@@ -102,7 +102,7 @@ function guessKind(plan: ModelPlan): DatasetKind | null {
 
 function embeddingAfter(plan: ModelPlan, inputName: string): PlanLayer | undefined {
   return plan.steps.find(
-    (s): s is PlanLayer => s.kind === 'layer' && s.call.kerasClass === 'Embedding' && s.inputs.some((i) => i.source === inputName),
+    (s): s is PlanLayer => s.kind === 'layer' && s.def.tokenIds !== undefined && s.inputs.some((i) => i.source === inputName),
   );
 }
 
@@ -137,7 +137,7 @@ export function planTraining(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'dat
     }
     case 'text': {
       const embedding = embeddingAfter(plan, input.name);
-      const vocabularySize = embedding ? argNumber(embedding, 'input_dim') : null;
+      const vocabularySize = embedding?.def.tokenIds ? argNumber(embedding, embedding.def.tokenIds.vocabularyParam) : null;
       if (shape.length !== 1 || input.dtype !== 'int32' || vocabularySize === null) {
         return problem(`text folders need an int32 Input of shape (sequence_length,) feeding an Embedding; "${input.node.label}" is ${input.dtype} ${JSON.stringify(shape)}.`);
       }

@@ -28,8 +28,7 @@
  * `model.toJSON()` / `tf.models.modelFromJSON` and save/load round-trip them.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { LayerCall, TF } from '../blocks/types.js';
-import { tfjsConfig } from './layerFactory.js';
+import type { TF } from './tfTypes.js';
 
 type Layer = tfjs.layers.Layer;
 type Tensor = tfjs.Tensor;
@@ -569,27 +568,4 @@ export function layerloomLayers(tf: TF): LayerloomLayers {
     defined.set(tf, layers);
   }
   return layers;
-}
-
-/** Builds the custom layer of a block's {@link LayerCall} (`custom: true`; `tfjsFactory` is the class name). */
-export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer {
-  const layers = layerloomLayers(tf);
-  // The constructors check every value they read, so the plain config object is passed as is.
-  const config: unknown = tfjsConfig(call, name);
-  switch (call.tfjsFactory) {
-    case CUSTOM_LAYER_CLASSES.multiHeadAttention:
-      return new layers.MultiHeadAttention(config as MultiHeadAttentionArgs);
-    case CUSTOM_LAYER_CLASSES.positionEmbedding:
-      return new layers.PositionEmbedding(config as PositionEmbeddingArgs);
-    case CUSTOM_LAYER_CLASSES.conv1d:
-      return new layers.Conv1D(config as ConvLayerArgs);
-    case CUSTOM_LAYER_CLASSES.conv2d:
-      return new layers.Conv2D(config as ConvLayerArgs);
-    case CUSTOM_LAYER_CLASSES.separableConv2d:
-      return new layers.SeparableConv2D(config as SeparableConvLayerArgs);
-    case CUSTOM_LAYER_CLASSES.subtract:
-      return new layers.Subtract(config as LayerArgs);
-    default:
-      throw new Error(`"${call.tfjsFactory}" is not one of Layerloom's custom layers (${Object.values(CUSTOM_LAYER_CLASSES).join(', ')}).`);
-  }
 }

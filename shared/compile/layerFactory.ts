@@ -1,8 +1,22 @@
 /**
- * Builds tfjs layers from a block's {@link LayerCall}. The same call is printed by the code
- * generators, so what runs in the app is what the exported code builds.
+ * The tfjs runtime of the blocks: builds a tfjs layer from a block's {@link LayerCall} and applies
+ * it to its input tensors by the block's call convention. The same call is printed by the code
+ * generators, so what runs in the app is what the exported code builds. Block specs
+ * (shared/blocks) say what to build; only this folder builds it.
  */
-import type { BlockDef, KerasArg, LayerCall, Params, Shape, SymbolicTensor, TF } from '../blocks/types.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { BlockDef, CallConvention, KerasArg, LayerCall, Params, Shape } from '../blocks/types.js';
+import {
+  CUSTOM_LAYER_CLASSES,
+  layerloomLayers,
+  type ConvLayerArgs,
+  type MultiHeadAttentionArgs,
+  type PositionEmbeddingArgs,
+  type SeparableConvLayerArgs,
+} from './customLayers.js';
+import type { SymbolicTensor, TF } from './tfTypes.js';
+
+type Layer = tfjs.layers.Layer;
 
 /** tfjs config value of a generated-code literal (tuples become arrays). */
 export function tfjsValue(arg: KerasArg): unknown {
@@ -20,24 +34,59 @@ export function tfjsConfig(call: LayerCall, name: string): Record<string, unknow
   return config;
 }
 
-type LayerFactory = (config: Record<string, unknown>) => ReturnType<TF['layers']['dense']>;
+type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 /** Creates the tfjs layer for a (non-custom) call, wrapping it in Bidirectional when asked. */
-export function createLayer(tf: TF, call: LayerCall, name: string): ReturnType<TF['layers']['dense']> {
+export function createLayer(tf: TF, call: LayerCall, name: string): Layer {
   const factories = tf.layers as unknown as Record<string, LayerFactory | undefined>;
   const factory = factories[call.tfjsFactory];
   if (typeof factory !== 'function') throw new Error(`tf.layers.${call.tfjsFactory} does not exist in this tfjs version.`);
   if (call.bidirectional) {
     const inner = factory(tfjsConfig(call, `${name}_inner`));
-    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => ReturnType<TF['layers']['dense']>;
+    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => Layer;
     return wrap({ layer: inner, mergeMode: call.bidirectional.mergeMode, name });
   }
   return factory(tfjsConfig(call, name));
 }
 
 /**
- * Applies one block to its input tensors: custom blocks build themselves (`apply`), all others go
- * through their layer call. `inputs` follow the block's port order (`null` for an unconnected optional port).
+ * Constructors of Layerloom's own tfjs layers, keyed by the class name a block's spec names
+ * (`LayerCall.tfjsFactory` when `custom`). The constructors check every value they read, so the
+ * plain config object is passed as is.
+ */
+const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => Layer>> = {
+  [CUSTOM_LAYER_CLASSES.multiHeadAttention]: (tf, c) => new (layerloomLayers(tf).MultiHeadAttention)(c as MultiHeadAttentionArgs),
+  [CUSTOM_LAYER_CLASSES.positionEmbedding]: (tf, c) => new (layerloomLayers(tf).PositionEmbedding)(c as PositionEmbeddingArgs),
+  [CUSTOM_LAYER_CLASSES.conv1d]: (tf, c) => new (layerloomLayers(tf).Conv1D)(c as ConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.conv2d]: (tf, c) => new (layerloomLayers(tf).Conv2D)(c as ConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.separableConv2d]: (tf, c) => new (layerloomLayers(tf).SeparableConv2D)(c as SeparableConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.subtract]: (tf, c) => new (layerloomLayers(tf).Subtract)(c as ConstructorParameters<ReturnType<typeof layerloomLayers>['Subtract']>[0]),
+};
+
+/** Builds the custom layer of a {@link LayerCall} with `custom: true` (`tfjsFactory` is the class name). */
+export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer {
+  const make = Object.prototype.hasOwnProperty.call(CUSTOM_CONSTRUCTORS, call.tfjsFactory) ? CUSTOM_CONSTRUCTORS[call.tfjsFactory] : undefined;
+  if (!make) throw new Error(`"${call.tfjsFactory}" is not one of Layerloom's custom layers (${Object.values(CUSTOM_LAYER_CLASSES).join(', ')}).`);
+  return make(tf, tfjsConfig(call, name));
+}
+
+/**
+ * Builds the layer of `call` and applies it to the tensors on the block's ports (port order;
+ * `null` for an unconnected optional port), as its call convention says. Repeated inputs are routed
+ * as {@link routeLayerInputs} explains.
+ */
+export function applyLayer(tf: TF, convention: CallConvention, call: LayerCall, inputs: readonly (SymbolicTensor | null)[], name: string): SymbolicTensor {
+  const layer = call.custom ? createCustomLayer(tf, call, name) : createLayer(tf, call, name);
+  const routed = routedTensors(tf, routeLayerInputs(inputs, convention === 'query-value-key', name));
+  if (routed.length === 0) throw new Error(`Layer "${name}" has no input connected.`);
+  // `single`: one tensor; `list`: always the list; attention: one tensor means self-attention.
+  const arg = convention === 'list' ? routed : routed.length === 1 ? routed[0] : routed;
+  return layer.apply(arg) as SymbolicTensor;
+}
+
+/**
+ * Applies one block to its input tensors (port order, `null` for an unconnected optional port),
+ * building its layer from the block's layer call for these params and input shapes.
  */
 export function applyBlock(
   tf: TF,
@@ -47,19 +96,8 @@ export function applyBlock(
   inputShapes: readonly (Shape | null)[],
   name: string,
 ): SymbolicTensor {
-  if (def.apply) {
-    // Attention routes its own inputs (self-attention takes one tensor); other custom layers get
-    // repeated inputs routed like built-in layers, keeping port positions.
-    if (def.layerCall?.(params, inputShapes).kerasClass === 'MultiHeadAttention') return def.apply(tf, inputs, params, name);
-    const routed = routedTensors(tf, routeLayerInputs(inputs, false, name));
-    let next = 0;
-    return def.apply(tf, inputs.map((t) => (t === null || t === undefined ? null : routed[next++])), params, name);
-  }
   if (!def.layerCall) throw new Error(`Block ${def.type} is not a layer.`);
-  const layer = createLayer(tf, def.layerCall(params, inputShapes), name);
-  const connected = routedTensors(tf, routeLayerInputs(inputs, false, name));
-  const out = layer.apply(connected.length === 1 ? connected[0] : connected);
-  return out as SymbolicTensor;
+  return applyLayer(tf, def.callConvention, def.layerCall(params, inputShapes), inputs, name);
 }
 
 /** One tensor a layer is applied to: a source, optionally routed through a weightless identity layer. */

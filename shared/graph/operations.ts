@@ -53,7 +53,7 @@ export function addNode(
   const node: GraphNode = {
     id,
     type,
-    label: options.label ?? uniqueLabel(doc, type === 'Input' ? 'input' : type === 'Output' ? 'output' : snakeCase(type)),
+    label: options.label ?? uniqueLabel(doc, def.role === 'layer' ? snakeCase(type) : def.role),
     params: { ...defaultParams(def.params), ...(options.params ?? {}) },
     position: { x: position.x, y: position.y },
   };

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
-import type { ParamValue, Shape, SymbolicTensor } from '../../shared/blocks/types.js';
+import type { ParamValue, Shape } from '../../shared/blocks/types.js';
+import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 import type { DiagnosticCode } from '../../shared/analysis/diagnostics.js';
 
 /** One row of a block table. Expected values come from Keras 3 (documented or measured). */

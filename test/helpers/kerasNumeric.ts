@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
-import type { KerasArg, ParamValue, SymbolicTensor } from '../../shared/blocks/types.js';
+import type { KerasArg, ParamValue } from '../../shared/blocks/types.js';
+import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 import { rng } from './randomGraphs.js';
 
 const script = fileURLToPath(new URL('../python/kerasReference.py', import.meta.url));

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tfjs from '@tensorflow/tfjs';
-import type { TF } from '../../shared/blocks/types.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
 import {
   BACKEND_ORDER,
   BACKEND_ORDER_WITHOUT_WASM_KERNELS,

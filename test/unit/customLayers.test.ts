@@ -8,7 +8,8 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
 import { CUSTOM_LAYER_CLASSES, layerloomLayers } from '../../shared/compile/customLayers.js';
-import type { ParamValue, Shape, SymbolicTensor } from '../../shared/blocks/types.js';
+import type { ParamValue, Shape } from '../../shared/blocks/types.js';
+import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 import { rng } from '../helpers/randomGraphs.js';
 
 function block(type: string, inputs: readonly (SymbolicTensor | null)[], shapes: readonly (Shape | null)[], params: Record<string, ParamValue>, name: string): SymbolicTensor {

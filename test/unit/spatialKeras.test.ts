@@ -11,7 +11,8 @@ import { describeKerasNumeric, type NumericCase } from '../helpers/kerasNumeric.
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
-import type { ParamValue, SymbolicTensor } from '../../shared/blocks/types.js';
+import type { ParamValue } from '../../shared/blocks/types.js';
+import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 
 const CASES: readonly NumericCase[] = [
   { id: 'conv1d valid, strides 2', block: 'Conv1D', params: { filters: 3, kernel_size: 3, strides: 2 }, inputs: [[9, 2]] },
