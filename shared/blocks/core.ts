@@ -7,7 +7,7 @@ import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initialize
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
 import { fail, ok, rankError, warning } from './results.js';
-import { formatShape, shapeSize } from './shapeUtils.js';
+import { flattenedShape, formatShape, reshapedShape } from './shapeUtils.js';
 
 /** The single input port of most blocks. */
 export const SINGLE_INPUT: readonly PortSpec[] = [{ name: 'in', label: 'Input' }];
@@ -161,14 +161,14 @@ export const FlattenBlock: BlockDef = defineBlock({
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => {
     if (!input) return fail('LL004', 'Connect an input.');
-    const size = shapeSize(input);
-    if (size === null) {
+    const flat = flattenedShape(input);
+    if (flat === null) {
       return fail(
         'LL018',
         `Flatten needs every size fixed, got ${formatShape(input)}. Use GlobalAveragePooling instead for variable sizes, or fix the size on the Input.`,
       );
     }
-    return ok([size]);
+    return ok(flat);
   },
   paramCount: () => NO_PARAMS,
   keras: (): KerasCall => ({ kerasClass: 'Flatten', kerasArgs: [] }),
@@ -191,26 +191,23 @@ export const ReshapeBlock: BlockDef = defineBlock({
   inferShape: ([input], params) => {
     if (!input) return fail('LL004', 'Connect an input.');
     const target = dims(params, 'target_shape').map((d) => d ?? -1);
-    const unknown = target.filter((d) => d === -1).length;
-    if (target.length === 0 || target.some((d) => d === 0 || d < -1) || unknown > 1) {
-      return fail('LL011', `Target shape (${target.join(', ')}) is invalid: use positive sizes, with at most one -1 to infer a size.`, 'target_shape');
+    const result = reshapedShape(input, target);
+    if ('shape' in result) return ok(result.shape);
+    const wanted = `(${target.join(', ')})`;
+    switch (result.problem) {
+      case 'invalid-target':
+        return fail('LL011', `Target shape ${wanted} is invalid: use positive sizes, with at most one -1 to infer a size.`, 'target_shape');
+      case 'needs-inferred-axis':
+        return fail('LL018', `Reshape of ${formatShape(input)} needs a -1 entry, because the input size is variable.`, 'target_shape');
+      case 'not-divisible':
+        return fail('LL017', `Cannot reshape ${result.size} values (${formatShape(input)}) into ${wanted}: ${result.size} is not divisible by ${result.known}.`, 'target_shape');
+      case 'size-mismatch':
+        return fail(
+          'LL017',
+          `Cannot reshape ${result.size} values (${formatShape(input)}) into ${wanted} = ${result.known} values. Make the sizes multiply to ${result.size}, or use -1 for one of them.`,
+          'target_shape',
+        );
     }
-    const size = shapeSize(input);
-    const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-    if (size === null) {
-      if (unknown === 1) return ok(target.map((d) => (d === -1 ? null : d)));
-      return fail('LL018', `Reshape of ${formatShape(input)} needs a -1 entry, because the input size is variable.`, 'target_shape');
-    }
-    if (unknown === 1) {
-      if (size % known !== 0) {
-        return fail('LL017', `Cannot reshape ${size} values (${formatShape(input)}) into (${target.join(', ')}): ${size} is not divisible by ${known}.`, 'target_shape');
-      }
-      return ok(target.map((d) => (d === -1 ? size / known : d)));
-    }
-    if (known !== size) {
-      return fail('LL017', `Cannot reshape ${size} values (${formatShape(input)}) into (${target.join(', ')}) = ${known} values. Make the sizes multiply to ${size}, or use -1 for one of them.`, 'target_shape');
-    }
-    return ok(target);
   },
   paramCount: () => NO_PARAMS,
   keras: (params): KerasCall => ({ kerasClass: 'Reshape', kerasArgs: [['target_shape', tuple(dims(params, 'target_shape'))]] }),

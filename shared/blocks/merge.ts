@@ -19,7 +19,7 @@
 import type { BlockDef, Dim, KerasCall, ParamSpec, Params, PortSpec, Shape, ShapeResult } from './types.js';
 import { num } from './paramUtils.js';
 import { fail, kerasRank, ok } from './results.js';
-import { broadcastShapes, formatShape, sampleAxis } from './shapeUtils.js';
+import { broadcastShapes, concatenatedShape, formatShape, sampleAxis } from './shapeUtils.js';
 import { defineBlock } from './define.js';
 import { LAYERLOOM_TFJS_CLASSES, withArg } from './tfjsSpelling.js';
 
@@ -179,37 +179,30 @@ function inferConcatenate(inputs: readonly (Shape | null)[], params: Params): Sh
   if (!Array.isArray(shapes)) return shapes;
   const first = shapes[0];
   const axisParam = num(params, 'axis');
-  const axis = sampleAxis(axisParam, first.length);
-  if (axis === null) {
+  const result = concatenatedShape(shapes, axisParam);
+  if ('shape' in result) return ok(result.shape);
+  if (result.problem === 'axis') {
     const rank = kerasRank(first);
     const what = axisParam === 0 || axisParam === -rank ? 'is the batch axis' : `is out of range for inputs of rank ${rank} like ${formatShape(first)}`;
     return fail('LL011', `Concatenate axis ${axisParam} ${what}: use 1 to ${rank - 1}, or -1 to -${rank - 1} counting from the end (-1, the features, is usual).`, 'axis');
   }
-  let joined: Dim = first[axis];
-  for (let i = 1; i < shapes.length; i++) {
-    const s = shapes[i];
-    if (s.length !== first.length) return rankMismatch('Concatenate', shapes, i);
-    for (let k = 0; k < s.length; k++) {
-      if (k === axis || s[k] === first[k]) continue;
-      const head = `Concatenate: input ${i + 1} has shape ${formatShape(s)} but input 1 has ${formatShape(first)}; all axes except the joined axis ${axis + 1} must match`;
-      if (s[k] === null || first[k] === null) {
-        const [varying, fixed, size] = first[k] === null ? [1, i + 1, s[k]] : [i + 1, 1, first[k]];
-        return fail(
-          'LL010',
-          `${head}, but axis ${k + 1} is variable in input ${varying} and ${size} in input ${fixed}. Make it fixed in both (set the size on the Input) or variable in both.`,
-        );
-      }
-      return fail(
-        'LL010',
-        `${head}, and they differ on axis ${k + 1} (${first[k]} vs ${s[k]}). Resize one branch so they agree (strides, pooling or padding "same"), or set axis to ${k + 1} if that is the axis to join along.`,
-      );
-    }
-    const d = s[axis];
-    joined = joined === null || d === null ? null : joined + d;
+  const i = result.input;
+  if (result.problem === 'rank') return rankMismatch('Concatenate', shapes, i);
+  const s = shapes[i];
+  const k = result.axis;
+  const joinedAxis = (sampleAxis(axisParam, first.length) as number) + 1;
+  const head = `Concatenate: input ${i + 1} has shape ${formatShape(s)} but input 1 has ${formatShape(first)}; all axes except the joined axis ${joinedAxis} must match`;
+  if (result.variable) {
+    const [varying, fixed, size] = first[k] === null ? [1, i + 1, s[k]] : [i + 1, 1, first[k]];
+    return fail(
+      'LL010',
+      `${head}, but axis ${k + 1} is variable in input ${varying} and ${size} in input ${fixed}. Make it fixed in both (set the size on the Input) or variable in both.`,
+    );
   }
-  const out = [...first];
-  out[axis] = joined;
-  return ok(out);
+  return fail(
+    'LL010',
+    `${head}, and they differ on axis ${k + 1} (${first[k]} vs ${s[k]}). Resize one branch so they agree (strides, pooling or padding "same"), or set axis to ${k + 1} if that is the axis to join along.`,
+  );
 }
 
 /** Joins its inputs along one axis. */

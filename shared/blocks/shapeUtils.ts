@@ -51,11 +51,6 @@ export function formatShape(shape: Shape | null): string {
   return dims.length === 1 ? '(None,)' : `(${dims.join(', ')})`;
 }
 
-/** True when both shapes have the same rank and every dim is equal (variable dims match only variable dims). */
-export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /**
  * Element-wise broadcast of two same-rank shapes, as Keras merge layers do
  * (`_compute_elemwise_op_output_shape`): equal dims pass, a 1 broadcasts, `None` stays `None`.
@@ -98,4 +93,68 @@ export function sampleAxis(axis: number, length: number): number | null {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) return null;
   const positive = axis < 0 ? axis + rank : axis;
   return positive === 0 ? null : positive - 1;
+}
+
+/** Flatten's output: one axis holding every value, or `null` when a size is variable (Keras refuses it). */
+export function flattenedShape(shape: Shape): Shape | null {
+  const size = shapeSize(shape);
+  return size === null ? null : [size];
+}
+
+/** Why a Reshape target does not fit its input (see {@link reshapedShape}). */
+export type ReshapeProblem =
+  /** A 0, an entry below -1, an empty target, or more than one -1. */
+  | { readonly problem: 'invalid-target' }
+  /** The input size is variable, so the target needs a -1 to take it. */
+  | { readonly problem: 'needs-inferred-axis' }
+  /** The input size is not a multiple of the target's fixed sizes (with a -1 entry). */
+  | { readonly problem: 'not-divisible'; readonly size: number; readonly known: number }
+  /** The target holds a different number of values than the input (no -1 entry). */
+  | { readonly problem: 'size-mismatch'; readonly size: number; readonly known: number };
+
+/**
+ * Keras's Reshape rule (`Reshape.compute_output_shape`): `target` is the new per-sample shape with
+ * at most one -1 (inferred from the input size). With a variable input size the -1 stays variable.
+ */
+export function reshapedShape(input: Shape, target: readonly number[]): { readonly shape: Shape } | ReshapeProblem {
+  const unknown = target.filter((d) => d === -1).length;
+  if (target.length === 0 || target.some((d) => d === 0 || d < -1 || !Number.isInteger(d)) || unknown > 1) return { problem: 'invalid-target' };
+  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const size = shapeSize(input);
+  if (size === null) return unknown === 1 ? { shape: target.map((d) => (d === -1 ? null : d)) } : { problem: 'needs-inferred-axis' };
+  if (unknown === 1) return size % known === 0 ? { shape: target.map((d) => (d === -1 ? size / known : d)) } : { problem: 'not-divisible', size, known };
+  return known === size ? { shape: [...target] } : { problem: 'size-mismatch', size, known };
+}
+
+/** Why inputs cannot be concatenated (see {@link concatenatedShape}); `input` is 0-based. */
+export type ConcatProblem =
+  /** The axis is the batch axis or out of range for the first input's rank. */
+  | { readonly problem: 'axis' }
+  | { readonly problem: 'rank'; readonly input: number }
+  /** Axis `axis` (0-based per sample) differs; `variable` when one side is `None` and the other fixed. */
+  | { readonly problem: 'mismatch'; readonly input: number; readonly axis: number; readonly variable: boolean };
+
+/**
+ * Keras's Concatenate rule: same rank, every axis but the joined one equal (a variable size matches
+ * only a variable size, which tfjs also requires), the joined axis summed (variable if any is).
+ * `axis` is a Keras axis (batch = 0, negative from the end).
+ */
+export function concatenatedShape(shapes: readonly Shape[], axis: number): { readonly shape: Shape; readonly axis: number } | ConcatProblem {
+  const first = shapes[0];
+  const at = first ? sampleAxis(axis, first.length) : null;
+  if (at === null) return { problem: 'axis' };
+  let joined: Dim = first[at];
+  for (let i = 1; i < shapes.length; i++) {
+    const s = shapes[i];
+    if (s.length !== first.length) return { problem: 'rank', input: i };
+    for (let k = 0; k < s.length; k++) {
+      if (k === at || s[k] === first[k]) continue;
+      return { problem: 'mismatch', input: i, axis: k, variable: s[k] === null || first[k] === null };
+    }
+    const d = s[at];
+    joined = joined === null || d === null ? null : joined + d;
+  }
+  const out = [...first];
+  out[at] = joined;
+  return { shape: out, axis: at };
 }

@@ -182,3 +182,41 @@ export function kerasLayerOrder(plan: ModelPlan): string[] {
   }
   return [...depth.keys()].sort((a, b) => (depth.get(b) as number) - (depth.get(a) as number) || (index.get(a) as number) - (index.get(b) as number));
 }
+
+/** One tensor a layer is applied to: a source, optionally routed through a weightless identity layer. */
+export interface RoutedInput<T> {
+  readonly source: T;
+  /** Name of the identity layer this input passes through first, when it repeats an earlier input. */
+  readonly identityName?: string;
+}
+
+/**
+ * The tensors a layer is applied to, in order. tfjs-layers' inference executor releases a tensor
+ * once per input slot but counts it once per consuming layer, so a layer fed the same tensor twice
+ * (`Add(x, x)`, self-attention `mha(x, x)`) frees it while another layer still needs it
+ * ("Tensor is disposed" in `predict`). So: self-attention is applied to the single tensor (the
+ * attention layer reads one input as query = value = key), a key equal to the value is dropped (it
+ * defaults to the value), and any other repeat goes through an identity layer. The compiler and
+ * the TypeScript export both route inputs through here, so they build the same graph.
+ *
+ * `ports` are the sources in port order (`null` = unconnected optional port); for attention the
+ * order is `[query, value, key]`.
+ */
+export function routeLayerInputs<T>(ports: readonly (T | null)[], attention: boolean, layerName: string): RoutedInput<T>[] {
+  let list = ports.filter((p): p is T => p !== null && p !== undefined);
+  if (attention) {
+    const [query, value, key] = list;
+    if (key !== undefined && key === value) list = [query, value];
+    if (list.length === 2 && list[0] === list[1]) list = [list[0]];
+  }
+  const seen = new Set<T>();
+  let repeats = 0;
+  return list.map((source) => {
+    if (!seen.has(source)) {
+      seen.add(source);
+      return { source };
+    }
+    repeats++;
+    return { source, identityName: `${layerName}_repeat${repeats}` };
+  });
+}

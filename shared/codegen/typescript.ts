@@ -13,7 +13,7 @@ import { isTfjsDefault } from './defaults.js';
 import { isAbsolutePath, type ExportFile } from './keras.js';
 import { TS_LINE_WIDTH, TS_RESERVED, safeVar, tsLiteral, tsString } from './literals.js';
 import { isAttention, planModel, type ModelPlan, type PlanLayer } from './plan.js';
-import { routeLayerInputs } from '../compile/layerFactory.js';
+import { routeLayerInputs } from './plan.js';
 import { dataLayout } from './dataLayout.js';
 import { IMAGE_PIXEL_DIVISOR, planTraining, type TrainingPlan } from './training.js';
 import { TS_CUSTOM_LAYERS_FILE } from './tsCustomLayers.js';
