@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeras, generateKerasFiles, KERAS_WEIGHTS_FILE, type ExportFile } from '../../shared/codegen/keras.js';
+import { generateKeras, generateKerasFiles, KERAS_WEIGHTS_FILE, type ExportFile } from '../../shared/codegen/keras/index.js';
 import { CUSTOM_LAYERS_TS } from '../../shared/codegen/customLayersSource.generated.js';
 import { customLayersModule, inlineCustomLayerSource } from '../../shared/codegen/tsCustomLayers.js';
-import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript.js';
+import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { exampleCases } from './exportCases.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
