@@ -1,8 +1,8 @@
 /**
- * Writes the example projects in examples/ from a compact description, so they stay consistent
- * (ids, labels, layout) and can be regenerated after a format change: `npx tsx scripts/makeExamples.ts`.
+ * The example projects in examples/, from a compact description, so they stay consistent (ids,
+ * labels, layout) and can be regenerated after a format change: `npm run gen` (scripts/gen.ts)
+ * writes them.
  */
-import { writeFileSync } from 'node:fs';
 import { emptyDocument, type ProjectDocument } from '../shared/graph/document.js';
 import { addNode, connect, moveNodes, setDataset, setTraining } from '../shared/graph/operations.js';
 import { layoutPositions } from '../renderer/editor/layout.js';
@@ -137,12 +137,14 @@ const examples: Record<string, () => ProjectDocument> = {
   ),
 };
 
-const only = process.argv.slice(2);
-for (const [file, make] of Object.entries(examples)) {
-  if (only.length && !only.includes(file)) continue;
-  // The same layered layout the editor's "Auto-layout" gives, so files open readable as they are.
-  const built = make();
-  const doc = moveNodes(built, await layoutPositions(built));
-  writeFileSync(new URL(`../examples/${file}.layerloom`, import.meta.url), serializeProject(doc));
-  console.log(`examples/${file}.layerloom: ${doc.nodes.length} blocks`);
+/** Every example project: its path in the repository and its text. */
+export async function exampleFiles(): Promise<{ path: string; content: string }[]> {
+  const out: { path: string; content: string }[] = [];
+  for (const [file, make] of Object.entries(examples)) {
+    // The same layered layout the editor's "Auto-layout" gives, so files open readable as they are.
+    const built = make();
+    const doc = moveNodes(built, await layoutPositions(built));
+    out.push({ path: `examples/${file}.layerloom`, content: serializeProject(doc) });
+  }
+  return out;
 }

@@ -20,8 +20,8 @@ import type {
   StartTrainingRequest,
   TrainingEvent,
 } from '../../shared/api/types.js';
-import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras.js';
-import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript.js';
+import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
+import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { getBackendStatus } from '../services/backendService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';

@@ -1,5 +1,582 @@
-// Generated from shared/compile/customLayers.ts by the export tests (UPDATE_GOLDEN=1 rewrites it).
-// Do not edit: change customLayers.ts and rerun them.
+// Generated from shared/compile/customLayers.ts by `npm run gen` (scripts/gen.ts).
+// Do not edit: change customLayers.ts and run `npm run gen`.
 
 /** The TypeScript export's layerloomLayers.ts (see tsCustomLayers.ts). */
-export const CUSTOM_LAYERS_TS = "/**\n * Layerloom's own layers, copied from Layerloom's source so this model runs exactly as it does there.\n * model.ts calls layerloomLayers(tf) to get the classes; they are registered for serialization, so\n * models saved with them load again with tf.loadLayersModel once this module has been called.\n */\n/**\n * Layerloom's own tfjs layers, for what tfjs-layers lacks or cannot train:\n *\n * - `LayerloomMultiHeadAttention`: Keras's `MultiHeadAttention` for rank-3 inputs\n *   (batch, length, features). tfjs's internal attention layer is neither exported nor trainable\n *   (its einsum has no gradient), so this one is built from matMul, reshape, transpose and softmax.\n *   Its weights have the shapes, names and order of Keras's layer (query/key/value kernels\n *   `(d, heads, key_dim)` and biases `(heads, key_dim)`, then the output kernel\n *   `(heads, value_dim, d_query)` and bias `(d_query)`), so trained weights load into Keras with\n *   `set_weights`.\n * - `LayerloomPositionEmbedding`: `keras_hub.layers.PositionEmbedding`: a learned\n *   `(sequence_length, features)` table, sliced to the input's length and broadcast to its shape.\n * - `LayerloomConv1D`, `LayerloomConv2D`, `LayerloomSeparableConv2D`: tfjs's own conv layers (same\n *   weights, config and shapes) for what they cannot do themselves. tfjs has no gradient for a\n *   convolution with dilation > 1, so these run it as a plain convolution with a dilated kernel (the\n *   kernel spread out with zeros, `(k - 1) * d + 1` taps wide): the same sums, and trainable. And\n *   tfjs's Conv1D accepts padding \"causal\" but throws when run, so LayerloomConv1D pads the start of\n *   the sequence with `(kernel_size - 1) * dilation_rate` zeros and runs \"valid\", as Keras does.\n * - `LayerloomSubtract`: Keras's `Subtract` (first input minus the second); tfjs-layers has none.\n * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its\n *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes\n *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a\n *   seeded normal matrix, signs fixed by R's diagonal) with Householder reflections on plain arrays,\n *   and is registered under tfjs's class name, so `'orthogonal'` and saved models resolve to it.\n *\n * shared/ may not import tfjs at run time, so the classes are defined by a function that receives\n * the `tf` namespace, once per namespace, and registered for serialization there so that\n * `model.toJSON()` / `tf.models.modelFromJSON` and save/load round-trip them.\n */\nimport type * as tfjs from '@tensorflow/tfjs';\n\ntype TF = typeof tfjs;\n\ntype Layer = tfjs.layers.Layer;\ntype Tensor = tfjs.Tensor;\ntype LayerArgs = NonNullable<ConstructorParameters<typeof tfjs.layers.Layer>[0]>;\ntype Kwargs = Parameters<Layer['call']>[1];\ntype LayerShape = tfjs.Shape;\ntype Initializer = ReturnType<TF['initializers']['ones']>;\ntype ConfigDict = tfjs.serialization.ConfigDict;\n\n/**\n * tfjs config of {@link LayerloomLayers.MultiHeadAttention}. Initializers are tfjs identifiers\n * (`glorotUniform`, `zeros`...).\n */\nexport type MultiHeadAttentionArgs = LayerArgs & {\n  numHeads: number;\n  keyDim: number;\n  /** `null`: same as `keyDim` (Keras's default). */\n  valueDim?: number | null;\n  /** Dropout on the attention probabilities, applied only while training. */\n  dropout?: number;\n  useBias?: boolean;\n  /** Each position attends only to itself and earlier positions (Keras's `use_causal_mask=True`). */\n  useCausalMask?: boolean;\n  kernelInitializer?: string;\n  biasInitializer?: string;\n};\n\n/** tfjs config of {@link LayerloomLayers.PositionEmbedding}. */\nexport type PositionEmbeddingArgs = LayerArgs & {\n  /** Longest sequence the table covers. */\n  sequenceLength: number;\n  /** tfjs identifier of the table's initializer (keras_hub's default is glorot uniform). */\n  initializer?: string;\n};\n\n/** tfjs config of {@link LayerloomLayers.Conv1D} and {@link LayerloomLayers.Conv2D}: tfjs's own conv config. */\nexport type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0];\n/** tfjs config of {@link LayerloomLayers.SeparableConv2D}: tfjs's own. */\nexport type SeparableConvLayerArgs = Parameters<TF['layers']['separableConv2d']>[0];\n\n/** Fields of tfjs's conv layers read at run time (public in JavaScript, not in tfjs's typings). */\ninterface ConvFields {\n  readonly kernel: tfjs.LayerVariable;\n  readonly bias: tfjs.LayerVariable | null;\n  readonly padding: string;\n  readonly activation: { apply(x: Tensor): Tensor };\n}\n\n/** The custom layer classes bound to one `tf` namespace. */\nexport interface LayerloomLayers {\n  readonly MultiHeadAttention: new (args: MultiHeadAttentionArgs) => Layer;\n  readonly PositionEmbedding: new (args: PositionEmbeddingArgs) => Layer;\n  readonly Conv1D: new (args: ConvLayerArgs) => Layer;\n  readonly Conv2D: new (args: ConvLayerArgs) => Layer;\n  readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;\n  readonly Subtract: new (args?: LayerArgs) => Layer;\n}\n\n/** Class names under which the layers are registered (and `LayerCall.tfjsFactory` of their blocks). */\nexport const CUSTOM_LAYER_CLASSES = {\n  multiHeadAttention: 'LayerloomMultiHeadAttention',\n  positionEmbedding: 'LayerloomPositionEmbedding',\n  conv1d: 'LayerloomConv1D',\n  conv2d: 'LayerloomConv2D',\n  separableConv2d: 'LayerloomSeparableConv2D',\n  subtract: 'LayerloomSubtract',\n} as const;\n\n/**\n * Keras's value for masked attention logits before softmax (`_large_negative_number` for float32):\n * large enough that exp() underflows to 0, small enough to stay finite.\n */\nexport const MASKED_LOGIT = -1e9;\n\nfunction positiveInt(value: unknown, what: string): number {\n  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {\n    throw new Error(`${what} must be an integer ≥ 1, got ${JSON.stringify(value)}.`);\n  }\n  return value;\n}\n\n/**\n * A kernel `(k1, ..., kn, in, out)` spread out by `dilations` along its first n axes: zeros between\n * the taps, `(k - 1) * d + 1` wide. Convolving with it equals the dilated convolution. Built from\n * reshape, pad and slice (all with gradients, on every backend), one axis at a time.\n */\nfunction dilateKernel(tf: TF, kernel: Tensor, dilations: readonly number[]): Tensor {\n  let k = kernel;\n  dilations.forEach((d, axis) => {\n    if (d === 1) return;\n    const shape = k.shape;\n    const taps = shape[axis];\n    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);\n    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);\n    const spread = tf.pad(tf.reshape(k, [before, taps, 1, after]), [[0, 0], [0, 0], [0, d - 1], [0, 0]]);\n    const width = (taps - 1) * d + 1;\n    const sliced = tf.slice(tf.reshape(spread, [before, taps * d, after]), [0, 0, 0], [before, width, after]);\n    k = tf.reshape(sliced, [...shape.slice(0, axis), width, ...shape.slice(axis + 1)]);\n  });\n  return k;\n}\n\nfunction makeInitializer(tf: TF, name: string): Initializer {\n  const init = tf.initializers;\n  const table: Record<string, () => Initializer> = {\n    zeros: () => init.zeros(),\n    ones: () => init.ones(),\n    glorotUniform: () => init.glorotUniform({}),\n    glorotNormal: () => init.glorotNormal({}),\n    heUniform: () => init.heUniform({}),\n    heNormal: () => init.heNormal({}),\n    leCunUniform: () => init.leCunUniform({}),\n    leCunNormal: () => init.leCunNormal({}),\n    // Keras's \"uniform\"/\"normal\": RandomUniform(-0.05, 0.05) / RandomNormal(0, 0.05), stated explicitly.\n    randomUniform: () => init.randomUniform({ minval: -0.05, maxval: 0.05 }),\n    randomNormal: () => init.randomNormal({ mean: 0, stddev: 0.05 }),\n  };\n  const make = table[name];\n  if (!make) throw new Error(`Unknown initializer \"${name}\": use one of ${Object.keys(table).join(', ')}.`);\n  return make();\n}\n\n/**\n * Q of the thin QR decomposition of a `rows × cols` matrix (row-major, `rows ≥ cols`), with each\n * column's sign flipped so that R's diagonal is positive, as tfjs's and Keras's orthogonal\n * initializers do. Householder reflections in float64, on column-major copies for contiguous access.\n */\nexport function orthonormalColumns(values: ArrayLike<number>, rows: number, cols: number): Float64Array {\n  if (rows < cols) throw new Error(`orthonormalColumns needs rows ≥ cols, got ${rows} × ${cols}.`);\n  const a = new Float64Array(rows * cols); // column-major: a[j * rows + i]\n  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) a[j * rows + i] = values[i * cols + j];\n  const reflectors: (Float64Array | null)[] = [];\n  const signs = new Float64Array(cols);\n  for (let k = 0; k < cols; k++) {\n    const col = k * rows;\n    let norm = 0;\n    for (let i = k; i < rows; i++) norm += a[col + i] * a[col + i];\n    norm = Math.sqrt(norm);\n    const x0 = a[col + k];\n    const alpha = x0 > 0 ? -norm : norm; // R[k][k]; the sign choice avoids cancellation\n    const v = new Float64Array(rows - k);\n    v[0] = x0 - alpha;\n    for (let i = k + 1; i < rows; i++) v[i - k] = a[col + i];\n    let vv = 0;\n    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];\n    if (vv === 0) {\n      reflectors.push(null);\n      signs[k] = x0 < 0 ? -1 : 1;\n      continue;\n    }\n    for (let j = k; j < cols; j++) {\n      const c = j * rows;\n      let dot = 0;\n      for (let i = k; i < rows; i++) dot += v[i - k] * a[c + i];\n      const f = (2 * dot) / vv;\n      for (let i = k; i < rows; i++) a[c + i] -= f * v[i - k];\n    }\n    reflectors.push(v);\n    signs[k] = alpha < 0 ? -1 : 1;\n  }\n  // Q = H0 · H1 · … · H(n-1) applied to the first `cols` columns of the identity.\n  const q = new Float64Array(rows * cols);\n  for (let j = 0; j < cols; j++) q[j * rows + j] = 1;\n  for (let k = cols - 1; k >= 0; k--) {\n    const v = reflectors[k];\n    if (!v) continue;\n    let vv = 0;\n    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];\n    for (let j = 0; j < cols; j++) {\n      const c = j * rows;\n      let dot = 0;\n      for (let i = k; i < rows; i++) dot += v[i - k] * q[c + i];\n      const f = (2 * dot) / vv;\n      for (let i = k; i < rows; i++) q[c + i] -= f * v[i - k];\n    }\n  }\n  const out = new Float64Array(rows * cols);\n  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * rows + i] * signs[j];\n  return out;\n}\n\n/** tfjs config of the orthogonal initializer (same as tfjs's `Orthogonal`). */\ninterface OrthogonalArgs {\n  gain?: number;\n  seed?: number;\n}\n\nfunction defineLayers(tf: TF): LayerloomLayers {\n  // Subclass tfjs's own Orthogonal so getConfig and serialization stay exactly as before.\n  const BuiltinOrthogonal = tf.initializers.orthogonal({}).constructor as (new (args: OrthogonalArgs) => Initializer) &\n    Pick<tfjs.serialization.SerializableConstructor<Initializer>, 'fromConfig'>;\n  /** See the file comment: same matrix as tfjs's `Orthogonal`, computed without per-element tensor ops. */\n  class FastOrthogonal extends BuiltinOrthogonal {\n    static readonly className = 'Orthogonal';\n    private readonly gainValue: number;\n    private readonly seedValue: number | undefined;\n\n    constructor(args: OrthogonalArgs) {\n      super(args ?? {});\n      this.gainValue = args?.gain ?? 1;\n      this.seedValue = args?.seed;\n    }\n\n    override apply(shape: LayerShape, dtype?: tfjs.DataType): Tensor {\n      if (shape.length < 2) throw new Error(`The orthogonal initializer needs a shape of rank ≥ 2, got [${shape.join(', ')}].`);\n      const dims = shape.map((d) => d ?? 0);\n      const rows = dims.slice(0, -1).reduce((p, d) => p * d, 1);\n      const cols = dims[dims.length - 1];\n      const [tall, wide] = [Math.max(rows, cols), Math.min(rows, cols)];\n      return tf.tidy(() => {\n        const normal = tf.randomNormal([tall, wide], 0, 1, 'float32', this.seedValue).dataSync();\n        let q: Tensor = tf.tensor2d(Float32Array.from(orthonormalColumns(normal, tall, wide)), [tall, wide], 'float32');\n        if (rows < cols) q = tf.transpose(q);\n        return tf.cast(tf.mul(q.reshape(dims), this.gainValue), dtype ?? 'float32');\n      });\n    }\n  }\n  tf.serialization.registerClass(FastOrthogonal);\n\n  /** See the file comment. Shapes: query (B, T, dq), value (B, S, dv), key (B, S, dk). */\n  class LayerloomMultiHeadAttention extends tf.layers.Layer {\n    static readonly className = CUSTOM_LAYER_CLASSES.multiHeadAttention;\n    private readonly numHeads: number;\n    private readonly keyDim: number;\n    private readonly valueDim: number;\n    private readonly explicitValueDim: number | null;\n    private readonly rate: number;\n    private readonly useBias: boolean;\n    private readonly useCausalMask: boolean;\n    private readonly kernelInitializer: string;\n    private readonly biasInitializer: string;\n    // In Keras's weight order: query, key, value, attention_output; each kernel then bias.\n    private kernels: tfjs.LayerVariable[] = [];\n    private biases: (tfjs.LayerVariable | null)[] = [];\n\n    constructor(args: MultiHeadAttentionArgs) {\n      super(args);\n      this.numHeads = positiveInt(args.numHeads, 'MultiHeadAttention numHeads');\n      this.keyDim = positiveInt(args.keyDim, 'MultiHeadAttention keyDim');\n      this.explicitValueDim = args.valueDim == null ? null : positiveInt(args.valueDim, 'MultiHeadAttention valueDim');\n      this.valueDim = this.explicitValueDim ?? this.keyDim;\n      this.rate = args.dropout ?? 0;\n      this.useBias = args.useBias ?? true;\n      this.useCausalMask = args.useCausalMask ?? false;\n      this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';\n      this.biasInitializer = args.biasInitializer ?? 'zeros';\n    }\n\n    override build(inputShape: LayerShape | LayerShape[]): void {\n      const shapes = inputShapesOf(inputShape);\n      const [query, value = shapes[0]] = shapes;\n      const key = shapes[2] ?? value;\n      const width = (s: LayerShape, port: string): number => {\n        const last = s[s.length - 1];\n        if (s.length !== 3 || last === null) {\n          throw new Error(`MultiHeadAttention needs ${port} shaped (batch, length, features) with fixed features, got [${s.join(', ')}].`);\n        }\n        return last;\n      };\n      const dq = width(query, 'query');\n      const dv = width(value, 'value');\n      const dk = width(key, 'key');\n      const h = this.numHeads;\n      const projections: [string, number[], number[]][] = [\n        ['query', [dq, h, this.keyDim], [h, this.keyDim]],\n        ['key', [dk, h, this.keyDim], [h, this.keyDim]],\n        ['value', [dv, h, this.valueDim], [h, this.valueDim]],\n        ['attention_output', [h, this.valueDim, dq], [dq]],\n      ];\n      for (const [name, kernelShape, biasShape] of projections) {\n        this.kernels.push(this.addWeight(`${name}/kernel`, kernelShape, 'float32', makeInitializer(tf, this.kernelInitializer)));\n        this.biases.push(this.useBias ? this.addWeight(`${name}/bias`, biasShape, 'float32', makeInitializer(tf, this.biasInitializer)) : null);\n      }\n      this.built = true;\n    }\n\n    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {\n      return inputShapesOf(inputShape)[0];\n    }\n\n    /** (B, L, d) → (B, heads, L, size): Keras's EinsumDense `abc,cde->abde`, then heads before length. */\n    private project(x: Tensor, index: number, size: number): Tensor {\n      const [batch, length, width] = x.shape;\n      const kernel = tf.reshape(this.kernels[index].read(), [width, this.numHeads * size]);\n      let y = tf.matMul(tf.reshape(x, [batch * length, width]), kernel);\n      const bias = this.biases[index];\n      if (bias) y = tf.add(y, tf.reshape(bias.read(), [this.numHeads * size]));\n      return tf.transpose(tf.reshape(y, [batch, length, this.numHeads, size]), [0, 2, 1, 3]);\n    }\n\n    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {\n      return tf.tidy(() => {\n        const list = Array.isArray(inputs) ? inputs : [inputs];\n        // One tensor means self-attention (query = value = key).\n        const [query, value = list[0]] = list;\n        const key = list[2] ?? value;\n        const [batch, queryLength, queryWidth] = query.shape;\n        const keyLength = key.shape[1] ?? 0;\n        if (value.shape[1] !== keyLength) {\n          throw new Error(`MultiHeadAttention: key has ${keyLength} positions but value has ${value.shape[1]}; they must be equally long.`);\n        }\n        // Keras scales the projected query, not the scores; same numbers, same order of rounding.\n        const q = tf.mul(this.project(query, 0, this.keyDim), 1 / Math.sqrt(this.keyDim));\n        const k = this.project(key, 1, this.keyDim);\n        const v = this.project(value, 2, this.valueDim);\n        let scores = tf.matMul(q, k, false, true); // (B, heads, T, S)\n        if (this.useCausalMask) {\n          // Lower-triangular (T, S) mask aligned at the top-left, as Keras's `_compute_causal_mask`.\n          const allowed = tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool');\n          const full = scores.shape;\n          scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));\n        }\n        let probs = tf.softmax(scores);\n        if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate);\n        const context = tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]); // (B, T, heads, value_dim)\n        const outKernel = tf.reshape(this.kernels[3].read(), [this.numHeads * this.valueDim, queryWidth]);\n        let out = tf.matMul(tf.reshape(context, [batch * queryLength, this.numHeads * this.valueDim]), outKernel);\n        const outBias = this.biases[3];\n        if (outBias) out = tf.add(out, outBias.read());\n        return tf.reshape(out, [batch, queryLength, queryWidth]);\n      });\n    }\n\n    override getConfig(): ConfigDict {\n      return {\n        ...super.getConfig(),\n        numHeads: this.numHeads,\n        keyDim: this.keyDim,\n        valueDim: this.explicitValueDim,\n        dropout: this.rate,\n        useBias: this.useBias,\n        useCausalMask: this.useCausalMask,\n        kernelInitializer: this.kernelInitializer,\n        biasInitializer: this.biasInitializer,\n      };\n    }\n  }\n\n  /** See the file comment. Input (B, ..., T, d) → the first T rows of the table, broadcast to it. */\n  class LayerloomPositionEmbedding extends tf.layers.Layer {\n    static readonly className = CUSTOM_LAYER_CLASSES.positionEmbedding;\n    private readonly sequenceLength: number;\n    private readonly initializer: string;\n    private table: tfjs.LayerVariable | null = null;\n\n    constructor(args: PositionEmbeddingArgs) {\n      super(args);\n      this.sequenceLength = positiveInt(args.sequenceLength, 'PositionEmbedding sequenceLength');\n      this.initializer = args.initializer ?? 'glorotUniform';\n    }\n\n    override build(inputShape: LayerShape | LayerShape[]): void {\n      const shape = inputShapesOf(inputShape)[0];\n      const width = shape[shape.length - 1];\n      if (shape.length < 3 || width === null) {\n        throw new Error(`PositionEmbedding needs a sequence (batch, length, features) with fixed features, got [${shape.join(', ')}].`);\n      }\n      // keras_hub names the table \"embeddings\".\n      this.table = this.addWeight('embeddings', [this.sequenceLength, width], 'float32', makeInitializer(tf, this.initializer));\n      this.built = true;\n    }\n\n    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {\n      return inputShapesOf(inputShape)[0];\n    }\n\n    override call(inputs: Tensor | Tensor[]): Tensor {\n      return tf.tidy(() => {\n        const x = Array.isArray(inputs) ? inputs[0] : inputs;\n        const length = x.shape[x.shape.length - 2] ?? 0;\n        const width = x.shape[x.shape.length - 1] ?? 0;\n        if (length > this.sequenceLength) {\n          throw new Error(`PositionEmbedding covers ${this.sequenceLength} positions but the input has ${length}. Raise sequence_length to at least ${length}.`);\n        }\n        if (!this.table) throw new Error('PositionEmbedding was called before it was built.');\n        return tf.broadcastTo(tf.slice(this.table.read(), [0, 0], [length, width]), x.shape);\n      });\n    }\n\n    override getConfig(): ConfigDict {\n      return { ...super.getConfig(), sequenceLength: this.sequenceLength, initializer: this.initializer };\n    }\n  }\n\n  // tfjs's own convolution classes (not exported by name): the subclasses below keep their\n  // weights, config and output-shape rules and replace only how the layer runs.\n  type ConvArgs = Parameters<TF['layers']['conv1d']>[0];\n  type SeparableArgs = Parameters<TF['layers']['separableConv2d']>[0];\n  type Builtin<A> = (new (args: A) => Layer) & Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;\n  const BuiltinConv1D = tf.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;\n  const BuiltinConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;\n  const BuiltinSeparableConv2D = tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<SeparableArgs>;\n\n  /** One positive integer per spatial axis from a tfjs `number | number[]` argument. */\n  const perAxis = (v: number | number[] | undefined, n: number, what: string): number[] =>\n    Array.from({ length: n }, (_, i) => positiveInt(Array.isArray(v) ? v[i] ?? v[0] : v ?? 1, what));\n\n  /** See the file comment: a conv layer (1-D or 2-D) that runs dilation through a dilated kernel. */\n  const dilatedConv = (Base: Builtin<ConvArgs>, rank: 1 | 2, className: string) =>\n    class extends Base {\n      static readonly className = className;\n      /** Zeros put before the first step (causal Conv1D): (kernel_size - 1) * dilation_rate. */\n      private readonly leftPad: number;\n      private readonly causal: boolean;\n      private readonly dilations: number[];\n      private readonly stridesPerAxis: number[];\n\n      constructor(args: ConvArgs) {\n        const causal = args.padding === 'causal';\n        super({ ...args, padding: causal ? 'valid' : args.padding });\n        this.causal = causal;\n        this.dilations = perAxis(args.dilationRate, rank, `${className} dilationRate`);\n        this.stridesPerAxis = perAxis(args.strides, rank, `${className} strides`);\n        const kernel = perAxis(args.kernelSize, rank, `${className} kernelSize`);\n        this.leftPad = causal ? (kernel[0] - 1) * this.dilations[0] : 0;\n      }\n\n      override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape | LayerShape[] {\n        const [batch, length, ...rest] = inputShapesOf(inputShape)[0];\n        return super.computeOutputShape([batch, length === null ? null : length + this.leftPad, ...rest]);\n      }\n\n      override call(inputs: Tensor | Tensor[]): Tensor {\n        return tf.tidy(() => {\n          let x = Array.isArray(inputs) ? inputs[0] : inputs;\n          if (this.leftPad > 0) x = tf.pad(x, [[0, 0], [this.leftPad, 0], [0, 0]]);\n          const conv = this as unknown as ConvFields;\n          const kernel = dilateKernel(tf, conv.kernel.read(), this.dilations);\n          const padding = conv.padding === 'same' ? 'same' : 'valid';\n          let y =\n            rank === 1\n              ? tf.conv1d(x as tfjs.Tensor3D, kernel as tfjs.Tensor3D, this.stridesPerAxis[0], padding)\n              : tf.conv2d(x as tfjs.Tensor4D, kernel as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);\n          if (conv.bias) y = tf.add(y, conv.bias.read());\n          return conv.activation.apply(y);\n        });\n      }\n\n      override getConfig(): ConfigDict {\n        const config = super.getConfig();\n        if (this.causal) config['padding'] = 'causal';\n        return config;\n      }\n    };\n\n  /** See the file comment. */\n  const LayerloomConv1D = dilatedConv(BuiltinConv1D, 1, CUSTOM_LAYER_CLASSES.conv1d);\n  /** See the file comment. */\n  const LayerloomConv2D = dilatedConv(BuiltinConv2D, 2, CUSTOM_LAYER_CLASSES.conv2d);\n\n  /** See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel. */\n  class LayerloomSeparableConv2D extends BuiltinSeparableConv2D {\n    static readonly className = CUSTOM_LAYER_CLASSES.separableConv2d;\n    private readonly dilations: number[];\n    private readonly stridesPerAxis: [number, number];\n\n    constructor(args: SeparableArgs) {\n      super(args);\n      this.dilations = perAxis(args.dilationRate, 2, 'SeparableConv2D dilationRate');\n      const [sh, sw] = perAxis(args.strides, 2, 'SeparableConv2D strides');\n      this.stridesPerAxis = [sh, sw];\n    }\n\n    override call(inputs: Tensor | Tensor[]): Tensor {\n      return tf.tidy(() => {\n        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;\n        const conv = this as unknown as ConvFields & { depthwiseKernel: tfjs.LayerVariable; pointwiseKernel: tfjs.LayerVariable };\n        const depthwise = dilateKernel(tf, conv.depthwiseKernel.read(), this.dilations) as tfjs.Tensor4D;\n        const pointwise = conv.pointwiseKernel.read() as tfjs.Tensor4D;\n        let y: Tensor = tf.separableConv2d(x, depthwise, pointwise, this.stridesPerAxis, conv.padding === 'same' ? 'same' : 'valid');\n        if (conv.bias) y = tf.add(y, conv.bias.read());\n        return conv.activation.apply(y);\n      });\n    }\n  }\n\n  /** See the file comment. Two inputs of the same rank; size-1 axes broadcast as in Keras. */\n  class LayerloomSubtract extends tf.layers.Layer {\n    static readonly className = CUSTOM_LAYER_CLASSES.subtract;\n\n    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {\n      const shapes = inputShapesOf(inputShape);\n      const [a, b] = shapes;\n      if (shapes.length !== 2 || a.length !== b.length) {\n        throw new Error(`Subtract takes exactly two inputs of the same rank, got ${JSON.stringify(shapes)}.`);\n      }\n      return a.map((x, i) => {\n        const y = b[i];\n        if (x === null || y === null) return null;\n        if (x !== y && x !== 1 && y !== 1) throw new Error(`Subtract: sizes ${x} and ${y} on axis ${i} cannot be broadcast together.`);\n        return x === 1 ? y : x;\n      });\n    }\n\n    override call(inputs: Tensor | Tensor[]): Tensor {\n      return tf.tidy(() => {\n        const list = Array.isArray(inputs) ? inputs : [inputs];\n        if (list.length !== 2) throw new Error(`Subtract takes exactly two inputs, got ${list.length}.`);\n        return tf.sub(list[0], list[1]);\n      });\n    }\n  }\n\n  tf.serialization.registerClass(LayerloomMultiHeadAttention);\n  tf.serialization.registerClass(LayerloomPositionEmbedding);\n  tf.serialization.registerClass(LayerloomConv1D);\n  tf.serialization.registerClass(LayerloomConv2D);\n  tf.serialization.registerClass(LayerloomSeparableConv2D);\n  tf.serialization.registerClass(LayerloomSubtract);\n  return {\n    MultiHeadAttention: LayerloomMultiHeadAttention,\n    PositionEmbedding: LayerloomPositionEmbedding,\n    Conv1D: LayerloomConv1D,\n    Conv2D: LayerloomConv2D,\n    SeparableConv2D: LayerloomSeparableConv2D,\n    Subtract: LayerloomSubtract,\n  };\n}\n\n/** A single shape or the list of a multi-input layer, always as a list. */\nfunction inputShapesOf(inputShape: LayerShape | LayerShape[]): LayerShape[] {\n  return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];\n}\n\nconst defined = new WeakMap<TF, LayerloomLayers>();\n\n/**\n * The custom layer classes for this `tf` namespace, defined and registered for serialization on\n * first use, together with the fast orthogonal initializer. Call it before\n * `tf.models.modelFromJSON` / `tf.loadLayersModel` on a saved model that contains them (loading\n * runs initializers too, so it also makes recurrent models load faster).\n */\nexport function layerloomLayers(tf: TF): LayerloomLayers {\n  let layers = defined.get(tf);\n  if (!layers) {\n    layers = defineLayers(tf);\n    defined.set(tf, layers);\n  }\n  return layers;\n}\n";
+export const CUSTOM_LAYERS_TS = `/**
+ * Layerloom's own layers, copied from Layerloom's source so this model runs exactly as it does there.
+ * model.ts calls layerloomLayers(tf) to get the classes; they are registered for serialization, so
+ * models saved with them load again with tf.loadLayersModel once this module has been called.
+ */
+/**
+ * Layerloom's own tfjs layers, for what tfjs-layers lacks or cannot train:
+ *
+ * - \`LayerloomMultiHeadAttention\`: Keras's \`MultiHeadAttention\` for rank-3 inputs
+ *   (batch, length, features). tfjs's internal attention layer is neither exported nor trainable
+ *   (its einsum has no gradient), so this one is built from matMul, reshape, transpose and softmax.
+ *   Its weights have the shapes, names and order of Keras's layer (query/key/value kernels
+ *   \`(d, heads, key_dim)\` and biases \`(heads, key_dim)\`, then the output kernel
+ *   \`(heads, value_dim, d_query)\` and bias \`(d_query)\`), so trained weights load into Keras with
+ *   \`set_weights\`.
+ * - \`LayerloomPositionEmbedding\`: \`keras_hub.layers.PositionEmbedding\`: a learned
+ *   \`(sequence_length, features)\` table, sliced to the input's length and broadcast to its shape.
+ * - \`LayerloomConv1D\`, \`LayerloomConv2D\`, \`LayerloomSeparableConv2D\`: tfjs's own conv layers (same
+ *   weights, config and shapes) for what they cannot do themselves. tfjs has no gradient for a
+ *   convolution with dilation > 1, so these run it as a plain convolution with a dilated kernel (the
+ *   kernel spread out with zeros, \`(k - 1) * d + 1\` taps wide): the same sums, and trainable. And
+ *   tfjs's Conv1D accepts padding "causal" but throws when run, so LayerloomConv1D pads the start of
+ *   the sequence with \`(kernel_size - 1) * dilation_rate\` zeros and runs "valid", as Keras does.
+ * - \`LayerloomSubtract\`: Keras's \`Subtract\` (first input minus the second); tfjs-layers has none.
+ * - A faster \`Orthogonal\` initializer (Keras's default for recurrent kernels). tfjs's own builds its
+ *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
+ *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
+ *   seeded normal matrix, signs fixed by R's diagonal) with Householder reflections on plain arrays,
+ *   and is registered under tfjs's class name, so \`'orthogonal'\` and saved models resolve to it.
+ *
+ * shared/ may not import tfjs at run time, so the classes are defined by a function that receives
+ * the \`tf\` namespace, once per namespace, and registered for serialization there so that
+ * \`model.toJSON()\` / \`tf.models.modelFromJSON\` and save/load round-trip them.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+
+type TF = typeof tfjs;
+
+type Layer = tfjs.layers.Layer;
+type Tensor = tfjs.Tensor;
+type LayerArgs = NonNullable<ConstructorParameters<typeof tfjs.layers.Layer>[0]>;
+type Kwargs = Parameters<Layer['call']>[1];
+type LayerShape = tfjs.Shape;
+type Initializer = ReturnType<TF['initializers']['ones']>;
+type ConfigDict = tfjs.serialization.ConfigDict;
+
+/**
+ * tfjs config of {@link LayerloomLayers.MultiHeadAttention}. Initializers are tfjs identifiers
+ * (\`glorotUniform\`, \`zeros\`...).
+ */
+export type MultiHeadAttentionArgs = LayerArgs & {
+  numHeads: number;
+  keyDim: number;
+  /** \`null\`: same as \`keyDim\` (Keras's default). */
+  valueDim?: number | null;
+  /** Dropout on the attention probabilities, applied only while training. */
+  dropout?: number;
+  useBias?: boolean;
+  /** Each position attends only to itself and earlier positions (Keras's \`use_causal_mask=True\`). */
+  useCausalMask?: boolean;
+  kernelInitializer?: string;
+  biasInitializer?: string;
+};
+
+/** tfjs config of {@link LayerloomLayers.PositionEmbedding}. */
+export type PositionEmbeddingArgs = LayerArgs & {
+  /** Longest sequence the table covers. */
+  sequenceLength: number;
+  /** tfjs identifier of the table's initializer (keras_hub's default is glorot uniform). */
+  initializer?: string;
+};
+
+/** tfjs config of {@link LayerloomLayers.Conv1D} and {@link LayerloomLayers.Conv2D}: tfjs's own conv config. */
+export type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0];
+/** tfjs config of {@link LayerloomLayers.SeparableConv2D}: tfjs's own. */
+export type SeparableConvLayerArgs = Parameters<TF['layers']['separableConv2d']>[0];
+
+/** Fields of tfjs's conv layers read at run time (public in JavaScript, not in tfjs's typings). */
+interface ConvFields {
+  readonly kernel: tfjs.LayerVariable;
+  readonly bias: tfjs.LayerVariable | null;
+  readonly padding: string;
+  readonly activation: { apply(x: Tensor): Tensor };
+}
+
+/** The custom layer classes bound to one \`tf\` namespace. */
+export interface LayerloomLayers {
+  readonly MultiHeadAttention: new (args: MultiHeadAttentionArgs) => Layer;
+  readonly PositionEmbedding: new (args: PositionEmbeddingArgs) => Layer;
+  readonly Conv1D: new (args: ConvLayerArgs) => Layer;
+  readonly Conv2D: new (args: ConvLayerArgs) => Layer;
+  readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
+  readonly Subtract: new (args?: LayerArgs) => Layer;
+}
+
+/** Class names under which the layers are registered (and \`LayerCall.tfjsFactory\` of their blocks). */
+export const CUSTOM_LAYER_CLASSES = {
+  multiHeadAttention: 'LayerloomMultiHeadAttention',
+  positionEmbedding: 'LayerloomPositionEmbedding',
+  conv1d: 'LayerloomConv1D',
+  conv2d: 'LayerloomConv2D',
+  separableConv2d: 'LayerloomSeparableConv2D',
+  subtract: 'LayerloomSubtract',
+} as const;
+
+/**
+ * Keras's value for masked attention logits before softmax (\`_large_negative_number\` for float32):
+ * large enough that exp() underflows to 0, small enough to stay finite.
+ */
+export const MASKED_LOGIT = -1e9;
+
+function positiveInt(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(\`\${what} must be an integer ≥ 1, got \${JSON.stringify(value)}.\`);
+  }
+  return value;
+}
+
+/**
+ * A kernel \`(k1, ..., kn, in, out)\` spread out by \`dilations\` along its first n axes: zeros between
+ * the taps, \`(k - 1) * d + 1\` wide. Convolving with it equals the dilated convolution. Built from
+ * reshape, pad and slice (all with gradients, on every backend), one axis at a time.
+ */
+function dilateKernel(tf: TF, kernel: Tensor, dilations: readonly number[]): Tensor {
+  let k = kernel;
+  dilations.forEach((d, axis) => {
+    if (d === 1) return;
+    const shape = k.shape;
+    const taps = shape[axis];
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const spread = tf.pad(tf.reshape(k, [before, taps, 1, after]), [[0, 0], [0, 0], [0, d - 1], [0, 0]]);
+    const width = (taps - 1) * d + 1;
+    const sliced = tf.slice(tf.reshape(spread, [before, taps * d, after]), [0, 0, 0], [before, width, after]);
+    k = tf.reshape(sliced, [...shape.slice(0, axis), width, ...shape.slice(axis + 1)]);
+  });
+  return k;
+}
+
+function makeInitializer(tf: TF, name: string): Initializer {
+  const init = tf.initializers;
+  const table: Record<string, () => Initializer> = {
+    zeros: () => init.zeros(),
+    ones: () => init.ones(),
+    glorotUniform: () => init.glorotUniform({}),
+    glorotNormal: () => init.glorotNormal({}),
+    heUniform: () => init.heUniform({}),
+    heNormal: () => init.heNormal({}),
+    leCunUniform: () => init.leCunUniform({}),
+    leCunNormal: () => init.leCunNormal({}),
+    // Keras's "uniform"/"normal": RandomUniform(-0.05, 0.05) / RandomNormal(0, 0.05), stated explicitly.
+    randomUniform: () => init.randomUniform({ minval: -0.05, maxval: 0.05 }),
+    randomNormal: () => init.randomNormal({ mean: 0, stddev: 0.05 }),
+  };
+  const make = table[name];
+  if (!make) throw new Error(\`Unknown initializer "\${name}": use one of \${Object.keys(table).join(', ')}.\`);
+  return make();
+}
+
+/**
+ * Q of the thin QR decomposition of a \`rows × cols\` matrix (row-major, \`rows ≥ cols\`), with each
+ * column's sign flipped so that R's diagonal is positive, as tfjs's and Keras's orthogonal
+ * initializers do. Householder reflections in float64, on column-major copies for contiguous access.
+ */
+export function orthonormalColumns(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  if (rows < cols) throw new Error(\`orthonormalColumns needs rows ≥ cols, got \${rows} × \${cols}.\`);
+  const a = new Float64Array(rows * cols); // column-major: a[j * rows + i]
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) a[j * rows + i] = values[i * cols + j];
+  const reflectors: (Float64Array | null)[] = [];
+  const signs = new Float64Array(cols);
+  for (let k = 0; k < cols; k++) {
+    const col = k * rows;
+    let norm = 0;
+    for (let i = k; i < rows; i++) norm += a[col + i] * a[col + i];
+    norm = Math.sqrt(norm);
+    const x0 = a[col + k];
+    const alpha = x0 > 0 ? -norm : norm; // R[k][k]; the sign choice avoids cancellation
+    const v = new Float64Array(rows - k);
+    v[0] = x0 - alpha;
+    for (let i = k + 1; i < rows; i++) v[i - k] = a[col + i];
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    if (vv === 0) {
+      reflectors.push(null);
+      signs[k] = x0 < 0 ? -1 : 1;
+      continue;
+    }
+    for (let j = k; j < cols; j++) {
+      const c = j * rows;
+      let dot = 0;
+      for (let i = k; i < rows; i++) dot += v[i - k] * a[c + i];
+      const f = (2 * dot) / vv;
+      for (let i = k; i < rows; i++) a[c + i] -= f * v[i - k];
+    }
+    reflectors.push(v);
+    signs[k] = alpha < 0 ? -1 : 1;
+  }
+  // Q = H0 · H1 · … · H(n-1) applied to the first \`cols\` columns of the identity.
+  const q = new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) q[j * rows + j] = 1;
+  for (let k = cols - 1; k >= 0; k--) {
+    const v = reflectors[k];
+    if (!v) continue;
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
+    for (let j = 0; j < cols; j++) {
+      const c = j * rows;
+      let dot = 0;
+      for (let i = k; i < rows; i++) dot += v[i - k] * q[c + i];
+      const f = (2 * dot) / vv;
+      for (let i = k; i < rows; i++) q[c + i] -= f * v[i - k];
+    }
+  }
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = q[j * rows + i] * signs[j];
+  return out;
+}
+
+/** tfjs config of the orthogonal initializer (same as tfjs's \`Orthogonal\`). */
+interface OrthogonalArgs {
+  gain?: number;
+  seed?: number;
+}
+
+function defineLayers(tf: TF): LayerloomLayers {
+  // Subclass tfjs's own Orthogonal so getConfig and serialization stay exactly as before.
+  const BuiltinOrthogonal = tf.initializers.orthogonal({}).constructor as (new (args: OrthogonalArgs) => Initializer) &
+    Pick<tfjs.serialization.SerializableConstructor<Initializer>, 'fromConfig'>;
+  /** See the file comment: same matrix as tfjs's \`Orthogonal\`, computed without per-element tensor ops. */
+  class FastOrthogonal extends BuiltinOrthogonal {
+    static readonly className = 'Orthogonal';
+    private readonly gainValue: number;
+    private readonly seedValue: number | undefined;
+
+    constructor(args: OrthogonalArgs) {
+      super(args ?? {});
+      this.gainValue = args?.gain ?? 1;
+      this.seedValue = args?.seed;
+    }
+
+    override apply(shape: LayerShape, dtype?: tfjs.DataType): Tensor {
+      if (shape.length < 2) throw new Error(\`The orthogonal initializer needs a shape of rank ≥ 2, got [\${shape.join(', ')}].\`);
+      const dims = shape.map((d) => d ?? 0);
+      const rows = dims.slice(0, -1).reduce((p, d) => p * d, 1);
+      const cols = dims[dims.length - 1];
+      const [tall, wide] = [Math.max(rows, cols), Math.min(rows, cols)];
+      return tf.tidy(() => {
+        const normal = tf.randomNormal([tall, wide], 0, 1, 'float32', this.seedValue).dataSync();
+        let q: Tensor = tf.tensor2d(Float32Array.from(orthonormalColumns(normal, tall, wide)), [tall, wide], 'float32');
+        if (rows < cols) q = tf.transpose(q);
+        return tf.cast(tf.mul(q.reshape(dims), this.gainValue), dtype ?? 'float32');
+      });
+    }
+  }
+  tf.serialization.registerClass(FastOrthogonal);
+
+  /** See the file comment. Shapes: query (B, T, dq), value (B, S, dv), key (B, S, dk). */
+  class LayerloomMultiHeadAttention extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.multiHeadAttention;
+    private readonly numHeads: number;
+    private readonly keyDim: number;
+    private readonly valueDim: number;
+    private readonly explicitValueDim: number | null;
+    private readonly rate: number;
+    private readonly useBias: boolean;
+    private readonly useCausalMask: boolean;
+    private readonly kernelInitializer: string;
+    private readonly biasInitializer: string;
+    // In Keras's weight order: query, key, value, attention_output; each kernel then bias.
+    private kernels: tfjs.LayerVariable[] = [];
+    private biases: (tfjs.LayerVariable | null)[] = [];
+
+    constructor(args: MultiHeadAttentionArgs) {
+      super(args);
+      this.numHeads = positiveInt(args.numHeads, 'MultiHeadAttention numHeads');
+      this.keyDim = positiveInt(args.keyDim, 'MultiHeadAttention keyDim');
+      this.explicitValueDim = args.valueDim == null ? null : positiveInt(args.valueDim, 'MultiHeadAttention valueDim');
+      this.valueDim = this.explicitValueDim ?? this.keyDim;
+      this.rate = args.dropout ?? 0;
+      this.useBias = args.useBias ?? true;
+      this.useCausalMask = args.useCausalMask ?? false;
+      this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+      this.biasInitializer = args.biasInitializer ?? 'zeros';
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const shapes = inputShapesOf(inputShape);
+      const [query, value = shapes[0]] = shapes;
+      const key = shapes[2] ?? value;
+      const width = (s: LayerShape, port: string): number => {
+        const last = s[s.length - 1];
+        if (s.length !== 3 || last === null) {
+          throw new Error(\`MultiHeadAttention needs \${port} shaped (batch, length, features) with fixed features, got [\${s.join(', ')}].\`);
+        }
+        return last;
+      };
+      const dq = width(query, 'query');
+      const dv = width(value, 'value');
+      const dk = width(key, 'key');
+      const h = this.numHeads;
+      const projections: [string, number[], number[]][] = [
+        ['query', [dq, h, this.keyDim], [h, this.keyDim]],
+        ['key', [dk, h, this.keyDim], [h, this.keyDim]],
+        ['value', [dv, h, this.valueDim], [h, this.valueDim]],
+        ['attention_output', [h, this.valueDim, dq], [dq]],
+      ];
+      for (const [name, kernelShape, biasShape] of projections) {
+        this.kernels.push(this.addWeight(\`\${name}/kernel\`, kernelShape, 'float32', makeInitializer(tf, this.kernelInitializer)));
+        this.biases.push(this.useBias ? this.addWeight(\`\${name}/bias\`, biasShape, 'float32', makeInitializer(tf, this.biasInitializer)) : null);
+      }
+      this.built = true;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      return inputShapesOf(inputShape)[0];
+    }
+
+    /** (B, L, d) → (B, heads, L, size): Keras's EinsumDense \`abc,cde->abde\`, then heads before length. */
+    private project(x: Tensor, index: number, size: number): Tensor {
+      const [batch, length, width] = x.shape;
+      const kernel = tf.reshape(this.kernels[index].read(), [width, this.numHeads * size]);
+      let y = tf.matMul(tf.reshape(x, [batch * length, width]), kernel);
+      const bias = this.biases[index];
+      if (bias) y = tf.add(y, tf.reshape(bias.read(), [this.numHeads * size]));
+      return tf.transpose(tf.reshape(y, [batch, length, this.numHeads, size]), [0, 2, 1, 3]);
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
+        const list = Array.isArray(inputs) ? inputs : [inputs];
+        // One tensor means self-attention (query = value = key).
+        const [query, value = list[0]] = list;
+        const key = list[2] ?? value;
+        const [batch, queryLength, queryWidth] = query.shape;
+        const keyLength = key.shape[1] ?? 0;
+        if (value.shape[1] !== keyLength) {
+          throw new Error(\`MultiHeadAttention: key has \${keyLength} positions but value has \${value.shape[1]}; they must be equally long.\`);
+        }
+        // Keras scales the projected query, not the scores; same numbers, same order of rounding.
+        const q = tf.mul(this.project(query, 0, this.keyDim), 1 / Math.sqrt(this.keyDim));
+        const k = this.project(key, 1, this.keyDim);
+        const v = this.project(value, 2, this.valueDim);
+        let scores = tf.matMul(q, k, false, true); // (B, heads, T, S)
+        if (this.useCausalMask) {
+          // Lower-triangular (T, S) mask aligned at the top-left, as Keras's \`_compute_causal_mask\`.
+          const allowed = tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool');
+          const full = scores.shape;
+          scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));
+        }
+        let probs = tf.softmax(scores);
+        if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate);
+        const context = tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]); // (B, T, heads, value_dim)
+        const outKernel = tf.reshape(this.kernels[3].read(), [this.numHeads * this.valueDim, queryWidth]);
+        let out = tf.matMul(tf.reshape(context, [batch * queryLength, this.numHeads * this.valueDim]), outKernel);
+        const outBias = this.biases[3];
+        if (outBias) out = tf.add(out, outBias.read());
+        return tf.reshape(out, [batch, queryLength, queryWidth]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return {
+        ...super.getConfig(),
+        numHeads: this.numHeads,
+        keyDim: this.keyDim,
+        valueDim: this.explicitValueDim,
+        dropout: this.rate,
+        useBias: this.useBias,
+        useCausalMask: this.useCausalMask,
+        kernelInitializer: this.kernelInitializer,
+        biasInitializer: this.biasInitializer,
+      };
+    }
+  }
+
+  /** See the file comment. Input (B, ..., T, d) → the first T rows of the table, broadcast to it. */
+  class LayerloomPositionEmbedding extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.positionEmbedding;
+    private readonly sequenceLength: number;
+    private readonly initializer: string;
+    private table: tfjs.LayerVariable | null = null;
+
+    constructor(args: PositionEmbeddingArgs) {
+      super(args);
+      this.sequenceLength = positiveInt(args.sequenceLength, 'PositionEmbedding sequenceLength');
+      this.initializer = args.initializer ?? 'glorotUniform';
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const shape = inputShapesOf(inputShape)[0];
+      const width = shape[shape.length - 1];
+      if (shape.length < 3 || width === null) {
+        throw new Error(\`PositionEmbedding needs a sequence (batch, length, features) with fixed features, got [\${shape.join(', ')}].\`);
+      }
+      // keras_hub names the table "embeddings".
+      this.table = this.addWeight('embeddings', [this.sequenceLength, width], 'float32', makeInitializer(tf, this.initializer));
+      this.built = true;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      return inputShapesOf(inputShape)[0];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const length = x.shape[x.shape.length - 2] ?? 0;
+        const width = x.shape[x.shape.length - 1] ?? 0;
+        if (length > this.sequenceLength) {
+          throw new Error(\`PositionEmbedding covers \${this.sequenceLength} positions but the input has \${length}. Raise sequence_length to at least \${length}.\`);
+        }
+        if (!this.table) throw new Error('PositionEmbedding was called before it was built.');
+        return tf.broadcastTo(tf.slice(this.table.read(), [0, 0], [length, width]), x.shape);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), sequenceLength: this.sequenceLength, initializer: this.initializer };
+    }
+  }
+
+  // tfjs's own convolution classes (not exported by name): the subclasses below keep their
+  // weights, config and output-shape rules and replace only how the layer runs.
+  type ConvArgs = Parameters<TF['layers']['conv1d']>[0];
+  type SeparableArgs = Parameters<TF['layers']['separableConv2d']>[0];
+  type Builtin<A> = (new (args: A) => Layer) & Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
+  const BuiltinConv1D = tf.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
+  const BuiltinConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
+  const BuiltinSeparableConv2D = tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<SeparableArgs>;
+
+  /** One positive integer per spatial axis from a tfjs \`number | number[]\` argument. */
+  const perAxis = (v: number | number[] | undefined, n: number, what: string): number[] =>
+    Array.from({ length: n }, (_, i) => positiveInt(Array.isArray(v) ? v[i] ?? v[0] : v ?? 1, what));
+
+  /** See the file comment: a conv layer (1-D or 2-D) that runs dilation through a dilated kernel. */
+  const dilatedConv = (Base: Builtin<ConvArgs>, rank: 1 | 2, className: string) =>
+    class extends Base {
+      static readonly className = className;
+      /** Zeros put before the first step (causal Conv1D): (kernel_size - 1) * dilation_rate. */
+      private readonly leftPad: number;
+      private readonly causal: boolean;
+      private readonly dilations: number[];
+      private readonly stridesPerAxis: number[];
+
+      constructor(args: ConvArgs) {
+        const causal = args.padding === 'causal';
+        super({ ...args, padding: causal ? 'valid' : args.padding });
+        this.causal = causal;
+        this.dilations = perAxis(args.dilationRate, rank, \`\${className} dilationRate\`);
+        this.stridesPerAxis = perAxis(args.strides, rank, \`\${className} strides\`);
+        const kernel = perAxis(args.kernelSize, rank, \`\${className} kernelSize\`);
+        this.leftPad = causal ? (kernel[0] - 1) * this.dilations[0] : 0;
+      }
+
+      override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape | LayerShape[] {
+        const [batch, length, ...rest] = inputShapesOf(inputShape)[0];
+        return super.computeOutputShape([batch, length === null ? null : length + this.leftPad, ...rest]);
+      }
+
+      override call(inputs: Tensor | Tensor[]): Tensor {
+        return tf.tidy(() => {
+          let x = Array.isArray(inputs) ? inputs[0] : inputs;
+          if (this.leftPad > 0) x = tf.pad(x, [[0, 0], [this.leftPad, 0], [0, 0]]);
+          const conv = this as unknown as ConvFields;
+          const kernel = dilateKernel(tf, conv.kernel.read(), this.dilations);
+          const padding = conv.padding === 'same' ? 'same' : 'valid';
+          let y =
+            rank === 1
+              ? tf.conv1d(x as tfjs.Tensor3D, kernel as tfjs.Tensor3D, this.stridesPerAxis[0], padding)
+              : tf.conv2d(x as tfjs.Tensor4D, kernel as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);
+          if (conv.bias) y = tf.add(y, conv.bias.read());
+          return conv.activation.apply(y);
+        });
+      }
+
+      override getConfig(): ConfigDict {
+        const config = super.getConfig();
+        if (this.causal) config['padding'] = 'causal';
+        return config;
+      }
+    };
+
+  /** See the file comment. */
+  const LayerloomConv1D = dilatedConv(BuiltinConv1D, 1, CUSTOM_LAYER_CLASSES.conv1d);
+  /** See the file comment. */
+  const LayerloomConv2D = dilatedConv(BuiltinConv2D, 2, CUSTOM_LAYER_CLASSES.conv2d);
+
+  /** See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel. */
+  class LayerloomSeparableConv2D extends BuiltinSeparableConv2D {
+    static readonly className = CUSTOM_LAYER_CLASSES.separableConv2d;
+    private readonly dilations: number[];
+    private readonly stridesPerAxis: [number, number];
+
+    constructor(args: SeparableArgs) {
+      super(args);
+      this.dilations = perAxis(args.dilationRate, 2, 'SeparableConv2D dilationRate');
+      const [sh, sw] = perAxis(args.strides, 2, 'SeparableConv2D strides');
+      this.stridesPerAxis = [sh, sw];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+        const conv = this as unknown as ConvFields & { depthwiseKernel: tfjs.LayerVariable; pointwiseKernel: tfjs.LayerVariable };
+        const depthwise = dilateKernel(tf, conv.depthwiseKernel.read(), this.dilations) as tfjs.Tensor4D;
+        const pointwise = conv.pointwiseKernel.read() as tfjs.Tensor4D;
+        let y: Tensor = tf.separableConv2d(x, depthwise, pointwise, this.stridesPerAxis, conv.padding === 'same' ? 'same' : 'valid');
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+  }
+
+  /** See the file comment. Two inputs of the same rank; size-1 axes broadcast as in Keras. */
+  class LayerloomSubtract extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.subtract;
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const shapes = inputShapesOf(inputShape);
+      const [a, b] = shapes;
+      if (shapes.length !== 2 || a.length !== b.length) {
+        throw new Error(\`Subtract takes exactly two inputs of the same rank, got \${JSON.stringify(shapes)}.\`);
+      }
+      return a.map((x, i) => {
+        const y = b[i];
+        if (x === null || y === null) return null;
+        if (x !== y && x !== 1 && y !== 1) throw new Error(\`Subtract: sizes \${x} and \${y} on axis \${i} cannot be broadcast together.\`);
+        return x === 1 ? y : x;
+      });
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const list = Array.isArray(inputs) ? inputs : [inputs];
+        if (list.length !== 2) throw new Error(\`Subtract takes exactly two inputs, got \${list.length}.\`);
+        return tf.sub(list[0], list[1]);
+      });
+    }
+  }
+
+  tf.serialization.registerClass(LayerloomMultiHeadAttention);
+  tf.serialization.registerClass(LayerloomPositionEmbedding);
+  tf.serialization.registerClass(LayerloomConv1D);
+  tf.serialization.registerClass(LayerloomConv2D);
+  tf.serialization.registerClass(LayerloomSeparableConv2D);
+  tf.serialization.registerClass(LayerloomSubtract);
+  return {
+    MultiHeadAttention: LayerloomMultiHeadAttention,
+    PositionEmbedding: LayerloomPositionEmbedding,
+    Conv1D: LayerloomConv1D,
+    Conv2D: LayerloomConv2D,
+    SeparableConv2D: LayerloomSeparableConv2D,
+    Subtract: LayerloomSubtract,
+  };
+}
+
+/** A single shape or the list of a multi-input layer, always as a list. */
+function inputShapesOf(inputShape: LayerShape | LayerShape[]): LayerShape[] {
+  return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];
+}
+
+const defined = new WeakMap<TF, LayerloomLayers>();
+
+/**
+ * The custom layer classes for this \`tf\` namespace, defined and registered for serialization on
+ * first use, together with the fast orthogonal initializer. Call it before
+ * \`tf.models.modelFromJSON\` / \`tf.loadLayersModel\` on a saved model that contains them (loading
+ * runs initializers too, so it also makes recurrent models load faster).
+ */
+export function layerloomLayers(tf: TF): LayerloomLayers {
+  let layers = defined.get(tf);
+  if (!layers) {
+    layers = defineLayers(tf);
+    defined.set(tf, layers);
+  }
+  return layers;
+}
+`;

@@ -3,7 +3,8 @@
  * TypeScript export. The export ships the app's own source, not a rewrite, so the exported model
  * runs the same maths; {@link inlineCustomLayerSource} turns that module into a file that depends
  * only on `@tensorflow/tfjs`. The result is kept in customLayersSource.generated.ts (shared/ has no
- * file access); the export tests fail when it is stale and rewrite it with UPDATE_GOLDEN=1.
+ * file access): `npm run gen` (scripts/gen.ts) rewrites it, and the golden export test fails when it
+ * is stale.
  */
 
 /** File name of the custom layers inside a TypeScript export. */
@@ -58,12 +59,21 @@ export function inlineCustomLayerSource(source: string): string {
   return HEADER + text.trimEnd().replace(/\n{3,}/g, '\n\n') + '\n';
 }
 
+/**
+ * `text` as a TypeScript template literal that evaluates to exactly `text`, its lines kept as lines:
+ * backslashes, backticks and `${` are escaped, and so are carriage returns (which a template
+ * literal would turn into line feeds).
+ */
+export function templateLiteral(text: string): string {
+  return '`' + text.replace(/[\\`]|\$\{|\r/g, (c) => (c === '\r' ? '\\r' : `\\${c}`)) + '`';
+}
+
 /** The text of customLayersSource.generated.ts for a given customLayers.ts source. */
 export function customLayersModule(source: string): string {
   return (
-    '// Generated from shared/compile/customLayers.ts by the export tests (UPDATE_GOLDEN=1 rewrites it).\n' +
-    '// Do not edit: change customLayers.ts and rerun them.\n\n' +
+    '// Generated from shared/compile/customLayers.ts by `npm run gen` (scripts/gen.ts).\n' +
+    '// Do not edit: change customLayers.ts and run `npm run gen`.\n\n' +
     "/** The TypeScript export's layerloomLayers.ts (see tsCustomLayers.ts). */\n" +
-    `export const CUSTOM_LAYERS_TS = ${JSON.stringify(inlineCustomLayerSource(source))};\n`
+    `export const CUSTOM_LAYERS_TS = ${templateLiteral(inlineCustomLayerSource(source))};\n`
   );
 }

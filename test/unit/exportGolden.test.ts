@@ -1,16 +1,18 @@
 /**
  * Golden files of the generated code for every example project (test/golden/<example>/keras|ts/),
  * determinism, and the inlined custom layer source being current. UPDATE_GOLDEN=1 rewrites the
- * golden files (and customLayersSource.generated.ts); review the diff before committing it.
+ * golden files under test/golden (nothing else); review the diff before committing it.
+ * customLayersSource.generated.ts is written by `npm run gen`: this test only checks it.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeras, generateKerasFiles, KERAS_WEIGHTS_FILE, type ExportFile } from '../../shared/codegen/keras.js';
+import { runInNewContext } from 'node:vm';
+import { generateKeras, generateKerasFiles, KERAS_WEIGHTS_FILE, type ExportFile } from '../../shared/codegen/keras/index.js';
 import { CUSTOM_LAYERS_TS } from '../../shared/codegen/customLayersSource.generated.js';
-import { customLayersModule, inlineCustomLayerSource } from '../../shared/codegen/tsCustomLayers.js';
-import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript.js';
+import { customLayersModule, inlineCustomLayerSource, templateLiteral } from '../../shared/codegen/tsCustomLayers.js';
+import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { exampleCases } from './exportCases.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -45,8 +47,15 @@ function checkGolden(folder: string, files: readonly ExportFile[]): void {
 describe('export golden files', () => {
   it('the inlined custom layer source matches shared/compile/customLayers.ts', () => {
     const source = readFileSync(customLayersFile, 'utf8');
-    if (update) writeFileSync(generatedFile, customLayersModule(source));
-    else expect(CUSTOM_LAYERS_TS, 'stale: run UPDATE_GOLDEN=1 npx vitest run test/unit/exportGolden.test.ts').toBe(inlineCustomLayerSource(source));
+    const stale = 'shared/codegen/customLayersSource.generated.ts is stale: run `npm run gen` and commit the result';
+    expect(readFileSync(generatedFile, 'utf8'), stale).toBe(customLayersModule(source));
+    expect(CUSTOM_LAYERS_TS, stale).toBe(inlineCustomLayerSource(source));
+  });
+
+  it('the template literal of the generated module evaluates to exactly its text', () => {
+    for (const text of ['', 'plain\nlines\n', 'a `tick` and ${x} and $ {y} and $', 'back\\slash \\` \\${', 'crlf\r\nand lone\r cr', '\u2028\u2029 \u00e9 \\u0041']) {
+      expect(runInNewContext(templateLiteral(text))).toBe(text);
+    }
   });
 
   for (const c of cases) {

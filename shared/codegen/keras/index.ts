@@ -1,0 +1,85 @@
+/**
+ * Python Keras 3 export: `model.py` with `build_model()` (the functional model the app compiles, same
+ * layer names and weights layout) and a `main()` that trains it on the project's dataset the Keras
+ * way, plus requirements.txt and README.md. Pure and deterministic: same graph → same bytes.
+ *
+ * model.ts writes build_model() and load_weights(), data.ts the dataset loaders, training.ts the
+ * settings and main(), readme.ts README.md; this module puts model.py together.
+ */
+import type { ProjectDocument } from '../../graph/document.js';
+import type { ExportFile } from '../exportFile.js';
+import { planModel, type ModelPlan } from '../plan.js';
+import { planTraining, type TrainingPlan } from '../training.js';
+import { KERAS_VERSION, NUMPY_REQUIREMENT, TENSORFLOW_VERSION } from '../versions.js';
+import { dataSections } from './data.js';
+import { buildModelFunction, customClasses, LOAD_WEIGHTS } from './model.js';
+import type { KerasExportOptions } from './options.js';
+import { kerasReadme } from './readme.js';
+import { constants, distributeHelpers, mainFunction } from './training.js';
+
+export type { ExportFile } from '../exportFile.js';
+export { KERAS_WEIGHTS_FILE, type KerasExportOptions } from './options.js';
+
+/** The Python header docstring. */
+function docstring(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan, t: TrainingPlan): string {
+  const usage = t.dataKind ? '\n\nTrain it on the project\'s dataset (see README.md for the options and the data layout):\n\n    python model.py --data DATA --epochs N\n' : '\n';
+  const title = (doc.name || plan.modelName).replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
+  return `"""${title}: a Keras model exported from Layerloom.
+
+build_model() returns the model, uncompiled; load_weights() loads the weights exported
+with it.${usage}"""`;
+}
+
+/** Generates model.py. Throws {@link CompileError} for a graph with errors. */
+export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name' | 'dataset' | 'training'>, opts: KerasExportOptions = {}): string {
+  const plan = planModel(doc);
+  const t = planTraining(doc, plan);
+  const dataDefault = opts.dataPath === undefined ? (doc.dataset?.path ?? null) : opts.dataPath;
+  const trains = t.dataKind !== null;
+  const custom = customClasses(plan);
+  const imports = [
+    'import argparse',
+    ...(trains ? ['import contextlib'] : []),
+    ...(t.dataKind === 'csv' ? ['import csv'] : []),
+    ...(t.dataKind === 'csv' ? ['import math'] : []),
+    ...(trains ? ['import json'] : []),
+    'import os',
+    ...(trains ? ['import tempfile'] : []),
+    '',
+    '# Distribution strategies and data pipelines below are TensorFlow\'s.',
+    'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
+    '',
+    'import keras',
+    'import numpy as np',
+    ...(trains ? ['import tensorflow as tf'] : []),
+    'from keras import layers',
+    ...[...new Set(custom.flatMap((c) => c.imports))].sort(),
+  ];
+  const sections: string[] = [docstring(doc, plan, t), imports.join('\n'), constants(t, opts, dataDefault)];
+  sections.push(...custom.map((c) => c.python));
+  sections.push(buildModelFunction(plan));
+  sections.push(LOAD_WEIGHTS);
+  const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
+  sections.push(...dataSections(t, saved));
+  if (t.dataKind) sections.push(distributeHelpers());
+  sections.push(mainFunction(t, saved));
+  sections.push('if __name__ == "__main__":\n    main()\n');
+  const [head, ...rest] = sections.map((s) => s.trimEnd());
+  return `${head}\n\n${rest.slice(0, 2).join('\n\n')}\n\n\n${rest.slice(2).join('\n\n\n')}\n`;
+}
+
+/** requirements.txt: the versions the export is tested with. */
+export function kerasRequirements(): string {
+  return `keras==${KERAS_VERSION}.*\ntensorflow==${TENSORFLOW_VERSION}.*\n${NUMPY_REQUIREMENT}\n`;
+}
+
+/** model.py, requirements.txt and README.md of a Keras export (model.py first). */
+export function generateKerasFiles(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name' | 'dataset' | 'training'>, opts: KerasExportOptions = {}): ExportFile[] {
+  const plan = planModel(doc);
+  const t = planTraining(doc, plan);
+  return [
+    { path: 'model.py', content: generateKeras(doc, opts) },
+    { path: 'requirements.txt', content: kerasRequirements() },
+    { path: 'README.md', content: kerasReadme(doc, plan, t, opts) },
+  ];
+}

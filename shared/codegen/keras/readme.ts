@@ -1,0 +1,83 @@
+/** README.md of the Keras export. */
+import type { ProjectDocument } from '../../graph/document.js';
+import { dataLayout } from '../dataLayout.js';
+import type { ModelPlan } from '../plan.js';
+import type { TrainingPlan } from '../training.js';
+import type { KerasExportOptions } from './options.js';
+
+/** README.md of a Keras export: the files, how to install, use and train the model, the data layout. */
+export function kerasReadme(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan, t: TrainingPlan, opts: KerasExportOptions): string {
+  const title = doc.name || plan.modelName;
+  const files = [
+    '| `model.py` | `build_model()` (the model, uncompiled), `load_weights()`, and `main()` to train it |',
+    '| `requirements.txt` | the Keras, TensorFlow and NumPy versions this export was tested with |',
+    ...(opts.weightsFile ? [`| \`${opts.weightsFile}\` | the model's weights when it was exported (arrays in \`model.get_weights()\` order) |`] : []),
+    ...(opts.preprocessingFile ? [`| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); the loaders reuse it |`] : []),
+  ];
+  const train = t.dataKind
+    ? `## Train
+
+\`\`\`sh
+python model.py --data PATH --epochs ${t.settings.epochs} --batch-size ${t.settings.batchSize}
+\`\`\`
+
+| Option | Default | Meaning |
+| --- | --- | --- |
+| \`--data\` | the project's dataset | dataset folder or CSV file (see below) |
+| \`--epochs\` | ${t.settings.epochs} | passes over the training data |
+| \`--batch-size\` | ${t.settings.batchSize} | samples per step, over all devices |
+| \`--weights\` | ${opts.weightsFile ? `\`${opts.weightsFile}\`` : 'none'} | initial weights (\`.npz\` from Layerloom), or \`none\` for a fresh start |
+| \`--output\` | \`training_output\` | checkpoints (\`best.weights.h5\`, \`last.weights.h5\`) and the trained \`model.keras\` |
+| \`--distribute\` | \`none\` | \`mirrored\` or \`multiworker\`, see below |
+
+The optimizer (${t.settings.optimizer}, learning rate ${t.settings.learningRate}), loss (\`${t.loss}\`), metrics, validation split (${t.settings.validationSplit}), early stopping and seed (${t.settings.seed}) are the project's settings, written at the top of \`model.py\`.
+
+## Data
+
+${dataLayout(t)}
+
+## More than one GPU or machine
+
+\`--distribute mirrored\` builds and compiles the model inside \`tf.distribute.MirroredStrategy()\`: every GPU of this machine holds a copy and each step's batch is split between them (synchronous data parallelism). \`--batch-size\` is the global batch; scale it (and perhaps the learning rate) with the number of GPUs.
+
+\`--distribute multiworker\` uses \`tf.distribute.MultiWorkerMirroredStrategy()\` across machines. Start the same command on every machine, each with a \`TF_CONFIG\` environment variable naming the whole cluster and its own place in it:
+
+\`\`\`sh
+# on machine 0 (the chief: it writes the checkpoints and the model)
+TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": {"type": "worker", "index": 0}}' \\
+  python model.py --data PATH --distribute multiworker
+# on machine 1: the same, with "index": 1
+\`\`\`
+
+Every worker needs the dataset at the path given by \`--data\`; TensorFlow shards the batches between them. Workers other than the chief write their checkpoints to a temporary folder.
+`
+    : `## Train
+
+\`main()\` has no dataset loader for this model: ${t.dataProblem ?? ''} \`build_model()\` and \`load_weights()\` work as they are.
+`;
+  return `# ${title} (Keras)
+
+Exported from Layerloom. \`build_model()\` builds the same network as the app: same layers, names and weights.
+
+| File | What it is |
+| --- | --- |
+${files.join('\n')}
+
+## Install
+
+\`\`\`sh
+python -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+\`\`\`
+
+## Use the model
+
+\`\`\`python
+from model import build_model, load_weights
+
+model = build_model()
+${opts.weightsFile ? `load_weights(model, "${opts.weightsFile}")\n` : ''}model.summary()
+\`\`\`
+
+${train}`;
+}

@@ -1,0 +1,110 @@
+/** model.ts of the TypeScript export: `buildModel()`, the same layers, names and weights as the app. */
+import type { KerasArg } from '../../blocks/types.js';
+import type { ProjectDocument } from '../../graph/document.js';
+import { routeLayerInputs } from '../plan.js';
+import { isTfjsDefault } from '../defaults.js';
+import { TS_LINE_WIDTH, TS_RESERVED, safeVar, tsLiteral, tsString } from '../literals.js';
+import { isAttention, type ModelPlan, type PlanLayer } from '../plan.js';
+import { TS_CUSTOM_LAYERS_FILE } from '../tsCustomLayers.js';
+import { importLines } from './imports.js';
+
+/** Local name of the custom layer classes in model.ts. */
+const CUSTOM = 'layerloom';
+
+function tsVar(name: string): string {
+  return safeVar(name, TS_RESERVED);
+}
+
+function tsProps(factory: string, args: ReadonlyArray<readonly [string, KerasArg]>, name: string | null): string[] {
+  const props = args.filter(([k, v]) => !isTfjsDefault(factory, k, v)).map(([k, v]) => `${k}: ${tsLiteral(v)}`);
+  if (name !== null) props.push(`name: ${tsString(name)}`);
+  return props;
+}
+
+/** `{ a: 1, b: 2 }` on one line, or null when that would not fit `room` characters. */
+function objectLine(props: readonly string[]): string {
+  return props.length ? `{ ${props.join(', ')} }` : '{}';
+}
+
+function objectBlock(props: readonly string[], indent: string): string {
+  return `{\n${props.map((p) => `${indent}  ${p},`).join('\n')}\n${indent}}`;
+}
+
+/** The layer constructor expression for a step, with its object argument formatted to fit. */
+function layerStatement(step: PlanLayer): string {
+  const { call } = step;
+  const target = tsVar(step.name);
+  const ports = isAttention(step)
+    ? ['query', 'value', 'key'].map((p) => step.inputs.find((i) => i.port === p)?.source ?? null)
+    : step.inputs.map((i) => i.source);
+  // Same routing as the compiler (repeated inputs, self-attention), see routeLayerInputs.
+  const routed = routeLayerInputs(ports, isAttention(step), step.name);
+  const repeats = routed
+    .filter((r) => r.identityName)
+    .map((r) => `  const ${tsVar(r.identityName as string)} = tf.layers.activation({ activation: 'linear', name: ${tsString(r.identityName as string)} }).apply(${tsVar(r.source)}) as tf.SymbolicTensor;\n`)
+    .join('');
+  const connected = routed.map((r) => r.identityName ?? r.source);
+  const applied = connected.length === 1 ? tsVar(connected[0]) : `[${connected.map(tsVar).join(', ')}]`;
+  const suffix = `.apply(${applied}) as tf.SymbolicTensor;`;
+  const ctor = (props: string): string =>
+    call.custom ? `new ${CUSTOM}.${customClassKey(call.tfjsFactory)}(${props})` : `tf.layers.${call.tfjsFactory}(${props})`;
+  if (call.bidirectional) {
+    const innerProps = tsProps(call.tfjsFactory, call.tfjsArgs, `${step.name}_inner`);
+    const outer = (inner: string): string[] => [`layer: ${inner}`, `mergeMode: ${tsString(call.bidirectional?.mergeMode ?? 'concat')}`, `name: ${tsString(step.name)}`];
+    const flat = `  const ${target} = tf.layers.bidirectional(${objectLine(outer(ctor(objectLine(innerProps))))})${suffix}`;
+    if (flat.length <= TS_LINE_WIDTH) return repeats + flat;
+    const innerLine = `layer: ${ctor(objectLine(innerProps))}`;
+    const inner = innerLine.length + 4 <= TS_LINE_WIDTH ? ctor(objectLine(innerProps)) : ctor(objectBlock(innerProps, '    '));
+    return `${repeats}  const ${target} = tf.layers.bidirectional(${objectBlock(outer(inner), '  ')})${suffix}`;
+  }
+  const props = tsProps(call.tfjsFactory, call.tfjsArgs, step.name);
+  const flat = `  const ${target} = ${ctor(objectLine(props))}${suffix}`;
+  if (flat.length <= TS_LINE_WIDTH) return repeats + flat;
+  return `${repeats}  const ${target} = ${ctor(objectBlock(props, '  '))}${suffix}`;
+}
+
+/** Property of `layerloomLayers(tf)` for a custom tfjs class name (`LayerloomMultiHeadAttention` → `MultiHeadAttention`). */
+function customClassKey(className: string): string {
+  return className.replace(/^Layerloom/, '');
+}
+
+/** The text of model.ts. */
+export function modelTs(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan): string {
+  const usesCustom = usesCustomLayers(plan);
+  const body: string[] = [];
+  if (usesCustom) body.push(`  const ${CUSTOM} = layerloomLayers(tf);`);
+  for (const step of plan.steps) {
+    if (step.kind === 'input') {
+      const props = [`shape: ${tsLiteral({ tuple: [...step.shape] })}`, `dtype: ${tsString(step.dtype)}`, `name: ${tsString(step.name)}`];
+      body.push(`  const ${tsVar(step.name)} = tf.input(${objectLine(props)});`);
+      continue;
+    }
+    body.push(layerStatement(step));
+  }
+  const list = (xs: string[]): string => (xs.length === 1 ? xs[0] : `[${xs.join(', ')}]`);
+  const ret = `  return tf.model({ inputs: ${list(plan.inputs.map((i) => tsVar(i.name)))}, outputs: ${list(plan.outputs.map((o) => tsVar(o.source)))}, name: ${tsString(plan.modelName)} });`;
+  body.push(
+    ret.length <= TS_LINE_WIDTH
+      ? ret
+      : `  return tf.model(${objectBlock([`inputs: ${list(plan.inputs.map((i) => tsVar(i.name)))}`, `outputs: ${list(plan.outputs.map((o) => tsVar(o.source)))}`, `name: ${tsString(plan.modelName)}`], '  ')});`,
+  );
+  const title = (doc.name || plan.modelName).replace(/\*\//g, '* /');
+  return `/**
+ * ${title}: a TensorFlow.js model exported from Layerloom.
+ *
+ * buildModel() returns the model, uncompiled; layer names are the block labels. weights.ts loads
+ * the weights exported with it; train.ts trains it on the project's dataset.
+ */
+${importLines([['* as tf', '@tensorflow/tfjs']])}
+${usesCustom ? `import { layerloomLayers } from './${TS_CUSTOM_LAYERS_FILE.replace(/\.ts$/, '.js')}';\n` : ''}
+/** Builds the model (uncompiled). */
+export function buildModel(): tf.LayersModel {
+${body.join('\n')}
+}
+`;
+}
+
+/** True when the model uses Layerloom's own layers, which the export ships as layerloomLayers.ts. */
+export function usesCustomLayers(plan: ModelPlan): boolean {
+  return plan.steps.some((s) => s.kind === 'layer' && s.call.custom);
+}

@@ -1,0 +1,231 @@
+/**
+ * train.ts of the TypeScript export: the same data preparation and training as the Python export's
+ * main(), on tfjs-node (settings, seeded split, checkpoints, early stopping, learning-rate decay).
+ */
+import { isAbsolutePath } from '../exportFile.js';
+import { tsString } from '../literals.js';
+import { MOMENTUM } from '../../training/settings.js';
+import type { TrainingPlan } from '../training.js';
+import { loaderTs } from './data.js';
+import { importLines } from './imports.js';
+import type { TsExportOptions } from './options.js';
+
+function tsLoss(loss: string): string {
+  const map: Record<string, string> = {
+    sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+    categorical_crossentropy: 'categoricalCrossentropy',
+    binary_crossentropy: 'binaryCrossentropy',
+    mean_squared_error: 'meanSquaredError',
+    mean_absolute_error: 'meanAbsoluteError',
+  };
+  return map[loss] ?? loss;
+}
+
+/** tfjs metric names (tfjs logs `accuracy` as `acc`). */
+function tsMetric(metric: string): string {
+  const map: Record<string, string> = { accuracy: 'accuracy', mean_absolute_error: 'mae', mean_squared_error: 'mse' };
+  return map[metric] ?? metric;
+}
+
+function tsOptimizer(t: TrainingPlan): string {
+  switch (t.settings.optimizer) {
+    case 'sgd':
+      return 'tf.train.sgd(LEARNING_RATE)';
+    case 'momentum':
+      return `tf.train.momentum(LEARNING_RATE, ${MOMENTUM})`;
+    case 'rmsprop':
+      return 'tf.train.rmsprop(LEARNING_RATE)';
+    default:
+      return 'tf.train.adam(LEARNING_RATE)';
+  }
+}
+
+/** The text of train.ts. */
+export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: string | null): string {
+  const s = t.settings;
+  const es = s.earlyStopping;
+  const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
+  const labelsToTensor =
+    t.labelMode === 'categorical'
+      ? `tf.oneHot(tf.tensor1d(labels, 'int32'), Math.max(classes.length, 1)).toFloat()`
+      : t.labelMode === 'binary' || t.labelMode === 'float'
+        ? `tf.tensor2d(labels, [labels.length, 1])`
+        : `tf.tensor1d(labels)`;
+  const weightsDefault = opts.weightsFolder ? `join(HERE, ${tsString(opts.weightsFolder)})` : `'none'`;
+  return `/**
+ * Trains the model of model.ts on the project's dataset with TensorFlow.js on Node
+ * (@tensorflow/tfjs-node runs TensorFlow's C library). Same data preparation and settings as the
+ * Python export's main(); checkpoints and the trained model go to --output.
+ *
+ *   npx tsx train.ts [--data PATH] [--epochs N] [--batch-size N] [--weights FOLDER|none] [--output DIR]
+ */
+${importLines([['* as tf', '@tensorflow/tfjs-node'], ['{ existsSync }', 'node:fs'], ['{ mkdir, readdir, readFile }', 'node:fs/promises'], ['{ dirname, extname, join, resolve }', 'node:path'], ['{ fileURLToPath }', 'node:url'], ['{ parseArgs }', 'node:util'], ['{ buildModel }', './model.js'], ['{ loadWeights }', './weights.js']])}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+// Settings saved in the project (paths relative to this file); --data, --epochs, --batch-size and
+// --weights override the first four.
+const DATA: string | null = ${dataDefault === null ? 'null' : isAbsolutePath(dataDefault) ? tsString(dataDefault) : `join(HERE, ${tsString(dataDefault)})`};
+const EPOCHS = ${s.epochs};
+const BATCH_SIZE = ${s.batchSize};
+const WEIGHTS = ${weightsDefault};
+const VALIDATION_SPLIT = ${s.validationSplit};
+const LEARNING_RATE = ${s.learningRate};
+const LEARNING_RATE_DECAY: number = ${s.learningRateDecay}; // multiplies the learning rate each epoch
+const SEED = ${s.seed};
+const EARLY_STOPPING: EarlyStopping | null = ${es.enabled ? `{ monitor: ${tsString(es.monitor)}, patience: ${es.patience}, restoreBestWeights: ${es.restoreBestWeights} }` : 'null'};
+
+/** Early stopping as Keras's EarlyStopping(monitor, patience, restore_best_weights). */
+interface EarlyStopping {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly restoreBestWeights: boolean;
+}
+
+/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+interface Dataset {
+  readonly x: tf.Tensor;
+  readonly labels: Float32Array;
+  readonly classes: readonly string[];
+  /** True when loadData already shuffled the rows with SEED. */
+  readonly shuffled?: boolean;
+}
+
+/** Mulberry32: a small seeded random source, so the split is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), a | 1);
+    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher-Yates shuffle with SEED (a copy). */
+function shuffle<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  const random = seededRandom(SEED);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+${loaderTs(t, saved, opts.preprocessingFile)}
+/**
+ * Saves the model after every epoch (last/) and whenever \`monitor\` improves (best/), keeping the
+ * best weights in memory so early stopping can restore them.
+ */
+class Checkpoints extends tf.Callback {
+  private best = Infinity;
+  bestWeights: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly target: tf.LayersModel,
+    private readonly folder: string,
+    private readonly monitor: string,
+  ) {
+    super();
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
+    await this.target.save(\`file://\${join(this.folder, 'last')}\`);
+    const value = logs?.[this.monitor];
+    if (value === undefined) return;
+    // Losses improve downwards, accuracies upwards.
+    const score = this.monitor.endsWith('acc') ? -value : value;
+    if (score < this.best) {
+      this.best = score;
+      tf.dispose(this.bestWeights ?? []);
+      this.bestWeights = this.target.getWeights().map((w) => w.clone());
+      await this.target.save(\`file://\${join(this.folder, 'best')}\`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      weights: { type: 'string' },
+      output: { type: 'string' },
+    },
+  });
+  const data = args.data ?? DATA;
+  if (!data) throw new Error('Pass the dataset with --data PATH.');
+  const epochs = Number(args.epochs ?? EPOCHS);
+  const batchSize = Number(args['batch-size'] ?? BATCH_SIZE);
+  const weights = args.weights ?? WEIGHTS;
+  const output = resolve(args.output ?? 'training_output');
+
+${
+  saved
+    ? `  // How the exported weights' training run prepared its data, when those weights are used.
+  const saved = weights === 'none' ? null : await savedPreprocessing(${tsString(t.dataKind ?? '')});
+  const { x, labels, classes, shuffled } = await loadData(data, saved);`
+    : '  const { x, labels, classes, shuffled } = await loadData(data);'
+}
+  if (classes.length) console.log(\`Classes: \${classes.join(', ')}\`);
+  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
+  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
+  const nVal = Math.round(order.length * VALIDATION_SPLIT);
+  const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
+    const index = tf.tensor1d(ids, 'int32');
+    const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
+    index.dispose();
+    return picked;
+  };
+  const [xTrain, yTrain] = pick(order.slice(nVal));
+  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+
+  const model = buildModel();
+  if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
+    await loadWeights(model, weights);
+    console.log(\`Loaded weights from \${weights}\`);
+  }
+  const optimizer = ${tsOptimizer(t)};
+  model.compile({ optimizer, loss: ${tsString(tsLoss(t.loss))}, metrics: [${s.metrics.map((m) => tsString(tsMetric(m))).join(', ')}] });
+  model.summary();
+
+  await mkdir(output, { recursive: true });
+  const monitor = monitorKey(EARLY_STOPPING?.monitor ?? 'val_loss', validationData !== undefined);
+  const checkpoints = new Checkpoints(model, output, monitor);
+  const callbacks: (tf.Callback | tf.CustomCallback)[] = [checkpoints];
+  if (LEARNING_RATE_DECAY !== 1) {
+    callbacks.push(
+      new tf.CustomCallback({
+        onEpochBegin: async (epoch: number) => {
+          // tfjs optimizers read their learning rate on every step: Keras's per-epoch staircase decay.
+          (optimizer as unknown as { learningRate: number }).learningRate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+        },
+      }),
+    );
+  }
+  if (EARLY_STOPPING) callbacks.push(tf.callbacks.earlyStopping({ monitor, patience: EARLY_STOPPING.patience }));
+  await model.fit(xTrain, yTrain, { epochs, batchSize, validationData, shuffle: true, callbacks });
+  if (EARLY_STOPPING?.restoreBestWeights && checkpoints.bestWeights) model.setWeights(checkpoints.bestWeights);
+  await model.save(\`file://\${join(output, 'model')}\`);
+  console.log(\`Saved the trained model to \${join(output, 'model')}\`);
+}
+
+/** tfjs's log key for a Keras monitor name (tfjs logs accuracy as "acc"); training values without validation data. */
+function monitorKey(monitor: string, hasValidation: boolean): string {
+  const key = monitor.replace(/accuracy$/, 'acc');
+  return hasValidation ? key : key.replace(/^val_/, '');
+}
+
+/** Labels as the loss expects them${t.labelMode === 'categorical' ? ' (one-hot)' : t.labelMode === 'int' ? ' (class ids)' : ''}. */
+function toTargets(labels: Float32Array, ${t.labelMode === 'categorical' ? 'classes' : '_classes'}: readonly string[]): tf.Tensor {
+  return ${labelsToTensor};
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
+`.replace(/\n{3,}/g, '\n\n');
+}
