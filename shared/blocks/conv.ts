@@ -367,6 +367,14 @@ function inferDepthwise(block: string, input: Shape | null, params: Params, with
   if (rank) return rank;
   const channels = fixedChannels(block, input, 'each input channel gets its own filters');
   if (isResult(channels)) return channels;
+  const [sh, sw] = intTuple(params, 'strides', 2);
+  if (sh !== sw) {
+    return fail(
+      'LL011',
+      `${block} needs the same stride on both axes, got (${sh}, ${sw}): TensorFlow's depthwise convolution supports only equal strides, so the exported Keras model could not run. Use (${sh}, ${sh}) or (${sw}, ${sw}), or downsample one axis with a pooling step.`,
+      'strides',
+    );
+  }
   const dims = slideWindow(block, input, windowOf(params, 2, withDilation));
   if (!Array.isArray(dims)) return dims;
   return ok([...dims, outChannels(channels)]);

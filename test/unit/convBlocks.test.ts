@@ -64,6 +64,8 @@ describe('convolution blocks (Keras 3 semantics)', () => {
     { block: 'SeparableConv2D', params: { filters: 16, kernel_size: [3, 3], depth_multiplier: 2, dilation_rate: [2, 2], padding: 'same' }, inputs: [[20, 20, 3]], shape: [20, 20, 16], count: 166 },
     { block: 'SeparableConv2D', params: { filters: 8, kernel_size: [3, 3], strides: [2, 2], padding: 'same', use_bias: false }, inputs: [[15, 16, 4]], shape: [8, 8, 8], count: 68 },
     { block: 'SeparableConv2D', params: { filters: 8, kernel_size: [3, 3] }, inputs: [[null, null, 4]], shape: [null, null, 8], count: 76 },
+    { name: 'DepthwiseConv2D refuses unequal strides (LL011): TensorFlow\'s depthwise kernel runs only equal strides', block: 'DepthwiseConv2D', params: { strides: [2, 1] }, inputs: [[16, 16, 3]], shape: null, codes: ['LL011'] },
+    { name: 'SeparableConv2D refuses unequal strides (LL011)', block: 'SeparableConv2D', params: { strides: [1, 2] }, inputs: [[16, 16, 3]], shape: null, codes: ['LL011'] },
     { name: 'SeparableConv2D refuses strides 2 with dilation 2 (LL011): tfjs cannot run it, though Keras 3.15 builds it', block: 'SeparableConv2D', params: { strides: [2, 2], dilation_rate: [2, 2] }, inputs: [[32, 32, 3]], shape: null, codes: ['LL011'] },
     { block: 'SeparableConv2D', inputs: [[64]], shape: null, codes: ['LL007'] },
   ]);
