@@ -109,7 +109,7 @@ describe('what the installers contain', () => {
 
   it('packs the built app, and `main` of package.json is inside it', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
-    expect(pkg.main).toBe('out/main/electron/main.js');
+    expect(pkg.main).toBe('out/main/electron/main/main.js');
     expect(c.files).toEqual(expect.arrayContaining(['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**']));
     // The window icon main.ts sets on Linux.
     expect(c.files).toContain('assets/icons/png/512x512.png');

@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { ApiErrorInfo } from '../../shared/api/errors.js';
 import type { OpenedProject, PickPathRequest, RecentProject, SavedProject, GeneratedCode } from '../../shared/api/types.js';
 import { parseProject } from '../../shared/graph/serialization.js';
-import { loadServiceAdapters, type ServiceAdapters } from '../../electron/host/adapters.js';
-import { createHostApi, type HostApi } from '../../electron/host/hostApi.js';
-import { effectOfSuccess, handleInvoke, type CallEffect, type InvokeDeps, type InvokeSender } from '../../electron/shell/ipcHandlers.js';
-import type { IpcReply } from '../../electron/shell/ipcProtocol.js';
-import { APP_INDEX_URL, trustedOrigins } from '../../electron/shell/security.js';
+import { loadServiceAdapters, type ServiceAdapters } from '../../electron/server/adapters.js';
+import { createHostApi, type HostApi } from '../../electron/server/hostApi.js';
+import { effectOfSuccess, handleInvoke, type CallEffect, type InvokeDeps, type InvokeSender } from '../../electron/main/ipcHandlers.js';
+import type { IpcReply } from '../../electron/main/ipcProtocol.js';
+import { APP_INDEX_URL, trustedOrigins } from '../../electron/main/security.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples', 'mlp.layerloom');

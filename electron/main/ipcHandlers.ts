@@ -6,14 +6,14 @@
  * without Electron.
  *
  * Validation is not re-implemented: every call goes through the same `HostApi.dispatch` the browser
- * host uses (electron/host/hostApi.ts), which checks each argument with shared/api/validation.ts
+ * host uses (electron/server/hostApi.ts), which checks each argument with shared/api/validation.ts
  * before any service runs.
  */
 import type { ApiMethod } from '../../shared/api/contract.js';
 import { ApiError } from '../../shared/api/errors.js';
 import type { OpenedProject, SavedProject } from '../../shared/api/types.js';
-import type { HostApi } from '../host/hostApi.js';
-import { toApiError } from '../host/hostApi.js';
+import type { HostApi } from '../server/hostApi.js';
+import { toApiError } from '../server/hostApi.js';
 import type { IpcReply } from './ipcProtocol.js';
 import { senderProblem, type SenderInfo, type TrustedOrigin } from './security.js';
 
