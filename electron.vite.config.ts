@@ -10,7 +10,8 @@
  *   starts trainingWorker.js beside itself, and the backend service imports wasmKernels.js beside
  *   itself — so every service is an entry and keeps its place. Packages in `dependencies` stay
  *   external and load from node_modules (native ones — tfjs-node, sharp — are unpacked from the
- *   asar by electron-builder).
+ *   asar by electron-builder). `npm run smoke:main` (test/smoke/mainBundle.ts) loads this output
+ *   outside Electron and checks it.
  * - preload → out/preload/preload.cjs (from electron/preload/preload.ts): sandboxed preloads must
  *   be a single CommonJS file.
  * - renderer → out/renderer/, the same build the browser host serves (renderer/vite.config.ts has

@@ -42,8 +42,8 @@ import { setWorkerSpawner, stopAllTraining } from '../services/trainingService.j
 import { APP_SCHEME_PRIVILEGES, appResponseHeaders, resolveAppAsset } from './appProtocol.js';
 import { projectPathsFromArgv } from './argv.js';
 import { dialogPlan, dialogResult, openProjectsDialog, unsavedChangesPrompt, unsavedChoice } from './dialogs.js';
-import { handleInvoke, type CallEffect } from './ipcHandlers.js';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, type IpcEventMessage } from './ipcProtocol.js';
+import { registerInvokeHandler, type CallEffect } from './ipcHandlers.js';
+import { EVENT_CHANNEL, type IpcEventMessage } from './ipcProtocol.js';
 import { buildMenuSpec, EDITABLE_FOCUS_PROBE, editDecision, PROBE_WORLD_ID, type EditOp, type MenuItemSpec, type ShellAction } from './menu.js';
 import {
   APP_INDEX_URL,
@@ -429,24 +429,11 @@ function installSessionPolicy(): void {
 // ---------------------------------------------------------------------------------------------
 // Start
 
-ipcMain.handle(INVOKE_CHANNEL, (event, method: unknown, args: unknown) => {
-  const frame = event.senderFrame;
-  const main = event.sender.mainFrame;
-  return handleInvoke(
-    {
-      origins,
-      hostFor: (id) => editors.get(id)?.host,
-      onEffect,
-      log: (message) => console.warn(message),
-    },
-    {
-      url: frame ? frame.url : null,
-      isMainFrame: frame !== null && frame.routingId === main.routingId && frame.processId === main.processId,
-      webContentsId: event.sender.id,
-    },
-    method,
-    args,
-  );
+registerInvokeHandler(ipcMain, {
+  origins,
+  hostFor: (id) => editors.get(id)?.host,
+  onEffect,
+  log: (message) => console.warn(message),
 });
 
 // macOS delivers double-clicked files (and files dropped on the Dock icon) here, possibly before
