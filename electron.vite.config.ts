@@ -2,12 +2,18 @@
  * electron-vite: builds the desktop app into out/ — `npm run build` (production), `npm run dev`
  * (renderer with hot reload, main and preload rebuilt on change).
  *
- * - main → out/main/, one file per source module (`preserveModules`). The host loads some service
- *   modules by URL at run time (electron/host/adapters.ts probes them; the training service starts
- *   trainingWorker.js beside itself in a utility process), so the output keeps the source layout
- *   and every service is an entry. Packages in `dependencies` stay external and load from
- *   node_modules (native ones — tfjs-node, sharp — are unpacked from the asar by electron-builder).
- * - preload → out/preload/preload.cjs: sandboxed preloads must be a single CommonJS file.
+ * - main → out/main/, one file per source module (`preserveModules`), keeping the source layout:
+ *   electron/main/main.ts → out/main/electron/main/main.js (package.json `main`), with
+ *   electron/server/ (the API dispatcher and adapters it shares with the browser host) and
+ *   electron/services/ beside it. Some modules are found by path at run time, not by import: the
+ *   main process starts ../services/trainingWorker.js in a utility process, the training service
+ *   starts trainingWorker.js beside itself, and the backend service imports wasmKernels.js beside
+ *   itself — so every service is an entry and keeps its place. Packages in `dependencies` stay
+ *   external and load from node_modules (native ones — tfjs-node, sharp — are unpacked from the
+ *   asar by electron-builder). `npm run smoke:main` (test/smoke/mainBundle.ts) loads this output
+ *   outside Electron and checks it.
+ * - preload → out/preload/preload.cjs (from electron/preload/preload.ts): sandboxed preloads must
+ *   be a single CommonJS file.
  * - renderer → out/renderer/, the same build the browser host serves (renderer/vite.config.ts has
  *   the same settings; keep the two in step).
  */
@@ -77,10 +83,9 @@ export default defineConfig({
       sourcemap: true,
       rolldownOptions: {
         input: [
-          'electron/main.ts',
-          ...modulesUnder('electron/host'),
+          ...modulesUnder('electron/main'),
+          ...modulesUnder('electron/server'),
           ...modulesUnder('electron/services'),
-          ...modulesUnder('electron/shell'),
           ...modulesUnder('shared/codegen'),
         ].map((p) => join(root, p)),
         output: {
@@ -99,7 +104,7 @@ export default defineConfig({
       // Bundle everything the preload imports (shared/api): a sandboxed preload cannot load files.
       externalizeDeps: false,
       rolldownOptions: {
-        input: { preload: join(root, 'electron', 'preload.ts') },
+        input: { preload: join(root, 'electron', 'preload', 'preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

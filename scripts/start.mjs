@@ -45,5 +45,5 @@ if (electron.path) {
 } else {
   console.log(`Electron is not available (${electron.reason}); starting the browser host instead (see docs/desktop.md).`);
   const project = args.find((a) => a.endsWith('.layerloom')) ?? 'examples/mnist-cnn.layerloom';
-  run(npx, ['tsx', 'electron/host/main.ts', '--build-if-stale', '--open', '--project', project]);
+  run(npx, ['tsx', 'electron/server/main.ts', '--build-if-stale', '--open', '--project', project]);
 }

@@ -21,7 +21,7 @@ export function electronBinary(): { readonly path: string } | { readonly reason:
     return { reason: `the Electron binary is not installed (${String((e as Error).message).split('\n')[0]}); install without ELECTRON_SKIP_BINARY_DOWNLOAD to run it` };
   }
   if (typeof path !== 'string' || !existsSync(path)) return { reason: `the Electron binary is missing at ${String(path)}` };
-  if (!existsSync(join(ROOT, 'out', 'main', 'electron', 'main.js'))) return { reason: 'the app is not built: run `npm run build` (or `npm run test:e2e:electron`, which builds first)' };
+  if (!existsSync(join(ROOT, 'out', 'main', 'electron', 'main', 'main.js'))) return { reason: 'the app is not built: run `npm run build` (or `npm run test:e2e:electron`, which builds first)' };
   return { path };
 }
 

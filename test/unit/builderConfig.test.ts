@@ -109,7 +109,7 @@ describe('what the installers contain', () => {
 
   it('packs the built app, and `main` of package.json is inside it', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
-    expect(pkg.main).toBe('out/main/electron/main.js');
+    expect(pkg.main).toBe('out/main/electron/main/main.js');
     expect(c.files).toEqual(expect.arrayContaining(['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**']));
     // The window icon main.ts sets on Linux.
     expect(c.files).toContain('assets/icons/png/512x512.png');
@@ -198,6 +198,23 @@ describe('workflows', () => {
     const ci = load('ci.yml');
     expect(Object.keys(ci.on)).toContain('pull_request');
     expect(Object.values(ci.jobs).some((j) => /npm ci/.test(runs(j)) && /npm test/.test(runs(j)))).toBe(true);
+  });
+
+  it('CI checks the built main process before npm test, and runs the desktop journey in its own job (not in npm test)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.test).not.toMatch(/e2e:electron|e2e-electron/);
+    const ci = load('ci.yml') as Workflow & { jobs: Record<string, Job & { env?: Record<string, string> }> };
+    const tests = Object.values(ci.jobs).find((j) => /npm test/.test(runs(j)));
+    if (!tests) throw new Error('no npm test job');
+    const script = runs(tests);
+    expect(script.indexOf('npm run native:link')).toBeLessThan(script.indexOf('npm run smoke:main'));
+    expect(script.indexOf('npm run smoke:main')).toBeLessThan(script.indexOf('npm test'));
+    const desktop = Object.values(ci.jobs).filter((j) => /npm run test:e2e:electron/.test(runs(j)));
+    expect(desktop).toHaveLength(1);
+    expect(desktop[0]).not.toBe(tests);
+    // The journey needs the Electron binary: its job must not skip the download.
+    expect(desktop[0]?.env?.ELECTRON_SKIP_BINARY_DOWNLOAD).toBeUndefined();
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/npm run smoke:main/);
   });
 
   it('release builds on Linux, macOS and Windows, tests first, never publishes from electron-builder, uploads artifacts', () => {

@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { startWebHost, type WebHost } from '../../electron/host/webHost.js';
+import { startWebHost, type WebHost } from '../../electron/server/webHost.js';
 import { emptyDocument } from '../../shared/graph/document.js';
 import { addNode, connect as link } from '../../shared/graph/operations.js';
 import type { ApiErrorInfo } from '../../shared/api/errors.js';
@@ -183,8 +183,8 @@ describe('browser host', () => {
 
 describe('browser host with services switched off', () => {
   it('reports them in the capabilities and fails their methods with not-available', async () => {
-    const { serviceAdapters, withServicesOff } = await import('../../electron/host/adapters.js');
-    const { createHostApi } = await import('../../electron/host/hostApi.js');
+    const { serviceAdapters, withServicesOff } = await import('../../electron/server/adapters.js');
+    const { createHostApi } = await import('../../electron/server/hostApi.js');
     const state = await mkdtemp(join(tmpdir(), 'll-off-'));
     try {
       const api = await createHostApi({ host: 'web', stateDir: state, adapters: withServicesOff(serviceAdapters(), { training: 'This host does not train.' }) });

@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { ApiErrorInfo } from '../../shared/api/errors.js';
 import type { OpenedProject, PickPathRequest, RecentProject, SavedProject, GeneratedCode } from '../../shared/api/types.js';
 import { parseProject } from '../../shared/graph/serialization.js';
-import { loadServiceAdapters, type ServiceAdapters } from '../../electron/host/adapters.js';
-import { createHostApi, type HostApi } from '../../electron/host/hostApi.js';
-import { effectOfSuccess, handleInvoke, type CallEffect, type InvokeDeps, type InvokeSender } from '../../electron/shell/ipcHandlers.js';
-import type { IpcReply } from '../../electron/shell/ipcProtocol.js';
-import { APP_INDEX_URL, trustedOrigins } from '../../electron/shell/security.js';
+import { loadServiceAdapters, type ServiceAdapters } from '../../electron/server/adapters.js';
+import { createHostApi, type HostApi } from '../../electron/server/hostApi.js';
+import { effectOfSuccess, handleInvoke, invokeSender, registerInvokeHandler, type CallEffect, type InvokeDeps, type InvokeEventLike, type InvokeSender } from '../../electron/main/ipcHandlers.js';
+import { INVOKE_CHANNEL, type IpcReply } from '../../electron/main/ipcProtocol.js';
+import { APP_INDEX_URL, trustedOrigins } from '../../electron/main/security.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples', 'mlp.layerloom');
@@ -108,6 +108,31 @@ describe('sender check', () => {
     expect(reply.ok).toBe(true);
     const other = await handleInvoke(dev, { url: 'http://localhost:5174/', isMainFrame: true, webContentsId: 7 }, 'listTemplates', []);
     expect(failed(other).code).toBe('unauthorized');
+  });
+});
+
+describe('registration on ipcMain', () => {
+  const event = (frame: { url: string; routingId: number; processId: number } | null, contentsId = 7): InvokeEventLike => ({
+    sender: { id: contentsId, mainFrame: { routingId: 1, processId: 4 } },
+    senderFrame: frame,
+  });
+
+  it('reads the sender out of the event: top-level frame, sub-frame, frame gone', () => {
+    expect(invokeSender(event({ url: APP_INDEX_URL, routingId: 1, processId: 4 }))).toEqual({ url: APP_INDEX_URL, isMainFrame: true, webContentsId: 7 });
+    expect(invokeSender(event({ url: APP_INDEX_URL, routingId: 2, processId: 4 })).isMainFrame).toBe(false);
+    expect(invokeSender(event({ url: APP_INDEX_URL, routingId: 1, processId: 5 })).isMainFrame).toBe(false);
+    expect(invokeSender(event(null))).toEqual({ url: null, isMainFrame: false, webContentsId: 7 });
+  });
+
+  it('registers the one invoke channel, answered by the handler', async () => {
+    const channels = new Map<string, (e: InvokeEventLike, method: unknown, args: unknown) => Promise<IpcReply>>();
+    registerInvokeHandler({ handle: (channel, listener) => void channels.set(channel, listener) }, deps);
+    expect([...channels.keys()]).toEqual([INVOKE_CHANNEL]);
+    const listener = channels.get(INVOKE_CHANNEL);
+    const reply = await listener?.(event({ url: APP_INDEX_URL, routingId: 1, processId: 4 }), 'listTemplates', []);
+    expect(reply?.ok).toBe(true);
+    const sub = await listener?.(event({ url: APP_INDEX_URL, routingId: 2, processId: 4 }), 'listTemplates', []);
+    expect(sub?.ok).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * What the preload exposes and how it talks to the main process, without Electron: the preload's
- * transport (electron/shell/bridgeTransport.ts) is connected to the main process's real IPC handler
+ * transport (electron/preload/bridgeTransport.ts) is connected to the main process's real IPC handler
  * through an in-memory stand-in for `ipcRenderer` that copies messages as IPC does, and the handler
  * to a real host API. So this is the whole request path except Electron's own plumbing.
  */
@@ -13,12 +13,12 @@ import { API_EVENTS, API_METHODS, subscriptionName, type LayerloomApi } from '..
 import { ApiError, type ApiErrorInfo } from '../../shared/api/errors.js';
 import { createApiFacade, reviveApiErrors } from '../../shared/api/facade.js';
 import type { AppCommandEvent } from '../../shared/api/types.js';
-import { createHostApi, type HostApi } from '../../electron/host/hostApi.js';
-import type { ServiceAdapters } from '../../electron/host/adapters.js';
-import { createIpcTransport, MAX_HELD_EVENTS, type IpcRendererLike } from '../../electron/shell/bridgeTransport.js';
-import { handleInvoke, type InvokeSender } from '../../electron/shell/ipcHandlers.js';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../electron/shell/ipcProtocol.js';
-import { APP_INDEX_URL, trustedOrigins } from '../../electron/shell/security.js';
+import { createHostApi, type HostApi } from '../../electron/server/hostApi.js';
+import type { ServiceAdapters } from '../../electron/server/adapters.js';
+import { createIpcTransport, MAX_HELD_EVENTS, type IpcRendererLike } from '../../electron/preload/bridgeTransport.js';
+import { handleInvoke, type InvokeSender } from '../../electron/main/ipcHandlers.js';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../electron/main/ipcProtocol.js';
+import { APP_INDEX_URL, trustedOrigins } from '../../electron/main/security.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples', 'mlp.layerloom');
@@ -88,11 +88,11 @@ describe('the exposed API', () => {
   });
 
   it('the preload exposes that object as window.layerloom and nothing else', async () => {
-    const source = await readFile(join(ROOT, 'electron', 'preload.ts'), 'utf8');
+    const source = await readFile(join(ROOT, 'electron', 'preload', 'preload.ts'), 'utf8');
     expect(source.match(/exposeInMainWorld\(/g)).toHaveLength(1);
     expect(source).toMatch(/exposeInMainWorld\('layerloom', createApiFacade\(transport\)\)/);
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    expect(imports).toEqual(['electron', '../shared/api/facade.js', './shell/bridgeTransport.js']);
+    expect(imports).toEqual(['electron', '../../shared/api/facade.js', './bridgeTransport.js']);
   });
 });
 

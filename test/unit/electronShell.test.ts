@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appResponseHeaders, resolveAppAsset } from '../../electron/shell/appProtocol.js';
-import { projectPathsFromArgv } from '../../electron/shell/argv.js';
-import { dialogPlan, dialogResult, unsavedChangesPrompt, unsavedChoice } from '../../electron/shell/dialogs.js';
-import { buildMenuSpec, editDecision, menuCommands, recentLabel, type MenuItemSpec } from '../../electron/shell/menu.js';
+import { appResponseHeaders, resolveAppAsset } from '../../electron/main/appProtocol.js';
+import { projectPathsFromArgv } from '../../electron/main/argv.js';
+import { dialogPlan, dialogResult, unsavedChangesPrompt, unsavedChoice } from '../../electron/main/dialogs.js';
+import { buildMenuSpec, editDecision, menuCommands, recentLabel, type MenuItemSpec } from '../../electron/main/menu.js';
 import {
   APP_INDEX_URL,
   isTrustedUrl,
@@ -21,9 +21,9 @@ import {
   senderProblem,
   trustedOrigins,
   windowOpenDecision,
-} from '../../electron/shell/security.js';
-import { CASCADE_OFFSET, DEFAULT_SIZE, loadWindowState, parseWindowState, placeWindow, saveWindowState, type Rect } from '../../electron/shell/windowState.js';
-import { EditorWindowModel, parseTitle, routeOpenFile, samePath } from '../../electron/shell/windows.js';
+} from '../../electron/main/security.js';
+import { CASCADE_OFFSET, DEFAULT_SIZE, loadWindowState, parseWindowState, placeWindow, saveWindowState, type Rect } from '../../electron/main/windowState.js';
+import { EditorWindowModel, parseTitle, routeOpenFile, samePath } from '../../electron/main/windows.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const origins = trustedOrigins(null);

@@ -1,5 +1,5 @@
 /**
- * Starts the browser host (`electron/host/main.ts`, as `npm run web` does) in its own process on a
+ * Starts the browser host (`electron/server/main.ts`, as `npm run web` does) in its own process on a
  * free port with a throw-away state folder, and reads the tokenised URL it prints. Every test run
  * gets a fresh host: a server left over from an earlier run is never reused.
  */
@@ -29,7 +29,7 @@ export interface HostProcess {
 export async function startHostProcess(options: { project?: string; stateDir?: string } = {}): Promise<HostProcess> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'll-e2e-state-')));
   const ownsState = !options.stateDir;
-  const args = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'electron', 'host', 'main.ts'), '--port', '0', '--state-dir', stateDir];
+  const args = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'electron', 'server', 'main.ts'), '--port', '0', '--state-dir', stateDir];
   if (options.project) args.push('--project', options.project);
   // HOME points into the state folder too, so runs of unsaved projects (kept under ~/.layerloom)
   // stay out of the real home folder.

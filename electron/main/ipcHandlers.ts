@@ -1,20 +1,20 @@
 /**
- * The main process's IPC handler, as a plain async function of its dependencies. Electron's
- * `ipcMain.handle` callback only reads the sender out of the event and calls {@link handleInvoke};
- * everything that matters — the sender check, argument validation, the call into the services,
+ * The main process's IPC handler, as a plain async function of its dependencies. The callback
+ * {@link registerInvokeHandler} gives `ipcMain.handle` only reads the sender out of the event and
+ * calls {@link handleInvoke}; everything that matters — the sender check, argument validation, the call into the services,
  * error mapping and the side effects the shell cares about — happens here and is unit-tested
  * without Electron.
  *
  * Validation is not re-implemented: every call goes through the same `HostApi.dispatch` the browser
- * host uses (electron/host/hostApi.ts), which checks each argument with shared/api/validation.ts
+ * host uses (electron/server/hostApi.ts), which checks each argument with shared/api/validation.ts
  * before any service runs.
  */
 import type { ApiMethod } from '../../shared/api/contract.js';
 import { ApiError } from '../../shared/api/errors.js';
 import type { OpenedProject, SavedProject } from '../../shared/api/types.js';
-import type { HostApi } from '../host/hostApi.js';
-import { toApiError } from '../host/hostApi.js';
-import type { IpcReply } from './ipcProtocol.js';
+import type { HostApi } from '../server/hostApi.js';
+import { toApiError } from '../server/hostApi.js';
+import { INVOKE_CHANNEL, type IpcReply } from './ipcProtocol.js';
 import { senderProblem, type SenderInfo, type TrustedOrigin } from './security.js';
 
 /** The sender of an invoke: the frame (for the origin check) and its window's contents id. */
@@ -110,4 +110,34 @@ export async function handleInvoke(deps: InvokeDeps, sender: InvokeSender, metho
     if (method === 'saveProject') deps.onEffect?.(sender.webContentsId, { kind: 'saveAbandoned' });
     return { ok: false, error: toApiError(e).toInfo() };
   }
+}
+
+/** The parts of Electron's `IpcMainInvokeEvent` the handler reads. */
+export interface InvokeEventLike {
+  readonly sender: { readonly id: number; readonly mainFrame: { readonly routingId: number; readonly processId: number } };
+  readonly senderFrame: { readonly url: string; readonly routingId: number; readonly processId: number } | null;
+}
+
+/** The part of Electron's `ipcMain` the main process uses (a stand-in in tests and the smoke check). */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, method: unknown, args: unknown) => Promise<IpcReply>): void;
+}
+
+/** Who sent an invoke: the frame's URL, whether it is its window's top-level frame, the contents id. */
+export function invokeSender(event: InvokeEventLike): InvokeSender {
+  const frame = event.senderFrame;
+  const main = event.sender.mainFrame;
+  return {
+    url: frame ? frame.url : null,
+    isMainFrame: frame !== null && frame.routingId === main.routingId && frame.processId === main.processId,
+    webContentsId: event.sender.id,
+  };
+}
+
+/**
+ * Registers the one invoke channel every API call travels on (the preload's transport sends each
+ * method over it): each call is answered by {@link handleInvoke}.
+ */
+export function registerInvokeHandler(ipc: IpcMainLike, deps: InvokeDeps): void {
+  ipc.handle(INVOKE_CHANNEL, (event, method, args) => handleInvoke(deps, invokeSender(event), method, args));
 }

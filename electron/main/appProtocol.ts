@@ -7,7 +7,7 @@
  * The mapping from URL to file is a plain function, so path traversal is tested without Electron.
  */
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { rendererCsp } from '../host/csp.js';
+import { rendererCsp } from '../server/csp.js';
 import { APP_HOST, APP_SCHEME } from './security.js';
 
 /** Privileges of the scheme (passed to `protocol.registerSchemesAsPrivileged` before `ready`). */

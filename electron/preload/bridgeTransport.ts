@@ -13,7 +13,7 @@
 import type { ApiEventName, ApiEvents, ApiMethod, Unsubscribe } from '../../shared/api/contract.js';
 import type { ApiErrorInfo } from '../../shared/api/errors.js';
 import type { ApiTransport } from '../../shared/api/facade.js';
-import { decodeEventMessage, decodeReply, EVENT_CHANNEL, INVOKE_CHANNEL } from './ipcProtocol.js';
+import { decodeEventMessage, decodeReply, EVENT_CHANNEL, INVOKE_CHANNEL } from '../main/ipcProtocol.js';
 
 /** What the transport needs from `ipcRenderer`. */
 export interface IpcRendererLike {

@@ -1,7 +1,7 @@
 /**
  * `npm run web` / `npm start` (browser mode): starts the browser host and prints the URL.
  *
- *   tsx electron/host/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]
+ *   tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]
  *
  * `--build-if-stale` rebuilds the renderer when `out/renderer` is missing or older than its sources;
  * `--open` opens the URL in the default browser when there is a desktop to open it on.
@@ -40,7 +40,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--state-dir') args.stateDir = value();
     else if (a === '--examples-dir') args.examplesDir = value();
     else if (a === '--help' || a === '-h') {
-      console.log('Usage: tsx electron/host/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]');
+      console.log('Usage: tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]');
       process.exit(0);
     } else throw new Error(`Unknown option ${a}. Try --help.`);
   }

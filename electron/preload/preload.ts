@@ -4,8 +4,8 @@
  * sandboxed and context-isolated, so it is bundled as CommonJS with everything it imports.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { createApiFacade } from '../shared/api/facade.js';
-import { createIpcTransport } from './shell/bridgeTransport.js';
+import { createApiFacade } from '../../shared/api/facade.js';
+import { createIpcTransport } from './bridgeTransport.js';
 
 const transport = createIpcTransport(ipcRenderer, (message, error) => console.error(`${message}:`, error));
 

@@ -1,12 +1,13 @@
 /**
  * The desktop shell: Electron's main process. A thin adapter from Electron to the same host API the
- * browser host uses (electron/host/hostApi.ts): each editor window gets a `HostApi` whose
+ * browser host uses (electron/server/hostApi.ts): each editor window gets a `HostApi` whose
  * `dispatch` validates every argument before a service runs; IPC only carries calls to it.
  *
- * Decisions live in electron/shell/ as plain functions (security, menus, dialogs, window state,
- * open-file routing, IPC handling) and are unit-tested there; this file wires them to Electron.
+ * Decisions live beside this file in electron/main/ as plain functions (security, menus, dialogs,
+ * window state, open-file routing, IPC handling) and are unit-tested; this file wires them to
+ * Electron.
  *
- * - One window per project (see electron/shell/windows.ts for why), single instance: a second
+ * - One window per project (see electron/main/windows.ts for why), single instance: a second
  *   launch or a double-clicked `.layerloom` file opens in the running app.
  * - Renderer served from `app://layerloom` with a strict CSP; sandboxed, context-isolated, no Node;
  *   navigation and new windows denied, web links handed to the system browser.
@@ -31,19 +32,19 @@ import {
   type MenuItemConstructorOptions,
   type WebContents,
 } from 'electron';
-import type { ApiEventName, ApiEvents } from '../shared/api/contract.js';
-import type { PickPathRequest, RecentProject } from '../shared/api/types.js';
-import { WORKER_FLAG } from '../shared/training/protocol.js';
-import { loadServiceAdapters, type ServiceAdapters } from './host/adapters.js';
-import { createHostApi, defaultStateDir, type HostApi } from './host/hostApi.js';
-import { RecentService } from './services/recentService.js';
-import { setWorkerSpawner, stopAllTraining } from './services/trainingService.js';
-import { APP_SCHEME_PRIVILEGES, appResponseHeaders, resolveAppAsset } from './shell/appProtocol.js';
-import { projectPathsFromArgv } from './shell/argv.js';
-import { dialogPlan, dialogResult, openProjectsDialog, unsavedChangesPrompt, unsavedChoice } from './shell/dialogs.js';
-import { handleInvoke, type CallEffect } from './shell/ipcHandlers.js';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, type IpcEventMessage } from './shell/ipcProtocol.js';
-import { buildMenuSpec, EDITABLE_FOCUS_PROBE, editDecision, PROBE_WORLD_ID, type EditOp, type MenuItemSpec, type ShellAction } from './shell/menu.js';
+import type { ApiEventName, ApiEvents } from '../../shared/api/contract.js';
+import type { PickPathRequest, RecentProject } from '../../shared/api/types.js';
+import { WORKER_FLAG } from '../../shared/training/protocol.js';
+import { loadServiceAdapters, type ServiceAdapters } from '../server/adapters.js';
+import { createHostApi, defaultStateDir, type HostApi } from '../server/hostApi.js';
+import { RecentService } from '../services/recentService.js';
+import { setWorkerSpawner, stopAllTraining } from '../services/trainingService.js';
+import { APP_SCHEME_PRIVILEGES, appResponseHeaders, resolveAppAsset } from './appProtocol.js';
+import { projectPathsFromArgv } from './argv.js';
+import { dialogPlan, dialogResult, openProjectsDialog, unsavedChangesPrompt, unsavedChoice } from './dialogs.js';
+import { registerInvokeHandler, type CallEffect } from './ipcHandlers.js';
+import { EVENT_CHANNEL, type IpcEventMessage } from './ipcProtocol.js';
+import { buildMenuSpec, EDITABLE_FOCUS_PROBE, editDecision, PROBE_WORLD_ID, type EditOp, type MenuItemSpec, type ShellAction } from './menu.js';
 import {
   APP_INDEX_URL,
   APP_SCHEME,
@@ -52,10 +53,10 @@ import {
   secureWebPreferences,
   trustedOrigins,
   windowOpenDecision,
-} from './shell/security.js';
-import { utilityProcessSpawner } from './shell/trainingProcess.js';
-import { loadWindowState, MIN_SIZE, placeWindow, saveWindowState, type Rect, type WindowState } from './shell/windowState.js';
-import { EditorWindowModel, routeOpenFile } from './shell/windows.js';
+} from './security.js';
+import { utilityProcessSpawner } from './trainingProcess.js';
+import { loadWindowState, MIN_SIZE, placeWindow, saveWindowState, type Rect, type WindowState } from './windowState.js';
+import { EditorWindowModel, routeOpenFile } from './windows.js';
 
 const APP_NAME = 'Layerloom';
 const APP_USER_MODEL_ID = 'org.layerloom.app';
@@ -79,7 +80,7 @@ const windowIcon = join(appPath, 'assets', 'icons', 'png', '512x512.png');
 /** Shared with the browser host and the CLI: recent projects and recovery files are the same. */
 const stateDir = defaultStateDir();
 const windowStateFile = join(stateDir, 'window-state.json');
-const workerEntry = fileURLToPath(new URL('./services/trainingWorker.js', import.meta.url));
+const workerEntry = fileURLToPath(new URL('../services/trainingWorker.js', import.meta.url));
 
 interface EditorWindow {
   readonly win: BrowserWindow;
@@ -428,24 +429,11 @@ function installSessionPolicy(): void {
 // ---------------------------------------------------------------------------------------------
 // Start
 
-ipcMain.handle(INVOKE_CHANNEL, (event, method: unknown, args: unknown) => {
-  const frame = event.senderFrame;
-  const main = event.sender.mainFrame;
-  return handleInvoke(
-    {
-      origins,
-      hostFor: (id) => editors.get(id)?.host,
-      onEffect,
-      log: (message) => console.warn(message),
-    },
-    {
-      url: frame ? frame.url : null,
-      isMainFrame: frame !== null && frame.routingId === main.routingId && frame.processId === main.processId,
-      webContentsId: event.sender.id,
-    },
-    method,
-    args,
-  );
+registerInvokeHandler(ipcMain, {
+  origins,
+  hostFor: (id) => editors.get(id)?.host,
+  onEffect,
+  log: (message) => console.warn(message),
 });
 
 // macOS delivers double-clicked files (and files dropped on the Dock icon) here, possibly before
