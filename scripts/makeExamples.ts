@@ -28,7 +28,7 @@ function build(name: string, specs: Spec[], dataset: DatasetRef | null, epochs =
   for (const s of specs) {
     const ports = doc.nodes.find((n) => n.id === s.id);
     (s.from ?? []).forEach((f, i) => {
-      const port = s.type === 'MultiHeadAttention' ? ['query', 'value', 'key'][i] : s.from!.length > 1 ? `in${i}` : 'in';
+      const port = s.type === 'MultiHeadAttention' ? ['query', 'value', 'key'][i] : s.from.length > 1 ? `in${i}` : 'in';
       doc = connect(doc, f, s.id, port).doc;
     });
     void ports;

@@ -35,7 +35,7 @@ import {
 import type { ApiEventName, ApiEvents } from '../../shared/api/contract.js';
 import type { PickPathRequest, RecentProject } from '../../shared/api/types.js';
 import { WORKER_FLAG } from '../../shared/training/protocol.js';
-import { loadServiceAdapters, type ServiceAdapters } from '../server/adapters.js';
+import { adapterStates, loadServiceAdapters, type ServiceAdapters } from '../server/adapters.js';
 import { createHostApi, defaultStateDir, type HostApi } from '../server/hostApi.js';
 import { RecentService } from '../services/recentService.js';
 import { setWorkerSpawner, stopAllTraining } from '../services/trainingService.js';
@@ -174,7 +174,7 @@ async function createWindow(startupProject: string | null): Promise<EditorWindow
   const editor: EditorWindow = { win, model, host };
   editors.set(contents.id, editor);
   // Events of this window's host (training progress) go to this window only.
-  const unsubscribe = host.onEvent((event, payload) => send(contents, event, payload as ApiEvents[typeof event]));
+  const unsubscribe = host.onEvent((event, payload) => send(contents, event, payload));
 
   win.once('ready-to-show', () => {
     // Maximizing a hidden window shows it on some systems: do it when it is ready to be seen.
@@ -485,7 +485,7 @@ if (!app.requestSingleInstanceLock()) {
       installSessionPolicy();
       setWorkerSpawner(utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), workerEntry, WORKER_FLAG));
       [adapters, savedWindowState] = await Promise.all([loadServiceAdapters(), loadWindowState(windowStateFile)]);
-      for (const a of Object.values(adapters)) if (!a.available) console.warn(`note: ${a.reason}`);
+      for (const a of adapterStates(adapters)) if (!a.available) console.warn(`note: ${a.reason}`);
       await refreshMenu();
       ready = true;
       const paths = [...projectPathsFromArgv(process.argv, process.cwd()), ...pendingPaths.splice(0)];

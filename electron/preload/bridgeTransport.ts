@@ -65,10 +65,12 @@ export function createIpcTransport(ipc: IpcRendererLike, report: (message: strin
         raw = await ipc.invoke(INVOKE_CHANNEL, method, [...args]);
       } catch (e) {
         // Only when the main process has no handler or the arguments cannot be cloned.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- contextBridge keeps a plain object's code and details; an Error would lose them.
         throw plainError({ code: 'failed', message: `Could not reach the Layerloom main process for ${method}: ${e instanceof Error ? e.message : String(e)}` });
       }
       const reply = decodeReply(raw);
       if (reply.ok) return reply.result;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- contextBridge keeps a plain object's code and details; an Error would lose them.
       throw plainError(reply.error);
     },
     subscribe<K extends ApiEventName>(event: K, listener: (payload: ApiEvents[K]) => void): Unsubscribe {

@@ -97,3 +97,8 @@ export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof
     backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },
   };
 }
+
+/** Every adapter's availability, for startup notes (each adapter by name: no `any` from Object.values). */
+export function adapterStates(adapters: ServiceAdapters): AdapterState[] {
+  return [adapters.datasets, adapters.training, adapters.codegen, adapters.export, adapters.backend];
+}

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { ApiEventName, ApiEvents, ApiImplementation, ApiMethod } from '../../shared/api/contract.js';
+import type { ApiEventName, ApiEvents, ApiImplementation } from '../../shared/api/contract.js';
 import { ApiError, notAvailable } from '../../shared/api/errors.js';
 import type { AppInfo, HostKind, PickPathRequest } from '../../shared/api/types.js';
 import { validateArgs } from '../../shared/api/validation.js';
@@ -188,7 +188,7 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
       if (checked.unknownMethod) throw new ApiError('unknown-method', checked.errors[0] ?? 'Unknown method.');
       throw new ApiError('invalid-argument', `Invalid arguments for ${String(method)}: ${checked.errors[0]}`, checked.errors);
     }
-    const run = implementation[checked.method as ApiMethod] as (...a: readonly unknown[]) => Promise<unknown>;
+    const run = implementation[checked.method] as (...a: readonly unknown[]) => Promise<unknown>;
     try {
       return await run(...checked.args);
     } catch (e) {

@@ -6,6 +6,7 @@
  * `--build-if-stale` rebuilds the renderer when `out/renderer` is missing or older than its sources;
  * `--open` opens the URL in the default browser when there is a desktop to open it on.
  */
+import { adapterStates } from './adapters.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     ...(args.stateDir ? { stateDir: args.stateDir } : {}),
     ...(args.examplesDir ? { examplesDir: args.examplesDir } : {}),
   });
-  const missing = Object.values(host.api.adapters).filter((a) => !a.available);
+  const missing = adapterStates(host.api.adapters).filter((a) => !a.available);
   console.log(`Layerloom is running at ${host.url}`);
   console.log('Open that URL in a browser (it includes this launch’s access token). Press Ctrl+C to stop.');
   for (const a of missing) console.log(`  note: ${a.reason}`);

@@ -190,7 +190,8 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'Text messages only');
-      const request = decodeRequest(data.toString());
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const request = decodeRequest(text);
       if ('error' in request) return ws.close(1008, request.error);
       void api.dispatch(request.method, request.args).then(
         (result) => {

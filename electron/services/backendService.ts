@@ -340,7 +340,7 @@ function requestedBackend(opts: LoadBackendOptions): BackendId | 'auto' {
 let nativeLoadedHere: string | null = null;
 
 async function tfjs(): Promise<TF> {
-  return (await import('@tensorflow/tfjs')) as unknown as TF;
+  return await import('@tensorflow/tfjs');
 }
 
 async function switchTo(tf: TF, name: string): Promise<void> {

@@ -276,7 +276,6 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
     return { report, source: { kind: 'csv', file: target, table, plan } };
   }
 
-  const what = kind === 'images' ? 'image' : 'text file';
   const accept = kind === 'images' ? isImageFile : (n: string) => (TEXT_EXTENSIONS as readonly string[]).includes(extname(n).toLowerCase()) && !n.startsWith('.');
   const listing = await listClassFolders(target, (n) => !n.startsWith('.') && accept(n), kind === 'images' ? 'image' : 'text', progress);
   const all = listing.perClass.flatMap((files, c) => files.map((f) => ({ f, c })));

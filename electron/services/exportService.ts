@@ -129,7 +129,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   graphErrors(doc);
   const folder = resolve(options.folder);
   await checkFolder(folder, options.force === true);
-  const tf = options.tf ?? ((await import('@tensorflow/tfjs')) as TF);
+  const tf = options.tf ?? ((await import('@tensorflow/tfjs')));
   const notes: string[] = [];
 
   const { model } = compileModel(doc, tf);

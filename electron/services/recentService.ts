@@ -22,10 +22,10 @@ export class RecentService {
     try {
       const raw = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
       if (!Array.isArray(raw)) return [];
-      return raw.filter(
-        (r): r is RecentProject =>
-          typeof r === 'object' && r !== null && typeof r.path === 'string' && typeof r.name === 'string' && typeof r.openedAt === 'string',
-      );
+      return (raw as unknown[]).filter((r): r is RecentProject => {
+        const o = r as Partial<Record<keyof RecentProject, unknown>> | null;
+        return typeof o === 'object' && o !== null && typeof o.path === 'string' && typeof o.name === 'string' && typeof o.openedAt === 'string';
+      });
     } catch {
       return [];
     }

@@ -160,7 +160,7 @@ export async function saveOptimizer(optimizer: Optimizer, dir: string, tf: TF): 
   const { data, specs } = await tf.io.encodeWeights(weights);
   await mkdir(dir, { recursive: true });
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(join(dir, 'optimizer.bin'), Buffer.from(data as ArrayBuffer));
+  await writeFile(join(dir, 'optimizer.bin'), Buffer.from(data));
   await writeJson(join(dir, 'optimizer.json'), { className: optimizer.getClassName(), weights: specs });
 }
 

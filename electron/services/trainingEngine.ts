@@ -36,7 +36,6 @@ import type { LoadedBackend } from './trainingBackend.js';
 import { join } from 'node:path';
 import { access, writeFile } from 'node:fs/promises';
 
-type LayersModel = ReturnType<TF['model']>;
 type Optimizer = ReturnType<TF['train']['adam']>;
 type Tensor = ReturnType<TF['tensor']>;
 
@@ -186,7 +185,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const loss = resolveLoss(job.doc, settings.loss, target);
     const lossReason = settings.loss === 'auto' ? suggestLoss(job.doc, target).reason : `Loss set in the training settings: ${loss}.`;
     const head = outputHead(job.doc);
-    const outUnits = (head?.shape?.[head.shape.length - 1] ?? 1) as number;
+    const outUnits = (head?.shape?.[head.shape.length - 1] ?? 1);
 
     // Metrics that make sense for the task.
     const metrics = settings.metrics.filter((m) => {

@@ -207,7 +207,7 @@ class Scope {
   run(kernelName: string, inputs: NamedTensorInfoMap | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
     const config = this.tf.getKernel(kernelName, 'wasm');
     if (!config) throw new Error(`The wasm backend has no ${kernelName} kernel, which a training kernel needs.`);
-    const out = config.kernelFunc({ inputs: inputs as NamedTensorInfoMap, attrs, backend: this.backend as never });
+    const out = config.kernelFunc({ inputs: inputs as NamedTensorInfoMap, attrs, backend: this.backend });
     const info = Array.isArray(out) ? out[0] : out;
     this.temps.push(info);
     return info;
@@ -284,7 +284,7 @@ function withScope(tf: TF, backend: BackendLike, body: (s: Scope) => TensorInfo)
 
 function pair(v: unknown, name: string): [number, number] {
   if (typeof v === 'number') return [v, v];
-  if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number')) return [v[0] as number, v[1] as number];
+  if (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number')) return [v[0], v[1]];
   if (v === undefined || v === null) return [1, 1];
   throw new Error(`Expected a number or a pair of numbers for ${name}, got ${JSON.stringify(v)}.`);
 }
@@ -624,7 +624,7 @@ function extractPatches(
   const kk = kh * kw;
   const key = `${kh},${kw},${c}`;
   let cache = patchFilters.get(s.backend);
-  if (!cache) patchFilters.set(s.backend, (cache = new Map()));
+  if (!cache) patchFilters.set(s.backend, (cache = new Map<string, TensorInfo>()));
   let filter = cache.get(key);
   if (!filter) {
     const values = new Float32Array(kk * c * kk);
@@ -762,7 +762,7 @@ function cpuFallback(tf: TF, kernelName: string): KernelConfig['kernelFunc'] {
       for (const [key, t] of Object.entries(inputs)) {
         if (t) (cpuInputs as Record<string, TensorInfo>)[key] = copyIn(t);
       }
-      const out = cpuKernel.kernelFunc({ inputs: cpuInputs as NamedTensorInfoMap, attrs, backend: cpu as never });
+      const out = cpuKernel.kernelFunc({ inputs: cpuInputs as NamedTensorInfoMap, attrs, backend: cpu });
       const outs = Array.isArray(out) ? out : [out];
       for (const o of outs) made.push(o.dataId);
       const results = outs.map((o) => ({ dataId: wasm.write(cpu.readSync(o.dataId), [...o.shape], o.dtype), shape: o.shape, dtype: o.dtype }));

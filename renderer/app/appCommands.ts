@@ -3,13 +3,12 @@
  * training commands. Shortcuts, the help overlay, toolbar buttons and host menus (`onAppCommand`)
  * all go through `runCommand`, so every path behaves the same.
  */
-import { getBlock } from '../../shared/blocks/registry.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { CommandError, EDITOR_COMMAND_INFO, runEditorCommand, type CommandInfo } from '../editor/commands.js';
 import { canvas } from '../canvas/canvasController.js';
 import { api, errorMessage } from '../platform/api.js';
 import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
-import { startTraining, stopTraining, useTraining } from '../state/trainingStore.js';
+import { startTraining, stopTraining } from '../state/trainingStore.js';
 import { editor, newProject, save, saveAs } from './session.js';
 
 /** One entry of the registry. */
@@ -218,7 +217,3 @@ export function commandForKey(e: KeyboardEvent): AppCommand | null {
   return null;
 }
 
-/** Ensures a block type exists before offering it (blocks can come and go between versions). */
-export function knownBlock(type: string): boolean {
-  return getBlock(type) !== undefined;
-}

@@ -131,11 +131,3 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
   );
 });
 
-/** Runs a command from node UI and reports a refusal. */
-export function tryCommand(run: () => void): void {
-  try {
-    run();
-  } catch (e) {
-    toast('warning', e instanceof Error ? e.message : String(e));
-  }
-}

@@ -86,7 +86,6 @@ export function Canvas(): JSX.Element {
   const nodes = useMemo(
     () => deriveNodes(doc, analysis, selection, measured.current, cache.current),
     // measureTick: sizes changed (kept in a ref to avoid copying the map on each measurement).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [doc, analysis, selection, measureTick],
   );
   const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current), [doc, analysis, selection]);

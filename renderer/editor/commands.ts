@@ -6,7 +6,7 @@
 import type { DatasetReport } from '../../shared/api/types.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import type { ParamValue } from '../../shared/blocks/types.js';
-import type { Position, ProjectDocument } from '../../shared/graph/document.js';
+import type { Position } from '../../shared/graph/document.js';
 import { addNode, connect, disconnect, EditError, moveNodes, removeNodes, renameNode, renameProject, setDataset, setParam, setTraining } from '../../shared/graph/operations.js';
 import type { DatasetRef, TrainingSettings } from '../../shared/training/settings.js';
 import { copyNodes, parseClipboard, pastePayload, serializeClipboard } from './clipboard.js';
@@ -220,15 +220,6 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
 /** Runs an editor command. Throws `CommandError` with a reason when it cannot run. */
 export function runEditorCommand<K extends EditorCommandId>(editor: Editor, id: K, ...args: EditorCommands[K]['args'] extends void ? [] : [EditorCommands[K]['args']]): EditorCommands[K]['result'] {
   const handler = HANDLERS[id] as Handler<K>;
-  return handler(editor, args[0] as EditorCommands[K]['args']);
+  return handler(editor, args[0]);
 }
 
-/** True when `id` names an editor command. */
-export function isEditorCommand(id: string): id is EditorCommandId {
-  return Object.prototype.hasOwnProperty.call(HANDLERS, id);
-}
-
-/** Applies a whole new document as one step (used by tests and by "replace graph" flows). */
-export function replaceDocument(editor: Editor, command: string, doc: ProjectDocument): void {
-  editor.apply(command, doc);
-}

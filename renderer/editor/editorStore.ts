@@ -53,7 +53,7 @@ export interface EditorState {
 export const HISTORY_LIMIT = 500;
 
 /** An empty selection (shared, so "nothing selected" compares equal by reference). */
-export const NO_SELECTION: Selection = Object.freeze({ nodes: Object.freeze([]) as readonly string[], edges: Object.freeze([]) as readonly string[] });
+export const NO_SELECTION: Selection = Object.freeze({ nodes: Object.freeze([]), edges: Object.freeze([]) });
 
 /**
  * True when two documents differ only in node positions (or not at all): the analysis of the old

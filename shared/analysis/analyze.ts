@@ -98,7 +98,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
       continue;
     }
     let byPort = incoming.get(e.target);
-    if (!byPort) incoming.set(e.target, (byPort = new Map()));
+    if (!byPort) incoming.set(e.target, (byPort = new Map<string, GraphEdge>()));
     if (byPort.has(e.targetPort)) {
       addNodeDiag(
         diagnostic('LL006', `Port "${e.targetPort}" has more than one connection; a port takes one. To combine tensors use Add or Concatenate.`, {

@@ -8,7 +8,7 @@ import type { DatasetKind, LossName } from '../training/settings.js';
 
 /** Dataset and training types are defined once, next to the code that produces them. */
 export type { DatasetClass, DatasetSample } from '../training/dataset.js';
-export type { EpochRecord, Metrics, RunStatus, RunSummary, TrainingEvent } from '../training/protocol.js';
+export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
 import type { DatasetClass, DatasetSample } from '../training/dataset.js';
 

@@ -23,9 +23,9 @@ function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   let s: string;
   try {
-    s = JSON.stringify(v) ?? String(v);
+    s = JSON.stringify(v) ?? typeof v;
   } catch {
-    s = String(v);
+    s = typeof v;
   }
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

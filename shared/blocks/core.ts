@@ -6,7 +6,7 @@ import type { BlockDef, KerasCall, PortSpec, Shape } from './types.js';
 import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tuple, useBiasParam } from './paramUtils.js';
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
-import { fail, ok, rankError, warning } from './results.js';
+import { fail, ok, warning } from './results.js';
 import { flattenedShape, formatShape, reshapedShape } from './shapeUtils.js';
 
 /** The single input port of most blocks. */

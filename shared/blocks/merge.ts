@@ -16,7 +16,7 @@
  * Keras export uses `keras.layers.Subtract`. tfjs's Concatenate runs any negative axis as -1, so it is
  * given the equivalent positive axis.
  */
-import type { BlockDef, Dim, KerasCall, ParamSpec, Params, PortSpec, Shape, ShapeResult } from './types.js';
+import type { BlockDef, KerasCall, ParamSpec, Params, PortSpec, Shape, ShapeResult } from './types.js';
 import { num } from './paramUtils.js';
 import { fail, kerasRank, ok } from './results.js';
 import { broadcastShapes, concatenatedShape, formatShape, sampleAxis } from './shapeUtils.js';

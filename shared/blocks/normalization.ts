@@ -36,7 +36,7 @@ const MAX_SAMPLE_AXES = 3;
 function reshapeHint(input: Shape): string {
   const keep = input.slice(input.length - (MAX_SAMPLE_AXES - 1));
   const merged = input.slice(0, input.length - keep.length);
-  const size = merged.every((d) => d !== null) ? merged.reduce((a, b) => (a as number) * (b as number), 1) : -1;
+  const size = merged.every((d) => d !== null) ? merged.reduce((a, b) => (a) * (b), 1) : -1;
   return `(${[size, ...keep].map((d) => (d === null ? -1 : d)).join(', ')})`;
 }
 

@@ -59,7 +59,7 @@ export function checkParamValue(spec: ParamSpec, value: unknown): string | null 
     case 'float': {
       const word = spec.kind === 'int' ? 'integer' : 'number';
       const ok = typeof value === 'number' && Number.isFinite(value) && (spec.kind === 'float' || Number.isInteger(value));
-      if (!ok || !inRange(value as number)) {
+      if (!ok || !inRange(value)) {
         const r = range();
         return `expected ${word}${r ? ' ' + r : ''}, got ${describe(value)}`;
       }

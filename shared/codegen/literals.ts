@@ -100,16 +100,6 @@ export function wrapApplied(indent: string, prefix: string, ctorArgs: readonly C
   return wrapCall(indent, ctor.slice(indent.length), callArgs, '', width);
 }
 
-/**
- * Formats a TypeScript object literal argument `prefix({ a: 1, b: 2 })suffix` like Prettier: one
- * line when it fits, else one property per line.
- */
-export function wrapObjectCall(indent: string, prefix: string, props: readonly string[], suffix: string, width: number): string {
-  const obj = props.length ? `{ ${props.join(', ')} }` : '{}';
-  const flat = `${indent}${prefix}(${obj})${suffix}`;
-  if (flat.length <= width || props.length === 0) return flat;
-  return `${indent}${prefix}({\n${props.map((p) => `${indent}  ${p},`).join('\n')}\n${indent}})${suffix}`;
-}
 
 /** Python keywords and the module names model.py uses: a layer named like one gets a `_` suffix. */
 export const PY_RESERVED: ReadonlySet<string> = new Set([

@@ -27,11 +27,6 @@ export const LOSSES = [
 /** A loss id. */
 export type LossName = (typeof LOSSES)[number];
 
-/**
- * Metrics the engine computes, by Keras name. `accuracy` picks the right kind from the loss
- * (sparse categorical, categorical or binary), as Keras does.
- */
-export const METRICS = ['accuracy', 'mean_absolute_error', 'mean_squared_error'] as const;
 
 /** Early stopping settings (Keras `EarlyStopping`). */
 export interface EarlyStoppingSettings {

@@ -77,7 +77,7 @@ try {
   // Pipeline: cold decode of the whole folder.
   const scanned = await scanDatasetPath(folder, { samplesPerClass: 0 });
   const prepared = await prepareDataset(scanned, { shape: [28, 28, 1], dtype: 'float32' }, { validationSplit: 0, seed: 1 });
-  let t = performance.now();
+  const t = performance.now();
   await warmCache(prepared, prepared.split.train);
   const decodePerSec = N / ((performance.now() - t) / 1000);
   // The same pixels in sample-id order, for (b) and (c).

@@ -28,7 +28,7 @@ const FRAME = 1000 / 60;
 export function generate(blocks: number): { doc: ProjectDocument; firstDense: string } {
   let doc = emptyDocument('bench-500');
   const place = (i: number, dx: number, dy: number) => ({ x: (i % 14) * 520 + dx, y: Math.floor(i / 14) * 360 + dy });
-  let r = addNode(doc, 'Input', place(0, 0, 0), { params: { shape: [32] } });
+  const r = addNode(doc, 'Input', place(0, 0, 0), { params: { shape: [32] } });
   doc = r.doc;
   let prev = r.nodeId;
   let firstDense = '';
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     const fps = (r: { frames: number; ms: number }) => (r.ms > 0 ? ((r.frames - 1) * 1000) / r.ms : 0);
     const line = (label: string, r: { frames: number; ms: number; longest: number }) =>
       `  ${label.padEnd(34)} ${fps(r).toFixed(1).padStart(5)} fps  (${r.frames} frames in ${Math.round(r.ms)} ms, longest frame ${r.longest.toFixed(1)} ms = ${(r.longest / FRAME).toFixed(1)}× budget)`;
-    console.log(`bench:ui — ${doc.nodes.length} blocks, ${doc.edges.length} connections, ${analysis.valid ? 'valid' : 'invalid'} graph; Chromium headless (${await browser.version()}), no GPU`);
+    console.log(`bench:ui — ${doc.nodes.length} blocks, ${doc.edges.length} connections, ${analysis.valid ? 'valid' : 'invalid'} graph; Chromium headless (${browser.version()}), no GPU`);
     console.log(`  first render (load → painted):     ${firstRender} ms, ${rendered} blocks drawn`);
     console.log(`  edit → painted, all ${rendered} drawn: median ${e.median.toFixed(1)} ms, p95 ${e.p95.toFixed(1)} ms (= ${(e.median / FRAME).toFixed(2)}× a 60 Hz frame)`);
     console.log(`    of which command + re-analysis:  median ${a.median.toFixed(2)} ms, p95 ${a.p95.toFixed(2)} ms`);

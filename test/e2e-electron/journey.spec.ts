@@ -111,7 +111,7 @@ test('open an example from the command line, validate, export Keras from the men
       const missing = join(work, 'missing.layerloom');
       const error = await page.evaluate(async (path) => {
         try {
-          await (globalThis as unknown as { __layerloom: Hook }).__layerloom.api.openProject!(path);
+          await (globalThis as unknown as { __layerloom: Hook }).__layerloom.api.openProject(path);
           return null;
         } catch (e) {
           return { isError: e instanceof Error, code: (e as { code?: string }).code, message: (e as Error).message };

@@ -33,10 +33,6 @@ interface Hook {
   editor: { doc: HookDoc; state: { path: string | null; analysis: { valid: boolean } }; dirty: boolean };
 }
 
-function hook(): Hook {
-  return (globalThis as unknown as { __layerloom: Hook }).__layerloom;
-}
-
 /** The editor page. */
 export class AppPage {
   constructor(
@@ -226,4 +222,3 @@ export class AppPage {
   }
 }
 
-export { hook };

@@ -16,7 +16,6 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
 import type { KerasArg, ParamValue } from '../../shared/blocks/types.js';
-import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 import { rng } from './randomGraphs.js';
 
 const script = fileURLToPath(new URL('../python/kerasReference.py', import.meta.url));
@@ -57,7 +56,7 @@ function prepare(c: NumericCase, index: number): Prepared {
   const dtype: 'int32' | 'float32' = c.ids ? 'int32' : 'float32';
   const symbolic = c.inputs.map((s, i) => tf.input({ shape: [...s], dtype, name: `case${index}_in${i}` }));
   const out = applyBlock(tf, def, symbolic, params, c.inputs, `case${index}`);
-  const model = tf.model({ inputs: symbolic as SymbolicTensor[], outputs: out });
+  const model = tf.model({ inputs: symbolic, outputs: out });
   const r = rng(2000 + index);
   const uniform = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, () => Math.fround(lo + r() * (hi - lo)));
   const weights = model.weights.map((w) => {

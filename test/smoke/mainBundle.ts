@@ -175,7 +175,7 @@ function checkRuntimePaths(): void {
   let count = 0;
   for (const file of jsFiles(OUT_MAIN)) {
     for (const m of readFileSync(file, 'utf8').matchAll(urlRe)) {
-      const target = fileURLToPath(new URL(m[2] as string, pathToFileURL(file)));
+      const target = fileURLToPath(new URL(m[2], pathToFileURL(file)));
       count += 1;
       if (!existsSync(target)) fail(`${relative(ROOT, file)}: new URL('${m[2]}', import.meta.url) → ${relative(ROOT, target)} does not exist`);
     }

@@ -136,7 +136,7 @@ describe('compile', () => {
       try {
         expectModelMatchesAnalysis(doc);
       } catch (e) {
-        throw new Error(`seed ${seed}: ${(e as Error).message}\n${JSON.stringify(doc.nodes.map((n) => [n.type, n.params]))}`);
+        throw new Error(`seed ${seed}: ${(e as Error).message}\n${JSON.stringify(doc.nodes.map((n) => [n.type, n.params]))}`, { cause: e });
       }
     }
     // The generator must exercise the compile path, not only the error path.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBlockCases } from '../helpers/blockTest.js';
 import { getBlock } from '../../shared/blocks/registry.js';
-import { checkParamValue, defaultParams } from '../../shared/blocks/paramUtils.js';
+import { checkParamValue } from '../../shared/blocks/paramUtils.js';
 
 // Expected shapes and counts measured with Keras 3.15 (keras.layers.Embedding); PositionEmbedding
 // follows keras_hub.layers.PositionEmbedding: a (sequence_length, features) table.

@@ -339,7 +339,3 @@ export async function pipelinePreprocessing(c: ExportCase, data: string): Promis
   return JSON.stringify(prepared.preprocessing);
 }
 
-/** The plan of a case's graph. */
-export function planOf(c: ExportCase): ModelPlan {
-  return planModel(c.doc);
-}

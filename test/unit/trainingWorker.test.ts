@@ -48,9 +48,7 @@ const digitsMlp = () =>
 
 async function run(options: Omit<TrainOptions, 'projectPath' | 'runsDir'> & { runsDir?: string }, onEvent?: (e: TrainingEvent, h: ReturnType<typeof train>) => void) {
   const events: TrainingEvent[] = [];
-  // eslint-disable-next-line prefer-const
-  let handle: ReturnType<typeof train>;
-  handle = train({ projectPath: null, runsDir: join(work, 'runs'), ...options }, (e) => {
+  const handle: ReturnType<typeof train> = train({ projectPath: null, runsDir: join(work, 'runs'), ...options }, (e) => {
     events.push(e);
     onEvent?.(e, handle);
   });

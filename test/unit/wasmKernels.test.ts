@@ -60,7 +60,7 @@ async function runOn(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<str
   await tf.setBackend(backend);
   const ts: Record<string, tf.Tensor> = {};
   for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.values instanceof Int32Array ? 'int32' : 'float32');
-  const out = tf.engine().runKernel(kernel, ts, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const out = tf.engine().runKernel<tf.Tensor>(kernel, ts, attrs as tf.NamedAttrMap);
   const data = (await out.data()) as Float32Array;
   const shape = out.shape;
   tf.dispose([out, ...Object.values(ts)]);
@@ -169,7 +169,7 @@ describe('DepthwiseConv2dNativeBackpropInput / Filter', () => {
     { x: [1, 12, 10, 3], k: [2, 3, 3, 3], s: 1, d: [2, 3], pad: 'valid' },
   ];
   for (const c of cases) {
-    it(`x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.k)} strides ${c.s} dilations ${JSON.stringify(c.d)} pad ${c.pad}`, async () => {
+    it(`x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.k)} strides ${c.s} dilations ${JSON.stringify(c.d)} pad ${JSON.stringify(c.pad)}`, async () => {
       const info = tf.backend_util.computeConv2DInfo(c.x, c.k, c.s, c.d, c.pad, undefined, true);
       const x = f32(c.x, 1);
       const dy = f32(info.outShape, 2);

@@ -92,7 +92,7 @@ function imageTarget(shape: readonly (number | null)[]): ImageTarget {
       `The Input block's shape (${shape.map((d) => d ?? 'None').join(', ')}) does not describe an image. Set it to (height, width, channels), ` +
         `e.g. (28, 28, 1) for grey or (64, 64, 3) for colour images; images are resized to it.`,
     );
-  if (shape.length === 2 && shape.every((d) => d !== null)) return { height: shape[0] as number, width: shape[1] as number, channels: 1 };
+  if (shape.length === 2 && shape.every((d) => d !== null)) return { height: shape[0], width: shape[1], channels: 1 };
   if (shape.length !== 3 || shape.some((d) => d === null)) throw bad();
   const c = shape[2] as number;
   if (c !== 1 && c !== 3 && c !== 4) throw bad();

@@ -66,7 +66,7 @@ export async function readNamedWeights(tf: TF, path: string): Promise<tfjs.Named
     if (!Array.isArray(json.weightsManifest)) throw new Error('it has no weightsManifest');
     manifest = json.weightsManifest;
   } catch (e) {
-    throw new Error(`Cannot read weights from ${join(folder, 'model.json')}: ${(e as Error).message}. Pass the folder of a model saved by Layerloom (model.json + weights).`);
+    throw new Error(`Cannot read weights from ${join(folder, 'model.json')}: ${(e as Error).message}. Pass the folder of a model saved by Layerloom (model.json + weights).`, { cause: e });
   }
   const specs = manifest.flatMap((g) => g.weights);
   const shards = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readFile(join(folder, p))));
