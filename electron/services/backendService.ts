@@ -98,7 +98,7 @@ export function wasmKernelsAvailable(): boolean {
 
 async function loadWasmKernels(): Promise<RegisterWasmKernels | null> {
   if (!wasmKernelsAvailable()) return null;
-  // A variable specifier: the module may be absent when this file is type-checked.
+  // layering-allow: Layerloom's own wasm kernels beside this file, probed by URL (may be absent when type-checked).
   const mod = (await import(WASM_KERNELS_URL.href)) as Record<string, unknown>;
   const register = mod.registerWasmTrainingKernels;
   if (typeof register !== 'function') {
@@ -113,6 +113,7 @@ async function loadWasmKernels(): Promise<RegisterWasmKernels | null> {
  */
 async function startWasmThreads(tf: TF): Promise<string | null> {
   if (!wasmKernelsAvailable()) return null;
+  // layering-allow: the same wasm kernels module, by URL.
   const mod = (await import(WASM_KERNELS_URL.href)) as Record<string, unknown>;
   if (typeof mod.useThreadedWasm !== 'function') return null;
   const r = await (mod.useThreadedWasm as (tf: TF) => Promise<{ threads: number; reason?: string }>)(tf);
@@ -353,6 +354,7 @@ async function loadNativeHere(tf: TF, probe: NativeProbe): Promise<void> {
   if (nativeLoadedHere && nativeLoadedHere !== probe.pkg) {
     throw new Error(`${nativeLoadedHere} is already loaded in this process; restart to use ${probe.pkg}`);
   }
+  // layering-allow: the native tfjs backend package the doctor found (tfjs-node or tfjs-node-gpu).
   require(probe.dir as string);
   nativeLoadedHere = probe.pkg;
   if (!tf.findBackendFactory('tensorflow')) {
