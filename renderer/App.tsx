@@ -17,7 +17,7 @@ import { BottomDock } from './chrome/BottomDock.js';
 import { Dialogs, Toasts } from './chrome/Dialogs.js';
 import { api } from './platform/api.js';
 import { toast, useUi } from './state/uiStore.js';
-import { parseClipboard } from './editor/clipboard.js';
+import { parseClipboard } from '../shared/editing/clipboard.js';
 
 /** True when keys should go to the focused element, not to canvas shortcuts. */
 function typingInto(target: EventTarget | null): boolean {

@@ -23,7 +23,7 @@ import { useStore } from 'zustand';
 import { getBlock } from '../../shared/blocks/registry.js';
 import type { Position } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
-import { checkConnection } from '../editor/connectCheck.js';
+import { checkConnection } from '../../shared/editing/connectCheck.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
 import { DEFAULT_NODE_SIZE } from '../editor/layout.js';
 import { editor } from '../app/session.js';

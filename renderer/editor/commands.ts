@@ -9,13 +9,13 @@ import type { ParamValue } from '../../shared/blocks/types.js';
 import type { Position } from '../../shared/graph/document.js';
 import { addNode, connect, disconnect, EditError, moveNodes, removeNodes, renameNode, renameProject, setDataset, setParam, setTraining } from '../../shared/graph/operations.js';
 import type { DatasetRef, TrainingSettings } from '../../shared/training/settings.js';
-import { copyNodes, parseClipboard, pastePayload, serializeClipboard } from './clipboard.js';
-import { checkConnection } from './connectCheck.js';
-import { applyDataset } from './datasetApply.js';
+import { copyNodes, parseClipboard, pastePayload, serializeClipboard } from '../../shared/editing/clipboard.js';
+import { checkConnection } from '../../shared/editing/connectCheck.js';
+import { applyDataset } from '../../shared/editing/datasetApply.js';
 import { NO_SELECTION, type Editor } from './editorStore.js';
-import { insertBetween } from './graphEdits.js';
+import { insertBetween } from '../../shared/editing/graphEdits.js';
 import { layoutPositions, type Size } from './layout.js';
-import { quickFixesFor } from './quickFixes.js';
+import { quickFixesFor } from '../../shared/editing/quickFixes.js';
 
 /** A command that cannot run; the message is for people (shown in a toast). */
 export class CommandError extends Error {

@@ -9,7 +9,7 @@ import { buildSummary, formatCount } from '../../shared/analysis/summary.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { formatShape } from '../../shared/blocks/shapeUtils.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
-import { quickFixesFor } from '../editor/quickFixes.js';
+import { quickFixesFor } from '../../shared/editing/quickFixes.js';
 import { editor } from '../app/session.js';
 import { runCommand } from '../app/appCommands.js';
 import { categoryColor } from '../canvas/blockStyle.js';

@@ -6,7 +6,7 @@ import { useDeferredValue, useMemo, type JSX } from 'react';
 import { useStore } from 'zustand';
 import { DIAGNOSTICS } from '../../shared/analysis/diagnostics.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
-import { quickFixesFor } from '../editor/quickFixes.js';
+import { quickFixesFor } from '../../shared/editing/quickFixes.js';
 import { editor } from '../app/session.js';
 import { canvas } from '../canvas/canvasController.js';
 import { toast } from '../state/uiStore.js';

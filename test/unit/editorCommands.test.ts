@@ -3,7 +3,7 @@ import { emptyDocument, type ProjectDocument } from '../../shared/graph/document
 import { addNode, connect } from '../../shared/graph/operations.js';
 import { Editor } from '../../renderer/editor/editorStore.js';
 import { CommandError, runEditorCommand as run } from '../../renderer/editor/commands.js';
-import { quickFixesFor } from '../../renderer/editor/quickFixes.js';
+import { quickFixesFor } from '../../shared/editing/quickFixes.js';
 import { formatShape } from '../../shared/blocks/shapeUtils.js';
 
 /** Input(28,28,1) → Flatten → Dense(64) → Dense(10, softmax) → Output. */

@@ -2,11 +2,11 @@
  * "Use this dataset": one edit that points the project at a scanned dataset and makes the model fit
  * it (Input shape, last layer units and activation, loss).
  */
-import type { DatasetReport } from '../../shared/api/types.js';
-import type { ProjectDocument } from '../../shared/graph/document.js';
-import { setDataset, setParam, setTraining } from '../../shared/graph/operations.js';
-import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
-import { getBlock } from '../../shared/blocks/registry.js';
+import type { DatasetReport } from '../api/types.js';
+import type { ProjectDocument } from '../graph/document.js';
+import { setDataset, setParam, setTraining } from '../graph/operations.js';
+import { DEFAULT_TRAINING } from '../training/settings.js';
+import { getBlock } from '../blocks/registry.js';
 
 /** What `applyDataset` changed, for the confirmation message. */
 export interface DatasetChanges {

@@ -3,9 +3,9 @@
  * so it travels through the system clipboard or local storage). Pasted blocks get fresh ids and
  * labels that do not clash with the target project; connections among them are kept.
  */
-import { parseProject } from '../../shared/graph/serialization.js';
-import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type Position, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect, uniqueLabel } from '../../shared/graph/operations.js';
+import { parseProject } from '../graph/serialization.js';
+import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type Position, type ProjectDocument } from '../graph/document.js';
+import { addNode, connect, uniqueLabel } from '../graph/operations.js';
 
 /** Marks clipboard text as ours. */
 export const CLIPBOARD_FORMAT = 'layerloom-clipboard';

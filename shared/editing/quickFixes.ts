@@ -3,11 +3,11 @@
  * a copy of the graph; only fixes that make that diagnostic go away without adding a new error on
  * the block are offered. So a fix button never makes things worse.
  */
-import { analyzeGraph, type GraphAnalysis } from '../../shared/analysis/analyze.js';
-import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
-import { getBlock } from '../../shared/blocks/registry.js';
-import type { ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect, setParam } from '../../shared/graph/operations.js';
+import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
+import type { Diagnostic } from '../analysis/diagnostics.js';
+import { getBlock } from '../blocks/registry.js';
+import type { ProjectDocument } from '../graph/document.js';
+import { addNode, connect, setParam } from '../graph/operations.js';
 import { insertBetween } from './graphEdits.js';
 
 /** A verified fix. */

@@ -1,10 +1,10 @@
 /**
  * Compound edits built from the pure operations in shared/graph/operations.ts.
  */
-import { getBlock } from '../../shared/blocks/registry.js';
-import type { ParamValue } from '../../shared/blocks/types.js';
-import type { Position, ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect, EditError } from '../../shared/graph/operations.js';
+import { getBlock } from '../blocks/registry.js';
+import type { ParamValue } from '../blocks/types.js';
+import type { Position, ProjectDocument } from '../graph/document.js';
+import { addNode, connect, EditError } from '../graph/operations.js';
 
 /**
  * Inserts a new block into a connection: `a → b` becomes `a → new → b`. The new block sits halfway

@@ -3,11 +3,11 @@
  * candidate graph is analysed, and a connection that gives the target block a shape error is refused
  * with that error as the reason ("Conv2D expects a rank-4 input, got (None, 784)…").
  */
-import { analyzeGraph } from '../../shared/analysis/analyze.js';
-import type { DiagnosticCode } from '../../shared/analysis/diagnostics.js';
-import { getBlock } from '../../shared/blocks/registry.js';
-import type { ProjectDocument } from '../../shared/graph/document.js';
-import { connect } from '../../shared/graph/operations.js';
+import { analyzeGraph } from '../analysis/analyze.js';
+import type { DiagnosticCode } from '../analysis/diagnostics.js';
+import { getBlock } from '../blocks/registry.js';
+import type { ProjectDocument } from '../graph/document.js';
+import { connect } from '../graph/operations.js';
 
 /** Whether a connection is allowed, and why not. */
 export type ConnectionVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
