@@ -63,7 +63,7 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
   const renaming = useUi((s) => s.renaming === id);
   const ports = view.ports;
   const style = { '--cat': categoryColor(def) } as CSSProperties;
-  const params = node.type === 'Output' ? [] : keyParams(def, node.params, node.type === 'Input' ? 2 : 3);
+  const params = def?.role === 'output' ? [] : keyParams(def, node.params, def?.role === 'input' ? 2 : 3);
   return (
     <div
       className={`ll-node${selected ? ' selected' : ''}${view.severity ? ` has-${view.severity}` : ''}`}

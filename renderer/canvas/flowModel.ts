@@ -44,7 +44,7 @@ function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
   const params = info ? info.params.trainable + info.params.nonTrainable : 0;
   const ports = (info?.ports ?? []).map((p) => ({ name: p.name, label: p.label, optional: Boolean(p.optional) }));
   const key = `${shape}|${params}|${ports.map((p) => p.name).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
-  return { node, shape, params, ports, hasOutput: def ? node.type !== 'Output' : true, diagnostics, severity, key };
+  return { node, shape, params, ports, hasOutput: def ? def.role !== 'output' : true, diagnostics, severity, key };
 }
 
 /** Caches between derivations. */

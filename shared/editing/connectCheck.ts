@@ -5,7 +5,7 @@
  */
 import { analyzeGraph } from '../analysis/analyze.js';
 import type { DiagnosticCode } from '../analysis/diagnostics.js';
-import { getBlock } from '../blocks/registry.js';
+import { getBlock, blockRole } from '../blocks/registry.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { connect } from '../graph/operations.js';
 
@@ -44,7 +44,7 @@ export function checkConnection(doc: ProjectDocument, source: string, target: st
   const dst = doc.nodes.find((n) => n.id === target);
   if (!src || !dst) return { ok: false, reason: 'One of the blocks no longer exists.' };
   if (source === target) return { ok: false, reason: 'A block cannot feed itself.' };
-  if (src.type === 'Output') return { ok: false, reason: `"${src.label}" is an Output: it marks the end of the model and has nothing to pass on.` };
+  if (blockRole(src.type) === 'output') return { ok: false, reason: `"${src.label}" is an Output: it marks the end of the model and has nothing to pass on.` };
   const def = getBlock(dst.type);
   if (def && !def.ports(dst.params).some((p) => p.name === targetPort)) {
     return { ok: false, reason: `${dst.label} has no input "${targetPort}".` };

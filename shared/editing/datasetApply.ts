@@ -6,7 +6,7 @@ import type { DatasetReport } from '../api/types.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { setDataset, setParam, setTraining } from '../graph/operations.js';
 import { DEFAULT_TRAINING } from '../training/settings.js';
-import { getBlock } from '../blocks/registry.js';
+import { getBlock, blockRole } from '../blocks/registry.js';
 
 /** What `applyDataset` changed, for the confirmation message. */
 export interface DatasetChanges {
@@ -19,12 +19,12 @@ export function applyDataset(doc: ProjectDocument, report: DatasetReport, path: 
   const changes: string[] = [];
   let next = setDataset(doc, { path, kind: report.kind });
   changes.push(`dataset → ${path}`);
-  const input = next.nodes.find((n) => n.type === 'Input');
+  const input = next.nodes.find((n) => blockRole(n.type) === 'input');
   if (input && report.inputShape) {
     next = setParam(next, input.id, 'shape', [...report.inputShape]);
     changes.push(`${input.label} shape → (${report.inputShape.map((d) => (d === null ? 'None' : d)).join(', ')})`);
   }
-  const output = next.nodes.find((n) => n.type === 'Output');
+  const output = next.nodes.find((n) => blockRole(n.type) === 'output');
   const feed = output ? next.edges.find((e) => e.target === output.id) : undefined;
   const last = feed ? next.nodes.find((n) => n.id === feed.source) : undefined;
   const lastDef = last ? getBlock(last.type) : undefined;

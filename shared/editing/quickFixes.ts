@@ -5,7 +5,7 @@
  */
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic } from '../analysis/diagnostics.js';
-import { getBlock } from '../blocks/registry.js';
+import { getBlock, blockRole, blockTypeWithRole } from '../blocks/registry.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { addNode, connect, setParam } from '../graph/operations.js';
 import { insertBetween } from './graphEdits.js';
@@ -67,7 +67,7 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
     if (d.code === 'LL019') {
       const edge = info.inputEdges.get('in');
       const src = edge ? doc.nodes.find((n) => n.id === edge.source) : undefined;
-      if (src && src.type === 'Input') {
+      if (src && blockRole(src.type) === 'input') {
         out.push({ id: 'input-int32', title: `Set ${src.label}'s data type to int32`, apply: () => ({ doc: setParam(doc, src.id, 'dtype', 'int32'), select: [src.id] }) });
       }
     }
@@ -80,7 +80,7 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
       title: 'Add an Input block',
       apply: () => {
         const x = Math.min(0, ...doc.nodes.map((n) => n.position.x)) - 260;
-        const r = addNode(doc, 'Input', { x, y: 0 });
+        const r = addNode(doc, blockTypeWithRole('input'), { x, y: 0 });
         return { doc: r.doc, select: [r.nodeId] };
       },
     });
@@ -92,9 +92,9 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
       apply: () => {
         // The last layer: a node with a known shape that feeds nothing.
         const feeds = new Set(doc.edges.map((e) => e.source));
-        const sink = [...analysis.order].reverse().map((id) => doc.nodes.find((n) => n.id === id)).find((n) => n && !feeds.has(n.id) && n.type !== 'Output');
+        const sink = [...analysis.order].reverse().map((id) => doc.nodes.find((n) => n.id === id)).find((n) => n && !feeds.has(n.id) && blockRole(n.type) !== 'output');
         const x = Math.max(0, ...doc.nodes.map((n) => n.position.x)) + 260;
-        const r = addNode(doc, 'Output', { x, y: sink?.position.y ?? 0 });
+        const r = addNode(doc, blockTypeWithRole('output'), { x, y: sink?.position.y ?? 0 });
         const next = sink ? connect(r.doc, sink.id, r.nodeId, 'in').doc : r.doc;
         return { doc: next, select: [r.nodeId] };
       },
