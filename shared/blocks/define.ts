@@ -7,7 +7,7 @@ import { deriveLayerCall } from './tfjsSpelling.js';
 
 /** The block definition of a spec. */
 export function defineBlock(spec: BlockSpec): BlockDef {
-  const keras = spec.keras ? (params: Parameters<NonNullable<BlockSpec['keras']>>[0], inputs: Parameters<NonNullable<BlockSpec['keras']>>[1]) => (spec.keras as NonNullable<BlockSpec['keras']>)(params, inputs) : undefined;
+  const { keras } = spec;
   return {
     ...spec,
     role: spec.role ?? 'layer',

@@ -183,7 +183,7 @@ export interface BlockSpec {
   /** Weight counts, given valid input shapes. */
   paramCount(inputs: readonly (Shape | null)[], params: Params): ParamCount;
   /** The Keras layer this block is. Absent only for Input and Output, which are not layers. */
-  keras?(params: Params, inputs: readonly (Shape | null)[]): KerasCall;
+  readonly keras?: (params: Params, inputs: readonly (Shape | null)[]) => KerasCall;
   /** Where tfjs spells the call differently from the default rule. */
   readonly tfjs?: TfjsSpelling;
 }
