@@ -16,6 +16,9 @@
  *   be a single CommonJS file.
  * - renderer → out/renderer/, the same build the browser host serves (renderer/vite.config.ts has
  *   the same settings; keep the two in step).
+ * - `--mode e2e` (npm run test:e2e:electron) is the test build: the renderer carries the
+ *   `__layerloom` test handle and goes to out/renderer-e2e, and the main process is built to load
+ *   it from there, so a production build never serves it.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -73,9 +76,11 @@ function dedupeRequireShim(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   main: {
     plugins: [dedupeRequireShim()],
+    // Fixed at build time (electron/main/main.ts): which renderer build the windows load.
+    define: { 'process.env.LAYERLOOM_RENDERER_FOLDER': JSON.stringify(mode === 'e2e' ? 'renderer-e2e' : 'renderer') },
     build: {
       outDir: join(root, 'out', 'main'),
       emptyOutDir: true,
@@ -114,7 +119,7 @@ export default defineConfig({
     base: './',
     plugins: [react(), devCspForHotReload()],
     build: {
-      outDir: join(root, 'out', 'renderer'),
+      outDir: join(root, 'out', mode === 'e2e' ? 'renderer-e2e' : 'renderer'),
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 8000,
@@ -124,4 +129,4 @@ export default defineConfig({
     worker: { format: 'es' },
     server: { host: '127.0.0.1' },
   },
-});
+}));

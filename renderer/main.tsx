@@ -6,12 +6,8 @@ import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles/app.css';
 import { App } from './App.js';
-import { boot, editor } from './app/session.js';
-import { runEditorCommand } from './editor/commands.js';
-import { runCommand } from './app/appCommands.js';
-import { api } from './platform/api.js';
-import { useUi } from './state/uiStore.js';
-import { canvas } from './canvas/canvasController.js';
+import { boot } from './app/session.js';
+import { installTestHook } from './testHook.js';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
@@ -22,15 +18,6 @@ createRoot(root).render(
 );
 void boot();
 
-/**
- * A handle for end-to-end tests and benchmarks: the same commands the UI runs, plus read access to
- * the document. Not an API: nothing in the app uses it.
- */
-(globalThis as Record<string, unknown>).__layerloom = {
-  editor,
-  run: runEditorCommand,
-  command: runCommand,
-  api,
-  ui: useUi,
-  canvas,
-};
+// The test build (vite --mode e2e) adds the handle end-to-end tests and benchmarks drive; in every
+// other build the branch is removed at build time and the hook with it (scripts/checkRendererBundle.mjs).
+if (import.meta.env.MODE === 'e2e') installTestHook();

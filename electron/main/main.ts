@@ -74,7 +74,8 @@ app.enableSandbox();
 const appPath = app.getAppPath();
 /** examples/ and assets/datasets: beside the app in a checkout, in resources/ when packaged. */
 const resourcesRoot = app.isPackaged ? process.resourcesPath : appPath;
-const rendererDir = join(appPath, 'out', 'renderer');
+/** out/renderer; out/renderer-e2e in the test build (electron.vite.config.ts replaces this at build time). */
+const rendererDir = join(appPath, 'out', process.env.LAYERLOOM_RENDERER_FOLDER === 'renderer-e2e' ? 'renderer-e2e' : 'renderer');
 const preloadPath = join(appPath, 'out', 'preload', 'preload.cjs');
 const windowIcon = join(appPath, 'assets', 'icons', 'png', '512x512.png');
 /** Shared with the browser host and the CLI: recent projects and recovery files are the same. */

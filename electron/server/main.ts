@@ -1,10 +1,11 @@
 /**
  * `npm run web` / `npm start` (browser mode): starts the browser host and prints the URL.
  *
- *   tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]
+ *   tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR] [--renderer-dir DIR]
  *
  * `--build-if-stale` rebuilds the renderer when `out/renderer` is missing or older than its sources;
- * `--open` opens the URL in the default browser when there is a desktop to open it on.
+ * `--open` opens the URL in the default browser when there is a desktop to open it on;
+ * `--renderer-dir` serves another renderer build (the end-to-end tests use out/renderer-e2e).
  */
 import { adapterStates } from './adapters.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,10 +21,11 @@ interface Args {
   buildIfStale: boolean;
   stateDir: string | null;
   examplesDir: string | null;
+  rendererDir: string | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { port: 0, project: null, open: false, buildIfStale: false, stateDir: null, examplesDir: process.env.LAYERLOOM_EXAMPLES_DIR ?? null };
+  const args: Args = { port: 0, project: null, open: false, buildIfStale: false, stateDir: null, examplesDir: process.env.LAYERLOOM_EXAMPLES_DIR ?? null, rendererDir: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -40,8 +42,9 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--build-if-stale') args.buildIfStale = true;
     else if (a === '--state-dir') args.stateDir = value();
     else if (a === '--examples-dir') args.examplesDir = value();
+    else if (a === '--renderer-dir') args.rendererDir = value();
     else if (a === '--help' || a === '-h') {
-      console.log('Usage: tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR]');
+      console.log('Usage: tsx electron/server/main.ts [--port N] [--project FILE] [--open] [--build-if-stale] [--state-dir DIR] [--examples-dir DIR] [--renderer-dir DIR]');
       process.exit(0);
     } else throw new Error(`Unknown option ${a}. Try --help.`);
   }
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     startupProject: args.project,
     ...(args.stateDir ? { stateDir: args.stateDir } : {}),
     ...(args.examplesDir ? { examplesDir: args.examplesDir } : {}),
+    ...(args.rendererDir ? { staticDir: args.rendererDir } : {}),
   });
   const missing = adapterStates(host.api.adapters).filter((a) => !a.available);
   console.log(`Layerloom is running at ${host.url}`);

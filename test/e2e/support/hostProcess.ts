@@ -25,11 +25,14 @@ export interface HostProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a host; `project` is opened at start. */
+/**
+ * Starts a host on the test build of the renderer (out/renderer-e2e, npm run build:renderer:e2e),
+ * which carries the `__layerloom` handle; `project` is opened at start.
+ */
 export async function startHostProcess(options: { project?: string; stateDir?: string } = {}): Promise<HostProcess> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'll-e2e-state-')));
   const ownsState = !options.stateDir;
-  const args = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'electron', 'server', 'main.ts'), '--port', '0', '--state-dir', stateDir];
+  const args = [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'electron', 'server', 'main.ts'), '--port', '0', '--state-dir', stateDir, '--renderer-dir', join(ROOT, 'out', 'renderer-e2e')];
   if (options.project) args.push('--project', options.project);
   // HOME points into the state folder too, so runs of unsaved projects (kept under ~/.layerloom)
   // stay out of the real home folder.
