@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Silences tfjs's "running TensorFlow.js in Node.js" banner (test/helpers/setupTfjs.ts).
+    setupFiles: ['test/helpers/setupTfjs.ts'],
   },
 });

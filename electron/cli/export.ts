@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ExportError, exportProject } from '../services/exportService.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 
 const USAGE = `Usage: layerloom export FILE --to keras|ts -o DIR [--weights W] [--force]
 
@@ -59,7 +60,8 @@ export async function runExport(args: string[]): Promise<number> {
   // Export only initialises weights, so the pure-JS backend is enough; its "install tfjs-node"
   // banner would only confuse here.
   const tf = await import('@tensorflow/tfjs');
-  tf.env().set('PROD', true);
+  await tf.ready();
+  silenceCpuBanner(tf);
   try {
     const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, weights: values.weights ?? null, force: values.force === true, tf });
     for (const f of result.files) console.log(`wrote ${f}`);

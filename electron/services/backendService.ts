@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { BackendAttempt, BackendDevice, BackendId, BackendReport, WasmKernelInfo } from '../../shared/api/backend.js';
 import type { BackendStatus } from '../../shared/api/types.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 
 // createRequire: the native packages are CommonJS, and require() shares Node's module cache with
 // `import('@tensorflow/tfjs')`, so both see the same tfjs instance.
@@ -348,6 +349,7 @@ async function switchTo(tf: TF, name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Error(`backend is ${tf.getBackend()} after switching to ${name}`);
+  silenceCpuBanner(tf);
 }
 
 async function loadNativeHere(tf: TF, probe: NativeProbe): Promise<void> {

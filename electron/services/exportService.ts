@@ -19,6 +19,7 @@ import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto } from './weights/tfjsFolder.js';
 import { listRuns } from './runsService.js';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 
 type TF = typeof tfjs;
 
@@ -129,7 +130,11 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   graphErrors(doc);
   const folder = resolve(options.folder);
   await checkFolder(folder, options.force === true);
-  const tf = options.tf ?? ((await import('@tensorflow/tfjs')));
+  const tf = options.tf ?? (await import('@tensorflow/tfjs'));
+  if (!options.tf) {
+    await tf.ready();
+    silenceCpuBanner(tf);
+  }
   const notes: string[] = [];
 
   const { model } = compileModel(doc, tf);

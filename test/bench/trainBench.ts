@@ -25,6 +25,7 @@ import { loadProjectFile } from '../../electron/services/projectService.js';
 import { loadTrainingBackend } from '../../electron/services/trainingBackend.js';
 import { train } from '../../electron/services/trainingService.js';
 import type { BackendChoice } from '../../shared/training/protocol.js';
+import { lastPythonError } from '../helpers/pythonLog.js';
 
 const { values } = parseArgs({
   options: {
@@ -161,7 +162,7 @@ print("VERSION", keras.__version__, keras.backend.backend())
   if (rate) {
     c = Number(rate[1]);
     kerasNote = (/VERSION (.+)/.exec(r.stdout)?.[1] ?? '').trim();
-  } else kerasNote = `not run: ${r.error ? r.error.message : (r.stderr || '').trim().split('\n').slice(-1)[0] || 'python3 with keras + tensorflow not found'}`;
+  } else kerasNote = `not run: ${r.error ? r.error.message : lastPythonError(r.stderr) || 'python3 with keras + tensorflow not found'}`;
 
   console.log(`backend: ${backendName} (model.fit in this process: ${description})`);
   console.log(`(a) Layerloom engine       ${fmt(a).padStart(8)} samples/s   (rounds: ${aRuns.map(fmt).join(', ')})`);
