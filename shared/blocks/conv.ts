@@ -444,7 +444,8 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * mid + mid * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
   },
   keras: separableCall,
-  tfjs: ownConvLayer(2, LAYERLOOM_TFJS_CLASSES.separableConv2d),
+  // Also for a depth multiplier above 1: tfjs's own layer does not save it in its config.
+  tfjs: { ownLayer: (params) => (needsOwnLayer(params, 2) || num(params, 'depth_multiplier') !== 1 ? LAYERLOOM_TFJS_CLASSES.separableConv2d : null) },
 });
 
 function separableCall(params: Params): KerasCall {

@@ -479,17 +479,27 @@ function defineLayers(tf: TF): LayerloomLayers {
   /** See the file comment. */
   const LayerloomConv2D = dilatedConv(BuiltinConv2D, 2, CUSTOM_LAYER_CLASSES.conv2d);
 
-  /** See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel. */
+  /**
+   * See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel.
+   * Its config also keeps `depth_multiplier`, which tfjs 4.22's own layer leaves out (a saved
+   * model.json would reload with multiplier 1 and refuse its own weights).
+   */
   class LayerloomSeparableConv2D extends BuiltinSeparableConv2D {
     static readonly className = CUSTOM_LAYER_CLASSES.separableConv2d;
     private readonly dilations: number[];
     private readonly stridesPerAxis: [number, number];
+    private readonly multiplier: number;
 
     constructor(args: SeparableArgs) {
       super(args);
       this.dilations = perAxis(args.dilationRate, 2, 'SeparableConv2D dilationRate');
       const [sh, sw] = perAxis(args.strides, 2, 'SeparableConv2D strides');
       this.stridesPerAxis = [sh, sw];
+      this.multiplier = args.depthMultiplier ?? 1;
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), depthMultiplier: this.multiplier };
     }
 
     override call(inputs: Tensor | Tensor[]): Tensor {

@@ -1,7 +1,9 @@
 /**
  * Table-driven block tests (in the manner of Keras's `run_layer_test`): one helper checks a block's
  * inferred shape, parameter count, diagnostics, param JSON round trip and — with tfjs — that the
- * real layer built from the block has the same output shape and weight count.
+ * real layer built from the block has the same output shape and weight count, and that the layer
+ * survives serialization: rebuilt from its saved topology (config) with the same weights, it gives
+ * the same outputs.
  */
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -41,7 +43,7 @@ export function runBlockCases(cases: readonly BlockCase[]): void {
 }
 
 /** Runs one case; usable directly in custom tests. */
-export function checkBlockCase(c: BlockCase): void {
+export async function checkBlockCase(c: BlockCase): Promise<void> {
   const def = getBlock(c.block);
   expect(def, `block ${c.block} is registered`).toBeDefined();
   if (!def) return;
@@ -86,6 +88,17 @@ export function checkBlockCase(c: BlockCase): void {
   const expected = def.inferShape(concreteShapes, params).shape;
   expect(expected, 'inference on the concrete sizes succeeds').not.toBeNull();
   expect(y.shape).toEqual([batch, ...(expected ?? [])]);
-  tf.dispose([...concrete, y]);
+
+  // Serialization round trip (a run's saved model.json, reloaded): the topology as JSON, rebuilt by
+  // tfjs's deserializer (Layerloom's own classes are registered), nothing lost from any layer's
+  // config (tfjs may add defaults such as an Embedding's dtype), same weights, same outputs.
+  const topology = model.toJSON(null, false) as unknown as tf.serialization.ConfigDict;
+  const rebuilt = await tf.models.modelFromJSON({ modelTopology: JSON.parse(JSON.stringify(topology)) as tf.serialization.ConfigDict });
+  expect(rebuilt.toJSON(null, false), 'the rebuilt model keeps every config value').toMatchObject(topology);
+  rebuilt.setWeights(model.getWeights());
+  const y2 = rebuilt.predict(concrete.length === 1 ? concrete[0] : concrete) as tf.Tensor;
+  expect(Array.from(y2.dataSync()), 'the rebuilt model gives the same outputs').toEqual(Array.from(y.dataSync()));
+  tf.dispose([...concrete, y, y2]);
   model.dispose();
+  rebuilt.dispose();
 }

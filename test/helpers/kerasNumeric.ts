@@ -1,9 +1,11 @@
 /**
- * tfjs = Keras, numerically: each case builds a block's layer in tfjs through the compiler's own
- * path, fills its weights with seeded values, and runs real Keras 3 (test/python/kerasReference.py,
- * one Python process for all cases of a suite) on the layer its LayerCall prints, with the same
- * weights in the same order (`set_weights`) and the same inputs. Skipped, saying why, when Python
- * cannot import Keras.
+ * Blocks = Keras: each case builds a block's layer in tfjs through the compiler's own path, fills
+ * its weights with seeded values, and runs real Keras 3 (test/python/kerasReference.py, one Python
+ * process for all cases of a suite) on the layer its LayerCall prints — Layerloom's own Keras class
+ * from model.py where the export ships one — with the same weights in the same order
+ * (`set_weights`) and the same inputs. Asserted against Keras: the block's `inferShape` and
+ * `paramCount` (trainable and not), the tfjs layer's weight shapes, output shape and values.
+ * Skipped, saying why, when Python cannot import Keras.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +18,9 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
 import type { KerasArg, ParamValue } from '../../shared/blocks/types.js';
+import { customKerasLayer } from '../../shared/codegen/customLayers.js';
 import { rng } from './randomGraphs.js';
+import { pythonStderr } from './pythonLog.js';
 
 const script = fileURLToPath(new URL('../python/kerasReference.py', import.meta.url));
 const BATCH = 2;
@@ -75,10 +79,13 @@ function prepare(c: NumericCase, index: number): Prepared {
   const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype));
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const call = def.layerCall(params, c.inputs);
+  const custom = customKerasLayer(call.kerasClass);
   const prepared: Prepared = {
     json: {
       id: c.id,
       kerasClass: call.kerasClass,
+      // Layerloom's own class, as model.py defines it (PositionEmbedding).
+      customSource: custom ? [...custom.imports, custom.python].join('\n') : null,
       kerasArgs: Object.fromEntries(call.kerasArgs.map(([k, v]) => [k, pythonValue(v)])),
       bidirectional: call.bidirectional?.mergeMode ?? null,
       callArgs: Object.fromEntries((call.callArgs ?? []).map(([k, v]) => [k, pythonValue(v)])),
@@ -102,6 +109,8 @@ interface KerasResult {
   readonly output: number[];
   readonly shape: number[];
   readonly weights: [string, number[]][];
+  readonly trainable: number;
+  readonly nonTrainable: number;
 }
 
 /** Registers a suite with one test per case: same weight shapes and order, same output shape and values. */
@@ -130,7 +139,7 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
         try {
           parsed = JSON.parse(last) as typeof parsed;
         } catch {
-          throw new Error(`kerasReference.py failed (exit ${run.status}):\n${run.stderr.slice(-3000)}`);
+          throw new Error(`kerasReference.py failed (exit ${run.status}):\n${pythonStderr(run.stderr).slice(-3000)}`);
         }
         if (parsed.error) skipReason = parsed.error;
         for (const r of parsed.results ?? []) keras.set(r.id, r);
@@ -160,6 +169,11 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
           expect(mine.weightNames.map(suffix)).toEqual(theirs.weights.map(([path]) => suffix(path)));
         }
         expect(mine.tfjsShape).toEqual(theirs.shape);
+        // The block's own shape inference and parameter count (what the canvas shows) equal Keras.
+        const def = getBlock(c.block);
+        const params = { ...defaultParams(def?.params ?? []), ...(c.params ?? {}) };
+        expect(def?.inferShape(c.inputs, params).shape, 'inferShape = Keras output shape').toEqual(theirs.shape.slice(1));
+        expect(def?.paramCount(c.inputs, params), 'paramCount = Keras weights').toEqual({ trainable: theirs.trainable, nonTrainable: theirs.nonTrainable });
         let maxDiff = 0;
         theirs.output.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - mine.tfjsOut[i]))));
         console.log(`${c.id}: max |tfjs − Keras| = ${maxDiff.toExponential(2)} over ${theirs.output.length} values`);

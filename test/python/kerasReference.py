@@ -1,12 +1,14 @@
 """Runs layers in real Keras 3 with given weights and inputs, for the tfjs-vs-Keras numeric tests.
 
 Usage: python3 kerasReference.py CASES.json  → prints one JSON object on the last stdout line:
-  {"keras": "3.x", "results": [{"id", "output": [flat floats], "shape", "weights": [[path, shape]...]}]}
+  {"keras": "3.x", "results": [{"id", "output": [flat floats], "shape", "weights": [[path, shape]...],
+                                "trainable", "nonTrainable"}]}
 or {"error": "..."} when Keras cannot be imported. Each case gives the Keras class and keyword
 arguments exactly as Layerloom's generated code would print them (LayerCall.kerasArgs), an optional
 Bidirectional merge mode, call keyword arguments, whether the inputs go in as one list (merge
 layers, `listInput`), the inputs and the weights in tfjs order, which must be Keras's order for
-`set_weights` to accept them.
+`set_weights` to accept them. `customSource`, when given, is the Python of Layerloom's own class
+as the exported model.py defines it (the class is taken from it instead of keras.layers).
 """
 import json
 import os
@@ -25,8 +27,18 @@ def main(path):
     with open(path, encoding="utf-8") as f:
         cases = json.load(f)
     results = []
+    custom = {}
     for case in cases:
-        layer = getattr(keras.layers, case["kerasClass"])(**case["kerasArgs"])
+        name = case["kerasClass"]
+        if case.get("customSource"):
+            if name not in custom:
+                namespace = {"keras": keras, "layers": keras.layers}
+                exec(case["customSource"], namespace)
+                custom[name] = namespace[name]
+            layer_class = custom[name]
+        else:
+            layer_class = getattr(keras.layers, name)
+        layer = layer_class(**case["kerasArgs"])
         if case.get("bidirectional"):
             layer = keras.layers.Bidirectional(layer, merge_mode=case["bidirectional"])
         inputs = [np.asarray(x["data"], dtype=x["dtype"]).reshape(x["shape"]) for x in case["inputs"]]
@@ -42,6 +54,8 @@ def main(path):
                 "output": y.astype("float64").ravel().tolist(),
                 "shape": list(y.shape),
                 "weights": [[w.path, list(w.shape)] for w in layer.weights],
+                "trainable": int(sum(np.prod(w.shape) for w in layer.trainable_weights)),
+                "nonTrainable": int(sum(np.prod(w.shape) for w in layer.non_trainable_weights)),
             }
         )
     print(json.dumps({"keras": keras.__version__, "results": results}))

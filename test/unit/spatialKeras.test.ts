@@ -7,43 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { describeKerasNumeric, type NumericCase } from '../helpers/kerasNumeric.js';
+import { describeKerasNumeric } from '../helpers/kerasNumeric.js';
+import { SPATIAL_CASES as CASES } from '../helpers/kerasCases.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
 import type { ParamValue } from '../../shared/blocks/types.js';
 
-const CASES: readonly NumericCase[] = [
-  { id: 'conv1d valid, strides 2', block: 'Conv1D', params: { filters: 3, kernel_size: 3, strides: 2 }, inputs: [[9, 2]] },
-  { id: 'conv1d same, dilation 2', block: 'Conv1D', params: { filters: 3, kernel_size: 3, dilation_rate: 2, padding: 'same' }, inputs: [[8, 2]] },
-  { id: 'conv1d causal, dilation 2, relu', block: 'Conv1D', params: { filters: 3, kernel_size: 3, dilation_rate: 2, padding: 'causal', activation: 'relu' }, inputs: [[8, 2]] },
-  { id: 'conv1d causal, strides 2, odd length', block: 'Conv1D', params: { filters: 2, kernel_size: 2, strides: 2, padding: 'causal' }, inputs: [[7, 3]] },
-  { id: 'conv2d same, strides 2, odd size', block: 'Conv2D', params: { filters: 3, kernel_size: [3, 3], strides: [2, 2], padding: 'same' }, inputs: [[7, 6, 2]] },
-  { id: 'conv2d valid, dilation 2, no bias', block: 'Conv2D', params: { filters: 2, kernel_size: [3, 2], dilation_rate: [2, 2], use_bias: false }, inputs: [[8, 7, 2]] },
-  { id: 'conv2d transpose same, strides 2', block: 'Conv2DTranspose', params: { filters: 2, kernel_size: [3, 3], strides: [2, 2], padding: 'same' }, inputs: [[4, 5, 3]] },
-  { id: 'conv2d transpose valid, strides 2', block: 'Conv2DTranspose', params: { filters: 2, kernel_size: [3, 3], strides: [2, 2] }, inputs: [[3, 4, 2]] },
-  { id: 'conv2d transpose valid, strides > kernel', block: 'Conv2DTranspose', params: { filters: 2, kernel_size: [2, 2], strides: [3, 3] }, inputs: [[3, 3, 2]] },
-  { id: 'depthwise same, strides 2, multiplier 2', block: 'DepthwiseConv2D', params: { kernel_size: [3, 3], strides: [2, 2], padding: 'same', depth_multiplier: 2 }, inputs: [[7, 7, 3]] },
-  { id: 'separable same, dilation 2', block: 'SeparableConv2D', params: { filters: 4, kernel_size: [3, 3], dilation_rate: [2, 2], padding: 'same', depth_multiplier: 2 }, inputs: [[7, 8, 3]] },
-  { id: 'separable valid, strides 2', block: 'SeparableConv2D', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2] }, inputs: [[9, 9, 2]] },
-  { id: 'max pool 3×3 same, strides 2', block: 'MaxPooling2D', params: { pool_size: [3, 3], strides: [2, 2], padding: 'same' }, inputs: [[7, 7, 2]] },
-  { id: 'average pool 3×3 same, strides 2 (padding excluded)', block: 'AveragePooling2D', params: { pool_size: [3, 3], strides: [2, 2], padding: 'same' }, inputs: [[7, 6, 2]] },
-  { id: 'average pool 1d same', block: 'AveragePooling1D', params: { pool_size: 4, strides: 3, padding: 'same' }, inputs: [[10, 2]] },
-  { id: 'max pool 1d default', block: 'MaxPooling1D', inputs: [[9, 3]] },
-  { id: 'global average pool 1d', block: 'GlobalAveragePooling1D', inputs: [[6, 4]] },
-  { id: 'global max pool 2d', block: 'GlobalMaxPooling2D', inputs: [[4, 5, 3]] },
-  { id: 'up-sampling 2×3 nearest', block: 'UpSampling2D', params: { size: [2, 3] }, inputs: [[3, 2, 2]] },
-  { id: 'batch normalization (inference)', block: 'BatchNormalization', params: { epsilon: 0.01 }, inputs: [[4, 5]] },
-  { id: 'layer normalization', block: 'LayerNormalization', inputs: [[3, 6]] },
-  { id: 'add with a broadcast axis', block: 'Add', inputs: [[4, 1], [4, 3]] },
-  { id: 'subtract', block: 'Subtract', inputs: [[3, 4], [3, 4]] },
-  { id: 'multiply three', block: 'Multiply', params: { num_inputs: 3 }, inputs: [[5], [5], [5]] },
-  { id: 'average', block: 'Average', inputs: [[2, 3], [2, 3]] },
-  { id: 'maximum', block: 'Maximum', inputs: [[6], [6]] },
-  { id: 'minimum', block: 'Minimum', inputs: [[6], [6]] },
-  { id: 'concatenate three on axis -2', block: 'Concatenate', params: { num_inputs: 3, axis: -2 }, inputs: [[2, 3], [1, 3], [4, 3]] },
-  { id: 'concatenate on axis 1', block: 'Concatenate', params: { axis: 1 }, inputs: [[2, 2, 3], [3, 2, 3]] },
-];
 
 describeKerasNumeric('conv, pooling, normalization and merge layers equal Keras 3 numerically', CASES);
 
