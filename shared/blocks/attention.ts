@@ -102,6 +102,7 @@ export const MultiHeadAttentionBlock: BlockDef = defineBlock({
   type: 'MultiHeadAttention',
   category: 'Attention',
   callConvention: 'query-value-key',
+  randomInTraining: (params) => num(params, 'dropout') > 0,
   description: 'Each query position gathers information from the value sequence, weighted by learned similarity (self-attention: wire one tensor to query and value).',
   params: [
     { name: 'num_heads', label: 'Heads', kind: 'int', default: 2, min: 1, help: 'Number of attention heads, each attending separately. 2–16 is typical.' },

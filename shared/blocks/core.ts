@@ -143,6 +143,7 @@ export const DropoutBlock: BlockDef = defineBlock({
   type: 'Dropout',
   category: 'Regularization',
   description: 'Randomly drops a fraction of values while training, to reduce overfitting.',
+  randomInTraining: (params) => num(params, 'rate') > 0,
   params: [
     { name: 'rate', label: 'Rate', kind: 'float', default: 0.5, min: 0, max: 1, maxExclusive: true, help: 'Fraction of values set to zero during training (0 to just under 1). 0.2–0.5 is typical.' },
   ],

@@ -193,6 +193,7 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
     type: kind.type,
     category: 'Recurrent',
     description: kind.description,
+    randomInTraining: (params) => num(params, 'dropout') > 0 || num(params, 'recurrent_dropout') > 0,
     params: sharedParams(kind),
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => inferRecurrent(kind, input, params),

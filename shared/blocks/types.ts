@@ -175,6 +175,11 @@ export interface BlockSpec {
    * parameter holding the vocabulary size (ids must be below it).
    */
   readonly tokenIds?: { readonly vocabularyParam: string };
+  /**
+   * True when, with these params, the layer's output in training mode is random (dropout): two
+   * training-mode calls on the same input differ. Absent: training mode is deterministic.
+   */
+  readonly randomInTraining?: (params: Params) => boolean;
   readonly params: readonly ParamSpec[];
   /** Input ports; may depend on params (merge blocks grow ports with `num_inputs`). */
   ports(params: Params): readonly PortSpec[];

@@ -8,6 +8,7 @@ import { BLOCKS, blockRole, blockTypeWithRole, getBlock } from '../../shared/blo
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { LAYERLOOM_TFJS_CLASSES, tfjsArgName, tfjsArgs, tfjsFactoryName, tfjsInitializer } from '../../shared/blocks/tfjsSpelling.js';
 import { CUSTOM_LAYER_CLASSES } from '../../shared/compile/customLayers.js';
+import { applyBlock } from '../../shared/compile/layerFactory.js';
 import type { Shape } from '../../shared/blocks/types.js';
 
 describe('tfjs spelling of a Keras call', () => {
@@ -94,4 +95,39 @@ describe('roles and call conventions', () => {
       if (def.callConvention === 'single' && def.role === 'layer') expect(ports.length, def.type).toBe(1);
     }
   });
+});
+
+describe('randomInTraining says which layers are random in training mode', () => {
+  // [block, params, per-sample input shape]: two training-mode calls on the same input differ
+  // exactly when the spec says so.
+  const rows: [string, Record<string, number>, number[]][] = [
+    ['Dropout', { rate: 0.5 }, [64]],
+    ['Dropout', { rate: 0 }, [64]],
+    ['LSTM', { units: 4, dropout: 0.4 }, [6, 8]],
+    ['GRU', { units: 4, recurrent_dropout: 0.4 }, [6, 8]],
+    ['SimpleRNN', { units: 4 }, [6, 8]],
+    ['MultiHeadAttention', { num_heads: 2, key_dim: 4, dropout: 0.5 }, [5, 8]],
+    ['MultiHeadAttention', { num_heads: 2, key_dim: 4 }, [5, 8]],
+    ['BatchNormalization', {}, [8]],
+    ['Dense', { units: 4 }, [8]],
+  ];
+  for (const [type, overrides, shape] of rows) {
+    it(`${type}(${JSON.stringify(overrides)})`, () => {
+      const def = getBlock(type);
+      if (!def?.layerCall) throw new Error(`${type} is not a layer`);
+      const params = { ...defaultParams(def.params), ...overrides };
+      const ports = def.ports(params).filter((p) => !p.optional);
+      const symbolic = ports.map((_, i) => tf.input({ shape, name: `rt_${type}_${i}` }));
+      const model = tf.model({ inputs: symbolic, outputs: applyBlock(tf, def, symbolic, params, ports.map(() => shape), `rt_${type}`) });
+      const x = tf.randomNormal([4, ...shape], 0, 1, 'float32', 3);
+      const xs = ports.map(() => x);
+      const call = (): Float32Array => tf.tidy(() => (model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+      const a = call();
+      const b = call();
+      const differ = a.some((v, i) => v !== b[i]);
+      expect(differ).toBe(def.randomInTraining?.(params) ?? false);
+      tf.dispose(x);
+      model.dispose();
+    });
+  }
 });

@@ -6,9 +6,6 @@ import { imbalanceWarnings, stratifiedSplit } from '../../shared/training/datase
 import { evaluateClassification, evaluateRegression } from '../../shared/training/evaluation.js';
 import { checkLoss, suggestLoss } from '../../shared/training/lossCheck.js';
 import type { LossName } from '../../shared/training/settings.js';
-import type { DatasetReport } from '../../shared/training/dataset.js';
-import type { RunSummary, TrainingEvent } from '../../shared/training/protocol.js';
-import type { DatasetReport as ApiDatasetReport, RunSummary as ApiRunSummary, TrainingEvent as ApiTrainingEvent } from '../../shared/api/types.js';
 
 /** Input(4) → Dense(units, activation) [→ Dropout] → Output. */
 function head(units: number, activation: string, dropout = false): ProjectDocument {
@@ -124,19 +121,5 @@ describe('evaluation', () => {
     expect(e.meanSquaredError).toBeCloseTo(1 / 3);
     expect(e.meanAbsoluteError).toBeCloseTo(1 / 3);
     expect(e.r2).toBeCloseTo(0.5);
-  });
-});
-
-describe('editor API compatibility', () => {
-  it('training events, run summaries and dataset reports fit the API contract types', () => {
-    // Compile-time checks (npm test type-checks test/): the service results are assignable to the
-    // contract's types, so the host adapters pass them through unchanged.
-    const event = { kind: 'log', runId: 'r', level: 'info', message: 'm' } as TrainingEvent;
-    const asApiEvent: ApiTrainingEvent = event;
-    const run = null as unknown as RunSummary;
-    const asApiRun: ApiRunSummary | null = run;
-    const report = null as unknown as DatasetReport;
-    const asApiReport: ApiDatasetReport | null = report;
-    expect([asApiEvent.kind, asApiRun, asApiReport]).toEqual(['log', null, null]);
   });
 });
