@@ -8,6 +8,7 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { runEditorCommand, CommandError } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { toast, useUi } from '../state/uiStore.js';
+import { formatCount } from '../../shared/analysis/numbers.js';
 import { categoryColor, compactCount, keyParams } from './blockStyle.js';
 import type { BlockFlowNode } from './flowModel.js';
 
@@ -124,7 +125,11 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
       )}
       <div className="ll-node-foot">
         <span className="ll-node-shape" data-testid="node-shape">{view.shape || (view.severity === 'error' ? 'shape ?' : '—')}</span>
-        {view.params > 0 && <span className="ll-node-count" title={`${view.params.toLocaleString('en-US')} parameters`}>{compactCount(view.params)}</span>}
+        {view.params > 0 && (
+          <span className="ll-node-count" title={`${formatCount(view.params)} parameters${view.macs ? ` · ${formatCount(view.macs)} MACs per sample` : ''}`} data-testid="node-count">
+            {compactCount(view.params)}
+          </span>
+        )}
       </div>
       {view.hasOutput && <Handle type="source" position={Position.Right} id="out" className="ll-handle ll-handle-out" />}
     </div>

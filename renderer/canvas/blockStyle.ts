@@ -1,6 +1,7 @@
 /**
  * How blocks look: a colour per palette category and a short formatting of parameter values.
  */
+import { formatCompact } from '../../shared/analysis/numbers.js';
 import type { BlockCategory, BlockDef, ParamSpec, ParamValue, Params } from '../../shared/blocks/types.js';
 
 /** CSS colour variable per category. */
@@ -53,12 +54,10 @@ export function keyParams(def: BlockDef | undefined, params: Params, max = 3): {
   return specs.slice(0, max).map((spec) => ({ label: spec.label, value: formatParamValue(spec, params[spec.name]) }));
 }
 
-/** `93322` → `93,322`; `1234567` → `1.23M`. */
+/**
+ * A count short enough for a block's footer: `9,999`, `93.3K`, `1.23M`, `586G` (never exponent
+ * notation or `Infinity`); the inspector and the tooltip have the exact figure.
+ */
 export function compactCount(n: number): string {
-  if (n >= 10_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
-  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(2)}M`;
-  // Five-digit counts crowd the output shape off a block's footer; the inspector has the exact figure.
-  if (n >= 100_000) return `${Math.round(n / 1000)}k`;
-  if (n >= 10_000) return `${(n / 1000).toFixed(1)}k`;
-  return n.toLocaleString('en-US');
+  return formatCompact(n).replace(' ', '');
 }

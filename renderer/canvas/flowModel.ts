@@ -16,6 +16,8 @@ export interface BlockView {
   readonly node: GraphNode;
   readonly shape: string;
   readonly params: number;
+  /** Multiply-accumulates for one sample (null: a variable size decides it). */
+  readonly macs: number | null;
   readonly ports: readonly { readonly name: string; readonly label: string; readonly optional: boolean }[];
   readonly hasOutput: boolean;
   readonly diagnostics: readonly Diagnostic[];
@@ -43,8 +45,9 @@ function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
   const shape = info?.shape ? formatShape(info.shape) : '';
   const params = info ? info.params.trainable + info.params.nonTrainable : 0;
   const ports = (info?.ports ?? []).map((p) => ({ name: p.name, label: p.label, optional: Boolean(p.optional) }));
-  const key = `${shape}|${params}|${ports.map((p) => p.name).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
-  return { node, shape, params, ports, hasOutput: def ? def.role !== 'output' : true, diagnostics, severity, key };
+  const macs = info?.cost.macs ?? null;
+  const key = `${shape}|${params}|${macs}|${ports.map((p) => p.name).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
+  return { node, shape, params, macs, ports, hasOutput: def ? def.role !== 'output' : true, diagnostics, severity, key };
 }
 
 /** Caches between derivations. */

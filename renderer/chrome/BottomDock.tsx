@@ -1,9 +1,10 @@
 /**
- * The bottom dock with the Problems, Dataset, Training and Code panels; resizable, collapsible.
+ * The bottom dock with the Problems, Analyzer, Dataset, Training and Code panels; resizable, collapsible.
  */
 import { useCallback, type JSX, type PointerEvent } from 'react';
 import { useStore } from 'zustand';
 import { editor } from '../app/session.js';
+import { AnalyzerPanel } from '../panels/AnalyzerPanel.js';
 import { CodePanel } from '../panels/CodePanel.js';
 import { DatasetPanel } from '../panels/DatasetPanel.js';
 import { ProblemsPanel } from '../panels/ProblemsPanel.js';
@@ -14,6 +15,7 @@ import { Icon, type IconName } from '../ui/Icon.js';
 
 const TABS: readonly { id: BottomTab; label: string; icon: IconName }[] = [
   { id: 'problems', label: 'Problems', icon: 'list' },
+  { id: 'analyzer', label: 'Analyzer', icon: 'chart' },
   { id: 'dataset', label: 'Dataset', icon: 'database' },
   { id: 'training', label: 'Training', icon: 'chart' },
   { id: 'code', label: 'Code', icon: 'code' },
@@ -68,6 +70,7 @@ export function BottomDock(): JSX.Element {
       {open && (
         <div className="ll-dock-body">
           {tab === 'problems' && <ProblemsPanel />}
+          {tab === 'analyzer' && <AnalyzerPanel />}
           {tab === 'dataset' && <DatasetPanel />}
           {tab === 'training' && <TrainingPanel />}
           {tab === 'code' && <CodePanel />}

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from '
 import { useStore } from 'zustand';
 import type { CodeTarget, RecentProject, TemplateInfo } from '../../shared/api/types.js';
 import { getBlock } from '../../shared/blocks/registry.js';
-import { formatCount } from '../../shared/analysis/summary.js';
+import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
 import { allCommands, displayChord } from '../app/appCommands.js';
 import { CATEGORY_HEX } from '../canvas/blockStyle.js';

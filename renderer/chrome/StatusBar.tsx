@@ -2,11 +2,9 @@
  * The status bar: valid/invalid, total parameters, estimated memory, backend and device, host
  * connection and save state.
  */
-import { useMemo, type JSX } from 'react';
+import type { JSX } from 'react';
 import { useStore } from 'zustand';
-import { formatBytes, formatCount } from '../../shared/analysis/summary.js';
-import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
-import { estimateMemory } from '../editor/memory.js';
+import { formatBytes, formatCompact, formatCount } from '../../shared/analysis/numbers.js';
 import { editor } from '../app/session.js';
 import { showTab, useUi } from '../state/uiStore.js';
 import { useTraining } from '../state/trainingStore.js';
@@ -15,7 +13,6 @@ import { Icon } from '../ui/Icon.js';
 /** The status bar. */
 export function StatusBar(): JSX.Element {
   const analysis = useStore(editor.store, (s) => s.analysis);
-  const batch = useStore(editor.store, (s) => s.doc.training?.batchSize ?? DEFAULT_TRAINING.batchSize);
   const dirty = useStore(editor.store, (s) => s.doc !== s.savedDoc);
   const backend = useUi((s) => s.backend);
   const connection = useUi((s) => s.connection);
@@ -26,7 +23,7 @@ export function StatusBar(): JSX.Element {
   const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = analysis.diagnostics.length - errors;
-  const mem = useMemo(() => estimateMemory(analysis, batch), [analysis, batch]);
+  const cost = analysis.cost;
   const params = analysis.totals.trainable + analysis.totals.nonTrainable;
   return (
     <footer className="ll-statusbar" data-testid="statusbar">
@@ -38,8 +35,15 @@ export function StatusBar(): JSX.Element {
       <span title="Total weights (trainable + non-trainable), as Keras counts them" data-testid="status-params">
         {formatCount(params)} params
       </span>
-      <span title={`Weights in float32; training estimate at batch ${mem.batchSize} with Adam (weights, gradients, moments, activations)`}>
-        {formatBytes(mem.weightBytes)} weights · ≈{formatBytes(mem.trainingBytes)} to train
+      <button className="ll-status-link" onClick={() => showTab('analyzer')} title={`${formatCount(cost.macs)} multiply-accumulates per sample (forward pass). Open the analyzer for the cost of each block.`} data-testid="status-macs">
+        {cost.macsComplete ? '' : '≥ '}
+        {formatCompact(cost.macs)} MACs
+      </button>
+      <span
+        title={`Weights in float32: ${formatBytes(cost.weightBytes)}. One batch of ${cost.batchSize}: ${formatBytes(cost.inferenceBytes)} for inference, about ${formatBytes(cost.trainingBytes)} for training (3 × weights and activations).`}
+        data-testid="status-memory"
+      >
+        {formatBytes(cost.weightBytes)} weights · ≈{formatBytes(cost.trainingBytes)} to train (batch {cost.batchSize})
       </span>
       {(phase === 'running' || phase === 'stopping' || phase === 'starting') && (
         <button className="ll-status-train" onClick={() => showTab('training')}>

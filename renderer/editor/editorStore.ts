@@ -62,6 +62,8 @@ export const NO_SELECTION: Selection = Object.freeze({ nodes: Object.freeze([]),
 export function sameTopology(a: ProjectDocument, b: ProjectDocument): boolean {
   if (a === b) return true;
   if (a.edges !== b.edges || a.nodes.length !== b.nodes.length) return false;
+  // The memory figures and LL023 depend on the batch size.
+  if ((a.training?.batchSize ?? null) !== (b.training?.batchSize ?? null)) return false;
   for (let i = 0; i < a.nodes.length; i++) {
     const x = a.nodes[i];
     const y = b.nodes[i];

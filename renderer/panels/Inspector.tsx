@@ -5,7 +5,9 @@
  */
 import { useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
-import { buildSummary, formatCount } from '../../shared/analysis/summary.js';
+import { buildSummary } from '../../shared/analysis/summary.js';
+import { formatBytes, formatCompact, formatCount } from '../../shared/analysis/numbers.js';
+import { layerNamesFor } from '../../shared/graph/layerNames.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { formatShape } from '../../shared/blocks/shapeUtils.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
@@ -56,6 +58,8 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
   const analysis = useStore(editor.store, (s) => s.analysis);
   const [showAdvanced, setShowAdvanced] = useState(false);
   const def = node ? getBlock(node.type) : undefined;
+  // What the exported code and the summary call this layer (labels are sanitised and made unique).
+  const layerName = useMemo(() => layerNamesFor(doc.nodes).get(nodeId), [doc.nodes, nodeId]);
   const fixes = useMemo(() => {
     if (!info) return [];
     return info.diagnostics.map((d) => {
@@ -79,6 +83,11 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
       <div className="ll-field">
         <label className="ll-field-label">Name</label>
         <CommitInput value={node.label} label="Block name" testId="inspector-name" onCommit={(label) => tryRun(() => runEditorCommand(editor, 'graph.rename', { nodeId, label }))} />
+        {layerName && layerName !== node.label && (
+          <div className="ll-muted small" data-testid="inspector-layer-name">
+            Exported as <span className="mono">{layerName}</span>
+          </div>
+        )}
       </div>
       <div className="ll-stats">
         <div className="wide">
@@ -93,12 +102,30 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
         )}
         <div>
           <span className="k">Trainable params</span>
-          <span className="v mono">{formatCount(info?.params.trainable ?? 0)}</span>
+          <span className="v mono" title={formatCount(info?.params.trainable ?? 0)}>
+            {(info?.params.trainable ?? 0) < 1e9 ? formatCount(info?.params.trainable ?? 0) : formatCompact(info?.params.trainable ?? 0)}
+          </span>
         </div>
         <div>
           <span className="k">Non-trainable</span>
           <span className="v mono">{formatCount(info?.params.nonTrainable ?? 0)}</span>
         </div>
+        {info?.shape && (
+          <>
+            <div title="Multiply-accumulates of one forward pass for one sample (docs/analyzer.md)">
+              <span className="k">MACs / sample</span>
+              <span className="v mono" data-testid="inspector-macs" title={info.cost.macs === null ? undefined : `${formatCount(info.cost.macs)} multiply-accumulates`}>
+                {info.cost.macs === null ? 'varies (None)' : info.cost.macs < 1e9 ? formatCount(info.cost.macs) : formatCompact(info.cost.macs)}
+              </span>
+            </div>
+            <div className="wide" title="This block's output for one sample, and its weights (float32)">
+              <span className="k">Output memory · weights</span>
+              <span className="v mono">
+                {info.cost.outputBytes === null ? '?' : formatBytes(info.cost.outputBytes)} · {formatBytes(info.cost.weightBytes)}
+              </span>
+            </div>
+          </>
+        )}
       </div>
       {diagnostics.length > 0 && (
         <div className="ll-insp-problems">

@@ -58,6 +58,8 @@ export function ParamField({ nodeId, spec, value, diagnostics }: { nodeId: strin
   const rangeProblem = value === undefined ? null : checkParamValue(spec, value);
   const diag = diagnostics.find((d) => d.param === spec.name);
   const message = parseError ?? diag?.message ?? (rangeProblem ? `${spec.label}: ${rangeProblem}` : null);
+  // A warning on the value (LL024: allowed but far larger than usual) is shown, not as an error.
+  const onlyWarning = parseError === null && !rangeProblem && diag?.severity === 'warning';
   const range =
     spec.kind === 'int' || spec.kind === 'float'
       ? [spec.min !== undefined ? `${spec.minExclusive ? '>' : '≥'} ${spec.min}` : '', spec.max !== undefined ? `${spec.maxExclusive ? '<' : '≤'} ${spec.max}` : ''].filter(Boolean).join(', ')
@@ -86,7 +88,7 @@ export function ParamField({ nodeId, spec, value, diagnostics }: { nodeId: strin
     control = (
       <input
         id={id}
-        className={`ll-input${message ? ' invalid' : ''}${spec.kind === 'ints' || spec.kind === 'shape' || spec.kind === 'int' || spec.kind === 'float' ? ' mono' : ''}`}
+        className={`ll-input${message ? (onlyWarning ? ' warned' : ' invalid') : ''}${spec.kind === 'ints' || spec.kind === 'shape' || spec.kind === 'int' || spec.kind === 'float' ? ' mono' : ''}`}
         value={draft}
         inputMode={spec.kind === 'int' || spec.kind === 'float' ? 'decimal' : undefined}
         placeholder={spec.nullable ? 'auto' : spec.kind === 'shape' ? 'e.g. 28, 28, 1' : spec.kind === 'ints' ? 'e.g. 3, 3' : ''}
@@ -104,7 +106,7 @@ export function ParamField({ nodeId, spec, value, diagnostics }: { nodeId: strin
           if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
         }}
         onChange={(e) => onText(e.target.value)}
-        aria-invalid={Boolean(message)}
+        aria-invalid={Boolean(message) && !onlyWarning}
         aria-describedby={`${id}-help`}
       />
     );
@@ -118,7 +120,7 @@ export function ParamField({ nodeId, spec, value, diagnostics }: { nodeId: strin
       </label>
       {control}
       {message ? (
-        <div className="ll-field-error" role="alert">
+        <div className={onlyWarning ? 'll-field-warning' : 'll-field-error'} role={onlyWarning ? 'status' : 'alert'}>
           {message}
         </div>
       ) : (

@@ -1,13 +1,49 @@
 /**
  * Shape inference and validation of a whole graph in one pass: topological order, per-node input
- * and output shapes, parameter counts and diagnostics attached to the node that caused them.
- * Pure and fast (linear in nodes + edges), so the editor runs it after every edit.
+ * and output shapes, parameter counts, cost (multiply-accumulates and memory, docs/analyzer.md) and
+ * diagnostics attached to the node that caused them. Pure and fast (n log n in nodes + edges), so
+ * the editor runs it after every edit.
  */
 import { getBlock } from '../blocks/registry.js';
 import { checkParamValue } from '../blocks/paramUtils.js';
-import type { BlockDef, ParamCount, PortSpec, Shape } from '../blocks/types.js';
+import { shapeSize } from '../blocks/shapeUtils.js';
+import type { BlockDef, ParamCount, ParamSpec, PortSpec, Shape } from '../blocks/types.js';
 import type { GraphEdge, GraphNode, ProjectDocument } from '../graph/document.js';
+import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
+import { DEFAULT_TRAINING } from '../training/settings.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { formatBytes, formatCount } from './numbers.js';
+
+/** What one block costs for one sample (float32). */
+export interface NodeCost {
+  /** Multiply-accumulates of one forward pass; null when a variable size (`None`) decides it. */
+  readonly macs: number | null;
+  /** Its output: elements × 4 bytes; null when a variable size decides it. */
+  readonly outputBytes: number | null;
+  /** Its weights: params × 4 bytes. */
+  readonly weightBytes: number;
+}
+
+/** What the model costs: totals over the blocks that lead to an Output. */
+export interface ModelCost {
+  /** Multiply-accumulates of one forward pass for one sample (blocks with a known count). */
+  readonly macs: number;
+  /** False when some block's count depends on a variable size (then `macs` is a lower bound). */
+  readonly macsComplete: boolean;
+  readonly weightBytes: number;
+  /** Every block's output for one sample (the activations a forward pass produces). */
+  readonly activationBytes: number;
+  /** The batch size the memory figures are for (the project's training settings, else 32). */
+  readonly batchSize: number;
+  /** Inference with one batch: weights + activations × batch. */
+  readonly inferenceBytes: number;
+  /**
+   * Training with one batch, estimated as 3 × (weights + activations × batch): the forward
+   * activations kept for the backward pass, their gradients, and the weights with their gradients
+   * and optimizer state.
+   */
+  readonly trainingBytes: number;
+}
 
 /** What analysis knows about one node. */
 export interface NodeAnalysis {
@@ -22,6 +58,7 @@ export interface NodeAnalysis {
   /** Output shape, or null when it cannot be known (an error here or upstream). */
   readonly shape: Shape | null;
   readonly params: ParamCount;
+  readonly cost: NodeCost;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -37,14 +74,40 @@ export interface GraphAnalysis {
   readonly outputs: readonly string[];
   /** Weights of the layers that lead to an Output (what the compiled model holds). */
   readonly totals: ParamCount;
+  readonly cost: ModelCost;
   /** True when there is no error (warnings allowed): the graph compiles. */
   readonly valid: boolean;
 }
 
 const ZERO: ParamCount = { trainable: 0, nonTrainable: 0 };
+const NO_COST: NodeCost = { macs: 0, outputBytes: null, weightBytes: 0 };
+const GIB = 1024 ** 3;
+/** Above this a block's weights get LL022. */
+export const WEIGHT_WARNING_BYTES = GIB;
+/** Above this one batch of a block's output gets LL023. */
+export const ACTIVATION_WARNING_BYTES = 2 * GIB;
 
-/** Analyses a document. */
-export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): GraphAnalysis {
+/** The first value of a param past its `warnAbove`, or null. */
+function pastSaneBound(spec: ParamSpec, value: unknown): number | null {
+  if (spec.warnAbove === undefined) return null;
+  const values = Array.isArray(value) ? value : [value];
+  for (const v of values) if (typeof v === 'number' && v > spec.warnAbove) return v;
+  return null;
+}
+
+/** Why a shape or count cannot be held exactly (past 2^53 or not finite), or null. */
+function tooLarge(shape: Shape, count: ParamCount): string | null {
+  const dim = shape.find((d) => d !== null && !Number.isSafeInteger(d));
+  if (dim !== undefined) return `its output shape has a size of ${formatCount(dim ?? 0)}`;
+  const elements = shapeSize(shape);
+  if (elements !== null && !Number.isSafeInteger(elements)) return 'its output has more elements than can be counted exactly';
+  const total = count.trainable + count.nonTrainable;
+  if (!Number.isSafeInteger(total)) return 'it would hold more weights than can be counted exactly';
+  return null;
+}
+
+/** Analyses a document (the memory figures use its training batch size when it has one). */
+export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { readonly training?: ProjectDocument['training'] }): GraphAnalysis {
   const graphDiagnostics: Diagnostic[] = [];
   const perNode = new Map<string, Diagnostic[]>();
   const addNodeDiag = (d: Diagnostic): void => {
@@ -73,7 +136,19 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     portsOf.set(n.id, def.ports(n.params));
     for (const spec of def.params) {
       const problem = checkParamValue(spec, n.params[spec.name]);
-      if (problem) addNodeDiag(diagnostic('LL011', `${spec.label}: ${problem}.`, { nodeId: n.id, param: spec.name }));
+      if (problem) {
+        addNodeDiag(diagnostic('LL011', `${spec.label}: ${problem}.`, { nodeId: n.id, param: spec.name }));
+        continue;
+      }
+      const big = pastSaneBound(spec, n.params[spec.name]);
+      if (big !== null) {
+        addNodeDiag(
+          diagnostic('LL024', `${spec.label} is ${formatCount(big)}, far above what models use (more than ${formatCount(spec.warnAbove ?? 0)}). Check for a typo; the model may not fit in memory.`, {
+            nodeId: n.id,
+            param: spec.name,
+          }),
+        );
+      }
     }
   });
 
@@ -156,6 +231,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
   const shapes = new Map<string, Shape | null>();
   const analyses = new Map<string, NodeAnalysis>();
   const counts = new Map<string, ParamCount>();
+  const costs = new Map<string, NodeCost>();
   const inputShapesOf = new Map<string, (Shape | null)[]>();
   for (const id of order) {
     const node = doc.nodes[index.get(id) as number];
@@ -164,11 +240,14 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     const byPort = incoming.get(id);
     let upstreamUnknown = false;
     let hasParamError = (perNode.get(id) ?? []).some((d) => d.code === 'LL011' || d.code === 'LL015');
+    const required = ports.filter((p) => !p.optional).length;
     const inputShapes: (Shape | null)[] = ports.map((p) => {
       const e = byPort?.get(p.name);
       if (!e) {
         if (!p.optional) {
-          addNodeDiag(diagnostic('LL004', `Input "${p.label}" is not connected. Drag a wire from the block that should feed it.`, { nodeId: id }));
+          // Name the block: on a canvas of unconnected blocks, "Input is not connected" says nothing.
+          const what = required === 1 && ports.length === 1 ? 'has no input' : `has nothing connected to its "${p.label}" input`;
+          addNodeDiag(diagnostic('LL004', `${node.type} "${node.label}" ${what}. Drag a wire from the block that should feed it.`, { nodeId: id }));
           hasParamError = true;
         }
         return null;
@@ -185,7 +264,19 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
         addNodeDiag(diagnostic(p.code, p.message, { nodeId: id, param: p.param, severity: p.severity }));
       }
       shape = result.shape;
-      if (shape) counts.set(id, def.paramCount(inputShapes, node.params));
+      if (shape) {
+        const count = def.paramCount(inputShapes, node.params);
+        const macs = def.macs ? def.macs(inputShapes, node.params, shape) : 0;
+        const why = tooLarge(shape, count) ?? (macs !== null && !Number.isSafeInteger(macs) ? 'its multiply-accumulates cannot be counted exactly' : null);
+        if (why) {
+          addNodeDiag(diagnostic('LL025', `This block is too large to compute: ${why}. Make the sizes smaller (check the shape and the parameters for a typo).`, { nodeId: id }));
+          shape = null;
+        } else {
+          counts.set(id, count);
+          const elements = shapeSize(shape);
+          costs.set(id, { macs, outputBytes: elements === null ? null : elements * 4, weightBytes: (count.trainable + count.nonTrainable) * 4 });
+        }
+      }
     }
     shapes.set(id, shape);
   }
@@ -245,15 +336,61 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     }
   }
 
+  // Sizes: one block's weights, one batch of one block's output.
+  const batchSize = doc.training?.batchSize ?? DEFAULT_TRAINING.batchSize;
+  for (const [id, c] of costs) {
+    if (c.weightBytes > WEIGHT_WARNING_BYTES) {
+      addNodeDiag(
+        diagnostic('LL022', `This block's weights take ${formatBytes(c.weightBytes)} (float32), more than ${formatBytes(WEIGHT_WARNING_BYTES)}: training needs about 4× that. Use fewer units/filters, or pool or stride before it.`, {
+          nodeId: id,
+        }),
+      );
+    }
+    if (c.outputBytes !== null && c.outputBytes * batchSize > ACTIVATION_WARNING_BYTES) {
+      addNodeDiag(
+        diagnostic('LL023', `One batch of ${batchSize} of this block's output takes ${formatBytes(c.outputBytes * batchSize)}, more than ${formatBytes(ACTIVATION_WARNING_BYTES)}. Lower the batch size, or downsample (pooling, strides) before it.`, {
+          nodeId: id,
+        }),
+      );
+    }
+  }
+
+  // Layer names: two blocks whose labels give the same name get told; the export would rename one.
+  const names = layerNamesFor(doc.nodes);
+  const byBase = new Map<string, GraphNode[]>();
+  for (const n of doc.nodes) {
+    if (!names.has(n.id)) continue;
+    const base = sanitizeName(n.label);
+    byBase.set(base, [...(byBase.get(base) ?? []), n]);
+  }
+  for (const [base, same] of byBase) {
+    if (same.length < 2) continue;
+    for (const n of same.slice(1)) {
+      addNodeDiag(
+        diagnostic('LL026', `"${n.label}" has the same layer name as "${same[0].label}" (${base}); the exported code calls this one ${names.get(n.id) ?? base}. Rename one of them.`, {
+          nodeId: n.id,
+          param: 'label',
+        }),
+      );
+    }
+  }
+
   let trainable = 0;
   let nonTrainable = 0;
+  let macs = 0;
+  let macsComplete = true;
+  let activationBytes = 0;
   const diagnostics: Diagnostic[] = [...graphDiagnostics];
   for (const n of doc.nodes) {
     const count = counts.get(n.id) ?? ZERO;
+    const cost = costs.get(n.id) ?? NO_COST;
     // Like Keras, the model's totals count only layers that lead to an output.
     if (!unused.has(n.id)) {
       trainable += count.trainable;
       nonTrainable += count.nonTrainable;
+      if (cost.macs === null) macsComplete = false;
+      else macs += cost.macs;
+      if (defs.get(n.id)?.role !== 'output') activationBytes += cost.outputBytes ?? 0;
     }
     analyses.set(n.id, {
       node: n,
@@ -263,9 +400,12 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
       inputShapes: inputShapesOf.get(n.id) ?? [],
       shape: shapes.get(n.id) ?? null,
       params: count,
+      cost,
       diagnostics: perNode.get(n.id) ?? [],
     });
   }
+  const weightBytes = (trainable + nonTrainable) * 4;
+  const inferenceBytes = weightBytes + activationBytes * batchSize;
   const orderedIds = [...order, ...doc.nodes.map((n) => n.id).filter((id) => !shapes.has(id))];
   for (const id of orderedIds) diagnostics.push(...(perNode.get(id) ?? []));
   return {
@@ -275,6 +415,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Gra
     inputs,
     outputs,
     totals: { trainable, nonTrainable },
+    cost: { macs, macsComplete, weightBytes, activationBytes, batchSize, inferenceBytes, trainingBytes: 3 * inferenceBytes },
     valid: !diagnostics.some((d) => d.severity === 'error'),
   };
 }

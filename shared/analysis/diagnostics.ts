@@ -37,6 +37,11 @@ export const DIAGNOSTICS = {
   LL018: { code: 'LL018', severity: 'error', title: 'A fixed size is needed where the shape is variable' },
   LL019: { code: 'LL019', severity: 'warning', title: 'Embedding expects integer token ids' },
   LL021: { code: 'LL021', severity: 'error', title: 'Integer token ids feed a block other than Embedding' },
+  LL022: { code: 'LL022', severity: 'warning', title: 'A block holds more than 1 GiB of weights' },
+  LL023: { code: 'LL023', severity: 'warning', title: 'One batch of a block’s output takes more than 2 GiB' },
+  LL024: { code: 'LL024', severity: 'warning', title: 'A parameter is far larger than any usual model uses' },
+  LL025: { code: 'LL025', severity: 'error', title: 'A size is too large to compute' },
+  LL026: { code: 'LL026', severity: 'warning', title: 'Two blocks have the same layer name' },
 } as const satisfies Record<string, DiagnosticInfo>;
 
 /** A diagnostic code. */

@@ -5,6 +5,7 @@ import { formatShape } from '../blocks/shapeUtils.js';
 import { layerNamesFor } from '../graph/layerNames.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { analyzeGraph, type GraphAnalysis } from './analyze.js';
+import { formatBytes, formatCount } from './numbers.js';
 
 /** One row of the summary. */
 export interface SummaryRow {
@@ -14,6 +15,8 @@ export interface SummaryRow {
   readonly kerasType: string;
   readonly outputShape: string;
   readonly params: number;
+  /** Multiply-accumulates for one sample; null when a variable size decides it. */
+  readonly macs: number | null;
   /** Layer names feeding this one, Keras style `conv2d[0][0]`. */
   readonly connectedTo: readonly string[];
 }
@@ -25,23 +28,10 @@ export interface ModelSummary {
   readonly total: number;
   readonly trainable: number;
   readonly nonTrainable: number;
-}
-
-/** Thousands separators as Keras prints them: `93,322`. */
-export function formatCount(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/** Bytes as Keras prints them (`364.54 KB`, base 1024). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(2)} ${units[u]}`;
+  /** Multiply-accumulates of one forward pass for one sample. */
+  readonly macs: number;
+  /** False when a variable size leaves some block's count unknown (`macs` is then a lower bound). */
+  readonly macsComplete: boolean;
 }
 
 /** Builds the summary rows (topological order, Output blocks omitted as they are not layers). */
@@ -64,29 +54,33 @@ export function buildSummary(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
       kerasType,
       outputShape: formatShape(info.shape),
       params: info.params.trainable + info.params.nonTrainable,
+      macs: info.cost.macs,
       connectedTo,
     });
   }
   const { trainable, nonTrainable } = analysis.totals;
-  return { name: doc.name, rows, total: trainable + nonTrainable, trainable, nonTrainable };
+  return { name: doc.name, rows, total: trainable + nonTrainable, trainable, nonTrainable, macs: analysis.cost.macs, macsComplete: analysis.cost.macsComplete };
 }
 
 /**
- * Renders the summary as Keras 3 does (box table), ending with exactly three lines:
- * `Total params: N`, `Trainable params: N`, `Non-trainable params: N`.
+ * Renders the summary as Keras 3 does (box table, with a MACs column after Param #), then
+ * `Total params: N`, `Trainable params: N`, `Non-trainable params: N` and `Total MACs: N`
+ * (multiply-accumulates of one forward pass for one sample; `≥ N` when a variable size leaves a
+ * block's count open, shown as `?` in its row).
  */
 export function renderSummary(summary: ModelSummary): string {
-  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
+  const header = ['Layer (type)', 'Output Shape', 'Param #', 'MACs', 'Connected to'];
   const body = summary.rows.map((r) => [
     `${r.name} (${r.kerasType})`,
     r.outputShape,
     formatCount(r.params),
+    r.macs === null ? '?' : formatCount(r.macs),
     r.connectedTo.length ? r.connectedTo.join(', ') : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)) + 2);
   const cell = (text: string, i: number): string => {
     const pad = widths[i] - text.length - 1;
-    return i === 2 ? ' '.repeat(pad) + text + ' ' : ' ' + text + ' '.repeat(pad);
+    return i === 2 || i === 3 ? ' '.repeat(pad) + text + ' ' : ' ' + text + ' '.repeat(pad);
   };
   const line = (l: string, m: string, r: string, fill: string): string => l + widths.map((w) => fill.repeat(w)).join(m) + r;
   const out: string[] = [`Model: "${summary.name}"`];
@@ -102,5 +96,6 @@ export function renderSummary(summary: ModelSummary): string {
   out.push(` Total params: ${formatCount(summary.total)}`);
   out.push(` Trainable params: ${formatCount(summary.trainable)}`);
   out.push(` Non-trainable params: ${formatCount(summary.nonTrainable)}`);
+  out.push(` Total MACs: ${summary.macsComplete ? '' : '≥ '}${formatCount(summary.macs)}`);
   return out.join('\n');
 }

@@ -105,8 +105,8 @@ export const MultiHeadAttentionBlock: BlockDef = defineBlock({
   randomInTraining: (params) => num(params, 'dropout') > 0,
   description: 'Each query position gathers information from the value sequence, weighted by learned similarity (self-attention: wire one tensor to query and value).',
   params: [
-    { name: 'num_heads', label: 'Heads', kind: 'int', default: 2, min: 1, help: 'Number of attention heads, each attending separately. 2–16 is typical.' },
-    { name: 'key_dim', label: 'Key size', kind: 'int', default: 16, min: 1, help: 'Size of each head’s query and key projection. Usually the model width divided by the number of heads.' },
+    { name: 'num_heads', label: 'Heads', kind: 'int', default: 2, min: 1, warnAbove: 1024, help: 'Number of attention heads, each attending separately. 2–16 is typical.' },
+    { name: 'key_dim', label: 'Key size', kind: 'int', default: 16, min: 1, warnAbove: 65_536, help: 'Size of each head’s query and key projection. Usually the model width divided by the number of heads.' },
     {
       name: 'value_dim',
       label: 'Value size',
@@ -149,6 +149,19 @@ export const MultiHeadAttentionBlock: BlockDef = defineBlock({
     // Keras: query/key/value kernels (d, heads, size) + biases (heads, size); output kernel (heads, value_dim, dq) + bias (dq).
     const trainable = heads * k * (dq + bias) + heads * k * (dk + bias) + heads * v * (dv + bias) + heads * v * dq + bias * dq;
     return { trainable, nonTrainable: 0 };
+  },
+  // Projections of query, key and value, the output projection, then per head Q·Kᵀ (key_dim per
+  // score) and scores·V (value_dim per output element).
+  macs: ([query, value, key], params) => {
+    const k = key ?? value;
+    if (!query || !value || !k) return null;
+    const [tq, dq] = query;
+    const [tv, dv] = value;
+    const [tk, dk] = k;
+    if (tq === null || tv === null || tk === null || dq === null || dv === null || dk === null) return null;
+    const heads = num(params, 'num_heads');
+    const [kd, vd] = [num(params, 'key_dim'), valueDim(params)];
+    return heads * (tq * dq * kd + tk * dk * kd + tv * dv * vd + tq * vd * dq + tq * tk * (kd + vd));
   },
   keras: attentionCall,
   tfjs: {

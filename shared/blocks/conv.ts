@@ -19,7 +19,7 @@
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, TfjsSpelling } from './types.js';
 import { BIAS_INITIALIZERS, activationParam, bool, initializerParam, intTuple, num, str, tuple, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
-import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, type Padding } from './shapeUtils.js';
+import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, shapeSize, type Padding } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
 import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
@@ -133,6 +133,7 @@ const filtersParam: ParamSpec = {
   kind: 'int',
   default: 32,
   min: 1,
+  warnAbove: 65_536,
   help: 'Number of output channels (feature detectors). 32–128 is typical; often doubled after each downsampling.',
 };
 
@@ -287,6 +288,11 @@ function convBlock(kind: ConvKind): BlockDef {
       const filters = num(params, 'filters');
       return { trainable: kernel * channelsOf(inputs) * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
     },
+    // Each output position: kernel window × input channels × filters.
+    macs: (inputs, params, output) => {
+      const positions = shapeSize(output.slice(0, -1));
+      return positions === null ? null : positions * product(spatialValues(params, 'kernel_size', kind.spatial)) * channelsOf(inputs) * num(params, 'filters');
+    },
     keras: (params) => convCall(kind, params),
     tfjs: ownConvLayer(kind.spatial, kind.spatial === 1 ? LAYERLOOM_TFJS_CLASSES.conv1d : LAYERLOOM_TFJS_CLASSES.conv2d),
   });
@@ -342,6 +348,11 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
   paramCount: (inputs, params) => {
     const filters = num(params, 'filters');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * filters * channelsOf(inputs) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+  },
+  // Each input position scatters its channels through the whole kernel into every filter.
+  macs: ([input], params) => {
+    const positions = input ? shapeSize(input.slice(0, -1)) : null;
+    return positions === null ? null : positions * product(intTuple(params, 'kernel_size', 2)) * channelsOf([input]) * num(params, 'filters');
   },
   keras: (params): KerasCall => ({
     kerasClass: 'Conv2DTranspose',
@@ -401,6 +412,11 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
     const out = channelsOf(inputs) * num(params, 'depth_multiplier');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * out + (bool(params, 'use_bias') ? out : 0), nonTrainable: 0 };
   },
+  // Each output position: one kernel window per input channel and multiplier, no mixing of channels.
+  macs: (inputs, params, output) => {
+    const positions = shapeSize(output.slice(0, -1));
+    return positions === null ? null : positions * channelsOf(inputs) * num(params, 'depth_multiplier') * product(intTuple(params, 'kernel_size', 2));
+  },
   keras: (params): KerasCall => ({
     kerasClass: 'DepthwiseConv2D',
     kerasArgs: [
@@ -442,6 +458,12 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
     const mid = channelsOf(inputs) * num(params, 'depth_multiplier');
     const filters = num(params, 'filters');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * mid + mid * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+  },
+  // Depthwise (a kernel window per intermediate channel) then pointwise (intermediate → filters).
+  macs: (inputs, params, output) => {
+    const positions = shapeSize(output.slice(0, -1));
+    const mid = channelsOf(inputs) * num(params, 'depth_multiplier');
+    return positions === null ? null : positions * mid * (product(intTuple(params, 'kernel_size', 2)) + num(params, 'filters'));
   },
   keras: separableCall,
   // Also for a depth multiplier above 1: tfjs's own layer does not save it in its config.

@@ -7,7 +7,7 @@ import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initialize
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
 import { fail, ok, warning } from './results.js';
-import { flattenedShape, formatShape, reshapedShape } from './shapeUtils.js';
+import { flattenedShape, formatShape, reshapedShape, shapeSize } from './shapeUtils.js';
 
 /** The single input port of most blocks. */
 export const SINGLE_INPUT: readonly PortSpec[] = [{ name: 'in', label: 'Input' }];
@@ -72,7 +72,7 @@ export const DenseBlock: BlockDef = defineBlock({
   category: 'Core',
   description: 'Fully connected layer: every output unit sees every feature of the last axis.',
   params: [
-    { name: 'units', label: 'Units', kind: 'int', default: 64, min: 1, help: 'Number of outputs. For a classifier’s last layer: the number of classes.' },
+    { name: 'units', label: 'Units', kind: 'int', default: 64, min: 1, warnAbove: 65_536, help: 'Number of outputs. For a classifier’s last layer: the number of classes.' },
     activationParam('linear'),
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
@@ -100,6 +100,13 @@ export const DenseBlock: BlockDef = defineBlock({
     const last = input ? input[input.length - 1] ?? 0 : 0;
     const units = num(params, 'units');
     return { trainable: (last ?? 0) * units + (bool(params, 'use_bias') ? units : 0), nonTrainable: 0 };
+  },
+  // Every position of the leading axes: in × units.
+  macs: ([input], params) => {
+    if (!input) return null;
+    const positions = shapeSize(input.slice(0, -1));
+    const features = input[input.length - 1];
+    return positions === null || features === null ? null : positions * features * num(params, 'units');
   },
   keras: (params): KerasCall => ({
     kerasClass: 'Dense',

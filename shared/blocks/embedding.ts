@@ -31,8 +31,8 @@ export const EmbeddingBlock: BlockDef = defineBlock({
   tokenIds: { vocabularyParam: 'input_dim' },
   description: 'Turns integer token ids into learned vectors: (batch, length) → (batch, length, output_dim).',
   params: [
-    { name: 'input_dim', label: 'Vocabulary size', kind: 'int', default: 10000, min: 1, help: 'Number of distinct token ids: the largest id plus one. Ids outside 0…input_dim−1 fail at run time.' },
-    { name: 'output_dim', label: 'Vector size', kind: 'int', default: 64, min: 1, help: 'Length of each token’s vector (the model width). 32–512 is typical.' },
+    { name: 'input_dim', label: 'Vocabulary size', kind: 'int', default: 10000, min: 1, warnAbove: 10_000_000, help: 'Number of distinct token ids: the largest id plus one. Ids outside 0…input_dim−1 fail at run time.' },
+    { name: 'output_dim', label: 'Vector size', kind: 'int', default: 64, min: 1, warnAbove: 65_536, help: 'Length of each token’s vector (the model width). 32–512 is typical.' },
     embeddingsInitializer,
   ],
   ports: () => SINGLE_INPUT,
@@ -64,6 +64,7 @@ export const PositionEmbeddingBlock: BlockDef = defineBlock({
       kind: 'int',
       default: 128,
       min: 1,
+      warnAbove: 1_000_000,
       help: 'Longest sequence the table covers (one learned vector per position). Inputs may be shorter, never longer.',
     },
     {

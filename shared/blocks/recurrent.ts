@@ -45,6 +45,7 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
       kind: 'int',
       default: 64,
       min: 1,
+      warnAbove: 65_536,
       help:
         kind.type === 'GRU'
           ? 'Size of the hidden state. This GRU always uses reset_after=False (the reset gate acts before the recurrent product, one bias per gate): TensorFlow.js cannot run Keras 3’s default reset_after=True, and exported Keras code says reset_after=False so both have the same weights.'
@@ -198,6 +199,13 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => inferRecurrent(kind, input, params),
     paramCount: ([input], params) => countRecurrent(kind, input, params),
+    // Per step: each gate's kernel and recurrent kernel (gates · units · (features + units)), both directions.
+    macs: ([input], params) => {
+      const [steps, features] = input ?? [null, null];
+      if (steps === null || steps === undefined || features === null || features === undefined) return null;
+      const units = num(params, 'units');
+      return steps * kind.gates * units * (features + units) * (bool(params, 'bidirectional') ? 2 : 1);
+    },
     keras: (params) => recurrentCall(kind, params),
   });
 }

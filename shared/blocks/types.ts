@@ -47,6 +47,11 @@ export interface ParamSpec {
   readonly help: string;
   /** Shown only in an "advanced" section of the inspector. */
   readonly advanced?: boolean;
+  /**
+   * Above this a value is allowed but almost surely a typo (LL024 warning): e.g. 65,536 filters.
+   * For `ints`, each entry.
+   */
+  readonly warnAbove?: number;
 }
 
 /** An input port. */
@@ -187,6 +192,13 @@ export interface BlockSpec {
   inferShape(inputs: readonly (Shape | null)[], params: Params): ShapeResult;
   /** Weight counts, given valid input shapes. */
   paramCount(inputs: readonly (Shape | null)[], params: Params): ParamCount;
+  /**
+   * Multiply-accumulates of one forward pass for one sample, given valid input shapes and the
+   * inferred output shape (formulas in docs/analyzer.md); `null` when a variable size (`None`)
+   * decides it. Absent: the block does no multiply-accumulates (pooling, merges, normalisation,
+   * activations, lookups).
+   */
+  readonly macs?: (inputs: readonly (Shape | null)[], params: Params, output: Shape) => number | null;
   /** The Keras layer this block is. Absent only for Input and Output, which are not layers. */
   readonly keras?: (params: Params, inputs: readonly (Shape | null)[]) => KerasCall;
   /** Where tfjs spells the call differently from the default rule. */

@@ -160,7 +160,7 @@ export class AppPage {
   }
 
   /** Opens a bottom-dock tab. */
-  async tab(name: 'problems' | 'dataset' | 'training' | 'code'): Promise<void> {
+  async tab(name: 'problems' | 'analyzer' | 'dataset' | 'training' | 'code'): Promise<void> {
     const tab = this.page.getByTestId(`tab-${name}`);
     if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   }

@@ -51,6 +51,73 @@ def check_defaults(keras, table):
     return wrong
 
 
+def _prod(dims):
+    """Product of a shape's sizes, or None when one is variable."""
+    p = 1
+    for d in dims:
+        if d is None:
+            return None
+        p *= int(d)
+    return p
+
+
+def _rnn_macs(layer, steps):
+    cell = layer.cell
+    return steps * (_prod(cell.kernel.shape) + _prod(cell.recurrent_kernel.shape))
+
+
+def model_macs(keras, model):
+    """Multiply-accumulates of one forward pass for one sample, counted from the Keras model itself:
+    each layer's real weight shapes and output shapes (not Layerloom's formulas). None when a
+    variable size decides it."""
+    total = 0
+    for layer in model.layers:
+        name = type(layer).__name__
+        inp = layer.input
+        if isinstance(inp, (list, tuple)):
+            in_shapes = [tuple(t.shape) for t in inp]
+        else:
+            in_shapes = [tuple(inp.shape)] if hasattr(inp, "shape") else []
+        out_shape = tuple(layer.output.shape) if hasattr(layer.output, "shape") else ()
+        out_positions = _prod(out_shape[1:-1])
+        if name in ("Dense", "Conv1D", "Conv2D"):
+            macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
+        elif name == "Conv2DTranspose":
+            positions = _prod(in_shapes[0][1:-1])
+            macs = None if positions is None else positions * _prod(layer.kernel.shape)
+        elif name == "DepthwiseConv2D":
+            macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
+        elif name == "SeparableConv2D":
+            macs = None if out_positions is None else out_positions * (_prod(layer.depthwise_kernel.shape) + _prod(layer.pointwise_kernel.shape))
+        elif name in ("SimpleRNN", "LSTM", "GRU"):
+            steps = in_shapes[0][1]
+            macs = None if steps is None else _rnn_macs(layer, steps)
+        elif name == "Bidirectional":
+            steps = in_shapes[0][1]
+            macs = None if steps is None else _rnn_macs(layer.forward_layer, steps) + _rnn_macs(layer.backward_layer, steps)
+        elif name == "MultiHeadAttention":
+            q, v = in_shapes[0], in_shapes[1]
+            k = in_shapes[2] if len(in_shapes) > 2 else v
+            tq, tk, tv = q[1], k[1], v[1]
+            if None in (tq, tk, tv):
+                macs = None
+            else:
+                heads, key_dim, value_dim = layer.num_heads, layer.key_dim, layer.value_dim
+                macs = (
+                    tq * _prod(layer.query_dense.kernel.shape)
+                    + tk * _prod(layer.key_dense.kernel.shape)
+                    + tv * _prod(layer.value_dense.kernel.shape)
+                    + tq * _prod(layer.output_dense.kernel.shape)
+                    + heads * tq * tk * (key_dim + value_dim)
+                )
+        else:
+            macs = 0
+        if macs is None:
+            return None
+        total += macs
+    return total
+
+
 def run_case(np, keras, case):
     spec = importlib.util.spec_from_file_location(f"export_{case['id']}", os.path.join(case["dir"], "model.py"))
     module = importlib.util.module_from_spec(spec)
@@ -70,6 +137,7 @@ def run_case(np, keras, case):
         "id": case["id"],
         "total": total,
         "trainable": trainable,
+        "macs": model_macs(keras, model),
         "layers": [layer.name for layer in model.layers],
         "weights": [[w.path, list(w.shape)] for w in model.weights],
     }

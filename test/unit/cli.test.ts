@@ -17,7 +17,7 @@ describe('layerloom CLI', () => {
   it('summary of the mnist example ends with the Keras totals', () => {
     const out = execFileSync(process.execPath, [bin, 'summary', 'examples/mnist-cnn.layerloom'], { cwd: root, encoding: 'utf8' });
     const lines = out.trimEnd().split('\n').map((l) => l.trim());
-    expect(lines.slice(-3)).toEqual(['Total params: 93,322', 'Trainable params: 93,322', 'Non-trainable params: 0']);
+    expect(lines.slice(-4)).toEqual(['Total params: 93,322', 'Trainable params: 93,322', 'Non-trainable params: 0', 'Total MACs: 2,794,240']);
     expect(out).toContain('conv2d (Conv2D)');
     expect(out).toContain('(None, 26, 26, 32)');
   });

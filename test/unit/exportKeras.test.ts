@@ -54,6 +54,8 @@ interface PyResult {
   readonly trace?: string;
   readonly total?: number;
   readonly trainable?: number;
+  /** Multiply-accumulates counted from the Keras model's own weights and shapes (null: variable size). */
+  readonly macs?: number | null;
   readonly layers?: string[];
   readonly weights?: [string, number[]][];
 }
@@ -150,7 +152,8 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
     const rows = cases.map((c) => {
       const a = analyzeGraph(c.doc).totals;
       const d = diffs.get(c.id);
-      return `  ${c.id.padEnd(24)} params ${String(a.trainable + a.nonTrainable).padStart(9)} (trainable ${a.trainable})  max |keras - tfjs| ${d === undefined ? 'n/a' : d.toExponential(2)}`;
+      const m = analyzeGraph(c.doc).cost;
+      return `  ${c.id.padEnd(24)} params ${String(a.trainable + a.nonTrainable).padStart(9)} (trainable ${a.trainable})  MACs ${(m.macsComplete ? String(m.macs) : '?').padStart(10)}  max |keras - tfjs| ${d === undefined ? 'n/a' : d.toExponential(2)}`;
     });
     console.log(`Keras ${kerasVersion} export vs tfjs:\n${rows.join('\n')}`);
     rmSync(root, { recursive: true, force: true });
@@ -170,14 +173,18 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
   });
 
   for (const c of cases) {
-    it(`${c.id}: same params as the analysis, Keras layer order as planned, same predictions`, () => {
+    it(`${c.id}: same params and MACs as the analysis, Keras layer order as planned, same predictions`, () => {
       const prep = prepErrors.get(c.id);
       if (prep) throw new Error(`${c.id}: exporting or running the app's tfjs model failed: ${prep}`);
       const res = results.get(c.id);
       expect(res, `no result for ${c.id}`).toBeDefined();
       if (res?.error) throw new Error(`${c.id}: ${res.error}\n${res.trace ?? ''}\n${readFileSync(join(root, c.id, 'model.py'), 'utf8')}`);
-      const totals = analyzeGraph(c.doc).totals;
+      const analysis = analyzeGraph(c.doc);
+      const totals = analysis.totals;
       expect([res?.total, res?.trainable]).toEqual([totals.trainable + totals.nonTrainable, totals.trainable]);
+      // The analyzer's multiply-accumulates equal a count made from the Keras model's own weight
+      // and output shapes (unknown on both sides exactly when a variable size decides it).
+      expect(res?.macs ?? null, 'MACs counted from the Keras model').toEqual(analysis.cost.macsComplete ? analysis.cost.macs : null);
       // The weights file is written in this order; Keras's own order must agree.
       const plan = planModel(c.doc);
       const order = kerasLayerOrder(plan);

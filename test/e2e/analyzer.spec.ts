@@ -1,0 +1,38 @@
+/**
+ * The analyzer: per-block cost with the most expensive blocks first, sortable, totals in the
+ * status bar, the cost of one block in the inspector, and readable numbers for an absurd model.
+ */
+import { expect, test } from './fixtures.js';
+
+test('per-block MACs and memory, sorted, with totals; readable numbers at any size', async ({ app, page }) => {
+  await app.newFromTemplate('mnist-cnn');
+  await expect(page.getByTestId('status-macs')).toHaveText('2.79 M MACs');
+  await page.getByTestId('status-macs').click();
+  const rows = page.getByTestId('analyzer-row');
+  await expect(rows).toHaveCount(9);
+  // Most expensive first: the second convolution (11·11·64·9·32).
+  await expect(page.getByTestId('analyzer-macs').first()).toHaveText('2.23 M');
+  await expect(page.getByTestId('analyzer-totals')).toContainText('2.79 M');
+  await expect(page.getByTestId('analyzer-totals')).toContainText('One batch of 32');
+  for (const [w, h] of [[1280, 800], [1920, 1080]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await app.shot(`analyzer-mnist-${w}`);
+  }
+
+  // Sorting by name, then back to MACs ascending: the cheapest (0) first.
+  await page.getByTestId('analyzer-sort-macs').click();
+  await expect(page.getByTestId('analyzer-macs').first()).toHaveText('0');
+  // A row selects its block; the inspector shows that block's cost.
+  await rows.filter({ hasText: 'conv2d_1' }).click();
+  await expect(page.getByTestId('inspector-macs')).toHaveText('2,230,272');
+
+  // 1e9 filters: warnings with readable numbers, never Infinity or exponents.
+  await app.setParam('filters', '1000000000');
+  await expect(page.getByTestId('status-macs')).not.toContainText('e+');
+  await expect(page.getByTestId('status-validity')).toContainText('warning');
+  await app.tab('problems');
+  await expect(page.getByTestId('problems')).toContainText('LL024');
+  const text = await page.locator('body').innerText();
+  expect(text).not.toMatch(/Infinity|NaN|\de\+\d/);
+  await app.shot('analyzer-absurd');
+});
