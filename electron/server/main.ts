@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { appRoot } from './hostApi.js';
+import { installProcessPolicy } from './processPolicy.js';
 import { startWebHost } from './webHost.js';
 
 interface Args {
@@ -84,6 +85,7 @@ function openInBrowser(url: string): boolean {
 }
 
 async function main(): Promise<void> {
+  installProcessPolicy();
   const args = parseArgs(process.argv.slice(2));
   const root = appRoot();
   if (args.buildIfStale && rendererIsStale(root)) {

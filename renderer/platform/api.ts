@@ -1,14 +1,17 @@
 /**
  * The only module that knows which host the renderer runs in:
  * - Electron: the preload exposes the typed contract as `window.layerloom`;
- * - browser host: the same contract over a WebSocket to 127.0.0.1, authorised by the per-launch
- *   token from the page URL.
+ * - browser host: the same contract over a WebSocket to 127.0.0.1 (big requests as an HTTP POST),
+ *   authorised by the per-launch token from the page URL (webTransport.ts).
  * Everything else imports `api` from here and never touches IPC or sockets.
  */
-import type { ApiEventName, ApiEvents, ApiMethod, LayerloomApi, Unsubscribe } from '../../shared/api/contract.js';
+import type { LayerloomApi, Unsubscribe } from '../../shared/api/contract.js';
 import { ApiError } from '../../shared/api/errors.js';
-import { createApiFacade, reviveApiErrors, type ApiTransport } from '../../shared/api/facade.js';
-import { decodeHostMessage, type WireRequest } from '../../shared/api/wire.js';
+import { createApiFacade, reviveApiErrors } from '../../shared/api/facade.js';
+import { API_CALL_PATH } from '../../shared/api/wire.js';
+import { WebTransport, type ConnectionState, type SocketLike } from './webTransport.js';
+
+export type { ConnectionState } from './webTransport.js';
 
 declare global {
   interface Window {
@@ -29,94 +32,17 @@ function accessToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-/** Connection state of the browser host's socket, for the status bar. */
-export type ConnectionState = 'connecting' | 'open' | 'closed';
-
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-
-/** The WebSocket transport of the browser host. Reconnects after a drop; calls made meanwhile wait. */
-class WebSocketTransport implements ApiTransport {
-  private socket: WebSocket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly queue: WireRequest[] = [];
-  private readonly listeners = new Map<ApiEventName, Set<(payload: never) => void>>();
-  private readonly stateListeners = new Set<(s: ConnectionState) => void>();
-  private retry = 0;
-  state: ConnectionState = 'connecting';
-
-  constructor(private readonly url: string) {
-    this.connect();
-  }
-
-  private setState(s: ConnectionState): void {
-    this.state = s;
-    for (const l of this.stateListeners) l(s);
-  }
-
-  private connect(): void {
-    const ws = new WebSocket(this.url);
-    this.socket = ws;
-    this.setState('connecting');
-    ws.onopen = () => {
-      this.retry = 0;
-      this.setState('open');
-      for (const m of this.queue.splice(0)) ws.send(JSON.stringify(m));
-    };
-    ws.onmessage = (ev: MessageEvent<string>) => {
-      const msg = decodeHostMessage(ev.data);
-      if (!msg) return;
-      if (msg.type === 'response') {
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(ApiError.fromInfo(msg.error));
-      } else {
-        for (const l of this.listeners.get(msg.event) ?? []) (l as (p: unknown) => void)(msg.payload);
-      }
-    };
-    ws.onclose = () => {
-      this.socket = null;
-      this.setState('closed');
-      // Calls in flight are lost with the socket: fail them so the UI does not wait forever.
-      for (const [id, p] of this.pending) {
-        p.reject(new ApiError('failed', 'The connection to the Layerloom host was lost. Is `npm run web` still running?'));
-        this.pending.delete(id);
-      }
-      const delay = Math.min(5000, 250 * 2 ** this.retry++);
-      window.setTimeout(() => this.connect(), delay);
-    };
-  }
-
-  call(method: ApiMethod, args: readonly unknown[]): Promise<unknown> {
-    const request: WireRequest = { type: 'request', id: this.nextId++, method, args };
-    return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
-      if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(request));
-      else this.queue.push(request);
-    });
-  }
-
-  subscribe<K extends ApiEventName>(event: K, listener: (payload: ApiEvents[K]) => void): Unsubscribe {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    const l = listener as (payload: never) => void;
-    set.add(l);
-    return () => set.delete(l);
-  }
-
-  onState(listener: (s: ConnectionState) => void): Unsubscribe {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
-  }
-}
-
-function createApi(): { api: LayerloomApi; transport: WebSocketTransport | null } {
+function createApi(): { api: LayerloomApi; transport: WebTransport | null } {
   if (window.layerloom) return { api: reviveApiErrors(window.layerloom), transport: null };
   const token = accessToken() ?? '';
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const transport = new WebSocketTransport(`${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`);
+  const transport = new WebTransport({
+    socketUrl: `${proto}//${window.location.host}/api?token=${encodeURIComponent(token)}`,
+    callUrl: `${window.location.origin}${API_CALL_PATH}`,
+    token,
+    openSocket: (url) => new WebSocket(url) as SocketLike,
+    fetch: (url, init) => window.fetch(url, { ...init, credentials: 'omit', cache: 'no-store' }),
+  });
   return { api: createApiFacade(transport), transport };
 }
 

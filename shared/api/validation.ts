@@ -4,6 +4,7 @@
  * than a schema library because `shared/` imports no packages; each validator returns the value to
  * use (documents are re-read through the project-file parser, so they meet the file format's rules).
  */
+import { isAbsolutePath } from '../codegen/exportFile.js';
 import { parseProject } from '../graph/serialization.js';
 import type { ProjectDocument } from '../graph/document.js';
 import type { ApiArgs, ApiMethod } from './contract.js';
@@ -45,12 +46,17 @@ export function text(options: { min?: number; max?: number; pattern?: RegExp; wh
   };
 }
 
-/** A filesystem path: non-empty, bounded, no NUL bytes (which truncate paths in C libraries). */
+/**
+ * A filesystem path: non-empty, bounded, no NUL bytes (which truncate paths in C libraries), and
+ * absolute (`/…`, `C:\\…`, `\\\\server\\share`): a relative one would be resolved against the host's
+ * working folder, which the person typing it cannot see.
+ */
 export const filePath: Validator<string> = (v, path) => {
   const t = text({ min: 1, max: MAX_PATH_LENGTH })(v, path);
   if (!t.ok) return t;
   if (t.value.includes('\0')) return bad(`${path}: a path cannot contain a NUL character`);
   if (t.value.trim() === '') return bad(`${path}: must not be empty`);
+  if (!isAbsolutePath(t.value)) return bad(`${path}: path must be absolute: ${show(t.value)}; give the full path, starting at / (or at a drive such as C:\\ on Windows)`);
   return t;
 };
 

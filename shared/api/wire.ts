@@ -1,6 +1,13 @@
 /**
- * Messages of the browser host's WebSocket (one JSON object per message). Electron does not use
- * these: its preload maps the same contract onto IPC.
+ * Messages of the browser host's WebSocket (one JSON object per message), and the HTTP POST that
+ * carries requests too big for it. Electron does not use these: its preload maps the same contract
+ * onto IPC.
+ *
+ * A request of at most `MAX_SOCKET_MESSAGE_BYTES` (UTF-8) goes over the socket; a bigger one (a
+ * project save or recovery autosave of a large graph) is the same `WireRequest` JSON sent as the
+ * body of `POST /api/call`, with the access token in the `X-Layerloom-Token` header and the socket's
+ * connection id (from the host's `hello`) in `X-Layerloom-Connection`; the reply body is the
+ * `WireResponse`.
  */
 import type { ApiEventName, ApiEvents } from './contract.js';
 import { isApiEventName } from './contract.js';
@@ -20,6 +27,12 @@ export type WireResponse =
   | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: ApiErrorInfo };
 
+/** Host → renderer, first message on each socket: the id that ties POSTed calls to this editor. */
+export interface WireHello {
+  readonly type: 'hello';
+  readonly connection: string;
+}
+
 /** Host → renderer: an event. */
 export interface WireEvent<K extends ApiEventName = ApiEventName> {
   readonly type: 'event';
@@ -27,8 +40,40 @@ export interface WireEvent<K extends ApiEventName = ApiEventName> {
   readonly payload: ApiEvents[K];
 }
 
-/** Largest message either side accepts (a 500-node project is ~200 KB; leave plenty of room). */
-export const MAX_WIRE_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Largest socket message the host accepts (a 500-node project is ~200 KB); bigger requests are POSTed. */
+export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
+
+/** Largest `POST /api/call` body the host accepts (a 100k-block project is ~21 MB). */
+export const MAX_POST_BYTES = 256 * 1024 * 1024;
+
+/** Where big requests are POSTed. */
+export const API_CALL_PATH = '/api/call';
+/** Header of a POSTed call that carries the access token. */
+export const TOKEN_HEADER = 'X-Layerloom-Token';
+/** Header of a POSTed call that names the socket (editor) it belongs to. */
+export const CONNECTION_HEADER = 'X-Layerloom-Connection';
+
+/** UTF-8 size of a string (a lone surrogate counts as the 3-byte replacement character). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** True when a message can go over the socket; counts bytes only when its length does not decide. */
+export function fitsSocketMessage(text: string): boolean {
+  if (text.length > MAX_SOCKET_MESSAGE_BYTES) return false;
+  if (text.length * 3 <= MAX_SOCKET_MESSAGE_BYTES) return true;
+  return utf8Length(text) <= MAX_SOCKET_MESSAGE_BYTES;
+}
 
 /** Decodes a renderer message on the host; returns a reason when it is malformed. */
 export function decodeRequest(data: string): WireRequest | { error: string } {
@@ -48,7 +93,7 @@ export function decodeRequest(data: string): WireRequest | { error: string } {
 }
 
 /** Decodes a host message in the renderer; null when it is not one of ours. */
-export function decodeHostMessage(data: string): WireResponse | WireEvent | null {
+export function decodeHostMessage(data: string): WireResponse | WireEvent | WireHello | null {
   let v: unknown;
   try {
     v = JSON.parse(data);
@@ -62,6 +107,7 @@ export function decodeHostMessage(data: string): WireResponse | WireEvent | null
     if (o.ok === false && isApiErrorInfo(o.error)) return { type: 'response', id: o.id, ok: false, error: o.error };
     return null;
   }
+  if (o.type === 'hello' && typeof o.connection === 'string') return { type: 'hello', connection: o.connection };
   if (o.type === 'event' && isApiEventName(o.event)) {
     return { type: 'event', event: o.event, payload: o.payload as ApiEvents[typeof o.event] };
   }
