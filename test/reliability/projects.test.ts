@@ -174,3 +174,23 @@ describe('project files: bad input gives one clear error naming the field', () =
     }
   });
 });
+
+describe('the CLI: usage errors', () => {
+  it('an unknown option exits 2 (usage error) with the usage line, for every command', () => {
+    const file = join(root, 'examples/mlp.layerloom');
+    const cases: [string, string[]][] = [
+      ['validate', [file, '--jsno']],
+      ['summary', [file, '--json']],
+      ['train', [file, '--epoch', '3']],
+      ['doctor', ['--verbose']],
+      ['doctor', ['extra-argument']],
+      ['export', [file, '--to', 'keras', '-o', join(work, 'never'), '--wieghts', 'x']],
+    ];
+    for (const [command, args] of cases) {
+      const r = layerloom(command, ...args);
+      expect([command, ...args, r.code]).toEqual([command, ...args, 2]);
+      expect(r.err, `${command} ${args.join(' ')}`).toContain(`Usage: layerloom ${command}`);
+      expect(r.err, `${command} ${args.join(' ')}`).toMatch(/Unknown option|Unexpected argument/);
+    }
+  });
+});
