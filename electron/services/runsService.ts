@@ -241,6 +241,21 @@ function quote(path: string): string {
 }
 
 /**
+ * What can be done with a run that ended without finishing: whether checkpoints/last holds a
+ * checkpoint, and a sentence saying where it is and the command that continues the run (or that
+ * there is none).
+ */
+export async function resumeNote(dir: string, run: Pick<RunSummary, 'projectFile' | 'datasetPath'>): Promise<{ resumable: boolean; note: string }> {
+  const state = await readCheckpointState(join(dir, 'checkpoints', 'last')).catch(() => null);
+  if (!state || typeof state.epochsDone !== 'number') {
+    return { resumable: false, note: 'before its first epoch ended, so no checkpoint was written and it cannot be resumed; train again.' };
+  }
+  const project = run.projectFile ? quote(run.projectFile) : `${quote(join(dir, 'graph.layerloom'))} --data ${quote(run.datasetPath)}`;
+  const where = `after epoch ${state.epochsDone}${state.batchesDone ? `, batch ${state.batchesDone}` : ''}`;
+  return { resumable: true, note: `Its last checkpoint (${where}) is kept in checkpoints/last; continue it with: layerloom train ${project} --resume ${quote(dir)}` };
+}
+
+/**
  * For a run that says `running`: the interrupted summary when its process is gone (same machine,
  * dead process id) or silent for longer than HEARTBEAT_STALE_MS; null while it may still be alive.
  */
@@ -251,16 +266,9 @@ async function interruptedRun(dir: string, run: RunSummary, now = Date.now()): P
   const lastSeen = typeof hb?.at === 'number' ? hb.at : (await stat(join(dir, 'run.json'))).mtimeMs;
   const dead = pid !== undefined && host === hostname() && !processAlive(pid);
   if (!dead && now - lastSeen <= HEARTBEAT_STALE_MS) return null;
-  const state = await readCheckpointState(join(dir, 'checkpoints', 'last')).catch(() => null);
-  const resumable = state !== null && typeof state.epochsDone === 'number';
   const how = dead ? `its training process (pid ${pid}) ended without finishing` : `its training process${pid !== undefined ? ` (pid ${pid}${host ? ` on ${host}` : ''})` : ''} has given no sign of life for ${Math.round((now - lastSeen) / 60_000)} minutes`;
-  const project = run.projectFile ? quote(run.projectFile) : `${quote(join(dir, 'graph.layerloom'))} --data ${quote(run.datasetPath)}`;
-  const where = state
-    ? `after epoch ${state.epochsDone}${state.batchesDone ? `, batch ${state.batchesDone}` : ''}`
-    : '';
-  const message = resumable
-    ? `Interrupted: ${how}. Its last checkpoint (${where}) is kept in checkpoints/last; continue it with: layerloom train ${project} --resume ${quote(dir)}`
-    : `Interrupted: ${how} before its first epoch ended, so no checkpoint was written and it cannot be resumed; train again.`;
+  const { resumable, note } = await resumeNote(dir, run);
+  const message = `Interrupted: ${how}${resumable ? '. ' : ' '}${note}`;
   return { ...run, status: 'interrupted', finishedAt: new Date(lastSeen).toISOString(), message, resumable };
 }
 

@@ -14,6 +14,7 @@ import { emptyDocument, type ProjectDocument } from '../../shared/graph/document
 import { addNode, connect } from '../../shared/graph/operations.js';
 import { HEARTBEAT_STALE_MS, type RunSummary, type TrainingEvent } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import { loadProjectFile } from '../../electron/services/projectService.js';
 import { listRuns, readRun } from '../../electron/services/runsService.js';
 import { classifyTrainingError } from '../../electron/services/trainingEngine.js';
 import { train } from '../../electron/services/trainingService.js';
@@ -130,6 +131,24 @@ describe('runs killed with their CLI', () => {
     const events = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as TrainingEvent);
     expect(events.find((e) => e.kind === 'started')).toMatchObject({ startEpoch: done });
     expect(events.at(-1)).toMatchObject({ kind: 'finished', status: 'completed' });
+  });
+
+  it('a worker SIGKILLed while its host lives: the run fails and says how to resume from its checkpoint', async () => {
+    const { doc } = await loadProjectFile(example);
+    let epochs = 0;
+    const handle = train({ doc, projectPath: example, runsDir: join(work, 'worker-killed'), overrides: { epochs: 500, batchSize: 4 } }, (e) => {
+      if (e.kind === 'epoch') epochs++;
+    });
+    await until('two epochs', () => (epochs >= 2 ? true : undefined), 40_000);
+    const [running] = await listRuns({ runsDir: join(work, 'worker-killed') });
+    expect(running.status).toBe('running');
+    process.kill(running.pid as number, 'SIGKILL');
+    const finished = await handle.done;
+    expect(finished).toMatchObject({ status: 'failed', error: { code: 'crash' } });
+    expect(finished.message).toContain('was killed (SIGKILL)');
+    expect(finished.message).toContain(`is kept in checkpoints/last; continue it with: layerloom train ${example} --resume ${running.dir}`);
+    const [saved] = await listRuns({ runsDir: join(work, 'worker-killed') });
+    expect(saved).toMatchObject({ status: 'failed', resumable: true });
   });
 
   it('a live training is not called interrupted (its heartbeat is fresh, its process alive)', async () => {
