@@ -155,7 +155,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
   const runId = job.runId;
   const log = (level: 'info' | 'warning' | 'error', message: string) => hooks.emit({ kind: 'log', runId, level, message });
   let runDir: string | undefined;
-  let stopHeartbeat = () => undefined as void;
+  let stopHeartbeat: () => void = () => undefined;
   let summary: RunSummary | null = null;
   let epochsCompleted = 0;
   const writeSummary = async (patch: Partial<RunSummary>) => {
