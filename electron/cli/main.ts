@@ -3,22 +3,32 @@
  * Each command is a module exporting `(args: string[]) => Promise<number>` (the exit code),
  * loaded lazily so `layerloom validate` never pays for loading TensorFlow.
  */
-type Command = { summary: string; load: () => Promise<(args: string[]) => Promise<number>> };
+type Command = { usage: string; what: string; load: () => Promise<(args: string[]) => Promise<number>> };
 
 const COMMANDS: Record<string, Command> = {
-  validate: { summary: 'validate FILE [--json] [--strict]  check a project; exit 1 on errors (--strict: on warnings too)', load: async () => (await import('./validate.js')).runValidate },
-  summary: { summary: 'summary FILE                  Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
-  train: { summary: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]  train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
-  doctor: { summary: 'doctor [--json]               which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
-  export: { summary: 'export FILE --to keras|ts -o DIR [--weights W] [--force]  runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
+  validate: { usage: 'validate FILE [--json] [--strict]', what: 'check a project; exit 1 on errors (--strict: on warnings too)', load: async () => (await import('./validate.js')).runValidate },
+  summary: { usage: 'summary FILE', what: 'Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
+  train: { usage: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]', what: 'train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
+  doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
+  export: { usage: 'export FILE --to keras|ts -o DIR [--weights W] [--force]', what: 'runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };
 
+/** Exit status of a usage error (unknown option, missing argument), as the commands document. */
+const USAGE_ERROR = 2;
+
+/** node:util parseArgs throws these for unknown options, missing values and stray arguments. */
+function isArgumentError(e: unknown): e is Error {
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
 function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
   return [
     'Usage: layerloom <command> [options]',
     '',
     'Commands:',
-    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
+    ...Object.values(COMMANDS).map((c) => (c.usage.length > 40 ? `  ${c.usage}  ${c.what}` : `  ${c.usage.padEnd(Math.min(width, 40))}  ${c.what}`)),
     '',
     'Run "layerloom <command> --help" for details.',
   ].join('\n');
@@ -45,6 +55,11 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await (await command.load())(rest);
   } catch (e) {
+    if (isArgumentError(e)) {
+      // Every command parses with parseArgs; a bad argument is a usage error for all of them.
+      console.error(`layerloom ${name}: ${e.message}\n\nUsage: layerloom ${command.usage}\nRun "layerloom ${name} --help" for details.`);
+      return USAGE_ERROR;
+    }
     console.error(`layerloom ${name}: ${(e as Error).message}`);
     return 1;
   }

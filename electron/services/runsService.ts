@@ -9,15 +9,20 @@
  *   model/              the final model, tfjs layers format (model.json + weights.bin)
  *   checkpoints/last/   model + optimizer state + position, written every epoch (and on stop)
  *   checkpoints/best/   the best epoch so far on the early-stopping monitor
+ *   heartbeat.json      while training: the training process's id, machine and last sign of life
+ *
+ * A run whose process died without recording its end (killed with its CLI or app) still says
+ * `running` in run.json; {@link readRun} finds it from the heartbeat (dead process id, or a
+ * heartbeat older than HEARTBEAT_STALE_MS) and reports it, and records it, as `interrupted`.
  *
  * Models are written through a tfjs IOHandler of our own (`tf.io.withSaveHandler`), so saving
  * works the same on every backend, and read back with `tf.loadLayersModel` and a load handler.
  */
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TF } from '../../shared/compile/tfTypes.js';
-import type { EpochRecord, RunSummary } from '../../shared/training/protocol.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS, type EpochRecord, type RunHeartbeat, type RunSummary } from '../../shared/training/protocol.js';
 import { writeFileAtomic } from './projectService.js';
 
 type LayersModel = Awaited<ReturnType<TF['loadLayersModel']>>;
@@ -200,15 +205,94 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState>
   return readJson<CheckpointState>(join(dir, 'state.json'));
 }
 
-/** Reads one run folder's summary with its history; null when it is not a run folder. */
-export async function readRun(dir: string): Promise<RunSummary | null> {
+/** Who this process is, as recorded in run.json and heartbeat.json. */
+export function currentProcess(): { pid: number; host: string } {
+  return { pid: process.pid, host: hostname() };
+}
+
+/**
+ * Writes `dir/heartbeat.json` now and every `intervalMs` until the returned function is called.
+ * The timer does not keep the process alive; a failed write is retried at the next beat.
+ */
+export function startHeartbeat(dir: string, intervalMs = HEARTBEAT_INTERVAL_MS): () => void {
+  const beat = () => {
+    const hb: RunHeartbeat = { ...currentProcess(), at: Date.now() };
+    // A plain write: a torn read only makes readRun fall back to run.json's pid and time.
+    void writeFile(join(dir, 'heartbeat.json'), JSON.stringify(hb) + '\n').catch(() => undefined);
+  };
+  beat();
+  const timer = setInterval(beat, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Whether a process with this id exists here (EPERM: it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
   try {
-    const run = await readJson<RunSummary>(join(dir, 'run.json'));
-    const history = await readJson<EpochRecord[]>(join(dir, 'history.json')).catch(() => run.history ?? []);
-    return { ...run, dir: resolve(dir), history };
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function quote(path: string): string {
+  return /^[\w./:@-]+$/.test(path) ? path : JSON.stringify(path);
+}
+
+/**
+ * What can be done with a run that ended without finishing: whether checkpoints/last holds a
+ * checkpoint, and a sentence saying where it is and the command that continues the run (or that
+ * there is none).
+ */
+export async function resumeNote(dir: string, run: Pick<RunSummary, 'projectFile' | 'datasetPath'>): Promise<{ resumable: boolean; note: string }> {
+  const state = await readCheckpointState(join(dir, 'checkpoints', 'last')).catch(() => null);
+  if (!state || typeof state.epochsDone !== 'number') {
+    return { resumable: false, note: 'before its first epoch ended, so no checkpoint was written and it cannot be resumed; train again.' };
+  }
+  const project = run.projectFile ? quote(run.projectFile) : `${quote(join(dir, 'graph.layerloom'))} --data ${quote(run.datasetPath)}`;
+  const where = `after epoch ${state.epochsDone}${state.batchesDone ? `, batch ${state.batchesDone}` : ''}`;
+  return { resumable: true, note: `Its last checkpoint (${where}) is kept in checkpoints/last; continue it with: layerloom train ${project} --resume ${quote(dir)}` };
+}
+
+/**
+ * For a run that says `running`: the interrupted summary when its process is gone (same machine,
+ * dead process id) or silent for longer than HEARTBEAT_STALE_MS; null while it may still be alive.
+ */
+async function interruptedRun(dir: string, run: RunSummary, now = Date.now()): Promise<RunSummary | null> {
+  const hb = await readJson<RunHeartbeat>(join(dir, 'heartbeat.json')).catch(() => null);
+  const pid = typeof hb?.pid === 'number' ? hb.pid : run.pid;
+  const host = typeof hb?.host === 'string' ? hb.host : run.host;
+  const lastSeen = typeof hb?.at === 'number' ? hb.at : (await stat(join(dir, 'run.json'))).mtimeMs;
+  const dead = pid !== undefined && host === hostname() && !processAlive(pid);
+  if (!dead && now - lastSeen <= HEARTBEAT_STALE_MS) return null;
+  const how = dead ? `its training process (pid ${pid}) ended without finishing` : `its training process${pid !== undefined ? ` (pid ${pid}${host ? ` on ${host}` : ''})` : ''} has given no sign of life for ${Math.round((now - lastSeen) / 60_000)} minutes`;
+  const { resumable, note } = await resumeNote(dir, run);
+  const message = `Interrupted: ${how}${resumable ? '. ' : ' '}${note}`;
+  return { ...run, status: 'interrupted', finishedAt: new Date(lastSeen).toISOString(), message, resumable };
+}
+
+/**
+ * Reads one run folder's summary with its history; null when it is not a run folder. A `running`
+ * run whose process is gone is returned as `interrupted`, and run.json is updated to say so.
+ */
+export async function readRun(dir: string): Promise<RunSummary | null> {
+  let run: RunSummary;
+  try {
+    run = await readJson<RunSummary>(join(dir, 'run.json'));
   } catch {
     return null;
   }
+  const history = await readJson<EpochRecord[]>(join(dir, 'history.json')).catch(() => run.history ?? []);
+  if (run.status === 'running') {
+    const interrupted = await interruptedRun(dir, run).catch(() => null);
+    if (interrupted) {
+      run = interrupted;
+      // Best effort (the folder may be read-only); the next listing finds it again anyway.
+      await writeJson(join(dir, 'run.json'), interrupted).catch(() => undefined);
+    }
+  }
+  return { ...run, dir: resolve(dir), history };
 }
 
 /**

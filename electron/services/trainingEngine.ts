@@ -23,12 +23,14 @@ import { DatasetError, scanDatasetPath } from './datasetService.js';
 import { batchStream, prepareDataset } from './datasets/pipeline.js';
 import {
   createRunDir,
+  currentProcess,
   loadOptimizer,
   loadWeightsInto,
   readCheckpointState,
   readRun,
   saveCheckpoint,
   saveModel,
+  startHeartbeat,
   writeJson,
   type CheckpointState,
 } from './runsService.js';
@@ -96,9 +98,16 @@ export function setLearningRate(optimizer: Optimizer, lr: number): void {
   else o.learningRate = lr;
 }
 
-function isOom(e: unknown): boolean {
-  const m = String((e as Error)?.message ?? e);
-  return /\bOOM\b|out of memory|Failed to allocate|Array buffer allocation failed|allocation.*exceeds/i.test(m) || e instanceof RangeError;
+/**
+ * Whether an error is a failed memory allocation: TensorFlow's `OOM when allocating tensor`,
+ * `Cannot allocate` / `Failed to allocate`, Node's ERR_MEMORY_ALLOCATION_FAILED, V8's
+ * `Array buffer allocation failed` and a typed array too large to create. Other RangeErrors
+ * (`Maximum call stack size exceeded`, `Invalid array length`) are bugs, not memory.
+ */
+export function isOutOfMemory(e: unknown): boolean {
+  if ((e as { code?: unknown } | null)?.code === 'ERR_MEMORY_ALLOCATION_FAILED') return true;
+  const m = String((e as Error | null)?.message ?? e);
+  return /\bOOM\b|out of memory|Cannot allocate|Failed to allocate|ERR_MEMORY_ALLOCATION_FAILED|Array buffer allocation failed|Invalid typed array length|allocation.*exceeds/i.test(m);
 }
 
 /** What the model's single input and output look like. */
@@ -146,6 +155,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
   const runId = job.runId;
   const log = (level: 'info' | 'warning' | 'error', message: string) => hooks.emit({ kind: 'log', runId, level, message });
   let runDir: string | undefined;
+  let stopHeartbeat: () => void = () => undefined;
   let summary: RunSummary | null = null;
   let epochsCompleted = 0;
   const writeSummary = async (patch: Partial<RunSummary>) => {
@@ -243,6 +253,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     // Run folder.
     const created = await createRunDir(job.runsDir, runId);
     runDir = created.dir;
+    stopHeartbeat = startHeartbeat(runDir);
     const startedAt = new Date().toISOString();
     summary = {
       id: created.id,
@@ -261,6 +272,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       loss,
       settings,
       ...(job.resumeFrom ? { resumedFrom: job.resumeFrom } : {}),
+      ...currentProcess(),
     };
     await writeFile(join(runDir, 'graph.layerloom'), serializeProject(job.doc));
     await writeJson(join(runDir, 'preprocessing.json'), data.preprocessing);
@@ -397,7 +409,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
               'nan',
               `The ${bad === 0 ? 'loss' : names[bad]} became ${Number.isNaN(values[bad]) ? 'NaN' : 'infinite'} at epoch ${epoch + 1}, batch ${currentEpochBatches + 1} ` +
                 `(learning rate ${lr}). The weights diverged: lower the learning rate (try ${lr / 10}), check the data for extreme or missing values, ` +
-                `and make sure the output and loss fit (LL014). The last good checkpoint is kept in checkpoints/last.`,
+                `and make sure the output and loss fit (LL014). ${await checkpointNote(runDir, job.resumeFrom)}`,
             );
           }
           values.forEach((v, i) => (sums[i] += v * b.size));
@@ -514,6 +526,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       : earlyStopped
         ? `Stopped early at epoch ${epochsCompleted}: "${monitor}" stopped improving (best: epoch ${best?.epoch}).`
         : undefined;
+    stopHeartbeat();
     await writeSummary({ status, finishedAt: new Date().toISOString(), finalMetrics, epochsCompleted, ...(message ? { message } : {}), ...(best ? { bestEpoch: best.epoch } : {}) });
     const confusionMatrix = evaluation.task === 'classification' ? evaluation.confusionMatrix : undefined;
     hooks.emit({
@@ -531,7 +544,8 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     model.dispose();
     return summary;
   } catch (e) {
-    const error = classify(e, job.settings);
+    stopHeartbeat();
+    const error = classifyTrainingError(e, job.settings);
     await writeSummary({ status: 'failed', finishedAt: new Date().toISOString(), error, message: error.message, epochsCompleted }).catch(() => undefined);
     hooks.emit({
       kind: 'finished',
@@ -547,16 +561,31 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
   }
 }
 
-function classify(e: unknown, settings: TrainingSettings): { code: TrainingErrorCode; message: string } {
+/** What is true about checkpoints when a run fails: where the last good one is, if any. */
+async function checkpointNote(runDir: string, resumeFrom: string | undefined): Promise<string> {
+  const last = join(runDir, 'checkpoints', 'last');
+  const state = await readCheckpointState(last).catch(() => null);
+  if (state) return `The last good checkpoint (after epoch ${state.epochsDone}${state.batchesDone ? `, batch ${state.batchesDone}` : ''}) is kept in ${last}.`;
+  const previous = resumeFrom ? await readCheckpointState(join(resumeFrom, 'checkpoints', 'last')).catch(() => null) : null;
+  if (resumeFrom && previous) return `This run wrote no checkpoint before it diverged; the run it resumed from keeps its checkpoint (after epoch ${previous.epochsDone}) in ${join(resumeFrom, 'checkpoints', 'last')}.`;
+  return 'No checkpoint was written before it diverged (the first epoch did not finish), so there is none to go back to: train again with the changes above.';
+}
+
+/** The failure a thrown error stands for, with a message for people. */
+export function classifyTrainingError(e: unknown, settings: Pick<TrainingSettings, 'batchSize'>): { code: TrainingErrorCode; message: string } {
   if (e instanceof TrainingError) return { code: e.code, message: e.message };
   if (e instanceof DatasetError) return { code: 'dataset', message: e.message };
   if (e instanceof CompileError) return { code: 'graph', message: e.message };
-  if (isOom(e)) {
+  if (isOutOfMemory(e)) {
     return {
       code: 'out-of-memory',
       message: `Out of memory with batch size ${settings.batchSize}: ${(e as Error).message.split('\n')[0]}. Lower the batch size, or the Input's image size, and try again.`,
     };
   }
-  const err = e as Error;
-  return { code: 'internal', message: `Training failed: ${err?.message ?? String(e)}` };
+  const err = e as Error | null;
+  const where = err?.stack?.split('\n').find((l) => /^\s+at /.test(l))?.trim();
+  return {
+    code: 'internal',
+    message: `Training failed with an internal error: ${err?.message ?? String(e)}${where ? ` (${where})` : ''}. This is a fault in Layerloom, not in the settings; please report it with the run folder.`,
+  };
 }

@@ -17,7 +17,7 @@ import type { ProjectDocument } from '../../shared/graph/document.js';
 import { WORKER_FLAG, type BackendChoice, type HostToWorker, type RunSummary, type TrainingEvent, type TrainingJob } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING, type TrainingSettings } from '../../shared/training/settings.js';
 import { resolveDatasetPath } from './datasetService.js';
-import { defaultRunsDir, listRuns as listRunFolders, runIdFor, writeJson } from './runsService.js';
+import { defaultRunsDir, listRuns as listRunFolders, resumeNote, runIdFor, writeJson } from './runsService.js';
 
 /** The `finished` event. */
 export type FinishedEvent = Extract<TrainingEvent, { kind: 'finished' }>;
@@ -144,11 +144,11 @@ export function defaultSpawner(mode: 'process' | 'thread' = 'process'): WorkerSp
   };
 }
 
-async function markRunFailed(dir: string, event: FinishedEvent): Promise<void> {
+async function markRunFailed(dir: string, event: FinishedEvent, resumable: boolean): Promise<void> {
   try {
     const path = join(dir, 'run.json');
     const run = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-    await writeJson(path, { ...run, status: 'failed', finishedAt: new Date().toISOString(), message: event.message, error: event.error });
+    await writeJson(path, { ...run, status: 'failed', finishedAt: new Date().toISOString(), message: event.message, error: event.error, resumable });
   } catch {
     // No run.json yet: nothing to mark.
   }
@@ -211,10 +211,17 @@ export function train(options: TrainOptions, onEvent: (event: TrainingEvent) => 
     if (finished) return;
     const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
     const oom = signal === 'SIGKILL' && !stopRequested ? ' The system may have run out of memory: try a smaller batch size.' : '';
-    const message = `The training worker stopped unexpectedly: it ${how}.${oom}${detail ? `\n${detail}` : ''}`;
-    const event: FinishedEvent = { kind: 'finished', runId, status: 'failed', message, error: { code: 'crash', message }, finalMetrics: {}, epochsCompleted, ...(runDir ? { runDir } : {}) };
-    // The worker could not record its own end: mark its run folder failed, so the runs list is right.
-    void (runDir ? markRunFailed(runDir, event) : Promise.resolve()).finally(() => finish(event));
+    const dir = runDir;
+    void (async () => {
+      // What is left to continue from: the worker's last checkpoint, if it wrote one.
+      const resume = dir ? await resumeNote(dir, { projectFile: job.projectFile, datasetPath: job.datasetPath }).catch(() => null) : null;
+      const after = resume ? `\n${resume.resumable ? resume.note : `It stopped ${resume.note}`}` : '';
+      const message = `The training worker stopped unexpectedly: it ${how}.${oom}${detail ? `\n${detail}` : ''}${after}`;
+      const event: FinishedEvent = { kind: 'finished', runId, status: 'failed', message, error: { code: 'crash', message }, finalMetrics: {}, epochsCompleted, ...(dir ? { runDir: dir } : {}) };
+      // The worker could not record its own end: mark its run folder failed, so the runs list is right.
+      if (dir) await markRunFailed(dir, event, resume?.resumable === true);
+      finish(event);
+    })();
   });
   channel.send({ type: 'start', job });
   return {

@@ -34,6 +34,47 @@ function show(v: unknown): string {
   return s === undefined ? 'nothing' : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
+/** Nesting deeper than this is refused: a real project nests about 5 levels. */
+export const MAX_NESTING = 64;
+
+/** The path of a value below `path` (`nodes[3].params`, `extra["a b"]`). */
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+  return path === '' ? name : /^[A-Za-z_$]/.test(name) ? `${path}.${name}` : `${path}[${name}]`;
+}
+
+/**
+ * Checks what JSON.parse accepts but a project cannot hold, without recursion: nesting deeper than
+ * {@link MAX_NESTING}, and numbers beyond the double range (`1e400` parses to Infinity).
+ */
+function checkJsonShape(root: unknown): string[] {
+  const errors: string[] = [];
+  // `path` stops growing after a few levels: it names the field, not every bracket below it.
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0 && errors.length < MAX_ERRORS) {
+    const { value, path, depth } = stack.pop() as { value: unknown; path: string; depth: number };
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      errors.push(`${path || 'value'}: the number is too large (beyond ±1.8e308, the largest a project can hold); use a smaller value.`);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_NESTING) {
+      errors.push(`${path || 'value'}: nested more than ${MAX_NESTING} levels deep; a project file nests only a few levels. Replace this value with a flat one.`);
+      continue;
+    }
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, v] = entries[i];
+      stack.push({ value: v, path: depth < FIELD_DEPTH ? childPath(path, key) : path, depth: depth + 1 });
+    }
+  }
+  return errors;
+}
+
+/** How many levels of a path are named in nesting and number errors (`nodes[1].params.filters`). */
+const FIELD_DEPTH = 4;
+
 /** At most this many errors are listed; a badly broken file should not produce a wall of text. */
 const MAX_ERRORS = 20;
 
@@ -43,10 +84,14 @@ const MAX_ERRORS = 20;
 export function parseProject(text: string, migrations: readonly Migration[] = MIGRATIONS): ParseResult {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Editors on Windows often start UTF-8 files with a byte order mark; JSON.parse refuses it.
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     return { ok: false, errors: [`Not a Layerloom project: the file is not valid JSON (${(e as Error).message}).`] };
   }
+  // Before anything walks the value recursively (which a 100,000-deep nesting would overflow).
+  const shapeErrors = checkJsonShape(raw);
+  if (shapeErrors.length) return { ok: false, errors: shapeErrors };
   if (!isObject(raw) || raw.format !== FORMAT_ID) {
     return { ok: false, errors: [`Not a Layerloom project: expected "format": "${FORMAT_ID}" at the top level.`] };
   }
@@ -83,18 +128,31 @@ function readDocument(raw: JsonObject, errors: string[]): ProjectDocument | null
   const name = typeof raw.name === 'string' ? raw.name : (errors.push(`name: expected text, got ${show(raw.name)}`), '');
   if (!Array.isArray(raw.nodes)) errors.push(`nodes: expected a list, got ${show(raw.nodes)}`);
   if (!Array.isArray(raw.edges)) errors.push(`edges: expected a list, got ${show(raw.edges)}`);
-  const nodes = Array.isArray(raw.nodes) ? raw.nodes.map((n, i) => readNode(n, `nodes[${i}]`, errors)) : [];
+  const rawNodes = Array.isArray(raw.nodes) ? raw.nodes : [];
+  const nodes = rawNodes.map((n, i) => readNode(n, `nodes[${i}]`, errors));
+  // Every node that has an id counts for the edges, also one with a bad parameter: its own error
+  // is reported once, and its edges are not reported as dangling on top of it.
   const ids = new Set<string>();
-  nodes.forEach((n, i) => {
-    if (!n) return;
-    if (ids.has(n.id)) errors.push(`nodes[${i}].id: "${n.id}" is used by another node; ids must be unique`);
-    ids.add(n.id);
+  rawNodes.forEach((n, i) => {
+    const id = isObject(n) ? n.id : undefined;
+    if (typeof id !== 'string' || id === '') return;
+    if (ids.has(id)) errors.push(`nodes[${i}].id: "${id}" is used by another node; ids must be unique`);
+    ids.add(id);
   });
   const edges = Array.isArray(raw.edges) ? raw.edges.map((e, i) => readEdge(e, `edges[${i}]`, ids, errors)) : [];
+  const edgeIds = new Map<string, number>();
+  (Array.isArray(raw.edges) ? raw.edges : []).forEach((e, i) => {
+    const id = isObject(e) ? e.id : undefined;
+    if (typeof id !== 'string' || id === '') return;
+    const first = edgeIds.get(id);
+    if (first !== undefined) errors.push(`edges[${i}].id: "${id}" is also the id of edges[${first}]; edge ids must be unique (rename one of them)`);
+    else edgeIds.set(id, i);
+  });
   const dataset = raw.dataset === undefined || raw.dataset === null ? null : readDataset(raw.dataset, errors);
   const training = raw.training === undefined || raw.training === null ? null : readTraining(raw.training, errors);
   if (errors.length) return null;
   return {
+    ...unknownKeys(raw, TOP_KEYS),
     format: FORMAT_ID,
     version: CURRENT_FORMAT_VERSION,
     name,
@@ -103,6 +161,21 @@ function readDocument(raw: JsonObject, errors: string[]): ProjectDocument | null
     dataset,
     training,
   };
+}
+
+const TOP_KEYS = ['format', 'version', 'name', 'nodes', 'edges', 'dataset', 'training'] as const;
+const NODE_KEYS = ['id', 'type', 'label', 'params', 'position'] as const;
+const EDGE_KEYS = ['id', 'source', 'sourcePort', 'target', 'targetPort'] as const;
+const DATASET_KEYS = ['path', 'kind', 'targetColumn'] as const;
+const TRAINING_KEYS = Object.keys(DEFAULT_TRAINING);
+
+/**
+ * Keys this build does not know (written by a newer Layerloom or another tool), kept as they are so
+ * opening and re-saving a file loses nothing; {@link serializeProject} writes them after the known
+ * keys. Object.fromEntries defines properties, so a key such as `__proto__` stays a plain key.
+ */
+function unknownKeys(raw: JsonObject, known: readonly string[]): JsonObject {
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !known.includes(k)));
 }
 
 function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
@@ -145,6 +218,7 @@ function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
   }
   if (errors.length > before) return null;
   return {
+    ...unknownKeys(raw, NODE_KEYS),
     id: id as string,
     type: type as string,
     label: label as string,
@@ -171,7 +245,7 @@ function readEdge(raw: Json, path: string, ids: ReadonlySet<string>, errors: str
   const sourcePort = raw.sourcePort === undefined ? 'out' : raw.sourcePort;
   if (sourcePort !== 'out') errors.push(`${path}.sourcePort: expected "out", got ${show(sourcePort)}`);
   if (errors.length > before) return null;
-  return { id: raw.id as string, source: raw.source as string, sourcePort: 'out', target: raw.target as string, targetPort: raw.targetPort as string };
+  return { ...unknownKeys(raw, EDGE_KEYS), id: raw.id as string, source: raw.source as string, sourcePort: 'out', target: raw.target as string, targetPort: raw.targetPort as string };
 }
 
 function readDataset(raw: Json, errors: string[]): DatasetRef | null {
@@ -186,7 +260,7 @@ function readDataset(raw: Json, errors: string[]): DatasetRef | null {
   if (raw.targetColumn !== undefined && typeof raw.targetColumn !== 'string') {
     errors.push(`dataset.targetColumn: expected text, got ${show(raw.targetColumn)}`);
   }
-  const out: { path: string; kind?: DatasetRef['kind']; targetColumn?: string } = { path: raw.path };
+  const out: { path: string; kind?: DatasetRef['kind']; targetColumn?: string } = { ...unknownKeys(raw, DATASET_KEYS), path: raw.path };
   if (kind === 'images' || kind === 'csv' || kind === 'text') out.kind = kind;
   if (typeof raw.targetColumn === 'string') out.targetColumn = raw.targetColumn;
   return out;
@@ -241,6 +315,7 @@ function readTraining(raw: Json, errors: string[]): TrainingSettings | null {
     };
   }
   return {
+    ...unknownKeys(raw, TRAINING_KEYS),
     optimizer: oneOf('optimizer', OPTIMIZERS, d.optimizer),
     learningRate: numberIn('learningRate', d.learningRate, (x) => x > 0 && x <= 10, 'a number > 0 and ≤ 10'),
     learningRateDecay: numberIn('learningRateDecay', d.learningRateDecay, (x) => x > 0 && x <= 1, 'a number > 0 and ≤ 1'),
@@ -264,10 +339,22 @@ export function serializeProject(doc: ProjectDocument): string {
     format: FORMAT_ID,
     version: CURRENT_FORMAT_VERSION,
     name: doc.name,
-    nodes: doc.nodes.map((n) => ({ id: n.id, type: n.type, label: n.label, params: n.params, position: { x: n.position.x, y: n.position.y } })),
-    edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourcePort: e.sourcePort, target: e.target, targetPort: e.targetPort })),
-    dataset: doc.dataset,
-    training: doc.training,
+    nodes: doc.nodes.map((n) => ({ id: n.id, type: n.type, label: n.label, params: n.params, position: { x: n.position.x, y: n.position.y }, ...rest(n, NODE_KEYS) })),
+    edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourcePort: e.sourcePort, target: e.target, targetPort: e.targetPort, ...rest(e, EDGE_KEYS) })),
+    dataset: doc.dataset && { ...pick(doc.dataset, DATASET_KEYS), ...rest(doc.dataset, DATASET_KEYS) },
+    training: doc.training && { ...pick(doc.training, TRAINING_KEYS), ...rest(doc.training, TRAINING_KEYS) },
+    ...rest(doc, TOP_KEYS),
   };
   return JSON.stringify(ordered, null, 2) + '\n';
+}
+
+/** The keys of `value` outside `known`, in their order (keys read from a file that this build does not know). */
+function rest(value: object, known: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !known.includes(k)));
+}
+
+/** The keys of `value` in `known`, in the order of `known`. */
+function pick(value: object, known: readonly string[]): Record<string, unknown> {
+  const entries = new Map(Object.entries(value));
+  return Object.fromEntries(known.filter((k) => entries.has(k)).map((k) => [k, entries.get(k)]));
 }

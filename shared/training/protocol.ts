@@ -66,8 +66,29 @@ export type HostToWorker =
 /** Metric values by Keras name: `loss`, `accuracy`, `val_loss`, `val_accuracy`, … */
 export type Metrics = Readonly<Record<string, number>>;
 
-/** How a run ended (or that it has not). */
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+/**
+ * How a run ended (or that it has not). `interrupted`: the process training it died without
+ * recording an end (killed with its CLI or app, power loss); found when the runs are listed, from
+ * the run's process id and heartbeat. Never sent in a `finished` event.
+ */
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+/** `heartbeat.json` in a running run's folder: who trains it, and when it last said so. */
+export interface RunHeartbeat {
+  readonly pid: number;
+  readonly host: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** How often a training rewrites its heartbeat. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/**
+ * A `running` run whose heartbeat is older than this is taken as interrupted even when its process
+ * id is alive (reused by another process) or belongs to another machine (a shared folder).
+ */
+export const HEARTBEAT_STALE_MS = 10 * 60_000;
 
 /** What went wrong in a failed run, by kind. */
 export type TrainingErrorCode =
@@ -151,7 +172,7 @@ export type TrainingEvent =
   | {
       readonly kind: 'finished';
       readonly runId: string;
-      readonly status: Exclude<RunStatus, 'running'>;
+      readonly status: Exclude<RunStatus, 'running' | 'interrupted'>;
       /** Why it failed or stopped early (a message for people). */
       readonly message?: string;
       readonly error?: { readonly code: TrainingErrorCode; readonly message: string };
@@ -198,4 +219,9 @@ export interface RunSummary {
   readonly error?: { readonly code: TrainingErrorCode; readonly message: string };
   /** The run folder this one continued from. */
   readonly resumedFrom?: string;
+  /** The process training it, and its machine (to tell a live run from an interrupted one). */
+  readonly pid?: number;
+  readonly host?: string;
+  /** For an `interrupted` run: whether checkpoints/last holds a checkpoint to resume from. */
+  readonly resumable?: boolean;
 }

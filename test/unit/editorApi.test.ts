@@ -41,11 +41,11 @@ describe('API contract', () => {
     }
   });
 
-  it('hands services a normalised document (re-read like a file)', () => {
+  it('hands services a normalised document (re-read like a file: unknown keys kept, as a file keeps them)', () => {
     const doc = addNode(emptyDocument('n'), 'Dense', { x: 1, y: 2 }).doc;
-    const r = validateArgs('generateCode', [{ doc: { ...doc, extra: 'ignored?' }, target: 'keras' }]);
+    const r = validateArgs('generateCode', [{ doc: { ...doc, extra: 'kept' }, target: 'keras' }]);
     expect(r.ok).toBe(true);
-    if (r.ok) expect((r.args[0] as { doc: unknown }).doc).toEqual(doc);
+    if (r.ok) expect((r.args[0] as { doc: unknown }).doc).toEqual({ ...doc, extra: 'kept' });
   });
 
   it('builds a facade with one function per method and one onXxx per event', async () => {
