@@ -6,9 +6,48 @@
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic } from '../analysis/diagnostics.js';
 import { getBlock, blockRole, blockTypeWithRole } from '../blocks/registry.js';
-import type { ProjectDocument } from '../graph/document.js';
-import { addNode, connect, setParam } from '../graph/operations.js';
+import { formatShape, shapeSize } from '../blocks/shapeUtils.js';
+import type { BlockDef, ParamValue, Shape } from '../blocks/types.js';
+import type { GraphNode, ProjectDocument } from '../graph/document.js';
+import { addNode, connect, removeNodes, setParam } from '../graph/operations.js';
 import { insertBetween } from './graphEdits.js';
+
+/** Values of a window param (`kernel_size`, `pool_size`) per spatial axis, as numbers. */
+function windowValues(value: ParamValue | undefined, axes: number): number[] | null {
+  if (typeof value === 'number') return Array.from({ length: axes }, () => value);
+  if (Array.isArray(value) && value.length === axes && value.every((v) => typeof v === 'number')) return value as number[];
+  return null;
+}
+
+/**
+ * The largest window that fits the input on every axis (with the block's dilation), in the
+ * param's own form (an int for Conv1D, a list otherwise); null when it already fits.
+ */
+function shrunkWindow(def: BlockDef, node: GraphNode, param: string, input: Shape): ParamValue | null {
+  const spatial = input.slice(0, -1);
+  const spec = def.params.find((p) => p.name === param);
+  const window = windowValues(node.params[param], spatial.length);
+  if (!spec || !window) return null;
+  const dilation = windowValues(node.params.dilation_rate, spatial.length) ?? spatial.map(() => 1);
+  const fitted = window.map((k, i) => {
+    const n = spatial[i];
+    if (n === null) return k;
+    return Math.max(1, Math.min(k, Math.floor((n - 1) / dilation[i]) + 1));
+  });
+  if (fitted.every((k, i) => k === window[i])) return null;
+  return spec.kind === 'int' ? fitted[0] : fitted;
+}
+
+/** Reshape targets that give a block fed `input` the rank it needs: a channel axis, or a square image. */
+function reshapeTargets(input: Shape): number[][] {
+  if (input.some((d) => d === null)) return [];
+  const dims = input as number[];
+  const out: number[][] = [[...dims, 1]];
+  const n = shapeSize(dims);
+  const side = n === null ? 0 : Math.round(Math.sqrt(n));
+  if (dims.length === 1 && side * side === n && side > 1) out.push([side, side, 1]);
+  return out;
+}
 
 /** A verified fix. */
 export interface QuickFix {
@@ -33,29 +72,72 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
   const def = node ? getBlock(node.type) : undefined;
 
   if (node && info && def) {
-    // A flat-vector block fed a feature map: insert Flatten in front of it.
+    // A flat-vector block fed a feature map: flatten in front of it — through a Flatten its source
+    // already feeds, if there is one, else a new one; and only on the first block of a chain that
+    // has the problem (a Dense after a Dense on a feature map is fixed by fixing the first).
     const connected = [...info.inputEdges.values()];
     const firstShape = info.inputShapes.find((s) => s !== null);
-    if (connected.length === 1 && firstShape && firstShape.length >= 2 && node.type !== 'Flatten' && getBlock('Flatten')) {
+    const upstreamHasIt = connected.length === 1 && (analysis.nodes.get(connected[0].source)?.diagnostics.some((x) => x.code === d.code) ?? false);
+    if (connected.length === 1 && firstShape && firstShape.length >= 2 && node.type !== 'Flatten' && getBlock('Flatten') && !upstreamHasIt) {
       const edge = connected[0];
-      out.push({
-        id: 'insert-flatten',
-        title: `Insert Flatten before ${node.label}`,
-        apply: () => {
-          const r = insertBetween(doc, edge.id, 'Flatten');
-          return { doc: r.doc, select: [r.nodeId] };
-        },
-      });
+      const existing = doc.edges
+        .filter((e) => e.source === edge.source && e.target !== node.id)
+        .map((e) => doc.nodes.find((n) => n.id === e.target))
+        .find((n) => n?.type === 'Flatten');
+      if (existing) {
+        out.push({
+          id: 'reuse-flatten',
+          title: `Feed ${node.label} from ${existing.label}`,
+          apply: () => ({ doc: connect(doc, existing.id, node.id, edge.targetPort).doc, select: [node.id] }),
+        });
+      } else {
+        out.push({
+          id: 'insert-flatten',
+          title: `Insert Flatten before ${node.label}`,
+          apply: () => {
+            const r = insertBetween(doc, edge.id, 'Flatten');
+            return { doc: r.doc, select: [r.nodeId] };
+          },
+        });
+      }
+    }
+    // A block that needs another rank (a sequence for a recurrent layer, an image for Conv2D):
+    // reshape what it gets, with the target computed from the input.
+    if ((d.code === 'LL007' || d.code === 'LL012') && connected.length === 1 && firstShape && getBlock('Reshape')) {
+      const edge = connected[0];
+      for (const target of reshapeTargets(firstShape)) {
+        out.push({
+          id: `insert-reshape-${target.join('x')}`,
+          title: `Insert Reshape to ${formatShape(target).replace('None, ', '')}`,
+          apply: () => {
+            const r = insertBetween(doc, edge.id, 'Reshape', { params: { target_shape: target } });
+            return { doc: r.doc, select: [r.nodeId] };
+          },
+        });
+      }
+    }
+    // A window larger than its input: the largest that fits (instead of padding a huge kernel).
+    if (d.code === 'LL009' && d.param && firstShape) {
+      const fitted = shrunkWindow(def, node, d.param, firstShape);
+      const spec = def.params.find((p) => p.name === d.param);
+      if (fitted !== null && spec) {
+        const text = Array.isArray(fitted) ? fitted.join('×') : String(fitted);
+        out.push({ id: `shrink-${spec.name}`, title: `Shrink ${spec.label} to ${text}`, apply: () => ({ doc: setParam(doc, node.id, spec.name, fitted), select: [node.id] }) });
+      }
+    }
+    // A block that leads nowhere: delete it.
+    if (d.code === 'LL005' && blockRole(node.type) !== 'input') {
+      out.push({ id: 'delete-orphan', title: `Delete ${node.label}`, apply: () => ({ doc: removeNodes(doc, [node.id]), select: [] }) });
     }
     // A window that does not fit: pad so the size is kept.
     const padding = def.params.find((p) => p.name === 'padding' && p.kind === 'enum' && p.options?.includes('same'));
     if (padding && node.params.padding !== 'same') {
       out.push({ id: 'padding-same', title: 'Use padding "same"', apply: () => ({ doc: setParam(doc, node.id, 'padding', 'same'), select: [node.id] }) });
     }
-    // An invalid parameter: back to its default.
-    if (d.code === 'LL011' && d.param) {
+    // A parameter the problem is about: back to its default.
+    if (d.param) {
       const spec = def.params.find((p) => p.name === d.param);
-      if (spec) {
+      if (spec && JSON.stringify(node.params[spec.name]) !== JSON.stringify(spec.default)) {
         out.push({
           id: `reset-${spec.name}`,
           title: `Reset ${spec.label} to ${JSON.stringify(spec.default)}`,
