@@ -161,8 +161,12 @@ async function checkFolder(folder: string, force: boolean): Promise<ExportFolder
   const report = await inspectExport(folder).catch((e: Error) => {
     throw new ExportError(`Cannot read ${folder}: ${e.message}`);
   });
-  if ((report.state === 'complete' || report.state === 'incomplete') && !force) {
-    const entries = (await readdir(folder)).length;
+  if (report.state === 'complete' || report.state === 'incomplete') {
+    // What a killed export left is ours to remove; a folder that held only that counts as empty.
+    await removeStaleStaging(folder);
+  }
+  const entries = info ? (await readdir(folder)).length : 0;
+  if (entries && !force) {
     throw new ExportError(`${folder} is not empty (${entries} entr${entries === 1 ? 'y' : 'ies'}), and it ${report.detail}. Choose an empty or new folder, or pass --force to write into it anyway.`);
   }
   return report;
@@ -322,7 +326,7 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /**
  * Exports a project. Refuses a graph with errors (listing them) and a non-empty folder unless
- * `force`. The weights written are those of `weights`, else of the project's latest run, else the
+ * `force` (a folder holding only what a killed export left counts as empty). The weights written are those of `weights`, else of the project's latest run, else the
  * model's initial (random) weights.
  */
 export async function exportProject(options: ExportOptions): Promise<ExportResult> {
@@ -374,7 +378,6 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
     await checkPaths(folder, rels);
     await makeFolder(folder);
-    await removeStaleStaging(folder);
 
     // 1. Everything into the staging folder: a kill here leaves the folder as it was.
     const staging = join(folder, `.layerloom-export.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

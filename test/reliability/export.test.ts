@@ -111,12 +111,14 @@ describe('layerloom export killed with SIGKILL mid-write', () => {
     expect(report.state).toBe('incomplete');
     expect(report.detail).toContain(`no ${EXPORT_MANIFEST}`);
 
-    // Exporting over it says what was there, and the new export is complete.
-    const again = layerloom('export', smallFile, '--to', 'keras', '-o', fresh, '--force');
+    // It held only a dead export's staging folder, so exporting into it needs no --force; the
+    // export says what was there, removes the leftovers, and is complete.
+    const again = layerloom('export', smallFile, '--to', 'keras', '-o', fresh);
     expect(again.code, again.err).toBe(0);
     expect(again.out).toContain(`holds no complete Layerloom export (there is no ${EXPORT_MANIFEST}`);
     expect(again.out).toContain(EXPORT_MANIFEST);
     expect((await inspectExport(fresh)).state).toBe('complete');
+    expect(readdirSync(fresh).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });
 
@@ -138,6 +140,25 @@ describe('export files', () => {
     expect(readFileSync(join(root, 'old-weights.bin')).equals(old)).toBe(true);
     expect(readFileSync(weights).equals(old)).toBe(false);
     expect(readdirSync(folder).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('a file with the wrong size makes the export incomplete; staging folders of dead exports are removed', async () => {
+    const folder = join(root, 'stale');
+    await exportProject({ doc: small, target: 'keras', folder, tf });
+    const npz = readFileSync(join(folder, 'weights.npz'));
+    writeFileSync(join(folder, 'weights.npz'), npz.subarray(0, npz.length - 1));
+    expect(await inspectExport(folder)).toMatchObject({ state: 'incomplete', detail: expect.stringContaining(`weights.npz has ${npz.length - 1} bytes, the manifest says ${npz.length}`) as unknown });
+
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const deadStaging = `.layerloom-export.${dead}.abc123.tmp`;
+    const liveStaging = `.layerloom-export.${process.ppid}.def456.tmp`;
+    for (const name of [deadStaging, liveStaging]) {
+      mkdirSync(join(folder, name));
+      writeFileSync(join(folder, name, 'weights.npz'), 'half');
+    }
+    await exportProject({ doc: small, target: 'keras', folder, tf, force: true });
+    expect((await inspectExport(folder)).state).toBe('complete');
+    expect(readdirSync(folder).filter((n) => n.startsWith('.'))).toEqual([liveStaging]);
   });
 
   it('a file where the TypeScript export needs its weights folder fails before anything is written', async () => {
