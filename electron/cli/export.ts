@@ -14,7 +14,11 @@ Writes the project as runnable code into DIR:
   --to ts      model.ts (buildModel), weights.ts, train.ts, package.json, tsconfig.json, README.md, weights/
   --weights W  weights of a saved model (a folder with model.json, e.g. runs/<id>/model);
                default: the project's latest run, else the initial weights
-  --force      write into DIR even if it is not empty`;
+  --force      write into DIR even if it is not empty (files with the same names are replaced)
+
+Files are written to a staging folder in DIR and renamed into place when all are written;
+layerloom-export.json, written last, lists each file with its size and sha256. A folder without
+it is an incomplete export (e.g. an interrupted one).`;
 
 /** Runs the command; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function runExport(args: string[]): Promise<number> {

@@ -4,8 +4,8 @@
  * on a display that still exists (a monitor may have been unplugged), and cascaded from a window
  * that is already open so two windows never sit exactly on top of each other.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../services/projectService.js';
 
 /** A rectangle in screen coordinates (Electron's `Rectangle`). */
 export interface Rect {
@@ -63,12 +63,9 @@ export async function loadWindowState(file: string): Promise<WindowState | null>
   }
 }
 
-/** Saves the state file (write to a temp file, then rename, so a crash never leaves half a file). */
+/** Saves the state file atomically (see writeFileAtomic), so a crash never leaves half a file. */
 export async function saveWindowState(file: string, state: WindowState): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', 'utf8');
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(state, null, 2) + '\n', { createFolder: true });
 }
 
 function overlap(a: Rect, b: Rect): { width: number; height: number } {

@@ -4,8 +4,15 @@
  * in `model.get_weights()` order, loaded by model.py's `load_weights()`), a tfjs LayersModel folder
  * (`weights/model.json` + `weights.bin`) for TypeScript. Trained weights come with their run's
  * preprocessing.json, so the scripts prepare data exactly as that training did.
+ *
+ * An export is all or nothing: every file is first written (and fsynced) into a staging folder
+ * inside the export folder, `.layerloom-export.<pid>.<random>.tmp`; only then are the files renamed
+ * into place, so an existing file is never written in place and a killed export leaves the previous
+ * files as they were. `layerloom-export.json` (format version, target, files with sizes and sha256)
+ * is written last: a folder without a valid one is an incomplete export ({@link inspectExport}).
  */
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
@@ -17,8 +24,9 @@ import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
-import { folderSaveHandler, loadWeightsInto } from './weights/tfjsFolder.js';
+import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
 import { listRuns } from './runsService.js';
+import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 
 type TF = typeof tfjs;
@@ -36,7 +44,7 @@ export interface ExportOptions {
   readonly projectPath?: string | null;
   /** A saved tfjs model (folder or model.json) whose weights to export; overrides the latest run. */
   readonly weights?: string | null;
-  /** Write into a folder that is not empty (files with the same names are replaced). */
+  /** Write into a folder that is not empty (files with the same names are replaced, atomically). */
   readonly force?: boolean;
   /** The tfjs namespace (any backend); `@tensorflow/tfjs` is loaded when absent. */
   readonly tf?: TF;
@@ -45,7 +53,7 @@ export interface ExportOptions {
 /** What was written. */
 export interface ExportResult {
   readonly folder: string;
-  /** Absolute paths of the files written, in writing order. */
+  /** Absolute paths of the files written, in writing order; the manifest is last. */
   readonly files: readonly string[];
   /** Where the weights came from: `initial`, or the path of the run / model they were read from. */
   readonly weightsFrom: string;
@@ -73,14 +81,211 @@ function graphErrors(doc: ProjectDocument): void {
   throw new ExportError(`The graph has ${errors.length} error${errors.length > 1 ? 's' : ''}; fix ${errors.length > 1 ? 'them' : 'it'} before exporting:\n${lines.join('\n')}`, errors);
 }
 
-async function checkFolder(folder: string, force: boolean): Promise<void> {
-  const info = await stat(folder).catch(() => null);
-  if (!info) return;
-  if (!info.isDirectory()) throw new ExportError(`${folder} is a file, not a folder. Choose a folder to export into.`);
-  const entries = await readdir(folder);
-  if (entries.length && !force) {
-    throw new ExportError(`${folder} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}). Choose an empty or new folder, or pass --force to write into it anyway.`);
+/** The file that marks a complete export: written last, it lists every file with size and sha256. */
+export const EXPORT_MANIFEST = 'layerloom-export.json';
+const MANIFEST_FORMAT = 'layerloom-export';
+const MANIFEST_VERSION = 1;
+/** The staging folder of an export in progress (or killed): `.layerloom-export.<pid>.<random>.tmp`. */
+const STAGING = /^\.layerloom-export\.(\d+)\.([0-9a-z]+)\.tmp$/;
+
+/** The manifest of an export folder. */
+export interface ExportManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly version: number;
+  readonly target: 'keras' | 'ts';
+  readonly project: string;
+  readonly weightsFrom: string;
+  /** Every file of the export but the manifest, relative to the folder with forward slashes. */
+  readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[];
+}
+
+/** What a folder holds: nothing, a complete export, or something else (a killed export, other files). */
+export interface ExportFolderReport {
+  readonly state: 'missing' | 'empty' | 'complete' | 'incomplete';
+  /** What it holds, to follow the folder's name: "holds a complete Keras export of MNIST". */
+  readonly detail: string;
+  readonly manifest?: ExportManifest;
+}
+
+function isManifest(v: unknown): v is ExportManifest {
+  const m = v as Partial<ExportManifest> | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    m.format === MANIFEST_FORMAT &&
+    typeof m.version === 'number' &&
+    (m.target === 'keras' || m.target === 'ts') &&
+    Array.isArray(m.files) &&
+    (m.files as unknown[]).every((e) => {
+      const f = e as Partial<Record<'path' | 'size' | 'sha256', unknown>> | null;
+      return typeof f === 'object' && f !== null && typeof f.path === 'string' && typeof f.size === 'number' && typeof f.sha256 === 'string';
+    })
+  );
+}
+
+/**
+ * Tells whether `folder` holds a complete export: its `layerloom-export.json` is valid and every
+ * file it lists is there with the listed size. (The sha256 of each file is in the manifest too, to
+ * check the contents: `sha256sum`.)
+ */
+export async function inspectExport(folder: string): Promise<ExportFolderReport> {
+  const dir = resolve(folder);
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (entries === null) return { state: 'missing', detail: 'does not exist' };
+  if (!entries.length) return { state: 'empty', detail: 'is empty' };
+  const incomplete = (why: string): ExportFolderReport => ({ state: 'incomplete', detail: `holds no complete Layerloom export (${why})` });
+  const text = await readFile(join(dir, EXPORT_MANIFEST), 'utf8').catch(() => null);
+  if (text === null) return incomplete(`there is no ${EXPORT_MANIFEST}: an interrupted export, or other files`);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    return incomplete(`its ${EXPORT_MANIFEST} is not valid JSON`);
   }
+  if (!isManifest(manifest)) return incomplete(`its ${EXPORT_MANIFEST} is not a Layerloom export manifest`);
+  if (manifest.version > MANIFEST_VERSION) return incomplete(`its ${EXPORT_MANIFEST} has version ${manifest.version}, newer than this Layerloom reads (${MANIFEST_VERSION})`);
+  for (const f of manifest.files) {
+    const info = await stat(join(dir, f.path)).catch(() => null);
+    if (!info?.isFile()) return incomplete(`${f.path} is missing`);
+    if (info.size !== f.size) return incomplete(`${f.path} has ${info.size} bytes, the manifest says ${f.size}`);
+  }
+  return { state: 'complete', detail: `holds a complete ${manifest.target === 'keras' ? 'Keras' : 'TypeScript'} export of ${manifest.project}`, manifest };
+}
+
+async function checkFolder(folder: string, force: boolean): Promise<ExportFolderReport> {
+  const info = await stat(folder).catch(() => null);
+  if (info && !info.isDirectory()) throw new ExportError(`${folder} is a file, not a folder. Choose a folder to export into.`);
+  const report = await inspectExport(folder).catch((e: Error) => {
+    throw new ExportError(`Cannot read ${folder}: ${e.message}`);
+  });
+  if (report.state === 'complete' || report.state === 'incomplete') {
+    // What a killed export left is ours to remove; a folder that held only that counts as empty.
+    await removeStaleStaging(folder);
+  }
+  const entries = info ? (await readdir(folder)).length : 0;
+  if (entries && !force) {
+    throw new ExportError(`${folder} is not empty (${entries} entr${entries === 1 ? 'y' : 'ies'}), and it ${report.detail}. Choose an empty or new folder, or pass --force to write into it anyway.`);
+  }
+  return report;
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | null)?.code;
+}
+
+/**
+ * Creates `folder` and its missing parents one by one (Node's recursive mkdir never returns for some
+ * paths, e.g. under /proc/sys), failing with the folder that could not be made and why.
+ */
+async function makeFolder(folder: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = folder; ; at = dirname(at)) {
+    const info = await stat(at).catch((e: unknown) => {
+      if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null;
+      throw new ExportError(`Cannot create the folder ${folder}: ${(e as Error).message}`);
+    });
+    if (info) {
+      if (!info.isDirectory()) throw new ExportError(`Cannot create the folder ${folder}: ${at} is a file, not a folder. Choose another output folder.`);
+      break;
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const dir of missing) {
+    await mkdir(dir).catch((e: unknown) => {
+      const code = errnoOf(e);
+      if (code === 'EEXIST') return;
+      const why =
+        code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EROFS'
+            ? 'the file system is read-only'
+            : code === 'ENOSPC'
+              ? 'the disk is full'
+              : code === 'ENOENT'
+                ? `${dirname(dir)} does not accept new folders`
+                : (e as Error).message;
+      throw new ExportError(`Cannot create the folder ${dir}: ${why}. Choose an output folder you can write to.`);
+    });
+  }
+}
+
+/**
+ * Fails, before anything is written, when a path the export needs is taken by the wrong kind of
+ * entry: a file where it needs a folder (`weights` of the TypeScript export) or a folder where it
+ * writes a file.
+ */
+async function checkPaths(folder: string, files: readonly string[]): Promise<void> {
+  const folders = new Set<string>();
+  for (const f of files) for (let d = dirname(f); d !== '.'; d = dirname(d)) folders.add(d);
+  for (const d of folders) {
+    const info = await lstat(join(folder, d)).catch(() => null);
+    if (info && !info.isDirectory()) throw new ExportError(`${join(folder, d)} is a file, but the export needs a folder there. Move or delete it, or choose another output folder.`);
+  }
+  for (const f of files) {
+    const info = await lstat(join(folder, f)).catch(() => null);
+    if (info?.isDirectory()) throw new ExportError(`${join(folder, f)} is a folder, but the export writes a file there. Move or delete it, or choose another output folder.`);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoOf(e) === 'EPERM';
+  }
+}
+
+/** Removes staging folders of killed exports: their process is dead, or they are over 10 minutes old. */
+async function removeStaleStaging(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    const m = STAGING.exec(name);
+    if (!m) continue;
+    const info = await lstat(join(folder, name)).catch(() => null);
+    if (!info?.isDirectory()) continue;
+    if (pidAlive(Number(m[1])) && Date.now() - info.mtimeMs < STALE_TEMP_AGE_MS) continue;
+    await rm(join(folder, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Writes a new file and fsyncs it. */
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncFolder(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => null);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
+}
+
+/** How a note names what an export replaced. */
+function replacedNote(folder: string, report: ExportFolderReport): string | null {
+  if (report.state === 'complete') return `${folder} ${report.detail}; it was replaced.`;
+  if (report.state === 'incomplete') return `${folder} ${report.detail}; files named like this export's were replaced, the others kept.`;
+  return null;
 }
 
 /** `path` as model.py / train.ts should name it from the export folder (forward slashes). */
@@ -121,7 +326,7 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /**
  * Exports a project. Refuses a graph with errors (listing them) and a non-empty folder unless
- * `force`. The weights written are those of `weights`, else of the project's latest run, else the
+ * `force` (a folder holding only what a killed export left counts as empty). The weights written are those of `weights`, else of the project's latest run, else the
  * model's initial (random) weights.
  */
 export async function exportProject(options: ExportOptions): Promise<ExportResult> {
@@ -129,7 +334,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   if (target !== 'keras' && target !== 'ts' && target !== 'tfjs') throw new ExportError(`Unknown export target "${String(target)}": use keras or ts.`);
   graphErrors(doc);
   const folder = resolve(options.folder);
-  await checkFolder(folder, options.force === true);
+  const previous = await checkFolder(folder, options.force === true);
   const tf = options.tf ?? (await import('@tensorflow/tfjs'));
   if (!options.tf) {
     await tf.ready();
@@ -168,28 +373,66 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile })
       : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile });
 
-    await mkdir(folder, { recursive: true });
+    const rels = files.map((f) => f.path);
+    if (preprocessing) rels.push(PREPROCESSING_FILE);
+    rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
+    await checkPaths(folder, rels);
+    await makeFolder(folder);
+
+    // 1. Everything into the staging folder: a kill here leaves the folder as it was.
+    const staging = join(folder, `.layerloom-export.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fail = (e: unknown): never => {
+      if (e instanceof ExportError) throw e;
+      throw new ExportError(`Cannot write the export into ${folder}: ${(e as Error).message}`);
+    };
     const written: string[] = [];
-    for (const f of files) {
-      const path = join(folder, f.path);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, f.content);
-      written.push(path);
+    const manifestFiles: { path: string; size: number; sha256: string }[] = [];
+    try {
+      await mkdir(staging);
+      const stage = async (rel: string, data: string | Uint8Array): Promise<void> => {
+        await writeSynced(join(staging, rel), data);
+        manifestFiles.push({ path: rel, size: Buffer.byteLength(data), sha256: createHash('sha256').update(data).digest('hex') });
+      };
+      for (const f of files) await stage(f.path, f.content);
+      if (preprocessing) await stage(PREPROCESSING_FILE, preprocessing);
+      if (isKeras) {
+        await stage(KERAS_WEIGHTS_FILE, encodeNpz(kerasWeightEntries(model, planModel(doc))));
+      } else {
+        await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER)));
+        for (const name of ['model.json', WEIGHTS_BIN]) {
+          const rel = `${TS_WEIGHTS_FOLDER}/${name}`;
+          await syncFile(join(staging, rel));
+          const data = await readFile(join(staging, rel));
+          manifestFiles.push({ path: rel, size: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') });
+        }
+      }
+
+      // 2. Into place: the old manifest goes first, so an interruption from here on reads as incomplete.
+      await unlink(join(folder, EXPORT_MANIFEST)).catch((e: unknown) => {
+        if (errnoOf(e) !== 'ENOENT') throw e;
+      });
+      await syncFolder(folder);
+      const touched = new Set<string>([folder]);
+      for (const { path: rel } of manifestFiles) {
+        const target = join(folder, rel);
+        await mkdir(dirname(target), { recursive: true });
+        await rename(join(staging, rel), target);
+        touched.add(dirname(target));
+        written.push(target);
+      }
+      for (const d of touched) await syncFolder(d);
+
+      // 3. The manifest, last.
+      const manifest: ExportManifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, target: isKeras ? 'keras' : 'ts', project: doc.name, weightsFrom, files: manifestFiles };
+      await writeFileAtomic(join(folder, EXPORT_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+      written.push(join(folder, EXPORT_MANIFEST));
+    } catch (e) {
+      fail(e);
+    } finally {
+      await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     }
-    if (preprocessing) {
-      const path = join(folder, PREPROCESSING_FILE);
-      await writeFile(path, preprocessing);
-      written.push(path);
-    }
-    if (isKeras) {
-      const path = join(folder, KERAS_WEIGHTS_FILE);
-      await writeFile(path, encodeNpz(kerasWeightEntries(model, planModel(doc))));
-      written.push(path);
-    } else {
-      const dir = join(folder, TS_WEIGHTS_FOLDER);
-      await model.save(folderSaveHandler(dir));
-      written.push(join(dir, 'model.json'), join(dir, 'weights.bin'));
-    }
+    const note = replacedNote(folder, previous);
+    if (note) notes.unshift(note);
     return { folder, files: written, weightsFrom, notes };
   } finally {
     model.dispose();

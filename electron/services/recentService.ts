@@ -2,13 +2,20 @@
  * The recent-projects list, kept in the user's state folder as JSON. Entries whose file has gone
  * are dropped when the list is read.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecentProject } from '../../shared/api/types.js';
 import { writeFileAtomic } from './projectService.js';
 
 /** How many projects the list keeps. */
 export const MAX_RECENT = 12;
+
+/**
+ * Updates in flight per list file. An update reads, edits and writes the list, so two at once would
+ * each drop the other's entry; they run one after another instead (for every instance in this
+ * process, as the Electron and browser hosts may each hold one for the same folder).
+ */
+const updates = new Map<string, Promise<unknown>>();
 
 /** Recent projects of one user. */
 export class RecentService {
@@ -43,9 +50,18 @@ export class RecentService {
 
   /** Moves (or adds) a project to the top of the list. */
   async add(path: string, name: string, now: Date = new Date()): Promise<void> {
-    const list = (await this.read()).filter((r) => r.path !== path);
-    list.unshift({ path, name, openedAt: now.toISOString() });
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify(list.slice(0, MAX_RECENT), null, 2) + '\n');
+    const update = async (): Promise<void> => {
+      const list = (await this.read()).filter((r) => r.path !== path);
+      list.unshift({ path, name, openedAt: now.toISOString() });
+      await writeFileAtomic(this.file, JSON.stringify(list.slice(0, MAX_RECENT), null, 2) + '\n', { createFolder: true });
+    };
+    const previous = updates.get(this.file) ?? Promise.resolve();
+    const mine = previous.then(update, update);
+    updates.set(this.file, mine);
+    try {
+      await mine;
+    } finally {
+      if (updates.get(this.file) === mine) updates.delete(this.file);
+    }
   }
 }

@@ -4,9 +4,9 @@
  * are work that would otherwise be lost, and the editor offers to restore them.
  *
  * Entries are written atomically (temp + fsync + rename), so a crash during an autosave leaves the
- * previous autosave intact.
+ * previous autosave intact; writes of one entry run in call order, so the newest autosave wins.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import type { RecoveryEntry, RecoveryWrite } from '../../shared/api/types.js';
@@ -35,9 +35,8 @@ export class RecoveryService {
 
   /** Writes (replaces) the autosave of one editor session. */
   async write(entry: RecoveryWrite, now: Date = new Date()): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const stored: StoredEntry = { key: entry.key, path: entry.path, savedAt: now.toISOString(), project: serializeProject(entry.doc) };
-    await writeFileAtomic(this.file(entry.key), JSON.stringify(stored) + '\n');
+    await writeFileAtomic(this.file(entry.key), JSON.stringify(stored) + '\n', { createFolder: true });
   }
 
   /** Every readable entry, newest first. Unreadable files are skipped (and left for inspection). */

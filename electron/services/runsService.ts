@@ -88,8 +88,7 @@ export async function saveModel(model: LayersModel, dir: string, tf: TF): Promis
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
       await writeFileAtomic(join(tmp, 'model.json'), JSON.stringify(modelJson));
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(join(tmp, 'weights.bin'), weights);
+      await writeFileAtomic(join(tmp, 'weights.bin'), weights);
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
@@ -164,8 +163,7 @@ export async function saveOptimizer(optimizer: Optimizer, dir: string, tf: TF): 
   const weights = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(weights);
   await mkdir(dir, { recursive: true });
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(join(dir, 'optimizer.bin'), Buffer.from(data));
+  await writeFileAtomic(join(dir, 'optimizer.bin'), Buffer.from(data));
   await writeJson(join(dir, 'optimizer.json'), { className: optimizer.getClassName(), weights: specs });
 }
 

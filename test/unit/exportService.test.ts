@@ -134,7 +134,7 @@ describe('export service', () => {
   it('writes a Keras folder and refuses to write into it again without force', async () => {
     const folder = join(root, 'keras');
     const result = await exportProject({ doc: mlp, target: 'keras', folder, tf });
-    expect(readdirSync(folder).sort()).toEqual(['README.md', 'model.py', 'requirements.txt', 'weights.npz']);
+    expect(readdirSync(folder).sort()).toEqual(['README.md', 'layerloom-export.json', 'model.py', 'requirements.txt', 'weights.npz']);
     expect(result.weightsFrom).toBe('initial');
     await expect(exportProject({ doc: mlp, target: 'keras', folder, tf })).rejects.toThrow(/not empty.*--force/s);
     await expect(exportProject({ doc: mlp, target: 'keras', folder, tf, force: true })).resolves.toMatchObject({ folder });
@@ -203,7 +203,7 @@ describe('layerloom export', () => {
     const first = run('examples/mlp.layerloom', '--to', 'ts', '-o', out);
     expect([first.status, first.stderr]).toEqual([0, expect.any(String)]);
     expect(first.stdout).toContain('Exported');
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'model.ts', 'package.json', 'train.ts', 'tsconfig.json', 'weights', 'weights.ts']);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'layerloom-export.json', 'model.ts', 'package.json', 'train.ts', 'tsconfig.json', 'weights', 'weights.ts']);
     const second = run('examples/mlp.layerloom', '--to', 'ts', '-o', out);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('not empty');
