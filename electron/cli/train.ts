@@ -8,8 +8,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice, type TrainingEvent } from '../../shared/training/protocol.js';
 import { OPTIMIZERS, type OptimizerName, type TrainingSettings } from '../../shared/training/settings.js';
-import { ProjectFileError } from '../services/projectService.js';
-import { loadProjectArg } from './projectArg.js';
+import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { train } from '../services/trainingService.js';
 
 const HELP = `Usage: layerloom train FILE [--data DIR|FILE.csv] [options]
@@ -139,7 +138,7 @@ export async function runTrain(args: string[]): Promise<number> {
 
   let doc;
   try {
-    doc = (await loadProjectArg(file)).doc;
+    doc = (await loadProjectFile(file)).doc;
   } catch (e) {
     if (e instanceof ProjectFileError) {
       if (values.json) console.log(JSON.stringify({ kind: 'finished', status: 'failed', message: e.message, error: { code: 'graph', message: e.message } }));

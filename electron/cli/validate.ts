@@ -4,16 +4,15 @@
 import { parseArgs } from 'node:util';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { buildSummary, renderSummary } from '../../shared/analysis/summary.js';
-import { ProjectFileError } from '../services/projectService.js';
-import { loadProjectArg } from './projectArg.js';
+import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 
-async function load(file: string | undefined, command: string): Promise<Awaited<ReturnType<typeof loadProjectArg>> | number> {
+async function load(file: string | undefined, command: string): Promise<Awaited<ReturnType<typeof loadProjectFile>> | number> {
   if (!file) {
     console.error(`Usage: layerloom ${command} FILE.layerloom`);
     return 2;
   }
   try {
-    return await loadProjectArg(file);
+    return await loadProjectFile(file);
   } catch (e) {
     if (e instanceof ProjectFileError) {
       console.error(e.message);

@@ -24,10 +24,16 @@ export class ProjectFileError extends Error {
 export async function loadProjectFile(path: string): Promise<{ doc: ProjectDocument; migratedFrom?: number }> {
   let text: string;
   try {
+    // A folder or a device is refused before it is opened: reading a FIFO would block forever.
+    const info = await stat(path);
+    if (info.isDirectory()) throw new ProjectFileError(path, ['this is a folder, not a project file: name the .layerloom file inside it.']);
+    if (!info.isFile()) throw new ProjectFileError(path, ['this is not a regular file (a device, pipe or socket): name a .layerloom file.']);
     text = await readFile(path, 'utf8');
   } catch (e) {
+    if (e instanceof ProjectFileError) throw e;
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'the file does not exist' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    const why =
+      err.code === 'ENOENT' ? 'the file does not exist' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'this is a folder, not a project file' : err.message;
     throw new ProjectFileError(path, [why]);
   }
   const result = parseProject(text);

@@ -15,7 +15,7 @@ import { insertBetween } from './graphEdits.js';
 /** Values of a window param (`kernel_size`, `pool_size`) per spatial axis, as numbers. */
 function windowValues(value: ParamValue | undefined, axes: number): number[] | null {
   if (typeof value === 'number') return Array.from({ length: axes }, () => value);
-  if (Array.isArray(value) && value.length === axes && value.every((v) => typeof v === 'number')) return value as number[];
+  if (Array.isArray(value) && value.length === axes && value.every((v) => typeof v === 'number')) return value;
   return null;
 }
 
