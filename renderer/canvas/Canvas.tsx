@@ -165,7 +165,14 @@ export function Canvas(): JSX.Element {
   }, []);
 
   const onConnect = useCallback((c: Connection) => {
-    tryRun(() => void runEditorCommand(editor, 'graph.connect', { source: c.source, target: c.target, targetPort: c.targetHandle ?? 'in' }));
+    const targetPort = c.targetHandle ?? 'in';
+    const verdict = checkConnection(editor.doc, c.source, c.target, targetPort);
+    tryRun(() => void runEditorCommand(editor, 'graph.connect', { source: c.source, target: c.target, targetPort }));
+    // Wired with a problem a quick fix repairs: say so, and show the block with its fix.
+    if (verdict.ok && verdict.problem) {
+      toast('warning', `Connected, with a problem: ${verdict.problem} Fix it with "${verdict.fix}" on the block.`);
+      editor.setSelection({ nodes: [c.target], edges: [] });
+    }
   }, []);
 
   const onConnectEnd: OnConnectEnd = useCallback((event: globalThis.MouseEvent | TouchEvent, state: FinalConnectionState) => {

@@ -1,16 +1,25 @@
 /**
  * Decides whether a connection may be made, before it is made. Shape inference is the judge: the
- * candidate graph is analysed, and a connection that gives the target block a shape error is refused
- * with that error as the reason ("Conv2D expects a rank-4 input, got (None, 784)…").
+ * candidate graph is analysed. A connection that gives the target block a shape error is refused
+ * with that error as the reason ("Cannot reshape 784 values into (7, 7)…") — unless a verified
+ * quick fix that adds a block repairs it (an LSTM fed a flat vector: Insert Reshape): then it is made, the error shows
+ * on the block, and the verdict names the fix, so the user is one click away instead of stuck.
  */
 import { analyzeGraph } from '../analysis/analyze.js';
 import type { DiagnosticCode } from '../analysis/diagnostics.js';
 import { getBlock, blockRole } from '../blocks/registry.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { connect } from '../graph/operations.js';
+import { quickFixesFor } from './quickFixes.js';
 
-/** Whether a connection is allowed, and why not. */
-export type ConnectionVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * Whether a connection is allowed, and why not. An allowed connection may leave a `problem` on the
+ * target block that the quick fix titled `fix` repairs.
+ */
+export type ConnectionVerdict =
+  | { readonly ok: true; readonly problem?: undefined }
+  | { readonly ok: true; readonly problem: string; readonly fix: string }
+  | { readonly ok: false; readonly reason: string };
 
 /** Errors that are about the rest of the graph, not about this connection. */
 const NOT_ABOUT_THIS_CONNECTION: ReadonlySet<DiagnosticCode> = new Set(['LL004', 'LL005', 'LL011', 'LL015', 'LL006', 'LL001', 'LL002']);
@@ -56,8 +65,13 @@ export function checkConnection(doc: ProjectDocument, source: string, target: st
     return { ok: false, reason: `That would make a loop (${dst.label} already feeds ${src.label}). A network must flow one way.` };
   }
   const next = connect(doc, source, target, targetPort).doc;
-  const info = analyzeGraph(next).nodes.get(target);
-  const problem = info?.diagnostics.find((d) => d.severity === 'error' && !NOT_ABOUT_THIS_CONNECTION.has(d.code));
-  if (problem) return { ok: false, reason: problem.message };
+  const analysis = analyzeGraph(next);
+  const problem = analysis.nodes.get(target)?.diagnostics.find((d) => d.severity === 'error' && !NOT_ABOUT_THIS_CONNECTION.has(d.code));
+  if (problem) {
+    // Only a fix that adds or rewires a block (Insert Reshape, Insert Flatten): one that changes the
+    // user's parameters would not be the repair of a connection.
+    const fix = quickFixesFor(next, analysis, problem).find((f) => f.id.startsWith('insert-') || f.id.startsWith('reuse-'));
+    return fix ? { ok: true, problem: problem.message, fix: fix.title } : { ok: false, reason: problem.message };
+  }
   return { ok: true };
 }

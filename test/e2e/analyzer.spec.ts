@@ -36,3 +36,26 @@ test('per-block MACs and memory, sorted, with totals; readable numbers at any si
   expect(text).not.toMatch(/Infinity|NaN|\de\+\d/);
   await app.shot('analyzer-absurd');
 });
+
+test('a wire with a fixable shape error is made and fixed in one click; an orphan is deleted by its fix', async ({ app, page }) => {
+  await app.openFixture('small-mlp');
+  await app.settle();
+  await app.dragBlock('LSTM', { x: 500, y: 320 });
+  await expect(app.node('lstm')).toBeVisible();
+  await app.connect('hidden', 'lstm');
+  await expect(app.lastToast()).toContainText('Connected, with a problem');
+  await expect(app.lastToast()).toContainText('Insert Reshape to (32, 1)');
+  expect((await app.doc()).edges.some((e) => e.source === 'hidden' && e.target !== 'head')).toBe(true);
+  // The LSTM is selected with its error and the fix; it also leads nowhere (LL005).
+  await expect(page.getByTestId('inspector')).toContainText('LL012');
+  await app.shot('wired-with-fix');
+  await page.getByTestId('quickfix-insert-reshape-32x1').first().click();
+  await expect(app.node('reshape')).toBeVisible();
+  await expect.poll(() => app.shapeOf('lstm')).toBe('(None, 64)');
+  // The LSTM (and the Reshape feeding it) still lead nowhere: the LSTM's LL005 fix, in the
+  // problems panel, deletes it.
+  await app.tab('problems');
+  await page.locator('.ll-problem-row[data-code="LL005"]', { hasText: '"lstm"' }).getByRole('button', { name: 'Delete lstm' }).click();
+  await expect(app.node('lstm')).toBeHidden();
+  expect((await app.doc()).nodes.some((n) => n.type === 'LSTM')).toBe(false);
+});

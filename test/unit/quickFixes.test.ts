@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { DiagnosticCode } from '../../shared/analysis/diagnostics.js';
 import { quickFixesFor, type QuickFix } from '../../shared/editing/quickFixes.js';
+import { checkConnection } from '../../shared/editing/connectCheck.js';
 import { emptyDocument, type GraphEdge, type ProjectDocument } from '../../shared/graph/document.js';
 import { addNode } from '../../shared/graph/operations.js';
 import type { ParamValue } from '../../shared/blocks/types.js';
@@ -105,5 +106,19 @@ describe('quick fixes', () => {
     const fix = fixesFor(doc, 'LL024', 'c').find((f) => f.id === 'reset-filters');
     expect(fix?.title).toBe('Reset Filters to 32');
     expect(analyzeGraph(fix?.doc ?? doc).diagnostics).toEqual([]);
+  });
+});
+
+describe('a connection with a fixable shape error is made, not refused', () => {
+  it('Dense(64) → LSTM is wired, with the error on the LSTM and Insert Reshape as the fix', () => {
+    const doc = graph([['i', 'Input', { shape: [10] }], ['d', 'Dense', { units: 64 }], ['l', 'LSTM', { units: 8 }], ['o', 'Output']], [['i', 'd'], ['l', 'o']]);
+    const verdict = checkConnection(doc, 'd', 'l', 'in');
+    expect(verdict).toEqual({ ok: true, problem: expect.stringContaining('LSTM') as string, fix: 'Insert Reshape to (64, 1)' });
+  });
+  it('a shape error no fix repairs is still refused with its reason', () => {
+    const doc = graph([['i', 'Input', { shape: [784] }], ['r', 'Reshape', { target_shape: [7, 7] }], ['o', 'Output']], [['r', 'o']]);
+    const verdict = checkConnection(doc, 'i', 'r', 'in');
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.reason).toMatch(/reshape 784 values/i);
   });
 });
