@@ -181,9 +181,10 @@ describe('icons', () => {
 });
 
 describe('npm install scripts', () => {
-  it('approves Electron’s binary download and esbuild, never the libtensorflow downloads', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
-    expect(pkg.allowScripts).toMatchObject({ electron: true, esbuild: true, '@tensorflow/tfjs-node': false, '@tensorflow/tfjs-node-gpu': false });
+  it('approves esbuild, never the libtensorflow downloads; Electron’s download runs from the root postinstall, which tolerates failure', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean>; scripts: Record<string, string> };
+    expect(pkg.allowScripts).toMatchObject({ electron: false, esbuild: true, '@tensorflow/tfjs-node': false, '@tensorflow/tfjs-node-gpu': false });
+    expect(pkg.scripts.postinstall).toBe('node scripts/postinstall.mjs');
   });
 });
 
