@@ -194,24 +194,39 @@ export interface Split {
  */
 export function stratifiedSplit(count: number, fraction: number, seed: number, labels?: ArrayLike<number>): Split {
   const random = seededRandom(seed);
-  const groups = new Map<number, number[]>();
+  // Group indices by label without data-sized argument lists (`push(...xs)` overflows the stack
+  // past ~125k elements): count each label, then fill one typed array per label.
+  const sizes = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     const key = labels ? labels[i] : 0;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  const train: number[] = [];
-  const validation: number[] = [];
+  const groups = new Map<number, { members: Int32Array; filled: number }>();
+  for (const [key, size] of sizes) groups.set(key, { members: new Int32Array(size), filled: 0 });
+  for (let i = 0; i < count; i++) {
+    const g = groups.get(labels ? labels[i] : 0) as { members: Int32Array; filled: number };
+    g.members[g.filled++] = i;
+  }
+  const isValidation = new Uint8Array(count);
+  let validationCount = 0;
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
-    const members = shuffleInPlace(groups.get(key) as number[], random);
+    const members = shuffleInPlace((groups.get(key) as { members: Int32Array }).members, random);
     let take = fraction > 0 ? Math.round(members.length * fraction) : 0;
     if (fraction > 0 && take === 0 && members.length >= 2 && labels) take = 1;
     if (take >= members.length && members.length > 0) take = members.length - 1;
-    validation.push(...members.slice(0, take));
-    train.push(...members.slice(take));
+    for (let k = 0; k < take; k++) isValidation[members[k]] = 1;
+    validationCount += take;
   }
-  return { train: Int32Array.from(train.sort((a, b) => a - b)), validation: Int32Array.from(validation.sort((a, b) => a - b)) };
+  // Both sets in ascending index order.
+  const train = new Int32Array(count - validationCount);
+  const validation = new Int32Array(validationCount);
+  let t = 0;
+  let v = 0;
+  for (let i = 0; i < count; i++) {
+    if (isValidation[i]) validation[v++] = i;
+    else train[t++] = i;
+  }
+  return { train, validation };
 }
 
 /**

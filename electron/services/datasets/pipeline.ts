@@ -361,7 +361,7 @@ export async function warmCache(dataset: PreparedDataset, ids: Int32Array, onPro
   const start = Date.now();
   for (let s = 0; s < ids.length; s += chunk) {
     const b = await dataset.batch(ids.subarray(s, Math.min(s + chunk, ids.length)));
-    failed.push(...b.failed);
+    for (const f of b.failed) failed.push(f);
     const done = Math.min(s + chunk, ids.length);
     const elapsed = (Date.now() - start) / 1000;
     onProgress?.({ phase: 'decoding', done, total: ids.length, etaSeconds: done ? (elapsed / done) * (ids.length - done) : null });
