@@ -16,6 +16,11 @@
  *   column expanding in place. The target column is a class label (classification) unless it is
  *   numeric with more than {@link MAX_INTEGER_CLASSES} distinct values or non-integer values
  *   (regression, used unscaled).
+ * - CSV cells that read as numbers but are not finite (`NaN`, `inf`, `Infinity`, `1e400`) count as
+ *   empty in an otherwise numeric column (filled with the mean, reported with their lines); a row
+ *   whose target is one is skipped. See {@link csvCellKind}.
+ * - In a `;`-separated file, a column whose cells are all numbers written with a decimal comma
+ *   (`1,5`) is read as numbers (`1.5`). See {@link isDecimalCommaColumn}.
  * - Text: see tokenizer.ts.
  */
 import type { DatasetKind, LossName } from './settings.js';
@@ -37,6 +42,40 @@ export const MAX_INTEGER_CLASSES = 20;
 
 /** A class this many times smaller than the largest one triggers an imbalance warning. */
 export const IMBALANCE_RATIO = 3;
+
+const NON_FINITE_WORD = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * What a (trimmed, non-empty) CSV cell is: a finite number, a number that is not finite (NaN,
+ * infinities, or a numeral too large for a double such as `1e400`), or text.
+ */
+export function csvCellKind(cell: string): 'number' | 'non-finite' | 'text' {
+  // Number() also reads hex/binary/octal literals, which no CSV reader (nor Python's float) does.
+  if (cell === '' || /^[+-]?0[xob]/i.test(cell)) return 'text';
+  const n = Number(cell);
+  if (Number.isFinite(n)) return 'number';
+  if (n === Infinity || n === -Infinity || NON_FINITE_WORD.test(cell)) return 'non-finite';
+  return 'text';
+}
+
+/**
+ * True when every non-empty cell of a column is a number written with a decimal comma (`1,5`,
+ * `-0,25`, `3`), at least one of them with the comma: no point, at most one comma.
+ */
+export function isDecimalCommaColumn(cells: readonly string[]): boolean {
+  let comma = false;
+  for (const v of cells) {
+    if (v === '') continue;
+    if (v.includes('.')) return false;
+    const at = v.indexOf(',');
+    if (at >= 0) {
+      if (v.indexOf(',', at + 1) >= 0) return false;
+      comma = true;
+    }
+    if (csvCellKind(at >= 0 ? v.replace(',', '.') : v) === 'text') return false;
+  }
+  return comma;
+}
 
 /** Classification predicts one class per sample; regression predicts numbers. */
 export type DatasetTask = 'classification' | 'regression';
