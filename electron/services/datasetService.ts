@@ -139,12 +139,24 @@ export function scanDatasetInWorker(path: string, options: ScanOptions = {}): Pr
     };
     const onAbort = () => finish(() => reject(new DatasetError(`Scanning ${path} was cancelled.`)));
     signal?.addEventListener('abort', onAbort, { once: true });
+    let heard = false;
     worker.on('message', (m: ScanWorkerMessage) => {
+      heard = true;
       if (m.kind === 'progress') onProgress?.(m.progress);
       else if (m.kind === 'done') finish(() => resolvePromise(m.report));
       else finish(() => reject(m.dataset ? new DatasetError(m.message) : new Error(m.message)));
     });
-    worker.on('error', (e) => finish(() => reject(e)));
+    worker.on('error', (e) => {
+      // A worker that could not even start (a packaging that cannot load it): scan here instead,
+      // cooperatively, rather than fail.
+      if (!heard && !settled) {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        scanDatasetPath(path, options).then((r) => resolvePromise(r.report), reject);
+        return;
+      }
+      finish(() => reject(e));
+    });
     worker.on('exit', (code) => finish(() => reject(new Error(`The dataset scan stopped unexpectedly (exit code ${code}).`))));
   });
 }

@@ -350,6 +350,7 @@ export function fileTypeName(s: Stats): string {
 export async function readCsvFile(path: string, name: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
   const timeoutMs = options.readTimeoutMs ?? 30_000;
   const handle = await withTimeout(open(path, constants.O_RDONLY | constants.O_NONBLOCK), timeoutMs, () => `Opening ${name} took over ${timeoutMs / 1000} s; is it on a drive that stopped answering?`);
+  let stalled = false;
   try {
     const s = await handle.stat();
     if (!s.isFile()) throw new CsvError(`${name} is ${fileTypeName(s)}, not a regular file. Choose a CSV file saved on disk.`);
@@ -362,7 +363,10 @@ export async function readCsvFile(path: string, name: string, options: ReadCsvOp
     const started = Date.now();
     for (;;) {
       if (options.signal?.aborted) throw new CsvReadError(`Reading ${name} was cancelled.`);
-      const { bytesRead } = await withTimeout(handle.read(buffer, 0, buffer.length, offset), timeoutMs, () => `Reading ${name} stalled for over ${timeoutMs / 1000} s at byte ${offset}.`);
+      const { bytesRead } = await withTimeout(handle.read(buffer, 0, buffer.length, offset), timeoutMs, () => {
+        stalled = true;
+        return `Reading ${name} stalled for over ${timeoutMs / 1000} s at byte ${offset}; is it on a drive that stopped answering?`;
+      });
       const bytes = buffer.subarray(0, bytesRead);
       let text: string;
       try {
@@ -382,7 +386,9 @@ export async function readCsvFile(path: string, name: string, options: ReadCsvOp
     }
     return parser.end();
   } finally {
-    await handle.close();
+    // Closing waits for a read in flight: after a stall, let it close whenever that read returns.
+    if (stalled) void handle.close().catch(() => undefined);
+    else await handle.close();
   }
 }
 
