@@ -7,7 +7,11 @@
  * sub-folder per class of .txt files), `csv` (a header row; one column is the target).
  * Preparing data for training (split, decoding, batches) lives in datasets/pipeline.ts.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   IMAGE_EXTENSIONS,
@@ -22,8 +26,9 @@ import {
 } from '../../shared/training/dataset.js';
 import type { DatasetKind } from '../../shared/training/settings.js';
 import { tokenize } from '../../shared/training/tokenizer.js';
-import { CsvError, parseCsv, planCsv, type CsvPlan, type CsvTable } from './datasets/csv.js';
-import { imageHeader, isImageFile, mapLimit, thumbnail } from './datasets/images.js';
+import { CsvError, fileTypeName, planCsv, readCsvFile, type CsvPlan, type CsvTable } from './datasets/csv.js';
+import type { ScanWorkerMessage } from './datasets/scanWorker.js';
+import { decoderMessage, ImageFileError, imageHeader, imageHeaderAlone, isImageFile, mapLimit, readImageFile, thumbnail } from './datasets/images.js';
 
 /** A dataset that cannot be used at all; the message names the problem and the fix. */
 export class DatasetError extends Error {
@@ -45,6 +50,8 @@ export interface ScanOptions {
   readonly onProgress?: (p: ScanProgress) => void;
   /** Files checked at once (default 16). */
   readonly concurrency?: number;
+  /** Cancels the scan (it then rejects with a DatasetError saying so). */
+  readonly signal?: AbortSignal;
 }
 
 /** An image folder's usable files. */
@@ -89,14 +96,69 @@ export function resolveDatasetPath(path: string, projectPath: string | null | un
 
 /**
  * The editor API's `scanDataset`: `{ path, projectPath }` → report. Also accepts `targetColumn` and
- * `kind`.
+ * `kind`. The scan runs in a worker thread (see {@link scanDatasetInWorker}) so a large dataset
+ * does not stall the host.
  */
 export async function scanDataset(
   request: { readonly path: string; readonly projectPath?: string | null; readonly targetColumn?: string; readonly kind?: DatasetKind },
   options: Omit<ScanOptions, 'kind' | 'targetColumn'> = {},
 ): Promise<DatasetReport> {
   const path = resolveDatasetPath(request.path, request.projectPath ?? null);
-  return (await scanDatasetPath(path, { ...options, kind: request.kind, targetColumn: request.targetColumn })).report;
+  return scanDatasetInWorker(path, { ...options, kind: request.kind, targetColumn: request.targetColumn });
+}
+
+/** The flag in workerData that marks a scan worker thread. */
+export const SCAN_WORKER_FLAG = 'layerloomDatasetScan';
+
+const here = fileURLToPath(import.meta.url);
+const scanWorkerEntry = join(dirname(here), 'datasets', here.endsWith('.ts') ? 'scanWorker.ts' : 'scanWorker.js');
+
+/**
+ * Scans a dataset in a worker thread and returns its report: parsing and garbage collection happen
+ * on the worker's heap, so the calling thread's event loop keeps answering. Progress arrives
+ * through `onProgress`; aborting `signal` stops the worker at once.
+ */
+export function scanDatasetInWorker(path: string, options: ScanOptions = {}): Promise<DatasetReport> {
+  const { onProgress, signal, ...rest } = options;
+  if (signal?.aborted) return Promise.reject(new DatasetError(`Scanning ${path} was cancelled.`));
+  const entryUrl = pathToFileURL(scanWorkerEntry).href;
+  // A worker thread does not inherit a source checkout's TypeScript loader: register tsx first.
+  const code = scanWorkerEntry.endsWith('.ts')
+    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href)}).then((m) => m.register()).then(() => import(${JSON.stringify(entryUrl)}))`
+    : `import(${JSON.stringify(entryUrl)})`;
+  return new Promise<DatasetReport>((resolvePromise, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { [SCAN_WORKER_FLAG]: true, path, options: rest }, stdout: true });
+    worker.stdout.resume();
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+      void worker.terminate();
+    };
+    const onAbort = () => finish(() => reject(new DatasetError(`Scanning ${path} was cancelled.`)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let heard = false;
+    worker.on('message', (m: ScanWorkerMessage) => {
+      heard = true;
+      if (m.kind === 'progress') onProgress?.(m.progress);
+      else if (m.kind === 'done') finish(() => resolvePromise(m.report));
+      else finish(() => reject(m.dataset ? new DatasetError(m.message) : new Error(m.message)));
+    });
+    worker.on('error', (e) => {
+      // A worker that could not even start (a packaging that cannot load it): scan here instead,
+      // cooperatively, rather than fail.
+      if (!heard && !settled) {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        scanDatasetPath(path, options).then((r) => resolvePromise(r.report), reject);
+        return;
+      }
+      finish(() => reject(e));
+    });
+    worker.on('exit', (code) => finish(() => reject(new Error(`The dataset scan stopped unexpectedly (exit code ${code}).`))));
+  });
 }
 
 class Progress {
@@ -124,33 +186,63 @@ interface Listing {
   warnings: string[];
 }
 
-/** Lists class sub-folders and their files (recursively), sorting everything for determinism. */
+/** What a directory entry is, following a symbolic link (`broken`: a link to nothing). */
+async function entryKind(full: string, e: Dirent): Promise<{ kind: 'dir' | 'file' | 'other' | 'broken'; stats?: Stats; error?: string }> {
+  if (e.isDirectory()) return { kind: 'dir' };
+  if (e.isFile()) return { kind: 'file' };
+  if (!e.isSymbolicLink()) return { kind: 'other', stats: await lstat(full) };
+  try {
+    const s = await stat(full);
+    return { kind: s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other', stats: s };
+  } catch (err) {
+    return { kind: 'broken', error: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+}
+
+/**
+ * Lists class sub-folders and their files (recursively), sorting everything for determinism.
+ * Symbolic links to folders are followed; a link back into a folder being walked is reported and
+ * not followed again. Anything but a regular file (a named pipe, a socket, a device) is skipped
+ * before it is opened, so it cannot hang a read.
+ */
 async function listClassFolders(root: string, accept: (name: string) => boolean, what: string, progress: Progress): Promise<Listing> {
-  const entries = await readdir(root, { withFileTypes: true });
+  const entries = (await readdir(root, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name));
   const skipped: SkippedFile[] = [];
   const warnings: string[] = [];
-  const classes = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byCodePoint);
+  const classes: string[] = [];
   for (const e of entries) {
-    if (e.isDirectory() && e.name.startsWith('.')) warnings.push(`Hidden folder "${e.name}" is not read as a class.`);
-    else if (!e.isDirectory()) skipped.push({ path: e.name, code: 'unsupported', reason: `not inside a class folder (put each ${what} in a sub-folder named after its class)` });
+    const full = join(root, e.name);
+    const k = await entryKind(full, e);
+    if (k.kind === 'dir') {
+      if (e.name.startsWith('.')) warnings.push(`Hidden folder "${e.name}" is not read as a class.`);
+      else classes.push(e.name);
+    } else if (k.kind === 'broken') skipped.push({ path: e.name, code: 'unreadable', reason: `symbolic link to something that cannot be opened (${k.error})` });
+    else skipped.push({ path: e.name, code: 'unsupported', reason: `not inside a class folder (put each ${what} in a sub-folder named after its class)` });
   }
   const perClass: string[][] = [];
   let listed = 0;
-  const walk = async (dir: string, out: string[]): Promise<void> => {
+  const walk = async (dir: string, out: string[], ancestors: ReadonlyMap<string, string>): Promise<void> => {
     let items;
+    let real: string;
     try {
+      real = await realpath(dir);
       items = await readdir(dir, { withFileTypes: true });
     } catch (e) {
       skipped.push({ path: relative(root, dir), code: 'unreadable', reason: `folder cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
       return;
     }
+    const seen = ancestors.get(real);
+    if (seen !== undefined) {
+      skipped.push({ path: relative(root, dir), code: 'invalid', reason: `symbolic link loop: leads back to ${seen || 'the dataset folder'}, which is already being read` });
+      return;
+    }
+    const inside = new Map(ancestors).set(real, relative(root, dir));
     items.sort((a, b) => byCodePoint(a.name, b.name));
     for (const it of items) {
       const full = join(dir, it.name);
-      if (it.isDirectory()) await walk(full, out);
+      const k = await entryKind(full, it);
+      if (k.kind === 'dir') await walk(full, out, inside);
+      else if (k.kind === 'broken') skipped.push({ path: relative(root, full), code: 'unreadable', reason: `symbolic link to something that cannot be opened (${k.error})` });
       else if (!accept(it.name)) {
         const ext = extname(it.name).toLowerCase();
         skipped.push({
@@ -158,6 +250,8 @@ async function listClassFolders(root: string, accept: (name: string) => boolean,
           code: 'unsupported',
           reason: it.name.startsWith('.') ? 'hidden file' : `not ${what === 'image' ? 'an image' : 'a text file'} (${ext || 'no extension'}); readable: ${(what === 'image' ? IMAGE_EXTENSIONS : TEXT_EXTENSIONS).join(' ')}`,
         });
+      } else if (k.kind === 'other') {
+        skipped.push({ path: relative(root, full), code: 'unreadable', reason: `${fileTypeName(k.stats as Stats)}, not a regular file` });
       } else {
         out.push(full);
         listed++;
@@ -165,9 +259,10 @@ async function listClassFolders(root: string, accept: (name: string) => boolean,
       }
     }
   };
+  const rootReal = await realpath(root);
   for (const c of classes) {
     const files: string[] = [];
-    await walk(join(root, c), files);
+    await walk(join(root, c), files, new Map([[rootReal, '']]));
     perClass.push(files);
   }
   return { classes, perClass, skipped, warnings };
@@ -199,9 +294,16 @@ async function detectKind(path: string): Promise<{ kind: DatasetKind; path: stri
     if (['.csv', '.tsv'].includes(extname(path).toLowerCase())) return { kind: 'csv', path };
     throw new DatasetError(`${path} is a file but not a CSV. Choose a .csv file, or a folder with one sub-folder per class.`);
   }
-  const entries = await readdir(path, { withFileTypes: true });
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
-  const csvs = entries.filter((e) => e.isFile() && extname(e.name).toLowerCase() === '.csv');
+  if (!s.isDirectory()) throw new DatasetError(`${path} is ${fileTypeName(s)}, not a regular file or a folder. Choose a folder of class sub-folders, or a CSV file saved on disk.`);
+  let entries: Dirent[];
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch (e) {
+    throw new DatasetError(`Cannot read the dataset folder ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Check its permissions.`);
+  }
+  const kinds = await Promise.all(entries.map(async (e) => ({ e, kind: (await entryKind(join(path, e.name), e)).kind })));
+  const dirs = kinds.filter((x) => x.kind === 'dir' && !x.e.name.startsWith('.')).map((x) => x.e);
+  const csvs = kinds.filter((x) => x.kind === 'file' && extname(x.e.name).toLowerCase() === '.csv').map((x) => x.e);
   if (dirs.length === 0) {
     if (csvs.length === 1) return { kind: 'csv', path: join(path, csvs[0].name) };
     if (csvs.length > 1) throw new DatasetError(`${path} holds ${csvs.length} CSV files (${csvs.map((c) => c.name).join(', ')}). Choose one of them.`);
@@ -237,20 +339,16 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
   const seconds = () => (Date.now() - started) / 1000;
 
   if (kind === 'csv') {
-    let text: string;
-    try {
-      text = await readFile(target, 'utf8');
-    } catch (e) {
-      throw new DatasetError(`Cannot read ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
-    }
     const name = basename(target);
     let table: CsvTable;
     let plan: CsvPlan;
     try {
-      table = parseCsv(text, name);
-      plan = planCsv(table, name, options.targetColumn);
+      table = await readCsvFile(target, name, { onProgress: options.onProgress, signal: options.signal });
+      plan = await planCsv(table, name, options.targetColumn, options.signal);
     } catch (e) {
       if (e instanceof CsvError) throw new DatasetError(e.message);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code) throw new DatasetError(`Cannot read ${target} (${code}).`);
       throw e;
     }
     const counts = plan.classes.map(() => 0);
@@ -258,8 +356,8 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
     const classes = plan.classes.map((c, i) => ({ name: c, count: counts[i] }));
     const samples: DatasetSample[] = [];
     for (let r = 0; r < Math.min(plan.usableRows.length, perClassSamples ? 5 : 0); r++) {
-      const row = table.rows[plan.usableRows[r]];
-      samples.push({ label: row[plan.targetIndex], text: table.header.map((h, i) => `${h}=${row[i]}`).join(', ') });
+      const row = plan.usableRows[r];
+      samples.push({ label: table.cells[plan.targetIndex][row], text: table.header.map((h, i) => `${h}=${table.cells[i][row]}`).join(', ') });
     }
     const report: DatasetReport = {
       path: target,
@@ -267,7 +365,7 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
       sampleCount: plan.usableRows.length,
       inputShape: [plan.featureCount],
       ...classReport(plan.task, classes, samples, [...table.skipped, ...plan.skipped], [...plan.warnings]),
-      csv: { file: target, rows: table.rows.length, columns: plan.columns, target: table.header[plan.targetIndex], featureCount: plan.featureCount },
+      csv: { file: target, rows: table.rowCount, columns: plan.columns, target: table.header[plan.targetIndex], featureCount: plan.featureCount },
       scanSeconds: seconds(),
     };
     if (plan.task === 'classification' && classes.length < 2) {
@@ -286,25 +384,35 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
   const concurrency = options.concurrency ?? 16;
 
   if (kind === 'images') {
-    const headers = await mapLimit(all, concurrency, async ({ f }) => {
+    type Checked = { header: { width: number; height: number; channels: number } } | { error: { code: SkippedFile['code']; reason: string } };
+    const check = async (f: string, header: (f: string) => Promise<{ width: number; height: number; channels: number }>): Promise<Checked> => {
       try {
-        const size = (await stat(f)).size;
-        if (size === 0) return { error: { code: 'empty' as const, reason: 'empty file (0 bytes)' } };
-        return { header: await imageHeader(f) };
+        return { header: await header(f) };
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EISDIR') return { error: { code: 'unreadable' as const, reason: `cannot be read (${err.code})` } };
-        return { error: { code: 'corrupt' as const, reason: `corrupt or not really an image: ${err.message}` } };
+        if (e instanceof ImageFileError) return { error: { code: e.code, reason: e.message } };
+        return { error: { code: 'corrupt', reason: `corrupt or not really an image: ${decoderMessage(e)}` } };
+      }
+    };
+    const headers = await mapLimit(all, concurrency, async ({ f }) => {
+      if (options.signal?.aborted) throw new DatasetError(`Scanning ${target} was cancelled.`);
+      try {
+        return await check(f, imageHeader);
       } finally {
         progress.tick('checking', ++checked, total);
       }
     });
+    // The decoder's error text is shared by every call in flight: re-check each failure alone,
+    // so its reason is its own (and a file that only failed for company is kept).
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i];
+      if ('error' in h && h.error.code === 'corrupt') headers[i] = await check(all[i].f, imageHeaderAlone);
+    }
     const files: string[][] = listing.classes.map(() => []);
     const sizes = new Map<string, number>();
     headers.forEach((h, i) => {
       const { f, c } = all[i];
-      if ('error' in h && h.error) skipped.push({ path: relative(target, f), code: h.error.code, reason: h.error.reason });
-      else if ('header' in h && h.header) {
+      if ('error' in h) skipped.push({ path: relative(target, f), code: h.error.code, reason: h.error.reason });
+      else {
         files[c].push(f);
         const key = `${h.header.width}x${h.header.height}x${h.header.channels}`;
         sizes.set(key, (sizes.get(key) ?? 0) + 1);
@@ -343,12 +451,13 @@ export async function scanDatasetPath(path: string, options: ScanOptions = {}): 
   // Text folders.
   const docs = await mapLimit(all, concurrency, async ({ f }) => {
     try {
-      const buf = await readFile(f);
+      const buf = await readImageFile(f);
       if (buf.includes(0)) return { error: { code: 'unsupported' as const, reason: 'binary data in a .txt file (a NUL byte); save it as plain UTF-8 text' } };
       const tokens = tokenize(buf.toString('utf8'));
       if (tokens.length === 0) return { error: { code: 'empty' as const, reason: 'no words in the file' } };
       return { tokens };
     } catch (e) {
+      if (e instanceof ImageFileError) return { error: { code: e.code === 'empty' ? ('empty' as const) : ('unreadable' as const), reason: e.code === 'empty' ? 'no words in the file (0 bytes)' : e.message } };
       const err = e as NodeJS.ErrnoException;
       return { error: { code: 'unreadable' as const, reason: `cannot be read (${err.code ?? err.message})` } };
     } finally {

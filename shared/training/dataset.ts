@@ -16,6 +16,11 @@
  *   column expanding in place. The target column is a class label (classification) unless it is
  *   numeric with more than {@link MAX_INTEGER_CLASSES} distinct values or non-integer values
  *   (regression, used unscaled).
+ * - CSV cells that read as numbers but are not finite (`NaN`, `inf`, `Infinity`, `1e400`) count as
+ *   empty in an otherwise numeric column (filled with the mean, reported with their lines); a row
+ *   whose target is one is skipped. See {@link csvCellKind}.
+ * - In a `;`-separated file, a column whose cells are all numbers written with a decimal comma
+ *   (`1,5`) is read as numbers (`1.5`). See {@link isDecimalCommaColumn}.
  * - Text: see tokenizer.ts.
  */
 import type { DatasetKind, LossName } from './settings.js';
@@ -37,6 +42,40 @@ export const MAX_INTEGER_CLASSES = 20;
 
 /** A class this many times smaller than the largest one triggers an imbalance warning. */
 export const IMBALANCE_RATIO = 3;
+
+const NON_FINITE_WORD = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * What a (trimmed, non-empty) CSV cell is: a finite number, a number that is not finite (NaN,
+ * infinities, or a numeral too large for a double such as `1e400`), or text.
+ */
+export function csvCellKind(cell: string): 'number' | 'non-finite' | 'text' {
+  // Number() also reads hex/binary/octal literals, which no CSV reader (nor Python's float) does.
+  if (cell === '' || /^[+-]?0[xob]/i.test(cell)) return 'text';
+  const n = Number(cell);
+  if (Number.isFinite(n)) return 'number';
+  if (n === Infinity || n === -Infinity || NON_FINITE_WORD.test(cell)) return 'non-finite';
+  return 'text';
+}
+
+/**
+ * True when every non-empty cell of a column is a number written with a decimal comma (`1,5`,
+ * `-0,25`, `3`), at least one of them with the comma: no point, at most one comma.
+ */
+export function isDecimalCommaColumn(cells: readonly string[]): boolean {
+  let comma = false;
+  for (const v of cells) {
+    if (v === '') continue;
+    if (v.includes('.')) return false;
+    const at = v.indexOf(',');
+    if (at >= 0) {
+      if (v.indexOf(',', at + 1) >= 0) return false;
+      comma = true;
+    }
+    if (csvCellKind(at >= 0 ? v.replace(',', '.') : v) === 'text') return false;
+  }
+  return comma;
+}
 
 /** Classification predicts one class per sample; regression predicts numbers. */
 export type DatasetTask = 'classification' | 'regression';
@@ -194,24 +233,39 @@ export interface Split {
  */
 export function stratifiedSplit(count: number, fraction: number, seed: number, labels?: ArrayLike<number>): Split {
   const random = seededRandom(seed);
-  const groups = new Map<number, number[]>();
+  // Group indices by label without data-sized argument lists (`push(...xs)` overflows the stack
+  // past ~125k elements): count each label, then fill one typed array per label.
+  const sizes = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     const key = labels ? labels[i] : 0;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  const train: number[] = [];
-  const validation: number[] = [];
+  const groups = new Map<number, { members: Int32Array; filled: number }>();
+  for (const [key, size] of sizes) groups.set(key, { members: new Int32Array(size), filled: 0 });
+  for (let i = 0; i < count; i++) {
+    const g = groups.get(labels ? labels[i] : 0) as { members: Int32Array; filled: number };
+    g.members[g.filled++] = i;
+  }
+  const isValidation = new Uint8Array(count);
+  let validationCount = 0;
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
-    const members = shuffleInPlace(groups.get(key) as number[], random);
+    const members = shuffleInPlace((groups.get(key) as { members: Int32Array }).members, random);
     let take = fraction > 0 ? Math.round(members.length * fraction) : 0;
     if (fraction > 0 && take === 0 && members.length >= 2 && labels) take = 1;
     if (take >= members.length && members.length > 0) take = members.length - 1;
-    validation.push(...members.slice(0, take));
-    train.push(...members.slice(take));
+    for (let k = 0; k < take; k++) isValidation[members[k]] = 1;
+    validationCount += take;
   }
-  return { train: Int32Array.from(train.sort((a, b) => a - b)), validation: Int32Array.from(validation.sort((a, b) => a - b)) };
+  // Both sets in ascending index order.
+  const train = new Int32Array(count - validationCount);
+  const validation = new Int32Array(validationCount);
+  let t = 0;
+  let v = 0;
+  for (let i = 0; i < count; i++) {
+    if (isValidation[i]) validation[v++] = i;
+    else train[t++] = i;
+  }
+  return { train, validation };
 }
 
 /**

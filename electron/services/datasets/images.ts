@@ -3,11 +3,13 @@
  * Decoding resizes and converts channels to what the model's Input block wants; see the
  * conventions in shared/training/dataset.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { IMAGE_EXTENSIONS } from '../../../shared/training/dataset.js';
 import { bmpInfo, decodeBmp } from './bmp.js';
+import { fileTypeName } from './csv.js';
 
 // Many small files: libvips's operation cache would only hold memory, never hit.
 sharp.cache(false);
@@ -17,15 +19,102 @@ export function isImageFile(name: string): boolean {
   return (IMAGE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 }
 
-/** Size and channels from the file header (fast: no pixel decoding). Throws for unreadable files. */
-export async function imageHeader(path: string): Promise<{ width: number; height: number; channels: number }> {
-  if (extname(path).toLowerCase() === '.bmp') {
-    const fd = await readFile(path);
-    return bmpInfo(fd);
+/** Why an image file cannot be used: `code` for the report, `message` in words. */
+export class ImageFileError extends Error {
+  constructor(
+    readonly code: 'unreadable' | 'empty' | 'corrupt',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageFileError';
   }
-  const m = await sharp(path).metadata();
-  if (!m.width || !m.height) throw new Error('no image size in the header');
-  return { width: m.width, height: m.height, channels: m.channels ?? 3 };
+}
+
+/** Longest wait for one image file's bytes (a drive that stopped answering). */
+const READ_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads an image file's bytes. Opens it non-blocking and checks it is a regular file before
+ * reading (a named pipe would block a thread forever), and gives up on a read that stalls.
+ * Fails with an ImageFileError whose message names the file system's own error code.
+ */
+export async function readImageFile(path: string, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ImageFileError('unreadable', `reading stalled for over ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([readChecked(path), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readChecked(path: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const what = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOENT' ? 'the file is gone' : err.message;
+    throw new ImageFileError('unreadable', `cannot be read (${err.code ?? 'error'}: ${what})`);
+  }
+  try {
+    const s = await handle.stat();
+    if (!s.isFile()) throw new ImageFileError('unreadable', `${fileTypeName(s)}, not a regular file`);
+    if (s.size === 0) throw new ImageFileError('empty', 'empty file (0 bytes)');
+    try {
+      return await handle.readFile();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new ImageFileError('unreadable', `cannot be read (${err.code ?? 'error'}: ${err.message})`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A decoder's error as one clean line. libvips keeps one error buffer for the whole process, so
+ * the text of a failure can repeat lines or carry another file's message; callers that need a
+ * file's own reason re-run it alone (see {@link imageHeaderAlone}).
+ */
+export function decoderMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  let out = '';
+  for (const piece of text.split('\n').map((l) => l.trim())) {
+    // libvips appends each error line again for every caller: keep a line only once.
+    if (piece && !out.includes(piece)) out = out ? `${out}; ${piece}` : piece;
+  }
+  if (out === '') return 'the decoder gave no reason';
+  return out.endsWith(':') ? `${out} no details from the decoder (the file is probably truncated or not the format its name says)` : out;
+}
+
+/** Size and channels from the file header (fast: no pixel decoding). Throws ImageFileError. */
+export async function imageHeader(path: string): Promise<{ width: number; height: number; channels: number }> {
+  const buf = await readImageFile(path);
+  try {
+    if (extname(path).toLowerCase() === '.bmp') return bmpInfo(buf);
+    const m = await sharp(buf).metadata();
+    if (!m.width || !m.height) throw new Error('no image size in the header');
+    return { width: m.width, height: m.height, channels: m.channels ?? 3 };
+  } catch (e) {
+    throw new ImageFileError('corrupt', `corrupt or not really an image: ${decoderMessage(e)}`);
+  }
+}
+
+let alone: Promise<unknown> = Promise.resolve();
+
+/** Runs `fn` with no other call of this function in flight, so its decoder error is its own. */
+export function runAlone<T>(fn: () => Promise<T>): Promise<T> {
+  const run = alone.then(fn, fn);
+  alone = run.catch(() => undefined);
+  return run;
+}
+
+/** {@link imageHeader} run alone: a failure's message is this file's, not a neighbour's. */
+export function imageHeaderAlone(path: string): Promise<{ width: number; height: number; channels: number }> {
+  return runAlone(() => imageHeader(path));
 }
 
 /** Target of decoding: the Input block's height, width and channels. */
@@ -41,13 +130,14 @@ export interface ImageTarget {
  */
 export async function decodeImage(path: string, target: ImageTarget): Promise<Uint8Array> {
   let img: Sharp;
+  const buf = await readImageFile(path);
   if (extname(path).toLowerCase() === '.bmp') {
-    const raw = decodeBmp(await readFile(path));
+    const raw = decodeBmp(buf);
     img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
   } else {
     // failOn 'error' (not the default 'warning'): a JPEG with a harmless warning still loads,
     // a truncated one fails and is reported.
-    img = sharp(path, { failOn: 'error', pages: 1 });
+    img = sharp(buf, { failOn: 'error', pages: 1 });
   }
   if (target.channels === 1) img = img.removeAlpha().toColourspace('b-w');
   else if (target.channels === 3) img = img.removeAlpha().toColourspace('srgb');
@@ -64,10 +154,11 @@ export async function decodeImage(path: string, target: ImageTarget): Promise<Ui
 /** A small PNG thumbnail as a data URL (for the dataset panel). */
 export async function thumbnail(path: string, size = 64): Promise<string> {
   let img: Sharp;
+  const buf = await readImageFile(path);
   if (extname(path).toLowerCase() === '.bmp') {
-    const raw = decodeBmp(await readFile(path));
+    const raw = decodeBmp(buf);
     img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
-  } else img = sharp(path, { pages: 1 });
+  } else img = sharp(buf, { pages: 1 });
   const png = await img.resize(size, size, { fit: 'inside', withoutEnlargement: false }).png().toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }

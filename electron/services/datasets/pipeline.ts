@@ -12,7 +12,7 @@ import { buildVocabulary, encodeTokens, vocabularyIndex, OOV_TOKEN, type Vocabul
 import type { ScannedDataset } from '../datasetService.js';
 import { DatasetError } from '../datasetService.js';
 import { encodeCsv, fitScaling } from './csv.js';
-import { decodeImage, type ImageTarget } from './images.js';
+import { decodeImage, decoderMessage, runAlone, type ImageTarget } from './images.js';
 import { relative } from 'node:path';
 
 /** What the model's Input block wants. */
@@ -190,7 +190,10 @@ export async function prepareDataset(scanned: ScannedDataset, input: ModelInputS
     if (known !== undefined) return Promise.reject(new Error(known));
     const inFlight = pending.get(id);
     if (inFlight) return inFlight;
-    const p = decodeImage(source.files[id], target).then(
+    // A failure is decoded again alone: libvips's error text is shared by the calls in flight, so
+    // only a lone retry gives this file's own reason (and keeps a file that failed for company).
+    const decode = (f: string) => decodeImage(f, target).catch(() => runAlone(() => decodeImage(f, target)));
+    const p = decode(source.files[id]).then(
       (pixels) => {
         pending.delete(id);
         // Fill until the budget is reached, then stop caching: with shuffled epochs every sample is
@@ -203,7 +206,7 @@ export async function prepareDataset(scanned: ScannedDataset, input: ModelInputS
       },
       (e: unknown) => {
         pending.delete(id);
-        broken.set(id, (e as Error).message);
+        broken.set(id, decoderMessage(e));
         throw e;
       },
     );
@@ -361,7 +364,7 @@ export async function warmCache(dataset: PreparedDataset, ids: Int32Array, onPro
   const start = Date.now();
   for (let s = 0; s < ids.length; s += chunk) {
     const b = await dataset.batch(ids.subarray(s, Math.min(s + chunk, ids.length)));
-    failed.push(...b.failed);
+    for (const f of b.failed) failed.push(f);
     const done = Math.min(s + chunk, ids.length);
     const elapsed = (Date.now() - start) / 1000;
     onProgress?.({ phase: 'decoding', done, total: ids.length, etaSeconds: done ? (elapsed / done) * (ids.length - done) : null });

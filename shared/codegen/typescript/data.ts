@@ -146,18 +146,37 @@ function csvLoaderTs(t: TrainingPlan, saved: boolean): string {
   return `const TARGET_COLUMN: string | null = ${csv.targetColumn === null ? 'null' : tsString(csv.targetColumn)}; // null: the last column
 const FEATURES = ${csv.features}; // values per row the Input takes
 
-function isNumber(s: string): boolean {
-  return s !== '' && Number.isFinite(Number(s));
+/** How Layerloom reads a cell: a finite number, a number that is not finite (NaN, Infinity, 1e400), or text. */
+function cellKind(s: string): 'number' | 'non-finite' | 'text' {
+  if (s === '' || /^[+-]?0[xob]/i.test(s)) return 'text';
+  const n = Number(s);
+  if (Number.isFinite(n)) return 'number';
+  return n === Infinity || n === -Infinity || /^[+-]?(nan|inf|infinity)$/i.test(s) ? 'non-finite' : 'text';
 }
 
-/** Splits CSV text into rows of trimmed cells (quotes with "" escapes; , ; or tab separated). */
-function parseCsv(text: string): string[][] {
+function isNumber(s: string): boolean {
+  return cellKind(s) === 'number';
+}
+
+/** True when every non-empty cell is a number written with a decimal comma (1,5), one at least. */
+function decimalComma(cells: readonly string[]): boolean {
+  const filled = cells.filter((c) => c !== '');
+  return filled.some((c) => c.includes(',')) && filled.every((c) => !c.includes('.') && c.split(',').length <= 2 && cellKind(c.replace(',', '.')) !== 'text');
+}
+
+/**
+ * Splits CSV text into rows of trimmed cells (quotes with "" escapes; , ; or tab separated). A
+ * quoted field that is never closed is an error, as in Layerloom. Returns the delimiter too.
+ */
+function parseCsv(text: string, path: string): { rows: string[][]; delimiter: string } {
   const firstLine = text.split(/\\r?\\n/, 1)[0] ?? '';
   const delimiter = [',', ';', '\\t'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = '';
   let quoted = false;
+  let line = 1;
+  let quoteLine = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
@@ -165,24 +184,42 @@ function parseCsv(text: string): string[][] {
         cell += '"';
         i++;
       } else if (ch === '"') quoted = false;
-      else cell += ch;
+      else {
+        if (ch === '\\n') line++;
+        cell += ch;
+      }
     } else if (ch === '"' && cell.trim() === '') {
       quoted = true;
+      quoteLine = line;
       cell = '';
     } else if (ch === delimiter) {
       row.push(cell.trim());
       cell = '';
     } else if (ch === '\\n' || ch === '\\r') {
       if (ch === '\\r' && text[i + 1] === '\\n') i++;
+      line++;
       row.push(cell.trim());
       if (row.some((c) => c !== '')) rows.push(row);
       row = [];
       cell = '';
     } else cell += ch;
   }
+  if (quoted) {
+    throw new Error(\`\${path}: the quoted field that starts on line \${quoteLine} is never closed, so the rest of the file would be read as one cell. Close the quote, or remove it (a quote inside a quoted field is written "").\`);
+  }
   row.push(cell.trim());
   if (row.some((c) => c !== '')) rows.push(row);
-  return rows;
+  return { rows, delimiter };
+}
+
+/** The file's text; bytes that are not UTF-8 are an error naming the first one, as in Layerloom. */
+async function readUtf8(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(\`\${path} is not UTF-8 text. Save the file as UTF-8.\`);
+  }
 }
 
 /** How one column becomes features (the format of Layerloom's preprocessing.json). */
@@ -200,8 +237,12 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
   header.forEach((column, c) => {
     const cells = rows.map((r) => r[c]);
     if (c === target || cells.every((v) => v === '')) return;
-    if (cells.every((v) => v === '' || isNumber(v))) {
-      const known = train.map((r) => r[c]).filter((v) => v !== '').map(Number);
+    const kinds = new Set(cells.filter((v) => v !== '').map(cellKind));
+    if (!kinds.has('text') && !kinds.has('number')) {
+      console.warn(\`Column \${column} is left out: no cell is a finite number.\`);
+    } else if (!kinds.has('text')) {
+      // Cells that are not finite numbers (NaN) count as empty.
+      const known = train.map((r) => r[c]).filter(isNumber).map(Number);
       const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
       const std = known.length ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
       specs.push({ column, type: 'numeric', mean, std: std || 1 });
@@ -219,12 +260,21 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
  * shuffled with SEED; the first VALIDATION_SPLIT of them are held out${classify ? '; class labels become ids in sorted order' : ''}.
  */
 async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
-  const [header, ...body] = parseCsv((await readFile(path, 'utf8')).replace(/^\\uFEFF/, ''));
+  const { rows: table, delimiter } = parseCsv((await readUtf8(path)).replace(/^\\uFEFF/, ''), path);
+  const [header, ...all] = table;
   if (!header) throw new Error(\`\${path} is empty.\`);
+  const body = all.filter((r) => r.length === header.length);
+  if (delimiter === ';') {
+    // Files from locales that write 1,5 for 1.5: such columns are read as numbers.
+    header.forEach((_, c) => {
+      if (decimalComma(body.map((r) => r[c]))) for (const r of body) r[c] = r[c].replace(',', '.');
+    });
+  }
   const target = TARGET_COLUMN ?? header[header.length - 1];
   const t = header.indexOf(target);
   if (t < 0) throw new Error(\`\${path} has no column "\${target}"; its columns are \${header.join(', ')}.\`);
-  const rows = shuffle(body.filter((r) => r.length === header.length && r[t] !== ''));
+  // Rows without a target value, or with a target that is not a finite number (NaN), are left out.
+  const rows = shuffle(body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite'));
   if (rows.length === 0) throw new Error(\`\${path} has no row with a value in the column "\${target}".\`);
   const nVal = Math.round(rows.length * VALIDATION_SPLIT);
 ${
@@ -241,7 +291,7 @@ ${
   const x = rows.map((r) =>
     specs.flatMap((f) => {
       const cell = r[index.get(f.column) as number];
-      if (f.type === 'numeric') return [((cell === '' ? f.mean : Number(cell)) - f.mean) / f.std];
+      if (f.type === 'numeric') return [((isNumber(cell) ? Number(cell) : f.mean) - f.mean) / f.std];
       return f.categories.map((k) => (cell === k ? 1 : 0));
     }),
   );

@@ -69,27 +69,64 @@ def load_weights(model, path):
     model.set_weights(arrays)
 
 
-def is_number(value):
+def number_kind(value):
+    """How Layerloom reads a cell: "number", "non-finite" (NaN, 1e400) or "text"."""
+    if "_" in value:  # float() reads 1_000; Layerloom does not
+        return "text"
     try:
-        return math.isfinite(float(value))
+        return "number" if math.isfinite(float(value)) else "non-finite"
     except ValueError:
-        return False
+        return "text"
+
+
+def is_number(value):
+    return number_kind(value) == "number"
+
+
+def decimal_comma(cells):
+    """True when all non-empty cells are numbers with a decimal comma (1,5)."""
+    cells = [c for c in cells if c != ""]
+    return any("," in c for c in cells) and all(
+        "." not in c
+        and c.count(",") <= 1
+        and number_kind(c.replace(",", ".")) != "text"
+        for c in cells
+    )
+
+
+def read_table(path, lines, delimiter):
+    """Rows of trimmed cells; an unclosed quoted field is an error, as in Layerloom."""
+    try:
+        rows = csv.reader(lines, delimiter=delimiter, strict=True)
+        return [[c.strip() for c in row] for row in rows]
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise SystemExit(
+                f"{path}: a quoted field is never closed, so the rest of the file "
+                "would be read as one cell. Close the quote, or remove it (a quote "
+                'inside a quoted field is written "").'
+            )
+    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
 
 
 def fit_features(header, target, rows, train_rows):
     """How each column becomes features, as Layerloom decides it.
 
     Numeric columns are standardized with the mean and (population) standard deviation
-    of the training rows; text columns with at most 50 distinct values are one-hot
-    encoded (sorted); other columns are left out.
+    of the training rows (cells that are not finite numbers, such as NaN, are empty);
+    text columns with at most 50 distinct values are one-hot encoded (sorted);
+    other columns are left out.
     """
     specs = []
     for column in header:
         cells = [row[column] for row in rows]
         if column == target or all(cell == "" for cell in cells):
             continue
-        if all(is_number(cell) for cell in cells if cell != ""):
-            known = [float(row[column]) for row in train_rows if row[column] != ""]
+        kinds = set(number_kind(cell) for cell in cells if cell != "")
+        if "text" not in kinds and "number" not in kinds:
+            print(f"Column {column} is left out: no cell is a finite number.")
+        elif "text" not in kinds:
+            known = [float(row[column]) for row in train_rows if is_number(row[column])]
             mean = float(np.mean(known)) if known else 0.0
             std = float(np.std(known)) if known else 0.0
             specs.append(dict(column=column, type="numeric", mean=mean, std=std or 1.0))
@@ -102,13 +139,14 @@ def fit_features(header, target, rows, train_rows):
 
 
 def encode_features(rows, specs):
-    """Features: standardized numbers (empty cells: the mean), one-hot text."""
+    """Features: standardized numbers (empty or NaN cells: the mean), one-hot text."""
     parts = []
     for spec in specs:
         cells = [row[spec["column"]] for row in rows]
         if spec["type"] == "numeric":
             mean, std = spec["mean"], spec["std"]
-            values = np.array([float(c) if c != "" else mean for c in cells], "float32")
+            values = [float(c) if is_number(c) else mean for c in cells]
+            values = np.array(values, "float32")
             parts.append(((values - mean) / std)[:, None])
         else:
             one_hot = [[cell == c for c in spec["categories"]] for cell in cells]
@@ -123,18 +161,38 @@ def load_data(path, validation_split):
     class labels become ids in sorted order. Returns ((x_train, y_train),
     (x_val, y_val)); the validation pair is None when validation_split is 0.
     """
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        text = f.read()
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise SystemExit(
+            f"{path} is not UTF-8 text: byte {e.start} (0x{data[e.start]:02X}, "
+            f"on line {line}) is not valid UTF-8. Save the file as UTF-8."
+        )
     header_line = text.splitlines()[0] if text else ""
     delimiter = max([",", ";", "\t"], key=header_line.count)
     lines = text.splitlines()
-    table = [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
-    header, body = table[0], table[1:]
+    table = read_table(path, lines, delimiter)
+    header = table[0]
+    body = [r for r in table[1:] if len(r) == len(header)]
+    if delimiter == ";":
+        # Files from locales that write 1,5 for 1.5: such columns are read as numbers.
+        for c in range(len(header)):
+            if decimal_comma([r[c] for r in body]):
+                for r in body:
+                    r[c] = r[c].replace(",", ".")
     target = TARGET_COLUMN or header[-1]
     if target not in header:
         raise SystemExit(f"{path} has no column {target}; its columns are {header}.")
     t = header.index(target)
-    rows = [dict(zip(header, r)) for r in body if len(r) == len(header) and r[t] != ""]
+    # Rows without a target, or whose target is not a finite number (NaN), are left out.
+    rows = [
+        dict(zip(header, r))
+        for r in body
+        if r[t] != "" and number_kind(r[t]) != "non-finite"
+    ]
     if not rows:
         raise SystemExit(f"{path} has no row with a value in the column {target}.")
     np.random.default_rng(SEED).shuffle(rows)
