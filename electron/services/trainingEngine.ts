@@ -180,7 +180,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     for (const w of report.warnings) log('warning', w);
     if (report.skipped.length) {
       const shown = report.skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`);
-      log('warning', `${report.skipped.length} file(s) skipped: ${shown.join('; ')}${report.skipped.length > 5 ? '; …' : ''}`);
+      log('warning', `${report.skipped.length} file(s) skipped: ${shown.join('; ')}${report.skipped.length > 5 ? '; … (all of them in the run folder’s skipped.json)' : ''}`);
     }
     const data = await prepareDataset(scanned, io, {
       validationSplit: settings.validationSplit,
@@ -276,6 +276,8 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     };
     await writeFile(join(runDir, 'graph.layerloom'), serializeProject(job.doc));
     await writeJson(join(runDir, 'preprocessing.json'), data.preprocessing);
+    // Every file the scan left out, with its reason (the log shows the first five).
+    if (report.skipped.length) await writeJson(join(runDir, 'skipped.json'), report.skipped);
     await writeJson(join(runDir, 'history.json'), history);
     await writeSummary({});
 

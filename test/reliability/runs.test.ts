@@ -212,6 +212,28 @@ describe('failure messages say only what is true', () => {
     if (!checkpoint) expect(finished.message).toContain('No checkpoint was written before it diverged');
   });
 
+  it('the run folder keeps every skipped row with its reason (skipped.json), the log names the file', async () => {
+    const csv = ['a,b,c,y'];
+    for (let i = 0; i < 120; i++) csv.push(`${i % 7},${(i * 3) % 5},${i % 2},${i % 10 === 0 ? 'NaN' : (i % 4) * 1.5}`);
+    const file = join(work, 'nan-targets.csv');
+    writeFileSync(file, csv.join('\n'));
+    const doc = chain('skips', [
+      ['in', 'Input', { shape: [3] }],
+      ['d', 'Dense', { units: 1, activation: 'linear' }],
+      ['out', 'Output'],
+    ]);
+    const logs: string[] = [];
+    const handle = train({ doc, projectPath: null, runsDir: join(work, 'skips'), datasetPath: file, overrides: { epochs: 1, batchSize: 16 } }, (e: TrainingEvent) => {
+      if (e.kind === 'log') logs.push(e.message);
+    });
+    const finished = await handle.done;
+    expect(finished.status, finished.message).toBe('completed');
+    const skipped = JSON.parse(readFileSync(join(finished.runDir as string, 'skipped.json'), 'utf8')) as { path: string; reason: string }[];
+    expect(skipped).toHaveLength(12);
+    for (const s of skipped) expect(s.reason.length).toBeGreaterThan(5);
+    expect(logs.some((m) => m.includes('12 file(s) skipped') && m.includes('skipped.json'))).toBe(true);
+  });
+
   it('a stack overflow is an internal error with its message; only real allocation failures are out of memory', async () => {
     const batch = { batchSize: 32 };
     const thrown = (f: () => unknown): unknown => {
