@@ -255,12 +255,13 @@ describe('image folders', () => {
       writeFileSync(join(root, 'b', 'ok.png'), good);
       writeFileSync(join(root, 'a', 'secret.png'), good);
       chmodSync(join(root, 'a', 'secret.png'), 0);
-      // Root reads anything: scan as an unprivileged user in a child process.
+      // Root reads anything: a child process loads the service (and sharp) first, then drops to an
+      // unprivileged user before scanning — the checkout itself may not be readable by that user.
       const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
       const service = fileURLToPath(new URL('../../electron/services/datasetService.ts', import.meta.url));
-      const script = `const m = await import(${JSON.stringify(pathToFileURL(service).href)}); const s = await m.scanDatasetPath(${JSON.stringify(root)}); console.log(JSON.stringify(s.report.skipped));`;
-      const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      const r = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { ...asUser, cwd: tmpdir(), env: { PATH: process.env.PATH, HOME: tmpdir() }, encoding: 'utf8' });
+      const drop = process.getuid?.() === 0 ? 'process.setgid(65534); process.setuid(65534);' : '';
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(service).href)}); await import('sharp'); ${drop} const s = await m.scanDatasetPath(${JSON.stringify(root)}); console.log(JSON.stringify(s.report.skipped));`;
+      const r = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { PATH: process.env.PATH, HOME: tmpdir() }, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout.trim().split('\n').at(-1) as string)).toEqual([{ path: join('a', 'secret.png'), code: 'unreadable', reason: 'cannot be read (EACCES: permission denied)' }]);
     } finally {
