@@ -28,6 +28,7 @@ import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsF
 import { listRuns } from './runsService.js';
 import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
+import { errnoOf, processAlive } from './osUtil.js';
 
 type TF = typeof tfjs;
 
@@ -172,10 +173,6 @@ async function checkFolder(folder: string, force: boolean): Promise<ExportFolder
   return report;
 }
 
-function errnoOf(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | null)?.code;
-}
-
 /**
  * Creates `folder` and its missing parents one by one (Node's recursive mkdir never returns for some
  * paths, e.g. under /proc/sys), failing with the folder that could not be made and why.
@@ -231,16 +228,6 @@ async function checkPaths(folder: string, files: readonly string[]): Promise<voi
   }
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoOf(e) === 'EPERM';
-  }
-}
-
 /** Removes staging folders of killed exports: their process is dead, or they are over 10 minutes old. */
 async function removeStaleStaging(folder: string): Promise<void> {
   for (const name of await readdir(folder).catch(() => [] as string[])) {
@@ -248,7 +235,7 @@ async function removeStaleStaging(folder: string): Promise<void> {
     if (!m) continue;
     const info = await lstat(join(folder, name)).catch(() => null);
     if (!info?.isDirectory()) continue;
-    if (pidAlive(Number(m[1])) && Date.now() - info.mtimeMs < STALE_TEMP_AGE_MS) continue;
+    if (processAlive(Number(m[1])) && Date.now() - info.mtimeMs < STALE_TEMP_AGE_MS) continue;
     await rm(join(folder, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }

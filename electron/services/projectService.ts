@@ -8,6 +8,7 @@ import { lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink }
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
+import { errnoOf, processAlive } from './osUtil.js';
 
 /** A project file that could not be opened; `problems` are the file's own errors, one per line. */
 export class ProjectFileError extends Error {
@@ -49,10 +50,6 @@ export const STALE_TEMP_AGE_MS = 10 * 60_000;
 /** One queue per path: saves of one file in this process run one after another, in call order. */
 const queues = new Map<string, Promise<unknown>>();
 
-function errnoOf(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | null)?.code;
-}
-
 /** Why a write failed, in words, for a message that names the target (not the temp file). */
 function reason(e: unknown): string {
   switch (errnoOf(e)) {
@@ -83,16 +80,6 @@ async function realTarget(path: string): Promise<string> {
   throw new Error(`Cannot save ${path}: too many symbolic links.`);
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoOf(e) === 'EPERM';
-  }
-}
-
 /**
  * Removes the temp files of `target` that a killed save left behind: those whose process is dead,
  * and any older than {@link STALE_TEMP_AGE_MS} (a pid may have been reused). Only names of this
@@ -108,7 +95,7 @@ async function removeStaleTemps(target: string): Promise<void> {
     const file = join(dir, entry);
     const info = await lstat(file).catch(() => null);
     if (!info?.isFile()) continue;
-    if (pidAlive(Number(m[2])) && Date.now() - info.mtimeMs < STALE_TEMP_AGE_MS) continue;
+    if (processAlive(Number(m[2])) && Date.now() - info.mtimeMs < STALE_TEMP_AGE_MS) continue;
     await unlink(file).catch(() => undefined);
   }
 }

@@ -24,6 +24,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS, type EpochRecord, type RunHeartbeat, type RunSummary } from '../../shared/training/protocol.js';
 import { writeFileAtomic } from './projectService.js';
+import { processAlive } from './osUtil.js';
 
 type LayersModel = Awaited<ReturnType<TF['loadLayersModel']>>;
 type Optimizer = ReturnType<TF['train']['adam']>;
@@ -222,16 +223,6 @@ export function startHeartbeat(dir: string, intervalMs = HEARTBEAT_INTERVAL_MS):
   const timer = setInterval(beat, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/** Whether a process with this id exists here (EPERM: it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function quote(path: string): string {

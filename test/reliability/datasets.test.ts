@@ -14,23 +14,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetError, scanDataset, scanDatasetPath } from '../../electron/services/datasetService.js';
 import { CsvParser, parseCsv } from '../../electron/services/datasets/csv.js';
 import { batchStream, prepareDataset } from '../../electron/services/datasets/pipeline.js';
-import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect } from '../../shared/graph/operations.js';
-import type { ParamValue } from '../../shared/blocks/types.js';
-import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import type { TrainingEvent } from '../../shared/training/protocol.js';
 import { train } from '../../electron/services/trainingService.js';
+import { chain } from '../helpers/chainDoc.js';
 
 const work = mkdtempSync(join(tmpdir(), 'layerloom-datasets-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Layer = [id: string, type: string, params?: Record<string, ParamValue>];
-function chain(name: string, layers: Layer[]): ProjectDocument {
-  let doc = emptyDocument(name);
-  for (const [id, type, params] of layers) doc = addNode(doc, type, { x: 0, y: 0 }, { id, ...(params ? { params } : {}) }).doc;
-  for (let i = 1; i < layers.length; i++) doc = connect(doc, layers[i - 1][0], layers[i][0], 'in').doc;
-  return { ...doc, training: DEFAULT_TRAINING };
-}
 
 /** A 3-class CSV whose largest class is far past the ~125k elements a spread argument list holds. */
 function bigClassCsv(rows: number): string {

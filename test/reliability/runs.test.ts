@@ -9,15 +9,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ParamValue } from '../../shared/blocks/types.js';
-import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect } from '../../shared/graph/operations.js';
 import { HEARTBEAT_STALE_MS, type RunSummary, type TrainingEvent } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { loadProjectFile } from '../../electron/services/projectService.js';
 import { listRuns, readRun } from '../../electron/services/runsService.js';
 import { classifyTrainingError } from '../../electron/services/trainingEngine.js';
 import { train } from '../../electron/services/trainingService.js';
+import { chain } from '../helpers/chainDoc.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/layerloom.js');
@@ -184,13 +182,6 @@ describe('runs killed with their CLI', () => {
   });
 });
 
-type Layer = [id: string, type: string, params?: Record<string, ParamValue>];
-function chain(name: string, layers: Layer[]): ProjectDocument {
-  let doc = emptyDocument(name);
-  for (const [id, type, params] of layers) doc = addNode(doc, type, { x: 0, y: 0 }, { id, ...(params ? { params } : {}) }).doc;
-  for (let i = 1; i < layers.length; i++) doc = connect(doc, layers[i - 1][0], layers[i][0], 'in').doc;
-  return { ...doc, training: DEFAULT_TRAINING };
-}
 
 describe('failure messages say only what is true', () => {
   it('a diverging loss mentions the last good checkpoint only when one exists', async () => {

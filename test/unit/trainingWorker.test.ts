@@ -8,27 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ParamValue } from '../../shared/blocks/types.js';
-import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect } from '../../shared/graph/operations.js';
 import type { RunSummary, TrainingEvent } from '../../shared/training/protocol.js';
-import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { listRuns, loadModel, readRun } from '../../electron/services/runsService.js';
 import { loadTrainingBackend } from '../../electron/services/trainingBackend.js';
 import { train, type TrainOptions } from '../../electron/services/trainingService.js';
+import { chain } from '../helpers/chainDoc.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const digits = join(root, 'assets/datasets/digits');
 const iris = join(root, 'assets/datasets/iris.csv');
 let work: string;
 
-type Layer = [id: string, type: string, params?: Record<string, ParamValue>];
-function chain(name: string, layers: Layer[]): ProjectDocument {
-  let doc = emptyDocument(name);
-  for (const [id, type, params] of layers) doc = addNode(doc, type, { x: 0, y: 0 }, { id, ...(params ? { params } : {}) }).doc;
-  for (let i = 1; i < layers.length; i++) doc = connect(doc, layers[i - 1][0], layers[i][0], 'in').doc;
-  return { ...doc, training: DEFAULT_TRAINING };
-}
 
 const irisMlp = (units = 3) =>
   chain('iris', [
