@@ -6,18 +6,12 @@
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic } from '../analysis/diagnostics.js';
 import { getBlock, blockRole, blockTypeWithRole } from '../blocks/registry.js';
+import { intTuple } from '../blocks/paramUtils.js';
 import { formatShape, shapeSize } from '../blocks/shapeUtils.js';
 import type { BlockDef, ParamValue, Shape } from '../blocks/types.js';
 import type { GraphNode, ProjectDocument } from '../graph/document.js';
 import { addNode, connect, removeNodes, setParam } from '../graph/operations.js';
 import { insertBetween } from './graphEdits.js';
-
-/** Values of a window param (`kernel_size`, `pool_size`) per spatial axis, as numbers. */
-function windowValues(value: ParamValue | undefined, axes: number): number[] | null {
-  if (typeof value === 'number') return Array.from({ length: axes }, () => value);
-  if (Array.isArray(value) && value.length === axes && value.every((v) => typeof v === 'number')) return value;
-  return null;
-}
 
 /**
  * The largest window that fits the input on every axis (with the block's dilation), in the
@@ -26,9 +20,10 @@ function windowValues(value: ParamValue | undefined, axes: number): number[] | n
 function shrunkWindow(def: BlockDef, node: GraphNode, param: string, input: Shape): ParamValue | null {
   const spatial = input.slice(0, -1);
   const spec = def.params.find((p) => p.name === param);
-  const window = windowValues(node.params[param], spatial.length);
-  if (!spec || !window) return null;
-  const dilation = windowValues(node.params.dilation_rate, spatial.length) ?? spatial.map(() => 1);
+  const window = intTuple(node.params, param, spatial.length);
+  if (!spec || window.length !== spatial.length || window.some(Number.isNaN)) return null;
+  // Pooling has no dilation: intTuple gives NaN there, which counts as 1.
+  const dilation = intTuple(node.params, 'dilation_rate', spatial.length).map((d) => (Number.isNaN(d) ? 1 : d));
   const fitted = window.map((k, i) => {
     const n = spatial[i];
     if (n === null) return k;
