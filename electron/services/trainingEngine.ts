@@ -20,7 +20,7 @@ import { checkLoss, outputHead, resolveLoss, suggestLoss, type ResolvedLoss } fr
 import type { EpochRecord, Metrics, RunSummary, TrainingErrorCode, TrainingEvent, TrainingJob } from '../../shared/training/protocol.js';
 import { MOMENTUM, type TrainingSettings } from '../../shared/training/settings.js';
 import { DatasetError, scanDatasetPath } from './datasetService.js';
-import { batchStream, prepareDataset } from './datasets/pipeline.js';
+import { batchStream, prepareDataset, warmCache } from './datasets/pipeline.js';
 import {
   createRunDir,
   currentProcess,
@@ -187,6 +187,34 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       seed: settings.seed,
       cacheBudgetBytes: (job.cacheBudgetMB ?? 512) * 1024 * 1024,
     });
+    // Everything left out of this run, with reasons: the scan's skips, then images that pass the
+    // scan but fail to decode. A folder whose decoded images fit the cache is decoded once here
+    // (the first epoch would decode it anyway), so the split announced is the split used.
+    const leftOut: SkippedFile[] = [...report.skipped];
+    const reported = new Set<string>();
+    const reportFailed = (failed: readonly SkippedFile[]): number => {
+      let fresh = 0;
+      for (const f of failed) {
+        if (reported.has(f.path)) continue;
+        reported.add(f.path);
+        leftOut.push(f);
+        fresh++;
+        log('warning', `Skipped ${f.path}: ${f.reason}`);
+      }
+      return fresh;
+    };
+    let trainIds = data.split.train;
+    let valIds = data.split.validation;
+    const withoutFailed = () => {
+      const bad = data.failedIds();
+      return { train: bad.size ? trainIds.filter((id) => !bad.has(id)) : trainIds, validation: bad.size ? valIds.filter((id) => !bad.has(id)) : valIds };
+    };
+    if (data.fitsCache()) {
+      const all = Int32Array.from({ length: data.size }, (_, i) => i);
+      const failed = await warmCache(data, all, (p) => hooks.emit({ kind: 'log', runId, level: 'info', message: `Dataset: ${p.phase} ${p.done}/${p.total}`, progress: p }));
+      if (reportFailed(failed)) ({ train: trainIds, validation: valIds } = withoutFailed());
+    }
+    if (leftOut.length) hooks.emit({ kind: 'samples', runId, trainSamples: trainIds.length, validationSamples: valIds.length, skipped: leftOut });
     const target: DatasetTargetInfo = { task: data.task, numClasses: data.task === 'classification' ? data.classes.length : 1, kind: data.kind };
     const lossProblems = checkLoss(job.doc, settings.loss, target);
     for (const d of lossProblems.filter((p) => p.severity === 'warning')) log('warning', `${d.code}: ${d.message}`);
@@ -272,19 +300,20 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       loss,
       settings,
       ...(job.resumeFrom ? { resumedFrom: job.resumeFrom } : {}),
+      trainSamples: trainIds.length,
+      validationSamples: valIds.length,
       ...currentProcess(),
     };
     await writeFile(join(runDir, 'graph.layerloom'), serializeProject(job.doc));
     await writeJson(join(runDir, 'preprocessing.json'), data.preprocessing);
-    // Every file the scan left out, with its reason (the log shows the first five).
-    if (report.skipped.length) await writeJson(join(runDir, 'skipped.json'), report.skipped);
+    // Every file left out, with its reason (the log shows the first five of the scan's).
+    if (leftOut.length) await writeJson(join(runDir, 'skipped.json'), leftOut);
     await writeJson(join(runDir, 'history.json'), history);
     await writeSummary({});
 
     const batchSize = settings.batchSize;
-    const trainIds = data.split.train;
-    const valIds = data.split.validation;
     const batchesPerEpoch = Math.ceil(trainIds.length / batchSize);
+    let announcedLeftOut = leftOut.length;
     if (trainIds.length === 0) throw new TrainingError('dataset', 'No samples are left for training after the validation split. Lower the validation split or add data.');
     hooks.emit({
       kind: 'started',
@@ -317,14 +346,6 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     let bestWeights: Tensor[] | null = null;
 
     const intervalMs = job.progressIntervalMs ?? 100;
-    const reported = new Set<string>();
-    const reportFailed = (failed: readonly SkippedFile[]) => {
-      for (const f of failed) {
-        if (reported.has(f.path)) continue;
-        reported.add(f.path);
-        log('warning', `Skipped ${f.path}: ${f.reason}`);
-      }
-    };
     const totalBatches = (settings.epochs - startEpoch) * batchesPerEpoch - skipBatches;
     let batchesDoneTotal = 0;
     let trainSeconds = 0;
@@ -462,6 +483,17 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
         valSeconds += (performance.now() - v0) / 1000;
         valRuns++;
         for (const [k, value] of Object.entries(v.means)) logs[`val_${k}`] = value;
+      }
+      // Images that failed to decode this epoch (only the first visits each file): say how many
+      // samples the run really uses from now on.
+      if (leftOut.length > announcedLeftOut) {
+        const used = withoutFailed();
+        const fresh = leftOut.slice(announcedLeftOut);
+        announcedLeftOut = leftOut.length;
+        log('warning', `${fresh.length} image(s) could not be decoded and are left out: the run trains on ${used.train.length} and validates on ${used.validation.length} samples.`);
+        hooks.emit({ kind: 'samples', runId, trainSamples: used.train.length, validationSamples: used.validation.length, skipped: fresh });
+        await writeJson(join(runDir, 'skipped.json'), leftOut);
+        await writeSummary({ trainSamples: used.train.length, validationSamples: used.validation.length });
       }
       const epochLr = lr;
       epochsCompleted = epoch + 1;

@@ -74,6 +74,10 @@ function onEvent(e: TrainingEvent): void {
       // The worker finishes writing the run folder just after it reports; look again shortly.
       window.setTimeout(() => void refreshRuns(currentProjectPath), 1500);
       break;
+    case 'samples':
+      // The counts the run really uses (files that failed to decode are left out).
+      if (s.started) useTraining.setState({ started: { ...s.started, trainSamples: e.trainSamples, validationSamples: e.validationSamples } });
+      break;
     case 'log':
       useTraining.setState({ logs: [...s.logs.slice(-199), { level: e.level, message: e.message }] });
       break;

@@ -7,7 +7,7 @@
  * (shared/api/types.ts), with extra detail fields the UI may use.
  */
 import type { ProjectDocument } from '../graph/document.js';
-import type { ScanProgress } from './dataset.js';
+import type { ScanProgress, SkippedFile } from './dataset.js';
 import type { ConfusionMatrix, Evaluation } from './evaluation.js';
 import type { ResolvedLoss } from './lossCheck.js';
 import type { TrainingSettings } from './settings.js';
@@ -186,6 +186,19 @@ export type TrainingEvent =
       readonly bestEpoch?: number;
     }
   | {
+      /**
+       * The samples this run actually uses, and every file or row left out (all of them, not the
+       * first few). Sent before `started` when the scan or the first decode pass left files out, and
+       * again after the first epoch when images that passed the scan failed to decode.
+       */
+      readonly kind: 'samples';
+      readonly runId: string;
+      readonly trainSamples: number;
+      readonly validationSamples: number;
+      /** Left out since the previous `samples` event of this run. */
+      readonly skipped: readonly SkippedFile[];
+    }
+  | {
       readonly kind: 'log';
       readonly runId: string;
       readonly level: 'info' | 'warning' | 'error';
@@ -219,6 +232,9 @@ export interface RunSummary {
   readonly error?: { readonly code: TrainingErrorCode; readonly message: string };
   /** The run folder this one continued from. */
   readonly resumedFrom?: string;
+  /** Samples actually trained and validated on (after leaving out files that failed to decode). */
+  readonly trainSamples?: number;
+  readonly validationSamples?: number;
   /** The process training it, and its machine (to tell a live run from an interrupted one). */
   readonly pid?: number;
   readonly host?: string;

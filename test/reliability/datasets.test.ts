@@ -17,6 +17,7 @@ import { batchStream, prepareDataset } from '../../electron/services/datasets/pi
 import type { TrainingEvent } from '../../shared/training/protocol.js';
 import { train } from '../../electron/services/trainingService.js';
 import { chain } from '../helpers/chainDoc.js';
+import { serializeProject } from '../../shared/graph/serialization.js';
 
 const work = mkdtempSync(join(tmpdir(), 'layerloom-datasets-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -233,6 +234,105 @@ describe('image folders', () => {
     expect(bad).toEqual([]);
     // The same damage gets the same words, whatever else was being read at the time.
     expect([...reasons.values()].map((r) => r.size)).toEqual([1, 1, 1, 1]);
+  });
+
+  describe('images that pass the scan but fail to decode', () => {
+    // Noisy pixels, so the PNG's image data is long and cutting it in half leaves the header whole.
+    const noisy = () => {
+      const px = Buffer.alloc(32 * 32 * 3);
+      for (let i = 0; i < px.length; i++) px[i] = (i * 7919) % 251;
+      return sharp(px, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
+    };
+    const folder = async (name: string) => {
+      const root = join(work, name);
+      for (const c of ['a', 'b']) mkdirSync(join(root, c), { recursive: true });
+      const good = await noisy();
+      for (let i = 0; i < 10; i++) for (const c of ['a', 'b']) writeFileSync(join(root, c, `ok${i}.png`), good);
+      for (let i = 0; i < 3; i++) writeFileSync(join(root, 'a', `cut${i}.png`), good.subarray(0, Math.floor(good.length / 2)));
+      return root;
+    };
+    const doc = () =>
+      chain('cut', [
+        ['in', 'Input', { shape: [8, 8, 3] }],
+        ['f', 'Flatten', {}],
+        ['d', 'Dense', { units: 2, activation: 'softmax' }],
+        ['out', 'Output'],
+      ]);
+    const run = async (root: string, cacheBudgetMB?: number) => {
+      const events: TrainingEvent[] = [];
+      const handle = train(
+        { doc: doc(), projectPath: null, datasetPath: root, runsDir: join(root, '..', `${root.split('/').at(-1)}-runs`), overrides: { epochs: 2, batchSize: 4, validationSplit: 0.25 }, progressIntervalMs: 0, ...(cacheBudgetMB ? { cacheBudgetMB } : {}) },
+        (e) => events.push(e),
+      );
+      const finished = await handle.done;
+      expect(finished.status, JSON.stringify(events.filter((e) => e.kind === 'log' || e.kind === 'finished').slice(-3))).toBe('completed');
+      return { events, finished };
+    };
+    const seenPerEpoch = (events: TrainingEvent[]) => {
+      const last = new Map<number, number>();
+      for (const e of events) if (e.kind === 'batch') last.set(e.epoch, e.batch);
+      return last;
+    };
+
+    it('a folder that fits the cache is decoded first, so the split announced is the split trained on', { timeout: 60_000 }, async () => {
+      const scanned = await scanDatasetPath(await folder('cut-small'), { samplesPerClass: 0 });
+      expect(scanned.report.sampleCount).toBe(23); // the scan reads headers only: the cut files pass it
+      const { events, finished } = await run(join(work, 'cut-small'));
+      const kinds = events.map((e) => e.kind);
+      const samples = events.find((e) => e.kind === 'samples');
+      const started = events.find((e) => e.kind === 'started');
+      if (samples?.kind !== 'samples' || started?.kind !== 'started') throw new Error(`no samples/started event: ${kinds.join(',')}`);
+      expect(kinds.indexOf('samples')).toBeLessThan(kinds.indexOf('started'));
+      expect(samples.skipped.map((f) => f.path).sort()).toEqual([0, 1, 2].map((i) => join('a', `cut${i}.png`)));
+      expect(samples.skipped.every((f) => f.code === 'corrupt' && /^cannot be decoded: \S/.test(f.reason))).toBe(true);
+      expect(started.trainSamples + started.validationSamples).toBe(20);
+      expect(started.trainSamples).toBe(samples.trainSamples);
+      // Every announced batch is full-size or the last one: nothing is dropped mid-epoch.
+      expect(started.batchesPerEpoch).toBe(Math.ceil(started.trainSamples / 4));
+      expect(events.filter((e) => e.kind === 'samples')).toHaveLength(1);
+      const runDir = finished.runDir as string;
+      expect(JSON.parse(readFileSync(join(runDir, 'skipped.json'), 'utf8'))).toHaveLength(3);
+      const record = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { trainSamples: number; validationSamples: number };
+      expect([record.trainSamples, record.validationSamples]).toEqual([started.trainSamples, started.validationSamples]);
+    });
+
+    it('a folder too big for the cache says, after the first epoch, how many samples it really uses', { timeout: 60_000 }, async () => {
+      const { events, finished } = await run(await folder('cut-big'), 0.001);
+      const started = events.find((e) => e.kind === 'started');
+      const updates = events.filter((e) => e.kind === 'samples');
+      if (started?.kind !== 'started') throw new Error('no started event');
+      expect(started.trainSamples + started.validationSamples).toBe(23);
+      expect(updates).toHaveLength(1);
+      const u = updates[0];
+      if (u.kind !== 'samples') throw new Error('unreachable');
+      expect(u.trainSamples + u.validationSamples).toBe(20);
+      expect(u.skipped).toHaveLength(3);
+      // It comes with the first epoch's results, before the second epoch starts.
+      const firstEpoch2Batch = events.findIndex((e) => e.kind === 'batch' && e.epoch === 2);
+      expect(events.indexOf(u)).toBeLessThan(firstEpoch2Batch);
+      expect(seenPerEpoch(events).size).toBe(2);
+      const record = JSON.parse(readFileSync(join(finished.runDir as string, 'run.json'), 'utf8')) as { trainSamples: number; validationSamples: number };
+      expect([record.trainSamples, record.validationSamples]).toEqual([u.trainSamples, u.validationSamples]);
+      expect(JSON.parse(readFileSync(join(finished.runDir as string, 'skipped.json'), 'utf8'))).toHaveLength(3);
+    });
+  });
+
+  it('train --json lists every skipped file, not the first five', { timeout: 60_000 }, async () => {
+    const root = join(work, 'many-broken');
+    for (const c of ['a', 'b']) mkdirSync(join(root, c), { recursive: true });
+    const good = await png();
+    for (let i = 0; i < 6; i++) for (const c of ['a', 'b']) writeFileSync(join(root, c, `ok${i}.png`), good);
+    for (let i = 0; i < 9; i++) writeFileSync(join(root, 'b', `junk${i}.png`), `not an image ${i}`);
+    const project = join(work, 'many-broken.layerloom');
+    writeFileSync(project, serializeProject(chain('junk', [['in', 'Input', { shape: [8, 8, 3] }], ['f', 'Flatten', {}], ['d', 'Dense', { units: 2, activation: 'softmax' }], ['out', 'Output']])));
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/layerloom.js', import.meta.url)), 'train', project, '--data', root, '--epochs', '1', '--json'], { encoding: 'utf8', timeout: 50_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TrainingEvent);
+    const samples = events.filter((e) => e.kind === 'samples');
+    expect(samples).toHaveLength(1);
+    if (samples[0].kind !== 'samples') throw new Error('unreachable');
+    expect(samples[0].skipped.map((f) => f.path).sort()).toEqual(Array.from({ length: 9 }, (_, i) => join('b', `junk${i}.png`)));
+    expect(samples[0].trainSamples + samples[0].validationSamples).toBe(12);
   });
 
   it('reports a file it may not read as unreadable (EACCES), not as an unsupported format', { timeout: 30_000 }, async () => {

@@ -86,7 +86,8 @@ export function decoderMessage(e: unknown): string {
     // libvips appends each error line again for every caller: keep a line only once.
     if (piece && !out.includes(piece)) out = out ? `${out}; ${piece}` : piece;
   }
-  if (out === '') return 'the decoder gave no reason';
+  // libvips says "Unknown error" when a file's pixel data stops early (its header is whole).
+  if (out === '' || /^unknown error$/i.test(out)) return 'the pixel data is damaged or cut short (the header reads fine; the decoder gave no reason)';
   return out.endsWith(':') ? `${out} no details from the decoder (the file is probably truncated or not the format its name says)` : out;
 }
 

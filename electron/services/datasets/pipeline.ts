@@ -84,6 +84,10 @@ export interface PreparedDataset {
   batch(ids: Int32Array, options?: { augment?: boolean; random?: () => number }): Promise<Batch>;
   /** Decoded-image cache use (images only). */
   cacheStats(): { cached: number; bytes: number; budget: number };
+  /** Whether every decoded sample fits the cache at once (images; always false for in-memory data). */
+  fitsCache(): boolean;
+  /** Ids of the samples that failed to decode so far (images; empty otherwise). */
+  failedIds(): ReadonlySet<number>;
 }
 
 function imageTarget(shape: readonly (number | null)[]): ImageTarget {
@@ -246,6 +250,8 @@ export async function prepareDataset(scanned: ScannedDataset, input: ModelInputS
       return { x, y, ids: outIds, size: okIds.length, failed };
     },
     cacheStats: () => ({ cached: cache.size, bytes: cacheBytes, budget }),
+    fitsCache: () => source.files.length * sampleSize <= budget,
+    failedIds: () => new Set(broken.keys()),
   };
   return dataset;
 }
@@ -283,6 +289,8 @@ function inMemory(d: {
       return { x, y, ids: Int32Array.from(ids), size: ids.length, failed: [] };
     },
     cacheStats: () => ({ cached: 0, bytes: 0, budget: 0 }),
+    fitsCache: () => false,
+    failedIds: () => new Set<number>(),
   };
 }
 
