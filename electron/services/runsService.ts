@@ -18,13 +18,14 @@
  * Models are written through a tfjs IOHandler of our own (`tf.io.withSaveHandler`), so saving
  * works the same on every backend, and read back with `tf.loadLayersModel` and a load handler.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS, type EpochRecord, type RunHeartbeat, type RunSummary } from '../../shared/training/protocol.js';
 import { writeFileAtomic } from './projectService.js';
-import { processAlive } from './osUtil.js';
+import { errnoOf, processAlive } from './osUtil.js';
 
 type LayersModel = Awaited<ReturnType<TF['loadLayersModel']>>;
 type Optimizer = ReturnType<TF['train']['adam']>;
@@ -76,7 +77,7 @@ function joinBuffers(data: ModelArtifacts['weightData']): Buffer {
  * `dir/weights.bin`. Written to a temp folder and renamed, so a crash never leaves half a model.
  */
 export async function saveModel(model: LayersModel, dir: string, tf: TF): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   await mkdir(tmp, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -101,8 +102,30 @@ export async function saveModel(model: LayersModel, dir: string, tf: TF): Promis
       };
     }),
   );
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  // The old folder is first renamed aside (atomic, unlike a recursive rm another save could refill);
+  // another save of the same folder may land in between, then this one moves that aside too.
+  for (let attempt = 0; ; attempt++) {
+    const old = `${dir}.old-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const moved = await rename(dir, old).then(
+      () => true,
+      (e: unknown) => {
+        if (errnoOf(e) === 'ENOENT') return false;
+        throw e;
+      },
+    );
+    try {
+      await rename(tmp, dir);
+      return;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (attempt >= 20 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) {
+        await rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    } finally {
+      if (moved) await rm(old, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Reads `dir/model.json` + its weight files as tfjs model artifacts. */

@@ -5,7 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { saveProjectFile, writeFileAtomic } from '../../electron/services/projec
 import { MAX_RECENT, RecentService } from '../../electron/services/recentService.js';
 import { RecoveryService } from '../../electron/services/recoveryService.js';
 import { saveWindowState } from '../../electron/main/windowState.js';
-import { saveOptimizer } from '../../electron/services/runsService.js';
+import { readModelArtifacts, saveModel, saveOptimizer } from '../../electron/services/runsService.js';
 
 const root = mkdtempSync(join(tmpdir(), 'layerloom-saves-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -93,6 +95,34 @@ describe('recent list', () => {
         .slice(0, MAX_RECENT),
     );
   });
+
+  it('two processes adding projects at once (the desktop app and the browser host) lose no entry', async () => {
+    const dir = fresh();
+    const state = join(dir, 'state');
+    const paths = Array.from({ length: 12 }, (_, i) => join(dir, `p${i}.layerloom`));
+    for (const p of paths) writeFileSync(p, '{}');
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const service = pathToFileURL(fileURLToPath(new URL('../../electron/services/recentService.ts', import.meta.url))).href;
+    // Each process adds its six projects one after another, as a user opening files would; both
+    // start adding at the same moment (module loading takes each a different time).
+    const startAt = Date.now() + 2500;
+    const child = (mine: string[]): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const script = `const { RecentService } = await import(${JSON.stringify(service)});
+const r = new RecentService(${JSON.stringify(state)});
+await new Promise((go) => setTimeout(go, Math.max(0, ${startAt} - Date.now())));
+for (const p of ${JSON.stringify(mine)}) await r.add(p, p);`;
+        const c = spawn(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        c.on('close', (code) => resolve({ code, stderr }));
+      });
+    const results = await Promise.all([child(paths.filter((_, i) => i % 2 === 0)), child(paths.filter((_, i) => i % 2 === 1))]);
+    expect(results).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }]);
+    const list = await new RecentService(state).list();
+    expect(list.map((r) => r.path).sort()).toEqual([...paths].sort());
+    expect(readdirSync(state).filter((f) => f !== 'recent.json')).toEqual([]);
+  }, 60_000);
 });
 
 describe('what a save keeps', () => {
@@ -140,6 +170,22 @@ describe('what a save keeps', () => {
     expect(statSync(join(dir, 'optimizer.bin')).size).toBeGreaterThan(16);
     v.dispose();
     optimizer.dispose();
+  });
+
+  it('two checkpoints of one folder saved at once both succeed and leave one whole model', async () => {
+    const dir = fresh();
+    const folder = join(dir, 'best');
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] })] });
+    for (let i = 0; i < 20; i++) {
+      const results = await Promise.allSettled([saveModel(model, folder, tf), saveModel(model, folder, tf)]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    }
+    expect(readdirSync(dir)).toEqual(['best']);
+    expect(readdirSync(folder).sort()).toEqual(['model.json', 'weights.bin']);
+    const back = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(folder)));
+    expect(back.getWeights().map((w) => w.shape)).toEqual([[4, 3], [3]]);
+    model.dispose();
+    back.dispose();
   });
 });
 

@@ -3,9 +3,10 @@
  * IOHandler that saves into a folder, and reading a saved folder's weights back by name. Works with
  * any backend, so exports and tests run where only the pure-JS `@tensorflow/tfjs` is installed.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../projectService.js';
 
 type TF = typeof tfjs;
 type LayersModel = tfjs.LayersModel;
@@ -42,8 +43,9 @@ export function folderSaveHandler(folder: string): tfjs.io.IOHandler {
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
       };
-      await writeFile(join(folder, 'model.json'), JSON.stringify(modelJson));
-      await writeFile(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
+      // Each file lands whole; the weights first, so a model.json on disk always has its weights.
+      await writeFileAtomic(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
+      await writeFileAtomic(join(folder, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     },
   };
