@@ -29,12 +29,17 @@ export function DatasetPanel(): JSX.Element {
 
   useEffect(() => setPath(dataset?.path ?? ''), [dataset?.path]);
 
-  const scan = async (p: string) => {
+  /**
+   * Scans `p`. For a CSV the target is `targetColumn` when given, else the project's stored target
+   * when `p` is the project's dataset, else the file's last column.
+   */
+  const scan = async (p: string, targetColumn?: string) => {
     if (!p.trim()) return;
+    const target = targetColumn ?? (dataset?.path === p.trim() ? dataset.targetColumn : undefined);
     setBusy(true);
     setError(null);
     try {
-      setReport(await api.scanDataset({ path: p.trim(), projectPath }));
+      setReport(await api.scanDataset({ path: p.trim(), projectPath, ...(target !== undefined ? { targetColumn: target } : {}) }));
     } catch (e) {
       setReport(null);
       setError({ message: errorMessage(e), details: errorDetails(e), unavailable: isNotAvailable(e) });
@@ -96,6 +101,7 @@ export function DatasetPanel(): JSX.Element {
         <div className="ll-muted small">
           Project dataset: <span className="mono">{dataset.path}</span>
           {dataset.kind ? ` (${dataset.kind})` : ''}
+          {dataset.targetColumn ? `, predicting “${dataset.targetColumn}”` : ''}
         </div>
       )}
       {error && (
@@ -130,6 +136,25 @@ export function DatasetPanel(): JSX.Element {
               <span className="k">Input shape</span>
               <span className="v mono">{report.inputShape ? formatShape(report.inputShape) : '?'}</span>
             </div>
+            {report.csv && (
+              <label className="ll-card">
+                <span className="k">Predict column</span>
+                <select
+                  className="ll-input mono small"
+                  value={report.csv.target}
+                  disabled={busy}
+                  onChange={(e) => void scan(path, e.target.value)}
+                  aria-label="Target column"
+                  data-testid="dataset-target"
+                >
+                  {report.csv.columns.map((c) => (
+                    <option key={c.name} value={c.name}>
+                      {c.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <div className="ll-card">
               <span className="k">Loss</span>
               <span className="v mono small">{report.suggestedLoss}</span>
@@ -138,21 +163,56 @@ export function DatasetPanel(): JSX.Element {
               <Icon name="check" /> Use for this model
             </button>
           </div>
-          <div className="ll-dataset-cols">
-            {report.classes.length > 0 && (
-              <div className="ll-classes">
-                {report.classes.map((c) => {
-                  const max = Math.max(...report.classes.map((x) => x.count));
-                  return (
-                    <div key={c.name} className="ll-class-row">
-                      <span className="name">{c.name}</span>
-                      <span className="bar">
-                        <span style={{ width: `${(100 * c.count) / Math.max(1, max)}%` }} />
-                      </span>
-                      <span className="mono small">{c.count}</span>
+          <div className={`ll-dataset-cols${report.csv ? ' csv' : ''}`}>
+            {(report.classes.length > 0 || report.csv) && (
+              <div className="ll-dataset-left">
+                {report.classes.length > 0 && (
+                  <div className="ll-classes">
+                    {report.classes.map((c) => {
+                      const max = Math.max(...report.classes.map((x) => x.count));
+                      return (
+                        <div key={c.name} className="ll-class-row">
+                          <span className="name">{c.name}</span>
+                          <span className="bar">
+                            <span style={{ width: `${(100 * c.count) / Math.max(1, max)}%` }} />
+                          </span>
+                          <span className="mono small">{c.count}</span>
+                        </div>
+                      );
+                    })}
+                  </div>
+                )}
+                {report.csv && (
+                  <div className="ll-csv-columns" data-testid="dataset-columns">
+                    <div className="ll-muted small">
+                      {report.csv.columns.length} columns · {report.csv.featureCount} model inputs · {report.csv.rows.toLocaleString('en-US')} rows
                     </div>
-                  );
-                })}
+                    <table className="ll-table small">
+                      <thead>
+                        <tr>
+                          <th>Column</th>
+                          <th>Use</th>
+                          <th>Type</th>
+                          <th className="num">Distinct</th>
+                          <th className="num">Empty</th>
+                          <th className="num">Inputs</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {report.csv.columns.map((c) => (
+                          <tr key={c.name} className={c.role}>
+                            <td className="mono">{c.name}</td>
+                            <td title={c.reason}>{c.role === 'rejected' ? `left out: ${c.reason ?? ''}` : c.role}</td>
+                            <td>{c.type}</td>
+                            <td className="num mono">{c.distinct}</td>
+                            <td className="num mono">{c.missing}</td>
+                            <td className="num mono">{c.role === 'feature' ? c.width : '—'}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                )}
               </div>
             )}
             {report.samples.length > 0 && (

@@ -2,15 +2,12 @@
  * Data exchanged through the API contract (contract.ts). Everything here is plain JSON so it can
  * cross Electron IPC and the browser host's WebSocket unchanged.
  */
-import type { Dim } from '../blocks/types.js';
 import type { ProjectDocument } from '../graph/document.js';
-import type { DatasetKind, LossName } from '../training/settings.js';
 
 /** Dataset and training types are defined once, next to the code that produces them. */
-export type { DatasetClass, DatasetSample } from '../training/dataset.js';
+export type { DatasetClass, DatasetReport, DatasetSample } from '../training/dataset.js';
 export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
-import type { DatasetClass, DatasetSample } from '../training/dataset.js';
 
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
@@ -118,27 +115,10 @@ export interface DatasetScanRequest {
   readonly path: string;
   /** The project file, for resolving relative paths; null for an unsaved project. */
   readonly projectPath: string | null;
+  /** CSV only: the column to predict (by header name); the last column when absent. */
+  readonly targetColumn?: string;
 }
 
-/** What a dataset scan found. */
-export interface DatasetReport {
-  /** The absolute path that was scanned. */
-  readonly path: string;
-  readonly kind: DatasetKind;
-  readonly sampleCount: number;
-  readonly classes: readonly DatasetClass[];
-  /** Shape of one model input sample (without batch), e.g. `[28, 28, 1]`; null when unknown. */
-  readonly inputShape: readonly Dim[] | null;
-  /** Units the last layer needs (number of classes, or 1 for regression). */
-  readonly outputUnits: number;
-  /** Loss that fits the data (sparse categorical for class folders, etc.). */
-  readonly suggestedLoss: LossName;
-  /** Activation the last layer should use (`softmax`, `sigmoid`, `linear`). */
-  readonly suggestedActivation: string;
-  readonly samples: readonly DatasetSample[];
-  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
-  readonly warnings: readonly string[];
-}
 
 /** Arguments of `startTraining`. */
 export interface StartTrainingRequest {

@@ -139,7 +139,7 @@ export const API_ARGUMENTS: ArgValidators = {
   writeRecovery: [object({ key: req(idText), path: req(nullable(filePath)), doc: req(projectDocument) })],
   listRecovery: [],
   discardRecovery: [idText],
-  scanDataset: [object({ path: req(filePath), projectPath: req(nullable(filePath)) })],
+  scanDataset: [object({ path: req(filePath), projectPath: req(nullable(filePath)), targetColumn: opt(text({ min: 1, max: 1000 })) })],
   startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
   stopTraining: [idText],
   listRuns: [object({ projectPath: req(nullable(filePath)) })],

@@ -17,8 +17,9 @@ export interface DatasetChanges {
 /** Points the project at a dataset and fits Input and output to it. `path` is stored as typed. */
 export function applyDataset(doc: ProjectDocument, report: DatasetReport, path: string): DatasetChanges {
   const changes: string[] = [];
-  let next = setDataset(doc, { path, kind: report.kind });
-  changes.push(`dataset → ${path}`);
+  // A CSV's target is stored by name, so the project keeps predicting that column if columns move.
+  let next = setDataset(doc, { path, kind: report.kind, ...(report.csv ? { targetColumn: report.csv.target } : {}) });
+  changes.push(report.csv ? `dataset → ${path}, predicting “${report.csv.target}”` : `dataset → ${path}`);
   const input = next.nodes.find((n) => blockRole(n.type) === 'input');
   if (input && report.inputShape) {
     next = setParam(next, input.id, 'shape', [...report.inputShape]);

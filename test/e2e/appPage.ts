@@ -24,7 +24,7 @@ export interface HookDoc {
   readonly name: string;
   readonly nodes: readonly HookNode[];
   readonly edges: readonly { readonly id: string; readonly source: string; readonly target: string; readonly targetPort: string }[];
-  readonly dataset: { readonly path: string } | null;
+  readonly dataset: { readonly path: string; readonly kind?: string; readonly targetColumn?: string } | null;
   readonly training: Readonly<Record<string, unknown>> | null;
 }
 
