@@ -59,3 +59,20 @@ test('a wire with a fixable shape error is made and fixed in one click; an orpha
   await expect(app.node('lstm')).toBeHidden();
   expect((await app.doc()).nodes.some((n) => n.type === 'LSTM')).toBe(false);
 });
+
+test('resnet-mini: residual branches and merges are costed, the total matches Keras’s kernels', async ({ app, page }) => {
+  await app.newFromTemplate('resnet-mini');
+  // 6,435,392 MACs, the figure test/python/checkExports.py computes from the Keras model's kernels.
+  await expect(page.getByTestId('status-macs')).toHaveText('6.44 M MACs');
+  await page.getByTestId('status-macs').click();
+  await expect(page.getByTestId('analyzer-totals')).toContainText('6.44 M');
+  const macs = await page.getByTestId('analyzer-macs').allTextContents();
+  expect(macs.length).toBeGreaterThan(10);
+  // Most expensive first, every row.
+  const value = (t: string): number => (t === '0' ? 0 : Number.parseFloat(t) * (t.endsWith('M') ? 1e6 : t.endsWith('K') ? 1e3 : 1));
+  expect(macs.map(value)).toEqual([...macs.map(value)].sort((a, b) => b - a));
+  for (const [w, h] of [[1280, 800], [1920, 1080]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await app.shot(`analyzer-resnet-mini-${w}`);
+  }
+});
