@@ -5,7 +5,7 @@
 import type { ProjectDocument } from '../graph/document.js';
 
 /** Dataset and training types are defined once, next to the code that produces them. */
-export type { DatasetClass, DatasetReport, DatasetSample } from '../training/dataset.js';
+export type { DatasetReport } from '../training/dataset.js';
 export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
 
