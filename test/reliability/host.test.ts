@@ -191,7 +191,7 @@ describe('browser host: big requests go over HTTP POST', () => {
       transport.close();
       other.ws.close();
     }
-  });
+  }, 240_000);
 
   it('never sends a socket message over 1 MiB from the renderer transport', async () => {
     const sent: number[] = [];
