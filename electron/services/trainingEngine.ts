@@ -14,49 +14,34 @@ import { compileModel } from '../../shared/compile/compile.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
+import { CallbackList, type EpochEnd, type TrainEnd, type TrainingLoop } from '../../shared/training/callbacks.js';
 import type { DatasetTargetInfo, SkippedFile } from '../../shared/training/dataset.js';
 import { evaluateClassification, evaluateRegression, type Evaluation } from '../../shared/training/evaluation.js';
 import { checkLoss, outputHead, resolveLoss, suggestLoss, type ResolvedLoss } from '../../shared/training/lossCheck.js';
+import { learningRateAt, resolveMonitor, selectMetrics } from '../../shared/training/monitor.js';
 import type { EpochRecord, Metrics, RunSummary, TrainingErrorCode, TrainingEvent, TrainingJob } from '../../shared/training/protocol.js';
 import { MOMENTUM, type TrainingSettings } from '../../shared/training/settings.js';
 import { DatasetError, scanDatasetPath } from './datasetService.js';
-import { batchStream, prepareDataset, warmCache } from './datasets/pipeline.js';
-import {
-  createRunDir,
-  currentProcess,
-  loadOptimizer,
-  loadWeightsInto,
-  readCheckpointState,
-  readRun,
-  saveCheckpoint,
-  saveModel,
-  startHeartbeat,
-  writeJson,
-  type CheckpointState,
-} from './runsService.js';
+import { batchStream, prepareDataset, warmCache, type PreparedDataset } from './datasets/pipeline.js';
+import { createRunDir, currentProcess, loadOptimizer, loadWeightsInto, readCheckpointState, readRun, saveModel, writeJson, type CheckpointState } from './runsService.js';
+import { EarlyStopping } from './training/callbacks/earlyStopping.js';
+import { Heartbeat } from './training/callbacks/heartbeat.js';
+import { RunHistory } from './training/callbacks/history.js';
+import { LearningRateSchedule } from './training/callbacks/learningRateSchedule.js';
+import { ModelCheckpoint } from './training/callbacks/modelCheckpoint.js';
+import { NanGuard } from './training/callbacks/nanGuard.js';
+import { Progress } from './training/callbacks/progress.js';
+import type { LayersModel, Optimizer, Tensor } from './training/tfTypes.js';
+import { TrainingError } from './training/trainingError.js';
 import type { LoadedBackend } from './trainingBackend.js';
 import { join } from 'node:path';
 import { access, writeFile } from 'node:fs/promises';
-
-type Optimizer = ReturnType<TF['train']['adam']>;
-type Tensor = ReturnType<TF['tensor']>;
 
 /** How the engine talks to its host. */
 export interface EngineHooks {
   emit(event: TrainingEvent): void;
   /** Polled at every batch boundary. */
   stopRequested(): boolean;
-}
-
-/** A failure with a kind, turned into a `finished` event with status `failed`. */
-export class TrainingError extends Error {
-  constructor(
-    readonly code: TrainingErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TrainingError';
-  }
 }
 
 const TFJS_LOSS: Record<ResolvedLoss, string> = {
@@ -89,13 +74,6 @@ export function makeOptimizer(tf: TF, settings: Pick<TrainingSettings, 'optimize
     default:
       return tf.train.adam(lr, 0.9, 0.999, 1e-7);
   }
-}
-
-/** Changes an optimizer's learning rate in place (SGD keeps it in a scalar tensor, the others in a field). */
-export function setLearningRate(optimizer: Optimizer, lr: number): void {
-  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
-  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
-  else o.learningRate = lr;
 }
 
 /**
@@ -149,13 +127,146 @@ function labelTensor(tf: TF, y: Float32Array, size: number, loss: ResolvedLoss, 
 
 const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 
+/** Everything the loop needs once the data, model and run folder are ready. */
+interface LoopInput {
+  readonly tf: TF;
+  readonly model: LayersModel;
+  readonly data: PreparedDataset;
+  readonly loss: ResolvedLoss;
+  readonly outUnits: number;
+  readonly names: readonly string[];
+  readonly settings: TrainingSettings;
+  readonly split: () => { train: Int32Array; validation: Int32Array };
+  /** Reports images that failed to decode in a batch; returns how many are new. */
+  readonly reportFailed: (failed: readonly SkippedFile[]) => number;
+  /** Called after each epoch's validation, before the callbacks: announces newly left-out samples. */
+  readonly afterEpochData: () => Promise<void>;
+  readonly hooks: EngineHooks;
+}
+
+/**
+ * The training loop: epochs of `trainOnBatch` steps over the shuffled training split, a
+ * validation pass per epoch, and the callbacks at each moment (shared/training/callbacks.ts).
+ * Returns how it ended; a stop request is honoured at the next batch boundary.
+ */
+async function fit(input: LoopInput, loop: TrainingLoop, callbacks: CallbackList): Promise<TrainEnd> {
+  const { tf, model, data, loss, outUnits, names, settings, hooks } = input;
+  await callbacks.onTrainBegin(loop);
+  for (let epoch = loop.startEpoch; epoch < loop.epochs; epoch++) {
+    await callbacks.onEpochBegin(epoch, loop);
+    const epochStart = performance.now();
+    const epochLr = loop.learningRate;
+    let trainSeconds = 0;
+    const sums = new Array<number>(names.length).fill(0);
+    let seen = 0;
+    const skip = epoch === loop.startEpoch ? loop.skipBatches : 0;
+    let batch = skip;
+    let stopRequested = false;
+    let batchStart = performance.now();
+    const means = (): Record<string, number> => Object.fromEntries(names.map((n, i) => [n, seen ? sums[i] / seen : Number.NaN]));
+    const trainIds = input.split().train;
+    for await (const b of batchStream(data, trainIds, settings.batchSize, { shuffleSeed: settings.seed * 1000003 + epoch, prefetch: 3, augment: settings.augment && data.kind === 'images', skip })) {
+      input.reportFailed(b.failed);
+      let values: number[] = [];
+      let seconds = 0;
+      if (b.size > 0) {
+        const xs = tf.tensor(b.x, [b.size, ...data.sampleShape], data.dtype);
+        const ys = labelTensor(tf, b.y, b.size, loss, outUnits, data.task);
+        let out: number | number[];
+        try {
+          out = await model.trainOnBatch(xs, ys);
+        } finally {
+          tf.dispose([xs, ys]);
+        }
+        values = Array.isArray(out) ? out : [out];
+        if (values.every((v) => Number.isFinite(v))) {
+          values.forEach((v, i) => (sums[i] += v * b.size));
+          seen += b.size;
+        }
+        // From the end of the previous step: includes waiting for data, so a slow pipeline shows.
+        seconds = (performance.now() - batchStart) / 1000;
+        trainSeconds += seconds;
+      }
+      batch++;
+      await callbacks.onBatchEnd({ epoch, batch, size: b.size, values, names, means: means(), seen, seconds }, loop);
+      // Let a stop message in (the step itself only resolves microtasks).
+      await yieldToEvents();
+      if (hooks.stopRequested()) {
+        stopRequested = true;
+        if (batch < loop.batchesPerEpoch) return { reason: 'requested', epochsDone: epoch, batchesDone: batch };
+      }
+      batchStart = performance.now();
+    }
+
+    // End of epoch: validation, then the callbacks (schedule, early stopping, checkpoints, progress).
+    const logs: Record<string, number> = means();
+    let validationSeconds = 0;
+    const validationIds = input.split().validation;
+    if (validationIds.length) {
+      const v0 = performance.now();
+      const v = await evaluateSplit(input, validationIds, false);
+      validationSeconds = (performance.now() - v0) / 1000;
+      for (const [k, value] of Object.entries(v.means)) logs[`val_${k}`] = value;
+    }
+    await input.afterEpochData();
+    const seconds = (performance.now() - epochStart) / 1000;
+    await callbacks.onEpochEnd({ epoch, logs, learningRate: epochLr, seconds, trainSeconds, samples: seen, validationSeconds }, loop);
+    if (stopRequested) return { reason: 'requested', epochsDone: epoch + 1, batchesDone: 0 };
+    if (loop.stopTraining) return { reason: 'completed', epochsDone: epoch + 1, batchesDone: 0 };
+  }
+  return { reason: 'completed', epochsDone: loop.epochs, batchesDone: 0 };
+}
+
+/** Mean loss and metrics over `ids`, and (for the final evaluation) the labels and predictions. */
+async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions: boolean) {
+  const { tf, model, data, loss, outUnits, names } = input;
+  const sums = new Array<number>(names.length).fill(0);
+  let count = 0;
+  const actual: number[] = [];
+  const predicted: number[] = [];
+  for await (const b of batchStream(data, ids, Math.max(input.settings.batchSize, 64), { prefetch: 2 })) {
+    input.reportFailed(b.failed);
+    if (b.size === 0) continue;
+    const xs = tf.tensor(b.x, [b.size, ...data.sampleShape], data.dtype);
+    const ys = labelTensor(tf, b.y, b.size, loss, outUnits, data.task);
+    const r = model.evaluate(xs, ys, { batchSize: b.size });
+    const scalars = Array.isArray(r) ? r : [r];
+    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]));
+    tf.dispose(scalars);
+    values.forEach((v, i) => (sums[i] += v * b.size));
+    count += b.size;
+    if (withPredictions) {
+      const p = model.predict(xs) as Tensor;
+      const pv = await p.data();
+      p.dispose();
+      for (let i = 0; i < b.size; i++) {
+        actual.push(b.y[i]);
+        if (data.task === 'regression') predicted.push(pv[i * outUnits]);
+        else if (outUnits === 1) predicted.push(pv[i] >= 0.5 ? 1 : 0);
+        else {
+          let m = 0;
+          for (let k = 1; k < outUnits; k++) if (pv[i * outUnits + k] > pv[i * outUnits + m]) m = k;
+          predicted.push(m);
+        }
+      }
+    }
+    tf.dispose([xs, ys]);
+    await yieldToEvents();
+  }
+  const means: Record<string, number> = {};
+  names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
+  return { means, count, actual, predicted };
+}
+
 /** Runs one training job to the end; every outcome (including failures) ends with a `finished` event. */
 export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, hooks: EngineHooks): Promise<RunSummary | null> {
   const { tf } = backend;
   const runId = job.runId;
   const log = (level: 'info' | 'warning' | 'error', message: string) => hooks.emit({ kind: 'log', runId, level, message });
   let runDir: string | undefined;
-  let stopHeartbeat: () => void = () => undefined;
+  let heartbeat: Heartbeat | null = null;
+  let earlyStopping: EarlyStopping | null = null;
+  let model: LayersModel | null = null;
   let summary: RunSummary | null = null;
   let epochsCompleted = 0;
   const writeSummary = async (patch: Partial<RunSummary>) => {
@@ -226,26 +337,13 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const outUnits = (head?.shape?.[head.shape.length - 1] ?? 1);
 
     // Metrics that make sense for the task.
-    const metrics = settings.metrics.filter((m) => {
-      if (!(m in TFJS_METRIC)) {
-        log('warning', `Unknown metric "${m}" is ignored; available: ${Object.keys(TFJS_METRIC).join(', ')}.`);
-        return false;
-      }
-      if (m === 'accuracy' && data.task === 'regression') {
-        log('warning', 'accuracy is not defined for a numeric target; it is left out (mean absolute error is reported instead).');
-        return false;
-      }
-      if (m !== 'accuracy' && data.task === 'classification' && loss === 'sparse_categorical_crossentropy') {
-        log('warning', `${m} compares numbers; with class labels it is left out.`);
-        return false;
-      }
-      return true;
-    });
-    if (data.task === 'regression' && !metrics.includes('mean_absolute_error')) metrics.push('mean_absolute_error');
+    const selection = selectMetrics(settings.metrics, Object.keys(TFJS_METRIC), data.task, loss);
+    for (const w of selection.warnings) log('warning', w);
+    const metrics = selection.metrics;
 
     // Model, optimizer.
     const compiled = compileModel(job.doc, tf);
-    const model = compiled.model;
+    model = compiled.model;
     const optimizer = makeOptimizer(tf, settings);
     model.compile({ optimizer, loss: TFJS_LOSS[loss], metrics: metrics.map((m) => TFJS_METRIC[m]) });
     const names = ['loss', ...metrics];
@@ -253,26 +351,21 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     // Resume.
     let startEpoch = 0;
     let skipBatches = 0;
-    let lr = settings.learningRate;
-    let best: CheckpointState['best'] = null;
-    let wait = 0;
-    let history: EpochRecord[] = [];
+    let resumed: CheckpointState | null = null;
+    let previousHistory: EpochRecord[] = [];
     if (job.resumeFrom) {
       const ckpt = join(job.resumeFrom, 'checkpoints', 'last');
       try {
         await access(join(ckpt, 'state.json'));
-        const state = await readCheckpointState(ckpt);
+        resumed = await readCheckpointState(ckpt);
         await loadWeightsInto(model, join(ckpt, 'model'), tf);
         await loadOptimizer(optimizer, ckpt, tf);
         const previous = await readRun(job.resumeFrom);
-        history = (previous?.history ?? []).filter((h) => h.epoch <= state.epochsDone);
-        startEpoch = state.epochsDone;
+        const epochsDone = resumed.epochsDone;
+        previousHistory = (previous?.history ?? []).filter((h) => h.epoch <= epochsDone);
+        startEpoch = resumed.epochsDone;
         epochsCompleted = startEpoch;
-        skipBatches = state.batchesDone;
-        lr = state.learningRate;
-        best = state.best;
-        wait = state.wait;
-        setLearningRate(optimizer, lr);
+        skipBatches = resumed.batchesDone;
       } catch (e) {
         throw new TrainingError('resume', `Cannot resume from ${job.resumeFrom}: ${(e as Error).message}`);
       }
@@ -281,7 +374,9 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     // Run folder.
     const created = await createRunDir(job.runsDir, runId);
     runDir = created.dir;
-    stopHeartbeat = startHeartbeat(runDir);
+    const dir = runDir;
+    heartbeat = new Heartbeat(dir);
+    heartbeat.onTrainBegin();
     const startedAt = new Date().toISOString();
     summary = {
       id: created.id,
@@ -290,9 +385,9 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       status: 'running',
       epochs: settings.epochs,
       epochsCompleted: startEpoch,
-      history,
+      history: previousHistory,
       finalMetrics: {},
-      dir: runDir,
+      dir,
       projectName: job.doc.name,
       projectFile: job.projectFile,
       datasetPath: job.datasetPath,
@@ -304,11 +399,11 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       validationSamples: valIds.length,
       ...currentProcess(),
     };
-    await writeFile(join(runDir, 'graph.layerloom'), serializeProject(job.doc));
-    await writeJson(join(runDir, 'preprocessing.json'), data.preprocessing);
+    await writeFile(join(dir, 'graph.layerloom'), serializeProject(job.doc));
+    await writeJson(join(dir, 'preprocessing.json'), data.preprocessing);
     // Every file left out, with its reason (the log shows the first five of the scan's).
-    if (leftOut.length) await writeJson(join(runDir, 'skipped.json'), leftOut);
-    await writeJson(join(runDir, 'history.json'), history);
+    if (leftOut.length) await writeJson(join(dir, 'skipped.json'), leftOut);
+    await writeJson(join(dir, 'history.json'), previousHistory);
     await writeSummary({});
 
     const batchSize = settings.batchSize;
@@ -324,7 +419,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       trainSamples: trainIds.length,
       validationSamples: valIds.length,
       backend: backend.description,
-      runDir,
+      runDir: dir,
       loss,
       lossReason,
       classes: data.classes,
@@ -332,226 +427,89 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     });
 
     const es = settings.earlyStopping;
-    let monitor: string = es.monitor;
-    if (monitor.startsWith('val_') && valIds.length === 0) {
-      monitor = monitor.slice(4);
-      log('warning', `There is no validation split, so early stopping and the best checkpoint watch "${monitor}" instead of "${es.monitor}".`);
-    }
-    if (!names.includes(monitor.replace(/^val_/, ''))) {
-      const fallback = valIds.length ? 'val_loss' : 'loss';
-      log('warning', `"${monitor}" is not computed in this run; watching "${fallback}" instead.`);
-      monitor = fallback;
-    }
-    const higherIsBetter = /accuracy$/.test(monitor);
-    let bestWeights: Tensor[] | null = null;
+    const { monitor, warnings: monitorWarnings } = resolveMonitor(es.monitor, { hasValidation: valIds.length > 0, names });
+    for (const w of monitorWarnings) log('warning', w);
 
-    const intervalMs = job.progressIntervalMs ?? 100;
-    const totalBatches = (settings.epochs - startEpoch) * batchesPerEpoch - skipBatches;
-    let batchesDoneTotal = 0;
-    let trainSeconds = 0;
-    let valSeconds = 0;
-    let valRuns = 0;
-    let stopped = false;
-    let earlyStopped = false;
-    let currentEpochBatches = 0;
-
-    const eta = (epochIndex: number, batchInEpoch: number): number | null => {
-      if (batchesDoneTotal === 0) return null;
-      const perBatch = trainSeconds / batchesDoneTotal;
-      const left = Math.max(0, totalBatches - batchesDoneTotal);
-      const valPer = valRuns ? valSeconds / valRuns : valIds.length ? perBatch * Math.ceil(valIds.length / batchSize) * 0.3 : 0;
-      const epochsLeft = settings.epochs - epochIndex - (batchInEpoch >= batchesPerEpoch ? 1 : 0);
-      return left * perBatch + Math.max(0, epochsLeft) * valPer;
+    // Images that failed to decode this epoch (only the first visits each file): say how many
+    // samples the run really uses from now on.
+    const afterEpochData = async () => {
+      if (leftOut.length <= announcedLeftOut) return;
+      const used = withoutFailed();
+      const fresh = leftOut.slice(announcedLeftOut);
+      announcedLeftOut = leftOut.length;
+      log('warning', `${fresh.length} image(s) could not be decoded and are left out: the run trains on ${used.train.length} and validates on ${used.validation.length} samples.`);
+      hooks.emit({ kind: 'samples', runId, trainSamples: used.train.length, validationSamples: used.validation.length, skipped: fresh });
+      await writeJson(join(dir, 'skipped.json'), leftOut);
+      await writeSummary({ trainSamples: used.train.length, validationSamples: used.validation.length });
     };
 
-    const evaluateSplit = async (ids: Int32Array, withPredictions: boolean) => {
-      const sums = new Array<number>(names.length).fill(0);
-      let count = 0;
-      const actual: number[] = [];
-      const predicted: number[] = [];
-      for await (const b of batchStream(data, ids, Math.max(batchSize, 64), { prefetch: 2 })) {
-        reportFailed(b.failed);
-        if (b.size === 0) continue;
-        const xs = tf.tensor(b.x, [b.size, ...data.sampleShape], data.dtype);
-        const ys = labelTensor(tf, b.y, b.size, loss, outUnits, data.task);
-        const r = model.evaluate(xs, ys, { batchSize: b.size });
-        const scalars = Array.isArray(r) ? r : [r];
-        const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]));
-        tf.dispose(scalars);
-        values.forEach((v, i) => (sums[i] += v * b.size));
-        count += b.size;
-        if (withPredictions) {
-          const p = model.predict(xs) as Tensor;
-          const pv = await p.data();
-          p.dispose();
-          for (let i = 0; i < b.size; i++) {
-            actual.push(b.y[i]);
-            if (data.task === 'regression') predicted.push(pv[i * outUnits]);
-            else if (outUnits === 1) predicted.push(pv[i] >= 0.5 ? 1 : 0);
-            else {
-              let m = 0;
-              for (let k = 1; k < outUnits; k++) if (pv[i * outUnits + k] > pv[i * outUnits + m]) m = k;
-              predicted.push(m);
-            }
+    // The callbacks, in the order they run at each moment.
+    const schedule = (epoch: number) => learningRateAt(settings, epoch);
+    const resumeFrom = job.resumeFrom;
+    const fitted = model;
+    earlyStopping = new EarlyStopping(model, tf, {
+      enabled: es.enabled,
+      monitor,
+      patience: es.patience,
+      restoreBestWeights: es.restoreBestWeights,
+      best: resumed?.best ?? null,
+      wait: resumed?.wait ?? 0,
+      log: (m) => log('info', m),
+      ...(resumeFrom
+        ? {
+            loadEarlierBest: async () => {
+              const best = join(resumeFrom, 'checkpoints', 'best', 'model');
+              return loadWeightsInto(fitted, best, tf).then(
+                () => true,
+                () => false,
+              );
+            },
           }
-        }
-        tf.dispose([xs, ys]);
-        await yieldToEvents();
-      }
-      const means: Record<string, number> = {};
-      names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
-      return { means, count, actual, predicted };
+        : {}),
+    });
+    const stopper = earlyStopping;
+    const checkpoint = new ModelCheckpoint(model, optimizer, tf, { runDir: dir, monitor, best: resumed?.best ?? null, schedule, wait: () => stopper.policy.wait });
+    const history = new RunHistory({ runDir: dir, previous: previousHistory, bestEpoch: () => checkpoint.best?.epoch, writeSummary });
+    const callbacks = new CallbackList([
+      new LearningRateSchedule(optimizer, schedule),
+      new NanGuard(() => checkpoint.failureNote(resumeFrom)),
+      earlyStopping,
+      checkpoint,
+      history,
+      new Progress({ runId, emit: (e) => hooks.emit(e), intervalMs: job.progressIntervalMs ?? 100, validationBatches: Math.ceil(valIds.length / batchSize), improved: () => checkpoint.improved }),
+      {
+        onEpochEnd: (end: EpochEnd) => {
+          epochsCompleted = end.epoch + 1;
+        },
+      },
+    ]);
+    const loop: TrainingLoop = {
+      epochs: settings.epochs,
+      startEpoch,
+      skipBatches,
+      batchesPerEpoch,
+      validationSamples: valIds.length,
+      learningRate: resumed?.learningRate ?? settings.learningRate,
+      stopTraining: false,
     };
-
-    const checkpointState = (epochsDone: number, batchesDone: number): CheckpointState => ({ epochsDone, batchesDone, learningRate: lr, best, wait });
-
-    epochLoop: for (let epoch = startEpoch; epoch < settings.epochs; epoch++) {
-      const epochStart = performance.now();
-      let epochTrainSeconds = 0;
-      const sums = new Array<number>(names.length).fill(0);
-      let seen = 0;
-      let lastEmit = 0;
-      const skip = epoch === startEpoch ? skipBatches : 0;
-      currentEpochBatches = skip;
-      let batchStart = performance.now();
-      for await (const b of batchStream(data, trainIds, batchSize, { shuffleSeed: settings.seed * 1000003 + epoch, prefetch: 3, augment: settings.augment && data.kind === 'images', skip })) {
-        reportFailed(b.failed);
-        if (b.size > 0) {
-          const xs = tf.tensor(b.x, [b.size, ...data.sampleShape], data.dtype);
-          const ys = labelTensor(tf, b.y, b.size, loss, outUnits, data.task);
-          let out: number | number[];
-          try {
-            out = await model.trainOnBatch(xs, ys);
-          } finally {
-            tf.dispose([xs, ys]);
-          }
-          const values = Array.isArray(out) ? out : [out];
-          const bad = values.findIndex((v) => !Number.isFinite(v));
-          if (bad >= 0) {
-            throw new TrainingError(
-              'nan',
-              `The ${bad === 0 ? 'loss' : names[bad]} became ${Number.isNaN(values[bad]) ? 'NaN' : 'infinite'} at epoch ${epoch + 1}, batch ${currentEpochBatches + 1} ` +
-                `(learning rate ${lr}). The weights diverged: lower the learning rate (try ${lr / 10}), check the data for extreme or missing values, ` +
-                `and make sure the output and loss fit (LL014). ${await checkpointNote(runDir, job.resumeFrom)}`,
-            );
-          }
-          values.forEach((v, i) => (sums[i] += v * b.size));
-          seen += b.size;
-          // From the end of the previous step: includes waiting for data, so a slow pipeline shows.
-          const dt = (performance.now() - batchStart) / 1000;
-          epochTrainSeconds += dt;
-          trainSeconds += dt;
-        }
-        currentEpochBatches++;
-        batchesDoneTotal++;
-        const now = performance.now();
-        if (now - lastEmit >= intervalMs || currentEpochBatches === batchesPerEpoch) {
-          lastEmit = now;
-          const m: Record<string, number> = {};
-          names.forEach((n, i) => (m[n] = seen ? sums[i] / seen : Number.NaN));
-          hooks.emit({
-            kind: 'batch',
-            runId,
-            epoch: epoch + 1,
-            batch: currentEpochBatches,
-            batchesPerEpoch,
-            metrics: m,
-            samplesPerSecond: epochTrainSeconds > 0 ? seen / epochTrainSeconds : 0,
-            etaSeconds: eta(epoch, currentEpochBatches),
-            progress: Math.min(1, (epoch * batchesPerEpoch + currentEpochBatches) / (settings.epochs * batchesPerEpoch)),
-          });
-        }
-        // Let a stop message in (the step itself only resolves microtasks).
-        await yieldToEvents();
-        if (hooks.stopRequested()) {
-          stopped = true;
-          if (currentEpochBatches < batchesPerEpoch) {
-            await saveCheckpoint(join(runDir, 'checkpoints', 'last'), model, optimizer, checkpointState(epoch, currentEpochBatches), tf);
-            log('info', `Stopped at epoch ${epoch + 1}, batch ${currentEpochBatches} of ${batchesPerEpoch}; the model so far is saved.`);
-            break epochLoop;
-          }
-        }
-        batchStart = performance.now();
-      }
-
-      // End of epoch: validation, schedule, checkpoints, early stopping.
-      const logs: Record<string, number> = {};
-      names.forEach((n, i) => (logs[n] = seen ? sums[i] / seen : Number.NaN));
-      if (valIds.length) {
-        const v0 = performance.now();
-        const v = await evaluateSplit(valIds, false);
-        valSeconds += (performance.now() - v0) / 1000;
-        valRuns++;
-        for (const [k, value] of Object.entries(v.means)) logs[`val_${k}`] = value;
-      }
-      // Images that failed to decode this epoch (only the first visits each file): say how many
-      // samples the run really uses from now on.
-      if (leftOut.length > announcedLeftOut) {
-        const used = withoutFailed();
-        const fresh = leftOut.slice(announcedLeftOut);
-        announcedLeftOut = leftOut.length;
-        log('warning', `${fresh.length} image(s) could not be decoded and are left out: the run trains on ${used.train.length} and validates on ${used.validation.length} samples.`);
-        hooks.emit({ kind: 'samples', runId, trainSamples: used.train.length, validationSamples: used.validation.length, skipped: fresh });
-        await writeJson(join(runDir, 'skipped.json'), leftOut);
-        await writeSummary({ trainSamples: used.train.length, validationSamples: used.validation.length });
-      }
-      const epochLr = lr;
-      epochsCompleted = epoch + 1;
-      const current = logs[monitor];
-      const improved = Number.isFinite(current) && (best === null || (higherIsBetter ? current > best.value : current < best.value));
-      if (improved) {
-        best = { epoch: epoch + 1, value: current };
-        wait = 0;
-        if (es.enabled && es.restoreBestWeights) {
-          bestWeights?.forEach((t) => t.dispose());
-          bestWeights = model.getWeights().map((w) => tf.keep(w.clone()));
-        }
-      } else wait++;
-      lr = lr * settings.learningRateDecay;
-      if (settings.learningRateDecay !== 1) setLearningRate(optimizer, lr);
-      const seconds = (performance.now() - epochStart) / 1000;
-      const record: EpochRecord = { epoch: epoch + 1, metrics: logs, learningRate: epochLr, seconds, samplesPerSecond: epochTrainSeconds > 0 ? seen / epochTrainSeconds : 0 };
-      history = [...history, record];
-      await writeJson(join(runDir, 'history.json'), history);
-      await saveCheckpoint(join(runDir, 'checkpoints', 'last'), model, optimizer, checkpointState(epoch + 1, 0), tf);
-      if (improved) await saveCheckpoint(join(runDir, 'checkpoints', 'best'), model, optimizer, checkpointState(epoch + 1, 0), tf);
-      await writeSummary({ epochsCompleted, history, ...(best ? { bestEpoch: best.epoch } : {}) });
-      hooks.emit({
-        kind: 'epoch',
-        runId,
-        epoch: epoch + 1,
-        epochs: settings.epochs,
-        metrics: logs,
-        etaSeconds: eta(epoch + 1, 0),
-        progress: (epoch + 1) / settings.epochs,
-        learningRate: epochLr,
-        seconds,
-        samplesPerSecond: record.samplesPerSecond,
-        improved,
-      });
-      if (stopped) break;
-      if (es.enabled && wait >= es.patience && epoch > 0) {
-        earlyStopped = true;
-        log('info', `Early stopping: "${monitor}" has not improved for ${wait} epoch(s); best was epoch ${best?.epoch}.`);
-        if (es.restoreBestWeights && bestWeights) {
-          model.setWeights(bestWeights);
-          log('info', `Restored the weights of epoch ${best?.epoch}.`);
-        }
-        break;
-      }
-    }
-    bestWeights?.forEach((t) => t.dispose());
+    const input: LoopInput = { tf, model, data, loss, outUnits, names, settings, split: () => ({ train: trainIds, validation: valIds }), reportFailed, afterEpochData, hooks };
+    const end = await fit(input, loop, callbacks);
+    if (end.reason === 'requested' && end.batchesDone > 0) log('info', `Stopped at epoch ${end.epochsDone + 1}, batch ${end.batchesDone} of ${batchesPerEpoch}; the model so far is saved.`);
+    await callbacks.onTrainEnd(end, loop);
+    const stopped = end.reason === 'requested';
+    const earlyStopped = earlyStopping.stoppedAfter !== null;
+    const best = checkpoint.best;
 
     // Final model and evaluation.
-    await saveModel(model, join(runDir, 'model'), tf);
+    await saveModel(model, join(dir, 'model'), tf);
     const evalIds = valIds.length ? valIds : trainIds;
     const split = valIds.length ? 'validation' : 'train';
-    const final = await evaluateSplit(evalIds, true);
+    const final = await evaluateSplit(input, evalIds, true);
     const evaluation: Evaluation =
       data.task === 'classification'
         ? evaluateClassification(final.actual, final.predicted, data.classes, final.means.loss, split)
         : evaluateRegression(final.actual, final.predicted, final.means.loss, split);
-    await writeJson(join(runDir, 'evaluation.json'), evaluation);
+    await writeJson(join(dir, 'evaluation.json'), evaluation);
     const prefix = valIds.length ? 'val_' : '';
     const finalMetrics: Metrics = Object.fromEntries(Object.entries(final.means).map(([k, v]) => [`${prefix}${k}`, v]));
     const status = stopped ? 'stopped' : 'completed';
@@ -560,7 +518,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       : earlyStopped
         ? `Stopped early at epoch ${epochsCompleted}: "${monitor}" stopped improving (best: epoch ${best?.epoch}).`
         : undefined;
-    stopHeartbeat();
+    heartbeat.stop();
     await writeSummary({ status, finishedAt: new Date().toISOString(), finalMetrics, epochsCompleted, ...(message ? { message } : {}), ...(best ? { bestEpoch: best.epoch } : {}) });
     const confusionMatrix = evaluation.task === 'classification' ? evaluation.confusionMatrix : undefined;
     hooks.emit({
@@ -571,14 +529,13 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       finalMetrics,
       ...(confusionMatrix ? { confusionMatrix } : {}),
       evaluation,
-      runDir,
+      runDir: dir,
       epochsCompleted,
       ...(best ? { bestEpoch: best.epoch } : {}),
     });
-    model.dispose();
     return summary;
   } catch (e) {
-    stopHeartbeat();
+    heartbeat?.stop();
     const error = classifyTrainingError(e, job.settings);
     await writeSummary({ status: 'failed', finishedAt: new Date().toISOString(), error, message: error.message, epochsCompleted }).catch(() => undefined);
     hooks.emit({
@@ -592,17 +549,12 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       epochsCompleted,
     });
     return summary;
+  } finally {
+    heartbeat?.stop();
+    earlyStopping?.dispose();
+    // However the run ended (a failure included), its model and optimizer state are freed.
+    model?.dispose();
   }
-}
-
-/** What is true about checkpoints when a run fails: where the last good one is, if any. */
-async function checkpointNote(runDir: string, resumeFrom: string | undefined): Promise<string> {
-  const last = join(runDir, 'checkpoints', 'last');
-  const state = await readCheckpointState(last).catch(() => null);
-  if (state) return `The last good checkpoint (after epoch ${state.epochsDone}${state.batchesDone ? `, batch ${state.batchesDone}` : ''}) is kept in ${last}.`;
-  const previous = resumeFrom ? await readCheckpointState(join(resumeFrom, 'checkpoints', 'last')).catch(() => null) : null;
-  if (resumeFrom && previous) return `This run wrote no checkpoint before it diverged; the run it resumed from keeps its checkpoint (after epoch ${previous.epochsDone}) in ${join(resumeFrom, 'checkpoints', 'last')}.`;
-  return 'No checkpoint was written before it diverged (the first epoch did not finish), so there is none to go back to: train again with the changes above.';
 }
 
 /** The failure a thrown error stands for, with a message for people. */
