@@ -11,6 +11,7 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { compileModel } from '../../shared/compile/compile.js';
+import { stepRandomness } from '../../shared/compile/stepRandomness.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
@@ -31,6 +32,7 @@ import { LearningRateSchedule } from './training/callbacks/learningRateSchedule.
 import { ModelCheckpoint } from './training/callbacks/modelCheckpoint.js';
 import { NanGuard } from './training/callbacks/nanGuard.js';
 import { Progress } from './training/callbacks/progress.js';
+import { StepSeeds } from './training/callbacks/stepSeeds.js';
 import type { LayersModel, Optimizer, Tensor } from './training/tfTypes.js';
 import { TrainingError } from './training/trainingError.js';
 import type { LoadedBackend } from './trainingBackend.js';
@@ -170,6 +172,7 @@ async function fit(input: LoopInput, loop: TrainingLoop, callbacks: CallbackList
       let values: number[] = [];
       let seconds = 0;
       if (b.size > 0) {
+        await callbacks.onBatchBegin(epoch, batch, loop);
         const xs = tf.tensor(b.x, [b.size, ...data.sampleShape], data.dtype);
         const ys = labelTensor(tf, b.y, b.size, loss, outUnits, data.task);
         let out: number | number[];
@@ -342,7 +345,9 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const metrics = selection.metrics;
 
     // Model, optimizer.
-    const compiled = compileModel(job.doc, tf);
+    // Initial weights from the project seed and each block's id (shared/compile/seeding.ts).
+    const compiled = compileModel(job.doc, tf, { seed: settings.seed });
+    const randomness = stepRandomness(compiled, job.doc, tf);
     model = compiled.model;
     const optimizer = makeOptimizer(tf, settings);
     model.compile({ optimizer, loss: TFJS_LOSS[loss], metrics: metrics.map((m) => TFJS_METRIC[m]) });
@@ -472,6 +477,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const history = new RunHistory({ runDir: dir, previous: previousHistory, bestEpoch: () => checkpoint.best?.epoch, writeSummary });
     const callbacks = new CallbackList([
       new LearningRateSchedule(optimizer, schedule),
+      new StepSeeds(randomness, settings.seed),
       new NanGuard(() => checkpoint.failureNote(resumeFrom)),
       earlyStopping,
       checkpoint,

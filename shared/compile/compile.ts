@@ -10,6 +10,7 @@ import { planModel } from '../codegen/plan.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { layerloomLayers } from './customLayers.js';
 import { applyLayer } from './layerFactory.js';
+import { layerSeed, withSeededRandom } from './seeding.js';
 import type { SymbolicTensor, TF } from './tfTypes.js';
 
 /** Result of compiling. */
@@ -23,8 +24,17 @@ export interface CompiledModel {
   readonly outputNodeIds: readonly string[];
 }
 
+/** Options of {@link compileModel}. */
+export interface CompileOptions {
+  /**
+   * Seeds the initial weights: each layer's initializers draw from a stream seeded with this and
+   * the block's id (see compile/seeding.ts). Without it, tfjs seeds them at random.
+   */
+  readonly seed?: number;
+}
+
 /** Compiles a valid graph; throws `CompileError` (codegen/plan.ts) listing the errors otherwise. */
-export function compileModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>, tf: TF): CompiledModel {
+export function compileModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>, tf: TF, options: CompileOptions = {}): CompiledModel {
   const plan = planModel(doc);
   // Layerloom's classes and its fast orthogonal initializer (the recurrent default) are registered
   // before tfjs builds any layer.
@@ -41,7 +51,11 @@ export function compileModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
       continue;
     }
     const inputs = step.inputs.map((i) => (i.source === null ? null : tensor(i.source)));
-    tensors.set(step.name, applyLayer(tf, step.def.callConvention, step.call, inputs, step.name));
+    const build = () => applyLayer(tf, step.def.callConvention, step.call, inputs, step.name);
+    // Applying a layer builds it, which runs its initializers: seeded per block, they give the same
+    // weights whatever else the graph holds.
+    const seed = options.seed;
+    tensors.set(step.name, seed === undefined ? build() : withSeededRandom(layerSeed(seed, step.nodeId), build));
   }
   const outputs = plan.outputs.map((o) => tensor(o.source));
   const model = tf.model({

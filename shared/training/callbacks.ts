@@ -85,6 +85,8 @@ export interface TrainEnd {
 export interface TrainingCallback {
   onTrainBegin?(loop: TrainingLoop): HookResult;
   onEpochBegin?(epoch: number, loop: TrainingLoop): HookResult;
+  /** Before a step; `batch` is the 0-based index of the step in its epoch. */
+  onBatchBegin?(epoch: number, batch: number, loop: TrainingLoop): HookResult;
   onBatchEnd?(batch: BatchEnd, loop: TrainingLoop): HookResult;
   onEpochEnd?(end: EpochEnd, loop: TrainingLoop): HookResult;
   onTrainEnd?(end: TrainEnd, loop: TrainingLoop): HookResult;
@@ -100,6 +102,10 @@ export class CallbackList {
 
   async onEpochBegin(epoch: number, loop: TrainingLoop): Promise<void> {
     for (const c of this.callbacks) await c.onEpochBegin?.(epoch, loop);
+  }
+
+  async onBatchBegin(epoch: number, batch: number, loop: TrainingLoop): Promise<void> {
+    for (const c of this.callbacks) await c.onBatchBegin?.(epoch, batch, loop);
   }
 
   async onBatchEnd(batch: BatchEnd, loop: TrainingLoop): Promise<void> {

@@ -7,6 +7,7 @@
  * Batches are plain typed arrays: the training worker turns them into tensors with whichever
  * backend it loaded.
  */
+import { mixSeeds } from '../../../shared/compile/seeding.js';
 import { IMAGE_SCALE, stratifiedSplit, shuffleInPlace, seededRandom, type DatasetTask, type ScanProgress, type SkippedFile, type Split } from '../../../shared/training/dataset.js';
 import { buildVocabulary, encodeTokens, vocabularyIndex, OOV_TOKEN, type Vocabulary } from '../../../shared/training/tokenizer.js';
 import type { ScannedDataset } from '../datasetService.js';
@@ -346,7 +347,6 @@ export async function* batchStream(
 ): AsyncGenerator<Batch> {
   const order = Int32Array.from(ids);
   if (options.shuffleSeed !== undefined) shuffleInPlace(order, seededRandom(options.shuffleSeed));
-  const random = seededRandom((options.shuffleSeed ?? 0) + 7919);
   const starts: number[] = [];
   for (let s = (options.skip ?? 0) * batchSize; s < order.length; s += batchSize) starts.push(s);
   const prefetch = Math.max(1, options.prefetch ?? 2);
@@ -355,6 +355,10 @@ export async function* batchStream(
   const fill = () => {
     while (queue.length < prefetch && next < starts.length) {
       const s = starts[next++];
+      // Augmentation draws from a stream of the batch's own (seeded by the pass's seed and the
+      // batch's position): prefetched batches finish decoding in any order, and a shared stream
+      // would hand out its numbers in that order.
+      const random = seededRandom(mixSeeds(options.shuffleSeed ?? 0, 7919, s));
       queue.push(dataset.batch(order.subarray(s, Math.min(s + batchSize, order.length)), { augment: options.augment, random }));
     }
   };

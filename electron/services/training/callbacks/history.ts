@@ -24,10 +24,6 @@ export class RunHistory implements TrainingCallback {
     this.records = [...options.previous];
   }
 
-  get history(): readonly EpochRecord[] {
-    return this.records;
-  }
-
   async onEpochEnd(end: EpochEnd): Promise<void> {
     const record: EpochRecord = {
       epoch: end.epoch + 1,

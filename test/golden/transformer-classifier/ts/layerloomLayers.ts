@@ -269,6 +269,11 @@ function defineLayers(tf: TF): LayerloomLayers {
     // In Keras's weight order: query, key, value, attention_output; each kernel then bias.
     private kernels: tfjs.LayerVariable[] = [];
     private biases: (tfjs.LayerVariable | null)[] = [];
+    /**
+     * Seed of the attention dropout mask. A trainer sets a fresh one before every step (a fixed
+     * seed would repeat one mask); unset, tfjs seeds each mask at random.
+     */
+    dropoutSeed: number | undefined = undefined;
 
     constructor(args: MultiHeadAttentionArgs) {
       super(args);
@@ -348,7 +353,7 @@ function defineLayers(tf: TF): LayerloomLayers {
           scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));
         }
         let probs = tf.softmax(scores);
-        if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate);
+        if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate, undefined, this.dropoutSeed);
         const context = tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]); // (B, T, heads, value_dim)
         const outKernel = tf.reshape(this.kernels[3].read(), [this.numHeads * this.valueDim, queryWidth]);
         let out = tf.matMul(tf.reshape(context, [batch * queryLength, this.numHeads * this.valueDim]), outKernel);
