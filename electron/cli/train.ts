@@ -24,7 +24,13 @@ Options:
   --lr X               learning rate
   --optimizer NAME     ${OPTIMIZERS.join(', ')}
   --validation-split F fraction held out for validation (0 to < 1)
-  --seed N             seed for the split and shuffling
+  --seed N             fixes the run's randomness (default: the project's seed): the
+                       train/validation split, each epoch's shuffle order, image augmentation,
+                       the initial weights (each block's from N and the block's id, the weights
+                       \`layerloom export --seed N\` writes) and the dropout masks of every step.
+                       The same project, data and N give the same losses epoch by epoch on the
+                       cpu and wasm backends and on the native backend on the CPU; a GPU does
+                       not promise bit-identical results.
   --out DIR            folder for run folders (default: <project folder>/runs)
   --resume RUN_DIR     continue a run from its last checkpoint
   --backend NAME       ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)

@@ -22,6 +22,7 @@ import { planModel } from '../../shared/codegen/plan.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
+import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
@@ -47,6 +48,12 @@ export interface ExportOptions {
   readonly weights?: string | null;
   /** Write into a folder that is not empty (files with the same names are replaced, atomically). */
   readonly force?: boolean;
+  /**
+   * Export the initial weights of this seed (no run is read): each layer's initializers are
+   * seeded from it and the block's id, the same weights `layerloom train --seed` starts from.
+   * Without it, initial weights (when no run gives trained ones) come from the project's seed.
+   */
+  readonly seed?: number | null;
   /** The tfjs namespace (any backend); `@tensorflow/tfjs` is loaded when absent. */
   readonly tf?: TF;
 }
@@ -313,8 +320,9 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /**
  * Exports a project. Refuses a graph with errors (listing them) and a non-empty folder unless
- * `force` (a folder holding only what a killed export left counts as empty). The weights written are those of `weights`, else of the project's latest run, else the
- * model's initial (random) weights.
+ * `force` (a folder holding only what a killed export left counts as empty). The weights written
+ * are the initial weights of `seed` when given, else those of `weights`, else of the project's
+ * latest run, else the initial weights of the project's seed (bit-identical for the same seed).
  */
 export async function exportProject(options: ExportOptions): Promise<ExportResult> {
   const { doc, target } = options;
@@ -329,11 +337,15 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   }
   const notes: string[] = [];
 
-  const { model } = compileModel(doc, tf);
+  if (typeof options.seed === 'number' && options.weights) throw new ExportError('Give either a seed (initial weights) or weights to export, not both.');
+  const seed = options.seed ?? doc.training?.seed ?? DEFAULT_TRAINING.seed;
+  const { model } = compileModel(doc, tf, { seed });
   try {
     let weightsFrom = 'initial';
     let preprocessing: string | null = null;
-    if (options.weights) {
+    if (typeof options.seed === 'number') {
+      // The initial weights of that seed, whatever runs the project has.
+    } else if (options.weights) {
       const source = resolve(options.weights);
       await loadWeightsInto(tf, model, source);
       weightsFrom = source;
