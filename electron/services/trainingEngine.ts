@@ -270,6 +270,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
   let heartbeat: Heartbeat | null = null;
   let earlyStopping: EarlyStopping | null = null;
   let model: LayersModel | null = null;
+  let optimizer: Optimizer | null = null;
   let summary: RunSummary | null = null;
   let epochsCompleted = 0;
   const writeSummary = async (patch: Partial<RunSummary>) => {
@@ -349,7 +350,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const compiled = compileModel(job.doc, tf, { seed: settings.seed });
     const randomness = stepRandomness(compiled, job.doc, tf);
     model = compiled.model;
-    const optimizer = makeOptimizer(tf, settings);
+    optimizer = makeOptimizer(tf, settings);
     model.compile({ optimizer, loss: TFJS_LOSS[loss], metrics: metrics.map((m) => TFJS_METRIC[m]) });
     const names = ['loss', ...metrics];
 
@@ -558,8 +559,10 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
   } finally {
     heartbeat?.stop();
     earlyStopping?.dispose();
-    // However the run ended (a failure included), its model and optimizer state are freed.
+    // However the run ended (a failure included), its model and optimizer state are freed (the
+    // model does not free an optimizer it was given).
     model?.dispose();
+    optimizer?.dispose();
   }
 }
 
