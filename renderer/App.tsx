@@ -15,6 +15,7 @@ import { TopBar } from './chrome/TopBar.js';
 import { StatusBar } from './chrome/StatusBar.js';
 import { BottomDock } from './chrome/BottomDock.js';
 import { Dialogs, Toasts } from './chrome/Dialogs.js';
+import { ContextMenu } from './canvas/ContextMenu.js';
 import { api } from './platform/api.js';
 import { toast, useUi } from './state/uiStore.js';
 import { parseClipboard } from '../shared/editing/clipboard.js';
@@ -118,6 +119,7 @@ export function App(): JSX.Element {
           <Inspector />
         </div>
         <StatusBar />
+        <ContextMenu />
         <Dialogs />
         <Toasts />
       </div>

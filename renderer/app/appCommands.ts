@@ -10,15 +10,27 @@ import { api, errorMessage } from '../platform/api.js';
 import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
 import { startTraining, stopTraining } from '../state/trainingStore.js';
 import { editor, newProject, save, saveAs } from './session.js';
+import { openContextMenuForSelection } from '../canvas/contextMenuStore.js';
+
+/**
+ * Where a command was invoked from, when that matters: a context menu passes the point that was
+ * right-clicked so "Add block" and "Paste" land there instead of at the centre of the view.
+ */
+export interface CommandContext {
+  /** The clicked point on screen and on the canvas (flow coordinates). */
+  readonly at?: { readonly screen: { readonly x: number; readonly y: number }; readonly flow: { readonly x: number; readonly y: number } };
+}
 
 /** One entry of the registry. */
 export interface AppCommand extends Omit<CommandInfo, 'group'> {
   readonly id: string;
   readonly group: CommandInfo['group'] | 'File' | 'View' | 'Training';
   /** Runs it; errors are shown as toasts by `runCommand`. */
-  readonly run: () => void | Promise<unknown>;
-  /** Shown in the help overlay (default true). */
+  readonly run: (context?: CommandContext) => void | Promise<unknown>;
+  /** Shown in the help overlay and the command palette (default true). */
   readonly listed?: boolean;
+  /** False when running it now would do nothing (menus grey it out); default always enabled. */
+  readonly enabled?: () => boolean;
 }
 
 const CLIPBOARD_KEY = 'layerloom.clipboard';
@@ -42,9 +54,9 @@ export function recalledClipboard(): string | null {
   }
 }
 
-/** Pastes clipboard text at the centre of the view (or offset from the originals). */
-export function pasteText(text: string): void {
-  runEditorCommand(editor, 'clipboard.paste', { text });
+/** Pastes clipboard text at `at` (flow coordinates), or offset from the originals. */
+export function pasteText(text: string, at?: { x: number; y: number }): void {
+  runEditorCommand(editor, 'clipboard.paste', at ? { text, at } : { text });
 }
 
 function startRename(): void {
@@ -53,16 +65,24 @@ function startRename(): void {
   useUi.setState({ renaming: id });
 }
 
-function openQuickAdd(): void {
+function openQuickAdd(context?: CommandContext): void {
+  const [from] = editor.state.selection.nodes;
+  const connectFrom = from && editor.state.selection.nodes.length === 1 ? { connectFrom: from } : {};
+  if (context?.at) {
+    useUi.setState({ quickAdd: { screen: context.at.screen, flow: context.at.flow, ...connectFrom } });
+    return;
+  }
   const c = canvas();
   if (!c) return;
   const center = c.viewCenter();
   const el = document.querySelector('.ll-canvas');
   const rect = el?.getBoundingClientRect();
   const screen = rect ? { x: rect.left + rect.width / 2 - 160, y: rect.top + rect.height / 3 } : { x: 300, y: 200 };
-  const [from] = editor.state.selection.nodes;
-  useUi.setState({ quickAdd: { screen, flow: center, ...(from && editor.state.selection.nodes.length === 1 ? { connectFrom: from } : {}) } });
+  useUi.setState({ quickAdd: { screen, flow: center, ...connectFrom } });
 }
+
+const hasNodes = (): boolean => editor.state.selection.nodes.length > 0;
+const hasSelection = (): boolean => hasNodes() || editor.state.selection.edges.length > 0;
 
 /** Starts training with the project as it is in the editor. */
 export function startTrainingNow(): void {
@@ -86,11 +106,12 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'file.save', title: 'Save', shortcut: ['Mod+S'], group: 'File', run: save },
   { id: 'file.saveAs', title: 'Save as…', shortcut: ['Mod+Shift+S'], group: 'File', run: saveAs },
   { id: 'file.export', title: 'Export code…', shortcut: ['Mod+E'], group: 'File', run: () => openDialog({ kind: 'export' }) },
-  { id: 'history.undo', ...EDITOR_COMMAND_INFO['history.undo'], run: () => runEditorCommand(editor, 'history.undo') },
-  { id: 'history.redo', ...EDITOR_COMMAND_INFO['history.redo'], run: () => runEditorCommand(editor, 'history.redo') },
+  { id: 'history.undo', ...EDITOR_COMMAND_INFO['history.undo'], enabled: () => editor.state.past.length > 0, run: () => runEditorCommand(editor, 'history.undo') },
+  { id: 'history.redo', ...EDITOR_COMMAND_INFO['history.redo'], enabled: () => editor.state.future.length > 0, run: () => runEditorCommand(editor, 'history.redo') },
   {
     id: 'clipboard.copy',
     ...EDITOR_COMMAND_INFO['clipboard.copy'],
+    enabled: hasNodes,
     run: () => {
       const text = runEditorCommand(editor, 'clipboard.copy');
       if (text) rememberClipboard(text);
@@ -99,6 +120,7 @@ const APP_COMMANDS: readonly AppCommand[] = [
   {
     id: 'clipboard.cut',
     ...EDITOR_COMMAND_INFO['clipboard.cut'],
+    enabled: hasNodes,
     run: () => {
       const text = runEditorCommand(editor, 'clipboard.cut');
       if (text) rememberClipboard(text);
@@ -107,14 +129,15 @@ const APP_COMMANDS: readonly AppCommand[] = [
   {
     id: 'clipboard.paste',
     ...EDITOR_COMMAND_INFO['clipboard.paste'],
-    run: () => {
+    enabled: () => recalledClipboard() !== null,
+    run: (context) => {
       const text = recalledClipboard();
       if (!text) throw new CommandError('Nothing to paste: copy some blocks first.');
-      pasteText(text);
+      pasteText(text, context?.at?.flow);
     },
   },
-  { id: 'selection.duplicate', ...EDITOR_COMMAND_INFO['selection.duplicate'], run: () => runEditorCommand(editor, 'selection.duplicate') },
-  { id: 'selection.delete', ...EDITOR_COMMAND_INFO['selection.delete'], run: () => runEditorCommand(editor, 'selection.delete') },
+  { id: 'selection.duplicate', ...EDITOR_COMMAND_INFO['selection.duplicate'], enabled: hasNodes, run: () => runEditorCommand(editor, 'selection.duplicate') },
+  { id: 'selection.delete', ...EDITOR_COMMAND_INFO['selection.delete'], enabled: hasSelection, run: () => runEditorCommand(editor, 'selection.delete') },
   { id: 'selection.selectAll', ...EDITOR_COMMAND_INFO['selection.selectAll'], run: () => runEditorCommand(editor, 'selection.selectAll') },
   {
     id: 'selection.clear',
@@ -124,7 +147,7 @@ const APP_COMMANDS: readonly AppCommand[] = [
       else runEditorCommand(editor, 'selection.clear');
     },
   },
-  { id: 'graph.rename', ...EDITOR_COMMAND_INFO['graph.rename'], run: startRename },
+  { id: 'graph.rename', ...EDITOR_COMMAND_INFO['graph.rename'], enabled: () => editor.state.selection.nodes.length === 1, run: startRename },
   {
     id: 'graph.autoLayout',
     ...EDITOR_COMMAND_INFO['graph.autoLayout'],
@@ -147,6 +170,8 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'view.training', title: 'Training panel', shortcut: ['Alt+3'], group: 'View', run: () => showTab('training') },
   { id: 'view.code', title: 'Code panel', shortcut: ['Alt+4'], group: 'View', run: () => showTab('code') },
   { id: 'view.help', title: 'Keyboard shortcuts', shortcut: ['?'], group: 'View', run: () => openDialog({ kind: 'help' }) },
+  { id: 'view.contextMenu', title: 'Context menu of the selection', shortcut: ['Shift+F10', 'ContextMenu'], group: 'View', run: openContextMenuForSelection },
+  { id: 'view.commandPalette', title: 'Command palette', shortcut: ['Mod+K', 'Mod+Shift+P'], group: 'View', run: () => openDialog({ kind: 'commands' }) },
   { id: 'training.start', title: 'Start training', shortcut: ['Mod+Enter'], group: 'Training', run: startTrainingNow },
   { id: 'training.stop', title: 'Stop training', group: 'Training', run: () => stopTraining() },
   {
@@ -169,12 +194,17 @@ export function allCommands(): readonly AppCommand[] {
   return APP_COMMANDS;
 }
 
+/** A command by id. */
+export function commandById(id: string): AppCommand | undefined {
+  return BY_ID.get(id);
+}
+
 /** Runs a command by id; failures become toasts. Returns false for an unknown id. */
-export function runCommand(id: string): boolean {
+export function runCommand(id: string, context?: CommandContext): boolean {
   const cmd = BY_ID.get(id);
   if (!cmd) return false;
   try {
-    const r = cmd.run();
+    const r = cmd.run(context);
     if (r instanceof Promise) r.catch((e: unknown) => toast('error', errorMessage(e)));
   } catch (e) {
     toast(e instanceof CommandError ? 'warning' : 'error', errorMessage(e));

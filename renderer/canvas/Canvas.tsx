@@ -35,6 +35,7 @@ import { useConnectHint } from './connectHint.js';
 import { deriveEdges, deriveNodes, newFlowCache, type BlockFlowNode, type ShapeFlowEdge } from './flowModel.js';
 import { ConnectionLine, ShapeEdge } from './ShapeEdge.js';
 import { QuickAdd } from './QuickAdd.js';
+import { CANVAS_CONTEXT_MENU } from './ContextMenu.js';
 
 const nodeTypes = { block: BlockNode };
 /** Below this zoom, blocks are drawn without detail. */
@@ -254,6 +255,7 @@ export function Canvas(): JSX.Element {
         onMoveEnd={onMoveEnd}
         onMove={onMove}
         onInit={onInit}
+        {...CANVAS_CONTEXT_MENU}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={MULTI_SELECT_KEYS}

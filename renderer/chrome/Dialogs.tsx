@@ -14,6 +14,7 @@ import { CATEGORY_HEX } from '../canvas/blockStyle.js';
 import { api, errorDetails, errorMessage } from '../platform/api.js';
 import { closeDialog, toast, useUi, type Dialog } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
+import { CommandPalette } from './CommandPalette.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -359,6 +360,8 @@ export function Dialogs(): JSX.Element | null {
       return <TemplatesDialog />;
     case 'help':
       return <HelpDialog />;
+    case 'commands':
+      return <CommandPalette />;
     case 'export':
       return <ExportDialog />;
     case 'recovery':

@@ -15,6 +15,7 @@ export type Dialog =
   | { readonly kind: 'saveAs'; readonly then?: () => void }
   | { readonly kind: 'templates' }
   | { readonly kind: 'help' }
+  | { readonly kind: 'commands' }
   | { readonly kind: 'export' }
   | { readonly kind: 'recovery'; readonly entries: readonly RecoveryEntry[] }
   | {
