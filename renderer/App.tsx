@@ -14,7 +14,9 @@ import { Inspector } from './panels/Inspector.js';
 import { TopBar } from './chrome/TopBar.js';
 import { StatusBar } from './chrome/StatusBar.js';
 import { BottomDock } from './chrome/BottomDock.js';
-import { Dialogs, Toasts } from './chrome/Dialogs.js';
+import { Workspace } from './chrome/Workspace.js';
+import { Dialogs } from './chrome/Dialogs.js';
+import { Toasts } from './chrome/Toasts.js';
 import { ContextMenu } from './canvas/ContextMenu.js';
 import { api } from './platform/api.js';
 import { toast, useUi } from './state/uiStore.js';
@@ -110,14 +112,7 @@ export function App(): JSX.Element {
     <ReactFlowProvider>
       <div className="ll-app">
         <TopBar />
-        <div className="ll-main">
-          <Palette />
-          <div className="ll-center">
-            <Canvas />
-            <BottomDock />
-          </div>
-          <Inspector />
-        </div>
+        <Workspace palette={<Palette />} canvas={<Canvas />} dock={<BottomDock />} inspector={<Inspector />} />
         <StatusBar />
         <ContextMenu />
         <Dialogs />

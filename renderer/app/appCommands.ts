@@ -165,6 +165,8 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'view.toggleSnap', title: 'Snap to grid on/off', shortcut: ['G'], group: 'View', run: () => useUi.setState((s) => ({ snap: !s.snap })) },
   { id: 'view.toggleTheme', title: 'Dark/light theme', shortcut: ['Mod+Shift+L'], group: 'View', run: () => setTheme(useUi.getState().theme === 'dark' ? 'light' : 'dark') },
   { id: 'view.togglePanel', title: 'Show/hide bottom panel', shortcut: ['Mod+J'], group: 'View', run: () => useUi.setState((s) => ({ bottomOpen: !s.bottomOpen })) },
+  { id: 'view.togglePalette', title: 'Show/hide blocks panel', shortcut: ['Mod+B'], group: 'View', run: () => useUi.setState((s) => ({ paletteOpen: !s.paletteOpen })) },
+  { id: 'view.toggleInspector', title: 'Show/hide inspector', shortcut: ['Mod+Alt+B'], group: 'View', run: () => useUi.setState((s) => ({ inspectorOpen: !s.inspectorOpen })) },
   { id: 'view.problems', title: 'Problems panel', shortcut: ['Alt+1'], group: 'View', run: () => showTab('problems') },
   { id: 'view.dataset', title: 'Dataset panel', shortcut: ['Alt+2'], group: 'View', run: () => showTab('dataset') },
   { id: 'view.training', title: 'Training panel', shortcut: ['Alt+3'], group: 'View', run: () => showTab('training') },

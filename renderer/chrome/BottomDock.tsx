@@ -1,7 +1,8 @@
 /**
- * The bottom dock with the Problems, Analyzer, Dataset, Training and Code panels; resizable, collapsible.
+ * The bottom dock with the Problems, Analyzer, Dataset, Training and Code panels. Its size and
+ * collapsing belong to the layout (Workspace.tsx); collapsed, only the tab bar shows.
  */
-import { useCallback, type JSX, type PointerEvent } from 'react';
+import type { JSX } from 'react';
 import { useStore } from 'zustand';
 import { editor } from '../app/session.js';
 import { AnalyzerPanel } from '../panels/AnalyzerPanel.js';
@@ -25,26 +26,13 @@ const TABS: readonly { id: BottomTab; label: string; icon: IconName }[] = [
 export function BottomDock(): JSX.Element {
   const tab = useUi((s) => s.bottomTab);
   const open = useUi((s) => s.bottomOpen);
-  const height = useUi((s) => s.bottomHeight);
   const errors = useStore(editor.store, (s) => s.analysis.diagnostics.filter((d) => d.severity === 'error').length);
   const warnings = useStore(editor.store, (s) => s.analysis.diagnostics.length) - errors;
   const phase = useTraining((s) => s.phase);
 
-  const startResize = useCallback((e: PointerEvent) => {
-    const startY = e.clientY;
-    const start = useUi.getState().bottomHeight;
-    const move = (ev: globalThis.PointerEvent) => useUi.setState({ bottomHeight: Math.max(120, Math.min(window.innerHeight - 200, start + startY - ev.clientY)) });
-    const up = () => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
-  }, []);
 
   return (
-    <section className={`ll-dock${open ? '' : ' closed'}`} style={open ? { height } : undefined} aria-label="Panels">
-      {open && <div className="ll-dock-resize" onPointerDown={startResize} role="separator" aria-orientation="horizontal" />}
+    <section className={`ll-dock${open ? '' : ' closed'}`} aria-label="Panels">
       <div className="ll-dock-tabs" role="tablist">
         {TABS.map((t) => (
           <button

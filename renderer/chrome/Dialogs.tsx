@@ -15,6 +15,7 @@ import { api, errorDetails, errorMessage } from '../platform/api.js';
 import { closeDialog, toast, useUi, type Dialog } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
 import { CommandPalette } from './CommandPalette.js';
+import { Toasts } from './Toasts.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -44,6 +45,7 @@ function Modal({ title, children, wide, onClose = closeDialog, testId }: { title
           </button>
         </div>
         <div className="ll-modal-body">{children}</div>
+        <Toasts inModal />
       </div>
     </div>
   );
@@ -369,31 +371,4 @@ export function Dialogs(): JSX.Element | null {
     case 'confirm':
       return <ConfirmDialog d={dialog} />;
   }
-}
-
-/** Toast notifications. */
-export function Toasts(): JSX.Element {
-  const toasts = useUi((s) => s.toasts);
-  return (
-    <div className="ll-toasts" aria-live="polite">
-      {toasts.map((t) => (
-        <div key={t.id} className={`ll-toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
-          <Icon name={t.kind === 'error' ? 'error' : t.kind === 'warning' ? 'warning' : t.kind === 'success' ? 'check' : 'help'} />
-          <div className="msg">
-            {t.message}
-            {t.details && t.details.length > 1 && (
-              <ul>
-                {t.details.slice(0, 8).map((d, i) => (
-                  <li key={i}>{d}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-          <button className="ll-tool" aria-label="Dismiss" onClick={() => useUi.setState((s) => ({ toasts: s.toasts.filter((x) => x.id !== t.id) }))}>
-            <Icon name="x" size={14} />
-          </button>
-        </div>
-      ))}
-    </div>
-  );
 }

@@ -81,6 +81,8 @@ export function TopBar(): JSX.Element {
           <Icon name="export" size={14} /> Export
         </button>
         <span className="ll-sep" />
+        <Tool icon="sidebarLeft" label="Show/hide blocks panel" command="view.togglePalette" shortcut="Mod+B" testId="tb-toggle-palette" />
+        <Tool icon="sidebarRight" label="Show/hide inspector" command="view.toggleInspector" shortcut="Mod+Alt+B" testId="tb-toggle-inspector" />
         <Tool icon={theme === 'dark' ? 'sun' : 'moon'} label={theme === 'dark' ? 'Light theme' : 'Dark theme'} command="view.toggleTheme" testId="tb-theme" />
         <Tool icon="help" label="Keyboard shortcuts" command="view.help" shortcut="?" testId="tb-help" />
       </div>

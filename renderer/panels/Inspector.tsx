@@ -193,22 +193,24 @@ function ProjectInspector(): JSX.Element {
         </div>
       </div>
       <div className="ll-section-title">Model summary</div>
-      <table className="ll-table ll-summary">
+      {/* Two columns, the shape under the type: a narrow inspector wraps a long name instead of
+          cutting it off (a third column squeezed the names to a letter or two). */}
+      <table className="ll-table ll-summary" data-testid="model-summary">
         <thead>
           <tr>
-            <th>Layer</th>
-            <th>Output</th>
+            <th>Layer · output shape</th>
             <th className="num">Params</th>
           </tr>
         </thead>
         <tbody>
           {summary.rows.map((r) => (
             <tr key={r.nodeId} onClick={() => (editor.setSelection({ nodes: [r.nodeId], edges: [] }), canvas()?.focusNode(r.nodeId))}>
-              <td title={r.name}>
-                <div>{r.name}</div>
-                <div className="ll-muted small">{r.kerasType}</div>
+              <td>
+                <div className="name">{r.name}</div>
+                <div className="ll-muted small">
+                  {r.kerasType} <span className="mono shape">{r.outputShape}</span>
+                </div>
               </td>
-              <td className="mono small">{r.outputShape}</td>
               <td className="num mono">{formatCount(r.params)}</td>
             </tr>
           ))}

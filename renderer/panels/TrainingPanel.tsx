@@ -73,7 +73,7 @@ function Settings({ settings, disabled }: { settings: TrainingSettings; disabled
         </select>
       </label>
       {num('learningRate', 'Learning rate', false, 1e-8, 10)}
-      <label className="ll-field compact">
+      <label className="ll-field compact wide">
         <span className="ll-field-label">Loss</span>
         <select className="ll-input" disabled={disabled} value={settings.loss} title={settings.loss} onChange={(e) => set({ loss: e.target.value as TrainingSettings['loss'] })}>
           {LOSSES.map((o) => (
@@ -82,17 +82,15 @@ function Settings({ settings, disabled }: { settings: TrainingSettings; disabled
         </select>
       </label>
       {num('validationSplit', 'Validation split', false, 0, 0.95)}
-      <label className="ll-field compact">
-        <span className="ll-field-label">Early stopping</span>
-        <span className="ll-row">
-          <label className="ll-switch">
-            <input type="checkbox" disabled={disabled} checked={settings.earlyStopping.enabled} onChange={(e) => set({ earlyStopping: { ...settings.earlyStopping, enabled: e.target.checked } })} />
-            <span className="track" />
-          </label>
-          <span className="ll-muted small">patience {settings.earlyStopping.patience}</span>
-        </span>
-      </label>
       {num('seed', 'Seed', true, -2147483648, 2147483647)}
+      <div className="ll-train-toggle wide">
+        <label className="ll-switch" aria-label="Early stopping">
+          <input type="checkbox" disabled={disabled} checked={settings.earlyStopping.enabled} onChange={(e) => set({ earlyStopping: { ...settings.earlyStopping, enabled: e.target.checked } })} />
+          <span className="track" />
+        </label>
+        <span className="ll-field-label">Early stopping</span>
+        <span className="ll-muted small">patience {settings.earlyStopping.patience}</span>
+      </div>
     </div>
   );
 }
@@ -239,9 +237,10 @@ export function TrainingPanel(): JSX.Element {
           </div>
         </div>
         <div className="ll-charts">
-          <LineChart title="Loss" xLabel="epoch" x={charts.x} series={charts.loss} height={170} />
-          {charts.acc && <LineChart title={charts.metric ?? 'Metric'} xLabel="epoch" x={charts.x} series={charts.acc} height={170} />}
-          {!charts.acc && charts.x.length === 0 && (
+          {/* Before the first batch there is nothing to plot: the hint alone, not an empty chart. */}
+          {charts.x.length > 0 && <LineChart title="Loss" xLabel="epoch" x={charts.x} series={charts.loss} height={170} />}
+          {charts.acc && charts.x.length > 0 && <LineChart title={charts.metric ?? 'Metric'} xLabel="epoch" x={charts.x} series={charts.acc} height={170} />}
+          {charts.x.length === 0 && (
             <div className="ll-chart-empty small">Loss and metric curves (per batch and per epoch, train vs validation) appear here once training starts.</div>
           )}
         </div>

@@ -35,6 +35,14 @@ export interface Toast {
   readonly kind: 'info' | 'success' | 'warning' | 'error';
   readonly message: string;
   readonly details?: readonly string[];
+  /** A button on the toast; a toast with one stays until used or dismissed. */
+  readonly action?: ToastAction;
+}
+
+/** What a toast offers to do. */
+export interface ToastAction {
+  readonly label: string;
+  readonly run: () => void;
 }
 
 /** Where the quick-add box is and what it adds to. */
@@ -52,7 +60,11 @@ interface UiState {
   theme: Theme;
   bottomTab: BottomTab;
   bottomOpen: boolean;
+  /** Height of the open dock in pixels (the layout keeps it in step with dragging). */
   bottomHeight: number;
+  /** The block palette (left) and the inspector (right) are expanded. */
+  paletteOpen: boolean;
+  inspectorOpen: boolean;
   showMinimap: boolean;
   snap: boolean;
   dialog: Dialog | null;
@@ -83,8 +95,11 @@ export const useUi = create<UiState>(() => ({
   theme: initialTheme(),
   bottomTab: 'problems',
   bottomOpen: true,
-  // About a quarter of the window, so the canvas keeps most of a laptop screen; drag to resize.
-  bottomHeight: Math.round(Math.min(300, Math.max(200, (typeof window === 'undefined' ? 900 : window.innerHeight) * 0.28))),
+  // Tall enough for every control of the Training tab, short enough that the canvas keeps most of
+  // a laptop screen; drag to resize (remembered).
+  bottomHeight: Math.round(Math.min(360, Math.max(300, (typeof window === 'undefined' ? 900 : window.innerHeight) * 0.4))),
+  paletteOpen: true,
+  inspectorOpen: true,
   showMinimap: true,
   snap: true,
   dialog: null,
@@ -111,15 +126,38 @@ export function setTheme(theme: Theme): void {
 
 let toastId = 1;
 
-/** Shows a toast; errors stay until dismissed, others fade after a few seconds. */
-export function toast(kind: Toast['kind'], message: string, details?: readonly string[]): void {
+/** How long a toast stays, by kind: long enough to read its message (errors carry more). */
+const TOAST_MS: Readonly<Record<Toast['kind'], number>> = { info: 4000, success: 4000, warning: 8000, error: 12000 };
+
+/**
+ * Shows a toast. Every toast dismisses itself after a while (longer for errors, and never while
+ * the pointer rests on it) unless it offers an action, which waits for the person.
+ */
+export function toast(kind: Toast['kind'], message: string, details?: readonly string[], action?: ToastAction): void {
   const id = toastId++;
-  useUi.setState((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, message, ...(details && details.length ? { details } : {}) }] }));
-  if (kind !== 'error') window.setTimeout(() => dismissToast(id), kind === 'warning' ? 7000 : 4000);
+  useUi.setState((s) => ({ toasts: [...s.toasts.slice(-4), { id, kind, message, ...(details && details.length ? { details } : {}), ...(action ? { action } : {}) }] }));
+  if (!action) scheduleDismiss(id, TOAST_MS[kind]);
+}
+
+/** Toasts under the pointer: they wait until it leaves. */
+const held = new Set<number>();
+
+function scheduleDismiss(id: number, ms: number): void {
+  window.setTimeout(() => {
+    if (held.has(id)) scheduleDismiss(id, 1500);
+    else dismissToast(id);
+  }, ms);
+}
+
+/** Keeps a toast while the pointer is on it (`on`), or lets it go again. */
+export function holdToast(id: number, on: boolean): void {
+  if (on) held.add(id);
+  else held.delete(id);
 }
 
 /** Removes a toast. */
 export function dismissToast(id: number): void {
+  held.delete(id);
   useUi.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
 }
 

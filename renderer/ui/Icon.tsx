@@ -36,6 +36,10 @@ const PATHS = {
   list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
   plus: 'M12 5v14M5 12h14',
   dot: 'M12 12h.01',
+  sidebarLeft: 'M4 4h16v16H4zM9 4v16',
+  sidebarRight: 'M4 4h16v16H4zM15 4v16',
+  file: 'M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9zM14 3v6h6',
+  up: 'M12 19V5M6 11l6-6 6 6',
 } as const;
 
 /** Icon names. */

@@ -65,7 +65,9 @@ test('context menus on a block, a wire and the canvas run the commands that appl
   const id = await wire.getAttribute('data-id');
   // A point a quarter along the drawn path (the middle carries the shape label).
   const point = await wire.locator('path.react-flow__edge-path').evaluate((el) => {
-    const p = el as SVGPathElement;
+    // (The tests compile without the DOM library; this is the slice of SVGPathElement used.)
+    type PathLike = { getTotalLength(): number; getPointAtLength(l: number): { x: number; y: number }; getScreenCTM(): { a: number; b: number; c: number; d: number; e: number; f: number } | null };
+    const p = el as unknown as PathLike;
     const at = p.getPointAtLength(p.getTotalLength() * 0.25);
     const m = p.getScreenCTM();
     if (!m) throw new Error('wire not drawn');
@@ -84,4 +86,94 @@ test('context menus on a block, a wire and the canvas run the commands that appl
   await menu.locator('[data-command="graph.quickAdd"]').click();
   await expect(page.getByRole('dialog', { name: 'Add block' })).toBeVisible();
   await page.keyboard.press('Escape');
+});
+
+/** Width of the canvas as a fraction of the window. */
+async function canvasShare(page: import('@playwright/test').Page): Promise<number> {
+  const box = await page.getByTestId('canvas').boundingBox();
+  const width = page.viewportSize()?.width ?? 1;
+  return (box?.width ?? 0) / width;
+}
+
+test('panels resize and collapse, keep the canvas wide at 1280×800, and remember their sizes', async ({ app, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await app.openFixture('small-mlp');
+  expect(await canvasShare(page)).toBeGreaterThanOrEqual(0.6);
+
+  // Drag the inspector's border 50 px to the right: the canvas grows by as much.
+  const before = (await page.getByTestId('canvas').boundingBox())?.width ?? 0;
+  const border = page.getByRole('separator', { name: 'Resize the inspector' });
+  const b = await border.boundingBox();
+  if (!b) throw new Error('inspector border not visible');
+  await page.mouse.move(b.x + b.width / 2, b.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(b.x + 25, b.y + 200, { steps: 4 });
+  await page.mouse.move(b.x + 50, b.y + 200, { steps: 4 });
+  await page.mouse.up();
+  await expect.poll(async () => ((await page.getByTestId('canvas').boundingBox())?.width ?? 0) - before).toBeGreaterThan(45);
+  expect(await canvasShare(page)).toBeGreaterThanOrEqual(0.6);
+
+  // Collapse the blocks panel from the top bar, the dock with Ctrl+J.
+  await page.getByTestId('tb-toggle-palette').click();
+  await expect(page.getByPlaceholder('Search blocks')).toBeHidden();
+  await page.locator('body').press('Control+j');
+  await expect(page.getByTestId('tab-problems')).toHaveAttribute('aria-selected', 'false');
+  const wide = await canvasShare(page);
+  expect(wide).toBeGreaterThan(0.75);
+  await app.shot('panels-collapsed-1280');
+
+  // Sizes and collapsed panels survive a reload.
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.locator('.react-flow__renderer')).toBeVisible();
+  await expect(page.getByPlaceholder('Search blocks')).toBeHidden();
+  expect(Math.abs((await canvasShare(page)) - wide)).toBeLessThan(0.01);
+  await page.getByTestId('tb-toggle-palette').click();
+  await expect(page.getByPlaceholder('Search blocks')).toBeVisible();
+  expect(await canvasShare(page)).toBeGreaterThanOrEqual(0.6);
+});
+
+test('the Training tab shows every control uncut at 1280×800', async ({ app, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await app.openFixture('small-mlp');
+  await app.tab('training');
+  // The longest loss name is the one a classifier gets.
+  await page.locator('[data-testid=training-panel] select').nth(1).selectOption('sparse_categorical_crossentropy');
+  await expect(page.getByTestId('train-start')).toBeVisible();
+  const d = await page.locator('.ll-dock-body').boundingBox();
+  if (!d) throw new Error('training panel not visible');
+  // Every control of the settings column lies inside the dock as it opens by default.
+  const boxes = await page.locator('.ll-training-side').locator('input, select, button').evaluateAll((els) =>
+    els.map((el) => {
+      const r = (el as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
+  expect(boxes.length).toBeGreaterThan(8);
+  for (const b of boxes) {
+    expect(b.y).toBeGreaterThanOrEqual(d.y);
+    expect(b.y + b.height).toBeLessThanOrEqual(d.y + d.height);
+    expect(b.x + b.width).toBeLessThanOrEqual(d.x + d.width);
+  }
+  // Every select is wide enough for its chosen option's text (plus its arrow).
+  const cut = await page.locator('[data-testid=training-panel] select').evaluateAll((els) =>
+    els
+      .map((el) => {
+        const select = el as unknown as { value: string; clientWidth: number; selectedOptions: { text: string }[] };
+        // (The tests compile without the DOM library; these are the browser globals used.)
+        type Style = { fontWeight: string; fontSize: string; fontFamily: string; paddingLeft: string; paddingRight: string };
+        type Ctx = { font: string; measureText(t: string): { width: number } };
+        const g = globalThis as unknown as { getComputedStyle(e: unknown): Style; document: { createElement(t: 'canvas'): { getContext(k: '2d'): Ctx | null } } };
+        const style = g.getComputedStyle(el);
+        const ctx = g.document.createElement('canvas').getContext('2d');
+        if (!ctx) return null;
+        ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = select.selectedOptions[0]?.text ?? select.value;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+        return ctx.measureText(text).width > room ? text : null;
+      })
+      .filter((t) => t !== null),
+  );
+  expect(cut).toEqual([]);
+  await app.shot('training-tab-1280');
 });
