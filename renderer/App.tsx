@@ -15,6 +15,7 @@ import { TopBar } from './chrome/TopBar.js';
 import { StatusBar } from './chrome/StatusBar.js';
 import { BottomDock } from './chrome/BottomDock.js';
 import { Workspace } from './chrome/Workspace.js';
+import { StartScreen } from './chrome/StartScreen.js';
 import { Dialogs } from './chrome/Dialogs.js';
 import { Toasts } from './chrome/Toasts.js';
 import { ContextMenu } from './canvas/ContextMenu.js';
@@ -47,6 +48,8 @@ function useShortcuts(): void {
         return;
       }
       if (!cmd) return;
+      // The start screen covers the canvas: only file and view commands make sense there.
+      if (useUi.getState().start && cmd.group !== 'File' && cmd.group !== 'View') return;
       // Paste is handled by the paste event (it carries the system clipboard); see below.
       if (cmd.id === 'clipboard.paste') {
         pendingPaste = window.setTimeout(() => {
@@ -102,6 +105,7 @@ export function App(): JSX.Element {
   const name = useStore(editor.store, (s) => s.doc.name);
   const dirty = useStore(editor.store, (s) => s.doc !== s.savedDoc);
   const theme = useUi((s) => s.theme);
+  const start = useUi((s) => s.start);
   useEffect(() => {
     document.title = `${dirty ? '● ' : ''}${name} — Layerloom`;
   }, [name, dirty]);
@@ -112,7 +116,10 @@ export function App(): JSX.Element {
     <ReactFlowProvider>
       <div className="ll-app">
         <TopBar />
-        <Workspace palette={<Palette />} canvas={<Canvas />} dock={<BottomDock />} inspector={<Inspector />} />
+        <div className="ll-body">
+          <Workspace palette={<Palette />} canvas={<Canvas />} dock={<BottomDock />} inspector={<Inspector />} />
+          {start && <StartScreen />}
+        </div>
         <StatusBar />
         <ContextMenu />
         <Dialogs />

@@ -60,8 +60,12 @@ function run(cmd, argv, what) {
   });
 }
 
+/** The project `npm start` opens when none is named: the MNIST example (a packaged app starts at its start screen). */
+const DEFAULT_PROJECT = 'examples/mnist-cnn.layerloom';
+
 function main() {
   const args = process.argv.slice(2);
+  const named = args.some((a) => a.endsWith('.layerloom'));
   const electron = electronBinary();
   if (electron.path) {
     const build = spawnSync(npx, ['electron-vite', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
@@ -69,10 +73,10 @@ function main() {
       console.error('The build failed; see the errors above.');
       process.exit(build.status ?? 1);
     }
-    run(electron.path, ['.', ...args], 'Layerloom');
+    run(electron.path, ['.', ...args, ...(named ? [] : [DEFAULT_PROJECT])], 'Layerloom');
   } else {
     console.log(`Electron is not available (${electron.reason}); starting the browser host instead (see docs/desktop.md).`);
-    const project = args.find((a) => a.endsWith('.layerloom')) ?? 'examples/mnist-cnn.layerloom';
+    const project = args.find((a) => a.endsWith('.layerloom')) ?? DEFAULT_PROJECT;
     run(npx, ['tsx', 'electron/server/main.ts', '--build-if-stale', '--open', '--project', project], "Layerloom's browser host");
   }
 }

@@ -9,7 +9,7 @@ import { canvas } from '../canvas/canvasController.js';
 import { api, errorMessage } from '../platform/api.js';
 import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
 import { startTraining, stopTraining } from '../state/trainingStore.js';
-import { editor, newProject, save, saveAs } from './session.js';
+import { editor, newProject, save, saveAs, showStartScreen } from './session.js';
 import { openContextMenuForSelection } from '../canvas/contextMenuStore.js';
 
 /**
@@ -101,6 +101,7 @@ export function startTrainingNow(): void {
 
 const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'file.new', title: 'New project', group: 'File', run: newProject },
+  { id: 'file.start', title: 'Start screen', group: 'File', run: () => showStartScreen() },
   { id: 'file.newFromTemplate', title: 'New from template…', group: 'File', run: () => openDialog({ kind: 'templates' }) },
   { id: 'file.open', title: 'Open…', shortcut: ['Mod+O'], group: 'File', run: () => openDialog({ kind: 'open' }) },
   { id: 'file.save', title: 'Save', shortcut: ['Mod+S'], group: 'File', run: save },

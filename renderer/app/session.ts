@@ -4,25 +4,49 @@
  */
 import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
-import { addNode, connect, moveNodes } from '../../shared/graph/operations.js';
+import { moveNodes } from '../../shared/graph/operations.js';
 import { layoutPositions } from '../editor/layout.js';
 import { Editor } from '../editor/editorStore.js';
 import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
 import { closeDialog, openDialog, toast, useUi } from '../state/uiStore.js';
 import { canvas } from '../canvas/canvasController.js';
-import { startTrainingEvents } from '../state/trainingStore.js';
+import { resetTrainingView, startTrainingEvents } from '../state/trainingStore.js';
 
-/** The editor of this window. */
-export const editor = new Editor(starterDocument());
+/** The editor of this window; it starts with an empty project (the start screen shows over it). */
+export const editor = new Editor(emptyDocument('Untitled'));
 
-/** A small valid network for a blank start: Input → Dense → Output. */
-export function starterDocument(): ProjectDocument {
-  let doc = emptyDocument('Untitled');
-  const a = addNode(doc, 'Input', { x: 0, y: 0 }, { id: 'input', params: { shape: [16] } });
-  const b = addNode(a.doc, 'Dense', { x: 300, y: 0 }, { id: 'dense', params: { units: 1 } });
-  const c = addNode(b.doc, 'Output', { x: 600, y: 0 }, { id: 'output' });
-  doc = connect(c.doc, 'input', 'dense', 'in').doc;
-  return connect(doc, 'dense', 'output', 'in').doc;
+/**
+ * The project this tab last had open, so a reload reopens it. Session storage: per tab (and per
+ * Electron window), so a new window still starts at the start screen.
+ */
+const LAST_PROJECT_KEY = 'layerloom.lastProject';
+
+function rememberLastProject(path: string | null): void {
+  try {
+    if (path) sessionStorage.setItem(LAST_PROJECT_KEY, path);
+    else sessionStorage.removeItem(LAST_PROJECT_KEY);
+  } catch {
+    // Storage unavailable: a reload shows the start screen instead.
+  }
+}
+
+function lastProject(): string | null {
+  try {
+    return sessionStorage.getItem(LAST_PROJECT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Puts a project into the editor: closes the start screen, resets every panel (a new
+ * `projectEpoch` remounts the dock's tabs, so no scan or chart of the old project lingers).
+ */
+function loadProject(doc: ProjectDocument, path: string | null, options: { dirty?: boolean } = {}): void {
+  editor.load(doc, path, options);
+  resetTrainingView();
+  useUi.setState((s) => ({ start: false, lastSavedAt: null, projectEpoch: s.projectEpoch + 1 }));
+  rememberLastProject(path);
 }
 
 /** Random per window: names this editor's recovery file. */
@@ -57,20 +81,24 @@ export function guardUnsaved(action: string, proceed: () => void): void {
   });
 }
 
-/** A new, empty-ish project. */
+/** A new, empty project. */
 export function newProject(): void {
   guardUnsaved('Start a new project', () => {
-    editor.load(starterDocument(), null);
+    loadProject(emptyDocument('Untitled'), null);
     afterLoad();
   });
+}
+
+/** Shows the start screen (new, templates, open, recent). */
+export function showStartScreen(): void {
+  useUi.setState({ start: true, dialog: null, quickAdd: null });
 }
 
 /** Opens a project file. Returns true on success. */
 export async function openPath(path: string): Promise<boolean> {
   try {
     const opened = await api.openProject(path);
-    editor.load(opened.doc, opened.path);
-    useUi.setState({ lastSavedAt: null });
+    loadProject(opened.doc, opened.path);
     afterLoad();
     if (opened.migratedFrom !== undefined) {
       toast('info', `Opened ${opened.doc.name}; it was saved by an older Layerloom (format ${opened.migratedFrom}) and will be saved in the current format.`);
@@ -95,7 +123,7 @@ export function newFromTemplate(id: string): void {
         // A template is a new document: lay it out for this window so it opens readable.
         const c = canvas();
         const positions = await layoutPositions(opened.doc, undefined, c ? { aspectRatio: c.aspectRatio() } : {}).catch(() => null);
-        editor.load(positions ? moveNodes(opened.doc, positions) : opened.doc, null, { dirty: true });
+        loadProject(positions ? moveNodes(opened.doc, positions) : opened.doc, null, { dirty: true });
         closeDialog();
         afterLoad();
       },
@@ -113,6 +141,7 @@ export async function saveTo(path: string): Promise<boolean> {
     if (editor.doc === doc) editor.markSaved(saved.path);
     else editor.store.setState({ path: saved.path, savedDoc: doc });
     useUi.setState({ lastSavedAt: saved.savedAt });
+    rememberLastProject(saved.path);
     void api.discardRecovery(sessionKey).catch(() => undefined);
     toast('success', `Saved ${saved.path}`);
     return true;
@@ -150,7 +179,7 @@ export async function saveAs(): Promise<boolean> {
 
 /** Restores a recovery entry as the open (unsaved) project. */
 export function recover(entry: RecoveryEntry): void {
-  editor.load(entry.doc, entry.path, { dirty: true });
+  loadProject(entry.doc, entry.path, { dirty: true });
   void api.discardRecovery(entry.key).catch(() => undefined);
   closeDialog();
   afterLoad();
@@ -204,9 +233,14 @@ export async function boot(): Promise<void> {
     (e: unknown) => useUi.setState({ backend: { unavailable: isNotAvailable(e) ? 'not available in this build' : errorMessage(e) } }),
   );
   const entries = (await api.listRecovery().catch(() => [])).filter((e) => e.key !== sessionKey);
-  if (info.startupProject) await openPath(info.startupProject);
+  // A project named at launch, else the one this tab had open before a reload, else the start screen.
+  const reopen = info.startupProject ?? lastProject();
+  const opened = reopen ? await openPath(reopen) : false;
+  if (!opened) {
+    rememberLastProject(null);
+    showStartScreen();
+  }
   if (entries.length) openDialog({ kind: 'recovery', entries });
-  if (!info.startupProject) afterLoad();
 }
 
 /** Discards a recovery entry (user chose not to restore it). */

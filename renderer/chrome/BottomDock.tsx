@@ -29,6 +29,7 @@ export function BottomDock(): JSX.Element {
   const errors = useStore(editor.store, (s) => s.analysis.diagnostics.filter((d) => d.severity === 'error').length);
   const warnings = useStore(editor.store, (s) => s.analysis.diagnostics.length) - errors;
   const phase = useTraining((s) => s.phase);
+  const epoch = useUi((s) => s.projectEpoch);
 
 
   return (
@@ -56,7 +57,8 @@ export function BottomDock(): JSX.Element {
         </button>
       </div>
       {open && (
-        <div className="ll-dock-body">
+        // Keyed by the loaded project: a new or opened project starts every tab afresh.
+        <div className="ll-dock-body" key={epoch}>
           {tab === 'problems' && <ProblemsPanel />}
           {tab === 'analyzer' && <AnalyzerPanel />}
           {tab === 'dataset' && <DatasetPanel />}

@@ -6,16 +6,15 @@
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { CodeTarget, RecentProject, TemplateInfo } from '../../shared/api/types.js';
-import { getBlock } from '../../shared/blocks/registry.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
 import { allCommands, displayChord } from '../app/appCommands.js';
-import { CATEGORY_HEX } from '../canvas/blockStyle.js';
 import { api, errorDetails, errorMessage } from '../platform/api.js';
 import { closeDialog, toast, useUi, type Dialog } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
 import { CommandPalette } from './CommandPalette.js';
 import { Toasts } from './Toasts.js';
+import { TemplatePreview } from '../ui/TemplatePreview.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -135,32 +134,6 @@ function SaveAsDialog({ then }: { then?: () => void }): JSX.Element {
   );
 }
 
-/** A thumbnail of a template's graph. */
-function Preview({ t }: { t: TemplateInfo }): JSX.Element {
-  const { nodes, edges } = t.preview;
-  const xs = nodes.map((n) => n.x);
-  const ys = nodes.map((n) => n.y);
-  const minX = Math.min(...xs, 0);
-  const minY = Math.min(...ys, 0);
-  const w = Math.max(...xs, 1) - minX + 220;
-  const h = Math.max(...ys, 1) - minY + 100;
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  return (
-    <svg viewBox={`${minX - 20} ${minY - 20} ${w + 40} ${h + 40}`} preserveAspectRatio="xMidYMid meet" className="ll-preview">
-      {edges.map((e, i) => {
-        const a = byId.get(e.source);
-        const b = byId.get(e.target);
-        if (!a || !b) return null;
-        return <path key={i} d={`M${a.x + 200} ${a.y + 45} C ${a.x + 260} ${a.y + 45}, ${b.x - 60} ${b.y + 45}, ${b.x} ${b.y + 45}`} className="edge" />;
-      })}
-      {nodes.map((n) => {
-        const def = getBlock(n.type);
-        return <rect key={n.id} x={n.x} y={n.y} width={200} height={90} rx={14} fill={def ? CATEGORY_HEX[def.category] : '#888'} opacity={0.85} />;
-      })}
-    </svg>
-  );
-}
-
 function TemplatesDialog(): JSX.Element {
   const [list, setList] = useState<TemplateInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -175,7 +148,7 @@ function TemplatesDialog(): JSX.Element {
       <div className="ll-templates">
         {list?.map((t) => (
           <button key={t.id} className="ll-template" onClick={() => newFromTemplate(t.id)} data-template={t.id}>
-            <Preview t={t} />
+            <TemplatePreview t={t} />
             <div className="ll-template-text">
               <b>{t.name}</b>
               <span className="small">{t.description}</span>

@@ -19,6 +19,7 @@ export function StatusBar(): JSX.Element {
   const host = useUi((s) => s.appInfo?.host);
   const zoom = useUi((s) => s.zoom);
   const lastSavedAt = useUi((s) => s.lastSavedAt);
+  const path = useStore(editor.store, (s) => s.path);
   const phase = useTraining((s) => s.phase);
   const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
@@ -60,7 +61,8 @@ export function StatusBar(): JSX.Element {
         <span className="dot" />
         {host === 'web' ? (connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Disconnected') : 'Local'}
       </span>
-      <span data-testid="status-saved">{dirty ? 'Unsaved changes' : lastSavedAt ? `Saved ${new Date(lastSavedAt).toLocaleTimeString()}` : 'Saved'}</span>
+      {/* "Saved" only for a project that has a file: a new one has never been saved. */}
+      <span data-testid="status-saved">{dirty ? 'Unsaved changes' : path === null ? 'Not saved yet' : lastSavedAt ? `Saved ${new Date(lastSavedAt).toLocaleTimeString()}` : 'Saved'}</span>
     </footer>
   );
 }

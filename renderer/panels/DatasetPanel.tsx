@@ -13,8 +13,8 @@ import { api, errorDetails, errorMessage, isNotAvailable } from '../platform/api
 import { toast, useUi } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
 
-/** The last scan survives switching tabs. */
-const useLastScan = create<{ report: DatasetReport | null }>(() => ({ report: null }));
+/** The last scan survives switching tabs, but not loading another project (`epoch`). */
+const useLastScan = create<{ report: DatasetReport | null; epoch: number }>(() => ({ report: null, epoch: 0 }));
 
 /** The dataset panel. */
 export function DatasetPanel(): JSX.Element {
@@ -22,8 +22,9 @@ export function DatasetPanel(): JSX.Element {
   const projectPath = useStore(editor.store, (s) => s.path);
   const info = useUi((s) => s.appInfo);
   const [path, setPath] = useState(dataset?.path ?? '');
-  const report = useLastScan((s) => s.report);
-  const setReport = (r: DatasetReport | null) => useLastScan.setState({ report: r });
+  const epoch = useUi((s) => s.projectEpoch);
+  const report = useLastScan((s) => (s.epoch === epoch ? s.report : null));
+  const setReport = (r: DatasetReport | null) => useLastScan.setState({ report: r, epoch: useUi.getState().projectEpoch });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; details: readonly string[]; unavailable: boolean } | null>(null);
 

@@ -132,3 +132,13 @@ export async function refreshRuns(projectPath: string | null): Promise<void> {
 export function toggleCompare(id: string): void {
   useTraining.setState((s) => ({ compare: s.compare.includes(id) ? s.compare.filter((x) => x !== id) : [...s.compare, id].slice(-4) }));
 }
+
+/**
+ * Clears what the Training tab shows of the previous project (charts, status, run list) when
+ * another project is loaded. A run still going keeps its view: it belongs to the work in progress.
+ */
+export function resetTrainingView(): void {
+  const { phase } = useTraining.getState();
+  if (phase === 'starting' || phase === 'running' || phase === 'stopping') return;
+  useTraining.setState({ runId: null, phase: 'idle', started: null, lastBatch: null, batchX: [], batchMetrics: {}, epochs: [], finished: null, logs: [], runs: [], runsError: null, compare: [] });
+}

@@ -76,6 +76,10 @@ interface UiState {
   connection: ConnectionState;
   zoom: number;
   lastSavedAt: string | null;
+  /** The start screen covers the workspace (at launch without a project, or File → Start screen). */
+  start: boolean;
+  /** Counts loaded projects; panels keyed by it start afresh with each project. */
+  projectEpoch: number;
 }
 
 const THEME_KEY = 'layerloom.theme';
@@ -111,6 +115,8 @@ export const useUi = create<UiState>(() => ({
   connection: 'connecting',
   zoom: 1,
   lastSavedAt: null,
+  start: false,
+  projectEpoch: 0,
 }));
 
 /** Applies and remembers the theme. */

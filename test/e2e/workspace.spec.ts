@@ -3,7 +3,9 @@
  * panels resize and collapse and keep the canvas wide at 1280×800; the start screen; the file
  * browser of the browser host. Screenshots at 1280×800 and 1920×1080 for looking at.
  */
+import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
+import { ROOT } from './support/hostProcess.js';
 
 test('the command palette lists commands with shortcuts and runs one', async ({ app, page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -176,4 +178,61 @@ test('the Training tab shows every control uncut at 1280×800', async ({ app, pa
   );
   expect(cut).toEqual([]);
   await app.shot('training-tab-1280');
+});
+
+test('the start screen: blank project, a template as a copy, recent projects; reload reopens; New resets every panel', async ({ app, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const start = page.getByTestId('start-screen');
+  await expect(start).toBeVisible();
+  await expect(start).toContainText('Build the network');
+  await expect(start.locator('[data-start-template="mnist-cnn"]')).toBeVisible();
+  await app.shot('start-screen-1280');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await app.shot('start-screen-1920');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Blank means empty, and a project never saved never reads "Saved".
+  await page.getByTestId('start-blank').click();
+  await expect(start).toBeHidden();
+  expect((await app.doc()).nodes).toHaveLength(0);
+  await expect(page.getByTestId('status-saved')).toHaveText('Not saved yet');
+  await expect(page.locator('.ll-empty-hint')).toBeVisible();
+
+  // A template opens as an unsaved copy.
+  await page.locator('body').press('Control+k');
+  await page.getByTestId('command-palette').getByRole('combobox').fill('start screen');
+  await page.keyboard.press('Enter');
+  await expect(start).toBeVisible();
+  await start.locator('[data-start-template="mnist-cnn"]').click();
+  await expect(start).toBeHidden();
+  await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
+  expect(await page.evaluate(() => (globalThis as unknown as { __layerloom: { editor: { state: { path: string | null } } } }).__layerloom.editor.state.path)).toBeNull();
+  expect(await app.dirty()).toBe(true);
+  await expect(page.getByTestId('status-saved')).toHaveText('Unsaved changes');
+
+  // Saved, it is a recent project; a reload reopens it.
+  const saved = test.info().outputPath('cnn-copy.layerloom');
+  await app.saveAs(saved);
+  await expect(page.getByTestId('status-saved')).toContainText('Saved');
+  await page.reload();
+  await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
+  await expect(start).toBeHidden();
+  await expect(page.getByTestId('project-title')).toHaveAttribute('title', saved);
+
+  // A dataset scan of this project does not survive New.
+  await app.tab('dataset');
+  await page.getByTestId('dataset-path').fill(join(ROOT, 'assets', 'datasets', 'digits'));
+  await page.getByTestId('dataset-scan').click();
+  await expect(page.getByTestId('dataset-report')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('tb-new').click();
+  expect((await app.doc()).nodes).toHaveLength(0);
+  await expect(page.getByTestId('dataset-path')).toHaveValue('');
+  await expect(page.getByTestId('dataset-report')).toHaveCount(0);
+
+  await page.locator('body').press('Control+k');
+  await page.getByTestId('command-palette').getByRole('combobox').fill('start screen');
+  await page.keyboard.press('Enter');
+  await expect(start.getByTestId('start-recent')).toContainText('cnn-copy.layerloom');
+  await start.getByTestId('start-recent').getByRole('button').first().click();
+  await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
 });
