@@ -11,6 +11,7 @@ import type { ApiEventName, ApiEvents, ApiImplementation } from '../../shared/ap
 import { ApiError, notAvailable } from '../../shared/api/errors.js';
 import type { AppInfo, HostKind, PickPathRequest } from '../../shared/api/types.js';
 import { validateArgs } from '../../shared/api/validation.js';
+import { createFolder, listFolder } from '../services/folderService.js';
 import { loadProjectFile, ProjectFileError, saveProjectFile } from '../services/projectService.js';
 import { RecentService } from '../services/recentService.js';
 import { RecoveryService } from '../services/recoveryService.js';
@@ -161,6 +162,8 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
       if (!options.pickPath) throw notAvailable('A native file dialog', 'Type the path into the field instead.');
       return options.pickPath(request);
     },
+    listFolder: (request) => listFolder(request.path, request.extensions ? { extensions: request.extensions } : {}),
+    createFolder: (path) => createFolder(path),
     async writeRecovery(entry) {
       await recovery.write(entry);
       return null;

@@ -12,8 +12,10 @@ import type {
   DatasetScanRequest,
   ExportRequest,
   ExportResult,
+  FolderListing,
   GenerateCodeRequest,
   GeneratedCode,
+  ListFolderRequest,
   ListRunsRequest,
   OpenFileEvent,
   OpenedProject,
@@ -44,6 +46,10 @@ export interface ApiRequests {
   listRecent: { args: []; result: RecentProject[] };
   /** A native path dialog; null when cancelled. Only where `capabilities.nativeDialogs`. */
   pickPath: { args: [request: PickPathRequest]; result: string | null };
+  /** A folder's folders and (matching) files, for the browser host's file browser; capped at a limit. */
+  listFolder: { args: [request: ListFolderRequest]; result: FolderListing };
+  /** Creates one new folder (its parent must exist); returns its absolute path. */
+  createFolder: { args: [path: string]; result: { path: string } };
   /** Autosaves unsaved work to the recovery folder. */
   writeRecovery: { args: [entry: RecoveryWrite]; result: null };
   /** Unsaved work left by editors that did not close cleanly. */
@@ -112,6 +118,8 @@ const METHOD_SET: Record<ApiMethod, true> = {
   saveProject: true,
   listRecent: true,
   pickPath: true,
+  listFolder: true,
+  createFolder: true,
   writeRecovery: true,
   listRecovery: true,
   discardRecovery: true,

@@ -198,3 +198,41 @@ export interface AppCommandEvent {
 export interface OpenFileEvent {
   readonly path: string;
 }
+
+/** What a folder entry is; `other` covers sockets, pipes, devices and links to nowhere. */
+export type FolderEntryKind = 'folder' | 'file' | 'other';
+
+/** One entry of a folder listing. */
+export interface FolderEntry {
+  readonly name: string;
+  readonly kind: FolderEntryKind;
+  /** Bytes, for files. */
+  readonly size?: number;
+  /** ISO time of the last change, when it could be read. */
+  readonly modified?: string;
+}
+
+/** Which folder to list for the file browser, and which files to show. */
+export interface ListFolderRequest {
+  /** An absolute folder path. */
+  readonly path: string;
+  /** Show only files with these endings (`.layerloom`, `.csv`); folders always show. Absent: every file. */
+  readonly extensions?: readonly string[];
+}
+
+/** A folder's contents for the file browser: folders first, then files, by name. */
+export interface FolderListing {
+  /** The folder, as an absolute, normalised path. */
+  readonly path: string;
+  /** Its parent, or null at a root (`/`, `C:\`). */
+  readonly parent: string | null;
+  /** The path separator of the host (`/` or `\`), for breadcrumbs and joining names. */
+  readonly separator: '/' | '\\';
+  readonly entries: readonly FolderEntry[];
+  /** Matching entries in the folder; more than `entries.length` when `truncated`. */
+  readonly total: number;
+  /** True when the folder held more matching entries than the listing limit. */
+  readonly truncated: boolean;
+  /** Most entries a listing returns. */
+  readonly limit: number;
+}

@@ -76,6 +76,22 @@ export function nullable<T>(inner: Validator<T>): Validator<T | null> {
   return (v, path) => (v === null ? good(null) : inner(v, path));
 }
 
+/** A list of at most `max` values, each checked by `inner`. */
+export function listOf<T>(inner: Validator<T>, max: number): Validator<T[]> {
+  return (v, path) => {
+    if (!Array.isArray(v)) return bad(`${path}: expected a list, got ${show(v)}`);
+    if (v.length > max) return bad(`${path}: at most ${max} entries, got ${v.length}`);
+    const out: T[] = [];
+    const errors: string[] = [];
+    v.forEach((item, i) => {
+      const r = inner(item, `${path}[${i}]`);
+      if (r.ok) out.push(r.value);
+      else errors.push(...r.errors);
+    });
+    return errors.length ? bad(...errors) : good(out);
+  };
+}
+
 /** A project document, validated by the same rules as a project file. */
 export const projectDocument: Validator<ProjectDocument> = (v, path) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`${path}: expected a project document, got ${show(v)}`);
@@ -124,6 +140,9 @@ const CODE_TARGETS: readonly CodeTarget[] = ['keras', 'tfjs'];
 /** Ids of templates, runs and recovery entries: short, safe as file names. */
 const idText = text({ min: 1, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: 'letters, digits, ".", "_" or "-"' });
 
+/** A file ending such as `.layerloom` or `.csv`. */
+const extension = text({ min: 2, max: 17, pattern: /^\.[A-Za-z0-9_-]{1,16}$/, what: 'a file ending such as ".csv"' });
+
 type ValidatorsFor<T extends readonly unknown[]> = { readonly [I in keyof T]: Validator<T[I]> };
 type ArgValidators = { readonly [K in ApiMethod]: ValidatorsFor<ApiArgs<K>> };
 
@@ -136,6 +155,8 @@ export const API_ARGUMENTS: ArgValidators = {
   saveProject: [filePath, projectDocument],
   listRecent: [],
   pickPath: [object({ purpose: req(oneOf(PICK_PURPOSES)), defaultPath: opt(filePath) })],
+  listFolder: [object({ path: req(filePath), extensions: opt(listOf(extension, 16)) })],
+  createFolder: [filePath],
   writeRecovery: [object({ key: req(idText), path: req(nullable(filePath)), doc: req(projectDocument) })],
   listRecovery: [],
   discardRecovery: [idText],
