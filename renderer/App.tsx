@@ -16,6 +16,7 @@ import { StatusBar } from './chrome/StatusBar.js';
 import { BottomDock } from './chrome/BottomDock.js';
 import { Workspace } from './chrome/Workspace.js';
 import { StartScreen } from './chrome/StartScreen.js';
+import { FileBrowserDialog } from './chrome/FileBrowser.js';
 import { Dialogs } from './chrome/Dialogs.js';
 import { Toasts } from './chrome/Toasts.js';
 import { ContextMenu } from './canvas/ContextMenu.js';
@@ -123,6 +124,7 @@ export function App(): JSX.Element {
         <StatusBar />
         <ContextMenu />
         <Dialogs />
+        <FileBrowserDialog />
         <Toasts />
       </div>
     </ReactFlowProvider>

@@ -9,7 +9,7 @@ import { canvas } from '../canvas/canvasController.js';
 import { api, errorMessage } from '../platform/api.js';
 import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
 import { startTraining, stopTraining } from '../state/trainingStore.js';
-import { editor, newProject, save, saveAs, showStartScreen } from './session.js';
+import { editor, newProject, open, save, saveAs, showStartScreen } from './session.js';
 import { openContextMenuForSelection } from '../canvas/contextMenuStore.js';
 
 /**
@@ -81,6 +81,13 @@ function openQuickAdd(context?: CommandContext): void {
   useUi.setState({ quickAdd: { screen, flow: center, ...connectFrom } });
 }
 
+/** Open: Electron's native dialog, or the browser host's Open dialog with its file browser. */
+function openProjectDialog(): Promise<unknown> | void {
+  if (!useUi.getState().appInfo?.capabilities.nativeDialogs) return openDialog({ kind: 'open' });
+  const at = editor.state.path;
+  return api.pickPath({ purpose: 'openProject', ...(at ? { defaultPath: at } : {}) }).then((path) => path && open(path));
+}
+
 const hasNodes = (): boolean => editor.state.selection.nodes.length > 0;
 const hasSelection = (): boolean => hasNodes() || editor.state.selection.edges.length > 0;
 
@@ -103,7 +110,7 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'file.new', title: 'New project', group: 'File', run: newProject },
   { id: 'file.start', title: 'Start screen', group: 'File', run: () => showStartScreen() },
   { id: 'file.newFromTemplate', title: 'New from template…', group: 'File', run: () => openDialog({ kind: 'templates' }) },
-  { id: 'file.open', title: 'Open…', shortcut: ['Mod+O'], group: 'File', run: () => openDialog({ kind: 'open' }) },
+  { id: 'file.open', title: 'Open…', shortcut: ['Mod+O'], group: 'File', run: openProjectDialog },
   { id: 'file.save', title: 'Save', shortcut: ['Mod+S'], group: 'File', run: save },
   { id: 'file.saveAs', title: 'Save as…', shortcut: ['Mod+Shift+S'], group: 'File', run: saveAs },
   { id: 'file.export', title: 'Export code…', shortcut: ['Mod+E'], group: 'File', run: () => openDialog({ kind: 'export' }) },

@@ -15,6 +15,7 @@ import { Icon } from '../ui/Icon.js';
 import { CommandPalette } from './CommandPalette.js';
 import { Toasts } from './Toasts.js';
 import { TemplatePreview } from '../ui/TemplatePreview.js';
+import { browseForPath, FileBrowser, folderOf } from './FileBrowser.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -62,15 +63,20 @@ function PathForm({ initial, action, onSubmit, purpose, placeholder }: { initial
       }}
     >
       <input className="ll-input mono grow" value={path} onChange={(e) => setPath(e.target.value)} placeholder={placeholder} aria-label="Path" data-testid="path-input" />
-      {native && (
-        <button
-          type="button"
-          className="ll-btn"
-          onClick={() => void api.pickPath({ purpose, ...(path ? { defaultPath: path } : {}) }).then((p) => p && setPath(p))}
-        >
-          <Icon name="folder" /> Browse…
-        </button>
-      )}
+      <button
+        type="button"
+        className="ll-btn"
+        data-testid="path-browse"
+        onClick={() => {
+          // Electron: the native dialog; the browser host: the host-backed file browser.
+          const chosen = native
+            ? api.pickPath({ purpose, ...(path ? { defaultPath: path } : {}) })
+            : browseForPath({ mode: purpose === 'exportFolder' ? 'folder' : purpose === 'openProject' ? 'open' : 'save', title: purpose === 'exportFolder' ? 'Choose the export folder' : 'Choose a project file', initialPath: path, actionLabel: 'Choose' });
+          void chosen.then((p) => p && setPath(p), () => undefined);
+        }}
+      >
+        <Icon name="folder" /> Browse…
+      </button>
       <button type="submit" className="ll-btn primary" disabled={!path.trim()} data-testid="path-submit">
         {action}
       </button>
@@ -81,12 +87,20 @@ function PathForm({ initial, action, onSubmit, purpose, placeholder }: { initial
 function OpenDialog(): JSX.Element {
   const [recent, setRecent] = useState<RecentProject[] | null>(null);
   const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
+  const native = useUi((s) => s.appInfo?.capabilities.nativeDialogs ?? false);
+  const current = useStore(editor.store, (s) => s.path);
+  // Start beside the open project, else in the host's working folder.
+  const start = current ? `${folderOf(current)}/` : dir ? `${dir}/` : '';
   useEffect(() => {
     void api.listRecent().then(setRecent, () => setRecent([]));
   }, []);
   return (
-    <Modal title="Open project" testId="dialog-open">
-      <PathForm initial={dir ? `${dir}/` : ''} action="Open" purpose="openProject" placeholder="/path/to/project.layerloom" onSubmit={(p) => open(p)} />
+    <Modal title="Open project" wide={!native} testId="dialog-open">
+      {native ? (
+        <PathForm initial={start} action="Open" purpose="openProject" placeholder="/path/to/project.layerloom" onSubmit={(p) => open(p)} />
+      ) : (
+        <FileBrowser mode="open" initialPath={start} actionLabel="Open" onChoose={(p) => open(p)} />
+      )}
       <div className="ll-section-title">Recent</div>
       {recent === null ? (
         <p className="ll-muted small">Loading…</p>
@@ -112,23 +126,24 @@ function SaveAsDialog({ then }: { then?: () => void }): JSX.Element {
   const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
   const path = useStore(editor.store, (s) => s.path);
   const name = useStore(editor.store, (s) => s.doc.name);
+  const native = useUi((s) => s.appInfo?.capabilities.nativeDialogs ?? false);
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project';
+  const initial = path ?? `${dir}/${slug}.layerloom`;
+  const submit = (p: string) => {
+    const target = p.endsWith('.layerloom') ? p : `${p}.layerloom`;
+    void saveTo(target).then((ok) => {
+      if (!ok) return;
+      then?.();
+      closeDialog();
+    });
+  };
   return (
-    <Modal title="Save project as" testId="dialog-save">
-      <PathForm
-        initial={path ?? `${dir}/${slug}.layerloom`}
-        action="Save"
-        purpose="saveProject"
-        placeholder="/path/to/project.layerloom"
-        onSubmit={(p) => {
-          const target = p.endsWith('.layerloom') ? p : `${p}.layerloom`;
-          void saveTo(target).then((ok) => {
-            if (!ok) return;
-            then?.();
-            closeDialog();
-          });
-        }}
-      />
+    <Modal title="Save project as" wide={!native} testId="dialog-save">
+      {native ? (
+        <PathForm initial={initial} action="Save" purpose="saveProject" placeholder="/path/to/project.layerloom" onSubmit={submit} />
+      ) : (
+        <FileBrowser mode="save" initialPath={initial} actionLabel="Save" onChoose={submit} />
+      )}
       <p className="ll-muted small">Saved atomically: the file is written beside the old one and swapped in, so a crash never leaves half a project.</p>
     </Modal>
   );
@@ -184,7 +199,7 @@ function ExportDialog(): JSX.Element {
         ))}
       </div>
       <PathForm
-        initial={`${dir}/${slug}-${target}`}
+        initial={`${path ? folderOf(path) : dir}/${slug}-${target}`}
         key={target}
         action={busy ? 'Exporting…' : 'Export'}
         purpose="exportFolder"

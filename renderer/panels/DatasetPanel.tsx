@@ -12,6 +12,7 @@ import { editor } from '../app/session.js';
 import { api, errorDetails, errorMessage, isNotAvailable } from '../platform/api.js';
 import { toast, useUi } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
+import { browseForPath, folderOf } from '../chrome/FileBrowser.js';
 
 /** The last scan survives switching tabs, but not loading another project (`epoch`). */
 const useLastScan = create<{ report: DatasetReport | null; epoch: number }>(() => ({ report: null, epoch: 0 }));
@@ -50,7 +51,11 @@ export function DatasetPanel(): JSX.Element {
   };
 
   const browse = async () => {
-    const chosen = await api.pickPath({ purpose: 'datasetFolder', ...(path ? { defaultPath: path } : {}) }).catch(() => null);
+    // Electron: the native dialog; the browser host: the host-backed file browser.
+    const start = path.trim() || (projectPath ? `${folderOf(projectPath)}/` : `${info?.defaultDirectory ?? ''}/`);
+    const chosen = info?.capabilities.nativeDialogs
+      ? await api.pickPath({ purpose: 'datasetFolder', ...(path ? { defaultPath: path } : {}) }).catch(() => null)
+      : await browseForPath({ mode: 'data', title: 'Choose a dataset (a folder of class folders, or a CSV file)', initialPath: start, actionLabel: 'Use this' });
     if (chosen) {
       setPath(chosen);
       void scan(chosen);
@@ -79,11 +84,9 @@ export function DatasetPanel(): JSX.Element {
           aria-label="Dataset path"
           data-testid="dataset-path"
         />
-        {info?.capabilities.nativeDialogs && (
-          <button className="ll-btn" onClick={() => void browse()}>
-            <Icon name="folder" /> Browse…
-          </button>
-        )}
+        <button className="ll-btn" onClick={() => void browse()} data-testid="dataset-browse">
+          <Icon name="folder" /> Browse…
+        </button>
         <button className="ll-btn primary" disabled={busy || !path.trim()} onClick={() => void scan(path)} data-testid="dataset-scan">
           <Icon name="search" /> {busy ? 'Scanning…' : 'Scan'}
         </button>

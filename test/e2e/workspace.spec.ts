@@ -3,7 +3,9 @@
  * panels resize and collapse and keep the canvas wide at 1280×800; the start screen; the file
  * browser of the browser host. Screenshots at 1280×800 and 1920×1080 for looking at.
  */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FIXTURES } from './appPage.js';
 import { expect, test } from './fixtures.js';
 import { ROOT } from './support/hostProcess.js';
 
@@ -235,4 +237,58 @@ test('the start screen: blank project, a template as a copy, recent projects; re
   await expect(start.getByTestId('start-recent')).toContainText('cnn-copy.layerloom');
   await start.getByTestId('start-recent').getByRole('button').first().click();
   await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
+});
+
+test('the file browser opens a project from a listed folder, makes a folder, and picks an export folder', async ({ app, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const work = test.info().outputPath('browse');
+  await mkdir(join(work, 'projects', 'nested'), { recursive: true });
+  await copyFile(join(FIXTURES, 'small-mlp.layerloom'), join(work, 'projects', 'small-mlp.layerloom'));
+  await writeFile(join(work, 'projects', 'notes.txt'), 'not a project');
+
+  await page.getByTestId('tb-open').click();
+  const dialog = page.getByTestId('dialog-open');
+  const browser = dialog.getByTestId('file-browser');
+  await expect(browser.getByTestId('file-list')).toBeVisible();
+  // A typed folder path (ending in /) goes there.
+  await browser.getByTestId('path-input').fill(`${work}/`);
+  await browser.getByTestId('path-input').press('Enter');
+  await expect(browser.locator('.ll-file-row[data-name="projects"]')).toBeVisible();
+  await browser.locator('.ll-file-row[data-name="projects"]').dblclick();
+  await expect(browser.getByTestId('file-crumbs').locator('button.current')).toHaveText('projects');
+  await expect(browser.locator('.ll-file-row[data-name="nested"]')).toBeVisible();
+  await expect(browser.locator('.ll-file-row[data-name="small-mlp.layerloom"]')).toBeVisible();
+  // The project filter hides other files; "All files" shows them.
+  await expect(browser.locator('.ll-file-row[data-name="notes.txt"]')).toHaveCount(0);
+  await browser.getByRole('combobox', { name: 'File type' }).selectOption({ label: 'All files' });
+  await expect(browser.locator('.ll-file-row[data-name="notes.txt"]')).toBeVisible();
+  // New folder.
+  await browser.getByTestId('file-new-folder').click();
+  await browser.getByRole('textbox', { name: 'New folder name' }).fill('made here');
+  await browser.getByRole('button', { name: 'Create' }).click();
+  await expect(browser.getByTestId('file-crumbs').locator('button.current')).toHaveText('made here');
+  await expect(browser.getByTestId('file-list')).toContainText('Nothing here');
+  await browser.getByTestId('file-crumbs').getByRole('button', { name: 'projects' }).click();
+  await expect(browser.locator('.ll-file-row[data-name="made here"]')).toBeVisible();
+  await browser.locator('.ll-file-row[data-name="small-mlp.layerloom"]').click();
+  await expect(browser.getByTestId('path-input')).toHaveValue(join(work, 'projects', 'small-mlp.layerloom'));
+  await app.shot('file-browser-1280');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await app.shot('file-browser-1920');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await browser.getByTestId('path-submit').click();
+  await expect(dialog).toBeHidden();
+  await expect(app.node('hidden')).toBeVisible();
+
+  // Export: Browse… opens the browser above the dialog, beside the project; it picks a folder.
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const exportDialog = page.getByTestId('dialog-export');
+  await expect(exportDialog.getByTestId('path-input')).toHaveValue(new RegExp(`^${join(work, 'projects').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/small-mlp-keras$`));
+  await exportDialog.getByTestId('path-browse').click();
+  const browse = page.getByTestId('dialog-browse');
+  await expect(browse.locator('.ll-file-row[data-name="nested"]')).toBeVisible();
+  await browse.locator('.ll-file-row[data-name="nested"]').click();
+  await browse.getByTestId('path-submit').click();
+  await expect(browse).toBeHidden();
+  await expect(exportDialog.getByTestId('path-input')).toHaveValue(join(work, 'projects', 'nested'));
 });
