@@ -49,8 +49,21 @@ function loadProject(doc: ProjectDocument, path: string | null, options: { dirty
   rememberLastProject(path);
 }
 
-/** Random per window: names this editor's recovery file. */
-const sessionKey = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * Names this editor's recovery file. Kept in the tab's session storage, so a reload finds its own
+ * autosave and restores it (the reload is not a crash; the unsaved edits come back as they were).
+ */
+const sessionKey = ((): string => {
+  const fresh = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    const kept = sessionStorage.getItem('layerloom.sessionKey');
+    if (kept && /^s[a-z0-9]{4,40}$/.test(kept)) return kept;
+    sessionStorage.setItem('layerloom.sessionKey', fresh);
+  } catch {
+    // Storage unavailable: a reload then offers the autosave like any other.
+  }
+  return fresh;
+})();
 
 function afterLoad(): void {
   // Let React Flow measure the new nodes before fitting.
@@ -232,11 +245,17 @@ export async function boot(): Promise<void> {
     (backend) => useUi.setState({ backend }),
     (e: unknown) => useUi.setState({ backend: { unavailable: isNotAvailable(e) ? 'not available in this build' : errorMessage(e) } }),
   );
-  const entries = (await api.listRecovery().catch(() => [])).filter((e) => e.key !== sessionKey);
-  // A project named at launch, else the one this tab had open before a reload, else the start screen.
-  const reopen = info.startupProject ?? lastProject();
+  const all = await api.listRecovery().catch(() => []);
+  const entries = all.filter((e) => e.key !== sessionKey);
+  const own = all.find((e) => e.key === sessionKey);
+  // A project named at launch; else this tab's own unsaved work (a reload); else the project it
+  // had open; else the start screen.
+  const reopen = info.startupProject ?? (own ? null : lastProject());
   const opened = reopen ? await openPath(reopen) : false;
-  if (!opened) {
+  if (!info.startupProject && own) {
+    loadProject(own.doc, own.path, { dirty: true });
+    afterLoad();
+  } else if (!opened) {
     rememberLastProject(null);
     showStartScreen();
   }

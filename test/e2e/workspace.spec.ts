@@ -220,6 +220,17 @@ test('the start screen: blank project, a template as a copy, recent projects; re
   await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
   await expect(start).toBeHidden();
   await expect(page.getByTestId('project-title')).toHaveAttribute('title', saved);
+  // Unsaved edits come back after a reload too (the tab's own autosave, not a crash to recover).
+  const name = page.getByRole('textbox', { name: 'Project name' });
+  await name.fill('CNN, edited');
+  await name.press('Enter');
+  await expect.poll(() => page.evaluate(async () => (await (globalThis as unknown as { __layerloom: { api: { listRecovery(): Promise<unknown[]> } } }).__layerloom.api.listRecovery()).length)).toBeGreaterThan(0);
+  await page.reload();
+  await expect(page.getByTestId('project-title')).toContainText('CNN, edited');
+  await expect(page.getByTestId('dialog-recovery')).toHaveCount(0);
+  expect(await app.dirty()).toBe(true);
+  await app.shortcut('Control+s');
+  await expect(page.getByTestId('dirty-marker')).toBeHidden();
 
   // A dataset scan of this project does not survive New.
   await app.tab('dataset');
@@ -270,6 +281,11 @@ test('the file browser opens a project from a listed folder, makes a folder, and
   await expect(browser.getByTestId('file-list')).toContainText('Nothing here');
   await browser.getByTestId('file-crumbs').getByRole('button', { name: 'projects' }).click();
   await expect(browser.locator('.ll-file-row[data-name="made here"]')).toBeVisible();
+  // A typed path that is not there: the error toast shows inside the dialog, covering nothing.
+  await browser.getByTestId('path-input').fill(join(work, 'projects', 'missing.layerloom'));
+  await browser.getByTestId('path-submit').click();
+  await expect(dialog.locator('.ll-toast.error')).toContainText('missing.layerloom');
+  await expect(page.locator('.ll-toasts:not(.in-modal)')).toHaveCount(0);
   await browser.locator('.ll-file-row[data-name="small-mlp.layerloom"]').click();
   await expect(browser.getByTestId('path-input')).toHaveValue(join(work, 'projects', 'small-mlp.layerloom'));
   await app.shot('file-browser-1280');
