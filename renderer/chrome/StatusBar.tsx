@@ -20,6 +20,8 @@ export function StatusBar(): JSX.Element {
   const zoom = useUi((s) => s.zoom);
   const lastSavedAt = useUi((s) => s.lastSavedAt);
   const path = useStore(editor.store, (s) => s.path);
+  // Under the start screen there is no project yet: no verdict on an empty graph.
+  const start = useUi((s) => s.start);
   const phase = useTraining((s) => s.phase);
   const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
@@ -28,24 +30,28 @@ export function StatusBar(): JSX.Element {
   const params = analysis.totals.trainable + analysis.totals.nonTrainable;
   return (
     <footer className="ll-statusbar" data-testid="statusbar">
-      <button className={`ll-status-valid ${errors ? 'invalid' : 'valid'}`} onClick={() => showTab('problems')} data-testid="status-validity">
-        <Icon name={errors ? 'error' : 'check'} size={14} />
-        {errors ? `${errors} error${errors > 1 ? 's' : ''}` : 'Valid'}
-        {warnings > 0 && <span className="ll-warn-count">· {warnings} warning{warnings > 1 ? 's' : ''}</span>}
-      </button>
-      <span title="Total weights (trainable + non-trainable), as Keras counts them" data-testid="status-params">
-        {formatCount(params)} params
-      </span>
-      <button className="ll-status-link" onClick={() => showTab('analyzer')} title={`${formatCount(cost.macs)} multiply-accumulates per sample (forward pass). Open the analyzer for the cost of each block.`} data-testid="status-macs">
-        {cost.macsComplete ? '' : '≥ '}
-        {formatCompact(cost.macs)} MACs
-      </button>
-      <span
-        title={`Weights in float32: ${formatBytes(cost.weightBytes)}. One batch of ${cost.batchSize}: ${formatBytes(cost.inferenceBytes)} for inference, about ${formatBytes(cost.trainingBytes)} for training (3 × weights and activations).`}
-        data-testid="status-memory"
-      >
-        {formatBytes(cost.weightBytes)} weights · ≈{formatBytes(cost.trainingBytes)} to train (batch {cost.batchSize})
-      </span>
+      {!start && (
+        <>
+          <button className={`ll-status-valid ${errors ? 'invalid' : 'valid'}`} onClick={() => showTab('problems')} data-testid="status-validity">
+            <Icon name={errors ? 'error' : 'check'} size={14} />
+            {errors ? `${errors} error${errors > 1 ? 's' : ''}` : 'Valid'}
+            {warnings > 0 && <span className="ll-warn-count">· {warnings} warning{warnings > 1 ? 's' : ''}</span>}
+          </button>
+          <span title="Total weights (trainable + non-trainable), as Keras counts them" data-testid="status-params">
+            {formatCount(params)} params
+          </span>
+          <button className="ll-status-link" onClick={() => showTab('analyzer')} title={`${formatCount(cost.macs)} multiply-accumulates per sample (forward pass). Open the analyzer for the cost of each block.`} data-testid="status-macs">
+            {cost.macsComplete ? '' : '≥ '}
+            {formatCompact(cost.macs)} MACs
+          </button>
+          <span
+            title={`Weights in float32: ${formatBytes(cost.weightBytes)}. One batch of ${cost.batchSize}: ${formatBytes(cost.inferenceBytes)} for inference, about ${formatBytes(cost.trainingBytes)} for training (3 × weights and activations).`}
+            data-testid="status-memory"
+          >
+            {formatBytes(cost.weightBytes)} weights · ≈{formatBytes(cost.trainingBytes)} to train (batch {cost.batchSize})
+          </span>
+        </>
+      )}
       {(phase === 'running' || phase === 'stopping' || phase === 'starting') && (
         <button className="ll-status-train" onClick={() => showTab('training')}>
           Training {Math.round(progress * 100)}%
