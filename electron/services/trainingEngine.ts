@@ -21,7 +21,8 @@ import { evaluateClassification, evaluateRegression, type Evaluation } from '../
 import { checkLoss, outputHead, resolveLoss, suggestLoss, type ResolvedLoss } from '../../shared/training/lossCheck.js';
 import { learningRateAt, resolveMonitor, selectMetrics } from '../../shared/training/monitor.js';
 import type { EpochRecord, Metrics, RunSummary, TrainingErrorCode, TrainingEvent, TrainingJob } from '../../shared/training/protocol.js';
-import { MOMENTUM, type TrainingSettings } from '../../shared/training/settings.js';
+import type { TrainingSettings } from '../../shared/training/settings.js';
+import { TFJS_LOSS, TFJS_METRIC, makeTfjsOptimizer } from '../../shared/training/compileTable.js';
 import { DatasetError, scanDatasetPath } from './datasetService.js';
 import { batchStream, prepareDataset, warmCache, type PreparedDataset } from './datasets/pipeline.js';
 import { createRunDir, currentProcess, loadOptimizer, loadWeightsInto, readCheckpointState, readRun, saveModel, writeJson, type CheckpointState } from './runsService.js';
@@ -46,36 +47,9 @@ export interface EngineHooks {
   stopRequested(): boolean;
 }
 
-const TFJS_LOSS: Record<ResolvedLoss, string> = {
-  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-  categorical_crossentropy: 'categoricalCrossentropy',
-  binary_crossentropy: 'binaryCrossentropy',
-  mean_squared_error: 'meanSquaredError',
-  mean_absolute_error: 'meanAbsoluteError',
-};
-
-// tfjs's metric registry knows `mae`/`mse`, not the long names.
-const TFJS_METRIC: Record<string, string> = {
-  accuracy: 'accuracy',
-  mean_absolute_error: 'mae',
-  mean_squared_error: 'mse',
-};
-
-/** Creates the optimizer a setting names, with Keras's defaults for the rest. */
+/** Creates the optimizer a setting names, with Keras's defaults for the rest (shared/training/compileTable.ts). */
 export function makeOptimizer(tf: TF, settings: Pick<TrainingSettings, 'optimizer' | 'learningRate'>): Optimizer {
-  const lr = settings.learningRate;
-  switch (settings.optimizer) {
-    case 'sgd':
-      return tf.train.sgd(lr) as unknown as Optimizer;
-    case 'momentum':
-      return tf.train.momentum(lr, MOMENTUM) as unknown as Optimizer;
-    case 'rmsprop':
-      // Keras RMSprop: rho 0.9, momentum 0, epsilon 1e-7.
-      return tf.train.rmsprop(lr, 0.9, 0, 1e-7) as unknown as Optimizer;
-    case 'adam':
-    default:
-      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
-  }
+  return makeTfjsOptimizer(tf, settings.optimizer, settings.learningRate);
 }
 
 /**

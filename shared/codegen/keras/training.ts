@@ -4,22 +4,13 @@
  */
 import { isAbsolutePath } from '../exportFile.js';
 import { pyString } from '../literals.js';
-import { MOMENTUM } from '../../training/settings.js';
+import { kerasOptimizerExpression } from '../../training/compileTable.js';
 import type { TrainingPlan } from '../training.js';
 import type { KerasExportOptions } from './options.js';
 
 function optimizerExpr(t: TrainingPlan): string {
-  const lr = 'learning_rate=LEARNING_RATE';
-  switch (t.settings.optimizer) {
-    case 'sgd':
-      return `keras.optimizers.SGD(${lr})`;
-    case 'momentum':
-      return `keras.optimizers.SGD(${lr}, momentum=${MOMENTUM})`;
-    case 'rmsprop':
-      return `keras.optimizers.RMSprop(${lr})`;
-    default:
-      return `keras.optimizers.Adam(${lr})`;
-  }
+  // The shared table (Keras's defaults written out), the same values the app's tfjs optimizer uses.
+  return kerasOptimizerExpression(t.settings.optimizer, 'LEARNING_RATE', 12, 'optimizer=');
 }
 
 /** make_strategy() and is_chief(): training on several GPUs or machines with tf.distribute. */

@@ -4,40 +4,25 @@
  */
 import { isAbsolutePath } from '../exportFile.js';
 import { tsString } from '../literals.js';
-import { MOMENTUM } from '../../training/settings.js';
+import { TFJS_LOSS, TFJS_METRIC, tfjsOptimizerExpression } from '../../training/compileTable.js';
+import type { ResolvedLoss } from '../../training/lossCheck.js';
 import type { TrainingPlan } from '../training.js';
 import { loaderTs } from './data.js';
 import { importLines } from './imports.js';
 import type { TsExportOptions } from './options.js';
 
-function tsLoss(loss: string): string {
-  const map: Record<string, string> = {
-    sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-    categorical_crossentropy: 'categoricalCrossentropy',
-    binary_crossentropy: 'binaryCrossentropy',
-    mean_squared_error: 'meanSquaredError',
-    mean_absolute_error: 'meanAbsoluteError',
-  };
-  return map[loss] ?? loss;
+function tsLoss(loss: ResolvedLoss): string {
+  return TFJS_LOSS[loss];
 }
 
 /** tfjs metric names (tfjs logs `accuracy` as `acc`). */
 function tsMetric(metric: string): string {
-  const map: Record<string, string> = { accuracy: 'accuracy', mean_absolute_error: 'mae', mean_squared_error: 'mse' };
-  return map[metric] ?? metric;
+  return TFJS_METRIC[metric] ?? metric;
 }
 
 function tsOptimizer(t: TrainingPlan): string {
-  switch (t.settings.optimizer) {
-    case 'sgd':
-      return 'tf.train.sgd(LEARNING_RATE)';
-    case 'momentum':
-      return `tf.train.momentum(LEARNING_RATE, ${MOMENTUM})`;
-    case 'rmsprop':
-      return 'tf.train.rmsprop(LEARNING_RATE)';
-    default:
-      return 'tf.train.adam(LEARNING_RATE)';
-  }
+  // The shared table: every hyperparameter explicit, as the app's engine builds it.
+  return tfjsOptimizerExpression(t.settings.optimizer, 'LEARNING_RATE');
 }
 
 /** The text of train.ts. */
@@ -199,8 +184,12 @@ ${
     callbacks.push(
       new tf.CustomCallback({
         onEpochBegin: async (epoch: number) => {
-          // tfjs optimizers read their learning rate on every step: Keras's per-epoch staircase decay.
-          (optimizer as unknown as { learningRate: number }).learningRate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+          // Keras's per-epoch staircase decay. SGD and momentum keep the rate in a tensor that only
+          // setLearningRate updates; Adam and RMSprop read their learningRate field on every step.
+          const rate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+          const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+          if (typeof o.setLearningRate === 'function') o.setLearningRate(rate);
+          else o.learningRate = rate;
         },
       }),
     );

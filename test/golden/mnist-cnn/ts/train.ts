@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     await loadWeights(model, weights);
     console.log(`Loaded weights from ${weights}`);
   }
-  const optimizer = tf.train.adam(LEARNING_RATE);
+  const optimizer = tf.train.adam(LEARNING_RATE, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   model.summary();
 
@@ -178,8 +178,12 @@ async function main(): Promise<void> {
     callbacks.push(
       new tf.CustomCallback({
         onEpochBegin: async (epoch: number) => {
-          // tfjs optimizers read their learning rate on every step: Keras's per-epoch staircase decay.
-          (optimizer as unknown as { learningRate: number }).learningRate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+          // Keras's per-epoch staircase decay. SGD and momentum keep the rate in a tensor that only
+          // setLearningRate updates; Adam and RMSprop read their learningRate field on every step.
+          const rate = LEARNING_RATE * LEARNING_RATE_DECAY ** epoch;
+          const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+          if (typeof o.setLearningRate === 'function') o.setLearningRate(rate);
+          else o.learningRate = rate;
         },
       }),
     );

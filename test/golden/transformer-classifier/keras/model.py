@@ -213,7 +213,9 @@ def main():
             load_weights(model, args.weights)
             print(f"Loaded weights from {args.weights}")
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+            optimizer=keras.optimizers.Adam(
+                learning_rate=LEARNING_RATE, beta_1=0.9, beta_2=0.999, epsilon=1e-7
+            ),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
