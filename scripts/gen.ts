@@ -2,6 +2,7 @@
  * `npm run gen`: rewrites every generated file of the repository from its source.
  *
  *   shared/codegen/customLayersSource.generated.ts   from shared/compile/customLayers.ts (tsCustomLayers.ts)
+ *   shared/codegen/dataPrepSource.generated.ts       from shared/training/{split,tokenizer,resize}.ts (tsDataPrep.ts)
  *   examples/*.layerloom                             from scripts/makeExamples.ts
  *   test/fixtures/broken/*.layerloom                 from test/fixtures/makeBroken.ts
  *
@@ -14,6 +15,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { customLayersModule } from '../shared/codegen/tsCustomLayers.js';
+import { DATA_PREP_SOURCES, dataPrepModule } from '../shared/codegen/tsDataPrep.js';
 import { brokenFixtureFiles } from '../test/fixtures/makeBroken.js';
 import { exampleFiles } from './makeExamples.js';
 
@@ -24,6 +26,8 @@ async function generatedFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const customLayers = readFileSync(join(root, 'shared/compile/customLayers.ts'), 'utf8');
   files.set('shared/codegen/customLayersSource.generated.ts', customLayersModule(customLayers));
+  const dataSources = DATA_PREP_SOURCES.map((name) => ({ name, text: readFileSync(join(root, 'shared/training', name), 'utf8') }));
+  files.set('shared/codegen/dataPrepSource.generated.ts', dataPrepModule(dataSources));
   for (const f of await exampleFiles()) files.set(f.path, f.content);
   for (const f of brokenFixtureFiles()) files.set(f.path, f.content);
   return files;

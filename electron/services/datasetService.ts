@@ -26,6 +26,7 @@ import {
 } from '../../shared/training/dataset.js';
 import type { DatasetKind } from '../../shared/training/settings.js';
 import { tokenize } from '../../shared/training/tokenizer.js';
+import { compareCodePoints } from '../../shared/training/split.js';
 import { CsvError, fileTypeName, planCsv, readCsvFile, type CsvPlan, type CsvTable } from './datasets/csv.js';
 import type { ScanWorkerMessage } from './datasets/scanWorker.js';
 import { decoderMessage, ImageFileError, imageHeader, imageHeaderAlone, isImageFile, mapLimit, readImageFile, thumbnail } from './datasets/images.js';
@@ -176,7 +177,8 @@ class Progress {
   }
 }
 
-const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+// Python's sorted() order, which model.py's loaders use: the same files in the same order.
+const byCodePoint = compareCodePoints;
 
 interface Listing {
   classes: string[];

@@ -19,7 +19,7 @@
  * seeds), and the training engine hands the random layers fresh seeds drawn from it before each
  * step (compile/stepRandomness.ts).
  */
-import { seededRandom } from '../training/dataset.js';
+import { seededRandom } from '../training/split.js';
 
 /**
  * 32-bit FNV-1a of a string's UTF-16 code units, then a murmur3 finalizer to spread nearby ids

@@ -8,7 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { getBlock } from '../blocks/registry.js';
 import type { ProjectDocument } from '../graph/document.js';
-import { seededRandom } from '../training/dataset.js';
+import { seededRandom } from '../training/split.js';
 import type { CompiledModel } from './compile.js';
 import { drawSeed } from './seeding.js';
 import type { TF } from './tfTypes.js';

@@ -41,6 +41,7 @@ const TFJS_NODE_TYPES = `declare module '@tensorflow/tfjs-node' {
   export * from '@tensorflow/tfjs';
   export const node: {
     decodeImage(content: Uint8Array, channels?: number, dtype?: string, expandAnimations?: boolean): Tensor3D | Tensor4D;
+    decodeJpeg(contents: Uint8Array, channels?: number, ratio?: number, fancyUpscaling?: boolean, tryRecoverTruncated?: boolean, acceptableFraction?: number, dctMethod?: string): Tensor3D;
   };
 }
 `;

@@ -21,6 +21,7 @@ import {
   type ScanProgress,
   type SkippedFile,
 } from '../../../shared/training/dataset.js';
+import { compareCodePoints } from '../../../shared/training/split.js';
 
 /** A CSV file that cannot be used; the message says why and what to do. */
 export class CsvError extends Error {}
@@ -530,7 +531,7 @@ export async function planCsv(table: CsvTable, name: string, targetColumn?: stri
         task = 'regression';
         for (let k = 0; k < usable.length; k++) targets[k] = Number(cells[usable[k]]);
       } else {
-        classes = numeric ? values.sort((a, b) => Number(a) - Number(b)) : values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        classes = numeric ? values.sort((a, b) => Number(a) - Number(b)) : values.sort(compareCodePoints);
         const index = new Map(classes.map((v, k) => [v, k]));
         for (let k = 0; k < usable.length; k++) targets[k] = index.get(cells[usable[k]]) as number;
       }
@@ -570,7 +571,7 @@ export async function planCsv(table: CsvTable, name: string, targetColumn?: stri
       warnings.push(`Column "${col}" is left out: it has ${reason}. If it is a number with stray text, clean those cells; if it is an id or free text, remove the column.`);
       continue;
     }
-    const cats = [...distinct].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const cats = [...distinct].sort(compareCodePoints);
     categories.set(c, cats);
     columns.push({ name: col, type: 'categorical', distinct: distinct.size, missing, role: 'feature', width: cats.length });
     featureCount += cats.length;

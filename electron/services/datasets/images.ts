@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { IMAGE_EXTENSIONS } from '../../../shared/training/dataset.js';
+import { resizeBilinearHalfPixel } from '../../../shared/training/resize.js';
 import { bmpInfo, decodeBmp } from './bmp.js';
 import { fileTypeName } from './csv.js';
 
@@ -126,10 +127,12 @@ export interface ImageTarget {
 }
 
 /**
- * Decodes one image into `height × width × channels` bytes (row-major, interleaved channels).
- * Throws with sharp's message for corrupt or truncated files.
+ * Decodes one image to `height × width × channels` values 0–255 (row-major, interleaved channels):
+ * the bytes themselves when the image already has the target size, else float32 values resized by
+ * {@link resizeBilinearHalfPixel} (the rule of tf.image.resize, shared with the exports).
+ * Throws with the decoder's message for corrupt or truncated files.
  */
-export async function decodeImage(path: string, target: ImageTarget): Promise<Uint8Array> {
+export async function decodeImage(path: string, target: ImageTarget): Promise<Uint8Array | Float32Array> {
   let img: Sharp;
   const buf = await readImageFile(path);
   if (extname(path).toLowerCase() === '.bmp') {
@@ -143,13 +146,13 @@ export async function decodeImage(path: string, target: ImageTarget): Promise<Ui
   if (target.channels === 1) img = img.removeAlpha().toColourspace('b-w');
   else if (target.channels === 3) img = img.removeAlpha().toColourspace('srgb');
   else img = img.ensureAlpha().toColourspace('srgb');
-  // Keras resizes bilinearly without keeping the aspect ratio; `fill` + `linear` does the same.
-  img = img.resize(target.width, target.height, { fit: 'fill', kernel: 'linear' });
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== target.channels || info.width !== target.width || info.height !== target.height) {
-    throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${target.width}×${target.height}×${target.channels}`);
-  }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels !== target.channels) throw new Error(`decoded to ${info.channels} channel(s), expected ${target.channels}`);
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.width === target.width && info.height === target.height) return pixels;
+  // Resized here, not by libvips: its bilinear kernel does not sample at half-pixel centres as
+  // tf.image.resize (Keras) and tfjs's resizeBilinear(…, halfPixelCenters) do.
+  return resizeBilinearHalfPixel(pixels, info.height, info.width, target.channels, target.height, target.width);
 }
 
 /** A small PNG thumbnail as a data URL (for the dataset panel). */

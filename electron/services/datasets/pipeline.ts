@@ -8,7 +8,8 @@
  * backend it loaded.
  */
 import { mixSeeds } from '../../../shared/compile/seeding.js';
-import { IMAGE_SCALE, stratifiedSplit, shuffleInPlace, seededRandom, type DatasetTask, type ScanProgress, type SkippedFile, type Split } from '../../../shared/training/dataset.js';
+import { IMAGE_SCALE, type DatasetTask, type ScanProgress, type SkippedFile } from '../../../shared/training/dataset.js';
+import { stratifiedSplit, shuffleInPlace, seededRandom, type Split } from '../../../shared/training/split.js';
 import { buildVocabulary, encodeTokens, vocabularyIndex, OOV_TOKEN, type Vocabulary } from '../../../shared/training/tokenizer.js';
 import type { ScannedDataset } from '../datasetService.js';
 import { DatasetError } from '../datasetService.js';
@@ -179,16 +180,17 @@ export async function prepareDataset(scanned: ScannedDataset, input: ModelInputS
   const sampleSize = target.height * target.width * target.channels;
   const split = stratifiedSplit(source.files.length, options.validationSplit, options.seed, source.labels);
   const budget = options.cacheBudgetBytes ?? 512 * 1024 * 1024;
-  const cache = new Map<number, Uint8Array>();
+  // Bytes when an image already has the Input's size, float32 values 0–255 when it was resized.
+  const cache = new Map<number, Uint8Array | Float32Array>();
   let cacheBytes = 0;
   const concurrency = options.concurrency ?? 16;
   const targets = Float32Array.from(source.labels);
   // Decodes in flight, so two batches that want the same file decode it once.
-  const pending = new Map<number, Promise<Uint8Array>>();
+  const pending = new Map<number, Promise<Uint8Array | Float32Array>>();
 
   // Files that failed once are not retried every epoch (they are reported once).
   const broken = new Map<number, string>();
-  const load = (id: number): Promise<Uint8Array> => {
+  const load = (id: number): Promise<Uint8Array | Float32Array> => {
     const hit = cache.get(id);
     if (hit) return Promise.resolve(hit);
     const known = broken.get(id);
@@ -241,7 +243,7 @@ export async function prepareDataset(scanned: ScannedDataset, input: ModelInputS
       const y = new Float32Array(okIds.length);
       const outIds = new Int32Array(okIds.length);
       okIds.forEach((k, row) => {
-        const pixels = (results[k] as { ok: true; value: Uint8Array }).value;
+        const pixels = (results[k] as { ok: true; value: Uint8Array | Float32Array }).value;
         const o = row * sampleSize;
         for (let i = 0; i < sampleSize; i++) x[o + i] = pixels[i] * IMAGE_SCALE;
         if (opts.augment) augmentImage(x, o, target, opts.random ?? Math.random);

@@ -4,7 +4,7 @@
  * run's preprocessing.json when it is shipped with the export.
  */
 import { pyString } from '../literals.js';
-import { MAX_CATEGORIES } from '../../training/dataset.js';
+import { IMAGE_EXTENSIONS, MAX_CATEGORIES } from '../../training/dataset.js';
 import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 
 /**
@@ -14,15 +14,124 @@ import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 export function dataSections(t: TrainingPlan, saved: boolean): string[] {
   const sections: string[] = [];
   if (saved) sections.push(preprocessingHelpers());
+  if (t.dataKind) sections.push(SPLIT_HELPERS);
+  if (t.dataKind === 'images' || t.dataKind === 'text') sections.push(LISTING_HELPERS);
   if (t.dataKind === 'images') sections.push(imageLoader(t, saved));
   if (t.dataKind === 'text') sections.push(textLoader(t, saved));
   if (t.dataKind === 'csv') sections.push(csvLoader(t, saved));
   return sections;
 }
 
+/**
+ * Layerloom's split (shared/training/split.ts), line for line: mulberry32 in 32-bit integer
+ * arithmetic, Fisher–Yates per class, Math.round's half-up rounding.
+ */
+const SPLIT_HELPERS = `def seeded_random(seed):
+    """Layerloom's seeded random source (mulberry32): floats in [0, 1), the same for
+    a seed in Layerloom, this file and the TypeScript export (32-bit arithmetic)."""
+    a = (int(seed) & 0xFFFFFFFF) ^ 0x9E3779B9
+
+    def imul(x, y):
+        return (x * y) & 0xFFFFFFFF
+
+    def random():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(a ^ (a >> 15), 1 | a)
+        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
+        return (t ^ (t >> 14)) / 4294967296
+
+    return random
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round() rounds halves to even)."""
+    floor = math.floor(x)
+    return floor + 1 if x - floor >= 0.5 else floor
+
+
+def stratified_split(count, fraction, seed, labels=None):
+    """Layerloom's train/validation split of sample indices 0..count-1.
+
+    With labels (class ids) each class gives round(n * fraction) samples to validation
+    (at least one when it has two or more, never all of them), chosen by a Fisher-Yates
+    shuffle of its samples; the classes draw from one seeded random source in
+    ascending order. Returns (train, validation), both in ascending order.
+    """
+    random = seeded_random(seed)
+    groups = {}
+    for i in range(count):
+        groups.setdefault(labels[i] if labels is not None else 0, []).append(i)
+    validation = set()
+    for key in sorted(groups):
+        members = groups[key]
+        for i in range(len(members) - 1, 0, -1):
+            j = math.floor(random() * (i + 1))
+            members[i], members[j] = members[j], members[i]
+        take = round_half_up(len(members) * fraction) if fraction > 0 else 0
+        if fraction > 0 and take == 0 and len(members) >= 2 and labels is not None:
+            take = 1
+        if take >= len(members) > 0:
+            take = len(members) - 1
+        validation.update(members[:take])
+    train = [i for i in range(count) if i not in validation]
+    return train, sorted(validation)
+`;
+
+/** Listing class folders as Layerloom does (datasetService.ts). */
+const LISTING_HELPERS = `def list_class_files(path, accept):
+    """Class folders (names not starting with ".") and their files, as Layerloom lists
+    them: names in code point order, sub-folders walked recursively, symbolic links
+    followed, files kept when accept(name) says so. The split depends on this order."""
+    classes, per_class = [], []
+    for name in sorted(os.listdir(path)):
+        if name.startswith(".") or not os.path.isdir(os.path.join(path, name)):
+            continue
+        files = []
+
+        def walk(folder):
+            for entry in sorted(os.listdir(folder)):
+                full = os.path.join(folder, entry)
+                if os.path.isdir(full):
+                    walk(full)
+                elif os.path.isfile(full) and accept(entry):
+                    files.append(full)
+
+        walk(os.path.join(path, name))
+        classes.append(name)
+        per_class.append(files)
+    return classes, per_class
+
+
+def keep_non_empty(classes, per_class):
+    """Leaves out class folders with no usable file, as Layerloom does.
+
+    Returns (classes, files, labels): labels are indices into the kept classes."""
+    kept = [(name, files) for name, files in zip(classes, per_class) if files]
+    files = [f for _, fs in kept for f in fs]
+    labels = [label for label, (_, fs) in enumerate(kept) for _ in fs]
+    return [name for name, _ in kept], files, labels
+
+
+def encode_labels(labels, num_classes):
+    """Class ids as the loss wants them (LABEL_MODE)."""
+    if LABEL_MODE == "categorical":
+        return np.eye(num_classes, dtype="float32")[labels]
+    if LABEL_MODE == "binary":
+        return np.array(labels, dtype="float32")[:, None]
+    return np.array(labels, dtype="int32")
+
+
+def batches(x, y, batch_size, shuffle):
+    """A tf.data pipeline of (x, y) batches; training batches reshuffle each epoch."""
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        data = data.shuffle(len(y), seed=SEED, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+`;
+
 function imageLoader(t: TrainingPlan, saved: boolean): string {
   const img = t.image as NonNullable<TrainingPlan['image']>;
-  const labelMode = t.labelMode === 'float' ? 'int' : t.labelMode;
   const augment = t.settings.augment
     ? `
     # Random flips and small shifts while training, as Layerloom's "augment" setting does.
@@ -33,104 +142,166 @@ function imageLoader(t: TrainingPlan, saved: boolean): string {
         lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
     )`
     : '';
-  return `def load_data(path, batch_size, validation_split${saved ? ', saved' : ''}):
-    """Loads an image folder with a subfolder of images per class (names sorted).
+  return `IMAGE_EXTENSIONS = (${IMAGE_EXTENSIONS.map(pyString).join(', ')})
 
-    As Layerloom does when it trains: images are resized to ${img.height}x${img.width} (bilinear, ${img.colorMode})
-    and pixels divided by ${IMAGE_PIXEL_DIVISOR}. Returns (train, validation) datasets of batches;
-    validation is None when validation_split is 0.${saved ? '\n    saved: the preprocessing the weights were trained with (same classes), or None.' : ''}
-    """
-    options = dict(
-        labels="inferred",
-        label_mode=${pyString(labelMode)},
-        color_mode=${pyString(img.colorMode)},
-        image_size=(${img.height}, ${img.width}),
-        batch_size=batch_size,
-        seed=SEED,
-    )
-    if validation_split > 0:
-        train, validation = keras.utils.image_dataset_from_directory(
-            path, validation_split=validation_split, subset="both", **options
+
+def load_image(path):
+    """One image as Layerloom reads it: ${img.channels} channel(s), resized to ${img.height}x${img.width} with bilinear
+    interpolation at half-pixel centres (tf.image.resize), pixels divided by ${IMAGE_PIXEL_DIVISOR}."""
+    data = tf.io.read_file(path)
+    try:
+        if tf.io.is_jpeg(data):
+            # The accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
+            # decodes JPEG; TensorFlow's default "fast" DCT is up to 5 levels off.
+            image = tf.io.decode_jpeg(
+                data, channels=${img.channels}, dct_method="INTEGER_ACCURATE"
+            )
+        else:
+            image = tf.io.decode_image(
+                data, channels=${img.channels}, expand_animations=False
+            )
+    except tf.errors.InvalidArgumentError as e:
+        raise SystemExit(
+            f"{path} cannot be decoded ({e.message}); fix or remove it, "
+            "or convert it to PNG."
         )
-    else:
-        train = keras.utils.image_dataset_from_directory(path, **options)
-        validation = None
-    print(f"Classes: {train.class_names}")${
+    return tf.image.resize(image, (${img.height}, ${img.width}), method="bilinear") / ${IMAGE_PIXEL_DIVISOR}.0
+
+
+def read_images(path, validation_split${saved ? ', saved' : ''}):
+    """The images as arrays, split as Layerloom splits them.
+
+    Returns (classes, files, labels, x, train, validation): train and validation are
+    sample indices (ascending)."""
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    )
+    classes, files, labels = keep_non_empty(classes, per_class)
+    if not files:
+        raise SystemExit(f"{path} has no images in class subfolders.")
+    print(f"Classes: {classes}")${
     saved
       ? `
     if saved is not None:
-        check_classes(train.class_names, saved["classes"])`
+        check_classes(classes, saved["classes"])`
       : ''
   }
+    x = np.stack([load_image(f).numpy() for f in files])
+    train, validation = stratified_split(len(files), validation_split, SEED, labels)
+    return classes, files, labels, x, train, validation
 
-    def scale(x, y):
-        return x / ${IMAGE_PIXEL_DIVISOR}.0, y
 
-    train = train.map(scale, num_parallel_calls=tf.data.AUTOTUNE)${augment}
-    train = train.prefetch(tf.data.AUTOTUNE)
-    if validation is not None:
-        validation = validation.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-        validation = validation.prefetch(tf.data.AUTOTUNE)
-    return train, validation
+def load_data(path, batch_size, validation_split${saved ? ', saved' : ''}):
+    """Loads an image folder with a subfolder of images per class (names sorted).
+
+    As Layerloom does when it trains: the same files, the same validation samples for
+    SEED, the same pixels (see load_image). Returns (train, validation) datasets of
+    batches; validation is None when validation_split is 0.${saved ? '\n    saved: the preprocessing the weights were trained with (same classes), or None.' : ''}
+    """
+    classes, files, labels, x, train, validation = read_images(
+        path, validation_split${saved ? ', saved' : ''}
+    )
+    y = encode_labels(labels, len(classes))
+    train = batches(x[train], y[train], batch_size, shuffle=True)${augment}
+    if not validation:
+        return train, None
+    return train, batches(x[validation], y[validation], batch_size, shuffle=False)
 `;
 }
 
 function textLoader(t: TrainingPlan, saved: boolean): string {
   const txt = t.text as NonNullable<TrainingPlan['text']>;
-  const labelMode = t.labelMode === 'float' ? 'int' : t.labelMode;
-  const length = txt.sequenceLength === null ? 'None' : 'SEQUENCE_LENGTH';
-  const lengthWords = txt.sequenceLength === null ? 'padded to the longest text of its batch' : `cut or padded to ${txt.sequenceLength} tokens`;
   const vocabulary = saved
     ? `    if saved is not None:
         # The vocabulary and classes the exported weights were trained with.
-        check_classes(train.class_names, saved["classes"])
-        vectorize.set_vocabulary(saved["vocabulary"])
+        check_classes(classes, saved["classes"])
+        vocabulary = saved["vocabulary"]
     else:
-        vectorize.adapt(train.map(lambda text, label: text))`
-    : `    vectorize.adapt(train.map(lambda text, label: text))`;
-  return `def load_data(path, batch_size, validation_split${saved ? ', saved' : ''}):
-    """Loads a text folder with a subfolder of .txt files per class (names sorted).
+        vocabulary = build_vocabulary([tokens[i] for i in train])`
+    : `    vocabulary = build_vocabulary([tokens[i] for i in train])`;
+  return `def standardize_and_split(texts):
+    """TextVectorization's default standardize and split, with its own ops: A-Z
+    lower-cased, ASCII punctuation stripped, split on ASCII whitespace."""
+    texts = tf.strings.lower(tf.constant(texts))
+    punctuation = r'[!"#$%&()\\*\\+,-\\./:;<=>?@\\[\\\\\\]^_\`{|}~\\']'
+    texts = tf.strings.regex_replace(texts, punctuation, "")
+    return [[w.decode("utf-8") for w in ws] for ws in tf.strings.split(texts).to_list()]
 
-    Texts become token ids with TextVectorization, matching the Embedding and Layerloom:
-    lower-cased, punctuation stripped, split on whitespace; ${txt.vocabularySize} ids at most
-    (0 = padding, 1 = unknown word, then the most frequent training words); each text
-    ${lengthWords}. Returns (train, validation) datasets of batches;
-    validation is None when validation_split is 0.${saved ? '\n    saved: the preprocessing the weights were trained with (same classes), or None.' : ''}
-    """
-    options = dict(
-        labels="inferred", label_mode=${pyString(labelMode)}, batch_size=batch_size, seed=SEED
+
+def build_vocabulary(texts):
+    """Layerloom's vocabulary: the most frequent training tokens, ties in code point
+    order, VOCABULARY_SIZE - 2 of them (ids 0 and 1 are padding and [UNK])."""
+    counts = {}
+    for tokens in texts:
+        for w in tokens:
+            counts[w] = counts.get(w, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [w for w, _ in ranked[: VOCABULARY_SIZE - 2]]
+
+
+def read_texts(path, validation_split${saved ? ', saved' : ''}):
+    """The texts as token ids, split as Layerloom splits them.
+
+    Returns (classes, files, labels, x, train, validation): train and validation are
+    sample indices (ascending). Files with no word are left out, as in Layerloom."""
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() == ".txt"
     )
-    if validation_split > 0:
-        train, validation = keras.utils.text_dataset_from_directory(
-            path, validation_split=validation_split, subset="both", **options
-        )
-    else:
-        train = keras.utils.text_dataset_from_directory(path, **options)
-        validation = None
-    print(f"Classes: {train.class_names}")
+    usable, raw, words = [], {}, {}
+    for files in per_class:
+        for f in files:
+            with open(f, "rb") as handle:
+                data = handle.read()
+            if b"\\0" not in data:
+                raw[f] = data.decode("utf-8", errors="replace")
+        kept = [f for f in files if f in raw]
+        for f, tokens in zip(kept, standardize_and_split([raw[f] for f in kept])):
+            if tokens:
+                words[f] = tokens
+        usable.append([f for f in kept if f in words])
+    classes, files, labels = keep_non_empty(classes, usable)
+    if not files:
+        raise SystemExit(f"{path} has no .txt files with words in class subfolders.")
+    print(f"Classes: {classes}")
+    tokens = [words[f] for f in files]
+    train, validation = stratified_split(len(files), validation_split, SEED, labels)
+${vocabulary}
+    length = ${txt.sequenceLength === null ? 'min(max(1, max(len(ws) for ws in tokens)), 512)' : 'SEQUENCE_LENGTH'}
     vectorize = layers.TextVectorization(
         max_tokens=VOCABULARY_SIZE,
         output_mode="int",
-        output_sequence_length=${length},
+        output_sequence_length=length,
+        vocabulary=list(vocabulary),
     )
-${vocabulary}
+    x = np.asarray(vectorize(tf.constant([raw[f] for f in files])), dtype="int32")
+    return classes, files, labels, x, train, validation
 
-    def encode(text, label):
-        return vectorize(text), label
 
-    train = train.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
-    train = train.prefetch(tf.data.AUTOTUNE)
-    if validation is not None:
-        validation = validation.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
-        validation = validation.prefetch(tf.data.AUTOTUNE)
-    return train, validation
+def load_data(path, batch_size, validation_split${saved ? ', saved' : ''}):
+    """Loads a text folder with a subfolder of .txt files per class (names sorted).
+
+    Texts become token ids with TextVectorization, matching the Embedding and Layerloom:
+    A-Z lower-cased, punctuation stripped, split on ASCII whitespace; ${txt.vocabularySize} ids at
+    most (0 = padding, 1 = unknown word, then the most frequent training words); each
+    text ${txt.sequenceLength === null ? 'cut or padded to the longest text (at most 512 tokens)' : `cut or padded to ${txt.sequenceLength} tokens`}. Returns (train, validation)
+    datasets of batches; validation is None when validation_split is 0.${saved ? '\n    saved: the preprocessing the weights were trained with (same classes), or None.' : ''}
+    """
+    classes, files, labels, x, train, validation = read_texts(
+        path, validation_split${saved ? ', saved' : ''}
+    )
+    y = encode_labels(labels, len(classes))
+    train = batches(x[train], y[train], batch_size, shuffle=True)
+    if not validation:
+        return train, None
+    return train, batches(x[validation], y[validation], batch_size, shuffle=False)
 `;
 }
 
 function csvLoader(t: TrainingPlan, saved: boolean): string {
   const classify = t.labelMode !== 'float';
-  const encodeTarget = classify
-    ? `    values = [row[target] for row in rows]
+  const savedClasses = saved ? `    classes = (saved or {}).get("classes") or None\n` : `    classes = None\n`;
+  const targets = classify
+    ? `${savedClasses}    values = [row[target] for row in rows]
     if classes is None:
         numeric = all(is_number(v) for v in values)
         classes = sorted(set(values), key=float if numeric else None)
@@ -148,10 +319,10 @@ ${
   const specs = saved
     ? `    if saved is not None:
         # The columns, scaling and classes the exported weights were trained with.
-        specs, classes = saved["features"], saved["classes"] or None
+        specs = saved["features"]
     else:
-        specs, classes = fit_features(header, target, rows, rows[n_val:]), None`
-    : `    specs, classes = fit_features(header, target, rows, rows[n_val:]), None`;
+        specs = fit_features(header, target, rows, [rows[i] for i in train])`
+    : `    specs = fit_features(header, target, rows, [rows[i] for i in train])`;
   return `def number_kind(value):
     """How Layerloom reads a cell: "number", "non-finite" (NaN, 1e400) or "text"."""
     if "_" in value:  # float() reads 1_000; Layerloom does not
@@ -277,8 +448,8 @@ def load_data(path, validation_split${saved ? ', saved' : ''}):
     ]
     if not rows:
         raise SystemExit(f"{path} has no row with a value in the column {target}.")
-    np.random.default_rng(SEED).shuffle(rows)
-    n_val = int(round(len(rows) * validation_split))
+${targets}
+    train, validation = stratified_split(len(rows), validation_split, SEED, ${classify ? 'ids' : 'None'})
 ${specs}
     missing = [s["column"] for s in specs if s["column"] not in header]
     if not specs or missing:
@@ -289,10 +460,9 @@ ${specs}
             f"{path} gives {x.shape[1]} feature values per row, but the model's input "
             f"takes {FEATURES}: change the Input shape or the CSV columns."
         )
-${encodeTarget}
-    if n_val == 0:
+    if not validation:
         return (x, y), None
-    return (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val])
+    return (x[train], y[train]), (x[validation], y[validation])
 `;
 }
 

@@ -172,6 +172,9 @@ export function constants(t: TrainingPlan, opts: KerasExportOptions, dataDefault
   if (s.earlyStopping.enabled) lines.push(`EARLY_STOPPING_MONITOR = ${pyString(s.earlyStopping.monitor)}`);
   lines.push(`SEED = ${s.seed}`);
   if (opts.preprocessingFile && t.dataKind) lines.push(`PREPROCESSING = os.path.join(HERE, ${pyString(opts.preprocessingFile)})`);
+  if (t.dataKind === 'images' || t.dataKind === 'text') {
+    lines.push(`LABEL_MODE = ${pyString(t.labelMode === 'float' ? 'int' : t.labelMode)}  # how class ids reach the loss`);
+  }
   if (t.dataKind === 'text' && t.text) {
     lines.push(`VOCABULARY_SIZE = ${t.text.vocabularySize}  # the Embedding's input_dim`);
     if (t.text.sequenceLength !== null) lines.push(`SEQUENCE_LENGTH = ${t.text.sequenceLength}  # the Input's length`);

@@ -4,7 +4,7 @@
  * preprocessing.json when it is shipped with the export.
  */
 import { tsString } from '../literals.js';
-import { MAX_CATEGORIES } from '../../training/dataset.js';
+import { IMAGE_EXTENSIONS, MAX_CATEGORIES } from '../../training/dataset.js';
 import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 
 /**
@@ -29,44 +29,94 @@ function noLoaderTs(t: TrainingPlan): string {
 `;
 }
 
+/** Lists class folders and their files as Layerloom does (shared by the image and text loaders). */
+function listingTs(): string {
+  return `/**
+ * Class folders (names not starting with ".") and their files, as Layerloom lists them: names in
+ * code point order, sub-folders walked recursively, symbolic links followed, files kept when
+ * \`accept\` says so. The split depends on this order.
+ */
+async function listClassFiles(path: string, accept: (name: string) => boolean): Promise<{ classes: string[]; perClass: string[][] }> {
+  const sorted = async (dir: string) => (await readdir(dir)).sort(compareCodePoints);
+  const classes: string[] = [];
+  const perClass: string[][] = [];
+  for (const name of await sorted(path)) {
+    if (name.startsWith('.') || !(await stat(join(path, name))).isDirectory()) continue;
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await sorted(dir)) {
+        const full = join(dir, entry);
+        const s = await stat(full);
+        if (s.isDirectory()) await walk(full);
+        else if (s.isFile() && accept(entry)) files.push(full);
+      }
+    };
+    await walk(join(path, name));
+    classes.push(name);
+    perClass.push(files);
+  }
+  return { classes, perClass };
+}
+
+/** Leaves out class folders with no usable file, as Layerloom does; labels are the kept classes' order. */
+function keepNonEmpty(classes: readonly string[], perClass: readonly (readonly string[])[]): { classes: string[]; files: string[]; labels: Float32Array } {
+  const kept = classes.flatMap((name, c) => (perClass[c].length ? [{ name, files: perClass[c] }] : []));
+  return {
+    classes: kept.map((k) => k.name),
+    files: kept.flatMap((k) => k.files),
+    labels: Float32Array.from(kept.flatMap((k, label) => k.files.map(() => label))),
+  };
+}
+`;
+}
+
 function imageLoaderTs(t: TrainingPlan, saved: boolean): string {
   const img = t.image as NonNullable<TrainingPlan['image']>;
-  return `const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.bmp']);
+  return `${listingTs()}
+/** True when the bytes are a JPEG file (its start-of-image marker). */
+function isJpeg(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+// The extensions Layerloom reads, so the same files are listed (and split) here.
+const IMAGE_EXTENSIONS = new Set(${JSON.stringify([...IMAGE_EXTENSIONS]).replace(/"/g, "'").replace(/,/g, ', ')});
 
 /**
  * Reads an image folder with one subfolder per class (sorted names are the classes): each image is
- * decoded, converted to ${img.channels} channel(s), resized to ${img.height}x${img.width} (bilinear) and its pixels divided by
- * ${IMAGE_PIXEL_DIVISOR}, as Layerloom does. Everything is held in memory: fine for thousands of images.
+ * decoded, converted to ${img.channels} channel(s), resized to ${img.height}x${img.width} (bilinear, half-pixel centres, as
+ * tf.image.resize) and its pixels divided by ${IMAGE_PIXEL_DIVISOR}, as Layerloom does. Everything is held in memory:
+ * fine for thousands of images. The split is Layerloom's (seeded, stratified by class).
  */
-async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
-  const classes = (await readdir(path, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  const xs: tf.Tensor3D[] = [];
-  const labels: number[] = [];
-  for (const [label, name] of classes.entries()) {
-    for (const file of (await readdir(join(path, name))).sort()) {
-      if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
-      try {
-        const decoded = tf.node.decodeImage(await readFile(join(path, name, file)), ${img.channels}, 'int32', false) as tf.Tensor3D;
-        xs.push(tf.tidy(() => tf.image.resizeBilinear(decoded, [${img.height}, ${img.width}]).div(${IMAGE_PIXEL_DIVISOR})));
-        decoded.dispose();
-        labels.push(label);
-      } catch (e) {
-        console.warn(\`Skipped \${join(name, file)}: \${(e as Error).message}\`);
-      }
-    }
-  }
-  if (xs.length === 0) throw new Error(\`\${path} has no images in class subfolders.\`);${
+export async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
+  const listed = await listClassFiles(path, (name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()));
+  const { classes, files, labels } = keepNonEmpty(listed.classes, listed.perClass);
+  if (files.length === 0) throw new Error(\`\${path} has no images in class subfolders.\`);${
     saved
       ? `
   if (saved) checkClasses(classes, saved.classes ?? []);`
       : ''
   }
+  const xs = await Promise.all(
+    files.map(async (file) => {
+      let decoded: tf.Tensor3D;
+      try {
+        const bytes = await readFile(file);
+        // JPEG with the accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
+        // decodes it; TensorFlow's default "fast" DCT is up to 5 levels off.
+        decoded = isJpeg(bytes)
+          ? tf.node.decodeJpeg(bytes, ${img.channels}, 1, true, false, 1, 'INTEGER_ACCURATE')
+          : (tf.node.decodeImage(bytes, ${img.channels}, 'int32', false) as tf.Tensor3D);
+      } catch (e) {
+        throw new Error(\`\${file} cannot be decoded (\${(e as Error).message}); fix or remove it, or convert it to PNG.\`);
+      }
+      const x = tf.tidy(() => tf.image.resizeBilinear(decoded, [${img.height}, ${img.width}], false, true).div(${IMAGE_PIXEL_DIVISOR}));
+      decoded.dispose();
+      return x;
+    }),
+  );
   const x = tf.stack(xs);
   tf.dispose(xs);
-  return { x, labels: Float32Array.from(labels), classes };
+  return { x, labels, classes, files, split: stratifiedSplit(files.length, VALIDATION_SPLIT, SEED, labels) };
 }
 `;
 }
@@ -74,43 +124,40 @@ async function loadData(path: string${saved ? ', saved: SavedPreprocessing | nul
 function textLoaderTs(t: TrainingPlan, saved: boolean): string {
   const txt = t.text as NonNullable<TrainingPlan['text']>;
   const length = txt.sequenceLength === null ? 'null' : String(txt.sequenceLength);
-  return `const VOCABULARY_SIZE = ${txt.vocabularySize}; // the Embedding's input_dim
-const SEQUENCE_LENGTH: number | null = ${length}; // the Input's length (null: the longest text)
-
-/** Keras TextVectorization's standardization: lower case, punctuation stripped, split on whitespace. */
-function tokenize(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[!"#$%&'()*+,\\-./:;<=>?@[\\\\\\]^_\`{|}~]/g, '')
-    .split(/\\s+/)
-    .filter((w) => w.length > 0);
-}
+  return `${listingTs()}
+const VOCABULARY_SIZE = ${txt.vocabularySize}; // the Embedding's input_dim
+const SEQUENCE_LENGTH: number | null = ${length}; // the Input's length (null: the longest text, at most 512)
 
 /**
  * Reads a text folder with one subfolder of .txt files per class (sorted names are the classes).
- * Token ids follow Layerloom (and Keras TextVectorization): 0 = padding, 1 = unknown word, then the
- * most frequent words (ties in code point order) up to VOCABULARY_SIZE ids; texts are cut or
- * padded at the end to SEQUENCE_LENGTH.${saved ? ' The vocabulary the exported weights were trained with is used when shipped.' : ''}
+ * Texts are tokenized as Keras TextVectorization does (layerloomData.ts's tokenize; files with no
+ * word are left out, as in Layerloom). Token ids: 0 = padding, 1 = unknown word, then the most
+ * frequent words of the training texts (ties in code point order) up to VOCABULARY_SIZE ids;
+ * texts are cut or padded at the end to SEQUENCE_LENGTH.${saved ? ' The vocabulary the exported weights were trained with is used when shipped.' : ''}
  */
-async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
-  const classes = (await readdir(path, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  const texts: string[][] = [];
-  const labels: number[] = [];
-  for (const [label, name] of classes.entries()) {
-    for (const file of (await readdir(join(path, name))).sort()) {
-      if (extname(file).toLowerCase() !== '.txt') continue;
-      texts.push(tokenize(await readFile(join(path, name, file), 'utf8')));
-      labels.push(label);
+export async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
+  const listed = await listClassFiles(path, (name) => extname(name).toLowerCase() === '.txt');
+  const tokens = new Map<string, string[]>();
+  const usable: string[][] = [];
+  for (const files of listed.perClass) {
+    const kept: string[] = [];
+    for (const file of files) {
+      const bytes = await readFile(file);
+      const words = bytes.includes(0) ? [] : tokenize(bytes.toString('utf8'));
+      if (words.length === 0) {
+        console.warn(\`Skipped \${file}: no words in it.\`);
+        continue;
+      }
+      tokens.set(file, words);
+      kept.push(file);
     }
+    usable.push(kept);
   }
-  if (texts.length === 0) throw new Error(\`\${path} has no .txt files in class subfolders.\`);
-  // Shuffled here so the vocabulary comes from the training texts only (the first VALIDATION_SPLIT are held out).
-  const order = shuffle([...texts.keys()]);
-  const shuffledTexts = order.map((i) => texts[i]);
-  const training = shuffledTexts.slice(Math.round(order.length * VALIDATION_SPLIT));
+  const { classes, files, labels } = keepNonEmpty(listed.classes, usable);
+  if (files.length === 0) throw new Error(\`\${path} has no .txt files with words in class subfolders.\`);
+  const texts = files.map((f) => tokens.get(f) as string[]);
+  const split = stratifiedSplit(files.length, VALIDATION_SPLIT, SEED, labels);
+  const length = SEQUENCE_LENGTH ?? Math.min(Math.max(1, ...texts.map((words) => words.length)), 512);
   let vocabulary: readonly string[];
 ${
   saved
@@ -121,21 +168,14 @@ ${
   } else {`
     : '  {'
 }
-    const counts = new Map<string, number>();
-    for (const tokens of training) for (const w of tokens) counts.set(w, (counts.get(w) ?? 0) + 1);
-    vocabulary = [...counts.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, VOCABULARY_SIZE - 2)
-      .map(([w]) => w);
+    // From the training texts only, as Layerloom builds it.
+    vocabulary = buildVocabulary(Array.from(split.train, (i) => texts[i]), VOCABULARY_SIZE, length).tokens;
   }
   const index = new Map(vocabulary.map((w, i) => [w, i + 2]));
-  const length = SEQUENCE_LENGTH ?? Math.max(1, ...texts.map((tokens) => tokens.length));
   const ids = new Int32Array(texts.length * length);
-  shuffledTexts.forEach((tokens, row) => {
-    for (let i = 0; i < Math.min(length, tokens.length); i++) ids[row * length + i] = index.get(tokens[i]) ?? 1;
-  });
+  texts.forEach((words, row) => encodeTokens(words, index, length, ids, row * length));
   const x = tf.tensor2d(ids, [texts.length, length], 'int32');
-  return { x, labels: Float32Array.from(order.map((i) => labels[i])), classes, shuffled: true };
+  return { x, labels, classes, files, split };
 }
 `;
 }
@@ -247,7 +287,7 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
       const std = known.length ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
       specs.push({ column, type: 'numeric', mean, std: std || 1 });
     } else if (new Set(cells).size <= ${MAX_CATEGORIES}) {
-      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort() });
+      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort(compareCodePoints) });
     } else {
       console.warn(\`Column \${column} is left out: too many distinct texts to one-hot encode.\`);
     }
@@ -256,10 +296,11 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
 }
 
 /**
- * Reads a CSV file with a header row; the target column is predicted from the rest. Rows are
- * shuffled with SEED; the first VALIDATION_SPLIT of them are held out${classify ? '; class labels become ids in sorted order' : ''}.
+ * Reads a CSV file with a header row; the target column is predicted from the rest. The split is
+ * Layerloom's (seeded${classify ? ', stratified by class' : ''}); numeric columns are standardized with the training rows'
+ * statistics${classify ? '; class labels become ids in sorted order' : ''}.
  */
-async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
+export async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
   const { rows: table, delimiter } = parseCsv((await readUtf8(path)).replace(/^\\uFEFF/, ''), path);
   const [header, ...all] = table;
   if (!header) throw new Error(\`\${path} is empty.\`);
@@ -274,16 +315,29 @@ async function loadData(path: string${saved ? ', saved: SavedPreprocessing | nul
   const t = header.indexOf(target);
   if (t < 0) throw new Error(\`\${path} has no column "\${target}"; its columns are \${header.join(', ')}.\`);
   // Rows without a target value, or with a target that is not a finite number (NaN), are left out.
-  const rows = shuffle(body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite'));
+  const rows = body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite');
   if (rows.length === 0) throw new Error(\`\${path} has no row with a value in the column "\${target}".\`);
-  const nVal = Math.round(rows.length * VALIDATION_SPLIT);
+${saved ? `  const savedClasses = saved?.classes?.length ? saved.classes : null;` : `  const savedClasses: readonly string[] | null = null;`}
+${
+  classify
+    ? `  const values = rows.map((r) => r[t]);
+  const numeric = values.every(isNumber);
+  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints);
+  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
+  if (unknown.length) throw new Error(\`\${path}: \${target} has values the model has no class for: \${unknown.join(', ')}\`);
+  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));
+  const split = stratifiedSplit(rows.length, VALIDATION_SPLIT, SEED, labels);`
+    : `  const classes: string[] = [];
+  void savedClasses;
+  const labels = Float32Array.from(rows.map((r) => Number(r[t])));
+  const split = stratifiedSplit(rows.length, VALIDATION_SPLIT, SEED);`
+}
+  const trainRows = Array.from(split.train, (i) => rows[i]);
 ${
   saved
-    ? `  // The columns, scaling and classes the exported weights were trained with, when they are used.
-  const specs = (saved?.features as FeatureSpec[] | undefined) ?? fitFeatures(header, t, rows, rows.slice(nVal));
-  const savedClasses = saved?.classes?.length ? saved.classes : null;`
-    : `  const specs = fitFeatures(header, t, rows, rows.slice(nVal));
-  const savedClasses: readonly string[] | null = null;`
+    ? `  // The columns and scaling the exported weights were trained with, when they are used.
+  const specs = (saved?.features as FeatureSpec[] | undefined) ?? fitFeatures(header, t, rows, trainRows);`
+    : `  const specs = fitFeatures(header, t, rows, trainRows);`
 }
   const index = new Map(header.map((h, c) => [h, c]));
   const missing = specs.filter((f) => !index.has(f.column)).map((f) => f.column);
@@ -298,20 +352,7 @@ ${
   if ((x[0]?.length ?? 0) !== FEATURES) {
     throw new Error(\`\${path} gives \${x[0]?.length ?? 0} feature values per row, but the model's input takes \${FEATURES}: change the Input shape or the CSV columns.\`);
   }
-${
-  classify
-    ? `  const values = rows.map((r) => r[t]);
-  const numeric = values.every(isNumber);
-  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
-  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
-  if (unknown.length) throw new Error(\`\${path}: \${target} has values the model has no class for: \${unknown.join(', ')}\`);
-  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));`
-    : `  const classes: string[] = [];
-  void savedClasses;
-  const labels = Float32Array.from(rows.map((r) => Number(r[t])));`
-}
-  // Rows are already shuffled: loadData's caller must not shuffle again.
-  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, shuffled: true };
+  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, split };
 }
 `;
 }

@@ -9,10 +9,12 @@
  */
 import type { ProjectDocument } from '../../graph/document.js';
 import { CUSTOM_LAYERS_TS } from '../customLayersSource.generated.js';
+import { DATA_PREP_TS } from '../dataPrepSource.generated.js';
 import type { ExportFile } from '../exportFile.js';
 import { planModel } from '../plan.js';
 import { planTraining } from '../training.js';
 import { TS_CUSTOM_LAYERS_FILE } from '../tsCustomLayers.js';
+import { TS_DATA_PREP_FILE } from '../tsDataPrep.js';
 import { modelTs, usesCustomLayers } from './model.js';
 import type { TsExportOptions } from './options.js';
 import { packageJson, TSCONFIG } from './project.js';
@@ -32,6 +34,8 @@ export function generateTs(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'
     { path: 'weights.ts', content: WEIGHTS_TS },
     { path: 'train.ts', content: trainTs(t, opts, dataDefault) },
   ];
+  // Layerloom's split, tokenizer and resizing, which train.ts's loaders use.
+  files.push({ path: TS_DATA_PREP_FILE, content: DATA_PREP_TS });
   if (usesCustomLayers(plan)) files.push({ path: TS_CUSTOM_LAYERS_FILE, content: CUSTOM_LAYERS_TS });
   files.push({ path: 'package.json', content: packageJson(plan) });
   files.push({ path: 'tsconfig.json', content: TSCONFIG });

@@ -25,6 +25,13 @@ function tsOptimizer(t: TrainingPlan): string {
   return tfjsOptimizerExpression(t.settings.optimizer, 'LEARNING_RATE');
 }
 
+/** What train.ts takes from layerloomData.ts (Layerloom's own data preparation). */
+function dataImports(t: TrainingPlan): string {
+  if (t.dataKind === 'text') return '{ buildVocabulary, compareCodePoints, encodeTokens, stratifiedSplit, tokenize, type Split }';
+  if (t.dataKind) return '{ compareCodePoints, stratifiedSplit, type Split }';
+  return 'type { Split }';
+}
+
 /** The text of train.ts. */
 export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: string | null): string {
   const s = t.settings;
@@ -44,7 +51,7 @@ export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: str
  *
  *   npx tsx train.ts [--data PATH] [--epochs N] [--batch-size N] [--weights FOLDER|none] [--output DIR]
  */
-${importLines([['* as tf', '@tensorflow/tfjs-node'], ['{ existsSync }', 'node:fs'], ['{ mkdir, readdir, readFile }', 'node:fs/promises'], ['{ dirname, extname, join, resolve }', 'node:path'], ['{ fileURLToPath }', 'node:url'], ['{ parseArgs }', 'node:util'], ['{ buildModel }', './model.js'], ['{ loadWeights }', './weights.js']])}
+${importLines([['* as tf', '@tensorflow/tfjs-node'], ['{ existsSync }', 'node:fs'], [t.dataKind === 'images' || t.dataKind === 'text' ? '{ mkdir, readdir, readFile, stat }' : '{ mkdir, readdir, readFile }', 'node:fs/promises'], ['{ dirname, extname, join, resolve }', 'node:path'], ['{ fileURLToPath }', 'node:url'], ['{ parseArgs }', 'node:util'], [dataImports(t), './layerloomData.js'], ['{ buildModel }', './model.js'], ['{ loadWeights }', './weights.js']])}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -67,35 +74,15 @@ interface EarlyStopping {
   readonly restoreBestWeights: boolean;
 }
 
-/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+/** Samples in memory: inputs, labels (class ids or numbers), class names and Layerloom's split. */
 interface Dataset {
   readonly x: tf.Tensor;
   readonly labels: Float32Array;
   readonly classes: readonly string[];
-  /** True when loadData already shuffled the rows with SEED. */
-  readonly shuffled?: boolean;
-}
-
-/** Mulberry32: a small seeded random source, so the split is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher-Yates shuffle with SEED (a copy). */
-function shuffle<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  const random = seededRandom(SEED);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  /** Sample indices of training and validation, both ascending (layerloomData.ts's stratifiedSplit). */
+  readonly split: Split;
+  /** Image and text folders: the file of each sample. */
+  readonly files?: readonly string[];
 }
 
 ${loaderTs(t, saved, opts.preprocessingFile)}
@@ -151,21 +138,18 @@ ${
   saved
     ? `  // How the exported weights' training run prepared its data, when those weights are used.
   const saved = weights === 'none' ? null : await savedPreprocessing(${tsString(t.dataKind ?? '')});
-  const { x, labels, classes, shuffled } = await loadData(data, saved);`
-    : '  const { x, labels, classes, shuffled } = await loadData(data);'
+  const { x, labels, classes, split } = await loadData(data, saved);`
+    : '  const { x, labels, classes, split } = await loadData(data);'
 }
   if (classes.length) console.log(\`Classes: \${classes.join(', ')}\`);
-  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
-  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
-  const nVal = Math.round(order.length * VALIDATION_SPLIT);
   const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
     const index = tf.tensor1d(ids, 'int32');
     const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
     index.dispose();
     return picked;
   };
-  const [xTrain, yTrain] = pick(order.slice(nVal));
-  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+  const [xTrain, yTrain] = pick([...split.train]);
+  const validationData = split.validation.length > 0 ? pick([...split.validation]) : undefined;
 
   const model = buildModel();
   if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
@@ -212,9 +196,12 @@ function toTargets(labels: Float32Array, ${t.labelMode === 'categorical' ? 'clas
   return ${labelsToTensor};
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+// Trains when run (npx tsx train.ts); importing the file (to reuse loadData) does not.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
 `.replace(/\n{3,}/g, '\n\n');
 }

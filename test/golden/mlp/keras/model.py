@@ -11,8 +11,8 @@ Train it on the project's dataset (see README.md for the options and the data la
 import argparse
 import contextlib
 import csv
-import math
 import json
+import math
 import os
 import tempfile
 
@@ -67,6 +67,58 @@ def load_weights(model, path):
                 f"but {variable.path} needs {variable.shape}."
             )
     model.set_weights(arrays)
+
+
+def seeded_random(seed):
+    """Layerloom's seeded random source (mulberry32): floats in [0, 1), the same for
+    a seed in Layerloom, this file and the TypeScript export (32-bit arithmetic)."""
+    a = (int(seed) & 0xFFFFFFFF) ^ 0x9E3779B9
+
+    def imul(x, y):
+        return (x * y) & 0xFFFFFFFF
+
+    def random():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(a ^ (a >> 15), 1 | a)
+        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
+        return (t ^ (t >> 14)) / 4294967296
+
+    return random
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round() rounds halves to even)."""
+    floor = math.floor(x)
+    return floor + 1 if x - floor >= 0.5 else floor
+
+
+def stratified_split(count, fraction, seed, labels=None):
+    """Layerloom's train/validation split of sample indices 0..count-1.
+
+    With labels (class ids) each class gives round(n * fraction) samples to validation
+    (at least one when it has two or more, never all of them), chosen by a Fisher-Yates
+    shuffle of its samples; the classes draw from one seeded random source in
+    ascending order. Returns (train, validation), both in ascending order.
+    """
+    random = seeded_random(seed)
+    groups = {}
+    for i in range(count):
+        groups.setdefault(labels[i] if labels is not None else 0, []).append(i)
+    validation = set()
+    for key in sorted(groups):
+        members = groups[key]
+        for i in range(len(members) - 1, 0, -1):
+            j = math.floor(random() * (i + 1))
+            members[i], members[j] = members[j], members[i]
+        take = round_half_up(len(members) * fraction) if fraction > 0 else 0
+        if fraction > 0 and take == 0 and len(members) >= 2 and labels is not None:
+            take = 1
+        if take >= len(members) > 0:
+            take = len(members) - 1
+        validation.update(members[:take])
+    train = [i for i in range(count) if i not in validation]
+    return train, sorted(validation)
 
 
 def number_kind(value):
@@ -195,18 +247,7 @@ def load_data(path, validation_split):
     ]
     if not rows:
         raise SystemExit(f"{path} has no row with a value in the column {target}.")
-    np.random.default_rng(SEED).shuffle(rows)
-    n_val = int(round(len(rows) * validation_split))
-    specs, classes = fit_features(header, target, rows, rows[n_val:]), None
-    missing = [s["column"] for s in specs if s["column"] not in header]
-    if not specs or missing:
-        raise SystemExit(f"{path} lacks feature columns (besides {target}): {missing}")
-    x = encode_features(rows, specs)
-    if x.shape[1] != FEATURES:
-        raise SystemExit(
-            f"{path} gives {x.shape[1]} feature values per row, but the model's input "
-            f"takes {FEATURES}: change the Input shape or the CSV columns."
-        )
+    classes = None
     values = [row[target] for row in rows]
     if classes is None:
         numeric = all(is_number(v) for v in values)
@@ -217,9 +258,20 @@ def load_data(path, validation_split):
         raise SystemExit(f"{target} has values without a class in the model: {unknown}")
     ids = [classes.index(v) for v in values]
     y = np.array(ids, dtype="int32")
-    if n_val == 0:
+    train, validation = stratified_split(len(rows), validation_split, SEED, ids)
+    specs = fit_features(header, target, rows, [rows[i] for i in train])
+    missing = [s["column"] for s in specs if s["column"] not in header]
+    if not specs or missing:
+        raise SystemExit(f"{path} lacks feature columns (besides {target}): {missing}")
+    x = encode_features(rows, specs)
+    if x.shape[1] != FEATURES:
+        raise SystemExit(
+            f"{path} gives {x.shape[1]} feature values per row, but the model's input "
+            f"takes {FEATURES}: change the Input shape or the CSV columns."
+        )
+    if not validation:
         return (x, y), None
-    return (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val])
+    return (x[train], y[train]), (x[validation], y[validation])
 
 
 def make_strategy(kind):

@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareCodePoints, stratifiedSplit, type Split } from './layerloomData.js';
 import { buildModel } from './model.js';
 import { loadWeights } from './weights.js';
 
@@ -35,35 +36,15 @@ interface EarlyStopping {
   readonly restoreBestWeights: boolean;
 }
 
-/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+/** Samples in memory: inputs, labels (class ids or numbers), class names and Layerloom's split. */
 interface Dataset {
   readonly x: tf.Tensor;
   readonly labels: Float32Array;
   readonly classes: readonly string[];
-  /** True when loadData already shuffled the rows with SEED. */
-  readonly shuffled?: boolean;
-}
-
-/** Mulberry32: a small seeded random source, so the split is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher-Yates shuffle with SEED (a copy). */
-function shuffle<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  const random = seededRandom(SEED);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  /** Sample indices of training and validation, both ascending (layerloomData.ts's stratifiedSplit). */
+  readonly split: Split;
+  /** Image and text folders: the file of each sample. */
+  readonly files?: readonly string[];
 }
 
 const TARGET_COLUMN: string | null = 'species'; // null: the last column
@@ -170,7 +151,7 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
       const std = known.length ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
       specs.push({ column, type: 'numeric', mean, std: std || 1 });
     } else if (new Set(cells).size <= 50) {
-      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort() });
+      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort(compareCodePoints) });
     } else {
       console.warn(`Column ${column} is left out: too many distinct texts to one-hot encode.`);
     }
@@ -179,10 +160,11 @@ function fitFeatures(header: readonly string[], target: number, rows: readonly s
 }
 
 /**
- * Reads a CSV file with a header row; the target column is predicted from the rest. Rows are
- * shuffled with SEED; the first VALIDATION_SPLIT of them are held out; class labels become ids in sorted order.
+ * Reads a CSV file with a header row; the target column is predicted from the rest. The split is
+ * Layerloom's (seeded, stratified by class); numeric columns are standardized with the training rows'
+ * statistics; class labels become ids in sorted order.
  */
-async function loadData(path: string): Promise<Dataset> {
+export async function loadData(path: string): Promise<Dataset> {
   const { rows: table, delimiter } = parseCsv((await readUtf8(path)).replace(/^\uFEFF/, ''), path);
   const [header, ...all] = table;
   if (!header) throw new Error(`${path} is empty.`);
@@ -197,11 +179,18 @@ async function loadData(path: string): Promise<Dataset> {
   const t = header.indexOf(target);
   if (t < 0) throw new Error(`${path} has no column "${target}"; its columns are ${header.join(', ')}.`);
   // Rows without a target value, or with a target that is not a finite number (NaN), are left out.
-  const rows = shuffle(body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite'));
+  const rows = body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite');
   if (rows.length === 0) throw new Error(`${path} has no row with a value in the column "${target}".`);
-  const nVal = Math.round(rows.length * VALIDATION_SPLIT);
-  const specs = fitFeatures(header, t, rows, rows.slice(nVal));
   const savedClasses: readonly string[] | null = null;
+  const values = rows.map((r) => r[t]);
+  const numeric = values.every(isNumber);
+  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints);
+  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
+  if (unknown.length) throw new Error(`${path}: ${target} has values the model has no class for: ${unknown.join(', ')}`);
+  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));
+  const split = stratifiedSplit(rows.length, VALIDATION_SPLIT, SEED, labels);
+  const trainRows = Array.from(split.train, (i) => rows[i]);
+  const specs = fitFeatures(header, t, rows, trainRows);
   const index = new Map(header.map((h, c) => [h, c]));
   const missing = specs.filter((f) => !index.has(f.column)).map((f) => f.column);
   if (specs.length === 0 || missing.length) throw new Error(`${path} lacks feature columns besides the target ${target}: ${missing.join(', ')}`);
@@ -215,14 +204,7 @@ async function loadData(path: string): Promise<Dataset> {
   if ((x[0]?.length ?? 0) !== FEATURES) {
     throw new Error(`${path} gives ${x[0]?.length ?? 0} feature values per row, but the model's input takes ${FEATURES}: change the Input shape or the CSV columns.`);
   }
-  const values = rows.map((r) => r[t]);
-  const numeric = values.every(isNumber);
-  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
-  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
-  if (unknown.length) throw new Error(`${path}: ${target} has values the model has no class for: ${unknown.join(', ')}`);
-  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));
-  // Rows are already shuffled: loadData's caller must not shuffle again.
-  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, shuffled: true };
+  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, split };
 }
 
 /**
@@ -273,19 +255,16 @@ async function main(): Promise<void> {
   const weights = args.weights ?? WEIGHTS;
   const output = resolve(args.output ?? 'training_output');
 
-  const { x, labels, classes, shuffled } = await loadData(data);
+  const { x, labels, classes, split } = await loadData(data);
   if (classes.length) console.log(`Classes: ${classes.join(', ')}`);
-  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
-  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
-  const nVal = Math.round(order.length * VALIDATION_SPLIT);
   const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
     const index = tf.tensor1d(ids, 'int32');
     const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
     index.dispose();
     return picked;
   };
-  const [xTrain, yTrain] = pick(order.slice(nVal));
-  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+  const [xTrain, yTrain] = pick([...split.train]);
+  const validationData = split.validation.length > 0 ? pick([...split.validation]) : undefined;
 
   const model = buildModel();
   if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
@@ -332,7 +311,10 @@ function toTargets(labels: Float32Array, _classes: readonly string[]): tf.Tensor
   return tf.tensor1d(labels);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+// Trains when run (npx tsx train.ts); importing the file (to reuse loadData) does not.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

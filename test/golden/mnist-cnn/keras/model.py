@@ -11,6 +11,7 @@ Train it on the project's dataset (see README.md for the options and the data la
 import argparse
 import contextlib
 import json
+import math
 import os
 import tempfile
 
@@ -33,6 +34,7 @@ WEIGHTS = os.path.join(HERE, "weights.npz")
 VALIDATION_SPLIT = 0.2
 LEARNING_RATE = 0.001
 SEED = 42
+LABEL_MODE = "int"  # how class ids reach the loss
 
 
 def build_model():
@@ -73,39 +75,167 @@ def load_weights(model, path):
     model.set_weights(arrays)
 
 
+def seeded_random(seed):
+    """Layerloom's seeded random source (mulberry32): floats in [0, 1), the same for
+    a seed in Layerloom, this file and the TypeScript export (32-bit arithmetic)."""
+    a = (int(seed) & 0xFFFFFFFF) ^ 0x9E3779B9
+
+    def imul(x, y):
+        return (x * y) & 0xFFFFFFFF
+
+    def random():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(a ^ (a >> 15), 1 | a)
+        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
+        return (t ^ (t >> 14)) / 4294967296
+
+    return random
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round() rounds halves to even)."""
+    floor = math.floor(x)
+    return floor + 1 if x - floor >= 0.5 else floor
+
+
+def stratified_split(count, fraction, seed, labels=None):
+    """Layerloom's train/validation split of sample indices 0..count-1.
+
+    With labels (class ids) each class gives round(n * fraction) samples to validation
+    (at least one when it has two or more, never all of them), chosen by a Fisher-Yates
+    shuffle of its samples; the classes draw from one seeded random source in
+    ascending order. Returns (train, validation), both in ascending order.
+    """
+    random = seeded_random(seed)
+    groups = {}
+    for i in range(count):
+        groups.setdefault(labels[i] if labels is not None else 0, []).append(i)
+    validation = set()
+    for key in sorted(groups):
+        members = groups[key]
+        for i in range(len(members) - 1, 0, -1):
+            j = math.floor(random() * (i + 1))
+            members[i], members[j] = members[j], members[i]
+        take = round_half_up(len(members) * fraction) if fraction > 0 else 0
+        if fraction > 0 and take == 0 and len(members) >= 2 and labels is not None:
+            take = 1
+        if take >= len(members) > 0:
+            take = len(members) - 1
+        validation.update(members[:take])
+    train = [i for i in range(count) if i not in validation]
+    return train, sorted(validation)
+
+
+def list_class_files(path, accept):
+    """Class folders (names not starting with ".") and their files, as Layerloom lists
+    them: names in code point order, sub-folders walked recursively, symbolic links
+    followed, files kept when accept(name) says so. The split depends on this order."""
+    classes, per_class = [], []
+    for name in sorted(os.listdir(path)):
+        if name.startswith(".") or not os.path.isdir(os.path.join(path, name)):
+            continue
+        files = []
+
+        def walk(folder):
+            for entry in sorted(os.listdir(folder)):
+                full = os.path.join(folder, entry)
+                if os.path.isdir(full):
+                    walk(full)
+                elif os.path.isfile(full) and accept(entry):
+                    files.append(full)
+
+        walk(os.path.join(path, name))
+        classes.append(name)
+        per_class.append(files)
+    return classes, per_class
+
+
+def keep_non_empty(classes, per_class):
+    """Leaves out class folders with no usable file, as Layerloom does.
+
+    Returns (classes, files, labels): labels are indices into the kept classes."""
+    kept = [(name, files) for name, files in zip(classes, per_class) if files]
+    files = [f for _, fs in kept for f in fs]
+    labels = [label for label, (_, fs) in enumerate(kept) for _ in fs]
+    return [name for name, _ in kept], files, labels
+
+
+def encode_labels(labels, num_classes):
+    """Class ids as the loss wants them (LABEL_MODE)."""
+    if LABEL_MODE == "categorical":
+        return np.eye(num_classes, dtype="float32")[labels]
+    if LABEL_MODE == "binary":
+        return np.array(labels, dtype="float32")[:, None]
+    return np.array(labels, dtype="int32")
+
+
+def batches(x, y, batch_size, shuffle):
+    """A tf.data pipeline of (x, y) batches; training batches reshuffle each epoch."""
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        data = data.shuffle(len(y), seed=SEED, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+
+def load_image(path):
+    """One image as Layerloom reads it: 1 channel(s), resized to 28x28 with bilinear
+    interpolation at half-pixel centres (tf.image.resize), pixels divided by 255."""
+    data = tf.io.read_file(path)
+    try:
+        if tf.io.is_jpeg(data):
+            # The accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
+            # decodes JPEG; TensorFlow's default "fast" DCT is up to 5 levels off.
+            image = tf.io.decode_jpeg(
+                data, channels=1, dct_method="INTEGER_ACCURATE"
+            )
+        else:
+            image = tf.io.decode_image(
+                data, channels=1, expand_animations=False
+            )
+    except tf.errors.InvalidArgumentError as e:
+        raise SystemExit(
+            f"{path} cannot be decoded ({e.message}); fix or remove it, "
+            "or convert it to PNG."
+        )
+    return tf.image.resize(image, (28, 28), method="bilinear") / 255.0
+
+
+def read_images(path, validation_split):
+    """The images as arrays, split as Layerloom splits them.
+
+    Returns (classes, files, labels, x, train, validation): train and validation are
+    sample indices (ascending)."""
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    )
+    classes, files, labels = keep_non_empty(classes, per_class)
+    if not files:
+        raise SystemExit(f"{path} has no images in class subfolders.")
+    print(f"Classes: {classes}")
+    x = np.stack([load_image(f).numpy() for f in files])
+    train, validation = stratified_split(len(files), validation_split, SEED, labels)
+    return classes, files, labels, x, train, validation
+
+
 def load_data(path, batch_size, validation_split):
     """Loads an image folder with a subfolder of images per class (names sorted).
 
-    As Layerloom does when it trains: images are resized to 28x28 (bilinear, grayscale)
-    and pixels divided by 255. Returns (train, validation) datasets of batches;
-    validation is None when validation_split is 0.
+    As Layerloom does when it trains: the same files, the same validation samples for
+    SEED, the same pixels (see load_image). Returns (train, validation) datasets of
+    batches; validation is None when validation_split is 0.
     """
-    options = dict(
-        labels="inferred",
-        label_mode="int",
-        color_mode="grayscale",
-        image_size=(28, 28),
-        batch_size=batch_size,
-        seed=SEED,
+    classes, files, labels, x, train, validation = read_images(
+        path, validation_split
     )
-    if validation_split > 0:
-        train, validation = keras.utils.image_dataset_from_directory(
-            path, validation_split=validation_split, subset="both", **options
-        )
-    else:
-        train = keras.utils.image_dataset_from_directory(path, **options)
-        validation = None
-    print(f"Classes: {train.class_names}")
-
-    def scale(x, y):
-        return x / 255.0, y
-
-    train = train.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-    train = train.prefetch(tf.data.AUTOTUNE)
-    if validation is not None:
-        validation = validation.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-        validation = validation.prefetch(tf.data.AUTOTUNE)
-    return train, validation
+    y = encode_labels(labels, len(classes))
+    train = batches(x[train], y[train], batch_size, shuffle=True)
+    if not validation:
+        return train, None
+    return train, batches(x[validation], y[validation], batch_size, shuffle=False)
 
 
 def make_strategy(kind):

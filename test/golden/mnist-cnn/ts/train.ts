@@ -7,10 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compareCodePoints, stratifiedSplit, type Split } from './layerloomData.js';
 import { buildModel } from './model.js';
 import { loadWeights } from './weights.js';
 
@@ -35,68 +36,93 @@ interface EarlyStopping {
   readonly restoreBestWeights: boolean;
 }
 
-/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+/** Samples in memory: inputs, labels (class ids or numbers), class names and Layerloom's split. */
 interface Dataset {
   readonly x: tf.Tensor;
   readonly labels: Float32Array;
   readonly classes: readonly string[];
-  /** True when loadData already shuffled the rows with SEED. */
-  readonly shuffled?: boolean;
+  /** Sample indices of training and validation, both ascending (layerloomData.ts's stratifiedSplit). */
+  readonly split: Split;
+  /** Image and text folders: the file of each sample. */
+  readonly files?: readonly string[];
 }
 
-/** Mulberry32: a small seeded random source, so the split is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+/**
+ * Class folders (names not starting with ".") and their files, as Layerloom lists them: names in
+ * code point order, sub-folders walked recursively, symbolic links followed, files kept when
+ * `accept` says so. The split depends on this order.
+ */
+async function listClassFiles(path: string, accept: (name: string) => boolean): Promise<{ classes: string[]; perClass: string[][] }> {
+  const sorted = async (dir: string) => (await readdir(dir)).sort(compareCodePoints);
+  const classes: string[] = [];
+  const perClass: string[][] = [];
+  for (const name of await sorted(path)) {
+    if (name.startsWith('.') || !(await stat(join(path, name))).isDirectory()) continue;
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await sorted(dir)) {
+        const full = join(dir, entry);
+        const s = await stat(full);
+        if (s.isDirectory()) await walk(full);
+        else if (s.isFile() && accept(entry)) files.push(full);
+      }
+    };
+    await walk(join(path, name));
+    classes.push(name);
+    perClass.push(files);
+  }
+  return { classes, perClass };
+}
+
+/** Leaves out class folders with no usable file, as Layerloom does; labels are the kept classes' order. */
+function keepNonEmpty(classes: readonly string[], perClass: readonly (readonly string[])[]): { classes: string[]; files: string[]; labels: Float32Array } {
+  const kept = classes.flatMap((name, c) => (perClass[c].length ? [{ name, files: perClass[c] }] : []));
+  return {
+    classes: kept.map((k) => k.name),
+    files: kept.flatMap((k) => k.files),
+    labels: Float32Array.from(kept.flatMap((k, label) => k.files.map(() => label))),
   };
 }
 
-/** Fisher-Yates shuffle with SEED (a copy). */
-function shuffle<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  const random = seededRandom(SEED);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+/** True when the bytes are a JPEG file (its start-of-image marker). */
+function isJpeg(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.bmp']);
+// The extensions Layerloom reads, so the same files are listed (and split) here.
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
 
 /**
  * Reads an image folder with one subfolder per class (sorted names are the classes): each image is
- * decoded, converted to 1 channel(s), resized to 28x28 (bilinear) and its pixels divided by
- * 255, as Layerloom does. Everything is held in memory: fine for thousands of images.
+ * decoded, converted to 1 channel(s), resized to 28x28 (bilinear, half-pixel centres, as
+ * tf.image.resize) and its pixels divided by 255, as Layerloom does. Everything is held in memory:
+ * fine for thousands of images. The split is Layerloom's (seeded, stratified by class).
  */
-async function loadData(path: string): Promise<Dataset> {
-  const classes = (await readdir(path, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  const xs: tf.Tensor3D[] = [];
-  const labels: number[] = [];
-  for (const [label, name] of classes.entries()) {
-    for (const file of (await readdir(join(path, name))).sort()) {
-      if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
+export async function loadData(path: string): Promise<Dataset> {
+  const listed = await listClassFiles(path, (name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()));
+  const { classes, files, labels } = keepNonEmpty(listed.classes, listed.perClass);
+  if (files.length === 0) throw new Error(`${path} has no images in class subfolders.`);
+  const xs = await Promise.all(
+    files.map(async (file) => {
+      let decoded: tf.Tensor3D;
       try {
-        const decoded = tf.node.decodeImage(await readFile(join(path, name, file)), 1, 'int32', false) as tf.Tensor3D;
-        xs.push(tf.tidy(() => tf.image.resizeBilinear(decoded, [28, 28]).div(255)));
-        decoded.dispose();
-        labels.push(label);
+        const bytes = await readFile(file);
+        // JPEG with the accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
+        // decodes it; TensorFlow's default "fast" DCT is up to 5 levels off.
+        decoded = isJpeg(bytes)
+          ? tf.node.decodeJpeg(bytes, 1, 1, true, false, 1, 'INTEGER_ACCURATE')
+          : (tf.node.decodeImage(bytes, 1, 'int32', false) as tf.Tensor3D);
       } catch (e) {
-        console.warn(`Skipped ${join(name, file)}: ${(e as Error).message}`);
+        throw new Error(`${file} cannot be decoded (${(e as Error).message}); fix or remove it, or convert it to PNG.`);
       }
-    }
-  }
-  if (xs.length === 0) throw new Error(`${path} has no images in class subfolders.`);
+      const x = tf.tidy(() => tf.image.resizeBilinear(decoded, [28, 28], false, true).div(255));
+      decoded.dispose();
+      return x;
+    }),
+  );
   const x = tf.stack(xs);
   tf.dispose(xs);
-  return { x, labels: Float32Array.from(labels), classes };
+  return { x, labels, classes, files, split: stratifiedSplit(files.length, VALIDATION_SPLIT, SEED, labels) };
 }
 
 /**
@@ -147,19 +173,16 @@ async function main(): Promise<void> {
   const weights = args.weights ?? WEIGHTS;
   const output = resolve(args.output ?? 'training_output');
 
-  const { x, labels, classes, shuffled } = await loadData(data);
+  const { x, labels, classes, split } = await loadData(data);
   if (classes.length) console.log(`Classes: ${classes.join(', ')}`);
-  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
-  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
-  const nVal = Math.round(order.length * VALIDATION_SPLIT);
   const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
     const index = tf.tensor1d(ids, 'int32');
     const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
     index.dispose();
     return picked;
   };
-  const [xTrain, yTrain] = pick(order.slice(nVal));
-  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+  const [xTrain, yTrain] = pick([...split.train]);
+  const validationData = split.validation.length > 0 ? pick([...split.validation]) : undefined;
 
   const model = buildModel();
   if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
@@ -206,7 +229,10 @@ function toTargets(labels: Float32Array, _classes: readonly string[]): tf.Tensor
   return tf.tensor1d(labels);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+// Trains when run (npx tsx train.ts); importing the file (to reuse loadData) does not.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

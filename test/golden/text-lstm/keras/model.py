@@ -11,6 +11,7 @@ Train it on the project's dataset (see README.md for the options and the data la
 import argparse
 import contextlib
 import json
+import math
 import os
 import tempfile
 
@@ -33,6 +34,7 @@ WEIGHTS = os.path.join(HERE, "weights.npz")
 VALIDATION_SPLIT = 0.2
 LEARNING_RATE = 0.001
 SEED = 42
+LABEL_MODE = "int"  # how class ids reach the loss
 VOCABULARY_SIZE = 10000  # the Embedding's input_dim
 SEQUENCE_LENGTH = 100  # the Input's length
 
@@ -70,42 +72,184 @@ def load_weights(model, path):
     model.set_weights(arrays)
 
 
+def seeded_random(seed):
+    """Layerloom's seeded random source (mulberry32): floats in [0, 1), the same for
+    a seed in Layerloom, this file and the TypeScript export (32-bit arithmetic)."""
+    a = (int(seed) & 0xFFFFFFFF) ^ 0x9E3779B9
+
+    def imul(x, y):
+        return (x * y) & 0xFFFFFFFF
+
+    def random():
+        nonlocal a
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(a ^ (a >> 15), 1 | a)
+        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
+        return (t ^ (t >> 14)) / 4294967296
+
+    return random
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round() rounds halves to even)."""
+    floor = math.floor(x)
+    return floor + 1 if x - floor >= 0.5 else floor
+
+
+def stratified_split(count, fraction, seed, labels=None):
+    """Layerloom's train/validation split of sample indices 0..count-1.
+
+    With labels (class ids) each class gives round(n * fraction) samples to validation
+    (at least one when it has two or more, never all of them), chosen by a Fisher-Yates
+    shuffle of its samples; the classes draw from one seeded random source in
+    ascending order. Returns (train, validation), both in ascending order.
+    """
+    random = seeded_random(seed)
+    groups = {}
+    for i in range(count):
+        groups.setdefault(labels[i] if labels is not None else 0, []).append(i)
+    validation = set()
+    for key in sorted(groups):
+        members = groups[key]
+        for i in range(len(members) - 1, 0, -1):
+            j = math.floor(random() * (i + 1))
+            members[i], members[j] = members[j], members[i]
+        take = round_half_up(len(members) * fraction) if fraction > 0 else 0
+        if fraction > 0 and take == 0 and len(members) >= 2 and labels is not None:
+            take = 1
+        if take >= len(members) > 0:
+            take = len(members) - 1
+        validation.update(members[:take])
+    train = [i for i in range(count) if i not in validation]
+    return train, sorted(validation)
+
+
+def list_class_files(path, accept):
+    """Class folders (names not starting with ".") and their files, as Layerloom lists
+    them: names in code point order, sub-folders walked recursively, symbolic links
+    followed, files kept when accept(name) says so. The split depends on this order."""
+    classes, per_class = [], []
+    for name in sorted(os.listdir(path)):
+        if name.startswith(".") or not os.path.isdir(os.path.join(path, name)):
+            continue
+        files = []
+
+        def walk(folder):
+            for entry in sorted(os.listdir(folder)):
+                full = os.path.join(folder, entry)
+                if os.path.isdir(full):
+                    walk(full)
+                elif os.path.isfile(full) and accept(entry):
+                    files.append(full)
+
+        walk(os.path.join(path, name))
+        classes.append(name)
+        per_class.append(files)
+    return classes, per_class
+
+
+def keep_non_empty(classes, per_class):
+    """Leaves out class folders with no usable file, as Layerloom does.
+
+    Returns (classes, files, labels): labels are indices into the kept classes."""
+    kept = [(name, files) for name, files in zip(classes, per_class) if files]
+    files = [f for _, fs in kept for f in fs]
+    labels = [label for label, (_, fs) in enumerate(kept) for _ in fs]
+    return [name for name, _ in kept], files, labels
+
+
+def encode_labels(labels, num_classes):
+    """Class ids as the loss wants them (LABEL_MODE)."""
+    if LABEL_MODE == "categorical":
+        return np.eye(num_classes, dtype="float32")[labels]
+    if LABEL_MODE == "binary":
+        return np.array(labels, dtype="float32")[:, None]
+    return np.array(labels, dtype="int32")
+
+
+def batches(x, y, batch_size, shuffle):
+    """A tf.data pipeline of (x, y) batches; training batches reshuffle each epoch."""
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        data = data.shuffle(len(y), seed=SEED, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def standardize_and_split(texts):
+    """TextVectorization's default standardize and split, with its own ops: A-Z
+    lower-cased, ASCII punctuation stripped, split on ASCII whitespace."""
+    texts = tf.strings.lower(tf.constant(texts))
+    punctuation = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+    texts = tf.strings.regex_replace(texts, punctuation, "")
+    return [[w.decode("utf-8") for w in ws] for ws in tf.strings.split(texts).to_list()]
+
+
+def build_vocabulary(texts):
+    """Layerloom's vocabulary: the most frequent training tokens, ties in code point
+    order, VOCABULARY_SIZE - 2 of them (ids 0 and 1 are padding and [UNK])."""
+    counts = {}
+    for tokens in texts:
+        for w in tokens:
+            counts[w] = counts.get(w, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [w for w, _ in ranked[: VOCABULARY_SIZE - 2]]
+
+
+def read_texts(path, validation_split):
+    """The texts as token ids, split as Layerloom splits them.
+
+    Returns (classes, files, labels, x, train, validation): train and validation are
+    sample indices (ascending). Files with no word are left out, as in Layerloom."""
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() == ".txt"
+    )
+    usable, raw, words = [], {}, {}
+    for files in per_class:
+        for f in files:
+            with open(f, "rb") as handle:
+                data = handle.read()
+            if b"\0" not in data:
+                raw[f] = data.decode("utf-8", errors="replace")
+        kept = [f for f in files if f in raw]
+        for f, tokens in zip(kept, standardize_and_split([raw[f] for f in kept])):
+            if tokens:
+                words[f] = tokens
+        usable.append([f for f in kept if f in words])
+    classes, files, labels = keep_non_empty(classes, usable)
+    if not files:
+        raise SystemExit(f"{path} has no .txt files with words in class subfolders.")
+    print(f"Classes: {classes}")
+    tokens = [words[f] for f in files]
+    train, validation = stratified_split(len(files), validation_split, SEED, labels)
+    vocabulary = build_vocabulary([tokens[i] for i in train])
+    length = SEQUENCE_LENGTH
+    vectorize = layers.TextVectorization(
+        max_tokens=VOCABULARY_SIZE,
+        output_mode="int",
+        output_sequence_length=length,
+        vocabulary=list(vocabulary),
+    )
+    x = np.asarray(vectorize(tf.constant([raw[f] for f in files])), dtype="int32")
+    return classes, files, labels, x, train, validation
+
+
 def load_data(path, batch_size, validation_split):
     """Loads a text folder with a subfolder of .txt files per class (names sorted).
 
     Texts become token ids with TextVectorization, matching the Embedding and Layerloom:
-    lower-cased, punctuation stripped, split on whitespace; 10000 ids at most
-    (0 = padding, 1 = unknown word, then the most frequent training words); each text
-    cut or padded to 100 tokens. Returns (train, validation) datasets of batches;
-    validation is None when validation_split is 0.
+    A-Z lower-cased, punctuation stripped, split on ASCII whitespace; 10000 ids at
+    most (0 = padding, 1 = unknown word, then the most frequent training words); each
+    text cut or padded to 100 tokens. Returns (train, validation)
+    datasets of batches; validation is None when validation_split is 0.
     """
-    options = dict(
-        labels="inferred", label_mode="int", batch_size=batch_size, seed=SEED
+    classes, files, labels, x, train, validation = read_texts(
+        path, validation_split
     )
-    if validation_split > 0:
-        train, validation = keras.utils.text_dataset_from_directory(
-            path, validation_split=validation_split, subset="both", **options
-        )
-    else:
-        train = keras.utils.text_dataset_from_directory(path, **options)
-        validation = None
-    print(f"Classes: {train.class_names}")
-    vectorize = layers.TextVectorization(
-        max_tokens=VOCABULARY_SIZE,
-        output_mode="int",
-        output_sequence_length=SEQUENCE_LENGTH,
-    )
-    vectorize.adapt(train.map(lambda text, label: text))
-
-    def encode(text, label):
-        return vectorize(text), label
-
-    train = train.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
-    train = train.prefetch(tf.data.AUTOTUNE)
-    if validation is not None:
-        validation = validation.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
-        validation = validation.prefetch(tf.data.AUTOTUNE)
-    return train, validation
+    y = encode_labels(labels, len(classes))
+    train = batches(x[train], y[train], batch_size, shuffle=True)
+    if not validation:
+        return train, None
+    return train, batches(x[validation], y[validation], batch_size, shuffle=False)
 
 
 def make_strategy(kind):

@@ -7,10 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-node';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildVocabulary, compareCodePoints, encodeTokens, stratifiedSplit, tokenize, type Split } from './layerloomData.js';
 import { buildModel } from './model.js';
 import { loadWeights } from './weights.js';
 
@@ -35,91 +36,97 @@ interface EarlyStopping {
   readonly restoreBestWeights: boolean;
 }
 
-/** Samples in memory: inputs, labels (class ids or numbers) and class names. */
+/** Samples in memory: inputs, labels (class ids or numbers), class names and Layerloom's split. */
 interface Dataset {
   readonly x: tf.Tensor;
   readonly labels: Float32Array;
   readonly classes: readonly string[];
-  /** True when loadData already shuffled the rows with SEED. */
-  readonly shuffled?: boolean;
-}
-
-/** Mulberry32: a small seeded random source, so the split is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher-Yates shuffle with SEED (a copy). */
-function shuffle<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  const random = seededRandom(SEED);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
-const VOCABULARY_SIZE = 5000; // the Embedding's input_dim
-const SEQUENCE_LENGTH: number | null = 64; // the Input's length (null: the longest text)
-
-/** Keras TextVectorization's standardization: lower case, punctuation stripped, split on whitespace. */
-function tokenize(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g, '')
-    .split(/\s+/)
-    .filter((w) => w.length > 0);
+  /** Sample indices of training and validation, both ascending (layerloomData.ts's stratifiedSplit). */
+  readonly split: Split;
+  /** Image and text folders: the file of each sample. */
+  readonly files?: readonly string[];
 }
 
 /**
- * Reads a text folder with one subfolder of .txt files per class (sorted names are the classes).
- * Token ids follow Layerloom (and Keras TextVectorization): 0 = padding, 1 = unknown word, then the
- * most frequent words (ties in code point order) up to VOCABULARY_SIZE ids; texts are cut or
- * padded at the end to SEQUENCE_LENGTH.
+ * Class folders (names not starting with ".") and their files, as Layerloom lists them: names in
+ * code point order, sub-folders walked recursively, symbolic links followed, files kept when
+ * `accept` says so. The split depends on this order.
  */
-async function loadData(path: string): Promise<Dataset> {
-  const classes = (await readdir(path, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  const texts: string[][] = [];
-  const labels: number[] = [];
-  for (const [label, name] of classes.entries()) {
-    for (const file of (await readdir(join(path, name))).sort()) {
-      if (extname(file).toLowerCase() !== '.txt') continue;
-      texts.push(tokenize(await readFile(join(path, name, file), 'utf8')));
-      labels.push(label);
-    }
+async function listClassFiles(path: string, accept: (name: string) => boolean): Promise<{ classes: string[]; perClass: string[][] }> {
+  const sorted = async (dir: string) => (await readdir(dir)).sort(compareCodePoints);
+  const classes: string[] = [];
+  const perClass: string[][] = [];
+  for (const name of await sorted(path)) {
+    if (name.startsWith('.') || !(await stat(join(path, name))).isDirectory()) continue;
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await sorted(dir)) {
+        const full = join(dir, entry);
+        const s = await stat(full);
+        if (s.isDirectory()) await walk(full);
+        else if (s.isFile() && accept(entry)) files.push(full);
+      }
+    };
+    await walk(join(path, name));
+    classes.push(name);
+    perClass.push(files);
   }
-  if (texts.length === 0) throw new Error(`${path} has no .txt files in class subfolders.`);
-  // Shuffled here so the vocabulary comes from the training texts only (the first VALIDATION_SPLIT are held out).
-  const order = shuffle([...texts.keys()]);
-  const shuffledTexts = order.map((i) => texts[i]);
-  const training = shuffledTexts.slice(Math.round(order.length * VALIDATION_SPLIT));
+  return { classes, perClass };
+}
+
+/** Leaves out class folders with no usable file, as Layerloom does; labels are the kept classes' order. */
+function keepNonEmpty(classes: readonly string[], perClass: readonly (readonly string[])[]): { classes: string[]; files: string[]; labels: Float32Array } {
+  const kept = classes.flatMap((name, c) => (perClass[c].length ? [{ name, files: perClass[c] }] : []));
+  return {
+    classes: kept.map((k) => k.name),
+    files: kept.flatMap((k) => k.files),
+    labels: Float32Array.from(kept.flatMap((k, label) => k.files.map(() => label))),
+  };
+}
+
+const VOCABULARY_SIZE = 5000; // the Embedding's input_dim
+const SEQUENCE_LENGTH: number | null = 64; // the Input's length (null: the longest text, at most 512)
+
+/**
+ * Reads a text folder with one subfolder of .txt files per class (sorted names are the classes).
+ * Texts are tokenized as Keras TextVectorization does (layerloomData.ts's tokenize; files with no
+ * word are left out, as in Layerloom). Token ids: 0 = padding, 1 = unknown word, then the most
+ * frequent words of the training texts (ties in code point order) up to VOCABULARY_SIZE ids;
+ * texts are cut or padded at the end to SEQUENCE_LENGTH.
+ */
+export async function loadData(path: string): Promise<Dataset> {
+  const listed = await listClassFiles(path, (name) => extname(name).toLowerCase() === '.txt');
+  const tokens = new Map<string, string[]>();
+  const usable: string[][] = [];
+  for (const files of listed.perClass) {
+    const kept: string[] = [];
+    for (const file of files) {
+      const bytes = await readFile(file);
+      const words = bytes.includes(0) ? [] : tokenize(bytes.toString('utf8'));
+      if (words.length === 0) {
+        console.warn(`Skipped ${file}: no words in it.`);
+        continue;
+      }
+      tokens.set(file, words);
+      kept.push(file);
+    }
+    usable.push(kept);
+  }
+  const { classes, files, labels } = keepNonEmpty(listed.classes, usable);
+  if (files.length === 0) throw new Error(`${path} has no .txt files with words in class subfolders.`);
+  const texts = files.map((f) => tokens.get(f) as string[]);
+  const split = stratifiedSplit(files.length, VALIDATION_SPLIT, SEED, labels);
+  const length = SEQUENCE_LENGTH ?? Math.min(Math.max(1, ...texts.map((words) => words.length)), 512);
   let vocabulary: readonly string[];
   {
-    const counts = new Map<string, number>();
-    for (const tokens of training) for (const w of tokens) counts.set(w, (counts.get(w) ?? 0) + 1);
-    vocabulary = [...counts.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, VOCABULARY_SIZE - 2)
-      .map(([w]) => w);
+    // From the training texts only, as Layerloom builds it.
+    vocabulary = buildVocabulary(Array.from(split.train, (i) => texts[i]), VOCABULARY_SIZE, length).tokens;
   }
   const index = new Map(vocabulary.map((w, i) => [w, i + 2]));
-  const length = SEQUENCE_LENGTH ?? Math.max(1, ...texts.map((tokens) => tokens.length));
   const ids = new Int32Array(texts.length * length);
-  shuffledTexts.forEach((tokens, row) => {
-    for (let i = 0; i < Math.min(length, tokens.length); i++) ids[row * length + i] = index.get(tokens[i]) ?? 1;
-  });
+  texts.forEach((words, row) => encodeTokens(words, index, length, ids, row * length));
   const x = tf.tensor2d(ids, [texts.length, length], 'int32');
-  return { x, labels: Float32Array.from(order.map((i) => labels[i])), classes, shuffled: true };
+  return { x, labels, classes, files, split };
 }
 
 /**
@@ -170,19 +177,16 @@ async function main(): Promise<void> {
   const weights = args.weights ?? WEIGHTS;
   const output = resolve(args.output ?? 'training_output');
 
-  const { x, labels, classes, shuffled } = await loadData(data);
+  const { x, labels, classes, split } = await loadData(data);
   if (classes.length) console.log(`Classes: ${classes.join(', ')}`);
-  // Shuffle once with SEED, then hold out the first VALIDATION_SPLIT of the samples.
-  const order = shuffled ? [...labels.keys()] : shuffle([...labels.keys()]);
-  const nVal = Math.round(order.length * VALIDATION_SPLIT);
   const pick = (ids: number[]): [tf.Tensor, tf.Tensor] => {
     const index = tf.tensor1d(ids, 'int32');
     const picked: [tf.Tensor, tf.Tensor] = [tf.gather(x, index), toTargets(Float32Array.from(ids.map((i) => labels[i])), classes)];
     index.dispose();
     return picked;
   };
-  const [xTrain, yTrain] = pick(order.slice(nVal));
-  const validationData = nVal > 0 ? pick(order.slice(0, nVal)) : undefined;
+  const [xTrain, yTrain] = pick([...split.train]);
+  const validationData = split.validation.length > 0 ? pick([...split.validation]) : undefined;
 
   const model = buildModel();
   if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
@@ -229,7 +233,10 @@ function toTargets(labels: Float32Array, _classes: readonly string[]): tf.Tensor
   return tf.tensor1d(labels);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+// Trains when run (npx tsx train.ts); importing the file (to reuse loadData) does not.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
