@@ -2,7 +2,7 @@
  * `npm run gen`: rewrites every generated file of the repository from its source.
  *
  *   shared/codegen/customLayersSource.generated.ts   from shared/compile/customLayers.ts (tsCustomLayers.ts)
- *   shared/codegen/dataPrepSource.generated.ts       from shared/training/{split,tokenizer,resize}.ts (tsDataPrep.ts)
+ *   shared/codegen/dataPrepSource.generated.ts       from shared/training/{split,tokenizer,resize,csvPrep}.ts (tsDataPrep.ts)
  *   examples/*.layerloom                             from scripts/makeExamples.ts
  *   test/fixtures/broken/*.layerloom                 from test/fixtures/makeBroken.ts
  *

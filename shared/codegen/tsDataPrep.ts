@@ -11,12 +11,13 @@ import { templateLiteral } from './tsCustomLayers.js';
 export const TS_DATA_PREP_FILE = 'layerloomData.ts';
 
 /** The shared/training modules the export ships, in order (each imports at most the ones before it). */
-export const DATA_PREP_SOURCES = ['split.ts', 'tokenizer.ts', 'resize.ts'] as const;
+export const DATA_PREP_SOURCES = ['split.ts', 'tokenizer.ts', 'resize.ts', 'csvPrep.ts'] as const;
 
 const HEADER = `/**
  * Layerloom's data preparation, copied from Layerloom's source so this loader prepares exactly the
  * tensors Layerloom trains on: the seeded stratified split, the tokenizer (Keras TextVectorization's
- * rules) and bilinear resizing with half-pixel centres.
+ * rules), bilinear resizing with half-pixel centres and CSV column rules (types, missing values,
+ * standardization, one-hot, label order).
  */
 `;
 

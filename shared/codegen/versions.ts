@@ -17,3 +17,5 @@ export const TYPESCRIPT_VERSION = '5.9.3';
 export const TSX_VERSION = '4.23.15';
 /** Node type definitions for the TS export. */
 export const NODE_TYPES_VERSION = '20.19.43';
+/** Tokenizes CSV in the TS export, as in the app. */
+export const CSV_PARSE_VERSION = '7.0.3';

@@ -11,19 +11,22 @@
  *   kept (Keras `crop_to_aspect_ratio=False`), converted to the Input's channels (1 grey, 3 RGB,
  *   4 RGBA) and scaled by {@link IMAGE_SCALE} to [0, 1].
  * - CSV: numeric feature columns are standardized with the training split's mean and standard
- *   deviation; text columns with at most {@link MAX_CATEGORIES} distinct values are one-hot encoded
+ *   deviation; text columns with at most MAX_CATEGORIES distinct values are one-hot encoded
  *   (categories sorted), others are rejected. Features keep the file's column order, a one-hot
  *   column expanding in place. The target column is a class label (classification) unless it is
- *   numeric with more than {@link MAX_INTEGER_CLASSES} distinct values or non-integer values
+ *   numeric with more than MAX_INTEGER_CLASSES distinct values or non-integer values
  *   (regression, used unscaled).
  * - CSV cells that read as numbers but are not finite (`NaN`, `inf`, `Infinity`, `1e400`) count as
  *   empty in an otherwise numeric column (filled with the mean, reported with their lines); a row
- *   whose target is one is skipped. See {@link csvCellKind}.
+ *   whose target is one is skipped. See csvPrep.ts's csvCellKind.
  * - In a `;`-separated file, a column whose cells are all numbers written with a decimal comma
- *   (`1,5`) is read as numbers (`1.5`). See {@link isDecimalCommaColumn}.
+ *   (`1,5`) is read as numbers (`1.5`). See csvPrep.ts's isDecimalCommaColumn.
  * - Text: see tokenizer.ts.
  */
 import type { DatasetKind, LossName } from './settings.js';
+import type { CsvColumnInfo } from './csvPrep.js';
+
+export { MAX_CATEGORIES, type CsvColumnInfo } from './csvPrep.js';
 
 /** Pixel values are multiplied by this (0–255 → 0–1). */
 export const IMAGE_SCALE = 1 / 255;
@@ -34,48 +37,8 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp
 /** Text file extensions read from class folders. */
 export const TEXT_EXTENSIONS = ['.txt'] as const;
 
-/** A text CSV column with more distinct values than this is rejected instead of one-hot encoded. */
-export const MAX_CATEGORIES = 50;
-
-/** An integer CSV target with at most this many distinct values is treated as class labels. */
-export const MAX_INTEGER_CLASSES = 20;
-
 /** A class this many times smaller than the largest one triggers an imbalance warning. */
 export const IMBALANCE_RATIO = 3;
-
-const NON_FINITE_WORD = /^[+-]?(nan|inf|infinity)$/i;
-
-/**
- * What a (trimmed, non-empty) CSV cell is: a finite number, a number that is not finite (NaN,
- * infinities, or a numeral too large for a double such as `1e400`), or text.
- */
-export function csvCellKind(cell: string): 'number' | 'non-finite' | 'text' {
-  // Number() also reads hex/binary/octal literals, which no CSV reader (nor Python's float) does.
-  if (cell === '' || /^[+-]?0[xob]/i.test(cell)) return 'text';
-  const n = Number(cell);
-  if (Number.isFinite(n)) return 'number';
-  if (n === Infinity || n === -Infinity || NON_FINITE_WORD.test(cell)) return 'non-finite';
-  return 'text';
-}
-
-/**
- * True when every non-empty cell of a column is a number written with a decimal comma (`1,5`,
- * `-0,25`, `3`), at least one of them with the comma: no point, at most one comma.
- */
-export function isDecimalCommaColumn(cells: readonly string[]): boolean {
-  let comma = false;
-  for (const v of cells) {
-    if (v === '') continue;
-    if (v.includes('.')) return false;
-    const at = v.indexOf(',');
-    if (at >= 0) {
-      if (v.indexOf(',', at + 1) >= 0) return false;
-      comma = true;
-    }
-    if (csvCellKind(at >= 0 ? v.replace(',', '.') : v) === 'text') return false;
-  }
-  return comma;
-}
 
 /** Classification predicts one class per sample; regression predicts numbers. */
 export type DatasetTask = 'classification' | 'regression';
@@ -104,21 +67,6 @@ export interface DatasetSample {
   /** `data:image/png;base64,…` for images. */
   readonly dataUrl?: string;
   readonly text?: string;
-}
-
-/** One CSV column as the scan understood it. */
-export interface CsvColumnInfo {
-  readonly name: string;
-  readonly type: 'numeric' | 'categorical';
-  /** Distinct non-empty values (capped at MAX_CATEGORIES + 1 for text columns). */
-  readonly distinct: number;
-  /** Rows where the cell is empty (numeric: filled with the mean; text: its own category ""). */
-  readonly missing: number;
-  readonly role: 'feature' | 'target' | 'rejected';
-  /** Model inputs this column becomes (1 numeric, k one-hot). */
-  readonly width: number;
-  /** Why a column was rejected. */
-  readonly reason?: string;
 }
 
 /** Details of an image folder. */

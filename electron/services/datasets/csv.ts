@@ -1,7 +1,7 @@
 /**
- * CSV datasets: parsing (RFC 4180 quoting, BOM, CRLF, `,` `;` or tab separators), column typing,
- * and encoding into a feature matrix (numeric columns standardized with the training split's
- * statistics, text columns one-hot). Conventions are documented in shared/training/dataset.ts.
+ * CSV datasets: reading and parsing (RFC 4180 quoting, BOM, CRLF, `,` `;` or tab separators).
+ * Everything after tokenizing (column typing, missing values, standardization, one-hot, label
+ * order) is shared/training/csvPrep.ts, which the exports share.
  *
  * Files are read in chunks and parsed as they arrive (never the whole text at once), so a large
  * file neither blocks the host's event loop nor holds its text and its cells in memory together.
@@ -11,20 +11,10 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import {
-  MAX_CATEGORIES,
-  MAX_INTEGER_CLASSES,
-  csvCellKind,
-  isDecimalCommaColumn,
-  type CsvColumnInfo,
-  type DatasetTask,
-  type ScanProgress,
-  type SkippedFile,
-} from '../../../shared/training/dataset.js';
-import { compareCodePoints } from '../../../shared/training/split.js';
+import type { ScanProgress, SkippedFile } from '../../../shared/training/dataset.js';
+import { CsvError, IntList, isDecimalCommaColumn, planCsv as planCsvCells, type CsvPlan } from '../../../shared/training/csvPrep.js';
 
-/** A CSV file that cannot be used; the message says why and what to do. */
-export class CsvError extends Error {}
+export { CsvError, type CsvPlan } from '../../../shared/training/csvPrep.js';
 
 /** Parsed CSV text, column by column (one string array per column: far less memory than rows). */
 export interface CsvTable {
@@ -49,23 +39,6 @@ function detectDelimiter(firstLine: string): string {
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
-
-/** Grows an Int32Array by doubling. */
-class IntList {
-  data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  toArray(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
-}
 
 /**
  * An incremental CSV parser: feed it text in pieces of any size (a quoted field may span pieces),
@@ -428,23 +401,6 @@ async function describeBadUtf8(path: string, name: string): Promise<string> {
   return `${name} is not UTF-8 text. Save the file as UTF-8.`;
 }
 
-/** How the table will be used: column roles, the task and the classes. */
-export interface CsvPlan {
-  readonly columns: readonly CsvColumnInfo[];
-  readonly targetIndex: number;
-  readonly task: DatasetTask;
-  /** Class names in label order (classification). */
-  readonly classes: readonly string[];
-  /** Per usable row: class index or numeric target. */
-  readonly targets: Float32Array;
-  /** Row indices (into the table's rows) that have a target value. */
-  readonly usableRows: Int32Array;
-  /** Categories of one-hot columns, by column index. */
-  readonly categories: ReadonlyMap<number, readonly string[]>;
-  readonly featureCount: number;
-  readonly skipped: readonly SkippedFile[];
-  readonly warnings: readonly string[];
-}
 
 /** Gives the event loop a turn about every `sliceMs` of work, so a large plan does not stall a host. */
 function cooperative(sliceMs = 15): () => Promise<void> {
@@ -457,191 +413,14 @@ function cooperative(sliceMs = 15): () => Promise<void> {
   };
 }
 
-const ROW_SLICE = 16_384;
-
-/** Lines of the first few rows in a list, for messages. */
-function lineList(lines: readonly (number | string)[], total: number): string {
-  return `line${total > 1 ? 's' : ''} ${lines.join(', ')}${total > lines.length ? ` and ${total - lines.length} more` : ''}`;
-}
-
 /**
- * Decides column types and roles and extracts the target. Cells that read as numbers but are not
- * finite (NaN, Infinity, 1e400) are treated as empty in a numeric column (filled with the mean,
- * reported with their lines); a row whose target is one is skipped and listed.
+ * Decides column types and roles and extracts the target (csvPrep.ts's planCsv), giving the event
+ * loop turns on a large file and stopping when `signal` is aborted.
  */
-export async function planCsv(table: CsvTable, name: string, targetColumn?: string, signal?: AbortSignal): Promise<CsvPlan> {
-  const targetIndex = targetColumn === undefined ? table.header.length - 1 : table.header.indexOf(targetColumn);
-  if (targetIndex < 0) {
-    throw new CsvError(`${name} has no column "${targetColumn}". Columns: ${table.header.join(', ')}. Choose one of them as the target.`);
-  }
-  if (table.header.length < 2) throw new CsvError(`${name} has only one column; it needs at least one feature column besides the target.`);
-  const pause = cooperative();
-  const check = async () => {
-    await pause();
+export function planCsv(table: CsvTable, name: string, targetColumn?: string, signal?: AbortSignal): Promise<CsvPlan> {
+  const turn = cooperative();
+  return planCsvCells(table, name, targetColumn, async () => {
+    await turn();
     if (signal?.aborted) throw new CsvReadError(`Scanning ${name} was cancelled.`);
-  };
-  const warnings: string[] = [...table.notes];
-  const skipped: SkippedFile[] = [];
-  const targetName = table.header[targetIndex];
-  const targetCells = table.cells[targetIndex];
-  const usableList = new IntList();
-  for (let r = 0; r < table.rowCount; r++) {
-    if ((r & (ROW_SLICE - 1)) === 0) await check();
-    const v = targetCells[r];
-    const line = table.lines[r];
-    if (v === '') skipped.push({ path: `${name}:${line}`, code: 'invalid', reason: `line ${line} has no value in the target column "${targetName}"` });
-    else if (csvCellKind(v) === 'non-finite') skipped.push({ path: `${name}:${line}`, code: 'invalid', reason: `line ${line}: the target "${targetName}" is ${v}, not a finite number` });
-    else usableList.push(r);
-  }
-  const usable = usableList.toArray();
-  if (usable.length === 0) throw new CsvError(`${name} has no row with a value in the target column "${targetName}".`);
-
-  const columns: CsvColumnInfo[] = [];
-  const categories = new Map<number, string[]>();
-  let featureCount = 0;
-  let task: DatasetTask = 'classification';
-  let classes: string[] = [];
-  const targets = new Float32Array(usable.length);
-  for (let c = 0; c < table.header.length; c++) {
-    const col = table.header[c];
-    const cells = table.cells[c];
-    let missing = 0;
-    let numeric = true;
-    let finite = 0;
-    const nonFiniteRows: number[] = [];
-    const distinct = new Set<string>();
-    for (let k = 0; k < usable.length; k++) {
-      if ((k & (ROW_SLICE - 1)) === 0) await check();
-      const v = cells[usable[k]];
-      if (v === '') missing++;
-      else {
-        if (numeric) {
-          const kind = csvCellKind(v);
-          if (kind === 'number') finite++;
-          else if (kind === 'non-finite') nonFiniteRows.push(usable[k]);
-          else numeric = false;
-        }
-        if (distinct.size <= Math.max(MAX_CATEGORIES, 100_000)) distinct.add(v);
-      }
-    }
-    if (c === targetIndex) {
-      const values = [...distinct];
-      const integers = numeric && values.every((v) => Number.isInteger(Number(v)));
-      if (numeric && !(integers && values.length <= MAX_INTEGER_CLASSES)) {
-        task = 'regression';
-        for (let k = 0; k < usable.length; k++) targets[k] = Number(cells[usable[k]]);
-      } else {
-        classes = numeric ? values.sort((a, b) => Number(a) - Number(b)) : values.sort(compareCodePoints);
-        const index = new Map(classes.map((v, k) => [v, k]));
-        for (let k = 0; k < usable.length; k++) targets[k] = index.get(cells[usable[k]]) as number;
-      }
-      columns.push({ name: col, type: numeric ? 'numeric' : 'categorical', distinct: distinct.size, missing: 0, role: 'target', width: 0 });
-      continue;
-    }
-    if (numeric) {
-      if (nonFiniteRows.length) {
-        // Not a number the model can use: the cell counts as empty (filled with the mean).
-        const shown = nonFiniteRows.slice(0, 5).map((r) => `${table.lines[r]} (${cells[r]})`);
-        warnings.push(
-          `Column "${col}" has ${nonFiniteRows.length} cell${nonFiniteRows.length > 1 ? 's' : ''} that ${nonFiniteRows.length > 1 ? 'are' : 'is'} not a finite number, on ${lineList(shown, nonFiniteRows.length)}; ` +
-            `${nonFiniteRows.length > 1 ? 'they are' : 'it is'} treated as empty and filled with the column's mean. Fix ${nonFiniteRows.length > 1 ? 'them' : 'it'} in the file if they are typos.`,
-        );
-        for (const r of nonFiniteRows) {
-          distinct.delete(cells[r]);
-          cells[r] = '';
-        }
-        missing += nonFiniteRows.length;
-      }
-      if (finite === 0) {
-        const reason = nonFiniteRows.length ? 'no cell is a finite number' : 'every cell is empty';
-        columns.push({ name: col, type: 'numeric', distinct: 0, missing, role: 'rejected', width: 0, reason });
-        warnings.push(`Column "${col}" ${nonFiniteRows.length ? 'has no finite number in any row' : 'is empty in every row'}; it is left out.`);
-        continue;
-      }
-      const empty = missing - nonFiniteRows.length;
-      if (empty) warnings.push(`Column "${col}" has ${empty} empty cell${empty > 1 ? 's' : ''}; they are filled with the column's mean.`);
-      columns.push({ name: col, type: 'numeric', distinct: distinct.size, missing, role: 'feature', width: 1 });
-      featureCount += 1;
-      continue;
-    }
-    if (missing) distinct.add('');
-    if (distinct.size > MAX_CATEGORIES) {
-      const reason = `${distinct.size > 100_000 ? 'over 100,000' : distinct.size} distinct text values; one-hot encoding takes at most ${MAX_CATEGORIES}`;
-      columns.push({ name: col, type: 'categorical', distinct: distinct.size, missing, role: 'rejected', width: 0, reason });
-      warnings.push(`Column "${col}" is left out: it has ${reason}. If it is a number with stray text, clean those cells; if it is an id or free text, remove the column.`);
-      continue;
-    }
-    const cats = [...distinct].sort(compareCodePoints);
-    categories.set(c, cats);
-    columns.push({ name: col, type: 'categorical', distinct: distinct.size, missing, role: 'feature', width: cats.length });
-    featureCount += cats.length;
-  }
-  if (featureCount === 0) throw new CsvError(`${name}: no usable feature column is left besides the target "${targetName}".`);
-  return { columns, targetIndex, task, classes, targets, usableRows: usable, categories, featureCount, skipped, warnings };
-}
-
-/** Mean and standard deviation of each numeric feature column (training rows only). */
-export interface CsvScaling {
-  readonly mean: ReadonlyMap<number, number>;
-  readonly std: ReadonlyMap<number, number>;
-}
-
-/** Computes standardization statistics over the given samples (indices into plan.usableRows). */
-export function fitScaling(table: CsvTable, plan: CsvPlan, samples: ArrayLike<number>): CsvScaling {
-  const mean = new Map<number, number>();
-  const std = new Map<number, number>();
-  plan.columns.forEach((col, c) => {
-    if (col.role !== 'feature' || col.type !== 'numeric') return;
-    const cells = table.cells[c];
-    let sum = 0;
-    let count = 0;
-    for (let k = 0; k < samples.length; k++) {
-      const v = cells[plan.usableRows[samples[k]]];
-      if (v !== '') {
-        sum += Number(v);
-        count++;
-      }
-    }
-    const m = count ? sum / count : 0;
-    let sq = 0;
-    for (let k = 0; k < samples.length; k++) {
-      const v = cells[plan.usableRows[samples[k]]];
-      if (v !== '') sq += (Number(v) - m) ** 2;
-    }
-    const s = count > 1 ? Math.sqrt(sq / count) : 0;
-    mean.set(c, m);
-    // A constant column would divide by zero; it becomes all zeros instead.
-    std.set(c, s > 0 ? s : 1);
   });
-  return { mean, std };
-}
-
-/** Encodes every usable row into a row-major feature matrix. */
-export function encodeCsv(table: CsvTable, plan: CsvPlan, scaling: CsvScaling): Float32Array {
-  const width = plan.featureCount;
-  const rows = plan.usableRows.length;
-  const out = new Float32Array(rows * width);
-  let offset = 0;
-  plan.columns.forEach((col, c) => {
-    if (col.role !== 'feature') return;
-    const cells = table.cells[c];
-    if (col.type === 'numeric') {
-      const m = scaling.mean.get(c) as number;
-      const s = scaling.std.get(c) as number;
-      for (let k = 0; k < rows; k++) {
-        const v = cells[plan.usableRows[k]];
-        out[k * width + offset] = v === '' ? 0 : (Number(v) - m) / s;
-      }
-      offset += 1;
-    } else {
-      const cats = plan.categories.get(c) as readonly string[];
-      const index = new Map(cats.map((v, i) => [v, i]));
-      for (let k = 0; k < rows; k++) {
-        const at = index.get(cells[plan.usableRows[k]]);
-        if (at !== undefined) out[k * width + offset + at] = 1;
-      }
-      offset += cats.length;
-    }
-  });
-  return out;
 }

@@ -13,7 +13,7 @@ import { stratifiedSplit, shuffleInPlace, seededRandom, type Split } from '../..
 import { buildVocabulary, encodeTokens, vocabularyIndex, OOV_TOKEN, type Vocabulary } from '../../../shared/training/tokenizer.js';
 import type { ScannedDataset } from '../datasetService.js';
 import { DatasetError } from '../datasetService.js';
-import { encodeCsv, fitScaling } from './csv.js';
+import { encodeCsv, fitScaling } from '../../../shared/training/csvPrep.js';
 import { decodeImage, decoderMessage, runAlone, type ImageTarget } from './images.js';
 import { relative } from 'node:path';
 

@@ -4,7 +4,8 @@
  * run's preprocessing.json when it is shipped with the export.
  */
 import { pyString } from '../literals.js';
-import { IMAGE_EXTENSIONS, MAX_CATEGORIES } from '../../training/dataset.js';
+import { MAX_CATEGORIES, MAX_INTEGER_CLASSES } from '../../training/csvPrep.js';
+import { IMAGE_EXTENSIONS } from '../../training/dataset.js';
 import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 
 /**
@@ -297,164 +298,256 @@ def load_data(path, batch_size, validation_split${saved ? ', saved' : ''}):
 `;
 }
 
+/**
+ * The CSV loader of model.py: Layerloom's reading and its csvPrep.ts rules (cell kinds, decimal
+ * commas, column types and roles, missing values, standardization, one-hot, label order),
+ * mirrored line for line.
+ */
 function csvLoader(t: TrainingPlan, saved: boolean): string {
   const classify = t.labelMode !== 'float';
-  const savedClasses = saved ? `    classes = (saved or {}).get("classes") or None\n` : `    classes = None\n`;
-  const targets = classify
-    ? `${savedClasses}    values = [row[target] for row in rows]
-    if classes is None:
-        numeric = all(is_number(v) for v in values)
-        classes = sorted(set(values), key=float if numeric else None)
+  const labels = classify
+    ? `    classes = ${saved ? '(saved or {}).get("classes") or ' : ''}plan["classes"]
+    if plan["task"] != "classification":
+        raise SystemExit(
+            f"{path}: the target column holds numbers to predict, but the model "
+            "classifies; choose a class column."
+        )
     print(f"Classes: {classes}")
     unknown = sorted(set(values) - set(classes))
     if unknown:
-        raise SystemExit(f"{target} has values without a class in the model: {unknown}")
+        raise SystemExit(f"{path}: the target has values without a class: {unknown}")
     ids = [classes.index(v) for v in values]
 ${
   t.labelMode === 'categorical'
     ? '    y = np.eye(len(classes), dtype="float32")[ids]'
     : `    y = np.array(ids, dtype=${t.labelMode === 'binary' ? '"float32"' : '"int32"'})`
 }`
-    : `    y = np.array([float(row[target]) for row in rows], dtype="float32")`;
-  const specs = saved
+    : `    ids = None
+    y = np.array([float(v) for v in values], dtype="float32")`;
+  const scaling = saved
     ? `    if saved is not None:
-        # The columns, scaling and classes the exported weights were trained with.
-        specs = saved["features"]
+        # The columns and scaling the exported weights were trained with.
+        plan, scaling = saved_plan(plan, header, saved["features"], path)
     else:
-        specs = fit_features(header, target, rows, [rows[i] for i in train])`
-    : `    specs = fit_features(header, target, rows, [rows[i] for i in train])`;
-  return `def number_kind(value):
-    """How Layerloom reads a cell: "number", "non-finite" (NaN, 1e400) or "text"."""
-    if "_" in value:  # float() reads 1_000; Layerloom does not
+        scaling = fit_scaling(cells, plan, train)`
+    : `    scaling = fit_scaling(cells, plan, train)`;
+  return `MAX_CATEGORIES = ${MAX_CATEGORIES}  # text columns with more distinct values are left out
+MAX_INTEGER_CLASSES = ${MAX_INTEGER_CLASSES}  # integer targets with more values are regression
+# JavaScript's trim() whitespace (Python's strip() set differs).
+JS_WHITESPACE = (
+    " \\t\\n\\v\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006"
+    "\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
+
+
+def cell_kind(cell):
+    """What Layerloom makes of a trimmed cell: "number", "non-finite" (NaN, inf,
+    1e400) or "text". As JavaScript's Number(): ASCII only, no 1_000, no 0x10."""
+    if cell == "" or not cell.isascii() or "_" in cell:
+        return "text"
+    if cell.lstrip("+-")[:2].lower() in ("0x", "0o", "0b"):
         return "text"
     try:
-        return "number" if math.isfinite(float(value)) else "non-finite"
+        number = float(cell)
     except ValueError:
         return "text"
+    return "number" if math.isfinite(number) else "non-finite"
 
 
-def is_number(value):
-    return number_kind(value) == "number"
-
-
-def decimal_comma(cells):
-    """True when all non-empty cells are numbers with a decimal comma (1,5)."""
-    cells = [c for c in cells if c != ""]
-    return any("," in c for c in cells) and all(
-        "." not in c
-        and c.count(",") <= 1
-        and number_kind(c.replace(",", ".")) != "text"
-        for c in cells
-    )
-
-
-def read_table(path, lines, delimiter):
-    """Rows of trimmed cells; an unclosed quoted field is an error, as in Layerloom."""
-    try:
-        rows = csv.reader(lines, delimiter=delimiter, strict=True)
-        return [[c.strip() for c in row] for row in rows]
-    except csv.Error as e:
-        if "unexpected end of data" in str(e):
-            raise SystemExit(
-                f"{path}: a quoted field is never closed, so the rest of the file "
-                "would be read as one cell. Close the quote, or remove it (a quote "
-                'inside a quoted field is written "").'
-            )
-    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
-
-
-def fit_features(header, target, rows, train_rows):
-    """How each column becomes features, as Layerloom decides it.
-
-    Numeric columns are standardized with the mean and (population) standard deviation
-    of the training rows (cells that are not finite numbers, such as NaN, are empty);
-    text columns with at most ${MAX_CATEGORIES} distinct values are one-hot encoded (sorted);
-    other columns are left out.
-    """
-    specs = []
-    for column in header:
-        cells = [row[column] for row in rows]
-        if column == target or all(cell == "" for cell in cells):
+def is_decimal_comma_column(cells):
+    """True when every non-empty cell is a number written with a decimal comma (1,5),
+    one of them at least with the comma: no point, at most one comma."""
+    comma = False
+    for v in cells:
+        if v == "":
             continue
-        kinds = set(number_kind(cell) for cell in cells if cell != "")
-        if "text" not in kinds and "number" not in kinds:
-            print(f"Column {column} is left out: no cell is a finite number.")
-        elif "text" not in kinds:
-            known = [float(row[column]) for row in train_rows if is_number(row[column])]
-            mean = float(np.mean(known)) if known else 0.0
-            std = float(np.std(known)) if known else 0.0
-            specs.append(dict(column=column, type="numeric", mean=mean, std=std or 1.0))
-        elif len(set(cells)) <= ${MAX_CATEGORIES}:
-            categories = sorted(set(cells))
-            specs.append(dict(column=column, type="categorical", categories=categories))
+        if "." in v or v.count(",") > 1:
+            return False
+        comma = comma or "," in v
+        if cell_kind(v.replace(",", ".", 1)) == "text":
+            return False
+    return comma
+
+
+def read_table(path):
+    """The CSV as Layerloom reads it: UTF-8 (a BOM is dropped), the delimiter (, ; or
+    tab) the first line holds most of, quoted fields, cells trimmed, rows with another
+    number of fields than the header left out; in a ;-separated file a column of
+    decimal commas (1,5) is read as numbers. Returns (header, cells by column)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\\\\n", 0, e.start) + 1
+        raise SystemExit(
+            f"{path} is not UTF-8 text: byte {e.start} (0x{data[e.start]:02X}, "
+            f"on line {line}) is not valid UTF-8. Save the file as UTF-8."
+        )
+    text = text.removeprefix("\\\\ufeff")
+    first_line = text.replace("\\\\r", "\\\\n").split("\\\\n", 1)[0]
+    delimiter = max([",", ";", "\\\\t"], key=first_line.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as e:
+        raise SystemExit(
+            f"{path} cannot be read as CSV ({e}). Close every quoted field; a quote "
+            'inside a quoted field is written "".'
+        )
+    records = [r for r in records if r]
+    if not records:
+        raise SystemExit(f"{path} is empty: a CSV needs a header and data rows.")
+    header = [h.strip(JS_WHITESPACE) for h in records[0]]
+    rows = [r for r in records[1:] if len(r) == len(header)]
+    cells = [[r[c].strip(JS_WHITESPACE) for r in rows] for c in range(len(header))]
+    if delimiter == ";":
+        for column in cells:
+            if is_decimal_comma_column(column):
+                column[:] = [v.replace(",", ".", 1) for v in column]
+    return header, cells
+
+
+def plan_csv(header, cells, target):
+    """Layerloom's column rules (its csvPrep.ts planCsv): usable rows (target not empty,
+    not NaN), each column's type and role, one-hot categories, the task and the classes.
+    Non-finite cells of a numeric column become empty (filled with the mean)."""
+    t = header.index(target)
+    usable = [r for r, v in enumerate(cells[t]) if v and cell_kind(v) != "non-finite"]
+    if not usable:
+        raise SystemExit(f"The CSV has no row with a value in the column {target}.")
+    plan = dict(
+        columns=[], categories={}, task="classification", classes=[], usable=usable
+    )
+    for c, name in enumerate(header):
+        column = cells[c]
+        numeric, finite, non_finite, distinct = True, 0, [], {}
+        for r in usable:
+            v = column[r]
+            if v == "":
+                continue
+            if numeric:
+                kind = cell_kind(v)
+                if kind == "number":
+                    finite += 1
+                elif kind == "non-finite":
+                    non_finite.append(r)
+                else:
+                    numeric = False
+            distinct[v] = True
+        if c == t:
+            values = list(distinct)
+            integers = numeric and all(float(v).is_integer() for v in values)
+            if numeric and not (integers and len(values) <= MAX_INTEGER_CLASSES):
+                plan["task"] = "regression"
+            else:
+                plan["classes"] = sorted(values, key=float if numeric else None)
+            plan["columns"].append(("target", None))
+            continue
+        if numeric:
+            for r in non_finite:
+                distinct.pop(column[r], None)
+                column[r] = ""
+            plan["columns"].append(("feature" if finite else "rejected", "numeric"))
+            continue
+        if any(column[r] == "" for r in usable):
+            distinct[""] = True
+        if len(distinct) > MAX_CATEGORIES:
+            print(f"Column {name} is left out: over {MAX_CATEGORIES} distinct texts.")
+            plan["columns"].append(("rejected", "categorical"))
+            continue
+        plan["categories"][c] = sorted(distinct)
+        plan["columns"].append(("feature", "categorical"))
+    return plan
+${
+  saved
+    ? `
+
+def saved_plan(plan, header, features, path):
+    """The plan and scaling the exported weights were trained with, for this file."""
+    missing = [f["column"] for f in features if f["column"] not in header]
+    if missing:
+        raise SystemExit(f"{path} lacks the feature columns of the weights: {missing}")
+    by_name = {f["column"]: f for f in features}
+    columns, categories, scaling = [], {}, {}
+    for c, name in enumerate(header):
+        f = by_name.get(name)
+        role = plan["columns"][c][0]
+        if role == "target" or f is None:
+            columns.append((role if role == "target" else "rejected", None))
+        elif f["type"] == "numeric":
+            columns.append(("feature", "numeric"))
+            scaling[c] = (f["mean"], f["std"])
         else:
-            print(f"Column {column} is left out: too many distinct texts to one-hot.")
-    return specs
+            columns.append(("feature", "categorical"))
+            categories[c] = f["categories"]
+    return dict(plan, columns=columns, categories=categories), scaling`
+    : ''
+}
 
 
-def encode_features(rows, specs):
-    """Features: standardized numbers (empty or NaN cells: the mean), one-hot text."""
+def fit_scaling(cells, plan, samples):
+    """Mean and population standard deviation of each numeric feature over the training
+    samples (indices into the usable rows), in float64 with a running sum as Layerloom
+    sums; a constant column gets 1 (it becomes zeros)."""
+    scaling = {}
+    for c, (role, kind) in enumerate(plan["columns"]):
+        if role != "feature" or kind != "numeric":
+            continue
+        known = [cells[c][plan["usable"][k]] for k in samples]
+        known = [float(v) for v in known if v != ""]
+        total = 0.0
+        for v in known:
+            total += v
+        mean = total / len(known) if known else 0.0
+        squares = 0.0
+        for v in known:
+            squares += (v - mean) ** 2
+        std = math.sqrt(squares / len(known)) if len(known) > 1 else 0.0
+        scaling[c] = (mean, std if std > 0 else 1.0)
+    return scaling
+
+
+def encode_csv(cells, plan, scaling):
+    """The feature matrix of the usable rows: numbers standardized (empty: 0, the mean),
+    text one-hot, in column order; computed in float64, stored as float32."""
     parts = []
-    for spec in specs:
-        cells = [row[spec["column"]] for row in rows]
-        if spec["type"] == "numeric":
-            mean, std = spec["mean"], spec["std"]
-            values = [float(c) if is_number(c) else mean for c in cells]
-            values = np.array(values, "float32")
-            parts.append(((values - mean) / std)[:, None])
+    for c, (role, kind) in enumerate(plan["columns"]):
+        if role != "feature":
+            continue
+        column = [cells[c][r] for r in plan["usable"]]
+        if kind == "numeric":
+            mean, std = scaling[c]
+            values = [0.0 if v == "" else (float(v) - mean) / std for v in column]
+            parts.append(np.array(values, dtype="float32")[:, None])
         else:
-            one_hot = [[cell == c for c in spec["categories"]] for cell in cells]
-            parts.append(np.array(one_hot, dtype="float32"))
+            index = {v: i for i, v in enumerate(plan["categories"][c])}
+            one_hot = np.zeros((len(column), len(index)), dtype="float32")
+            for row, v in enumerate(column):
+                if v in index:
+                    one_hot[row, index[v]] = 1
+            parts.append(one_hot)
     return np.concatenate(parts, axis=1)
 
 
 def load_data(path, validation_split${saved ? ', saved' : ''}):
     """Loads a CSV file with a header row; the target column is predicted from the rest.
 
-    Rows are shuffled with SEED and the first validation_split of them held out${classify ? ';\n    class labels become ids in sorted order' : ''}. Returns ((x_train, y_train),
-    (x_val, y_val)); the validation pair is None when validation_split is 0.
+    Columns, missing values, scaling, one-hot encoding${classify ? ', class order' : ''} and the split are
+    Layerloom's (see plan_csv, fit_scaling, encode_csv, stratified_split). Returns
+    ((x_train, y_train), (x_val, y_val)); the validation pair is None when
+    validation_split is 0.
     """
-    with open(path, "rb") as f:
-        data = f.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\\n", 0, e.start) + 1
-        raise SystemExit(
-            f"{path} is not UTF-8 text: byte {e.start} (0x{data[e.start]:02X}, "
-            f"on line {line}) is not valid UTF-8. Save the file as UTF-8."
-        )
-    header_line = text.splitlines()[0] if text else ""
-    delimiter = max([",", ";", "\\t"], key=header_line.count)
-    lines = text.splitlines()
-    table = read_table(path, lines, delimiter)
-    header = table[0]
-    body = [r for r in table[1:] if len(r) == len(header)]
-    if delimiter == ";":
-        # Files from locales that write 1,5 for 1.5: such columns are read as numbers.
-        for c in range(len(header)):
-            if decimal_comma([r[c] for r in body]):
-                for r in body:
-                    r[c] = r[c].replace(",", ".")
+    header, cells = read_table(path)
     target = TARGET_COLUMN or header[-1]
     if target not in header:
         raise SystemExit(f"{path} has no column {target}; its columns are {header}.")
-    t = header.index(target)
-    # Rows without a target, or whose target is not a finite number (NaN), are left out.
-    rows = [
-        dict(zip(header, r))
-        for r in body
-        if r[t] != "" and number_kind(r[t]) != "non-finite"
-    ]
-    if not rows:
-        raise SystemExit(f"{path} has no row with a value in the column {target}.")
-${targets}
-    train, validation = stratified_split(len(rows), validation_split, SEED, ${classify ? 'ids' : 'None'})
-${specs}
-    missing = [s["column"] for s in specs if s["column"] not in header]
-    if not specs or missing:
-        raise SystemExit(f"{path} lacks feature columns (besides {target}): {missing}")
-    x = encode_features(rows, specs)
+    plan = plan_csv(header, cells, target)
+    values = [cells[header.index(target)][r] for r in plan["usable"]]
+${labels}
+    stratify = ids if plan["task"] == "classification" else None
+    train, validation = stratified_split(len(values), validation_split, SEED, stratify)
+${scaling}
+    x = encode_csv(cells, plan, scaling)
     if x.shape[1] != FEATURES:
         raise SystemExit(
             f"{path} gives {x.shape[1]} feature values per row, but the model's input "

@@ -41,6 +41,7 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
     'import argparse',
     ...(trains ? ['import contextlib'] : []),
     ...(t.dataKind === 'csv' ? ['import csv'] : []),
+    ...(t.dataKind === 'csv' ? ['import io'] : []),
     ...(trains ? ['import json'] : []),
     ...(trains ? ['import math'] : []),
     'import os',

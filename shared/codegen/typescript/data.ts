@@ -186,173 +186,113 @@ function csvLoaderTs(t: TrainingPlan, saved: boolean): string {
   return `const TARGET_COLUMN: string | null = ${csv.targetColumn === null ? 'null' : tsString(csv.targetColumn)}; // null: the last column
 const FEATURES = ${csv.features}; // values per row the Input takes
 
-/** How Layerloom reads a cell: a finite number, a number that is not finite (NaN, Infinity, 1e400), or text. */
-function cellKind(s: string): 'number' | 'non-finite' | 'text' {
-  if (s === '' || /^[+-]?0[xob]/i.test(s)) return 'text';
-  const n = Number(s);
-  if (Number.isFinite(n)) return 'number';
-  return n === Infinity || n === -Infinity || /^[+-]?(nan|inf|infinity)$/i.test(s) ? 'non-finite' : 'text';
-}
-
-function isNumber(s: string): boolean {
-  return cellKind(s) === 'number';
-}
-
-/** True when every non-empty cell is a number written with a decimal comma (1,5), one at least. */
-function decimalComma(cells: readonly string[]): boolean {
-  const filled = cells.filter((c) => c !== '');
-  return filled.some((c) => c.includes(',')) && filled.every((c) => !c.includes('.') && c.split(',').length <= 2 && cellKind(c.replace(',', '.')) !== 'text');
-}
-
 /**
- * Splits CSV text into rows of trimmed cells (quotes with "" escapes; , ; or tab separated). A
- * quoted field that is never closed is an error, as in Layerloom. Returns the delimiter too.
+ * Reads a CSV file as Layerloom does: UTF-8 (a BOM is dropped), the delimiter (, ; or tab) that
+ * the first line holds most of, RFC 4180 quotes (csv-parse), cells trimmed, rows with another
+ * number of fields than the header left out, and in a ;-separated file a column of decimal
+ * commas (1,5) read as numbers.
  */
-function parseCsv(text: string, path: string): { rows: string[][]; delimiter: string } {
-  const firstLine = text.split(/\\r?\\n/, 1)[0] ?? '';
-  const delimiter = [',', ';', '\\t'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let quoteLine = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\\n') line++;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell.trim() === '') {
-      quoted = true;
-      quoteLine = line;
-      cell = '';
-    } else if (ch === delimiter) {
-      row.push(cell.trim());
-      cell = '';
-    } else if (ch === '\\n' || ch === '\\r') {
-      if (ch === '\\r' && text[i + 1] === '\\n') i++;
-      line++;
-      row.push(cell.trim());
-      if (row.some((c) => c !== '')) rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (quoted) {
-    throw new Error(\`\${path}: the quoted field that starts on line \${quoteLine} is never closed, so the rest of the file would be read as one cell. Close the quote, or remove it (a quote inside a quoted field is written "").\`);
-  }
-  row.push(cell.trim());
-  if (row.some((c) => c !== '')) rows.push(row);
-  return { rows, delimiter };
-}
-
-/** The file's text; bytes that are not UTF-8 are an error naming the first one, as in Layerloom. */
-async function readUtf8(path: string): Promise<string> {
-  const bytes = await readFile(path);
+async function readTable(path: string): Promise<CsvCells> {
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
   } catch {
     throw new Error(\`\${path} is not UTF-8 text. Save the file as UTF-8.\`);
   }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const firstLine = text.split(/\\r|\\n/, 1)[0] ?? '';
+  const delimiter = [',', ';', '\\t'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With info: true each record comes with where it was read (csv-parse's types do not say so).
+    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
+  } catch (e) {
+    throw new Error(\`\${path} cannot be read as CSV: \${(e as Error).message}. A quote inside a quoted field is written "".\`);
+  }
+  const [head, ...body] = records;
+  if (!head) throw new Error(\`\${path} is empty. A CSV dataset needs a header row and data rows.\`);
+  const header = head.record.map((h) => h.trim());
+  const rows = body.filter((r) => r.record.length === header.length);
+  const cells = header.map((_, c) => rows.map((r) => r.record[c].trim()));
+  const notes: string[] = [];
+  if (delimiter === ';') {
+    cells.forEach((column, c) => {
+      if (!isDecimalCommaColumn(column)) return;
+      for (let r = 0; r < column.length; r++) column[r] = column[r].replace(',', '.');
+      notes.push(\`Column "\${header[c]}" uses a decimal comma (1,5); read as numbers.\`);
+    });
+  }
+  return { header, cells, rowCount: rows.length, lines: rows.map((r) => r.info.lines), notes };
 }
-
-/** How one column becomes features (the format of Layerloom's preprocessing.json). */
+${
+  saved
+    ? `
+/** How one column becomes features in Layerloom's preprocessing.json. */
 type FeatureSpec =
   | { readonly column: string; readonly type: 'numeric'; readonly mean: number; readonly std: number }
   | { readonly column: string; readonly type: 'categorical'; readonly categories: readonly string[] };
 
-/**
- * How each column becomes features, as Layerloom decides it: numeric columns are standardized with
- * the mean and (population) standard deviation of the training rows; text columns with at most
- * ${MAX_CATEGORIES} distinct values are one-hot encoded (sorted); other columns are left out.
- */
-function fitFeatures(header: readonly string[], target: number, rows: readonly string[][], train: readonly string[][]): FeatureSpec[] {
-  const specs: FeatureSpec[] = [];
-  header.forEach((column, c) => {
-    const cells = rows.map((r) => r[c]);
-    if (c === target || cells.every((v) => v === '')) return;
-    const kinds = new Set(cells.filter((v) => v !== '').map(cellKind));
-    if (!kinds.has('text') && !kinds.has('number')) {
-      console.warn(\`Column \${column} is left out: no cell is a finite number.\`);
-    } else if (!kinds.has('text')) {
-      // Cells that are not finite numbers (NaN) count as empty.
-      const known = train.map((r) => r[c]).filter(isNumber).map(Number);
-      const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
-      const std = known.length ? Math.sqrt(known.reduce((a, b) => a + (b - mean) ** 2, 0) / known.length) : 0;
-      specs.push({ column, type: 'numeric', mean, std: std || 1 });
-    } else if (new Set(cells).size <= ${MAX_CATEGORIES}) {
-      specs.push({ column, type: 'categorical', categories: [...new Set(cells)].sort(compareCodePoints) });
-    } else {
-      console.warn(\`Column \${column} is left out: too many distinct texts to one-hot encode.\`);
+/** The plan and scaling the exported weights were trained with, for this file's columns. */
+function savedPlan(plan: CsvPlan, header: readonly string[], features: readonly FeatureSpec[], path: string): { plan: CsvPlan; scaling: CsvScaling } {
+  const byName = new Map(features.map((f) => [f.column, f]));
+  const missing = features.filter((f) => !header.includes(f.column)).map((f) => f.column);
+  if (missing.length) throw new Error(\`\${path} lacks the feature columns the weights were trained with: \${missing.join(', ')}\`);
+  const mean = new Map<number, number>();
+  const std = new Map<number, number>();
+  const categories = new Map<number, readonly string[]>();
+  const columns = plan.columns.map((col, c) => {
+    const f = byName.get(col.name);
+    if (!f || col.role === 'target') return { ...col, role: col.role === 'target' ? col.role : ('rejected' as const), width: 0 };
+    if (f.type === 'numeric') {
+      mean.set(c, f.mean);
+      std.set(c, f.std);
+      return { ...col, type: 'numeric' as const, role: 'feature' as const, width: 1 };
     }
+    categories.set(c, f.categories);
+    return { ...col, type: 'categorical' as const, role: 'feature' as const, width: f.categories.length };
   });
-  return specs;
+  const featureCount = columns.reduce((n, col) => n + (col.role === 'feature' ? col.width : 0), 0);
+  return { plan: { ...plan, columns, categories, featureCount }, scaling: { mean, std } };
 }
-
+`
+    : ''
+}
 /**
- * Reads a CSV file with a header row; the target column is predicted from the rest. The split is
- * Layerloom's (seeded${classify ? ', stratified by class' : ''}); numeric columns are standardized with the training rows'
- * statistics${classify ? '; class labels become ids in sorted order' : ''}.
+ * Reads a CSV file with a header row; the target column is predicted from the rest. Column types,
+ * missing values, standardization (training rows' statistics), one-hot encoding and the split are
+ * Layerloom's own (layerloomData.ts)${classify ? '; class labels become ids in sorted order' : ''}.
  */
 export async function loadData(path: string${saved ? ', saved: SavedPreprocessing | null' : ''}): Promise<Dataset> {
-  const { rows: table, delimiter } = parseCsv((await readUtf8(path)).replace(/^\\uFEFF/, ''), path);
-  const [header, ...all] = table;
-  if (!header) throw new Error(\`\${path} is empty.\`);
-  const body = all.filter((r) => r.length === header.length);
-  if (delimiter === ';') {
-    // Files from locales that write 1,5 for 1.5: such columns are read as numbers.
-    header.forEach((_, c) => {
-      if (decimalComma(body.map((r) => r[c]))) for (const r of body) r[c] = r[c].replace(',', '.');
-    });
-  }
-  const target = TARGET_COLUMN ?? header[header.length - 1];
-  const t = header.indexOf(target);
-  if (t < 0) throw new Error(\`\${path} has no column "\${target}"; its columns are \${header.join(', ')}.\`);
-  // Rows without a target value, or with a target that is not a finite number (NaN), are left out.
-  const rows = body.filter((r) => r[t] !== '' && cellKind(r[t]) !== 'non-finite');
-  if (rows.length === 0) throw new Error(\`\${path} has no row with a value in the column "\${target}".\`);
-${saved ? `  const savedClasses = saved?.classes?.length ? saved.classes : null;` : `  const savedClasses: readonly string[] | null = null;`}
+  const table = await readTable(path);
+  const fitted = await planCsv(table, path, TARGET_COLUMN ?? undefined);
+  for (const warning of fitted.warnings) console.warn(warning);
+  for (const row of fitted.skipped) console.warn(\`Skipped \${row.path}: \${row.reason}\`);
+  const targetCells = Array.from(fitted.usableRows, (r) => table.cells[fitted.targetIndex][r]);
 ${
   classify
-    ? `  const values = rows.map((r) => r[t]);
-  const numeric = values.every(isNumber);
-  const classes = savedClasses ?? [...new Set(values)].sort(numeric ? (a, b) => Number(a) - Number(b) : compareCodePoints);
-  const unknown = [...new Set(values)].filter((v) => !classes.includes(v));
-  if (unknown.length) throw new Error(\`\${path}: \${target} has values the model has no class for: \${unknown.join(', ')}\`);
-  const labels = Float32Array.from(values.map((v) => classes.indexOf(v)));
-  const split = stratifiedSplit(rows.length, VALIDATION_SPLIT, SEED, labels);`
+    ? `  const classes: readonly string[] = ${saved ? 'saved?.classes?.length ? saved.classes : ' : ''}fitted.classes;
+  if (fitted.task !== 'classification') throw new Error(\`\${path}: the target column holds numbers to predict, but the model classifies; choose a class column.\`);
+  const unknown = [...new Set(targetCells)].filter((v) => !classes.includes(v));
+  if (unknown.length) throw new Error(\`\${path}: the target has values the model has no class for: \${unknown.join(', ')}\`);
+  const labels = Float32Array.from(targetCells, (v) => classes.indexOf(v));`
     : `  const classes: string[] = [];
-  void savedClasses;
-  const labels = Float32Array.from(rows.map((r) => Number(r[t])));
-  const split = stratifiedSplit(rows.length, VALIDATION_SPLIT, SEED);`
+  const labels = Float32Array.from(targetCells, Number);`
 }
-  const trainRows = Array.from(split.train, (i) => rows[i]);
+  const split = stratifiedSplit(labels.length, VALIDATION_SPLIT, SEED, fitted.task === 'classification' ? labels : undefined);
 ${
   saved
     ? `  // The columns and scaling the exported weights were trained with, when they are used.
-  const specs = (saved?.features as FeatureSpec[] | undefined) ?? fitFeatures(header, t, rows, trainRows);`
-    : `  const specs = fitFeatures(header, t, rows, trainRows);`
+  const { plan, scaling } = saved?.features
+    ? savedPlan(fitted, table.header, saved.features as FeatureSpec[], path)
+    : { plan: fitted, scaling: fitScaling(table, fitted, split.train) };`
+    : `  const plan = fitted;
+  const scaling = fitScaling(table, plan, split.train);`
 }
-  const index = new Map(header.map((h, c) => [h, c]));
-  const missing = specs.filter((f) => !index.has(f.column)).map((f) => f.column);
-  if (specs.length === 0 || missing.length) throw new Error(\`\${path} lacks feature columns besides the target \${target}: \${missing.join(', ')}\`);
-  const x = rows.map((r) =>
-    specs.flatMap((f) => {
-      const cell = r[index.get(f.column) as number];
-      if (f.type === 'numeric') return [((isNumber(cell) ? Number(cell) : f.mean) - f.mean) / f.std];
-      return f.categories.map((k) => (cell === k ? 1 : 0));
-    }),
-  );
-  if ((x[0]?.length ?? 0) !== FEATURES) {
-    throw new Error(\`\${path} gives \${x[0]?.length ?? 0} feature values per row, but the model's input takes \${FEATURES}: change the Input shape or the CSV columns.\`);
+  if (plan.featureCount !== FEATURES) {
+    throw new Error(\`\${path} gives \${plan.featureCount} feature values per row, but the model's input takes \${FEATURES}: change the Input shape or the CSV columns.\`);
   }
-  return { x: tf.tensor2d(x, [x.length, FEATURES]), labels, classes, split };
+  const x = tf.tensor2d(encodeCsv(table, plan, scaling), [labels.length, FEATURES]);
+  return { x, labels, classes, split };
 }
 `;
 }

@@ -37,7 +37,7 @@ export function generateTs(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'
   // Layerloom's split, tokenizer and resizing, which train.ts's loaders use.
   files.push({ path: TS_DATA_PREP_FILE, content: DATA_PREP_TS });
   if (usesCustomLayers(plan)) files.push({ path: TS_CUSTOM_LAYERS_FILE, content: CUSTOM_LAYERS_TS });
-  files.push({ path: 'package.json', content: packageJson(plan) });
+  files.push({ path: 'package.json', content: packageJson(plan, t.dataKind === 'csv') });
   files.push({ path: 'tsconfig.json', content: TSCONFIG });
   files.push({ path: 'README.md', content: readmeTs(doc, plan, t, opts) });
   return files;

@@ -28,6 +28,9 @@ function tsOptimizer(t: TrainingPlan): string {
 /** What train.ts takes from layerloomData.ts (Layerloom's own data preparation). */
 function dataImports(t: TrainingPlan): string {
   if (t.dataKind === 'text') return '{ buildVocabulary, compareCodePoints, encodeTokens, stratifiedSplit, tokenize, type Split }';
+  if (t.dataKind === 'csv') {
+    return '{ encodeCsv, fitScaling, isDecimalCommaColumn, planCsv, stratifiedSplit, type CsvCells, type CsvPlan, type CsvScaling, type Split }';
+  }
   if (t.dataKind) return '{ compareCodePoints, stratifiedSplit, type Split }';
   return 'type { Split }';
 }
@@ -51,7 +54,7 @@ export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: str
  *
  *   npx tsx train.ts [--data PATH] [--epochs N] [--batch-size N] [--weights FOLDER|none] [--output DIR]
  */
-${importLines([['* as tf', '@tensorflow/tfjs-node'], ['{ existsSync }', 'node:fs'], [t.dataKind === 'images' || t.dataKind === 'text' ? '{ mkdir, readdir, readFile, stat }' : '{ mkdir, readdir, readFile }', 'node:fs/promises'], ['{ dirname, extname, join, resolve }', 'node:path'], ['{ fileURLToPath }', 'node:url'], ['{ parseArgs }', 'node:util'], [dataImports(t), './layerloomData.js'], ['{ buildModel }', './model.js'], ['{ loadWeights }', './weights.js']])}
+${importLines([['* as tf', '@tensorflow/tfjs-node'], ['{ existsSync }', 'node:fs'], [t.dataKind === 'images' || t.dataKind === 'text' ? '{ mkdir, readdir, readFile, stat }' : '{ mkdir, readdir, readFile }', 'node:fs/promises'], ['{ dirname, extname, join, resolve }', 'node:path'], ['{ fileURLToPath }', 'node:url'], ['{ parseArgs }', 'node:util'], ...(t.dataKind === 'csv' ? [['{ parse }', 'csv-parse/sync'] as const] : []), [dataImports(t), './layerloomData.js'], ['{ buildModel }', './model.js'], ['{ loadWeights }', './weights.js']])}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

@@ -1,7 +1,8 @@
 /**
  * Layerloom's data preparation, copied from Layerloom's source so this loader prepares exactly the
  * tensors Layerloom trains on: the seeded stratified split, the tokenizer (Keras TextVectorization's
- * rules) and bilinear resizing with half-pixel centres.
+ * rules), bilinear resizing with half-pixel centres and CSV column rules (types, missing values,
+ * standardization, one-hot, label order).
  */
 
 // ---- shared/training/split.ts
@@ -243,5 +244,332 @@ export function resizeBilinearHalfPixel(
       }
     }
   }
+  return out;
+}
+
+// ---- shared/training/csvPrep.ts
+
+/**
+ * CSV after tokenizing, one pure module for the app and the TypeScript export (which ships this
+ * source in layerloomData.ts; model.py mirrors it line for line): what a cell is, decimal commas,
+ * column types and roles, the task and the classes (label order), missing values, standardization
+ * with the training rows' statistics and one-hot encoding.
+ *
+ * - Numeric feature columns are standardized with the training split's mean and (population)
+ *   standard deviation, computed in float64 with a plain running sum; empty cells and cells that
+ *   read as numbers but are not finite (`NaN`, `inf`, `1e400`) are filled with the mean (0 after
+ *   scaling). A constant column becomes zeros.
+ * - Text columns with at most {@link MAX_CATEGORIES} distinct values (an empty cell is a category
+ *   of its own) are one-hot encoded, categories in code point order; others are rejected.
+ * - Features keep the file's column order, a one-hot column expanding in place.
+ * - The target is a class label (classes in numeric order when all are numbers, else code point
+ *   order) unless it is numeric with more than {@link MAX_INTEGER_CLASSES} distinct values or
+ *   non-integer values (regression, used unscaled). A row whose target is empty or not finite is
+ *   skipped.
+ *
+ * This file imports only compareCodePoints (split.ts, shipped alongside).
+ */
+
+/** A CSV file that cannot be used; the message says why and what to do. */
+export class CsvError extends Error {}
+
+/** Classification predicts one class per sample; regression predicts numbers. */
+type CsvTask = 'classification' | 'regression';
+
+/** A row the plan left out, and why (a SkippedFile of the dataset report). */
+export interface CsvSkippedRow {
+  /** `file.csv:LINE`. */
+  readonly path: string;
+  readonly reason: string;
+  readonly code: 'invalid';
+}
+
+/** Tokenized CSV, column by column: what the rules below read. */
+export interface CsvCells {
+  readonly header: readonly string[];
+  /** `cells[c][r]`: column `c` of data row `r` (trimmed); rows have exactly `header.length` fields. */
+  readonly cells: readonly string[][];
+  readonly rowCount: number;
+  /** 1-based line number of each row in the file, for messages. */
+  readonly lines: ArrayLike<number>;
+  /** Things the reader did that the report should say (a decimal comma read as a point…). */
+  readonly notes: readonly string[];
+}
+
+/** A text CSV column with more distinct values than this is rejected instead of one-hot encoded. */
+export const MAX_CATEGORIES = 50;
+
+/** An integer CSV target with at most this many distinct values is treated as class labels. */
+export const MAX_INTEGER_CLASSES = 20;
+
+const NON_FINITE_WORD = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * What a (trimmed, non-empty) CSV cell is: a finite number, a number that is not finite (NaN,
+ * infinities, or a numeral too large for a double such as `1e400`), or text.
+ */
+export function csvCellKind(cell: string): 'number' | 'non-finite' | 'text' {
+  // Number() also reads hex/binary/octal literals, which no CSV reader (nor Python's float) does.
+  if (cell === '' || /^[+-]?0[xob]/i.test(cell)) return 'text';
+  const n = Number(cell);
+  if (Number.isFinite(n)) return 'number';
+  if (n === Infinity || n === -Infinity || NON_FINITE_WORD.test(cell)) return 'non-finite';
+  return 'text';
+}
+
+/**
+ * True when every non-empty cell of a column is a number written with a decimal comma (`1,5`,
+ * `-0,25`, `3`), at least one of them with the comma: no point, at most one comma.
+ */
+export function isDecimalCommaColumn(cells: readonly string[]): boolean {
+  let comma = false;
+  for (const v of cells) {
+    if (v === '') continue;
+    if (v.includes('.')) return false;
+    const at = v.indexOf(',');
+    if (at >= 0) {
+      if (v.indexOf(',', at + 1) >= 0) return false;
+      comma = true;
+    }
+    if (csvCellKind(at >= 0 ? v.replace(',', '.') : v) === 'text') return false;
+  }
+  return comma;
+}
+
+/** One CSV column as the scan understood it. */
+export interface CsvColumnInfo {
+  readonly name: string;
+  readonly type: 'numeric' | 'categorical';
+  /** Distinct non-empty values (capped at MAX_CATEGORIES + 1 for text columns). */
+  readonly distinct: number;
+  /** Rows where the cell is empty (numeric: filled with the mean; text: its own category ""). */
+  readonly missing: number;
+  readonly role: 'feature' | 'target' | 'rejected';
+  /** Model inputs this column becomes (1 numeric, k one-hot). */
+  readonly width: number;
+  /** Why a column was rejected. */
+  readonly reason?: string;
+}
+
+/** Grows an Int32Array by doubling. */
+export class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** How the table will be used: column roles, the task and the classes. */
+export interface CsvPlan {
+  readonly columns: readonly CsvColumnInfo[];
+  readonly targetIndex: number;
+  readonly task: CsvTask;
+  /** Class names in label order (classification). */
+  readonly classes: readonly string[];
+  /** Per usable row: class index or numeric target. */
+  readonly targets: Float32Array;
+  /** Row indices (into the table's rows) that have a target value. */
+  readonly usableRows: Int32Array;
+  /** Categories of one-hot columns, by column index. */
+  readonly categories: ReadonlyMap<number, readonly string[]>;
+  readonly featureCount: number;
+  readonly skipped: readonly CsvSkippedRow[];
+  readonly warnings: readonly string[];
+}
+
+const ROW_SLICE = 16_384;
+
+/** Lines of the first few rows in a list, for messages. */
+function lineList(lines: readonly (number | string)[], total: number): string {
+  return `line${total > 1 ? 's' : ''} ${lines.join(', ')}${total > lines.length ? ` and ${total - lines.length} more` : ''}`;
+}
+
+/**
+ * Decides column types and roles and extracts the target. Cells that read as numbers but are not
+ * finite (NaN, Infinity, 1e400) are treated as empty in a numeric column (filled with the mean,
+ * reported with their lines); a row whose target is one is skipped and listed.
+ */
+export async function planCsv(table: CsvCells, name: string, targetColumn?: string, pause?: () => Promise<void>): Promise<CsvPlan> {
+  const targetIndex = targetColumn === undefined ? table.header.length - 1 : table.header.indexOf(targetColumn);
+  if (targetIndex < 0) {
+    throw new CsvError(`${name} has no column "${targetColumn}". Columns: ${table.header.join(', ')}. Choose one of them as the target.`);
+  }
+  if (table.header.length < 2) throw new CsvError(`${name} has only one column; it needs at least one feature column besides the target.`);
+  // The host's turn to breathe (and to cancel) every ROW_SLICE rows of a large file.
+  const check = async () => {
+    if (pause) await pause();
+  };
+  const warnings: string[] = [...table.notes];
+  const skipped: CsvSkippedRow[] = [];
+  const targetName = table.header[targetIndex];
+  const targetCells = table.cells[targetIndex];
+  const usableList = new IntList();
+  for (let r = 0; r < table.rowCount; r++) {
+    if ((r & (ROW_SLICE - 1)) === 0) await check();
+    const v = targetCells[r];
+    const line = table.lines[r];
+    if (v === '') skipped.push({ path: `${name}:${line}`, code: 'invalid', reason: `line ${line} has no value in the target column "${targetName}"` });
+    else if (csvCellKind(v) === 'non-finite') skipped.push({ path: `${name}:${line}`, code: 'invalid', reason: `line ${line}: the target "${targetName}" is ${v}, not a finite number` });
+    else usableList.push(r);
+  }
+  const usable = usableList.toArray();
+  if (usable.length === 0) throw new CsvError(`${name} has no row with a value in the target column "${targetName}".`);
+
+  const columns: CsvColumnInfo[] = [];
+  const categories = new Map<number, string[]>();
+  let featureCount = 0;
+  let task: CsvTask = 'classification';
+  let classes: string[] = [];
+  const targets = new Float32Array(usable.length);
+  for (let c = 0; c < table.header.length; c++) {
+    const col = table.header[c];
+    const cells = table.cells[c];
+    let missing = 0;
+    let numeric = true;
+    let finite = 0;
+    const nonFiniteRows: number[] = [];
+    const distinct = new Set<string>();
+    for (let k = 0; k < usable.length; k++) {
+      if ((k & (ROW_SLICE - 1)) === 0) await check();
+      const v = cells[usable[k]];
+      if (v === '') missing++;
+      else {
+        if (numeric) {
+          const kind = csvCellKind(v);
+          if (kind === 'number') finite++;
+          else if (kind === 'non-finite') nonFiniteRows.push(usable[k]);
+          else numeric = false;
+        }
+        if (distinct.size <= Math.max(MAX_CATEGORIES, 100_000)) distinct.add(v);
+      }
+    }
+    if (c === targetIndex) {
+      const values = [...distinct];
+      const integers = numeric && values.every((v) => Number.isInteger(Number(v)));
+      if (numeric && !(integers && values.length <= MAX_INTEGER_CLASSES)) {
+        task = 'regression';
+        for (let k = 0; k < usable.length; k++) targets[k] = Number(cells[usable[k]]);
+      } else {
+        classes = numeric ? values.sort((a, b) => Number(a) - Number(b)) : values.sort(compareCodePoints);
+        const index = new Map(classes.map((v, k) => [v, k]));
+        for (let k = 0; k < usable.length; k++) targets[k] = index.get(cells[usable[k]]) as number;
+      }
+      columns.push({ name: col, type: numeric ? 'numeric' : 'categorical', distinct: distinct.size, missing: 0, role: 'target', width: 0 });
+      continue;
+    }
+    if (numeric) {
+      if (nonFiniteRows.length) {
+        // Not a number the model can use: the cell counts as empty (filled with the mean).
+        const shown = nonFiniteRows.slice(0, 5).map((r) => `${table.lines[r]} (${cells[r]})`);
+        warnings.push(
+          `Column "${col}" has ${nonFiniteRows.length} cell${nonFiniteRows.length > 1 ? 's' : ''} that ${nonFiniteRows.length > 1 ? 'are' : 'is'} not a finite number, on ${lineList(shown, nonFiniteRows.length)}; ` +
+            `${nonFiniteRows.length > 1 ? 'they are' : 'it is'} treated as empty and filled with the column's mean. Fix ${nonFiniteRows.length > 1 ? 'them' : 'it'} in the file if they are typos.`,
+        );
+        for (const r of nonFiniteRows) {
+          distinct.delete(cells[r]);
+          cells[r] = '';
+        }
+        missing += nonFiniteRows.length;
+      }
+      if (finite === 0) {
+        const reason = nonFiniteRows.length ? 'no cell is a finite number' : 'every cell is empty';
+        columns.push({ name: col, type: 'numeric', distinct: 0, missing, role: 'rejected', width: 0, reason });
+        warnings.push(`Column "${col}" ${nonFiniteRows.length ? 'has no finite number in any row' : 'is empty in every row'}; it is left out.`);
+        continue;
+      }
+      const empty = missing - nonFiniteRows.length;
+      if (empty) warnings.push(`Column "${col}" has ${empty} empty cell${empty > 1 ? 's' : ''}; they are filled with the column's mean.`);
+      columns.push({ name: col, type: 'numeric', distinct: distinct.size, missing, role: 'feature', width: 1 });
+      featureCount += 1;
+      continue;
+    }
+    if (missing) distinct.add('');
+    if (distinct.size > MAX_CATEGORIES) {
+      const reason = `${distinct.size > 100_000 ? 'over 100,000' : distinct.size} distinct text values; one-hot encoding takes at most ${MAX_CATEGORIES}`;
+      columns.push({ name: col, type: 'categorical', distinct: distinct.size, missing, role: 'rejected', width: 0, reason });
+      warnings.push(`Column "${col}" is left out: it has ${reason}. If it is a number with stray text, clean those cells; if it is an id or free text, remove the column.`);
+      continue;
+    }
+    const cats = [...distinct].sort(compareCodePoints);
+    categories.set(c, cats);
+    columns.push({ name: col, type: 'categorical', distinct: distinct.size, missing, role: 'feature', width: cats.length });
+    featureCount += cats.length;
+  }
+  if (featureCount === 0) throw new CsvError(`${name}: no usable feature column is left besides the target "${targetName}".`);
+  return { columns, targetIndex, task, classes, targets, usableRows: usable, categories, featureCount, skipped, warnings };
+}
+
+/** Mean and standard deviation of each numeric feature column (training rows only). */
+export interface CsvScaling {
+  readonly mean: ReadonlyMap<number, number>;
+  readonly std: ReadonlyMap<number, number>;
+}
+
+/** Computes standardization statistics over the given samples (indices into plan.usableRows). */
+export function fitScaling(table: CsvCells, plan: CsvPlan, samples: ArrayLike<number>): CsvScaling {
+  const mean = new Map<number, number>();
+  const std = new Map<number, number>();
+  plan.columns.forEach((col, c) => {
+    if (col.role !== 'feature' || col.type !== 'numeric') return;
+    const cells = table.cells[c];
+    let sum = 0;
+    let count = 0;
+    for (let k = 0; k < samples.length; k++) {
+      const v = cells[plan.usableRows[samples[k]]];
+      if (v !== '') {
+        sum += Number(v);
+        count++;
+      }
+    }
+    const m = count ? sum / count : 0;
+    let sq = 0;
+    for (let k = 0; k < samples.length; k++) {
+      const v = cells[plan.usableRows[samples[k]]];
+      if (v !== '') sq += (Number(v) - m) ** 2;
+    }
+    const s = count > 1 ? Math.sqrt(sq / count) : 0;
+    mean.set(c, m);
+    // A constant column would divide by zero; it becomes all zeros instead.
+    std.set(c, s > 0 ? s : 1);
+  });
+  return { mean, std };
+}
+
+/** Encodes every usable row into a row-major feature matrix. */
+export function encodeCsv(table: CsvCells, plan: CsvPlan, scaling: CsvScaling): Float32Array {
+  const width = plan.featureCount;
+  const rows = plan.usableRows.length;
+  const out = new Float32Array(rows * width);
+  let offset = 0;
+  plan.columns.forEach((col, c) => {
+    if (col.role !== 'feature') return;
+    const cells = table.cells[c];
+    if (col.type === 'numeric') {
+      const m = scaling.mean.get(c) as number;
+      const s = scaling.std.get(c) as number;
+      for (let k = 0; k < rows; k++) {
+        const v = cells[plan.usableRows[k]];
+        out[k * width + offset] = v === '' ? 0 : (Number(v) - m) / s;
+      }
+      offset += 1;
+    } else {
+      const cats = plan.categories.get(c) as readonly string[];
+      const index = new Map(cats.map((v, i) => [v, i]));
+      for (let k = 0; k < rows; k++) {
+        const at = index.get(cells[plan.usableRows[k]]);
+        if (at !== undefined) out[k * width + offset + at] = 1;
+      }
+      offset += cats.length;
+    }
+  });
   return out;
 }
