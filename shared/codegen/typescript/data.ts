@@ -4,7 +4,7 @@
  * preprocessing.json when it is shipped with the export.
  */
 import { tsString } from '../literals.js';
-import { IMAGE_EXTENSIONS, MAX_CATEGORIES } from '../../training/dataset.js';
+import { IMAGE_EXTENSIONS } from '../../training/dataset.js';
 import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 
 /**
