@@ -28,6 +28,21 @@ import { PYTHON, whyNoKeras } from '../helpers/python.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const assets = join(repo, 'assets/datasets');
 const fixtures = join(repo, 'test/fixtures/parity');
+const scratch = mkdtempSync(join(tmpdir(), 'layerloom-parity-data-'));
+
+/** A ;-separated file with decimal commas, non-finite cells, a NaN target, a missing target and a short row. */
+function messyCsv(): string {
+  const rows = ['size;weight;colour;label'];
+  for (let i = 0; i < 40; i++) {
+    const size = i === 3 ? 'NaN' : i === 7 ? '1e400' : `${i},${i % 4}`;
+    const label = i === 11 ? 'nan' : i === 13 ? '' : ['a', 'b', 'c'][i % 3];
+    rows.push(`${size};${(i * 0.7).toFixed(1).replace('.', ',')};${['red', 'blue'][i % 2]};${label}`);
+  }
+  rows.push('1;2;red');
+  const path = join(scratch, 'messy.csv');
+  writeFileSync(path, rows.join('\n') + '\n');
+  return path;
+}
 
 interface Case {
   readonly id: string;
@@ -69,6 +84,7 @@ const cases: Case[] = [
   { id: 'colour-images', kind: 'images', data: join(fixtures, 'images'), layers: image([16, 20, 3], 2), seed: 1, validationSplit: 0.75 },
   { id: 'iris', kind: 'csv', data: join(assets, 'iris.csv'), layers: table(4, 3), seed: 42, validationSplit: 0.2 },
   { id: 'mixed-csv', kind: 'csv', data: join(fixtures, 'mixed.csv'), layers: table(18, 3), seed: 5, validationSplit: 0.34 },
+  { id: 'messy-csv', kind: 'csv', data: messyCsv(), layers: table(4, 3), seed: 11, validationSplit: 0.25 },
   { id: 'texts', kind: 'text', data: join(assets, 'text'), layers: text(24, 60, 3), seed: 42, validationSplit: 0.2 },
   { id: 'unicode-texts', kind: 'text', data: join(fixtures, 'texts'), layers: text(10, 30, 2), seed: 9, validationSplit: 0.4 },
 ];
@@ -170,6 +186,7 @@ describe('data parity: app pipeline, model.py and train.ts', () => {
 
   afterAll(() => {
     rmSync(root, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     console.log(`Data parity (validation samples; max |export - app| over PNG/CSV values, over JPEG values):\n${report.join('\n')}`);
   });
   const report: string[] = [];
