@@ -182,7 +182,7 @@ describe('export service', () => {
     expect(readFileSync(join(folder, 'preprocessing.json'), 'utf8')).toBe(preprocessing);
     const py = readFileSync(join(folder, 'model.py'), 'utf8');
     expect(py).toContain('PREPROCESSING = os.path.join(HERE, "preprocessing.json")');
-    expect(py).toContain('vectorize.set_vocabulary(saved["vocabulary"])');
+    expect(py).toContain('vocabulary = saved["vocabulary"]');
     // The dataset path is rewritten relative to the export folder.
     expect(py).toContain('DATA = os.path.join(HERE, "../project/texts")');
   });
@@ -203,7 +203,7 @@ describe('layerloom export', () => {
     const first = run('examples/mlp.layerloom', '--to', 'ts', '-o', out);
     expect([first.status, first.stderr]).toEqual([0, expect.any(String)]);
     expect(first.stdout).toContain('Exported');
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'layerloom-export.json', 'model.ts', 'package.json', 'train.ts', 'tsconfig.json', 'weights', 'weights.ts']);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'layerloom-export.json', 'layerloomData.ts', 'model.ts', 'package.json', 'train.ts', 'tsconfig.json', 'weights', 'weights.ts']);
     const second = run('examples/mlp.layerloom', '--to', 'ts', '-o', out);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('not empty');

@@ -3,6 +3,7 @@ import type { ProjectDocument } from '../../graph/document.js';
 import { dataLayout } from '../dataLayout.js';
 import type { ModelPlan } from '../plan.js';
 import type { TrainingPlan } from '../training.js';
+import { TS_DATA_PREP_FILE } from '../tsDataPrep.js';
 import { TS_CUSTOM_LAYERS_FILE } from '../tsCustomLayers.js';
 import { TFJS_VERSION } from '../versions.js';
 import { usesCustomLayers } from './model.js';
@@ -20,6 +21,7 @@ Exported from Layerloom. \`buildModel()\` in \`model.ts\` builds the same networ
 | \`model.ts\` | \`buildModel()\`: the model, uncompiled |
 | \`weights.ts\` | \`loadWeights(model, folder)\`: loads weights saved in TensorFlow.js format |
 | \`train.ts\` | trains the model on the project's dataset (same preparation and settings as Layerloom) |
+| \`${TS_DATA_PREP_FILE}\` | Layerloom's own data preparation (split, tokenizer, image resizing, CSV rules), so train.ts prepares the same tensors |
 ${usesCustom ? `| \`${TS_CUSTOM_LAYERS_FILE}\` | Layerloom's own layers used by this model (attention, position embedding) |\n` : ''}${opts.weightsFolder ? `| \`${opts.weightsFolder}/\` | the model's weights when it was exported (\`model.json\` + \`weights.bin\`) |\n` : ''}${opts.preprocessingFile ? `| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); train.ts reuses it |\n` : ''}
 ## Run
 
