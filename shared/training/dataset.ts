@@ -26,7 +26,6 @@
 import type { DatasetKind, LossName } from './settings.js';
 import type { CsvColumnInfo } from './csvPrep.js';
 
-export { MAX_CATEGORIES, type CsvColumnInfo } from './csvPrep.js';
 
 /** Pixel values are multiplied by this (0–255 → 0–1). */
 export const IMAGE_SCALE = 1 / 255;
