@@ -251,6 +251,18 @@ export function resizeBilinearHalfPixel(
   return out;
 }
 
+/**
+ * Colour to grey as TensorFlow decodes a colour PNG with \`channels=1\` (libpng's rgb_to_gray):
+ * \`(9798 R + 19235 G + 3735 B) >> 15\`, ITU-R BT.601 weights in 15-bit fixed point. Grey stays
+ * grey (R = G = B gives back the same value). Applied after decoding to RGB everywhere, JPEG
+ * included, so the app and both exports agree.
+ */
+export function rgbToGrey(rgb: ArrayLike<number>, pixels: number): Uint8Array {
+  const out = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) out[i] = (9798 * rgb[i * 3] + 19235 * rgb[i * 3 + 1] + 3735 * rgb[i * 3 + 2]) >> 15;
+  return out;
+}
+
 // ---- shared/training/csvPrep.ts
 
 /**

@@ -82,6 +82,7 @@ const table = (features: number, classes: number): Layer[] => [
 const cases: Case[] = [
   { id: 'digits', kind: 'images', data: join(assets, 'digits'), layers: image([28, 28, 1], 10), seed: 42, validationSplit: 0.2 },
   { id: 'colour-images', kind: 'images', data: join(fixtures, 'images'), layers: image([16, 20, 3], 2), seed: 1, validationSplit: 0.75 },
+  { id: 'grey-from-colour', kind: 'images', data: join(fixtures, 'images'), layers: image([20, 12, 1], 2), seed: 1, validationSplit: 0.75 },
   { id: 'iris', kind: 'csv', data: join(assets, 'iris.csv'), layers: table(4, 3), seed: 42, validationSplit: 0.2 },
   { id: 'mixed-csv', kind: 'csv', data: join(fixtures, 'mixed.csv'), layers: table(18, 3), seed: 5, validationSplit: 0.34 },
   { id: 'messy-csv', kind: 'csv', data: messyCsv(), layers: table(4, 3), seed: 11, validationSplit: 0.25 },
@@ -206,7 +207,7 @@ describe('data parity: app pipeline, model.py and train.ts', () => {
         expect(want.labels.length).toBeGreaterThan(0);
         if (want.files) expect(got.files).toEqual(want.files);
         // The fixture's seed puts a JPEG, an RGBA and a grey PNG into validation: the checks below see them.
-        if (c.id === 'colour-images') expect(want.files?.filter((f) => /d-photo|rgba|grey/.test(f)).length).toBe(4);
+        if (c.data === join(fixtures, 'images')) expect(want.files?.filter((f) => /d-photo|rgba|grey/.test(f)).length).toBe(4);
         expect(got.labels).toEqual(want.labels);
         expect(got.x.length).toBe(want.x.length);
         const exact = worst(got, want, perSample, (f) => !jpeg(f));

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { IMAGE_EXTENSIONS } from '../../../shared/training/dataset.js';
-import { resizeBilinearHalfPixel } from '../../../shared/training/resize.js';
+import { resizeBilinearHalfPixel, rgbToGrey } from '../../../shared/training/resize.js';
 import { bmpInfo, decodeBmp } from './bmp.js';
 import { fileTypeName } from './csv.js';
 
@@ -143,12 +143,15 @@ export async function decodeImage(path: string, target: ImageTarget): Promise<Ui
     // a truncated one fails and is reported.
     img = sharp(buf, { failOn: 'error', pages: 1 });
   }
-  if (target.channels === 1) img = img.removeAlpha().toColourspace('b-w');
-  else if (target.channels === 3) img = img.removeAlpha().toColourspace('srgb');
-  else img = img.ensureAlpha().toColourspace('srgb');
+  // Grey comes from RGB by TensorFlow's rule (rgbToGrey), not libvips's b-w conversion, which
+  // differs by up to 26 levels on colour images.
+  if (target.channels === 4) img = img.ensureAlpha().toColourspace('srgb');
+  else img = img.removeAlpha().toColourspace('srgb');
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== target.channels) throw new Error(`decoded to ${info.channels} channel(s), expected ${target.channels}`);
-  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const decoded = target.channels === 1 ? 3 : target.channels;
+  if (info.channels !== decoded) throw new Error(`decoded to ${info.channels} channel(s), expected ${decoded}`);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const pixels = target.channels === 1 ? rgbToGrey(bytes, info.width * info.height) : bytes;
   if (info.width === target.width && info.height === target.height) return pixels;
   // Resized here, not by libvips: its bilinear kernel does not sample at half-pixel centres as
   // tf.image.resize (Keras) and tfjs's resizeBilinear(…, halfPixelCenters) do.

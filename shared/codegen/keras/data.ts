@@ -155,18 +155,27 @@ def load_image(path):
             # The accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
             # decodes JPEG; TensorFlow's default "fast" DCT is up to 5 levels off.
             image = tf.io.decode_jpeg(
-                data, channels=${img.channels}, dct_method="INTEGER_ACCURATE"
+                data, channels=${img.channels === 1 ? 3 : img.channels}, dct_method="INTEGER_ACCURATE"
             )
         else:
             image = tf.io.decode_image(
-                data, channels=${img.channels}, expand_animations=False
+                data, channels=${img.channels === 1 ? 3 : img.channels}, expand_animations=False
             )
     except tf.errors.InvalidArgumentError as e:
         raise SystemExit(
             f"{path} cannot be decoded ({e.message}); fix or remove it, "
             "or convert it to PNG."
         )
-    return tf.image.resize(image, (${img.height}, ${img.width}), method="bilinear") / ${IMAGE_PIXEL_DIVISOR}.0
+${
+    img.channels === 1
+      ? `    # Grey from RGB by Layerloom's rule for every format, as TensorFlow's PNG decoder
+    # computes it: (9798 R + 19235 G + 3735 B) >> 15.
+    rgb = tf.cast(image, tf.int32)
+    r, g, b = rgb[..., :1], rgb[..., 1:2], rgb[..., 2:3]
+    image = (r * 9798 + g * 19235 + b * 3735) // 32768
+`
+      : ''
+  }    return tf.image.resize(image, (${img.height}, ${img.width}), method="bilinear") / ${IMAGE_PIXEL_DIVISOR}.0
 
 
 def read_images(path, validation_split${saved ? ', saved' : ''}):

@@ -104,8 +104,17 @@ export async function loadData(path: string${saved ? ', saved: SavedPreprocessin
         // JPEG with the accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
         // decodes it; TensorFlow's default "fast" DCT is up to 5 levels off.
         decoded = isJpeg(bytes)
-          ? tf.node.decodeJpeg(bytes, ${img.channels}, 1, true, false, 1, 'INTEGER_ACCURATE')
-          : (tf.node.decodeImage(bytes, ${img.channels}, 'int32', false) as tf.Tensor3D);
+          ? tf.node.decodeJpeg(bytes, ${img.channels === 1 ? 3 : img.channels}, 1, true, false, 1, 'INTEGER_ACCURATE')
+          : (tf.node.decodeImage(bytes, ${img.channels === 1 ? 3 : img.channels}, 'int32', false) as tf.Tensor3D);${
+    img.channels === 1
+      ? `
+        // Grey from RGB by Layerloom's rule (layerloomData.ts's rgbToGrey), for every format.
+        const [height, width] = decoded.shape;
+        const rgb = decoded;
+        decoded = tf.tensor3d(rgbToGrey(rgb.dataSync(), height * width), [height, width, 1], 'int32');
+        rgb.dispose();`
+      : ''
+  }
       } catch (e) {
         throw new Error(\`\${file} cannot be decoded (\${(e as Error).message}); fix or remove it, or convert it to PNG.\`);
       }

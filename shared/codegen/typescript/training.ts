@@ -31,6 +31,7 @@ function dataImports(t: TrainingPlan): string {
   if (t.dataKind === 'csv') {
     return '{ encodeCsv, fitScaling, isDecimalCommaColumn, planCsv, stratifiedSplit, type CsvCells, type CsvPlan, type CsvScaling, type Split }';
   }
+  if (t.dataKind === 'images' && t.image?.channels === 1) return '{ compareCodePoints, rgbToGrey, stratifiedSplit, type Split }';
   if (t.dataKind) return '{ compareCodePoints, stratifiedSplit, type Split }';
   return 'type { Split }';
 }

@@ -190,17 +190,22 @@ def load_image(path):
             # The accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
             # decodes JPEG; TensorFlow's default "fast" DCT is up to 5 levels off.
             image = tf.io.decode_jpeg(
-                data, channels=1, dct_method="INTEGER_ACCURATE"
+                data, channels=3, dct_method="INTEGER_ACCURATE"
             )
         else:
             image = tf.io.decode_image(
-                data, channels=1, expand_animations=False
+                data, channels=3, expand_animations=False
             )
     except tf.errors.InvalidArgumentError as e:
         raise SystemExit(
             f"{path} cannot be decoded ({e.message}); fix or remove it, "
             "or convert it to PNG."
         )
+    # Grey from RGB by Layerloom's rule for every format, as TensorFlow's PNG decoder
+    # computes it: (9798 R + 19235 G + 3735 B) >> 15.
+    rgb = tf.cast(image, tf.int32)
+    r, g, b = rgb[..., :1], rgb[..., 1:2], rgb[..., 2:3]
+    image = (r * 9798 + g * 19235 + b * 3735) // 32768
     return tf.image.resize(image, (28, 28), method="bilinear") / 255.0
 
 

@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compareCodePoints, stratifiedSplit, type Split } from './layerloomData.js';
+import { compareCodePoints, rgbToGrey, stratifiedSplit, type Split } from './layerloomData.js';
 import { buildModel } from './model.js';
 import { loadWeights } from './weights.js';
 
@@ -110,8 +110,13 @@ export async function loadData(path: string): Promise<Dataset> {
         // JPEG with the accurate integer DCT, as Layerloom's decoder (libjpeg-turbo's default)
         // decodes it; TensorFlow's default "fast" DCT is up to 5 levels off.
         decoded = isJpeg(bytes)
-          ? tf.node.decodeJpeg(bytes, 1, 1, true, false, 1, 'INTEGER_ACCURATE')
-          : (tf.node.decodeImage(bytes, 1, 'int32', false) as tf.Tensor3D);
+          ? tf.node.decodeJpeg(bytes, 3, 1, true, false, 1, 'INTEGER_ACCURATE')
+          : (tf.node.decodeImage(bytes, 3, 'int32', false) as tf.Tensor3D);
+        // Grey from RGB by Layerloom's rule (layerloomData.ts's rgbToGrey), for every format.
+        const [height, width] = decoded.shape;
+        const rgb = decoded;
+        decoded = tf.tensor3d(rgbToGrey(rgb.dataSync(), height * width), [height, width, 1], 'int32');
+        rgb.dispose();
       } catch (e) {
         throw new Error(`${file} cannot be decoded (${(e as Error).message}); fix or remove it, or convert it to PNG.`);
       }
