@@ -17,3 +17,5 @@ export const TYPESCRIPT_VERSION = '5.9.3';
 export const TSX_VERSION = '4.23.15';
 /** Node type definitions for the TS export. */
 export const NODE_TYPES_VERSION = '20.19.43';
+/** ONNX Runtime for Python, which runs the ONNX export's predict.py (`onnxruntime==1.30.*`). */
+export const ONNXRUNTIME_VERSION = '1.30';
