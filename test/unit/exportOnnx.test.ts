@@ -56,16 +56,22 @@ interface OnnxCase extends ExportCase {
 await tf.setBackend('cpu');
 
 /**
- * Seeded random values for every weight (moving variances positive), so that no weight is left at
- * an initializer's zeros or ones and every one of them changes the predictions being compared.
+ * Seeded random values for every weight, so that no weight is left at an initializer's zeros or ones
+ * and every one of them changes the predictions being compared. Kernels are scaled by their fan-in
+ * (as Keras's initializers are), so deep models neither saturate their softmax nor blow up;
+ * scales and moving variances stay positive.
  */
 function randomizeWeights(model: tf.LayersModel, id: string): void {
   let seed = [...id].reduce((a, ch) => (a * 31 + ch.charCodeAt(0)) >>> 0, 17);
   for (const w of model.weights) {
-    const variance = w.originalName.includes('moving_variance');
-    w.write(tf.tidy(() => tf.randomUniform(w.shape as number[], variance ? 0.5 : -0.5, variance ? 1.5 : 0.5, 'float32', seed++)));
+    const shape = w.shape as number[];
+    const positive = /moving_variance|gamma/.test(w.originalName);
+    const fanIn = shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+    const limit = shape.length >= 2 ? Math.sqrt(3 / fanIn) : 0.3;
+    w.write(tf.tidy(() => tf.randomUniform(shape, positive ? 0.5 : -limit, positive ? 1.5 : limit, 'float32', seed++)));
   }
 }
+
 const random = coveringRandomCases(30);
 const gelu: ExportCase = {
   id: 'hand_gelu_layernorm',
