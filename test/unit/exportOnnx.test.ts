@@ -4,7 +4,8 @@
  * graphs (test/helpers/randomGraphs.ts `randomGraph(seed)`, seeds 1, 2, … as `coveringRandomCases`
  * picks them, plus graphs until every block type is covered), model.onnx passes
  * `onnx.checker.check_model` (full check) and ONNX Runtime's predictions equal the tfjs model's with
- * the same weights (seeded random values for every weight), max|a − b| / max|b| ≤ 1e-4. Also: opsets 13 (LayerNormalization decomposed) and
+ * the same weights (seeded random values for every weight), max|a − b| / max|b| ≤ 1e-4. Recurrent
+ * layers with an activation ONNX's RNN ops lack run as a Scan of the Keras cell (variable length too). Also: opsets 13 (LayerNormalization decomposed) and
  * 21 (Gelu native), and weights in external data (threshold 0). All cases run in one Python process.
  * Skipped, saying why, without Python onnx + onnxruntime.
  */
@@ -84,7 +85,18 @@ const gelu: ExportCase = {
     { id: 'out', type: 'Output', from: { in: 'g' } },
   ]),
 };
-const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, ...random.cases];
+// Recurrent activations ONNX's RNN ops lack (a Scan of the Keras cell), on a variable length.
+const scan: ExportCase = {
+  id: 'hand_scan_variable_length',
+  doc: graphOf('Scan cells', [
+    { id: 'x', type: 'Input', params: { shape: [null, 4] } },
+    { id: 's', type: 'SimpleRNN', params: { units: 3, activation: 'selu', return_sequences: true, go_backwards: true }, from: { in: 'x' } },
+    { id: 'l', type: 'LSTM', params: { units: 4, activation: 'softmax', return_sequences: true, bidirectional: true, merge_mode: 'concat' }, from: { in: 's' } },
+    { id: 'g', type: 'GRU', params: { units: 3, activation: 'gelu', bidirectional: true, merge_mode: 'ave' }, from: { in: 'l' } },
+    { id: 'out', type: 'Output', from: { in: 'g' } },
+  ]),
+};
+const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases];
 const cases: OnnxCase[] = [
   ...base,
   { id: 'opset13_transformer', doc: exampleCases().find((c) => c.id === 'transformer-classifier')?.doc ?? gelu.doc, opset: 13 },

@@ -6,7 +6,7 @@
  * hold a message over 2 GiB.
  */
 import protobuf from 'protobufjs';
-import type { OnnxAttribute, OnnxElemType, OnnxGraph, OnnxInitializer, OnnxValueInfo } from '../../../shared/codegen/onnx/index.js';
+import type { OnnxAttribute, OnnxElemType, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from '../../../shared/codegen/onnx/index.js';
 import { ONNX_PROTO } from './onnxSchema.js';
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
@@ -15,7 +15,7 @@ const ModelProto = root.lookupType('onnx.ModelProto');
 /** `TensorProto.DataType` numbers. */
 const DATA_TYPE: Readonly<Record<OnnxElemType, number>> = { float32: 1, int32: 6, int64: 7, bool: 9 };
 /** `AttributeProto.AttributeType` numbers. */
-const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7, strings: 8 } as const;
+const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, graph: 5, floats: 6, ints: 7, strings: 8 } as const;
 
 /** Weights above this many bytes in all go to an external data file (1 GiB; protobuf's limit is 2 GiB). */
 export const DEFAULT_EXTERNAL_DATA_ABOVE = 1 << 30;
@@ -62,13 +62,30 @@ function attribute(name: string, a: OnnxAttribute): Record<string, unknown> {
       return { name, type, s: Buffer.from(a.value, 'utf8') };
     case 'strings':
       return { name, type, strings: a.value.map((s) => Buffer.from(s, 'utf8')) };
+    case 'graph':
+      return { name, type, g: { name: a.value.name, node: a.value.nodes.map(nodeProto), input: a.value.inputs.map(valueInfo), output: a.value.outputs.map(valueInfo) } };
   }
+}
+
+function nodeProto(n: OnnxNode): Record<string, unknown> {
+  return {
+    name: n.name,
+    op_type: n.opType,
+    input: [...n.inputs],
+    output: [...n.outputs],
+    attribute: Object.entries(n.attributes).map(([k, a]) => attribute(k, a)),
+  };
 }
 
 function valueInfo(v: OnnxValueInfo): Record<string, unknown> {
   return {
     name: v.name,
-    type: { tensor_type: { elem_type: DATA_TYPE[v.type], shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: DATA_TYPE[v.type],
+        ...(v.dims ? { shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } : {}),
+      },
+    },
   };
 }
 
@@ -108,13 +125,7 @@ export function encodeOnnx(graph: OnnxGraph, options: { readonly externalDataAbo
     opset_import: [{ domain: '', version: graph.opset }],
     graph: {
       name: graph.name,
-      node: graph.nodes.map((n) => ({
-        name: n.name,
-        op_type: n.opType,
-        input: [...n.inputs],
-        output: [...n.outputs],
-        attribute: Object.entries(n.attributes).map(([k, a]) => attribute(k, a)),
-      })),
+      node: graph.nodes.map(nodeProto),
       initializer,
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),

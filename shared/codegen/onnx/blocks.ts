@@ -9,7 +9,7 @@
 import type { Dim, Params, Shape } from '../../blocks/types.js';
 import { bool, intTuple, num, str } from '../../blocks/paramUtils.js';
 import type { PlanLayer } from '../plan.js';
-import { attr, transposeData, type GraphBuilder, type OnnxAttribute } from './graph.js';
+import { attr, GraphBuilder, transposeData, type OnnxAttribute } from './graph.js';
 
 /** One weight array of a layer, in Keras's `get_weights()` layout. */
 export interface OnnxWeight {
@@ -440,15 +440,8 @@ function recurrent(ctx: MappingContext): string {
   const gate = spec.gates > 1 ? str(ctx.params, 'recurrent_activation') : null;
   const native = act in RNN_ACTIVATIONS && (gate === null || gate in RNN_ACTIVATIONS);
   if (native) return recurrentNative(ctx, spec);
-  const steps = inputShape(ctx)[0];
-  if (steps === null) {
-    throw new Error(
-      `${ctx.step.def.type} "${ctx.step.name}" uses activation "${act}", which ONNX's ${spec.op} op cannot run, and its sequence length is variable, so it cannot be unrolled either. ` +
-        `Set a fixed length on the Input, or use tanh, relu, sigmoid, linear or elu.`,
-    );
-  }
-  ctx.b.decomposed(`${ctx.step.def.type} (${act})`, `unrolled over its ${steps} steps with MatMul: ONNX's ${spec.op} op has no ${act} activation`);
-  return recurrentUnrolled(ctx, spec, steps);
+  ctx.b.decomposed(`${ctx.step.def.type} (${act})`, `a Scan over the steps whose body is the Keras cell in MatMul: ONNX's ${spec.op} op has no ${act} activation`);
+  return recurrentScan(ctx, spec);
 }
 
 function recurrentNative(ctx: MappingContext, spec: RecurrentSpec): string {
@@ -525,8 +518,13 @@ function recurrentNative(ctx: MappingContext, spec: RecurrentSpec): string {
   return b.op1('Slice', step.name, [seq, b.int64([-1]), b.int64([INT64_MIN]), b.int64([1]), b.int64([-1])]);
 }
 
-/** One direction of a recurrent layer, step by step with MatMul, on Keras's weight layout. */
-function unrolledDirection(ctx: MappingContext, spec: RecurrentSpec, steps: number, offset: number, backwards: boolean, tag: string): { outputs: string[]; last: string } {
+/**
+ * One direction of a recurrent layer as an ONNX Scan over the time axis, its body one step of the
+ * Keras cell with MatMul on Keras's weight layout (any activation, any sequence length).
+ * `inInputOrder`: the outputs aligned with the input steps (a Bidirectional's backward half);
+ * otherwise in reading order, as Keras's go_backwards returns them.
+ */
+function scanDirection(ctx: MappingContext, spec: RecurrentSpec, offset: number, backwards: boolean, inInputOrder: boolean, tag: string): { sequence: string; last: string } {
   const { b, params, step } = ctx;
   const units = num(params, 'units');
   const useBias = bool(params, 'use_bias');
@@ -544,60 +542,79 @@ function unrolledDirection(ctx: MappingContext, spec: RecurrentSpec, steps: numb
   const batch = b.op1('Gather', `${base}_batch`, [b.op1('Shape', `${base}_shape`, [x]), b.int64([0])], { axis: attr.int(0) });
   const stateShape = b.op1('Concat', `${base}_state_shape`, [batch, b.int64([units])], { axis: attr.int(0) });
   const zeros = b.op1('Expand', `${base}_h0`, [b.float(new Array<number>(units).fill(0), [1, units]), stateShape]);
-  const slice = (t: string, gate: number): string => b.op1('Slice', `${t}_g${gate}`, [t, b.int64([gate * units]), b.int64([(gate + 1) * units]), b.int64([1])]);
-  let h = zeros;
-  let c = zeros;
-  // GRU's recurrent kernel per gate (z, r, h), columns of Keras's (H, 3·H).
-  const gruRec =
-    spec.op === 'GRU' ? [0, 1, 2].map((g) => b.op1('Slice', `${base}_u${g}`, [rec, b.int64([g * units]), b.int64([(g + 1) * units]), b.int64([1])])) : [];
-  const outputs: string[] = [];
-  for (let n = 0; n < steps; n++) {
-    const t = backwards ? steps - 1 - n : n;
-    const s = `${base}_t${t}`;
-    const xt = b.op1('Gather', `${s}_x`, [x, b.int64([t], true)], { axis: attr.int(1) });
-    let xw = b.op1('MatMul', `${s}_xw`, [xt, kernel]);
-    if (bias) xw = b.op1('Add', `${s}_xwb`, [xw, bias]);
-    if (spec.op === 'RNN') {
-      h = activation(b, `${s}_h`, b.op1('Add', `${s}_z`, [xw, b.op1('MatMul', `${s}_hu`, [h, rec])]), act, type);
-    } else if (spec.op === 'LSTM') {
-      const z = b.op1('Add', `${s}_z`, [xw, b.op1('MatMul', `${s}_hu`, [h, rec])]);
-      const i = activation(b, `${s}_i`, slice(z, 0), gateAct, type);
-      const f = activation(b, `${s}_f`, slice(z, 1), gateAct, type);
-      const cc = activation(b, `${s}_cc`, slice(z, 2), act, type);
-      const o = activation(b, `${s}_o`, slice(z, 3), gateAct, type);
-      c = b.op1('Add', `${s}_c`, [b.op1('Mul', `${s}_fc`, [f, c]), b.op1('Mul', `${s}_ic`, [i, cc])]);
-      h = b.op1('Mul', `${s}_h`, [o, activation(b, `${s}_ca`, c, act, type)]);
-    } else {
-      // GRU, reset_after=False: gates z, r, h; the reset gate scales the state before its product.
-      const [uz, ur, uh] = gruRec as [string, string, string];
-      const z = activation(b, `${s}_zg`, b.op1('Add', `${s}_zs`, [slice(xw, 0), b.op1('MatMul', `${s}_hz`, [h, uz])]), gateAct, type);
-      const r = activation(b, `${s}_rg`, b.op1('Add', `${s}_rs`, [slice(xw, 1), b.op1('MatMul', `${s}_hr`, [h, ur])]), gateAct, type);
-      const hh = activation(b, `${s}_hh`, b.op1('Add', `${s}_hs`, [slice(xw, 2), b.op1('MatMul', `${s}_rh`, [b.op1('Mul', `${s}_rhp`, [r, h]), uh])]), act, type);
-      // h = z · h_prev + (1 − z) · hh
-      h = b.op1('Add', `${s}_h`, [b.op1('Mul', `${s}_zh`, [z, h]), b.op1('Mul', `${s}_zhh`, [b.op1('Sub', `${s}_1mz`, [b.float([1]), z]), hh])]);
-    }
-    outputs.push(h);
+  // GRU's recurrent kernel per gate (z, r, h): columns of Keras's (H, 3·H), sliced once outside the loop.
+  const gruRec = spec.op === 'GRU' ? [0, 1, 2].map((g) => b.op1('Slice', `${base}_u${g}`, [rec, b.int64([g * units]), b.int64([(g + 1) * units]), b.int64([1])])) : [];
+
+  const body = new GraphBuilder(b.opset, b);
+  const hIn = body.fresh(`${base}_h_in`);
+  const cIn = spec.op === 'LSTM' ? body.fresh(`${base}_c_in`) : null;
+  const xt = body.fresh(`${base}_x_t`);
+  const s = `${base}_step`;
+  const slice = (t: string, gate: number): string => body.op1('Slice', `${t}_g${gate}`, [t, body.int64([gate * units]), body.int64([(gate + 1) * units]), body.int64([1])]);
+  let xw = body.op1('MatMul', `${s}_xw`, [xt, kernel]);
+  if (bias) xw = body.op1('Add', `${s}_xwb`, [xw, bias]);
+  let h: string;
+  let c: string | null = null;
+  if (spec.op === 'RNN') {
+    h = activation(body, `${s}_h`, body.op1('Add', `${s}_z`, [xw, body.op1('MatMul', `${s}_hu`, [hIn, rec])]), act, type);
+  } else if (spec.op === 'LSTM') {
+    const z = body.op1('Add', `${s}_z`, [xw, body.op1('MatMul', `${s}_hu`, [hIn, rec])]);
+    const i = activation(body, `${s}_i`, slice(z, 0), gateAct, type);
+    const f = activation(body, `${s}_f`, slice(z, 1), gateAct, type);
+    const cc = activation(body, `${s}_cc`, slice(z, 2), act, type);
+    const o = activation(body, `${s}_o`, slice(z, 3), gateAct, type);
+    c = body.op1('Add', `${s}_c`, [body.op1('Mul', `${s}_fc`, [f, cIn as string]), body.op1('Mul', `${s}_ic`, [i, cc])]);
+    h = body.op1('Mul', `${s}_h`, [o, activation(body, `${s}_ca`, c, act, type)]);
+  } else {
+    // GRU, reset_after=False: gates z, r, h; the reset gate scales the state before its product.
+    const [uz, ur, uh] = gruRec as [string, string, string];
+    const z = activation(body, `${s}_zg`, body.op1('Add', `${s}_zs`, [slice(xw, 0), body.op1('MatMul', `${s}_hz`, [hIn, uz])]), gateAct, type);
+    const r = activation(body, `${s}_rg`, body.op1('Add', `${s}_rs`, [slice(xw, 1), body.op1('MatMul', `${s}_hr`, [hIn, ur])]), gateAct, type);
+    const hh = activation(body, `${s}_hh`, body.op1('Add', `${s}_hs`, [slice(xw, 2), body.op1('MatMul', `${s}_rh`, [body.op1('Mul', `${s}_rhp`, [r, hIn]), uh])]), act, type);
+    // h = z · h_prev + (1 − z) · hh
+    h = body.op1('Add', `${s}_h`, [body.op1('Mul', `${s}_zh`, [z, hIn]), body.op1('Mul', `${s}_zhh`, [body.op1('Sub', `${s}_1mz`, [body.float([1]), z]), hh])]);
   }
-  return { outputs, last: h };
+  // Body outputs are new names: the state (h, c), then the step's output.
+  const hOut = body.op1('Identity', `${base}_h_out`, [h]);
+  const cOut = c ? body.op1('Identity', `${base}_c_out`, [c]) : null;
+  const y = body.op1('Identity', `${base}_y`, [h]);
+  const float = (name: string): { name: string; type: 'float32' } => ({ name, type: 'float32' });
+  const states = cIn ? 2 : 1;
+  const outs = b.op(
+    'Scan',
+    `${base}_scan`,
+    [zeros, ...(cIn ? [zeros] : []), x],
+    {
+      body: attr.graph({
+        name: `${base}_body`,
+        nodes: body.nodes,
+        inputs: [float(hIn), ...(cIn ? [float(cIn)] : []), float(xt)],
+        outputs: [float(hOut), ...(cOut ? [float(cOut)] : []), float(y)],
+      }),
+      num_scan_inputs: attr.int(1),
+      scan_input_axes: attr.ints([1]),
+      scan_input_directions: attr.ints([backwards ? 1 : 0]),
+      scan_output_axes: attr.ints([1]),
+      scan_output_directions: attr.ints([backwards && inInputOrder ? 1 : 0]),
+    },
+    states + 1,
+  );
+  return { last: outs[0], sequence: outs[states] };
 }
 
-function recurrentUnrolled(ctx: MappingContext, spec: RecurrentSpec, steps: number): string {
+function recurrentScan(ctx: MappingContext, spec: RecurrentSpec): string {
   const { b, params, step } = ctx;
   const per = bool(params, 'use_bias') ? 3 : 2;
   const sequences = bool(params, 'return_sequences');
-  const stack = (hs: readonly string[], base: string): string =>
-    b.op1('Concat', base, hs.map((h, i) => b.op1('Unsqueeze', `${base}_${i}`, [h, b.int64([1])])), { axis: attr.int(1) });
   if (!bool(params, 'bidirectional')) {
-    const run = unrolledDirection(ctx, spec, steps, 0, bool(params, 'go_backwards'), 'fw');
-    // Keras returns the outputs in reading order (reversed for go_backwards), as computed here.
-    return sequences ? stack(run.outputs, step.name) : b.op1('Identity', step.name, [run.last]);
+    const run = scanDirection(ctx, spec, 0, bool(params, 'go_backwards'), false, 'fw');
+    return b.op1('Identity', step.name, [sequences ? run.sequence : run.last]);
   }
-  const fwd = unrolledDirection(ctx, spec, steps, 0, false, 'fw');
-  const bwd = unrolledDirection(ctx, spec, steps, per, true, 'bw');
+  const fwd = scanDirection(ctx, spec, 0, false, false, 'fw');
+  // Keras's Bidirectional flips the backward outputs back into input order.
+  const bwd = scanDirection(ctx, spec, per, true, true, 'bw');
   const mode = str(params, 'merge_mode');
-  if (!sequences) return mergeDirections(b, step.name, fwd.last, bwd.last, mode);
-  // The backward outputs flipped back into input order, as Keras's Bidirectional does.
-  return mergeDirections(b, step.name, stack(fwd.outputs, `${step.name}_fw_seq`), stack([...bwd.outputs].reverse(), `${step.name}_bw_seq`), mode);
+  return sequences ? mergeDirections(b, step.name, fwd.sequence, bwd.sequence, mode) : mergeDirections(b, step.name, fwd.last, bwd.last, mode);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,16 @@ export type OnnxAttribute =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'floats'; readonly value: readonly number[] }
   | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'strings'; readonly value: readonly string[] };
+  | { readonly kind: 'strings'; readonly value: readonly string[] }
+  | { readonly kind: 'graph'; readonly value: OnnxSubgraph };
+
+/** A graph attribute (a Scan body): its nodes may read any tensor of the enclosing graph. */
+export interface OnnxSubgraph {
+  readonly name: string;
+  readonly nodes: readonly OnnxNode[];
+  readonly inputs: readonly OnnxValueInfo[];
+  readonly outputs: readonly OnnxValueInfo[];
+}
 
 /** One operator application. */
 export interface OnnxNode {
@@ -34,11 +43,11 @@ export interface OnnxNode {
   readonly attributes: Readonly<Record<string, OnnxAttribute>>;
 }
 
-/** A graph input or output: name, element type and dims (`batch` and other symbolic sizes as strings). */
+/** A graph input or output: name, element type and dims (`batch` and other symbolic sizes as strings; absent: any shape). */
 export interface OnnxValueInfo {
   readonly name: string;
   readonly type: OnnxElemType;
-  readonly dims: readonly (number | string)[];
+  readonly dims?: readonly (number | string)[];
 }
 
 /** The whole model as data. */
@@ -64,6 +73,7 @@ export const attr = {
   floats: (value: readonly number[]): OnnxAttribute => ({ kind: 'floats', value }),
   string: (value: string): OnnxAttribute => ({ kind: 'string', value }),
   strings: (value: readonly string[]): OnnxAttribute => ({ kind: 'strings', value }),
+  graph: (value: OnnxSubgraph): OnnxAttribute => ({ kind: 'graph', value }),
 };
 
 /**
@@ -72,12 +82,21 @@ export const attr = {
  */
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxInitializer[] = [];
-  readonly decompositions = new Map<string, string>();
-  private readonly used = new Set<string>();
-  private readonly shared = new Map<string, string>();
+  readonly initializers: OnnxInitializer[];
+  readonly decompositions: Map<string, string>;
+  private readonly used: Set<string>;
+  private readonly shared: Map<string, string>;
 
-  constructor(readonly opset: number) {}
+  /** A builder for a graph, or (with `parent`) for a subgraph whose constants and names it shares. */
+  constructor(
+    readonly opset: number,
+    parent?: GraphBuilder,
+  ) {
+    this.initializers = parent ? parent.initializers : [];
+    this.decompositions = parent ? parent.decompositions : new Map();
+    this.used = parent ? parent.used : new Set();
+    this.shared = parent ? parent.shared : new Map();
+  }
 
   /** A name not used yet, from `base`. */
   fresh(base: string): string {
@@ -163,6 +182,13 @@ export function transposeData(data: Float32Array, shape: readonly number[], perm
   return out;
 }
 
+/** Every tensor a node reads, its subgraphs' reads of the enclosing graph included. */
+export function nodeReads(n: OnnxNode): string[] {
+  const out = n.inputs.filter((i) => i !== '');
+  for (const a of Object.values(n.attributes)) if (a.kind === 'graph') for (const inner of a.value.nodes) out.push(...nodeReads(inner));
+  return out;
+}
+
 /** Removes nodes none of whose outputs reach a graph output (e.g. a transpose back to channels-last that the next conv skips). */
 export function pruneDeadNodes(nodes: readonly OnnxNode[], outputs: readonly string[]): OnnxNode[] {
   const live = new Set(outputs);
@@ -171,7 +197,7 @@ export function pruneDeadNodes(nodes: readonly OnnxNode[], outputs: readonly str
     const n = nodes[i];
     if (!n.outputs.some((o) => live.has(o))) continue;
     keep.push(n);
-    for (const input of n.inputs) if (input) live.add(input);
+    for (const input of nodeReads(n)) live.add(input);
   }
   return keep.reverse();
 }

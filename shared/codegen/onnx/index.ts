@@ -9,11 +9,11 @@ import { sanitizeName } from '../../graph/layerNames.js';
 import type { ExportFile } from '../exportFile.js';
 import type { ModelPlan } from '../plan.js';
 import { ONNX_MAPPINGS, type OnnxWeight } from './blocks.js';
-import { GraphBuilder, irVersionFor, pruneDeadNodes, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './graph.js';
+import { GraphBuilder, irVersionFor, nodeReads, pruneDeadNodes, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './graph.js';
 import { onnxPredictScript, onnxReadme } from './readme.js';
 
 export type { OnnxWeight } from './blocks.js';
-export type { OnnxAttribute, OnnxElemType, OnnxGraph, OnnxInitializer, OnnxValueInfo } from './graph.js';
+export type { OnnxAttribute, OnnxElemType, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './graph.js';
 export { ONNX_MAPPINGS } from './blocks.js';
 
 /** The opset written unless another is asked for. */
@@ -85,7 +85,7 @@ export function buildOnnxGraph(plan: ModelPlan, weights: ReadonlyMap<string, rea
     outputs.push({ name, type: 'float32', dims: valueDims(name, o.shape) });
   }
   const nodes = pruneDeadNodes([...b.nodes, ...renames], outputs.map((o) => o.name));
-  const needed = new Set(nodes.flatMap((n) => n.inputs));
+  const needed = new Set(nodes.flatMap(nodeReads));
   return {
     name: plan.modelName,
     opset,

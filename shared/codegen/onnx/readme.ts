@@ -7,7 +7,7 @@ import { NUMPY_REQUIREMENT, ONNXRUNTIME_VERSION } from '../versions.js';
 import type { OnnxGraph, OnnxValueInfo } from './graph.js';
 
 function shapeText(v: OnnxValueInfo): string {
-  return `(${v.dims.join(', ')})`;
+  return `(${(v.dims ?? []).join(', ')})`;
 }
 
 function table(values: readonly OnnxValueInfo[]): string {
@@ -47,7 +47,7 @@ ${decomposed.length ? `\n## Blocks written as several ONNX ops\n\n${decomposed.j
 
 /** predict.py: runs model.onnx with ONNX Runtime on .npy inputs (or random ones). */
 export function onnxPredictScript(graph: OnnxGraph): string {
-  const inputs = graph.inputs.map((i) => `    (${JSON.stringify(i.name)}, ${JSON.stringify(i.type)}, [${i.dims.map((d) => (typeof d === 'number' ? String(d) : 'None')).join(', ')}]),`);
+  const inputs = graph.inputs.map((i) => `    (${JSON.stringify(i.name)}, ${JSON.stringify(i.type)}, [${(i.dims ?? []).map((d) => (typeof d === 'number' ? String(d) : 'None')).join(', ')}]),`);
   return `"""Runs model.onnx with ONNX Runtime.
 
     python predict.py [INPUT.npy ...] [--save OUT.npz]
