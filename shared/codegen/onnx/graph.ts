@@ -93,9 +93,9 @@ export class GraphBuilder {
     parent?: GraphBuilder,
   ) {
     this.initializers = parent ? parent.initializers : [];
-    this.decompositions = parent ? parent.decompositions : new Map();
+    this.decompositions = parent ? parent.decompositions : new Map<string, string>();
     this.used = parent ? parent.used : new Set();
-    this.shared = parent ? parent.shared : new Map();
+    this.shared = parent ? parent.shared : new Map<string, string>();
   }
 
   /** A name not used yet, from `base`. */
