@@ -212,6 +212,14 @@ describe('layerloom export', () => {
     expect(existsSync(join(root, 'cli-onnx-12'))).toBe(false);
   });
 
+  it('exports the initial weights of --seed N to ONNX byte for byte the same twice', () => {
+    const [a, b] = ['cli-onnx-seed-a', 'cli-onnx-seed-b'].map((d) => join(root, d));
+    for (const out of [a, b]) expect(run('examples/mlp.layerloom', '--to', 'onnx', '--seed', '7', '-o', out).status).toBe(0);
+    expect(readFileSync(join(a, 'model.onnx')).equals(readFileSync(join(b, 'model.onnx')))).toBe(true);
+    expect(run('examples/mlp.layerloom', '--to', 'onnx', '--seed', '8', '-o', join(root, 'cli-onnx-seed-c')).status).toBe(0);
+    expect(readFileSync(join(a, 'model.onnx')).equals(readFileSync(join(root, 'cli-onnx-seed-c', 'model.onnx')))).toBe(false);
+  });
+
   it('exports an example to TypeScript, then refuses the non-empty folder unless --force', () => {
     const out = join(root, 'cli-ts');
     const first = run('examples/mlp.layerloom', '--to', 'ts', '-o', out);
