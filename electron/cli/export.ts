@@ -1,18 +1,21 @@
 /**
- * `layerloom export FILE --to keras|ts -o DIR [--weights W] [--force]`: writes runnable Keras or
- * TypeScript code for a project, with its weights.
+ * `layerloom export FILE --to keras|ts|onnx -o DIR [--weights W | --seed N] [--opset N] [--force]`: writes
+ * runnable Keras or TypeScript code for a project, or an ONNX model, with its weights.
  */
 import { parseArgs } from 'node:util';
 import { ExportError, exportProject } from '../services/exportService.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
 
-const USAGE = `Usage: layerloom export FILE --to keras|ts -o DIR [--weights W | --seed N] [--force]
+const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--weights W | --seed N] [--opset N] [--force]
 
 Writes the project as runnable code into DIR:
   --to keras   model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
   --to ts      model.ts (buildModel), weights.ts, train.ts, package.json, tsconfig.json, README.md, weights/
+  --to onnx    model.onnx (weights inside), README.md (input and output names, types, shapes),
+               predict.py (runs it with ONNX Runtime)
   --weights W  weights of a saved model (a folder with model.json, e.g. runs/<id>/model);
                default: the project's latest run, else the initial weights
   --seed N     export the initial weights of seed N (no run is read): each block's initializers
@@ -20,6 +23,10 @@ Writes the project as runnable code into DIR:
                byte-identical weights, the ones \`layerloom train --seed N\` starts from, and adding
                a block leaves the other blocks' weights unchanged. Without a run, the initial
                weights come from the project's seed.
+  --opset N    ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}); --to onnx only
+  --external-data-above BYTES
+               ONNX: store the weights in model.onnx.data beside model.onnx when they exceed
+               BYTES (default 1 GiB; protobuf cannot hold more than 2 GiB)
   --force      write into DIR even if it is not empty (files with the same names are replaced)
 
 Files are written to a staging folder in DIR and renamed into place when all are written;
@@ -37,6 +44,8 @@ export async function runExport(args: string[]): Promise<number> {
         out: { type: 'string', short: 'o' },
         weights: { type: 'string' },
         seed: { type: 'string' },
+        opset: { type: 'string' },
+        'external-data-above': { type: 'string' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -53,8 +62,8 @@ export async function runExport(args: string[]): Promise<number> {
   }
   const file = positionals[0];
   const to = values.to === 'tfjs' ? 'ts' : values.to;
-  if (!file || !values.out || (to !== 'keras' && to !== 'ts')) {
-    const why = !file ? 'Give the project file.' : !values.out ? 'Give the output folder with -o DIR.' : `--to must be keras or ts${values.to ? `, not "${values.to}"` : ''}.`;
+  if (!file || !values.out || (to !== 'keras' && to !== 'ts' && to !== 'onnx')) {
+    const why = !file ? 'Give the project file.' : !values.out ? 'Give the output folder with -o DIR.' : `--to must be keras, ts or onnx${values.to ? `, not "${values.to}"` : ''}.`;
     console.error(`${why}\n\n${USAGE}`);
     return 2;
   }
@@ -69,6 +78,21 @@ export async function runExport(args: string[]): Promise<number> {
       console.error(`Give either --seed (initial weights) or --weights, not both.\n\n${USAGE}`);
       return 2;
     }
+  }
+  if ((values.opset !== undefined || values['external-data-above'] !== undefined) && to !== 'onnx') {
+    console.error(`--opset and --external-data-above apply to --to onnx only.\n\n${USAGE}`);
+    return 2;
+  }
+  const opset = values.opset === undefined ? undefined : Number(values.opset);
+  if (opset !== undefined && !(Number.isInteger(opset) && opset >= MIN_OPSET && opset <= MAX_OPSET)) {
+    console.error(`--opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, not "${values.opset}".`);
+    return 2;
+  }
+  const external = values['external-data-above'];
+  const externalDataAbove = external === undefined ? undefined : Number(external);
+  if (externalDataAbove !== undefined && !(Number.isInteger(externalDataAbove) && externalDataAbove >= 0)) {
+    console.error(`--external-data-above must be a whole number of bytes (0 or more), not "${external}".`);
+    return 2;
   }
   let doc;
   try {
@@ -86,10 +110,11 @@ export async function runExport(args: string[]): Promise<number> {
   await tf.ready();
   silenceCpuBanner(tf);
   try {
-    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, weights: values.weights ?? null, seed, force: values.force === true, tf });
+    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, weights: values.weights ?? null, seed, force: values.force === true, tf, opset, externalDataAbove });
     for (const f of result.files) console.log(`wrote ${f}`);
     for (const n of result.notes) console.log(`note: ${n}`);
-    console.log(`Exported ${doc.name} as ${to === 'keras' ? 'Keras (Python)' : 'TypeScript (tfjs)'} to ${result.folder} with ${result.weightsFrom === 'initial' ? `the initial weights (seed ${seed ?? doc.training?.seed ?? DEFAULT_TRAINING.seed})` : `the weights of ${result.weightsFrom}`}.`);
+    const what = to === 'keras' ? 'Keras (Python)' : to === 'onnx' ? `ONNX (opset ${opset ?? DEFAULT_OPSET})` : 'TypeScript (tfjs)';
+    console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.weightsFrom === 'initial' ? `the initial weights (seed ${seed ?? doc.training?.seed ?? DEFAULT_TRAINING.seed})` : `the weights of ${result.weightsFrom}`}.`);
     return 0;
   } catch (e) {
     if (e instanceof ExportError) {

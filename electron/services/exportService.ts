@@ -20,6 +20,9 @@ import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
 import { planModel } from '../../shared/codegen/plan.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
+import { buildOnnxGraph, DEFAULT_OPSET, generateOnnxFiles, ONNX_MODEL_FILE, opsetProblem, type OnnxWeight } from '../../shared/codegen/onnx/index.js';
+import type { ExportFile } from '../../shared/codegen/exportFile.js';
+import { encodeOnnx } from './onnx/encodeOnnx.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
@@ -34,7 +37,10 @@ import { errnoOf, processAlive } from './osUtil.js';
 type TF = typeof tfjs;
 
 /** Export targets; `tfjs` is the editor API's name for `ts`. */
-export type ExportTarget = 'keras' | 'ts' | 'tfjs';
+export type ExportTarget = 'keras' | 'ts' | 'tfjs' | 'onnx';
+
+/** The external data file of an ONNX export (written only when the weights exceed the threshold). */
+export const ONNX_EXTERNAL_DATA_FILE = `${ONNX_MODEL_FILE}.data`;
 
 /** What to export and where. */
 export interface ExportOptions {
@@ -56,6 +62,10 @@ export interface ExportOptions {
   readonly seed?: number | null;
   /** The tfjs namespace (any backend); `@tensorflow/tfjs` is loaded when absent. */
   readonly tf?: TF;
+  /** ONNX opset (13–21, default 17); ONNX target only. */
+  readonly opset?: number;
+  /** ONNX target: weights above this many bytes in all go to model.onnx.data (default 1 GiB). */
+  readonly externalDataAbove?: number;
 }
 
 /** What was written. */
@@ -100,7 +110,7 @@ const STAGING = /^\.layerloom-export\.(\d+)\.([0-9a-z]+)\.tmp$/;
 export interface ExportManifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly version: number;
-  readonly target: 'keras' | 'ts';
+  readonly target: 'keras' | 'ts' | 'onnx';
   readonly project: string;
   readonly weightsFrom: string;
   /** Every file of the export but the manifest, relative to the folder with forward slashes. */
@@ -115,6 +125,24 @@ export interface ExportFolderReport {
   readonly manifest?: ExportManifest;
 }
 
+/** How messages name each target. */
+const TARGET_NAMES: Readonly<Record<ExportManifest['target'], string>> = { keras: 'Keras', ts: 'TypeScript', onnx: 'ONNX' };
+
+/** The model's weights per layer, in Keras's layout and order, for the ONNX printer. */
+function onnxWeights(model: tfjs.LayersModel, layerNames: Iterable<string>): Map<string, OnnxWeight[]> {
+  const out = new Map<string, OnnxWeight[]>();
+  for (const name of layerNames) {
+    out.set(
+      name,
+      model.getLayer(name).weights.map((w) => {
+        const value = w.read();
+        return { shape: value.shape, data: Float32Array.from(value.dataSync()) };
+      }),
+    );
+  }
+  return out;
+}
+
 function isManifest(v: unknown): v is ExportManifest {
   const m = v as Partial<ExportManifest> | null;
   return (
@@ -122,7 +150,7 @@ function isManifest(v: unknown): v is ExportManifest {
     m !== null &&
     m.format === MANIFEST_FORMAT &&
     typeof m.version === 'number' &&
-    (m.target === 'keras' || m.target === 'ts') &&
+    (m.target === 'keras' || m.target === 'ts' || m.target === 'onnx') &&
     Array.isArray(m.files) &&
     (m.files as unknown[]).every((e) => {
       const f = e as Partial<Record<'path' | 'size' | 'sha256', unknown>> | null;
@@ -160,7 +188,7 @@ export async function inspectExport(folder: string): Promise<ExportFolderReport>
     if (!info?.isFile()) return incomplete(`${f.path} is missing`);
     if (info.size !== f.size) return incomplete(`${f.path} has ${info.size} bytes, the manifest says ${f.size}`);
   }
-  return { state: 'complete', detail: `holds a complete ${manifest.target === 'keras' ? 'Keras' : 'TypeScript'} export of ${manifest.project}`, manifest };
+  return { state: 'complete', detail: `holds a complete ${TARGET_NAMES[manifest.target]} export of ${manifest.project}`, manifest };
 }
 
 async function checkFolder(folder: string, force: boolean): Promise<ExportFolderReport> {
@@ -326,7 +354,10 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
  */
 export async function exportProject(options: ExportOptions): Promise<ExportResult> {
   const { doc, target } = options;
-  if (target !== 'keras' && target !== 'ts' && target !== 'tfjs') throw new ExportError(`Unknown export target "${String(target)}": use keras or ts.`);
+  if (target !== 'keras' && target !== 'ts' && target !== 'tfjs' && target !== 'onnx') throw new ExportError(`Unknown export target "${String(target)}": use keras, ts or onnx.`);
+  const opset = options.opset ?? DEFAULT_OPSET;
+  const badOpset = target === 'onnx' ? opsetProblem(opset) : null;
+  if (badOpset) throw new ExportError(badOpset);
   graphErrors(doc);
   const folder = resolve(options.folder);
   const previous = await checkFolder(folder, options.force === true);
@@ -368,13 +399,29 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     const dataPath = datasetPath === null ? null : projectDir && !isAbsolute(datasetPath) ? fromFolder(folder, join(projectDir, datasetPath)) : datasetPath;
     const preprocessingFile = preprocessing ? PREPROCESSING_FILE : null;
     const isKeras = target === 'keras';
-    const files = isKeras
-      ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile })
-      : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile });
+    const isOnnx = target === 'onnx';
+    let onnx: { model: Uint8Array; externalData: Uint8Array | null } | null = null;
+    let files: readonly ExportFile[];
+    if (isOnnx) {
+      const plan = planModel(doc);
+      let graph;
+      try {
+        graph = buildOnnxGraph(plan, onnxWeights(model, plan.layerNames.values()), opset);
+      } catch (e) {
+        throw new ExportError(`Cannot export ${doc.name} to ONNX: ${(e as Error).message}`);
+      }
+      onnx = encodeOnnx(graph, { externalDataAbove: options.externalDataAbove, externalFile: ONNX_EXTERNAL_DATA_FILE });
+      files = generateOnnxFiles(doc, graph, onnx.externalData ? ONNX_EXTERNAL_DATA_FILE : null);
+    } else {
+      files = isKeras
+        ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile })
+        : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile });
+    }
 
     const rels = files.map((f) => f.path);
     if (preprocessing) rels.push(PREPROCESSING_FILE);
-    rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
+    if (onnx) rels.push(ONNX_MODEL_FILE, ...(onnx.externalData ? [ONNX_EXTERNAL_DATA_FILE] : []));
+    else rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
     await checkPaths(folder, rels);
     await makeFolder(folder);
 
@@ -394,7 +441,10 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       };
       for (const f of files) await stage(f.path, f.content);
       if (preprocessing) await stage(PREPROCESSING_FILE, preprocessing);
-      if (isKeras) {
+      if (onnx) {
+        if (onnx.externalData) await stage(ONNX_EXTERNAL_DATA_FILE, onnx.externalData);
+        await stage(ONNX_MODEL_FILE, onnx.model);
+      } else if (isKeras) {
         await stage(KERAS_WEIGHTS_FILE, encodeNpz(kerasWeightEntries(model, planModel(doc))));
       } else {
         await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER)));
@@ -422,7 +472,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       for (const d of touched) await syncFolder(d);
 
       // 3. The manifest, last.
-      const manifest: ExportManifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, target: isKeras ? 'keras' : 'ts', project: doc.name, weightsFrom, files: manifestFiles };
+      const manifest: ExportManifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, target: isOnnx ? 'onnx' : isKeras ? 'keras' : 'ts', project: doc.name, weightsFrom, files: manifestFiles };
       await writeFileAtomic(join(folder, EXPORT_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       written.push(join(folder, EXPORT_MANIFEST));
     } catch (e) {

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { CodeTarget, RecentProject, TemplateInfo } from '../../shared/api/types.js';
+import type { ExportTargetKind, RecentProject, TemplateInfo } from '../../shared/api/types.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
 import { allCommands, displayChord } from '../app/appCommands.js';
@@ -178,8 +178,10 @@ function TemplatesDialog(): JSX.Element {
   );
 }
 
+const EXPORT_TARGET_LABELS: Readonly<Record<ExportTargetKind, string>> = { keras: 'Keras (Python)', tfjs: 'TensorFlow.js (TypeScript)', onnx: 'ONNX (model file)' };
+
 function ExportDialog(): JSX.Element {
-  const [target, setTarget] = useState<CodeTarget>('keras');
+  const [target, setTarget] = useState<ExportTargetKind>('keras');
   const [busy, setBusy] = useState(false);
   const [written, setWritten] = useState<readonly string[] | null>(null);
   const [overwrite, setOverwrite] = useState(false);
@@ -192,9 +194,9 @@ function ExportDialog(): JSX.Element {
     <Modal title="Export code" testId="dialog-export">
       {!valid && <div className="ll-callout warning">The graph has errors; fix them before exporting.</div>}
       <div className="ll-segmented">
-        {(['keras', 'tfjs'] as const).map((t) => (
+        {(['keras', 'tfjs', 'onnx'] as const).map((t) => (
           <button key={t} className={target === t ? 'active' : ''} onClick={() => setTarget(t)} data-testid={`export-target-${t}`}>
-            {t === 'keras' ? 'Keras (Python)' : 'TensorFlow.js (TypeScript)'}
+            {EXPORT_TARGET_LABELS[t]}
           </button>
         ))}
       </div>

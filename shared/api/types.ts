@@ -156,10 +156,13 @@ export interface GeneratedCode {
   readonly files: readonly GeneratedFile[];
 }
 
+/** What an export writes: code (a {@link CodeTarget}) or an ONNX model (no code to preview). */
+export type ExportTargetKind = CodeTarget | 'onnx';
+
 /** Arguments of `exportCode`. */
 export interface ExportRequest {
   readonly doc: ProjectDocument;
-  readonly target: CodeTarget;
+  readonly target: ExportTargetKind;
   /** Destination folder (created when missing). */
   readonly folder: string;
   /** The project file, to include trained weights from its latest run when there are any. */

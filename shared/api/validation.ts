@@ -9,7 +9,7 @@ import { parseProject } from '../graph/serialization.js';
 import type { ProjectDocument } from '../graph/document.js';
 import type { ApiArgs, ApiMethod } from './contract.js';
 import { isApiMethod } from './contract.js';
-import type { CodeTarget, PickPurpose } from './types.js';
+import type { CodeTarget, ExportTargetKind, PickPurpose } from './types.js';
 
 /** The outcome of validating one value. */
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
@@ -137,6 +137,7 @@ const opt = <T>(validator: Validator<T>) => ({ validator: validator as Validator
 
 const PICK_PURPOSES: readonly PickPurpose[] = ['openProject', 'saveProject', 'datasetFolder', 'exportFolder'];
 const CODE_TARGETS: readonly CodeTarget[] = ['keras', 'tfjs'];
+const EXPORT_TARGETS: readonly ExportTargetKind[] = [...CODE_TARGETS, 'onnx'];
 /** Ids of templates, runs and recovery entries: short, safe as file names. */
 const idText = text({ min: 1, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: 'letters, digits, ".", "_" or "-"' });
 
@@ -166,7 +167,7 @@ export const API_ARGUMENTS: ArgValidators = {
   listRuns: [object({ projectPath: req(nullable(filePath)) })],
   generateCode: [object({ doc: req(projectDocument), target: req(oneOf(CODE_TARGETS)) })],
   exportCode: [
-    object({ doc: req(projectDocument), target: req(oneOf(CODE_TARGETS)), folder: req(filePath), projectPath: req(nullable(filePath)), overwrite: opt(boolean) }),
+    object({ doc: req(projectDocument), target: req(oneOf(EXPORT_TARGETS)), folder: req(filePath), projectPath: req(nullable(filePath)), overwrite: opt(boolean) }),
   ],
   getBackendStatus: [],
 };

@@ -19,3 +19,5 @@ export const TSX_VERSION = '4.23.15';
 export const NODE_TYPES_VERSION = '20.19.43';
 /** Tokenizes CSV in the TS export, as in the app. */
 export const CSV_PARSE_VERSION = '7.0.3';
+/** ONNX Runtime for Python, which runs the ONNX export's predict.py (`onnxruntime==1.30.*`). */
+export const ONNXRUNTIME_VERSION = '1.30';

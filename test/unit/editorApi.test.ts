@@ -31,6 +31,9 @@ describe('API contract', () => {
       ['scanDataset', [{ path: '/data' }], /projectPath: missing/],
       ['generateCode', [{ doc, target: 'pytorch' }], /target: expected one of "keras", "tfjs"/],
       ['exportCode', [{ doc, target: 'keras', folder: 7, projectPath: null }], /folder: expected text/],
+      ['exportCode', [{ doc, target: 'java', folder: '/tmp/x', projectPath: null }], /target: expected one of "keras", "tfjs", "onnx"/],
+      // ONNX is an export target, not a code preview.
+      ['generateCode', [{ doc, target: 'onnx' }], /target: expected one of "keras", "tfjs"/],
       ['stopTraining', ['../../x'], /letters, digits/],
       ['pickPath', [{ purpose: 'deleteEverything' }], /purpose/],
     ];
@@ -39,6 +42,11 @@ describe('API contract', () => {
       expect(r.ok, method).toBe(false);
       if (!r.ok) expect(r.errors.join('\n')).toMatch(why);
     }
+  });
+
+  it('accepts ONNX as an export target', () => {
+    const doc = addNode(emptyDocument('o'), 'Dense', { x: 0, y: 0 }).doc;
+    expect(validateArgs('exportCode', [{ doc, target: 'onnx', folder: '/tmp/x', projectPath: null }]).ok).toBe(true);
   });
 
   it('hands services a normalised document (re-read like a file: unknown keys kept, as a file keeps them)', () => {

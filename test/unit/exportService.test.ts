@@ -195,7 +195,29 @@ describe('layerloom export', () => {
   it('explains its usage', () => {
     const r = run('examples/mlp.layerloom', '--to', 'java', '-o', join(root, 'cli-x'));
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--to must be keras or ts');
+    expect(r.stderr).toContain('--to must be keras, ts or onnx');
+  });
+
+  it('exports an example to ONNX, and refuses an opset outside 13-21 or --opset for another target', () => {
+    const out = join(root, 'cli-onnx');
+    const r = run('examples/mlp.layerloom', '--to', 'onnx', '--opset', '15', '-o', out);
+    expect([r.status, r.stderr]).toEqual([0, expect.any(String)]);
+    expect(r.stdout).toContain('as ONNX (opset 15)');
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'layerloom-export.json', 'model.onnx', 'predict.py']);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('opset 15');
+    const low = run('examples/mlp.layerloom', '--to', 'onnx', '--opset', '12', '-o', join(root, 'cli-onnx-12'));
+    expect([low.status, low.stderr]).toEqual([2, expect.stringContaining('--opset must be an integer from 13 to 21')]);
+    const keras = run('examples/mlp.layerloom', '--to', 'keras', '--opset', '17', '-o', join(root, 'cli-onnx-keras'));
+    expect([keras.status, keras.stderr]).toEqual([2, expect.stringContaining('apply to --to onnx only')]);
+    expect(existsSync(join(root, 'cli-onnx-12'))).toBe(false);
+  });
+
+  it('exports the initial weights of --seed N to ONNX byte for byte the same twice', () => {
+    const [a, b] = ['cli-onnx-seed-a', 'cli-onnx-seed-b'].map((d) => join(root, d));
+    for (const out of [a, b]) expect(run('examples/mlp.layerloom', '--to', 'onnx', '--seed', '7', '-o', out).status).toBe(0);
+    expect(readFileSync(join(a, 'model.onnx')).equals(readFileSync(join(b, 'model.onnx')))).toBe(true);
+    expect(run('examples/mlp.layerloom', '--to', 'onnx', '--seed', '8', '-o', join(root, 'cli-onnx-seed-c')).status).toBe(0);
+    expect(readFileSync(join(a, 'model.onnx')).equals(readFileSync(join(root, 'cli-onnx-seed-c', 'model.onnx')))).toBe(false);
   });
 
   it('exports an example to TypeScript, then refuses the non-empty folder unless --force', () => {

@@ -1,0 +1,724 @@
+/**
+ * How each catalog block is written in ONNX, in one table keyed by block type
+ * ({@link ONNX_MAPPINGS}; a test fails when a catalog block has no entry). Tensors stay
+ * channels-last between layers as in Keras: convolution and pooling transpose to ONNX's
+ * channels-first and back (a transpose pair between two such layers is skipped), so Flatten and
+ * Dense see Keras's memory order. Weights arrive in Keras's layout (`layer.get_weights()`), and the
+ * mappings reorder them where ONNX lays them out differently (conv kernels, LSTM gates).
+ */
+import type { Dim, Params, Shape } from '../../blocks/types.js';
+import { bool, intTuple, num, str } from '../../blocks/paramUtils.js';
+import type { PlanLayer } from '../plan.js';
+import { attr, GraphBuilder, transposeData, type OnnxAttribute } from './graph.js';
+
+/** One weight array of a layer, in Keras's `get_weights()` layout. */
+export interface OnnxWeight {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** What a block mapping gets: the layer, its input tensors (per port, null when unconnected) and its weights. */
+export interface MappingContext {
+  readonly b: GraphBuilder;
+  readonly step: PlanLayer;
+  readonly params: Params;
+  /** Tensor names per port (block port order); null for an unconnected optional port. */
+  readonly inputs: readonly (string | null)[];
+  readonly inputShapes: readonly (Shape | null)[];
+  /** Element type per port: int32 only for an int32 model input, float32 for everything a layer computes. */
+  readonly inputTypes: readonly ('float32' | 'int32')[];
+  /** The output shape without the batch. */
+  readonly shape: Shape;
+  readonly weights: readonly OnnxWeight[];
+  /** The channels-first copy of a channels-last tensor, where a conv or pooling made one. */
+  readonly channelsFirst: Map<string, string>;
+}
+
+/** Writes one layer; returns the name of its (channels-last) output tensor. */
+export type OnnxMapping = (ctx: MappingContext) => string;
+
+const INT64_MIN = -9223372036854775808;
+/** `TensorProto.DataType.INT32`. */
+const ONNX_INT32 = 6;
+
+function weight(ctx: MappingContext, i: number, what: string): OnnxWeight {
+  const w = ctx.weights[i];
+  if (!w) throw new Error(`${ctx.step.def.type} "${ctx.step.name}": its weights lack the ${what} (${ctx.weights.length} arrays given).`);
+  return w;
+}
+
+function input(ctx: MappingContext, i = 0): string {
+  const x = ctx.inputs[i];
+  if (!x) throw new Error(`${ctx.step.def.type} "${ctx.step.name}": input ${i + 1} is not connected.`);
+  return x;
+}
+
+function inputShape(ctx: MappingContext, i = 0): Shape {
+  return ctx.inputShapes[i] ?? [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations
+
+/** Writes a Keras activation by name on tensor `x`. */
+export function activation(b: GraphBuilder, base: string, x: string, name: string, blockType: string): string {
+  switch (name) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return b.op1('Relu', base, [x]);
+    case 'sigmoid':
+      return b.op1('Sigmoid', base, [x]);
+    case 'tanh':
+      return b.op1('Tanh', base, [x]);
+    case 'softmax':
+      return b.op1('Softmax', base, [x], { axis: attr.int(-1) });
+    case 'elu':
+      return b.op1('Elu', base, [x], { alpha: attr.float(1) });
+    case 'selu':
+      // Keras's constants (ONNX's defaults differ in the last float digits).
+      return b.op1('Selu', base, [x], { alpha: attr.float(1.6732632423543772), gamma: attr.float(1.0507009873554805) });
+    case 'leaky_relu':
+      return b.op1('LeakyRelu', base, [x], { alpha: attr.float(0.2) });
+    case 'swish': {
+      // ONNX has no Swish before opset 24: x · sigmoid(x).
+      b.decomposed(`${blockType} (swish)`, 'swish as x · Sigmoid(x): no Swish op before opset 24');
+      return b.op1('Mul', base, [x, b.op1('Sigmoid', `${base}_sig`, [x])]);
+    }
+    case 'gelu': {
+      // Keras's gelu is the exact one (approximate=False): 0.5 · x · (1 + erf(x / √2)).
+      if (b.opset >= 20) return b.op1('Gelu', base, [x], { approximate: attr.string('none') });
+      b.decomposed(`${blockType} (gelu)`, `gelu as 0.5 · x · (1 + Erf(x / √2)): Gelu is an op from opset 20 (this export uses ${b.opset})`);
+      const erf = b.op1('Erf', `${base}_erf`, [b.op1('Div', `${base}_scaled`, [x, b.float([Math.SQRT2])])]);
+      const onePlus = b.op1('Add', `${base}_1p`, [erf, b.float([1])]);
+      return b.op1('Mul', base, [b.op1('Mul', `${base}_half`, [x, b.float([0.5])]), onePlus]);
+    }
+    default:
+      throw new Error(`Activation "${name}" of ${blockType} has no ONNX mapping.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout helpers
+
+/** Permutation channels-last → channels-first for `spatial` spatial axes (with batch). */
+function toFirstPerm(spatial: number): number[] {
+  return [0, spatial + 1, ...Array.from({ length: spatial }, (_, i) => i + 1)];
+}
+
+/** Permutation channels-first → channels-last. */
+function toLastPerm(spatial: number): number[] {
+  return [0, ...Array.from({ length: spatial }, (_, i) => i + 2), 1];
+}
+
+function channelsFirst(ctx: MappingContext, x: string, spatial: number): string {
+  const known = ctx.channelsFirst.get(x);
+  if (known) return known;
+  const y = ctx.b.op1('Transpose', `${ctx.step.name}_nchw`, [x], { perm: attr.ints(toFirstPerm(spatial)) });
+  ctx.channelsFirst.set(x, y);
+  return y;
+}
+
+function channelsLast(ctx: MappingContext, y: string, spatial: number, base = ctx.step.name): string {
+  const x = ctx.b.op1('Transpose', base, [y], { perm: attr.ints(toLastPerm(spatial)) });
+  ctx.channelsFirst.set(x, y);
+  return x;
+}
+
+/** Explicit `same` pads (begin, end) for one axis, as TensorFlow puts them (the odd one at the end); null when the size is variable and matters. */
+function samePads(n: Dim, kernel: number, stride: number, dilation = 1): [number, number] | null {
+  const k = (kernel - 1) * dilation + 1;
+  let total: number;
+  if (stride === 1) total = k - 1;
+  else if (n === null) return null;
+  else total = Math.max((Math.ceil(n / stride) - 1) * stride + k - n, 0);
+  const begin = Math.floor(total / 2);
+  return [begin, total - begin];
+}
+
+/** `pads` (or `auto_pad` for variable sizes) of a window op on channels-last `input`. */
+function windowPadding(input: Shape, padding: string, kernel: readonly number[], strides: readonly number[], dilations: readonly number[]): Record<string, OnnxAttribute> {
+  const spatial = kernel.length;
+  if (padding === 'valid') return { pads: attr.ints(new Array<number>(2 * spatial).fill(0)) };
+  if (padding === 'causal') return { pads: attr.ints([(kernel[0] - 1) * dilations[0], 0]) };
+  const pads = kernel.map((k, i) => samePads(input[i], k, strides[i], dilations[i]));
+  if (pads.some((p) => p === null)) return { auto_pad: attr.string('SAME_UPPER') };
+  const known = pads as [number, number][];
+  return { pads: attr.ints([...known.map((p) => p[0]), ...known.map((p) => p[1])]) };
+}
+
+/** A Keras conv kernel (spatial..., in, out) as ONNX's (out, in, spatial...). */
+function convKernel(w: OnnxWeight): { dims: number[]; data: Float32Array } {
+  const rank = w.shape.length;
+  const perm = [rank - 1, rank - 2, ...Array.from({ length: rank - 2 }, (_, i) => i)];
+  return { dims: perm.map((p) => w.shape[p]), data: transposeData(w.data, w.shape, perm) };
+}
+
+/** A Keras depthwise kernel (kh, kw, in, multiplier) as ONNX's grouped (in · multiplier, 1, kh, kw). */
+function depthwiseKernel(w: OnnxWeight): { dims: number[]; data: Float32Array } {
+  const [kh, kw, cin, m] = w.shape;
+  return { dims: [cin * m, 1, kh, kw], data: transposeData(w.data, [kh, kw, cin * m], [2, 0, 1]) };
+}
+
+function spatialParams(params: Params, spatial: 1 | 2, withDilation: boolean): { kernel: number[]; strides: number[]; dilations: number[] } {
+  return {
+    kernel: intTuple(params, 'kernel_size', spatial),
+    strides: intTuple(params, 'strides', spatial),
+    dilations: withDilation ? intTuple(params, 'dilation_rate', spatial) : new Array<number>(spatial).fill(1),
+  };
+}
+
+function convLayer(ctx: MappingContext, spatial: 1 | 2): string {
+  const { b, params, step } = ctx;
+  const { kernel, strides, dilations } = spatialParams(params, spatial, true);
+  const k = convKernel(weight(ctx, 0, 'kernel'));
+  const w = b.weight(`${step.name}/kernel`, k.dims, k.data);
+  const inputs = [channelsFirst(ctx, input(ctx), spatial), w];
+  if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
+  const y = b.op1('Conv', `${step.name}_conv`, inputs, {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(strides),
+    dilations: attr.ints(dilations),
+    ...windowPadding(inputShape(ctx), str(params, 'padding'), kernel, strides, dilations),
+  });
+  return finishSpatial(ctx, y, spatial);
+}
+
+/** Back to channels-last, then the layer's activation (element-wise, so it may run on either layout). */
+function finishSpatial(ctx: MappingContext, y: string, spatial: number): string {
+  const act = str(ctx.params, 'activation');
+  if (act === 'linear' || act === 'softmax') {
+    const out = channelsLast(ctx, y, spatial, act === 'linear' ? ctx.step.name : `${ctx.step.name}_pre`);
+    return activation(ctx.b, ctx.step.name, out, act, ctx.step.def.type);
+  }
+  return channelsLast(ctx, activation(ctx.b, `${ctx.step.name}_act`, y, act, ctx.step.def.type), spatial);
+}
+
+function conv2dTranspose(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const kernel = intTuple(params, 'kernel_size', 2);
+  const strides = intTuple(params, 'strides', 2);
+  const w0 = weight(ctx, 0, 'kernel');
+  // Keras (kh, kw, out, in) → ONNX ConvTranspose (in, out, kh, kw).
+  const w = b.weight(`${step.name}/kernel`, [w0.shape[3], w0.shape[2], w0.shape[0], w0.shape[1]], transposeData(w0.data, w0.shape, [3, 2, 0, 1]));
+  const inputs = [channelsFirst(ctx, input(ctx), 2), w];
+  if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
+  // TensorFlow's transposed conv: the full output cropped to n·s ("same", extra crop at the end)
+  // or to n·s + max(k − s, 0) ("valid"); a kernel smaller than the stride leaves zeros at the end.
+  const same = str(params, 'padding') === 'same';
+  const pads = kernel.map((k, i) => {
+    const total = same ? Math.max(k - strides[i], 0) : 0;
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+  const outputPadding = kernel.map((k, i) => Math.max(strides[i] - k, 0));
+  const y = b.op1('ConvTranspose', `${step.name}_deconv`, inputs, {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(strides),
+    pads: attr.ints([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]),
+    output_padding: attr.ints(outputPadding),
+  });
+  return finishSpatial(ctx, y, 2);
+}
+
+function depthwiseConv(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const { kernel, strides, dilations } = spatialParams(params, 2, false);
+  const k = depthwiseKernel(weight(ctx, 0, 'depthwise kernel'));
+  const inputs = [channelsFirst(ctx, input(ctx), 2), b.weight(`${step.name}/depthwise_kernel`, k.dims, k.data)];
+  if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
+  const channels = inputShape(ctx)[2] as number;
+  const y = b.op1('Conv', `${step.name}_conv`, inputs, {
+    group: attr.int(channels),
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(strides),
+    dilations: attr.ints(dilations),
+    ...windowPadding(inputShape(ctx), str(params, 'padding'), kernel, strides, dilations),
+  });
+  return finishSpatial(ctx, y, 2);
+}
+
+function separableConv(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const { kernel, strides, dilations } = spatialParams(params, 2, true);
+  const dk = depthwiseKernel(weight(ctx, 0, 'depthwise kernel'));
+  const channels = inputShape(ctx)[2] as number;
+  const mid = b.op1('Conv', `${step.name}_depthwise`, [channelsFirst(ctx, input(ctx), 2), b.weight(`${step.name}/depthwise_kernel`, dk.dims, dk.data)], {
+    group: attr.int(channels),
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(strides),
+    dilations: attr.ints(dilations),
+    ...windowPadding(inputShape(ctx), str(params, 'padding'), kernel, strides, dilations),
+  });
+  const pk = convKernel(weight(ctx, 1, 'pointwise kernel'));
+  const inputs = [mid, b.weight(`${step.name}/pointwise_kernel`, pk.dims, pk.data)];
+  if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 2, 'bias').shape, weight(ctx, 2, 'bias').data));
+  const y = b.op1('Conv', `${step.name}_pointwise`, inputs, { kernel_shape: attr.ints([1, 1]) });
+  return finishSpatial(ctx, y, 2);
+}
+
+function pooling(ctx: MappingContext, spatial: 1 | 2, op: 'MaxPool' | 'AveragePool'): string {
+  const { b, params, step } = ctx;
+  const kernel = intTuple(params, 'pool_size', spatial);
+  const strides = params.strides === null || params.strides === undefined ? kernel : intTuple(params, 'strides', spatial);
+  const ones = new Array<number>(spatial).fill(1);
+  const y = b.op1(op, `${step.name}_pool`, [channelsFirst(ctx, input(ctx), spatial)], {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(strides),
+    // Keras's "same" average divides by the values inside the input only.
+    ...(op === 'AveragePool' ? { count_include_pad: attr.int(0) } : {}),
+    ...windowPadding(inputShape(ctx), str(params, 'padding'), kernel, strides, ones),
+  });
+  return channelsLast(ctx, y, spatial);
+}
+
+/** ReduceMean / ReduceMax over `axes`, with the axes as an attribute (opset < 18) or an input. */
+function reduce(b: GraphBuilder, op: 'ReduceMean' | 'ReduceMax', base: string, x: string, axes: readonly number[], keepdims: boolean): string {
+  const keep = { keepdims: attr.int(keepdims ? 1 : 0) };
+  return b.opset >= 18 ? b.op1(op, base, [x, b.int64(axes)], keep) : b.op1(op, base, [x], { axes: attr.ints(axes), ...keep });
+}
+
+function globalPooling(ctx: MappingContext, spatial: 1 | 2, op: 'ReduceMean' | 'ReduceMax'): string {
+  const axes = Array.from({ length: spatial }, (_, i) => i + 1);
+  return reduce(ctx.b, op, ctx.step.name, input(ctx), axes, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core
+
+function dense(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const k = weight(ctx, 0, 'kernel');
+  let y = b.op1('MatMul', `${step.name}_matmul`, [input(ctx), b.weight(`${step.name}/kernel`, k.shape, k.data)]);
+  if (bool(params, 'use_bias')) {
+    const bias = weight(ctx, 1, 'bias');
+    y = b.op1('Add', `${step.name}_bias`, [y, b.weight(`${step.name}/bias`, bias.shape, bias.data)]);
+  }
+  return activation(b, step.name, y, str(params, 'activation'), step.def.type);
+}
+
+function reshape(ctx: MappingContext): string {
+  // Keras checks the size; the resolved output shape (one -1 inferred) keeps ONNX's shape as Keras's.
+  const target = ctx.shape.map((d) => d ?? -1);
+  return ctx.b.op1('Reshape', ctx.step.name, [input(ctx), ctx.b.int64([0, ...target])]);
+}
+
+function flatten(ctx: MappingContext): string {
+  // Channels-last memory order is Keras's, so flattening needs no transpose.
+  if (inputShape(ctx).length === 1) return input(ctx);
+  return ctx.b.op1('Flatten', ctx.step.name, [input(ctx)], { axis: attr.int(1) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalization
+
+function batchNorm(ctx: MappingContext): string {
+  const { b, step } = ctx;
+  const [gamma, beta, mean, variance] = [0, 1, 2, 3].map((i) => weight(ctx, i, ['gamma', 'beta', 'moving mean', 'moving variance'][i]).data);
+  const eps = num(ctx.params, 'epsilon');
+  // Inference is an affine map per feature on the last axis: x · scale + shift, as
+  // tf.nn.batch_normalization computes it (ONNX's BatchNormalization wants channels on axis 1).
+  const scale = new Float32Array(gamma.length);
+  const shift = new Float32Array(gamma.length);
+  for (let i = 0; i < gamma.length; i++) {
+    scale[i] = Math.fround(gamma[i] / Math.sqrt(Math.fround(variance[i] + eps)));
+    shift[i] = Math.fround(beta[i] - mean[i] * scale[i]);
+  }
+  b.decomposed('BatchNormalization', 'inference form x · scale + shift per channel (channels-last, so no ONNX BatchNormalization, which wants channels on axis 1)');
+  const y = b.op1('Mul', `${step.name}_scale`, [input(ctx), b.weight(`${step.name}/scale`, [gamma.length], scale)]);
+  return b.op1('Add', step.name, [y, b.weight(`${step.name}/shift`, [gamma.length], shift)]);
+}
+
+function layerNorm(ctx: MappingContext): string {
+  const { b, step } = ctx;
+  const gamma = weight(ctx, 0, 'gamma');
+  const beta = weight(ctx, 1, 'beta');
+  const g = b.weight(`${step.name}/gamma`, gamma.shape, gamma.data);
+  const be = b.weight(`${step.name}/beta`, beta.shape, beta.data);
+  const eps = num(ctx.params, 'epsilon');
+  const x = input(ctx);
+  if (b.opset >= 17) return b.op1('LayerNormalization', step.name, [x, g, be], { axis: attr.int(-1), epsilon: attr.float(eps) });
+  b.decomposed('LayerNormalization', `mean and variance over the last axis by ReduceMean: LayerNormalization is an op from opset 17 (this export uses ${b.opset})`);
+  const mean = reduce(b, 'ReduceMean', `${step.name}_mean`, x, [-1], true);
+  const centred = b.op1('Sub', `${step.name}_centred`, [x, mean]);
+  const variance = reduce(b, 'ReduceMean', `${step.name}_var`, b.op1('Mul', `${step.name}_sq`, [centred, centred]), [-1], true);
+  const std = b.op1('Sqrt', `${step.name}_std`, [b.op1('Add', `${step.name}_var_eps`, [variance, b.float([eps])])]);
+  const normed = b.op1('Div', `${step.name}_normed`, [centred, std]);
+  return b.op1('Add', step.name, [b.op1('Mul', `${step.name}_scaled`, [normed, g]), be]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merges
+
+function merge(op: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Average'): OnnxMapping {
+  return (ctx) => {
+    const xs = ctx.inputs.map((_, i) => input(ctx, i));
+    if (op === 'Sub') return ctx.b.op1('Sub', ctx.step.name, xs);
+    if (op === 'Average') return ctx.b.op1('Div', ctx.step.name, [ctx.b.op1('Sum', `${ctx.step.name}_sum`, xs), ctx.b.float([xs.length])]);
+    if (op === 'Max' || op === 'Min') return ctx.b.op1(op, ctx.step.name, xs);
+    // Pairwise, left to right, as Keras adds and multiplies.
+    let y = xs[0];
+    for (let i = 1; i < xs.length; i++) y = ctx.b.op1(op, i === xs.length - 1 ? ctx.step.name : `${ctx.step.name}_${i}`, [y, xs[i]]);
+    return y;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings
+
+function embedding(ctx: MappingContext): string {
+  const table = weight(ctx, 0, 'embeddings');
+  // Keras (and tfjs) cast float ids to int32, truncating toward zero; ONNX's Cast does the same.
+  const ids = ctx.inputTypes[0] === 'int32' ? input(ctx) : ctx.b.op1('Cast', `${ctx.step.name}_ids`, [input(ctx)], { to: attr.int(ONNX_INT32) });
+  return ctx.b.op1('Gather', ctx.step.name, [ctx.b.weight(`${ctx.step.name}/embeddings`, table.shape, table.data), ids], { axis: attr.int(0) });
+}
+
+function positionEmbedding(ctx: MappingContext): string {
+  const { b, step } = ctx;
+  const table = weight(ctx, 0, 'embeddings');
+  const x = input(ctx);
+  // The first `length` rows (length = the input's second-to-last size), broadcast to the input's shape.
+  const shape = b.op1('Shape', `${step.name}_shape`, [x]);
+  const length = b.op1('Gather', `${step.name}_length`, [shape, b.int64([-2])], { axis: attr.int(0) });
+  const rows = b.op1('Slice', `${step.name}_rows`, [b.weight(`${step.name}/embeddings`, table.shape, table.data), b.int64([0]), length, b.int64([0])]);
+  return b.op1('Expand', step.name, [rows, shape]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recurrent
+
+/** Keras activations ONNX's RNN / LSTM / GRU ops run natively, by their ONNX names. */
+const RNN_ACTIVATIONS: Readonly<Record<string, string>> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', linear: 'Affine', elu: 'Elu' };
+
+interface RecurrentSpec {
+  readonly gates: number;
+  /** ONNX gate slot j takes Keras gate `order[j]` (LSTM: Keras i,f,c,o → ONNX i,o,f,c). */
+  readonly order: readonly number[];
+  readonly op: 'RNN' | 'LSTM' | 'GRU';
+}
+
+const RECURRENT: Readonly<Record<string, RecurrentSpec>> = {
+  SimpleRNN: { gates: 1, order: [0], op: 'RNN' },
+  LSTM: { gates: 4, order: [0, 3, 1, 2], op: 'LSTM' },
+  GRU: { gates: 3, order: [0, 1, 2], op: 'GRU' },
+};
+
+/** Keras (rows, gates·H) kernel → ONNX (gates·H, rows) with gates in ONNX's order. */
+function gateMatrix(w: OnnxWeight, units: number, order: readonly number[]): Float32Array {
+  const [rows, cols] = w.shape;
+  const out = new Float32Array(rows * cols);
+  order.forEach((src, j) => {
+    for (let u = 0; u < units; u++) for (let r = 0; r < rows; r++) out[(j * units + u) * rows + r] = w.data[r * cols + src * units + u];
+  });
+  return out;
+}
+
+function gateBias(w: OnnxWeight | null, units: number, order: readonly number[]): Float32Array {
+  const g = order.length;
+  // ONNX's B is [Wb, Rb]; Keras has one bias per gate (GRU reset_after=False included), so Rb is zero.
+  const out = new Float32Array(2 * g * units);
+  if (w) order.forEach((src, j) => out.set(w.data.subarray(src * units, (src + 1) * units), j * units));
+  return out;
+}
+
+/** Merges the two directions of a Bidirectional layer (each (B, …, H)) as Keras's merge_mode. */
+function mergeDirections(b: GraphBuilder, base: string, fwd: string, bwd: string, mode: string): string {
+  switch (mode) {
+    case 'sum':
+      return b.op1('Add', base, [fwd, bwd]);
+    case 'mul':
+      return b.op1('Mul', base, [fwd, bwd]);
+    case 'ave':
+      return b.op1('Div', base, [b.op1('Add', `${base}_sum`, [fwd, bwd]), b.float([2])]);
+    default:
+      return b.op1('Concat', base, [fwd, bwd], { axis: attr.int(-1) });
+  }
+}
+
+function recurrent(ctx: MappingContext): string {
+  const spec = RECURRENT[ctx.step.def.type];
+  const act = str(ctx.params, 'activation');
+  const gate = spec.gates > 1 ? str(ctx.params, 'recurrent_activation') : null;
+  const native = act in RNN_ACTIVATIONS && (gate === null || gate in RNN_ACTIVATIONS);
+  if (native) return recurrentNative(ctx, spec);
+  ctx.b.decomposed(`${ctx.step.def.type} (${act})`, `a Scan over the steps whose body is the Keras cell in MatMul: ONNX's ${spec.op} op has no ${act} activation`);
+  return recurrentScan(ctx, spec);
+}
+
+function recurrentNative(ctx: MappingContext, spec: RecurrentSpec): string {
+  const { b, params, step } = ctx;
+  const units = num(params, 'units');
+  const bidirectional = bool(params, 'bidirectional');
+  const useBias = bool(params, 'use_bias');
+  const per = useBias ? 3 : 2;
+  const dirs = bidirectional ? 2 : 1;
+  const features = inputShape(ctx)[1] as number;
+  const W: Float32Array[] = [];
+  const R: Float32Array[] = [];
+  const B: Float32Array[] = [];
+  for (let d = 0; d < dirs; d++) {
+    W.push(gateMatrix(weight(ctx, d * per, 'kernel'), units, spec.order));
+    R.push(gateMatrix(weight(ctx, d * per + 1, 'recurrent kernel'), units, spec.order));
+    B.push(gateBias(useBias ? weight(ctx, d * per + 2, 'bias') : null, units, spec.order));
+  }
+  const cat = (xs: Float32Array[]): Float32Array => {
+    const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+    let at = 0;
+    for (const x of xs) {
+      out.set(x, at);
+      at += x.length;
+    }
+    return out;
+  };
+  const g = spec.gates;
+  const inputs = [
+    b.op1('Transpose', `${step.name}_time_major`, [input(ctx)], { perm: attr.ints([1, 0, 2]) }),
+    b.weight(`${step.name}/W`, [dirs, g * units, features], cat(W)),
+    b.weight(`${step.name}/R`, [dirs, g * units, units], cat(R)),
+  ];
+  if (useBias) inputs.push(b.weight(`${step.name}/B`, [dirs, 2 * g * units], cat(B)));
+  const names = [...(spec.gates > 1 ? [str(params, 'recurrent_activation')] : []), str(params, 'activation'), ...(spec.op === 'LSTM' ? [str(params, 'activation')] : [])].map(
+    (a) => RNN_ACTIVATIONS[a],
+  );
+  const activations = bidirectional ? [...names, ...names] : names;
+  const backwards = bool(params, 'go_backwards');
+  const attributes: Record<string, OnnxAttribute> = {
+    hidden_size: attr.int(units),
+    direction: attr.string(bidirectional ? 'bidirectional' : backwards ? 'reverse' : 'forward'),
+    activations: attr.strings(activations),
+  };
+  if (activations.some((a) => a === 'Affine' || a === 'Elu')) {
+    // Affine (linear) is 1·x + 0 and Elu's alpha is 1; every entry carries those values, however the runtime assigns them.
+    attributes.activation_alpha = attr.floats(activations.map(() => 1));
+    attributes.activation_beta = attr.floats(activations.map(() => 0));
+  }
+  if (spec.op === 'GRU') attributes.linear_before_reset = attr.int(0);
+  const outs = b.op(spec.op, `${step.name}_${spec.op.toLowerCase()}`, inputs, attributes, 2);
+  const [Y, Yh] = outs;
+  const sequences = bool(params, 'return_sequences');
+  const mode = str(params, 'merge_mode');
+  if (!sequences) {
+    // Y_h (dirs, B, H): the state after the last step each direction read, as Keras returns.
+    if (!bidirectional) return b.op1('Squeeze', step.name, [Yh, b.int64([0])]);
+    const fwd = b.op1('Gather', `${step.name}_fwd`, [Yh, b.int64([0], true)], { axis: attr.int(0) });
+    const bwd = b.op1('Gather', `${step.name}_bwd`, [Yh, b.int64([1], true)], { axis: attr.int(0) });
+    return mergeDirections(b, step.name, fwd, bwd, mode);
+  }
+  // Y (T, dirs, B, H) → (B, T, dirs, H). ONNX aligns every direction's outputs with the input steps.
+  const batchMajor = b.op1('Transpose', `${step.name}_batch_major`, [Y], { perm: attr.ints([2, 0, 1, 3]) });
+  if (bidirectional) {
+    // Keras's Bidirectional flips the backward outputs back into input order too: they line up.
+    if (mode === 'concat') return b.op1('Reshape', step.name, [batchMajor, b.int64([0, 0, -1])]);
+    const fwd = b.op1('Gather', `${step.name}_fwd`, [batchMajor, b.int64([0], true)], { axis: attr.int(2) });
+    const bwd = b.op1('Gather', `${step.name}_bwd`, [batchMajor, b.int64([1], true)], { axis: attr.int(2) });
+    return mergeDirections(b, step.name, fwd, bwd, mode);
+  }
+  const seq = b.op1('Squeeze', backwards ? `${step.name}_input_order` : step.name, [batchMajor, b.int64([2])]);
+  if (!backwards) return seq;
+  // Keras's go_backwards returns the outputs in reading order (last input step first).
+  return b.op1('Slice', step.name, [seq, b.int64([-1]), b.int64([INT64_MIN]), b.int64([1]), b.int64([-1])]);
+}
+
+/**
+ * One direction of a recurrent layer as an ONNX Scan over the time axis, its body one step of the
+ * Keras cell with MatMul on Keras's weight layout (any activation, any sequence length).
+ * `inInputOrder`: the outputs aligned with the input steps (a Bidirectional's backward half);
+ * otherwise in reading order, as Keras's go_backwards returns them.
+ */
+function scanDirection(ctx: MappingContext, spec: RecurrentSpec, offset: number, backwards: boolean, inInputOrder: boolean, tag: string): { sequence: string; last: string } {
+  const { b, params, step } = ctx;
+  const units = num(params, 'units');
+  const useBias = bool(params, 'use_bias');
+  const base = `${step.name}_${tag}`;
+  const k = weight(ctx, offset, 'kernel');
+  const u = weight(ctx, offset + 1, 'recurrent kernel');
+  const kernel = b.weight(`${step.name}/${tag}/kernel`, k.shape, k.data);
+  const rec = b.weight(`${step.name}/${tag}/recurrent_kernel`, u.shape, u.data);
+  const bias = useBias ? b.weight(`${step.name}/${tag}/bias`, weight(ctx, offset + 2, 'bias').shape, weight(ctx, offset + 2, 'bias').data) : null;
+  const act = str(params, 'activation');
+  const gateAct = spec.gates > 1 ? str(params, 'recurrent_activation') : 'linear';
+  const type = step.def.type;
+  const x = input(ctx);
+  // Zero initial state shaped (B, H), from the batch size of the input.
+  const batch = b.op1('Gather', `${base}_batch`, [b.op1('Shape', `${base}_shape`, [x]), b.int64([0])], { axis: attr.int(0) });
+  const stateShape = b.op1('Concat', `${base}_state_shape`, [batch, b.int64([units])], { axis: attr.int(0) });
+  const zeros = b.op1('Expand', `${base}_h0`, [b.float(new Array<number>(units).fill(0), [1, units]), stateShape]);
+  // GRU's recurrent kernel per gate (z, r, h): columns of Keras's (H, 3·H), sliced once outside the loop.
+  const gruRec = spec.op === 'GRU' ? [0, 1, 2].map((g) => b.op1('Slice', `${base}_u${g}`, [rec, b.int64([g * units]), b.int64([(g + 1) * units]), b.int64([1])])) : [];
+
+  const body = new GraphBuilder(b.opset, b);
+  const hIn = body.fresh(`${base}_h_in`);
+  const cIn = spec.op === 'LSTM' ? body.fresh(`${base}_c_in`) : null;
+  const xt = body.fresh(`${base}_x_t`);
+  const s = `${base}_step`;
+  const slice = (t: string, gate: number): string => body.op1('Slice', `${t}_g${gate}`, [t, body.int64([gate * units]), body.int64([(gate + 1) * units]), body.int64([1])]);
+  let xw = body.op1('MatMul', `${s}_xw`, [xt, kernel]);
+  if (bias) xw = body.op1('Add', `${s}_xwb`, [xw, bias]);
+  let h: string;
+  let c: string | null = null;
+  if (spec.op === 'RNN') {
+    h = activation(body, `${s}_h`, body.op1('Add', `${s}_z`, [xw, body.op1('MatMul', `${s}_hu`, [hIn, rec])]), act, type);
+  } else if (spec.op === 'LSTM') {
+    const z = body.op1('Add', `${s}_z`, [xw, body.op1('MatMul', `${s}_hu`, [hIn, rec])]);
+    const i = activation(body, `${s}_i`, slice(z, 0), gateAct, type);
+    const f = activation(body, `${s}_f`, slice(z, 1), gateAct, type);
+    const cc = activation(body, `${s}_cc`, slice(z, 2), act, type);
+    const o = activation(body, `${s}_o`, slice(z, 3), gateAct, type);
+    c = body.op1('Add', `${s}_c`, [body.op1('Mul', `${s}_fc`, [f, cIn as string]), body.op1('Mul', `${s}_ic`, [i, cc])]);
+    h = body.op1('Mul', `${s}_h`, [o, activation(body, `${s}_ca`, c, act, type)]);
+  } else {
+    // GRU, reset_after=False: gates z, r, h; the reset gate scales the state before its product.
+    const [uz, ur, uh] = gruRec as [string, string, string];
+    const z = activation(body, `${s}_zg`, body.op1('Add', `${s}_zs`, [slice(xw, 0), body.op1('MatMul', `${s}_hz`, [hIn, uz])]), gateAct, type);
+    const r = activation(body, `${s}_rg`, body.op1('Add', `${s}_rs`, [slice(xw, 1), body.op1('MatMul', `${s}_hr`, [hIn, ur])]), gateAct, type);
+    const hh = activation(body, `${s}_hh`, body.op1('Add', `${s}_hs`, [slice(xw, 2), body.op1('MatMul', `${s}_rh`, [body.op1('Mul', `${s}_rhp`, [r, hIn]), uh])]), act, type);
+    // h = z · h_prev + (1 − z) · hh
+    h = body.op1('Add', `${s}_h`, [body.op1('Mul', `${s}_zh`, [z, hIn]), body.op1('Mul', `${s}_zhh`, [body.op1('Sub', `${s}_1mz`, [body.float([1]), z]), hh])]);
+  }
+  // Body outputs are new names: the state (h, c), then the step's output.
+  const hOut = body.op1('Identity', `${base}_h_out`, [h]);
+  const cOut = c ? body.op1('Identity', `${base}_c_out`, [c]) : null;
+  const y = body.op1('Identity', `${base}_y`, [h]);
+  const float = (name: string): { name: string; type: 'float32' } => ({ name, type: 'float32' });
+  const states = cIn ? 2 : 1;
+  const outs = b.op(
+    'Scan',
+    `${base}_scan`,
+    [zeros, ...(cIn ? [zeros] : []), x],
+    {
+      body: attr.graph({
+        name: `${base}_body`,
+        nodes: body.nodes,
+        inputs: [float(hIn), ...(cIn ? [float(cIn)] : []), float(xt)],
+        outputs: [float(hOut), ...(cOut ? [float(cOut)] : []), float(y)],
+      }),
+      num_scan_inputs: attr.int(1),
+      scan_input_axes: attr.ints([1]),
+      scan_input_directions: attr.ints([backwards ? 1 : 0]),
+      scan_output_axes: attr.ints([1]),
+      scan_output_directions: attr.ints([backwards && inInputOrder ? 1 : 0]),
+    },
+    states + 1,
+  );
+  return { last: outs[0], sequence: outs[states] };
+}
+
+function recurrentScan(ctx: MappingContext, spec: RecurrentSpec): string {
+  const { b, params, step } = ctx;
+  const per = bool(params, 'use_bias') ? 3 : 2;
+  const sequences = bool(params, 'return_sequences');
+  if (!bool(params, 'bidirectional')) {
+    const run = scanDirection(ctx, spec, 0, bool(params, 'go_backwards'), false, 'fw');
+    return b.op1('Identity', step.name, [sequences ? run.sequence : run.last]);
+  }
+  const fwd = scanDirection(ctx, spec, 0, false, false, 'fw');
+  // Keras's Bidirectional flips the backward outputs back into input order.
+  const bwd = scanDirection(ctx, spec, per, true, true, 'bw');
+  const mode = str(params, 'merge_mode');
+  return sequences ? mergeDirections(b, step.name, fwd.sequence, bwd.sequence, mode) : mergeDirections(b, step.name, fwd.last, bwd.last, mode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attention
+
+function attention(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const heads = num(params, 'num_heads');
+  const keyDim = num(params, 'key_dim');
+  const valueDim = typeof params.value_dim === 'number' ? params.value_dim : keyDim;
+  const useBias = bool(params, 'use_bias');
+  b.decomposed('MultiHeadAttention', 'projections by MatMul, per-head scores by MatMul, Softmax, causal mask by Where: ONNX has no multi-head attention op in the default domain before opset 23');
+  const query = input(ctx, 0);
+  const value = input(ctx, 1);
+  const key = ctx.inputs[2] ?? value;
+  let at = 0;
+  const next = (what: string): OnnxWeight => weight(ctx, at++, what);
+  // (B, L, d) → (B, heads, L, size), Keras's EinsumDense then heads before length.
+  const project = (x: string, what: string, size: number): string => {
+    const k = next(`${what} kernel`);
+    let y = b.op1('MatMul', `${step.name}_${what}`, [x, b.weight(`${step.name}/${what}/kernel`, [k.shape[0], heads * size], k.data)]);
+    if (useBias) {
+      const bias = next(`${what} bias`);
+      y = b.op1('Add', `${step.name}_${what}_b`, [y, b.weight(`${step.name}/${what}/bias`, [heads * size], bias.data)]);
+    }
+    const split = b.op1('Reshape', `${step.name}_${what}_heads`, [y, b.int64([0, 0, heads, size])]);
+    return b.op1('Transpose', `${step.name}_${what}_bhld`, [split], { perm: attr.ints([0, 2, 1, 3]) });
+  };
+  // Keras scales the projected query, not the scores.
+  const q = b.op1('Mul', `${step.name}_query_scaled`, [project(query, 'query', keyDim), b.float([1 / Math.sqrt(keyDim)])]);
+  const k = project(key, 'key', keyDim);
+  const v = project(value, 'value', valueDim);
+  let scores = b.op1('MatMul', `${step.name}_scores`, [q, b.op1('Transpose', `${step.name}_key_t`, [k], { perm: attr.ints([0, 1, 3, 2]) })]);
+  if (bool(params, 'use_causal_mask')) {
+    // Position i of the query sees key positions j ≤ i (a lower triangle aligned top-left, as Keras's causal mask).
+    const len = (x: string, tag: string): string =>
+      b.op1('Squeeze', `${step.name}_${tag}_len`, [b.op1('Gather', `${step.name}_${tag}_len1`, [b.op1('Shape', `${step.name}_${tag}_shape`, [x]), b.int64([1])], { axis: attr.int(0) }), b.int64([0])]);
+    const zero = b.int64([0], true);
+    const one = b.int64([1], true);
+    const rows = b.op1('Unsqueeze', `${step.name}_rows`, [b.op1('Range', `${step.name}_rows1`, [zero, len(query, 'q'), one]), b.int64([1])]);
+    const cols = b.op1('Range', `${step.name}_cols`, [zero, len(key, 'k'), one]);
+    const allowed = b.op1('GreaterOrEqual', `${step.name}_allowed`, [rows, cols]);
+    scores = b.op1('Where', `${step.name}_masked`, [allowed, scores, b.float([-1e9])]);
+  }
+  const probs = b.op1('Softmax', `${step.name}_probs`, [scores], { axis: attr.int(-1) });
+  const context = b.op1('Transpose', `${step.name}_context`, [b.op1('MatMul', `${step.name}_context_h`, [probs, v])], { perm: attr.ints([0, 2, 1, 3]) });
+  const merged = b.op1('Reshape', `${step.name}_context_flat`, [context, b.int64([0, 0, heads * valueDim])]);
+  const ko = next('attention_output kernel');
+  let out = b.op1('MatMul', useBias ? `${step.name}_out` : step.name, [merged, b.weight(`${step.name}/attention_output/kernel`, [heads * valueDim, ko.shape[2]], ko.data)]);
+  if (useBias) {
+    const bo = next('attention_output bias');
+    out = b.op1('Add', step.name, [out, b.weight(`${step.name}/attention_output/bias`, bo.shape, bo.data)]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+/**
+ * Every layer block's ONNX mapping, keyed by block type. A block added to the catalog gets its
+ * mapping here in the same change (onnxMappings.test.ts fails otherwise).
+ */
+export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
+  Dense: dense,
+  Activation: (ctx) => activation(ctx.b, ctx.step.name, input(ctx), str(ctx.params, 'activation'), 'Activation'),
+  Dropout: (ctx) => input(ctx),
+  Flatten: flatten,
+  Reshape: reshape,
+  Conv1D: (ctx) => convLayer(ctx, 1),
+  Conv2D: (ctx) => convLayer(ctx, 2),
+  Conv2DTranspose: conv2dTranspose,
+  DepthwiseConv2D: depthwiseConv,
+  SeparableConv2D: separableConv,
+  MaxPooling1D: (ctx) => pooling(ctx, 1, 'MaxPool'),
+  MaxPooling2D: (ctx) => pooling(ctx, 2, 'MaxPool'),
+  AveragePooling1D: (ctx) => pooling(ctx, 1, 'AveragePool'),
+  AveragePooling2D: (ctx) => pooling(ctx, 2, 'AveragePool'),
+  GlobalAveragePooling1D: (ctx) => globalPooling(ctx, 1, 'ReduceMean'),
+  GlobalAveragePooling2D: (ctx) => globalPooling(ctx, 2, 'ReduceMean'),
+  GlobalMaxPooling1D: (ctx) => globalPooling(ctx, 1, 'ReduceMax'),
+  GlobalMaxPooling2D: (ctx) => globalPooling(ctx, 2, 'ReduceMax'),
+  // Nearest neighbour, TensorFlow's pixel alignment: source pixel = floor(output pixel / size).
+  UpSampling2D: (ctx) => {
+    const [sh, sw] = intTuple(ctx.params, 'size', 2);
+    return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, sh, sw, 1], [4])], {
+      mode: attr.string('nearest'),
+      coordinate_transformation_mode: attr.string('asymmetric'),
+      nearest_mode: attr.string('floor'),
+    });
+  },
+  BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
+  Add: merge('Add'),
+  Subtract: merge('Sub'),
+  Multiply: merge('Mul'),
+  Average: merge('Average'),
+  Maximum: merge('Max'),
+  Minimum: merge('Min'),
+  Concatenate: (ctx) => ctx.b.op1('Concat', ctx.step.name, ctx.inputs.map((_, i) => input(ctx, i)), { axis: attr.int(num(ctx.params, 'axis')) }),
+  Embedding: embedding,
+  PositionEmbedding: positionEmbedding,
+  SimpleRNN: recurrent,
+  LSTM: recurrent,
+  GRU: recurrent,
+  MultiHeadAttention: attention,
+};
