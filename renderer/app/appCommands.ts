@@ -160,9 +160,8 @@ const APP_COMMANDS: readonly AppCommand[] = [
     id: 'graph.autoLayout',
     ...EDITOR_COMMAND_INFO['graph.autoLayout'],
     run: async () => {
-      const c = canvas();
-      await runEditorCommand(editor, 'graph.autoLayout', c ? { sizeOf: (id) => c.sizeOf(id), aspectRatio: c.aspectRatio() } : {});
-      window.setTimeout(() => canvas()?.fitView(), 30);
+      await runEditorCommand(editor, 'graph.autoLayout');
+      window.setTimeout(() => canvas()?.fitReadable(), 30);
     },
   },
   { id: 'graph.quickAdd', title: 'Quick add block', shortcut: ['/', 'A'], group: 'Graph', run: openQuickAdd },

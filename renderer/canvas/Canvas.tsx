@@ -40,6 +40,8 @@ import { CANVAS_CONTEXT_MENU } from './ContextMenu.js';
 const nodeTypes = { block: BlockNode };
 /** Below this zoom, blocks are drawn without detail. */
 const LOD_ZOOM = 0.45;
+/** The smallest zoom a freshly opened or laid-out graph is shown at. */
+const READABLE_ZOOM = 0.6;
 
 // Props handed to React Flow are module constants or stable callbacks: React Flow copies changed
 // props into its store, and every store change re-runs each node's and edge's selectors, so a new
@@ -74,6 +76,7 @@ export function Canvas(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const analysis = useStore(editor.store, (s) => s.analysis);
   const selection = useStore(editor.store, (s) => s.selection);
+  const routes = useStore(editor.store, (s) => s.routes);
   const snap = useUi((s) => s.snap);
   const showMinimap = useUi((s) => s.showMinimap);
   const theme = useUi((s) => s.theme);
@@ -89,11 +92,23 @@ export function Canvas(): JSX.Element {
     // measureTick: sizes changed (kept in a ref to avoid copying the map on each measurement).
     [doc, analysis, selection, measureTick],
   );
-  const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current), [doc, analysis, selection]);
+  const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current, routes), [doc, analysis, selection, routes]);
 
   useEffect(() => {
     setCanvasController({
       fitView: () => void rf.fitView({ ...FIT_OPTIONS, duration: 250 }),
+      fitReadable: () => {
+        // A deep network laid out top to bottom is far taller than the window: fitted whole, its
+        // blocks are specks. Show its top at a readable size instead (scroll or F for the rest).
+        const rect = wrapper.current?.getBoundingClientRect();
+        const all = rf.getNodes();
+        if (!rect || all.length === 0) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+        const b = rf.getNodesBounds(all);
+        const fit = Math.min((rect.width - 92) / b.width, (rect.height - 56) / b.height, FIT_OPTIONS.maxZoom);
+        if (fit >= READABLE_ZOOM) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+        const zoom = Math.max(READABLE_ZOOM, Math.min(0.75, (rect.width - 92) / b.width));
+        void rf.setViewport({ x: rect.width / 2 - (b.x + b.width / 2) * zoom, y: 28 - b.y * zoom, zoom }, { duration: 250 });
+      },
       zoomIn: () => void rf.zoomIn({ duration: 150 }),
       zoomOut: () => void rf.zoomOut({ duration: 150 }),
       focusNode: (id) => {
@@ -107,11 +122,6 @@ export function Canvas(): JSX.Element {
         if (!rect) return { x: 0, y: 0 };
         const p = rf.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 });
         return { x: p.x - DEFAULT_NODE_SIZE.width / 2, y: p.y - DEFAULT_NODE_SIZE.height / 2 };
-      },
-      sizeOf: (id) => measured.current.get(id) ?? DEFAULT_NODE_SIZE,
-      aspectRatio: () => {
-        const rect = wrapper.current?.getBoundingClientRect();
-        return rect && rect.height > 0 ? Math.max(0.8, Math.min(3, rect.width / rect.height)) : 1.6;
       },
       toFlow: (point) => rf.screenToFlowPosition(point),
     });

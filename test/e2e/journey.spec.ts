@@ -46,7 +46,7 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
 
     await test.step('see the shape labels update', async () => {
       await expect.poll(() => app.shapeOf('dropout')).toBe('(None, 64)');
-      await expect(page.locator('.ll-edge-label', { hasText: '(None, 64)' }).first()).toBeVisible();
+      await expect(page.locator('.ll-edge-label[title="(None, 64)"]').first()).toBeVisible();
       await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
       await app.shot('dropout-connected');
     });
