@@ -17,6 +17,7 @@ import {
   type IsValidConnection,
   type NodeChange,
   type OnConnectEnd,
+  type OnConnectStart,
   type Viewport,
 } from '@xyflow/react';
 import { useStore } from 'zustand';
@@ -62,6 +63,11 @@ const edgeTypes = { shape: ShapeEdge };
 
 /** MIME type of a palette drag. */
 export const BLOCK_DRAG_TYPE = 'application/x-layerloom-block';
+
+/** The wire under a screen point (its wide invisible hit path counts). */
+function wireAt(x: number, y: number): Element | null {
+  return document.elementsFromPoint(x, y).find((el) => el.closest('.react-flow__edge'))?.closest('.react-flow__edge') ?? null;
+}
 
 function tryRun(f: () => void): void {
   try {
@@ -186,9 +192,13 @@ export function Canvas(): JSX.Element {
     }
   }, []);
 
+  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType }: { nodeId: string | null; handleType: string | null }) => {
+    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId });
+  }, []);
+
   const onConnectEnd: OnConnectEnd = useCallback((event: globalThis.MouseEvent | TouchEvent, state: FinalConnectionState) => {
     const reason = useConnectHint.getState().reason;
-    useConnectHint.setState({ reason: null });
+    useConnectHint.setState({ reason: null, dragFrom: null });
     if (state.toHandle && !state.isValid && reason) {
       toast('warning', `Connection refused: ${reason}`);
       return;
@@ -200,12 +210,26 @@ export function Canvas(): JSX.Element {
     }
   }, [rf]);
 
-  const onDragOver = useCallback((e: DragEvent) => {
-    if (e.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) {
-      e.preventDefault();
-      e.dataTransfer.dropEffect = 'copy';
-    }
+  // A block dragged over a wire: the wire lights up, saying a drop splices the block into it.
+  // Toggled on the DOM directly: a drag must not re-render the graph at every mouse move.
+  const dropWire = useRef<Element | null>(null);
+  const markDropWire = useCallback((el: Element | null) => {
+    if (dropWire.current === el) return;
+    dropWire.current?.classList.remove('ll-drop-target');
+    el?.classList.add('ll-drop-target');
+    dropWire.current = el;
   }, []);
+  const onDragOver = useCallback(
+    (e: DragEvent) => {
+      if (e.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        markDropWire(wireAt(e.clientX, e.clientY));
+      }
+    },
+    [markDropWire],
+  );
+  const onDragLeave = useCallback(() => markDropWire(null), [markDropWire]);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
@@ -215,14 +239,15 @@ export function Canvas(): JSX.Element {
       const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       const position = { x: Math.round(p.x - DEFAULT_NODE_SIZE.width / 2), y: Math.round(p.y - 40) };
       // Dropped onto a connection: splice the block into it.
-      const edgeEl = document.elementsFromPoint(e.clientX, e.clientY).find((el) => el.closest('.react-flow__edge'))?.closest('.react-flow__edge');
+      const edgeEl = wireAt(e.clientX, e.clientY);
+      markDropWire(null);
       const edgeId = edgeEl?.getAttribute('data-id') ?? edgeEl?.getAttribute('data-testid')?.replace(/^rf__edge-/, '');
       tryRun(() => {
         if (edgeId && editor.doc.edges.some((x) => x.id === edgeId)) runEditorCommand(editor, 'graph.insertBetween', { edgeId, type, position });
         else runEditorCommand(editor, 'graph.addBlock', { type, position });
       });
     },
-    [rf],
+    [rf, markDropWire],
   );
 
   const onDoubleClick = useCallback(
@@ -253,6 +278,7 @@ export function Canvas(): JSX.Element {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         connectionLineComponent={ConnectionLine}
@@ -262,6 +288,7 @@ export function Canvas(): JSX.Element {
         onSelectionDragStop={endDrag}
         onDragOver={onDragOver}
         onDrop={onDrop}
+        onDragLeave={onDragLeave}
         onMoveEnd={onMoveEnd}
         onMove={onMove}
         onInit={onInit}
