@@ -29,6 +29,9 @@ export const LARGEST_BLOCK: BlockSize = { width: 208, height: 145 };
 /** Space kept between blocks. */
 export const BLOCK_GAP = 32;
 
+/** Space between a block and the one it feeds, when placed one under the other: room for the wire's shape label. */
+const CHAIN_GAP = 64;
+
 const defaultSize: SizeOf = () => LARGEST_BLOCK;
 
 interface Box {
@@ -119,10 +122,10 @@ function downstream(doc: ProjectDocument, from: readonly string[]): Set<string> 
 function shiftDownstream(doc: ProjectDocument, anchor: string, newTop: number, height: number, exclude: ReadonlySet<string>): ProjectDocument {
   const moving = [...downstream(doc, [anchor])].filter((id) => !exclude.has(id));
   const nodes = doc.nodes.filter((n) => moving.includes(n.id));
-  const below = nodes.filter((n) => n.position.y >= newTop - BLOCK_GAP);
+  const below = nodes.filter((n) => n.position.y >= newTop - CHAIN_GAP);
   if (below.length === 0) return doc;
   const firstTop = Math.min(...below.map((n) => n.position.y));
-  const dy = newTop + height + BLOCK_GAP - firstTop;
+  const dy = newTop + height + CHAIN_GAP - firstTop;
   if (dy <= 0) return doc;
   const positions: Record<string, Position> = {};
   for (const n of below) positions[n.id] = { x: n.position.x, y: n.position.y + dy };
@@ -156,14 +159,15 @@ export function spliceAfter(
   const outgoing = doc.edges.filter((e) => e.source === sourceId);
   const srcSize = sizeOf(source);
   const newSize = sizeOf({ type, params: options.params ?? {} });
-  const top = source.position.y + srcSize.height + BLOCK_GAP;
+  const top = source.position.y + srcSize.height + CHAIN_GAP;
   const position = { x: Math.round(source.position.x + (srcSize.width - newSize.width) / 2), y: top };
   let next = shiftDownstream(doc, sourceId, top, newSize.height, new Set());
   const added = addNode(next, type, position, options.params ? { params: options.params } : {});
   next = connect(added.doc, sourceId, added.nodeId, port).doc;
   // Re-targeting each downstream port replaces the old wire into it.
   for (const e of outgoing) next = connect(next, added.nodeId, e.target, e.targetPort).doc;
-  if (outgoing.length === 0) next = moveGroupToFreeSpace(next, [added.nodeId], sizeOf);
+  // A block of another branch may sit right there: then beside it.
+  next = moveGroupToFreeSpace(next, [added.nodeId], sizeOf);
   return { doc: next, nodeId: added.nodeId };
 }
 
@@ -185,12 +189,12 @@ export function spliceIntoEdge(
   const a = doc.nodes.find((n) => n.id === edge.source);
   const newSize = sizeOf({ type, params: options.params ?? {} });
   const aSize = a ? sizeOf(a) : LARGEST_BLOCK;
-  const position = options.position ?? (a ? { x: Math.round(a.position.x + (aSize.width - newSize.width) / 2), y: a.position.y + aSize.height + BLOCK_GAP } : { x: 0, y: 0 });
+  const position = options.position ?? (a ? { x: Math.round(a.position.x + (aSize.width - newSize.width) / 2), y: a.position.y + aSize.height + CHAIN_GAP } : { x: 0, y: 0 });
   let next = shiftDownstream(doc, edge.target, position.y, newSize.height, new Set());
   // The target itself moves down too when the new block takes its place.
   const b = next.nodes.find((n) => n.id === edge.target);
-  if (b && b.position.y < position.y + newSize.height + BLOCK_GAP && b.position.y + sizeOf(b).height > position.y) {
-    const dy = position.y + newSize.height + BLOCK_GAP - b.position.y;
+  if (b && b.position.y < position.y + newSize.height + CHAIN_GAP && b.position.y + sizeOf(b).height > position.y) {
+    const dy = position.y + newSize.height + CHAIN_GAP - b.position.y;
     const ids = [edge.target, ...downstream(next, [edge.target])];
     const positions: Record<string, Position> = {};
     for (const n of next.nodes) if (ids.includes(n.id)) positions[n.id] = { x: n.position.x, y: n.position.y + dy };

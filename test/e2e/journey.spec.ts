@@ -32,6 +32,14 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
     const predictions = await app.labelOf('dense2');
 
     await test.step('drag a Dropout in between two blocks and connect it', async () => {
+      // The laid-out CNN is taller than the window: bring its head into view (as the summary does).
+      await page.evaluate(() => {
+        const c = (globalThis as unknown as { __layerloom: { canvas(): { focusNode(id: string): void; zoomOut(): void } } }).__layerloom.canvas();
+        c.focusNode('dense1');
+        setTimeout(() => c.zoomOut(), 350);
+      });
+      await page.waitForTimeout(700);
+      await app.settle();
       const box = await page.getByTestId('canvas').boundingBox();
       if (!box) throw new Error('canvas not visible');
       await app.dragBlock('Dropout', { x: box.width * 0.62, y: box.height * 0.78 });
