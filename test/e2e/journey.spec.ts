@@ -22,7 +22,8 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
 
     await test.step('new from the CNN template', async () => {
       await app.newFromTemplate('mnist-cnn');
-      await expect(app.node(await app.labelOf('dense2'))).toBeVisible();
+      // Laid out top to bottom, the CNN opens showing its top.
+      await expect(app.node(await app.labelOf('input'))).toBeVisible();
       await expect(page.getByTestId('status-validity')).toHaveText(/Valid/);
       await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
       await app.shot('cnn-template');
@@ -61,6 +62,8 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
 
     const conv3 = await app.labelOf('conv3');
     await test.step('break a shape on purpose, see the error, fix it with the quick fix', async () => {
+      await page.evaluate(() => (globalThis as unknown as { __layerloom: { canvas(): { focusNode(id: string): void } } }).__layerloom.canvas().focusNode('conv3'));
+      await app.settle();
       await app.select(conv3);
       await app.setParam('kernel_size', '9, 9');
       await expect(app.badge(conv3)).toBeVisible();
