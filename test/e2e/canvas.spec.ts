@@ -116,14 +116,26 @@ const TUTORIAL = ['Input', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', '
 
 test('build the tutorial CNN by mouse: every one of its 9 wires shows its shape', async ({ app, page }) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
+  // A blank project (from the start screen, when it shows).
+  const blank = page.getByTestId('start-blank');
+  if (await blank.isVisible().catch(() => false)) await blank.click();
   const canvas = page.getByTestId('canvas');
   await canvas.click({ position: { x: 12, y: 12 } });
   await page.keyboard.press('Control+a');
   await page.keyboard.press('Delete');
   await expect.poll(async () => (await app.doc()).nodes.length).toBe(0);
   // Zoomed out a little, so two columns of five blocks fit.
-  for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
+  await page.evaluate(() => {
+    const ll = (globalThis as unknown as { __layerloom: { canvas(): { fitView(): void } } }).__layerloom;
+    ll.canvas().fitView();
+  });
   await app.settle();
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => (globalThis as unknown as { __layerloom: { canvas(): { zoomOut(): void } } }).__layerloom.canvas().zoomOut());
+    await page.waitForTimeout(250);
+  }
+  await app.settle();
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { __layerloom: { ui: { getState(): { zoom: number } } } }).__layerloom.ui.getState().zoom)).toBeLessThan(0.75);
   const box = (await canvas.boundingBox())!;
   for (const [i, type] of TUTORIAL.entries()) {
     const column = Math.floor(i / 5);
