@@ -5,7 +5,7 @@
  */
 import { emptyDocument, type ProjectDocument } from '../shared/graph/document.js';
 import { addNode, connect, moveNodes, setDataset, setTraining } from '../shared/graph/operations.js';
-import { layoutPositions } from '../renderer/editor/layout.js';
+import { layoutDocument } from '../renderer/editor/layout.js';
 import { serializeProject } from '../shared/graph/serialization.js';
 import { analyzeGraph } from '../shared/analysis/analyze.js';
 import { DEFAULT_TRAINING, type DatasetRef } from '../shared/training/settings.js';
@@ -14,7 +14,7 @@ import type { ParamValue } from '../shared/blocks/types.js';
 type Spec = { id: string; type: string; params?: Record<string, ParamValue>; from?: string[]; label?: string };
 
 function build(name: string, specs: Spec[], dataset: DatasetRef | null, epochs = 5): ProjectDocument {
-  // Layered layout: column = longest path from an input, row = order within the column.
+  // A rough first placement (column = longest path from an input); exampleFiles lays it out.
   const depth = new Map<string, number>();
   for (const s of specs) depth.set(s.id, s.from?.length ? Math.max(...s.from.map((f) => depth.get(f) ?? 0)) + 1 : 0);
   const rows = new Map<number, number>();
@@ -143,7 +143,7 @@ export async function exampleFiles(): Promise<{ path: string; content: string }[
   for (const [file, make] of Object.entries(examples)) {
     // The same layered layout the editor's "Auto-layout" gives, so files open readable as they are.
     const built = make();
-    const doc = moveNodes(built, await layoutPositions(built));
+    const doc = moveNodes(built, (await layoutDocument(built)).positions);
     out.push({ path: `examples/${file}.layerloom`, content: serializeProject(doc) });
   }
   return out;

@@ -67,7 +67,8 @@ function startRename(): void {
 
 function openQuickAdd(context?: CommandContext): void {
   const [from] = editor.state.selection.nodes;
-  const connectFrom = from && editor.state.selection.nodes.length === 1 ? { connectFrom: from } : {};
+  // With one block selected the new block goes after it, into its outgoing wires.
+  const connectFrom = from && editor.state.selection.nodes.length === 1 ? { connectFrom: from, splice: true } : {};
   if (context?.at) {
     useUi.setState({ quickAdd: { screen: context.at.screen, flow: context.at.flow, ...connectFrom } });
     return;
@@ -146,6 +147,12 @@ const APP_COMMANDS: readonly AppCommand[] = [
   },
   { id: 'selection.duplicate', ...EDITOR_COMMAND_INFO['selection.duplicate'], enabled: hasNodes, run: () => runEditorCommand(editor, 'selection.duplicate') },
   { id: 'selection.delete', ...EDITOR_COMMAND_INFO['selection.delete'], enabled: hasSelection, run: () => runEditorCommand(editor, 'selection.delete') },
+  {
+    id: 'selection.deleteReconnect',
+    ...EDITOR_COMMAND_INFO['selection.deleteReconnect'],
+    enabled: () => editor.state.selection.nodes.length === 1,
+    run: () => runEditorCommand(editor, 'selection.deleteReconnect'),
+  },
   { id: 'selection.selectAll', ...EDITOR_COMMAND_INFO['selection.selectAll'], run: () => runEditorCommand(editor, 'selection.selectAll') },
   {
     id: 'selection.clear',
@@ -160,9 +167,8 @@ const APP_COMMANDS: readonly AppCommand[] = [
     id: 'graph.autoLayout',
     ...EDITOR_COMMAND_INFO['graph.autoLayout'],
     run: async () => {
-      const c = canvas();
-      await runEditorCommand(editor, 'graph.autoLayout', c ? { sizeOf: (id) => c.sizeOf(id), aspectRatio: c.aspectRatio() } : {});
-      window.setTimeout(() => canvas()?.fitView(), 30);
+      await runEditorCommand(editor, 'graph.autoLayout');
+      window.setTimeout(() => canvas()?.fitReadable(), 30);
     },
   },
   { id: 'graph.quickAdd', title: 'Quick add block', shortcut: ['/', 'A'], group: 'Graph', run: openQuickAdd },

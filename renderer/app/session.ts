@@ -5,7 +5,7 @@
 import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
-import { layoutPositions } from '../editor/layout.js';
+import { layoutDocument, routesIfLaidOut } from '../editor/layout.js';
 import { Editor } from '../editor/editorStore.js';
 import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
 import { closeDialog, openDialog, toast, useUi } from '../state/uiStore.js';
@@ -67,7 +67,16 @@ const sessionKey = ((): string => {
 
 function afterLoad(): void {
   // Let React Flow measure the new nodes before fitting.
-  window.setTimeout(() => canvas()?.fitView(), 60);
+  window.setTimeout(() => canvas()?.fitReadable(), 60);
+  // A project saved as auto-layout left it (every bundled example) gets its routed wires back;
+  // routes are a view of the layout, not saved in the file.
+  const doc = editor.doc;
+  if (Object.keys(editor.state.routes).length === 0) {
+    void routesIfLaidOut(doc).then(
+      (routes) => routes && editor.doc === doc && editor.setRoutes(routes),
+      () => undefined,
+    );
+  }
 }
 
 /** Asks before throwing away unsaved work; runs `proceed` when it is fine to continue. */
@@ -134,9 +143,9 @@ export function newFromTemplate(id: string): void {
     void api.openTemplate(id).then(
       async (opened) => {
         // A template is a new document: lay it out for this window so it opens readable.
-        const c = canvas();
-        const positions = await layoutPositions(opened.doc, undefined, c ? { aspectRatio: c.aspectRatio() } : {}).catch(() => null);
-        loadProject(positions ? moveNodes(opened.doc, positions) : opened.doc, null, { dirty: true });
+        const layout = await layoutDocument(opened.doc).catch(() => null);
+        loadProject(layout ? moveNodes(opened.doc, layout.positions) : opened.doc, null, { dirty: true });
+        if (layout) editor.setRoutes(layout.routes);
         closeDialog();
         afterLoad();
       },

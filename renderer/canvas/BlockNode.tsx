@@ -9,7 +9,8 @@ import { runEditorCommand, CommandError } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { toast, useUi } from '../state/uiStore.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
-import { categoryColor, compactCount, keyParams } from './blockStyle.js';
+import { activationOf, categoryColor, compactCount } from './blockStyle.js';
+import { blockRows, blockSize, portFraction } from '../editor/layout.js';
 import type { BlockFlowNode } from './flowModel.js';
 
 function RenameInput({ id, label }: { id: string; label: string }): JSX.Element {
@@ -63,8 +64,10 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
   const def = getBlock(node.type);
   const renaming = useUi((s) => s.renaming === id);
   const ports = view.ports;
-  const style = { '--cat': categoryColor(def) } as CSSProperties;
-  const params = def?.role === 'output' ? [] : keyParams(def, node.params, def?.role === 'input' ? 2 : 3);
+  // Drawn at exactly the size auto-layout reserves (layout.ts), so routed wires meet the ports.
+  const style = { '--cat': categoryColor(def), height: blockSize(node).height } as CSSProperties;
+  const params = blockRows(node);
+  const activation = activationOf(def, node.params);
   return (
     <div
       className={`ll-node${selected ? ' selected' : ''}${view.severity ? ` has-${view.severity}` : ''}`}
@@ -77,17 +80,30 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
         <Handle
           key={p.name}
           type="target"
-          position={Position.Left}
+          position={Position.Top}
           id={p.name}
-          className="ll-handle"
-          style={{ top: `${((i + 1) / (ports.length + 1)) * 100}%` }}
-          title={p.label}
+          className={`ll-handle${p.optional ? ' optional' : ''}`}
+          style={{ left: `${portFraction(i, ports.length) * 100}%` }}
+          title={p.optional ? `${p.label} (optional: may stay unconnected)` : p.label}
+          data-port={p.name}
+          data-optional={p.optional ? 'true' : undefined}
         >
-          {ports.length > 1 && <span className="ll-port-label">{p.label}</span>}
+          {(ports.length > 1 || p.optional) && (
+            <span className={`ll-port-label${p.optional ? ' optional' : ''}`} data-testid="port-label">
+              {p.label}
+              {p.optional && <i> (optional)</i>}
+            </span>
+          )}
         </Handle>
       ))}
       <div className="ll-node-head">
         <span className="ll-node-type">{node.type}</span>
+        {activation && (
+          <span className={`ll-node-act${activation === 'linear' ? ' linear' : ''}`} data-testid="node-activation" title={`Activation: ${activation}`}>
+            {activation}
+          </span>
+        )}
+        <span className="ll-node-head-fill" />
         {view.severity && (
           <span
             className={`ll-badge ${view.severity}`}
@@ -131,7 +147,7 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
           </span>
         )}
       </div>
-      {view.hasOutput && <Handle type="source" position={Position.Right} id="out" className="ll-handle ll-handle-out" />}
+      {view.hasOutput && <Handle type="source" position={Position.Bottom} id="out" className="ll-handle ll-handle-out" />}
     </div>
   );
 });

@@ -17,6 +17,7 @@ import {
   type IsValidConnection,
   type NodeChange,
   type OnConnectEnd,
+  type OnConnectStart,
   type Viewport,
 } from '@xyflow/react';
 import { useStore } from 'zustand';
@@ -40,6 +41,8 @@ import { CANVAS_CONTEXT_MENU } from './ContextMenu.js';
 const nodeTypes = { block: BlockNode };
 /** Below this zoom, blocks are drawn without detail. */
 const LOD_ZOOM = 0.45;
+/** The smallest zoom a freshly opened or laid-out graph is shown at. */
+const READABLE_ZOOM = 0.6;
 
 // Props handed to React Flow are module constants or stable callbacks: React Flow copies changed
 // props into its store, and every store change re-runs each node's and edge's selectors, so a new
@@ -61,6 +64,11 @@ const edgeTypes = { shape: ShapeEdge };
 /** MIME type of a palette drag. */
 export const BLOCK_DRAG_TYPE = 'application/x-layerloom-block';
 
+/** The wire under a screen point (its wide invisible hit path counts). */
+function wireAt(x: number, y: number): Element | null {
+  return document.elementsFromPoint(x, y).find((el) => el.closest('.react-flow__edge'))?.closest('.react-flow__edge') ?? null;
+}
+
 function tryRun(f: () => void): void {
   try {
     f();
@@ -74,6 +82,7 @@ export function Canvas(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const analysis = useStore(editor.store, (s) => s.analysis);
   const selection = useStore(editor.store, (s) => s.selection);
+  const routes = useStore(editor.store, (s) => s.routes);
   const snap = useUi((s) => s.snap);
   const showMinimap = useUi((s) => s.showMinimap);
   const theme = useUi((s) => s.theme);
@@ -89,11 +98,23 @@ export function Canvas(): JSX.Element {
     // measureTick: sizes changed (kept in a ref to avoid copying the map on each measurement).
     [doc, analysis, selection, measureTick],
   );
-  const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current), [doc, analysis, selection]);
+  const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current, routes), [doc, analysis, selection, routes]);
 
   useEffect(() => {
     setCanvasController({
       fitView: () => void rf.fitView({ ...FIT_OPTIONS, duration: 250 }),
+      fitReadable: () => {
+        // A deep network laid out top to bottom is far taller than the window: fitted whole, its
+        // blocks are specks. Show its top at a readable size instead (scroll or F for the rest).
+        const rect = wrapper.current?.getBoundingClientRect();
+        const all = rf.getNodes();
+        if (!rect || all.length === 0) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+        const b = rf.getNodesBounds(all);
+        const fit = Math.min((rect.width - 92) / b.width, (rect.height - 56) / b.height, FIT_OPTIONS.maxZoom);
+        if (fit >= READABLE_ZOOM) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+        const zoom = Math.max(READABLE_ZOOM, Math.min(0.75, (rect.width - 92) / b.width));
+        void rf.setViewport({ x: rect.width / 2 - (b.x + b.width / 2) * zoom, y: 28 - b.y * zoom, zoom }, { duration: 250 });
+      },
       zoomIn: () => void rf.zoomIn({ duration: 150 }),
       zoomOut: () => void rf.zoomOut({ duration: 150 }),
       focusNode: (id) => {
@@ -107,11 +128,6 @@ export function Canvas(): JSX.Element {
         if (!rect) return { x: 0, y: 0 };
         const p = rf.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 });
         return { x: p.x - DEFAULT_NODE_SIZE.width / 2, y: p.y - DEFAULT_NODE_SIZE.height / 2 };
-      },
-      sizeOf: (id) => measured.current.get(id) ?? DEFAULT_NODE_SIZE,
-      aspectRatio: () => {
-        const rect = wrapper.current?.getBoundingClientRect();
-        return rect && rect.height > 0 ? Math.max(0.8, Math.min(3, rect.width / rect.height)) : 1.6;
       },
       toFlow: (point) => rf.screenToFlowPosition(point),
     });
@@ -176,9 +192,13 @@ export function Canvas(): JSX.Element {
     }
   }, []);
 
+  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType }: { nodeId: string | null; handleType: string | null }) => {
+    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId });
+  }, []);
+
   const onConnectEnd: OnConnectEnd = useCallback((event: globalThis.MouseEvent | TouchEvent, state: FinalConnectionState) => {
     const reason = useConnectHint.getState().reason;
-    useConnectHint.setState({ reason: null });
+    useConnectHint.setState({ reason: null, dragFrom: null });
     if (state.toHandle && !state.isValid && reason) {
       toast('warning', `Connection refused: ${reason}`);
       return;
@@ -190,12 +210,26 @@ export function Canvas(): JSX.Element {
     }
   }, [rf]);
 
-  const onDragOver = useCallback((e: DragEvent) => {
-    if (e.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) {
-      e.preventDefault();
-      e.dataTransfer.dropEffect = 'copy';
-    }
+  // A block dragged over a wire: the wire lights up, saying a drop splices the block into it.
+  // Toggled on the DOM directly: a drag must not re-render the graph at every mouse move.
+  const dropWire = useRef<Element | null>(null);
+  const markDropWire = useCallback((el: Element | null) => {
+    if (dropWire.current === el) return;
+    dropWire.current?.classList.remove('ll-drop-target');
+    el?.classList.add('ll-drop-target');
+    dropWire.current = el;
   }, []);
+  const onDragOver = useCallback(
+    (e: DragEvent) => {
+      if (e.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        markDropWire(wireAt(e.clientX, e.clientY));
+      }
+    },
+    [markDropWire],
+  );
+  const onDragLeave = useCallback(() => markDropWire(null), [markDropWire]);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
@@ -205,14 +239,15 @@ export function Canvas(): JSX.Element {
       const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       const position = { x: Math.round(p.x - DEFAULT_NODE_SIZE.width / 2), y: Math.round(p.y - 40) };
       // Dropped onto a connection: splice the block into it.
-      const edgeEl = document.elementsFromPoint(e.clientX, e.clientY).find((el) => el.closest('.react-flow__edge'))?.closest('.react-flow__edge');
+      const edgeEl = wireAt(e.clientX, e.clientY);
+      markDropWire(null);
       const edgeId = edgeEl?.getAttribute('data-id') ?? edgeEl?.getAttribute('data-testid')?.replace(/^rf__edge-/, '');
       tryRun(() => {
         if (edgeId && editor.doc.edges.some((x) => x.id === edgeId)) runEditorCommand(editor, 'graph.insertBetween', { edgeId, type, position });
         else runEditorCommand(editor, 'graph.addBlock', { type, position });
       });
     },
-    [rf],
+    [rf, markDropWire],
   );
 
   const onDoubleClick = useCallback(
@@ -243,6 +278,7 @@ export function Canvas(): JSX.Element {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         connectionLineComponent={ConnectionLine}
@@ -252,6 +288,7 @@ export function Canvas(): JSX.Element {
         onSelectionDragStop={endDrag}
         onDragOver={onDragOver}
         onDrop={onDrop}
+        onDragLeave={onDragLeave}
         onMoveEnd={onMoveEnd}
         onMove={onMove}
         onInit={onInit}

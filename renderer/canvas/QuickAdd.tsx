@@ -3,33 +3,23 @@
  * type to filter blocks, Enter to add. Connected after the selected block when there is one.
  */
 import { useEffect, useMemo, useRef, useState, type JSX } from 'react';
-import { BLOCKS } from '../../shared/blocks/registry.js';
 import type { BlockDef } from '../../shared/blocks/types.js';
+import { searchBlocks } from '../../shared/editing/blockSearch.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { toast, useUi, type QuickAddState } from '../state/uiStore.js';
 import { categoryColor } from './blockStyle.js';
-
-/** Blocks matching a query: type-name prefix first, then substring, then description/category hits. */
-export function searchBlocks(query: string, blocks: readonly BlockDef[] = BLOCKS): BlockDef[] {
-  const q = query.trim().toLowerCase();
-  if (!q) return [...blocks];
-  const scored: [number, BlockDef][] = [];
-  for (const b of blocks) {
-    const t = b.type.toLowerCase();
-    const score = t.startsWith(q) ? 0 : t.includes(q) ? 1 : b.category.toLowerCase().includes(q) ? 2 : b.description.toLowerCase().includes(q) ? 3 : -1;
-    if (score >= 0) scored.push([score, b]);
-  }
-  return scored.sort((a, b) => a[0] - b[0]).map(([, b]) => b);
-}
+import { blocksAcceptingOutputOf } from './connectHint.js';
 
 /** The quick-add popup. */
 export function QuickAdd({ state }: { state: QuickAddState }): JSX.Element {
   const [query, setQuery] = useState('');
   const [index, setIndex] = useState(0);
   const input = useRef<HTMLInputElement>(null);
-  const results = useMemo(() => searchBlocks(query), [query]);
   const from = state.connectFrom ? editor.doc.nodes.find((n) => n.id === state.connectFrom) : undefined;
+  // A wire dropped on the canvas: offer only blocks that take its shape.
+  const accepting = useMemo(() => (state.connectFrom && !state.splice ? blocksAcceptingOutputOf(state.connectFrom) : null), [state.connectFrom, state.splice]);
+  const results = useMemo(() => searchBlocks(query, accepting ?? undefined), [query, accepting]);
 
   useEffect(() => input.current?.focus(), []);
   useEffect(() => setIndex(0), [query]);
@@ -39,7 +29,7 @@ export function QuickAdd({ state }: { state: QuickAddState }): JSX.Element {
     if (!def) return;
     close();
     try {
-      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom } : {}) });
+      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom, splice: Boolean(state.splice) } : {}) });
     } catch (e) {
       toast('warning', e instanceof CommandError ? e.message : String(e));
     }

@@ -47,10 +47,22 @@ export function formatParamValue(spec: ParamSpec | undefined, value: ParamValue 
   return String(value);
 }
 
-/** The few parameters worth showing on the node itself. */
+/**
+ * The activation a layer applies, for its header (`relu`, `linear`): null for blocks without one,
+ * and for the Activation block, whose only row already says it.
+ */
+export function activationOf(def: BlockDef | undefined, params: Params): string | null {
+  const spec = def?.params.find((p) => p.name === 'activation');
+  if (!def || !spec || def.type === 'Activation') return null;
+  const value = params.activation ?? spec.default;
+  return typeof value === 'string' ? value : 'linear';
+}
+
+/** The few parameters worth showing on the node itself (the activation shows in the header). */
 export function keyParams(def: BlockDef | undefined, params: Params, max = 3): { label: string; value: string }[] {
   if (!def) return Object.entries(params).slice(0, max).map(([k, v]) => ({ label: k, value: formatParamValue(undefined, v) }));
-  const specs = def.params.filter((p) => !p.advanced);
+  const inHeader = activationOf(def, params) !== null;
+  const specs = def.params.filter((p) => !p.advanced && !(inHeader && p.name === 'activation'));
   return specs.slice(0, max).map((spec) => ({ label: spec.label, value: formatParamValue(spec, params[spec.name]) }));
 }
 

@@ -2,21 +2,17 @@
  * Lets panels and commands drive the canvas view (fit, centre on a node, where new blocks go)
  * without holding a React Flow instance. The canvas registers itself on mount.
  */
-import type { Size } from '../editor/layout.js';
-
 /** What the canvas offers. */
 export interface CanvasController {
   fitView(): void;
+  /** Fits the graph when it fits at a readable size; else shows its top, readable (after open and layout). */
+  fitReadable(): void;
   zoomIn(): void;
   zoomOut(): void;
   /** Centres the view on a node (keeps the zoom, or zooms in to a readable level). */
   focusNode(id: string): void;
   /** The flow position at the centre of the visible canvas. */
   viewCenter(): { x: number; y: number };
-  /** A node's drawn size (for auto-layout). */
-  sizeOf(id: string): Size;
-  /** Width / height of the visible canvas (auto-layout wraps long chains to it). */
-  aspectRatio(): number;
   /** Converts a screen point to a flow position. */
   toFlow(point: { x: number; y: number }): { x: number; y: number };
 }

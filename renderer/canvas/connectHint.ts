@@ -1,7 +1,23 @@
 /**
- * The verdict of the connection being dragged right now, so the wire can show why a target refuses.
+ * The connection being dragged right now: why the hovered target refuses it (so the wire can say
+ * so), and which block it comes from (so the palette can offer only blocks that take its shape).
  */
 import { create } from 'zustand';
+import { blocksAccepting } from '../../shared/editing/connectCheck.js';
+import type { BlockDef } from '../../shared/blocks/types.js';
+import { BLOCKS } from '../../shared/blocks/registry.js';
+import { editor } from '../app/session.js';
 
-/** Why the hovered target refuses the wire (null when it accepts or nothing is hovered). */
-export const useConnectHint = create<{ reason: string | null }>(() => ({ reason: null }));
+/** `reason`: why the hovered target refuses the wire (null when it accepts or nothing is hovered). `dragFrom`: the source block of a wire being dragged. */
+export const useConnectHint = create<{ reason: string | null; dragFrom: string | null }>(() => ({ reason: null, dragFrom: null }));
+
+/** The blocks that take what `sourceId` puts out without an error (null: its shape is unknown). */
+export function blocksAcceptingOutputOf(sourceId: string): BlockDef[] | null {
+  const { doc, analysis } = editor.state;
+  const shape = analysis.nodes.get(sourceId)?.shape;
+  const src = doc.nodes.find((n) => n.id === sourceId);
+  if (!shape || !src) return null;
+  // Token ids stay int32 only straight out of an int32 Input; every computed value is float.
+  const dtype = src.type === 'Input' && src.params.dtype === 'int32' ? 'int32' : 'float32';
+  return blocksAccepting(shape, dtype, BLOCKS);
+}

@@ -7,9 +7,9 @@ import type { Edge, Node } from '@xyflow/react';
 import type { GraphAnalysis, NodeAnalysis } from '../../shared/analysis/analyze.js';
 import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
 import { getBlock } from '../../shared/blocks/registry.js';
-import { formatShape } from '../../shared/blocks/shapeUtils.js';
+import { formatShape, formatShapeCompact } from '../../shared/blocks/shapeUtils.js';
 import type { GraphNode, ProjectDocument } from '../../shared/graph/document.js';
-import type { Selection } from '../editor/editorStore.js';
+import type { Selection, WireRoute } from '../editor/editorStore.js';
 
 /** What a block node draws. */
 export interface BlockView {
@@ -31,12 +31,17 @@ export type BlockFlowNode = Node<{ view: BlockView }, 'block'>;
 
 /** What a connection draws. */
 export interface EdgeView {
+  /** `(None, 26, 26, 32)`: on hover and selection. */
   readonly shape: string;
+  /** `26×26×32`: always shown. */
+  readonly compact: string;
   readonly error: boolean;
 }
 
-/** React Flow edge type for connections. */
-export type ShapeFlowEdge = Edge<{ view: EdgeView }, 'shape'>;
+/** React Flow edge type for connections: the route of the last layout while its blocks stay put. */
+export type ShapeFlowEdge = Edge<{ view: EdgeView; route: WireRoute | null }, 'shape'>;
+
+const samePoint = (a: { x: number; y: number }, b: { x: number; y: number }) => a.x === b.x && a.y === b.y;
 
 function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
   const def = getBlock(node.type);
@@ -98,13 +103,28 @@ export function deriveNodes(
   return out;
 }
 
-/** React Flow edges: each labelled with the shape it carries. */
-export function deriveEdges(doc: ProjectDocument, analysis: GraphAnalysis, selection: Selection, cache: FlowCache): ShapeFlowEdge[] {
+/**
+ * React Flow edges: each labelled with the shape it carries, and drawn along its routed path while
+ * both of its blocks are where the layout that routed it put them (moved: a plain step).
+ */
+export function deriveEdges(
+  doc: ProjectDocument,
+  analysis: GraphAnalysis,
+  selection: Selection,
+  cache: FlowCache,
+  routes: Readonly<Record<string, WireRoute>> = {},
+): ShapeFlowEdge[] {
   const selected = new Set(selection.edges);
   const next = new Map<string, ShapeFlowEdge>();
+  const positions = Object.keys(routes).length ? new Map(doc.nodes.map((n) => [n.id, n.position])) : null;
   const out = doc.edges.map((e) => {
     const src = analysis.nodes.get(e.source);
     const shape = src?.shape ? formatShape(src.shape) : '';
+    const compact = src?.shape ? formatShapeCompact(src.shape) : '';
+    const candidate = positions ? routes[e.id] : undefined;
+    const sp = positions?.get(e.source);
+    const tp = positions?.get(e.target);
+    const route = candidate && sp && tp && samePoint(sp, candidate.source) && samePoint(tp, candidate.target) ? candidate : null;
     const dst = analysis.nodes.get(e.target);
     const error = Boolean(dst?.diagnostics.some((d) => d.edgeId === e.id && d.severity === 'error'));
     const isSelected = selected.has(e.id);
@@ -117,11 +137,12 @@ export function deriveEdges(doc: ProjectDocument, analysis: GraphAnalysis, selec
       prev.targetHandle === e.targetPort &&
       prev.data?.view.shape === shape &&
       prev.data.view.error === error &&
+      prev.data.route === route &&
       Boolean(prev.selected) === isSelected
     ) {
       rf = prev;
     } else {
-      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { view: { shape, error } } };
+      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { view: { shape, compact, error }, route } };
     }
     next.set(e.id, rf);
     return rf;

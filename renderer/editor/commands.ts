@@ -12,9 +12,10 @@ import type { DatasetRef, TrainingSettings } from '../../shared/training/setting
 import { copyNodes, parseClipboard, pastePayload, serializeClipboard } from '../../shared/editing/clipboard.js';
 import { checkConnection } from '../../shared/editing/connectCheck.js';
 import { applyDataset } from '../../shared/editing/datasetApply.js';
-import { NO_SELECTION, type Editor } from './editorStore.js';
+import { NO_SELECTION, sameTopology, type Editor } from './editorStore.js';
 import { insertBetween } from '../../shared/editing/graphEdits.js';
-import { layoutPositions, type Size } from './layout.js';
+import { blockSize, layoutDocument, type LayoutResult } from './layout.js';
+import { deleteAndReconnect, moveGroupToFreeSpace, spliceAfter } from '../../shared/editing/placement.js';
 import { quickFixesFor } from '../../shared/editing/quickFixes.js';
 
 /** A command that cannot run; the message is for people (shown in a toast). */
@@ -27,19 +28,23 @@ export class CommandError extends Error {
 
 /** Arguments and results of every editor command. */
 export interface EditorCommands {
-  'graph.addBlock': { args: { type: string; position: Position; params?: Readonly<Record<string, ParamValue>>; label?: string; connectFrom?: string }; result: string };
+  'graph.addBlock': {
+    args: { type: string; position: Position; params?: Readonly<Record<string, ParamValue>>; label?: string; connectFrom?: string; splice?: boolean };
+    result: string;
+  };
   'graph.connect': { args: { source: string; target: string; targetPort: string }; result: string };
   'graph.disconnect': { args: { edgeIds: readonly string[] }; result: void };
   'graph.setParam': { args: { nodeId: string; name: string; value: ParamValue; coalesce?: string }; result: void };
   'graph.rename': { args: { nodeId: string; label: string }; result: void };
   'graph.move': { args: { positions: Readonly<Record<string, Position>> }; result: void };
   'graph.insertBetween': { args: { edgeId: string; type: string; position?: Position }; result: string };
-  'graph.autoLayout': { args: { sizeOf?: (id: string) => Size; aspectRatio?: number }; result: Promise<void> };
+  'graph.autoLayout': { args: void; result: Promise<void> };
   'graph.applyQuickFix': { args: { diagnosticIndex: number; fixId: string }; result: void };
   'selection.set': { args: { nodes?: readonly string[]; edges?: readonly string[] }; result: void };
   'selection.selectAll': { args: void; result: void };
   'selection.clear': { args: void; result: void };
   'selection.delete': { args: void; result: void };
+  'selection.deleteReconnect': { args: void; result: void };
   'selection.duplicate': { args: void; result: void };
   'selection.nudge': { args: { dx: number; dy: number }; result: void };
   'clipboard.copy': { args: void; result: string | null };
@@ -79,6 +84,7 @@ export const EDITOR_COMMAND_INFO: { readonly [K in EditorCommandId]: CommandInfo
   'selection.selectAll': { title: 'Select all', shortcut: ['Mod+A'], group: 'Selection' },
   'selection.clear': { title: 'Clear selection', shortcut: ['Escape'], group: 'Selection' },
   'selection.delete': { title: 'Delete', shortcut: ['Delete', 'Backspace'], group: 'Edit' },
+  'selection.deleteReconnect': { title: 'Delete and reconnect neighbours', shortcut: ['Shift+Delete', 'Shift+Backspace'], group: 'Edit' },
   'selection.duplicate': { title: 'Duplicate', shortcut: ['Mod+D'], group: 'Edit' },
   'selection.nudge': { title: 'Nudge', shortcut: ['Arrow keys'], group: 'Selection' },
   'clipboard.copy': { title: 'Copy', shortcut: ['Mod+C'], group: 'Edit' },
@@ -106,12 +112,19 @@ function wrap<T>(f: () => T): T {
 const GRID = 16;
 
 const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
-  'graph.addBlock': (editor, { type, position, params, label, connectFrom }) =>
+  'graph.addBlock': (editor, { type, position, params, label, connectFrom, splice }) =>
     wrap(() => {
       const def = getBlock(type);
       if (!def) throw new CommandError(`Unknown block type "${type}".`);
+      // Quick-add after a selected block: into its outgoing wires, what follows moves down.
+      if (connectFrom && splice) {
+        const r = spliceAfter(editor.doc, connectFrom, type, { ...(params ? { params } : {}), sizeOf: blockSize });
+        const doc = label ? renameNode(r.doc, r.nodeId, label) : r.doc;
+        editor.apply('graph.addBlock', doc, { select: { nodes: [r.nodeId], edges: [] } });
+        return r.nodeId;
+      }
       const added = addNode(editor.doc, type, position, { ...(params ? { params } : {}), ...(label ? { label } : {}) });
-      let doc = added.doc;
+      let doc = moveGroupToFreeSpace(added.doc, [added.nodeId], blockSize);
       if (connectFrom) {
         const port = def.ports(doc.nodes[doc.nodes.length - 1].params)[0];
         if (port && checkConnection(doc, connectFrom, added.nodeId, port.name).ok) doc = connect(doc, connectFrom, added.nodeId, port.name).doc;
@@ -143,15 +156,23 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
   'graph.move': (editor, { positions }) => editor.apply('graph.move', moveNodes(editor.doc, positions)),
   'graph.insertBetween': (editor, { edgeId, type, position }) =>
     wrap(() => {
-      const r = insertBetween(editor.doc, edgeId, type, position ? { position } : {});
+      const r = insertBetween(editor.doc, edgeId, type, { ...(position ? { position } : {}), sizeOf: blockSize });
       editor.apply('graph.insertBetween', r.doc, { select: { nodes: [r.nodeId], edges: [] } });
       return r.nodeId;
     }),
-  'graph.autoLayout': async (editor, { sizeOf, aspectRatio }) => {
-    const before = editor.doc;
-    const positions = await layoutPositions(before, sizeOf, aspectRatio ? { aspectRatio } : {});
-    // The document may have changed while ELK ran; lay out what is there now.
-    editor.apply('graph.autoLayout', moveNodes(editor.doc, positions));
+  'graph.autoLayout': async (editor) => {
+    // ELK runs asynchronously: an edit made meanwhile (a block added, a wire removed) would get
+    // positions computed for a document that no longer exists. Lay out again until the result
+    // belongs to the document it is applied to.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = editor.doc;
+      const result: LayoutResult = await layoutDocument(before);
+      if (editor.doc !== before && !sameTopology(editor.doc, before)) continue;
+      editor.apply('graph.autoLayout', moveNodes(editor.doc, result.positions));
+      editor.setRoutes(result.routes);
+      return;
+    }
+    throw new CommandError('The graph kept changing during the layout. Run Auto-layout again.');
   },
   'graph.applyQuickFix': (editor, { diagnosticIndex, fixId }) => {
     const { doc, analysis } = editor.state;
@@ -169,12 +190,19 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
     if (!nodes.length && !edges.length) return;
     editor.apply('selection.delete', removeNodes(disconnect(editor.doc, edges), nodes), { select: NO_SELECTION });
   },
+  'selection.deleteReconnect': (editor) =>
+    wrap(() => {
+      const { nodes } = editor.state.selection;
+      if (nodes.length !== 1) throw new CommandError('Select one block between two others to delete it and reconnect its neighbours.');
+      const r = deleteAndReconnect(editor.doc, nodes[0]);
+      editor.apply('selection.deleteReconnect', r.doc, { select: NO_SELECTION });
+    }),
   'selection.duplicate': (editor) =>
     wrap(() => {
       const payload = copyNodes(editor.doc, editor.state.selection.nodes);
       if (!payload) return;
       const r = pastePayload(editor.doc, payload, { offset: { x: 2 * GRID, y: 2 * GRID } });
-      editor.apply('selection.duplicate', r.doc, { select: { nodes: r.nodeIds, edges: r.edgeIds } });
+      editor.apply('selection.duplicate', moveGroupToFreeSpace(r.doc, r.nodeIds, blockSize), { select: { nodes: r.nodeIds, edges: r.edgeIds } });
     }),
   'selection.nudge': (editor, { dx, dy }) => {
     const ids = new Set(editor.state.selection.nodes);
@@ -198,7 +226,7 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
       const payload = parseClipboard(text);
       if (!payload) throw new CommandError('The clipboard holds no Layerloom blocks.');
       const r = pastePayload(editor.doc, payload, at ? { at } : { offset: { x: 2 * GRID, y: 2 * GRID } });
-      editor.apply('clipboard.paste', r.doc, { select: { nodes: r.nodeIds, edges: r.edgeIds } });
+      editor.apply('clipboard.paste', moveGroupToFreeSpace(r.doc, r.nodeIds, blockSize), { select: { nodes: r.nodeIds, edges: r.edgeIds } });
     }),
   'history.undo': (editor) => editor.undo(),
   'history.redo': (editor) => editor.redo(),

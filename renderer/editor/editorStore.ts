@@ -12,7 +12,18 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { analyzeGraph, type GraphAnalysis } from '../../shared/analysis/analyze.js';
-import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
+import { emptyDocument, type Position, type ProjectDocument } from '../../shared/graph/document.js';
+
+/**
+ * A wire as the last auto-layout routed it (layout.ts `EdgeRoute`): drawn only while both of its
+ * blocks are still where that layout put them.
+ */
+export interface WireRoute {
+  readonly points: readonly Position[];
+  readonly label: Position | null;
+  readonly source: Position;
+  readonly target: Position;
+}
 
 /** The selected nodes and edges (ids, in selection order). */
 export interface Selection {
@@ -47,7 +58,14 @@ export interface EditorState {
   readonly gesture: { readonly command: string; readonly before: ProjectDocument; readonly selectionBefore: Selection } | null;
   /** Bumped on every document change (cheap change detection for views). */
   readonly revision: number;
+  /**
+   * Wire routes of the last auto-layout, by edge id. A view cache, not part of the document or
+   * history: undoing a layout moves the blocks back, which invalidates the routes by itself.
+   */
+  readonly routes: Readonly<Record<string, WireRoute>>;
 }
+
+const NO_ROUTES: Readonly<Record<string, WireRoute>> = Object.freeze({});
 
 /** Most undo steps kept. */
 export const HISTORY_LIMIT = 500;
@@ -113,6 +131,7 @@ export class Editor {
       future: [],
       gesture: null,
       revision: 0,
+      routes: NO_ROUTES,
     }));
   }
 
@@ -150,7 +169,13 @@ export class Editor {
       future: [],
       gesture: null,
       revision: this.store.getState().revision + 1,
+      routes: NO_ROUTES,
     });
+  }
+
+  /** Replaces the wire routes (after a layout). */
+  setRoutes(routes: Readonly<Record<string, WireRoute>>): void {
+    this.store.setState({ routes });
   }
 
   /** Records a save: the current document is now the saved one. */

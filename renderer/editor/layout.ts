@@ -1,10 +1,22 @@
 /**
- * Auto-layout with ELK's layered algorithm, left to right, the way data flows through a network.
- * Returns positions only; the caller applies them as one undoable command.
+ * Auto-layout with ELK's layered algorithm, top to bottom, the way Netron and Deep Network Designer
+ * draw a network: inputs at the top, one layer per row, no wrapping. ELK also routes every wire
+ * orthogonally (its edge sections), so a skip connection runs in its own lane beside the blocks
+ * instead of through them, and places each wire's shape label where no block or other label is.
+ *
+ * Block sizes come from `blockSize` (the canvas draws blocks at exactly that size), never from
+ * measurements: the same document gets the same layout in the app, in the CLI and in
+ * `npm run gen`, which is what lets a project opened from disk get its routed wires back.
+ *
+ * Runs in the browser and in Node (scripts/makeExamples.ts); DOM-free.
  */
 import type ELKConstructor from 'elkjs/lib/elk.bundled.js';
-import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import type { Position, ProjectDocument } from '../../shared/graph/document.js';
+import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api.js';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import { getBlock } from '../../shared/blocks/registry.js';
+import { formatShapeCompact } from '../../shared/blocks/shapeUtils.js';
+import type { GraphNode, Position, ProjectDocument } from '../../shared/graph/document.js';
+import { keyParams } from '../canvas/blockStyle.js';
 
 /** A node's size on the canvas. */
 export interface Size {
@@ -12,46 +24,167 @@ export interface Size {
   readonly height: number;
 }
 
-/** Size used for blocks that have not been drawn yet. */
-export const DEFAULT_NODE_SIZE: Size = { width: 208, height: 110 };
+/** Width of every block. */
+export const BLOCK_WIDTH = 208;
+// Heights of a block's parts (renderer/styles/app.css pins them): border, type row, name row,
+// footer; each parameter row, the gap between rows and the padding under them.
+const BLOCK_BASE_HEIGHT = 2 + 27 + 26 + 30;
+const PARAM_ROW = 16;
+const PARAM_GAP = 2;
+const PARAMS_PAD = 8;
+
+/** The parameter rows a block shows (its activation shows in its header instead). */
+export function blockRows(node: Pick<GraphNode, 'type' | 'params'>): { label: string; value: string }[] {
+  const def = getBlock(node.type);
+  if (def?.role === 'output') return [];
+  return keyParams(def, node.params, def?.role === 'input' ? 2 : 3);
+}
+
+/** The size a block is drawn at (BlockNode sets it; layout reserves it). */
+export function blockSize(node: Pick<GraphNode, 'type' | 'params'>): Size {
+  const rows = blockRows(node).length;
+  return { width: BLOCK_WIDTH, height: BLOCK_BASE_HEIGHT + (rows ? rows * PARAM_ROW + (rows - 1) * PARAM_GAP + PARAMS_PAD : 0) };
+}
+
+/** Size used for a block not in the document yet (quick-add placement). */
+export const DEFAULT_NODE_SIZE: Size = { width: BLOCK_WIDTH, height: BLOCK_BASE_HEIGHT + 3 * PARAM_ROW + 2 * PARAM_GAP + PARAMS_PAD };
+
+/** Horizontal position of input port `index` of `count` on a block's top edge (fraction of the width). */
+export function portFraction(index: number, count: number): number {
+  return (index + 1) / (count + 1);
+}
+
+/** Room above a block with named ports for their labels (drawn above the top edge). */
+export const PORT_LABEL_ROOM = 16;
+
+/** Size of a wire's shape label: monospace 11px, 6px padding each side, 1px border. */
+export function edgeLabelSize(text: string): Size {
+  return { width: Math.ceil(text.length * 6.7) + 14, height: 18 };
+}
+
+/** A wire as ELK routed it, and the blocks' positions it was routed for. */
+export interface EdgeRoute {
+  /** Start (the source's output port), bend points, end (the target's input port). */
+  readonly points: readonly Position[];
+  /** Centre of the shape label, where ELK placed it. */
+  readonly label: Position | null;
+  /** Positions of the source and the target the route is valid for. */
+  readonly source: Position;
+  readonly target: Position;
+}
+
+/** The result of a layout: block positions (top-left) and a route per wire. */
+export interface LayoutResult {
+  readonly positions: Record<string, Position>;
+  readonly routes: Record<string, EdgeRoute>;
+}
 
 // ELK is large (~1.5 MB); it loads on the first layout rather than with the app.
 let elk: InstanceType<typeof ELKConstructor> | null = null;
 
-/** Layered positions for every node (top-left corners). */
-export async function layoutPositions(
-  doc: Pick<ProjectDocument, 'nodes' | 'edges'>,
-  sizeOf: (id: string) => Size = () => DEFAULT_NODE_SIZE,
-  options: { aspectRatio?: number } = {},
-): Promise<Record<string, Position>> {
-  if (doc.nodes.length === 0) return {};
+const LAYOUT_OPTIONS: Record<string, string> = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'DOWN',
+  'elk.edgeRouting': 'ORTHOGONAL',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '24',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '10',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '14',
+  'elk.spacing.nodeNode': '48',
+  'elk.spacing.edgeNode': '36',
+  'elk.spacing.edgeEdge': '20',
+  'elk.spacing.edgeLabel': '4',
+  'elk.spacing.labelLabel': '6',
+  // Straight chains: a block sits right under the one that feeds it.
+  'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+  'elk.layered.nodePlacement.bk.fixedAlignment': 'BALANCED',
+  // Keep the document's order among siblings, so a re-layout does not shuffle branches.
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.edgeLabels.sideSelection': 'ALWAYS_DOWN',
+  'elk.padding': '[top=24,left=24,bottom=24,right=24]',
+};
+
+const portId = (nodeId: string, port: string) => `${nodeId}\u0000${port}`;
+const round = (p: { x: number; y: number }): Position => ({ x: Math.round(p.x), y: Math.round(p.y) });
+
+/** Block positions and wire routes for a document. */
+export async function layoutDocument(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Promise<LayoutResult> {
+  if (doc.nodes.length === 0) return { positions: {}, routes: {} };
   if (!elk) {
     const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
     elk = new ELK();
   }
-  const ids = new Set(doc.nodes.map((n) => n.id));
-  const graph: ElkNode = {
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
-      // Room for the shape label on each connection.
-      'elk.layered.spacing.nodeNodeBetweenLayers': '150',
-      'elk.spacing.nodeNode': '40',
-      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
-      'elk.layered.crossingMinimization.semiInteractive': 'true',
-      'elk.edgeRouting': 'SPLINES',
-      // A long chain (a deep CNN) wraps into rows that fit the window instead of one thin strip
-      // that is unreadable when zoomed to fit.
-      'elk.layered.wrapping.strategy': 'MULTI_EDGE',
-      'elk.layered.wrapping.additionalEdgeSpacing': '40',
-      'elk.aspectRatio': String(options.aspectRatio ?? 1.6),
-    },
-    children: doc.nodes.map((n) => ({ id: n.id, ...sizeOf(n.id) })),
-    edges: doc.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
-  };
-  const result = await elk.layout(graph);
+  const analysis = analyzeGraph(doc);
+  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  const portNames = new Map<string, readonly string[]>();
+  const children: ElkNode[] = doc.nodes.map((n) => {
+    const def = getBlock(n.type);
+    const size = blockSize(n);
+    const names = def ? def.ports(n.params).map((p) => p.name) : [...new Set(doc.edges.filter((e) => e.target === n.id).map((e) => e.targetPort))];
+    portNames.set(n.id, names);
+    const ports: ElkPort[] = names.map((name, i) => ({
+      id: portId(n.id, name),
+      x: Math.round(portFraction(i, names.length) * size.width),
+      y: 0,
+      width: 0,
+      height: 0,
+      layoutOptions: { 'elk.port.side': 'NORTH', 'elk.port.index': String(i) },
+    }));
+    if (def?.role !== 'output') ports.push({ id: portId(n.id, 'out'), x: size.width / 2, y: size.height, width: 0, height: 0, layoutOptions: { 'elk.port.side': 'SOUTH' } });
+    return {
+      id: n.id,
+      ...size,
+      ports,
+      layoutOptions: {
+        'elk.portConstraints': 'FIXED_POS',
+        // Port labels sit above the block: keep wires' labels out of that strip.
+        ...(names.length > 1 ? { 'elk.margins': `[top=${PORT_LABEL_ROOM},left=0,bottom=0,right=0]` } : {}),
+      },
+    };
+  });
+  const edges: ElkExtendedEdge[] = doc.edges
+    .filter((e) => byId.has(e.source) && byId.has(e.target) && (portNames.get(e.target) ?? []).includes(e.targetPort))
+    .map((e) => {
+      const text = formatShapeCompact(analysis.nodes.get(e.source)?.shape ?? null);
+      return {
+        id: e.id,
+        sources: [portId(e.source, 'out')],
+        targets: [portId(e.target, e.targetPort)],
+        labels: [{ id: `${e.id}\u0000label`, text, ...edgeLabelSize(text), layoutOptions: { 'elk.edgeLabels.placement': 'CENTER' } }],
+      };
+    });
+  const result = await elk.layout({ id: 'root', layoutOptions: LAYOUT_OPTIONS, children, edges });
   const positions: Record<string, Position> = {};
-  for (const child of result.children ?? []) positions[child.id] = { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) };
-  return positions;
+  for (const child of result.children ?? []) positions[child.id] = round({ x: child.x ?? 0, y: child.y ?? 0 });
+  const routes: Record<string, EdgeRoute> = {};
+  for (const e of result.edges ?? []) {
+    const section = e.sections?.[0];
+    const edge = doc.edges.find((x) => x.id === e.id);
+    if (!section || !edge || e.sections?.length !== 1) continue;
+    const source = positions[edge.source];
+    const target = positions[edge.target];
+    if (!source || !target) continue;
+    const label = e.labels?.[0];
+    routes[e.id] = {
+      points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint].map(round),
+      label: label && label.x !== undefined && label.y !== undefined ? round({ x: label.x + (label.width ?? 0) / 2, y: label.y + (label.height ?? 0) / 2 }) : null,
+      source,
+      target,
+    };
+  }
+  return { positions, routes };
+}
+
+/**
+ * The routes of a document whose blocks are where ELK would put them (a project laid out and
+ * saved, a bundled example): null when any block has moved since, or the graph is too large to
+ * lay out just to draw its wires.
+ */
+export async function routesIfLaidOut(doc: Pick<ProjectDocument, 'nodes' | 'edges'>, maxNodes = 150): Promise<Record<string, EdgeRoute> | null> {
+  if (doc.nodes.length === 0 || doc.nodes.length > maxNodes) return null;
+  const { positions, routes } = await layoutDocument(doc);
+  for (const n of doc.nodes) {
+    const p = positions[n.id];
+    if (!p || p.x !== n.position.x || p.y !== n.position.y) return null;
+  }
+  return routes;
 }

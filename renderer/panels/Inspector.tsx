@@ -68,6 +68,8 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
     });
   }, [doc, analysis, info]);
   if (!node) return null;
+  // Between two blocks: deleting it can wire its neighbours together.
+  const isMiddle = doc.edges.filter((e) => e.target === nodeId).length === 1 && doc.edges.some((e) => e.source === nodeId);
   const basic = def?.params.filter((p) => !p.advanced) ?? [];
   const advanced = def?.params.filter((p) => p.advanced) ?? [];
   const diagnostics = info?.diagnostics ?? [];
@@ -159,6 +161,13 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
         </>
       )}
       {def && <p className="ll-muted small ll-desc">{def.description}</p>}
+      {isMiddle && (
+        <div className="ll-row wrap">
+          <button className="ll-btn" onClick={() => runCommand('selection.deleteReconnect')} data-testid="delete-reconnect" title="Delete this block and wire what fed it to what it fed (Shift+Delete)">
+            <Icon name="trash" /> Delete and reconnect neighbours
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -10,7 +10,9 @@ import { editor } from '../app/session.js';
 import { canvas } from '../canvas/canvasController.js';
 import { BLOCK_DRAG_TYPE } from '../canvas/Canvas.js';
 import { categoryColor } from '../canvas/blockStyle.js';
-import { searchBlocks } from '../canvas/QuickAdd.js';
+import { searchBlocks } from '../../shared/editing/blockSearch.js';
+import { blocksAcceptingOutputOf, useConnectHint } from '../canvas/connectHint.js';
+import { formatShapeCompact } from '../../shared/blocks/shapeUtils.js';
 import { toast } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -19,7 +21,7 @@ function addNear(def: BlockDef): void {
   const from = selection.nodes.length === 1 ? doc.nodes.find((n) => n.id === selection.nodes[0]) : undefined;
   const position = from ? { x: from.position.x + 280, y: from.position.y } : (canvas()?.viewCenter() ?? { x: 0, y: 0 });
   try {
-    runEditorCommand(editor, 'graph.addBlock', { type: def.type, position, ...(from ? { connectFrom: from.id } : {}) });
+    runEditorCommand(editor, 'graph.addBlock', { type: def.type, position, ...(from ? { connectFrom: from.id, splice: true } : {}) });
   } catch (e) {
     toast('warning', e instanceof CommandError ? e.message : String(e));
   }
@@ -29,8 +31,12 @@ function addNear(def: BlockDef): void {
 export function Palette(): JSX.Element {
   const [query, setQuery] = useState('');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  // While a wire is dragged out of a block: only the blocks that take its shape.
+  const dragFrom = useConnectHint((s) => s.dragFrom);
+  const accepting = useMemo(() => (dragFrom ? blocksAcceptingOutputOf(dragFrom) : null), [dragFrom]);
+  const filtering = Boolean(query) || accepting !== null;
+  const found = useMemo(() => searchBlocks(query, accepting ?? undefined), [query, accepting]);
   const groups = useMemo(() => {
-    const found = searchBlocks(query);
     const byCat = new Map<string, BlockDef[]>();
     for (const b of found) {
       const list = byCat.get(b.category);
@@ -40,20 +46,39 @@ export function Palette(): JSX.Element {
     // Registry order within a group; category order from the palette definition.
     return BLOCK_CATEGORIES.filter((c) => byCat.has(c)).map((c) => ({
       category: c,
-      blocks: query ? (byCat.get(c) ?? []) : BLOCKS.filter((b) => b.category === c),
+      blocks: filtering ? (byCat.get(c) ?? []) : BLOCKS.filter((b) => b.category === c),
     }));
-  }, [query]);
+  }, [found, filtering]);
+  const dragShape = dragFrom ? editor.state.analysis.nodes.get(dragFrom)?.shape : undefined;
 
   return (
     <aside className="ll-palette" aria-label="Blocks">
       <div className="ll-panel-title">Blocks</div>
       <div className="ll-search">
         <Icon name="search" />
-        <input className="ll-input" placeholder="Search blocks" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search blocks" />
+        <input
+          className="ll-input"
+          placeholder="Search blocks (relu, bn, resize…)"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            // Enter adds the best match (after the selected block, when there is one).
+            if (e.key === 'Enter' && found[0]) {
+              e.preventDefault();
+              addNear(found[0]);
+            } else if (e.key === 'Escape') setQuery('');
+          }}
+          aria-label="Search blocks"
+        />
       </div>
+      {accepting && (
+        <p className="ll-palette-note" data-testid="palette-accepting">
+          Blocks that take {dragShape ? formatShapeCompact(dragShape) : 'this wire'}: drop the wire on the canvas to add one.
+        </p>
+      )}
       <div className="ll-palette-groups">
         {groups.map(({ category, blocks }) => {
-          const closed = collapsed.has(category) && !query;
+          const closed = collapsed.has(category) && !filtering;
           return (
             <section key={category} className="ll-palette-group">
               <button

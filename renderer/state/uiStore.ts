@@ -51,6 +51,8 @@ export interface QuickAddState {
   readonly flow: { readonly x: number; readonly y: number };
   /** Connect the new block after this one. */
   readonly connectFrom?: string;
+  /** Splice it into `connectFrom`'s outgoing wires (quick-add with a block selected). */
+  readonly splice?: boolean;
 }
 
 /** Theme names. */

@@ -52,6 +52,16 @@ export function formatShape(shape: Shape | null): string {
 }
 
 /**
+ * A shape without the batch axis, for wire labels where space is short: `26×26×32`, `?×64` for a
+ * variable axis, `scalar` for a per-sample scalar, `?` when unknown. The full form is `formatShape`.
+ */
+export function formatShapeCompact(shape: Shape | null): string {
+  if (shape === null) return '?';
+  if (shape.length === 0) return 'scalar';
+  return shape.map((d) => (d === null ? '?' : String(d))).join('×');
+}
+
+/**
  * Element-wise broadcast of two same-rank shapes, as Keras merge layers do
  * (`_compute_elemwise_op_output_shape`): equal dims pass, a 1 broadcasts, `None` stays `None`.
  * Returns the axis (0-based, without batch) of the first conflict instead of a shape when they clash.

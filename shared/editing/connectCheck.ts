@@ -7,9 +7,10 @@
  */
 import { analyzeGraph } from '../analysis/analyze.js';
 import type { DiagnosticCode } from '../analysis/diagnostics.js';
-import { getBlock, blockRole } from '../blocks/registry.js';
-import type { ProjectDocument } from '../graph/document.js';
-import { connect } from '../graph/operations.js';
+import { getBlock, blockRole, blockTypeWithRole } from '../blocks/registry.js';
+import type { BlockDef, Shape } from '../blocks/types.js';
+import { emptyDocument, type ProjectDocument } from '../graph/document.js';
+import { addNode, connect } from '../graph/operations.js';
 import { quickFixesFor } from './quickFixes.js';
 
 /**
@@ -74,4 +75,21 @@ export function checkConnection(doc: ProjectDocument, source: string, target: st
     return fix ? { ok: true, problem: problem.message, fix: fix.title } : { ok: false, reason: problem.message };
   }
   return { ok: true };
+}
+
+/**
+ * The blocks that take a tensor of `shape` (no batch axis) on their first input without an error:
+ * what the palette offers while a wire is dragged out of a block. Each candidate is tried on a
+ * two-block graph, so the verdict is the analysis's own.
+ */
+export function blocksAccepting(shape: Shape, dtype: 'float32' | 'int32', blocks: readonly BlockDef[]): BlockDef[] {
+  return blocks.filter((def) => {
+    if (def.role === 'input') return false;
+    const input = addNode(emptyDocument(), blockTypeWithRole('input'), { x: 0, y: 0 }, { id: 'src', params: { shape: [...shape], dtype } });
+    const added = addNode(input.doc, def.type, { x: 0, y: 200 }, { id: 'dst' });
+    const port = def.ports(added.doc.nodes[1].params)[0];
+    if (!port) return false;
+    const analysis = analyzeGraph(connect(added.doc, 'src', 'dst', port.name).doc);
+    return !(analysis.nodes.get('dst')?.diagnostics ?? []).some((d) => d.severity === 'error' && !NOT_ABOUT_THIS_CONNECTION.has(d.code));
+  });
 }

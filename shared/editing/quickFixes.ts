@@ -12,6 +12,7 @@ import type { BlockDef, ParamValue, Shape } from '../blocks/types.js';
 import type { GraphNode, ProjectDocument } from '../graph/document.js';
 import { addNode, connect, removeNodes, setParam } from '../graph/operations.js';
 import { insertBetween } from './graphEdits.js';
+import { BLOCK_GAP, LARGEST_BLOCK, moveGroupToFreeSpace } from './placement.js';
 
 /**
  * The largest window that fits the input on every axis (with the block's dilation), in the
@@ -156,9 +157,11 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
       id: 'add-input',
       title: 'Add an Input block',
       apply: () => {
-        const x = Math.min(0, ...doc.nodes.map((n) => n.position.x)) - 260;
-        const r = addNode(doc, blockTypeWithRole('input'), { x, y: 0 });
-        return { doc: r.doc, select: [r.nodeId] };
+        // Above everything (data flows down), in free space.
+        const x = Math.min(0, ...doc.nodes.map((n) => n.position.x));
+        const y = Math.min(0, ...doc.nodes.map((n) => n.position.y)) - LARGEST_BLOCK.height - BLOCK_GAP;
+        const r = addNode(doc, blockTypeWithRole('input'), { x, y });
+        return { doc: moveGroupToFreeSpace(r.doc, [r.nodeId]), select: [r.nodeId] };
       },
     });
   }
@@ -170,10 +173,11 @@ function candidates(doc: ProjectDocument, analysis: GraphAnalysis, d: Diagnostic
         // The last layer: a node with a known shape that feeds nothing.
         const feeds = new Set(doc.edges.map((e) => e.source));
         const sink = [...analysis.order].reverse().map((id) => doc.nodes.find((n) => n.id === id)).find((n) => n && !feeds.has(n.id) && blockRole(n.type) !== 'output');
-        const x = Math.max(0, ...doc.nodes.map((n) => n.position.x)) + 260;
-        const r = addNode(doc, blockTypeWithRole('output'), { x, y: sink?.position.y ?? 0 });
+        // Under the last layer, in free space.
+        const at = sink ? { x: sink.position.x, y: sink.position.y + LARGEST_BLOCK.height + BLOCK_GAP } : { x: 0, y: Math.max(0, ...doc.nodes.map((n) => n.position.y)) + LARGEST_BLOCK.height + BLOCK_GAP };
+        const r = addNode(doc, blockTypeWithRole('output'), at);
         const next = sink ? connect(r.doc, sink.id, r.nodeId, 'in').doc : r.doc;
-        return { doc: next, select: [r.nodeId] };
+        return { doc: moveGroupToFreeSpace(next, [r.nodeId]), select: [r.nodeId] };
       },
     });
   }

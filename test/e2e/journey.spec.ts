@@ -22,7 +22,8 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
 
     await test.step('new from the CNN template', async () => {
       await app.newFromTemplate('mnist-cnn');
-      await expect(app.node(await app.labelOf('dense2'))).toBeVisible();
+      // Laid out top to bottom, the CNN opens showing its top.
+      await expect(app.node(await app.labelOf('input'))).toBeVisible();
       await expect(page.getByTestId('status-validity')).toHaveText(/Valid/);
       await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
       await app.shot('cnn-template');
@@ -32,6 +33,14 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
     const predictions = await app.labelOf('dense2');
 
     await test.step('drag a Dropout in between two blocks and connect it', async () => {
+      // The laid-out CNN is taller than the window: bring its head into view (as the summary does).
+      await page.evaluate(() => {
+        const c = (globalThis as unknown as { __layerloom: { canvas(): { focusNode(id: string): void; zoomOut(): void } } }).__layerloom.canvas();
+        c.focusNode('dense1');
+        setTimeout(() => c.zoomOut(), 350);
+      });
+      await page.waitForTimeout(700);
+      await app.settle();
       const box = await page.getByTestId('canvas').boundingBox();
       if (!box) throw new Error('canvas not visible');
       await app.dragBlock('Dropout', { x: box.width * 0.62, y: box.height * 0.78 });
@@ -46,13 +55,15 @@ test('a new user builds, fixes, trains, exports and saves a CNN', async ({ app, 
 
     await test.step('see the shape labels update', async () => {
       await expect.poll(() => app.shapeOf('dropout')).toBe('(None, 64)');
-      await expect(page.locator('.ll-edge-label', { hasText: '(None, 64)' }).first()).toBeVisible();
+      await expect(page.locator('.ll-edge-label[title="(None, 64)"]').first()).toBeVisible();
       await expect(page.getByTestId('status-params')).toHaveText('93,322 params');
       await app.shot('dropout-connected');
     });
 
     const conv3 = await app.labelOf('conv3');
     await test.step('break a shape on purpose, see the error, fix it with the quick fix', async () => {
+      await page.evaluate(() => (globalThis as unknown as { __layerloom: { canvas(): { focusNode(id: string): void } } }).__layerloom.canvas().focusNode('conv3'));
+      await app.settle();
       await app.select(conv3);
       await app.setParam('kernel_size', '9, 9');
       await expect(app.badge(conv3)).toBeVisible();

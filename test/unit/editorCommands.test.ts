@@ -144,33 +144,48 @@ describe('editor commands and undo', () => {
     expect(shapeOf(editor, 'd1')).toBe('(None, 64)');
   });
 
-  it('lays the graph out left to right in one step', async () => {
+  it('lays the graph out top to bottom in one undo step, with a route per wire', async () => {
     let doc = mlp();
     doc = { ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: { x: 0, y: 0 } })) };
     const editor = new Editor(doc);
-    await run(editor, 'graph.autoLayout', { aspectRatio: 10 });
-    const xs = ['in', 'flat', 'd1', 'd2', 'out'].map((id) => editor.doc.nodes.find((n) => n.id === id)?.position.x ?? NaN);
-    expect(xs).toEqual([...xs].sort((p, q) => p - q));
-    expect(new Set(xs).size).toBe(5);
+    await run(editor, 'graph.autoLayout');
+    const ys = ['in', 'flat', 'd1', 'd2', 'out'].map((id) => editor.doc.nodes.find((n) => n.id === id)?.position.y ?? NaN);
+    expect(ys).toEqual([...ys].sort((p, q) => p - q));
+    expect(new Set(ys).size).toBe(5);
     expect(editor.state.past.map((e) => e.command)).toEqual(['graph.autoLayout']);
+    expect(Object.keys(editor.state.routes).sort()).toEqual(editor.doc.edges.map((e) => e.id).sort());
+    run(editor, 'history.undo');
+    expect(editor.doc.nodes.every((n) => n.position.x === 0 && n.position.y === 0)).toBe(true);
   });
 
-  it('wraps a long chain into rows that fit the window', async () => {
+  it('never wraps a long chain into rows: one column, top to bottom', async () => {
     let doc = emptyDocument('deep');
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = addNode(doc, i === 0 ? 'Input' : 'Dense', { x: 0, y: 0 }, i === 0 ? { params: { shape: [8] } } : {});
+      const r = addNode(doc, i === 0 ? 'Input' : 'Dense', { x: (i % 4) * 300, y: 0 }, i === 0 ? { params: { shape: [8] } } : {});
       doc = r.doc;
       if (i > 0) doc = connect(doc, ids[i - 1], r.nodeId, 'in').doc;
       ids.push(r.nodeId);
     }
     const editor = new Editor(doc);
-    await run(editor, 'graph.autoLayout', { aspectRatio: 1.6 });
+    await run(editor, 'graph.autoLayout');
     const pos = ids.map((id) => editor.doc.nodes.find((n) => n.id === id)?.position ?? { x: NaN, y: NaN });
-    const rows = [...new Set(pos.map((p) => p.y))].sort((a, b) => a - b);
-    expect(rows.length).toBeGreaterThan(1);
-    // Reading order follows the data: row by row, left to right within a row.
-    const order = [...pos.keys()].sort((a, b) => pos[a].y - pos[b].y || pos[a].x - pos[b].x);
-    expect(order).toEqual([...pos.keys()]);
+    expect(new Set(pos.map((p) => p.x)).size).toBe(1);
+    for (let i = 1; i < pos.length; i++) expect(pos[i].y).toBeGreaterThan(pos[i - 1].y);
+  });
+
+  it('lays out the document as it is when the layout finishes, not as it was when it started', async () => {
+    const editor = new Editor(mlp());
+    const pending = run(editor, 'graph.autoLayout');
+    // An edit while ELK runs: a block added far away and wired in.
+    const id = run(editor, 'graph.addBlock', { type: 'Dropout', position: { x: 9000, y: 9000 } });
+    run(editor, 'graph.connect', { source: 'd2', target: id, targetPort: 'in' });
+    await pending;
+    const added = editor.doc.nodes.find((n) => n.id === id);
+    const d2 = editor.doc.nodes.find((n) => n.id === 'd2');
+    expect(added?.position.x).toBeLessThan(2000);
+    expect(added?.position.y).toBeGreaterThan(d2?.position.y ?? Infinity);
+    expect(editor.state.routes[editor.doc.edges.find((e) => e.target === id)?.id ?? '']).toBeDefined();
+    expect(editor.state.past.map((e) => e.command)).toEqual(['graph.addBlock', 'graph.connect', 'graph.autoLayout']);
   });
 });

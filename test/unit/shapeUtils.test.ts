@@ -11,6 +11,7 @@ import {
   convTransposeOutputLength,
   flattenedShape,
   formatShape,
+  formatShapeCompact,
   poolOutputLength,
   reshapedShape,
   sampleAxis,
@@ -118,5 +119,11 @@ describe('broadcasting and axes', () => {
     expect(formatShape([null, 64])).toBe('(None, None, 64)');
     expect(formatShape([])).toBe('(None,)');
     expect(formatShape(null)).toBe('?');
+    // Compact, for wire labels: no batch axis, × between axes, ? for a variable size.
+    expect(formatShapeCompact([26, 26, 32])).toBe('26×26×32');
+    expect(formatShapeCompact([null, 64])).toBe('?×64');
+    expect(formatShapeCompact([10])).toBe('10');
+    expect(formatShapeCompact([])).toBe('scalar');
+    expect(formatShapeCompact(null)).toBe('?');
   });
 });
