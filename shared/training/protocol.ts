@@ -240,4 +240,10 @@ export interface RunSummary {
   readonly host?: string;
   /** For an `interrupted` run: whether checkpoints/last holds a checkpoint to resume from. */
   readonly resumable?: boolean;
+  /** The metric the run watched for its best checkpoint (`val_loss`, `val_accuracy`, …). */
+  readonly monitor?: string;
+  /** A name given to the run in the runs browser. */
+  readonly name?: string;
+  /** A note written on the run in the runs browser. */
+  readonly note?: string;
 }
