@@ -19,7 +19,14 @@ import type {
   RunSummary,
   StartTrainingRequest,
   TrainingEvent,
+  WeightChoices,
+  WeightChoicesRequest,
 } from '../../shared/api/types.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
+import { parseWeightSource, WeightSourceError } from '../../shared/training/weightSource.js';
+import { ApiError } from '../../shared/api/errors.js';
+import { listWeightChoices } from '../services/weightSourceService.js';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { getBackendStatus } from '../services/backendService.js';
@@ -43,7 +50,7 @@ export interface ServiceAdapters {
     listRuns(projectPath: string | null): Promise<RunSummary[]>;
   };
   readonly codegen: AdapterState & { generate(doc: ProjectDocument, target: CodeTarget): Promise<GeneratedCode> };
-  readonly export: AdapterState & { write(request: ExportRequest): Promise<ExportResult> };
+  readonly export: AdapterState & { write(request: ExportRequest): Promise<ExportResult>; choices(request: WeightChoicesRequest): Promise<WeightChoices> };
   readonly backend: AdapterState & { status(): Promise<BackendStatus> };
 }
 
@@ -54,6 +61,14 @@ export function generateCode(doc: ProjectDocument, target: CodeTarget): Generate
   return target === 'keras'
     ? { target, language: 'python', files: generateKerasFiles(doc, { weightsFile: KERAS_WEIGHTS_FILE }) }
     : { target, language: 'typescript', files: generateTs(doc, { weightsFolder: TS_WEIGHTS_FOLDER }) };
+}
+
+/** The pure-JS tfjs the export uses: enough to build a model and read its weight shapes. */
+async function exportTf(): Promise<typeof tfjs> {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.ready();
+  silenceCpuBanner(tf);
+  return tf;
 }
 
 /** The real services. */
@@ -67,7 +82,22 @@ export function serviceAdapters(): ServiceAdapters {
       listRuns: async (projectPath) => [...(await listRuns(projectPath))],
     },
     codegen: { ...ON, generate: async (doc, target) => generateCode(doc, target) },
-    export: { ...ON, write: (request) => exportProject({ ...request, force: request.overwrite === true }) },
+    export: {
+      ...ON,
+      write: async (request) => {
+        const { weights, overwrite, ...rest } = request;
+        let source;
+        try {
+          source = weights ? parseWeightSource(weights) : undefined;
+        } catch (e) {
+          if (e instanceof WeightSourceError) throw new ApiError('invalid-argument', e.message);
+          throw e;
+        }
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), force: overwrite === true });
+        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes };
+      },
+      choices: async (request) => listWeightChoices({ ...request, tf: await exportTf() }),
+    },
     backend: { ...ON, status: () => getBackendStatus() },
   };
 }
@@ -93,7 +123,7 @@ export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof
         ? base.training
         : { ...state(off.training), start: fail('Training', off.training), stop: fail('Training', off.training), listRuns: fail('Training runs', off.training) },
     codegen: off.codegen === undefined ? base.codegen : { ...state(off.codegen), generate: fail('Code generation', off.codegen) },
-    export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export) },
+    export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export), choices: fail('Export', off.export) },
     backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },
   };
 }

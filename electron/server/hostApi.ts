@@ -181,6 +181,7 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     },
     listRuns: (request) => adapters.training.listRuns(request.projectPath),
     generateCode: (request) => adapters.codegen.generate(request.doc, request.target),
+    listWeightChoices: (request) => adapters.export.choices(request),
     exportCode: (request) => adapters.export.write(request),
     getBackendStatus: () => adapters.backend.status(),
   };

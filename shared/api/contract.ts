@@ -28,6 +28,8 @@ import type {
   StartTrainingRequest,
   TemplateInfo,
   TrainingEvent,
+  WeightChoices,
+  WeightChoicesRequest,
 } from './types.js';
 
 /** Every request: its positional arguments and its result. Results are JSON (`null` for none). */
@@ -66,6 +68,8 @@ export interface ApiRequests {
   listRuns: { args: [request: ListRunsRequest]; result: RunSummary[] };
   /** Keras or TypeScript code for a graph (no files written). */
   generateCode: { args: [request: GenerateCodeRequest]; result: GeneratedCode };
+  /** Every run of the project as a weight source: usable or not (and why), and which ones `best` and `latest` pick. */
+  listWeightChoices: { args: [request: WeightChoicesRequest]; result: WeightChoices };
   /** Writes generated code (and trained weights when there are any) to a folder. */
   exportCode: { args: [request: ExportRequest]; result: ExportResult };
   /** Which TensorFlow backend and device training will use, and why. */
@@ -128,6 +132,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   stopTraining: true,
   listRuns: true,
   generateCode: true,
+  listWeightChoices: true,
   exportCode: true,
   getBackendStatus: true,
 };

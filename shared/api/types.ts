@@ -8,6 +8,8 @@ import type { ProjectDocument } from '../graph/document.js';
 export type { DatasetReport } from '../training/dataset.js';
 export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
+export type { RunCandidate, WeightChoices, WeightProvenance } from '../training/weightSource.js';
+import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
 
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
@@ -162,10 +164,31 @@ export interface ExportRequest {
   readonly target: CodeTarget;
   /** Destination folder (created when missing). */
   readonly folder: string;
-  /** The project file, to include trained weights from its latest run when there are any. */
+  /** The project file: its runs give trained weights, its folder anchors the dataset path. */
   readonly projectPath: string | null;
   /** Write into a folder that already has files (same-named files are replaced). Default false. */
   readonly overwrite?: boolean;
+  /**
+   * Which weights, in the command line's grammar (shared/training/weightSource.ts): `run` +
+   * `checkpoint`, or `weights` (a model folder); `{}` is the initial weights. Absent: the best run
+   * that fits the graph, else the initial weights.
+   */
+  readonly weights?: WeightSourceRequest;
+}
+
+/** The weight options of an API request: the fields of `--run`, `--checkpoint`, `--weights`, `--seed`. */
+export interface WeightSourceRequest {
+  readonly run?: string;
+  readonly checkpoint?: CheckpointChoice;
+  readonly weights?: string;
+  readonly seed?: number;
+}
+
+/** Arguments of `listWeightChoices`. */
+export interface WeightChoicesRequest {
+  /** The graph the weights must fit (as in the editor now). */
+  readonly doc: ProjectDocument;
+  readonly projectPath: string | null;
 }
 
 /** What an export wrote. */
@@ -173,6 +196,10 @@ export interface ExportResult {
   readonly folder: string;
   /** Absolute paths of the files written. */
   readonly files: readonly string[];
+  /** Which run and checkpoint (or initial weights) the weights came from. */
+  readonly provenance: WeightProvenance;
+  /** Notes for the user (runs passed over and why). */
+  readonly notes: readonly string[];
 }
 
 /** The backend doctor's verdict, as the status bar shows it. */

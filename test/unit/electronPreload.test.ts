@@ -35,7 +35,7 @@ function offlineAdapters(): ServiceAdapters {
     datasets: { ...off, scan: fail },
     training: { ...off, start: fail, stop: fail, listRuns: fail },
     codegen: { ...off, generate: fail },
-    export: { ...off, write: fail },
+    export: { ...off, write: fail, choices: fail },
     backend: { ...off, status: fail },
   };
 }
