@@ -13,7 +13,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { isAbsolutePath } from '../../shared/codegen/exportFile.js';
+import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
@@ -379,7 +381,8 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
 
     const datasetPath = doc.dataset?.path ?? null;
     const projectDir = options.projectPath ? dirname(resolve(options.projectPath)) : null;
-    const dataPath = datasetPath === null ? null : projectDir && !isAbsolute(datasetPath) ? fromFolder(folder, join(projectDir, datasetPath)) : datasetPath;
+    // The dataset as the exported scripts should find it from the export folder (one rule: shared/graph/projectPaths.ts).
+    const dataPath = datasetPath === null || isAbsolutePath(datasetPath) || !projectDir ? datasetPath : fromFolder(folder, resolveProjectPath(datasetPath, resolve(options.projectPath ?? '')));
     const preprocessingFile = preprocessing ? PREPROCESSING_FILE : null;
     const isKeras = target === 'keras';
     const files = isKeras

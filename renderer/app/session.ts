@@ -5,6 +5,7 @@
 import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
+import { rebaseProjectPaths } from '../../shared/graph/projectPaths.js';
 import { layoutPositions } from '../editor/layout.js';
 import { Editor } from '../editor/editorStore.js';
 import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
@@ -147,12 +148,16 @@ export function newFromTemplate(id: string): void {
 
 /** Saves to `path`. Returns true on success. */
 export async function saveTo(path: string): Promise<boolean> {
-  const doc = editor.doc;
+  const before = editor.doc;
+  const from = editor.state.path;
+  // Paths in the project are stored relative to its file: a save elsewhere rebases them.
+  const rebase = (d: ProjectDocument) => rebaseProjectPaths(d, from, path);
+  const doc = rebase(before);
   try {
     const saved = await api.saveProject(path, doc);
     // Mark exactly what was written as saved (edits made while saving stay dirty).
-    if (editor.doc === doc) editor.markSaved(saved.path);
-    else editor.store.setState({ path: saved.path, savedDoc: doc });
+    if (doc === before && editor.doc === before) editor.markSaved(saved.path);
+    else editor.markSavedAs(saved.path, before, doc, rebase);
     useUi.setState({ lastSavedAt: saved.savedAt });
     rememberLastProject(saved.path);
     void api.discardRecovery(sessionKey).catch(() => undefined);
