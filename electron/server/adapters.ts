@@ -21,7 +21,10 @@ import type {
   TrainingEvent,
   WeightChoices,
   WeightChoicesRequest,
+  LabelRunRequest,
+  RunDetails,
 } from '../../shared/api/types.js';
+import { labelRun, openRunFolder } from '../services/runBrowserService.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { parseWeightSource, WeightSourceError } from '../../shared/training/weightSource.js';
@@ -32,7 +35,8 @@ import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/i
 import { getBackendStatus } from '../services/backendService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';
-import { listRuns, startTraining, stopTraining } from '../services/trainingService.js';
+import { startTraining, stopTraining } from '../services/trainingService.js';
+import { listRuns as listRunFolders } from '../services/runsService.js';
 
 /** Whether a service is connected, and why not. */
 export interface AdapterState {
@@ -45,12 +49,19 @@ export interface AdapterState {
 export interface ServiceAdapters {
   readonly datasets: AdapterState & { scan(request: DatasetScanRequest): Promise<DatasetReport> };
   readonly training: AdapterState & {
-    start(request: StartTrainingRequest, emit: (e: TrainingEvent) => void): Promise<{ runId: string }>;
+    /** `runsDir`: where the run goes instead of beside the project (a never-saved project's session folder). */
+    start(request: StartTrainingRequest & { readonly runsDir?: string }, emit: (e: TrainingEvent) => void): Promise<{ runId: string }>;
     stop(runId: string): Promise<void>;
-    listRuns(projectPath: string | null): Promise<RunSummary[]>;
+    listRuns(where: string | null | { readonly runsDir: string }): Promise<RunSummary[]>;
+    openRun(dir: string): Promise<RunDetails>;
+    labelRun(request: LabelRunRequest): Promise<RunSummary>;
   };
   readonly codegen: AdapterState & { generate(doc: ProjectDocument, target: CodeTarget): Promise<GeneratedCode> };
-  readonly export: AdapterState & { write(request: ExportRequest): Promise<ExportResult>; choices(request: WeightChoicesRequest): Promise<WeightChoices> };
+  readonly export: AdapterState & {
+    /** `runsDir`: the runs to pick weights from instead of the project's. */
+    write(request: ExportRequest & { readonly runsDir?: string }): Promise<ExportResult>;
+    choices(request: WeightChoicesRequest & { readonly runsDir?: string }): Promise<WeightChoices>;
+  };
   readonly backend: AdapterState & { status(): Promise<BackendStatus> };
 }
 
@@ -79,13 +90,16 @@ export function serviceAdapters(): ServiceAdapters {
       ...ON,
       start: (request, emit) => startTraining(request, emit),
       stop: (runId) => stopTraining(runId),
-      listRuns: async (projectPath) => [...(await listRuns(projectPath))],
+      listRuns: async (where) => [...(await listRunFolders(where))],
+      openRun: (dir) => openRunFolder(dir),
+      labelRun: ({ dir, ...change }) => labelRun(dir, change),
     },
     codegen: { ...ON, generate: async (doc, target) => generateCode(doc, target) },
     export: {
       ...ON,
       write: async (request) => {
-        const { weights, overwrite, ...rest } = request;
+        const { weights, overwrite, sessionKey: _session, ...rest } = request;
+        void _session;
         let source;
         try {
           source = weights ? parseWeightSource(weights) : undefined;
@@ -96,7 +110,10 @@ export function serviceAdapters(): ServiceAdapters {
         const r = await exportProject({ ...rest, ...(source ? { source } : {}), force: overwrite === true });
         return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes };
       },
-      choices: async (request) => listWeightChoices({ ...request, tf: await exportTf() }),
+      choices: async ({ sessionKey: _session, ...request }) => {
+        void _session;
+        return listWeightChoices({ ...request, tf: await exportTf() });
+      },
     },
     backend: { ...ON, status: () => getBackendStatus() },
   };
@@ -121,7 +138,14 @@ export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof
     training:
       off.training === undefined
         ? base.training
-        : { ...state(off.training), start: fail('Training', off.training), stop: fail('Training', off.training), listRuns: fail('Training runs', off.training) },
+        : {
+            ...state(off.training),
+            start: fail('Training', off.training),
+            stop: fail('Training', off.training),
+            listRuns: fail('Training runs', off.training),
+            openRun: fail('Training runs', off.training),
+            labelRun: fail('Training runs', off.training),
+          },
     codegen: off.codegen === undefined ? base.codegen : { ...state(off.codegen), generate: fail('Code generation', off.codegen) },
     export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export), choices: fail('Export', off.export) },
     backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },

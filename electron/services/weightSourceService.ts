@@ -50,21 +50,21 @@ export interface ResolvedWeights {
 }
 
 /** The model folder of a run's checkpoint: `checkpoints/<which>/model`. */
-export function checkpointModelDir(runDir: string, checkpoint: CheckpointChoice): string {
+function checkpointModelDir(runDir: string, checkpoint: CheckpointChoice): string {
   return join(runDir, 'checkpoints', checkpoint, 'model');
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** The weights (name, shape) a saved tfjs model folder holds, from its model.json alone. */
-export async function savedWeightSpecs(modelDir: string): Promise<WeightSpec[]> {
+async function savedWeightSpecs(modelDir: string): Promise<WeightSpec[]> {
   const json = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: { weights?: { name: string; shape: number[] }[] }[] };
   if (!Array.isArray(json.weightsManifest)) throw new Error(`${join(modelDir, 'model.json')} has no weights manifest`);
   return json.weightsManifest.flatMap((g) => g.weights ?? []).map((w) => ({ name: w.name, shape: w.shape }));
 }
 
 /** The weights (original name, shape) the current graph's model has. */
-export function graphWeightSpecs(doc: ProjectDocument, tf: TF): WeightSpec[] {
+function graphWeightSpecs(doc: ProjectDocument, tf: TF): WeightSpec[] {
   const { model } = compileModel(doc, tf);
   try {
     // Weight shapes are fully known once the model is built.

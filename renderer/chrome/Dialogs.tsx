@@ -17,6 +17,8 @@ import { CommandPalette } from './CommandPalette.js';
 import { Toasts } from './Toasts.js';
 import { TemplatePreview } from '../ui/TemplatePreview.js';
 import { browseForPath, FileBrowser, folderOf } from './FileBrowser.js';
+import { RunView } from '../panels/RunView.js';
+import { SESSION_KEY } from '../app/sessionKey.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -253,7 +255,7 @@ function ExportDialog(): JSX.Element {
   useEffect(() => {
     let live = true;
     // The graph as it is when the dialog opens decides which runs fit.
-    api.listWeightChoices({ doc: editor.store.getState().doc, projectPath: path }).then(
+    api.listWeightChoices({ doc: editor.store.getState().doc, projectPath: path, ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
       (c) => {
         if (!live) return;
         setChoices(c);
@@ -298,7 +300,7 @@ function ExportDialog(): JSX.Element {
         onSubmit={(folder) => {
           setBusy(true);
           setWritten(null);
-          api.exportCode({ doc, target, folder, projectPath: path, overwrite, weights }).then(
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite, weights, ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
             (r) => {
               setBusy(false);
               setWritten(r.files);
@@ -449,5 +451,11 @@ export function Dialogs(): JSX.Element | null {
       return <RecoveryDialog entries={dialog.entries} />;
     case 'confirm':
       return <ConfirmDialog d={dialog} />;
+    case 'run':
+      return (
+        <Modal title="Run" testId="dialog-run" wide>
+          <RunView key={dialog.dir} dir={dialog.dir} />
+        </Modal>
+      );
   }
 }

@@ -6,9 +6,9 @@ import type { ProjectDocument } from '../graph/document.js';
 
 /** Dataset and training types are defined once, next to the code that produces them. */
 export type { DatasetReport } from '../training/dataset.js';
-export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
+export type { Metrics, RunDetails, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
-export type { RunCandidate, WeightChoices, WeightProvenance } from '../training/weightSource.js';
+export type { WeightChoices, WeightProvenance } from '../training/weightSource.js';
 import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
 
 /** Which host serves the renderer. */
@@ -128,11 +128,21 @@ export interface StartTrainingRequest {
   readonly doc: ProjectDocument;
   /** The project file (runs are stored beside it, and relative dataset paths resolve against it). */
   readonly projectPath: string | null;
+  /** The editor session (its recovery key): runs of a never-saved project are kept with its recovery state. */
+  readonly sessionKey?: string;
 }
 
 /** Arguments of `listRuns`. */
 export interface ListRunsRequest {
   readonly projectPath: string | null;
+  /** For a never-saved project: the editor session whose runs to list. */
+  readonly sessionKey?: string;
+}
+
+/** Arguments of `adoptRuns`: the session whose runs move beside the project it has just saved. */
+export interface AdoptRunsRequest {
+  readonly sessionKey: string;
+  readonly projectPath: string;
 }
 
 /** Code targets. */
@@ -174,6 +184,8 @@ export interface ExportRequest {
    * that fits the graph, else the initial weights.
    */
   readonly weights?: WeightSourceRequest;
+  /** For a never-saved project: the editor session whose runs to consider. */
+  readonly sessionKey?: string;
 }
 
 /** The weight options of an API request: the fields of `--run`, `--checkpoint`, `--weights`, `--seed`. */
@@ -184,11 +196,21 @@ export interface WeightSourceRequest {
   readonly seed?: number;
 }
 
+/** Arguments of `labelRun`: a name and a note for a run (empty text removes them). */
+export interface LabelRunRequest {
+  /** The run folder. */
+  readonly dir: string;
+  readonly name?: string;
+  readonly note?: string;
+}
+
 /** Arguments of `listWeightChoices`. */
 export interface WeightChoicesRequest {
   /** The graph the weights must fit (as in the editor now). */
   readonly doc: ProjectDocument;
   readonly projectPath: string | null;
+  /** For a never-saved project: the editor session whose runs to consider. */
+  readonly sessionKey?: string;
 }
 
 /** What an export wrote. */

@@ -70,7 +70,7 @@ export function oneOf<T extends string>(options: readonly T[]): Validator<T> {
 }
 
 /** A whole number (a safe integer). */
-export const integer: Validator<number> = (v, path) => (typeof v === 'number' && Number.isSafeInteger(v) ? good(v) : bad(`${path}: expected a whole number, got ${show(v)}`));
+const integer: Validator<number> = (v, path) => (typeof v === 'number' && Number.isSafeInteger(v) ? good(v) : bad(`${path}: expected a whole number, got ${show(v)}`));
 
 /** true or false. */
 export const boolean: Validator<boolean> = (v, path) => (typeof v === 'boolean' ? good(v) : bad(`${path}: expected true or false, got ${show(v)}`));
@@ -165,11 +165,14 @@ export const API_ARGUMENTS: ArgValidators = {
   listRecovery: [],
   discardRecovery: [idText],
   scanDataset: [object({ path: req(filePath), projectPath: req(nullable(filePath)), targetColumn: opt(text({ min: 1, max: 1000 })) })],
-  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
+  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
   stopTraining: [idText],
-  listRuns: [object({ projectPath: req(nullable(filePath)) })],
+  listRuns: [object({ projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
+  adoptRuns: [object({ sessionKey: req(idText), projectPath: req(filePath) })],
+  openRun: [filePath],
+  labelRun: [object({ dir: req(filePath), name: opt(text({ max: 120 })), note: opt(text({ max: 4000 })) })],
   generateCode: [object({ doc: req(projectDocument), target: req(oneOf(CODE_TARGETS)) })],
-  listWeightChoices: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
+  listWeightChoices: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
   exportCode: [
     object({
       doc: req(projectDocument),
@@ -178,6 +181,7 @@ export const API_ARGUMENTS: ArgValidators = {
       projectPath: req(nullable(filePath)),
       overwrite: opt(boolean),
       weights: opt(object({ run: opt(text({ min: 1, max: 128 })), checkpoint: opt(oneOf(CHECKPOINT_CHOICES)), weights: opt(filePath), seed: opt(integer) })),
+      sessionKey: opt(idText),
     }),
   ],
   getBackendStatus: [],

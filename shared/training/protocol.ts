@@ -247,3 +247,13 @@ export interface RunSummary {
   /** A note written on the run in the runs browser. */
   readonly note?: string;
 }
+
+/** One run opened in the runs browser: its summary, final evaluation and the graph it trained. */
+export interface RunDetails {
+  readonly run: RunSummary;
+  /** evaluation.json, or null when the run ended before its final evaluation. */
+  readonly evaluation: Evaluation | null;
+  /** graph.layerloom: the graph as it was trained, or null (see graphProblem). */
+  readonly graph: ProjectDocument | null;
+  readonly graphProblem?: string;
+}

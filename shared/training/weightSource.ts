@@ -71,13 +71,6 @@ export function parseWeightSource(options: WeightSourceOptions): WeightSource {
   return options.seed === undefined ? { kind: 'initial' } : { kind: 'initial', seed: options.seed };
 }
 
-/** The options that say `source` again (`--run best --checkpoint best`), for READMEs and messages. */
-export function weightSourceArgs(source: WeightSource): string {
-  if (source.kind === 'run') return `--run ${source.run} --checkpoint ${source.checkpoint}`;
-  if (source.kind === 'folder') return `--weights ${source.path}`;
-  return source.seed === undefined ? '(the initial weights)' : `--seed ${source.seed}`;
-}
-
 /** Whether a larger value of `metric` is better (accuracies), as Keras's `mode="auto"` decides. */
 export function higherIsBetter(metric: string): boolean {
   return /accuracy$/.test(metric);
