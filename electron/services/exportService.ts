@@ -28,7 +28,7 @@ import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
-import { initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
+import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
 import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
 import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
@@ -352,13 +352,14 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     try {
       if (source) resolved = await resolveWeightSource(source, ctx);
       else {
-        // No source named: the best run when one fits, else the initial weights (saying why).
+        // No source named: the best run when one fits, else the initial weights (saying why); as the dialog.
         // An unsaved project's runs are not told apart from other unsaved projects' here, so none is picked.
         const choices = options.projectPath || options.runsDir ? await listWeightChoices(ctx) : { runs: [], best: null, latest: null };
-        resolved = choices.best
-          ? await resolveWeightSource({ kind: 'run', run: choices.best, checkpoint: 'best' }, ctx)
+        const pick = defaultWeightPick(choices);
+        resolved = pick
+          ? await resolveWeightSource({ kind: 'run', ...pick }, ctx)
           : { modelDir: null, runDir: null, provenance: initialProvenance(seed), notes: choices.runs.map((r) => `Run ${r.id} was not used: ${r.why ?? 'it recorded no score'}.`) };
-        if (choices.best) resolved = { ...resolved, notes: [...resolved.notes, ...choices.runs.filter((r) => !r.usable).map((r) => `Run ${r.id} was not considered: ${r.why ?? 'unknown'}.`)] };
+        if (pick) resolved = { ...resolved, notes: [...resolved.notes, ...choices.runs.filter((r) => !r.usable).map((r) => `Run ${r.id} was not considered: ${r.why ?? 'unknown'}.`)] };
       }
     } catch (e) {
       if (e instanceof WeightSourceError) throw new ExportError(e.message);

@@ -149,9 +149,10 @@ export async function saveTo(path: string): Promise<boolean> {
     useUi.setState({ lastSavedAt: saved.savedAt });
     rememberLastProject(saved.path);
     void api.discardRecovery(sessionKey).catch(() => undefined);
-    // A never-saved project's runs move into runs/ beside it on its first save.
+    // A never-saved project's runs move into runs/ beside it on its first save (before the save
+    // counts as done, so Export and the runs list see them there).
     if (from === null) {
-      void api.adoptRuns({ sessionKey, projectPath: saved.path }).then(
+      await api.adoptRuns({ sessionKey, projectPath: saved.path }).then(
         (r) => {
           if (r.moved.length) void refreshRuns(saved.path);
           if (r.left.length) toast('warning', `${r.left.length} run(s) still training stay with the unsaved session; they were not moved beside ${saved.path}.`);

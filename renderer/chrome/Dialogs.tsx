@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { CodeTarget, RecentProject, TemplateInfo, WeightChoices } from '../../shared/api/types.js';
-import { candidateLabel, CHECKPOINT_CHOICES, initialProvenance, runTitle, type CheckpointChoice } from '../../shared/training/weightSource.js';
+import { candidateLabel, CHECKPOINT_CHOICES, defaultWeightPick, initialProvenance, runTitle, type CheckpointChoice } from '../../shared/training/weightSource.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
 import { allCommands, displayChord } from '../app/appCommands.js';
@@ -259,9 +259,10 @@ function ExportDialog(): JSX.Element {
       (c) => {
         if (!live) return;
         setChoices(c);
-        const first = c.best ?? c.latest;
-        setPick(first ?? 'initial');
-        setCheckpoint(c.runs.find((r) => r.id === first)?.checkpoints.best === false ? 'last' : 'best');
+        // The same default as `layerloom export` with no weight options.
+        const first = defaultWeightPick(c);
+        setPick(first?.run ?? 'initial');
+        setCheckpoint(first?.checkpoint ?? 'best');
       },
       () => live && setChoices({ runs: [], best: null, latest: null }),
     );

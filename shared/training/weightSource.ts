@@ -171,6 +171,18 @@ export function pickRuns(runs: readonly RunCandidate[]): { best: string | null; 
   return { best: best?.id ?? null, latest };
 }
 
+/**
+ * What an export takes when no weights are named: the best run's best checkpoint; else the latest
+ * usable run's last checkpoint (a run stopped before its first epoch ended has no best one); else
+ * null, the initial weights. The command line and the Export dialog both start from this.
+ */
+export function defaultWeightPick(choices: WeightChoices): { readonly run: string; readonly checkpoint: CheckpointChoice } | null {
+  if (choices.best) return { run: choices.best, checkpoint: 'best' };
+  const latest = choices.runs.find((r) => r.id === choices.latest);
+  if (latest) return { run: latest.id, checkpoint: latest.checkpoints.best ? 'best' : 'last' };
+  return null;
+}
+
 /** Where exported weights came from, as READMEs, manifests and dialogs name it. */
 export interface WeightProvenance {
   readonly source: 'initial' | 'run' | 'folder';

@@ -37,6 +37,8 @@ print(json.dumps({"correct": int((p.argmax(-1) == d["y"]).sum()), "n": int(len(d
 `;
 
 test('Export picks the best run and Keras scores it as the run did', async ({ app, page }, testInfo) => {
+  // Two trainings, an export and Keras: longer than the default budget on a busy machine.
+  test.setTimeout(480_000);
   const caps = await app.capabilities();
   test.skip(!caps.training || !caps.export, 'the training or export service is not part of this build');
   const python = await run('python3', ['-c', 'import keras']).then(

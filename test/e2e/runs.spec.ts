@@ -11,6 +11,8 @@ import { expect, test } from './fixtures.js';
 import { ROOT } from './support/hostProcess.js';
 
 test('open a past run, name it, and compare two runs on one metric', async ({ app, page }) => {
+  // Two trainings and a reload: longer than the default budget on a busy machine.
+  test.setTimeout(480_000);
   const caps = await app.capabilities();
   test.skip(!caps.training || !caps.datasets, 'the training or dataset service is not part of this build');
   const work = await mkdtemp(join(tmpdir(), 'll-runs-'));
@@ -99,8 +101,11 @@ test('open a past run, name it, and compare two runs on one metric', async ({ ap
       await app.tab('training');
       await expect(runs.locator('li')).toHaveCount(2);
       await expect(runs).toContainText('fast lr');
-      await page.getByTestId('run-folder-input').fill(join(work, 'runs', ids[1]));
-      await page.getByTestId('run-folder-open').click();
+      // The panel may still re-render from the project load: type until the field keeps the text.
+      await expect(async () => {
+        await page.getByTestId('run-folder-input').fill(join(work, 'runs', ids[1]));
+        await page.getByTestId('run-folder-open').click({ timeout: 2_000 });
+      }).toPass({ timeout: 30_000 });
       await expect(page.getByTestId('run-view').getByTestId('confusion-matrix')).toBeVisible();
       await expect(page.getByTestId('run-view').getByTestId('run-diff')).toContainText('The current graph is the one this run trained');
     });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../../shared/training/protocol.js';
 import {
   candidateLabel,
+  defaultWeightPick,
   parseWeightSource,
   pickRuns,
   provenanceSentence,
@@ -81,6 +82,14 @@ describe('pickRuns', () => {
     expect(pickRuns(runs)).toEqual({ best: '41', latest: '50' });
     const losses = [cand('50', 'val_loss', 0.3), cand('41', 'val_loss', 0.2), cand('30', 'val_loss', 0.25)];
     expect(pickRuns(losses)).toEqual({ best: '41', latest: '50' });
+  });
+  it('the default (no weight options) is the best run, else the latest usable run, else the initial weights', () => {
+    const runs = [cand('50', 'val_loss', 0.3), cand('41', 'val_loss', 0.2)];
+    expect(defaultWeightPick({ runs, ...pickRuns(runs) })).toEqual({ run: '41', checkpoint: 'best' });
+    // Stopped before its first epoch ended: no best checkpoint, no score.
+    const early = [cand('50', 'val_loss', 0.3, { status: 'stopped', best: null, last: null, checkpoints: { best: false, last: true } })];
+    expect(defaultWeightPick({ runs: early, ...pickRuns(early) })).toEqual({ run: '50', checkpoint: 'last' });
+    expect(defaultWeightPick({ runs: [], best: null, latest: null })).toBeNull();
   });
   it('never picks a run that is not usable, however good its score', () => {
     const runs = [cand('50', 'val_loss', 0.01, { usable: false, why: 'it was trained on another version of the graph' }), cand('41', 'val_loss', 0.2)];
