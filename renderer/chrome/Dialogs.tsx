@@ -270,7 +270,8 @@ function ExportDialog(): JSX.Element {
       live = false;
     };
   }, [path]);
-  const weights = pick === 'initial' ? {} : { run: pick, checkpoint };
+  // Until the choices arrive, the host's default applies (the same one the picker then shows).
+  const weights = choices === null ? undefined : pick === 'initial' ? {} : { run: pick, checkpoint };
   return (
     <Modal title="Export code" testId="dialog-export" wide>
       {!valid && <div className="ll-callout warning">The graph has errors; fix them before exporting.</div>}
@@ -301,7 +302,7 @@ function ExportDialog(): JSX.Element {
         onSubmit={(folder) => {
           setBusy(true);
           setWritten(null);
-          api.exportCode({ doc, target, folder, projectPath: path, overwrite, weights, ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
             (r) => {
               setBusy(false);
               setWritten(r.files);
