@@ -11,6 +11,7 @@
  * fit the current graph. Parsing and ranking are pure and live here; reading run folders and
  * checking the fit is `electron/services/weightSourceService.ts`.
  */
+import { higherIsBetter as monitorHigherIsBetter } from './monitor.js';
 import type { RunStatus, RunSummary } from './protocol.js';
 
 /** Which checkpoint of a run. `best`: the epoch best on the run's monitored metric; `last`: the last one written. */
@@ -71,9 +72,13 @@ export function parseWeightSource(options: WeightSourceOptions): WeightSource {
   return options.seed === undefined ? { kind: 'initial' } : { kind: 'initial', seed: options.seed };
 }
 
-/** Whether a larger value of `metric` is better (accuracies), as Keras's `mode="auto"` decides. */
-export function higherIsBetter(metric: string): boolean {
-  return /accuracy$/.test(metric);
+/** Whether a larger value of `metric` is better, by the training monitor's rule (accuracies); unknown metrics count as lower-is-better. */
+function higherIsBetter(metric: string): boolean {
+  try {
+    return monitorHigherIsBetter(metric);
+  } catch {
+    return false;
+  }
 }
 
 /** The metric a run watched for its best checkpoint: recorded in the run, else its settings' monitor. */

@@ -107,6 +107,6 @@ describe('layerloom export --run best', () => {
     expect(fallback.status, fallback.stderr).toBe(0);
     expect(fallback.stdout).toContain('with initial weights (not trained)');
     expect(fallback.stdout).toContain(`note: Run ${good.id} was not used`);
-    expect(readFileSync(join(root, 'initial', 'README.md'), 'utf8')).toContain("The weights are the model's initial weights (not trained).");
+    expect(readFileSync(join(root, 'initial', 'README.md'), 'utf8')).toContain("The weights are the model's initial weights (not trained, seed 42).");
   });
 });
