@@ -1,33 +1,39 @@
 /**
- * `layerloom export FILE --to keras|ts|onnx -o DIR [--weights W | --seed N] [--opset N] [--force]`: writes
- * runnable Keras or TypeScript code for a project, or an ONNX model, with its weights.
+ * `layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID [--checkpoint best|last] | --weights DIR | --seed N] [--opset N] [--force]`:
+ * writes runnable Keras or TypeScript code for a project, or an ONNX model, with its weights.
  */
 import { parseArgs } from 'node:util';
 import { ExportError, exportProject } from '../services/exportService.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
-import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
+import { parseWeightSource, WeightSourceError, type WeightSource } from '../../shared/training/weightSource.js';
 
-const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--weights W | --seed N] [--opset N] [--force]
+const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--opset N] [--force]
 
 Writes the project as runnable code into DIR:
-  --to keras   model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
-  --to ts      model.ts (buildModel), weights.ts, train.ts, package.json, tsconfig.json, README.md, weights/
-  --to onnx    model.onnx (weights inside), README.md (input and output names, types, shapes),
-               predict.py (runs it with ONNX Runtime)
-  --weights W  weights of a saved model (a folder with model.json, e.g. runs/<id>/model);
-               default: the project's latest run, else the initial weights
-  --seed N     export the initial weights of seed N (no run is read): each block's initializers
-               are seeded from N and the block's id, so two exports with the same N write
-               byte-identical weights, the ones \`layerloom train --seed N\` starts from, and adding
-               a block leaves the other blocks' weights unchanged. Without a run, the initial
-               weights come from the project's seed.
-  --opset N    ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}); --to onnx only
+  --to keras        model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
+  --to ts           model.ts (buildModel), weights.ts, train.ts, package.json, tsconfig.json, README.md, weights/
+  --to onnx         model.onnx (weights inside), README.md (input and output names, types, shapes),
+                    predict.py (runs it with ONNX Runtime)
+  --run R           weights of a run of the project: best (the best value of its monitored metric,
+                    val_loss unless set), latest, or a run id (its folder name under runs/);
+                    only completed or stopped runs whose weights fit the graph count
+  --checkpoint C    best (default) or last checkpoint of that run
+  --weights DIR     weights of a saved model (a folder with model.json)
+  --seed N          the initial weights of seed N (no run is read): each block's initializers
+                    are seeded from N and the block's id, so two exports with the same N write
+                    byte-identical weights, the ones \`layerloom train --seed N\` starts from, and
+                    adding a block leaves the other blocks' weights unchanged
+                    default: --run best when a run fits the graph, else the initial weights of
+                    the project's seed
+  --opset N         ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}); --to onnx only
   --external-data-above BYTES
-               ONNX: store the weights in model.onnx.data beside model.onnx when they exceed
-               BYTES (default 1 GiB; protobuf cannot hold more than 2 GiB)
-  --force      write into DIR even if it is not empty (files with the same names are replaced)
+                    ONNX: store the weights in model.onnx.data beside model.onnx when they exceed
+                    BYTES (default 1 GiB; protobuf cannot hold more than 2 GiB)
+  --force           write into DIR even if it is not empty (files with the same names are replaced)
+
+README.md and layerloom-export.json say which run and checkpoint the weights came from.
 
 Files are written to a staging folder in DIR and renamed into place when all are written;
 layerloom-export.json, written last, lists each file with its size and sha256. A folder without
@@ -43,6 +49,8 @@ export async function runExport(args: string[]): Promise<number> {
         to: { type: 'string' },
         out: { type: 'string', short: 'o' },
         weights: { type: 'string' },
+        run: { type: 'string' },
+        checkpoint: { type: 'string' },
         seed: { type: 'string' },
         opset: { type: 'string' },
         'external-data-above': { type: 'string' },
@@ -67,17 +75,16 @@ export async function runExport(args: string[]): Promise<number> {
     console.error(`${why}\n\n${USAGE}`);
     return 2;
   }
-  let seed: number | null = null;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isSafeInteger(seed)) {
-      console.error(`--seed: expected an integer, got "${values.seed}".\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.weights) {
-      console.error(`Give either --seed (initial weights) or --weights, not both.\n\n${USAGE}`);
-      return 2;
-    }
+  let source: WeightSource | undefined;
+  try {
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new WeightSourceError(`--seed: expected an integer, got "${values.seed}".`);
+    const given = values.run !== undefined || values.weights !== undefined || values.checkpoint !== undefined || seed !== undefined;
+    if (given) source = parseWeightSource({ run: values.run, weights: values.weights, checkpoint: values.checkpoint, seed });
+  } catch (e) {
+    if (!(e instanceof WeightSourceError)) throw e;
+    console.error(`${e.message}\n\n${USAGE}`);
+    return 2;
   }
   if ((values.opset !== undefined || values['external-data-above'] !== undefined) && to !== 'onnx') {
     console.error(`--opset and --external-data-above apply to --to onnx only.\n\n${USAGE}`);
@@ -110,11 +117,11 @@ export async function runExport(args: string[]): Promise<number> {
   await tf.ready();
   silenceCpuBanner(tf);
   try {
-    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, weights: values.weights ?? null, seed, force: values.force === true, tf, opset, externalDataAbove });
+    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove });
     for (const f of result.files) console.log(`wrote ${f}`);
     for (const n of result.notes) console.log(`note: ${n}`);
     const what = to === 'keras' ? 'Keras (Python)' : to === 'onnx' ? `ONNX (opset ${opset ?? DEFAULT_OPSET})` : 'TypeScript (tfjs)';
-    console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.weightsFrom === 'initial' ? `the initial weights (seed ${seed ?? doc.training?.seed ?? DEFAULT_TRAINING.seed})` : `the weights of ${result.weightsFrom}`}.`);
+    console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.provenance.source === 'run' ? `the weights of ${result.provenance.label}` : result.provenance.label}${result.provenance.args ? ` (${result.provenance.args})` : ''}.`);
     return 0;
   } catch (e) {
     if (e instanceof ExportError) {

@@ -19,13 +19,24 @@ import type {
   RunSummary,
   StartTrainingRequest,
   TrainingEvent,
+  WeightChoices,
+  WeightChoicesRequest,
+  LabelRunRequest,
+  RunDetails,
 } from '../../shared/api/types.js';
+import { labelRun, openRunFolder } from '../services/runBrowserService.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
+import { parseWeightSource, WeightSourceError } from '../../shared/training/weightSource.js';
+import { ApiError } from '../../shared/api/errors.js';
+import { listWeightChoices } from '../services/weightSourceService.js';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { getBackendStatus } from '../services/backendService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';
-import { listRuns, startTraining, stopTraining } from '../services/trainingService.js';
+import { startTraining, stopTraining } from '../services/trainingService.js';
+import { listRuns as listRunFolders } from '../services/runsService.js';
 
 /** Whether a service is connected, and why not. */
 export interface AdapterState {
@@ -38,12 +49,19 @@ export interface AdapterState {
 export interface ServiceAdapters {
   readonly datasets: AdapterState & { scan(request: DatasetScanRequest): Promise<DatasetReport> };
   readonly training: AdapterState & {
-    start(request: StartTrainingRequest, emit: (e: TrainingEvent) => void): Promise<{ runId: string }>;
+    /** `runsDir`: where the run goes instead of beside the project (a never-saved project's session folder). */
+    start(request: StartTrainingRequest & { readonly runsDir?: string }, emit: (e: TrainingEvent) => void): Promise<{ runId: string }>;
     stop(runId: string): Promise<void>;
-    listRuns(projectPath: string | null): Promise<RunSummary[]>;
+    listRuns(where: string | null | { readonly runsDir: string }): Promise<RunSummary[]>;
+    openRun(dir: string): Promise<RunDetails>;
+    labelRun(request: LabelRunRequest): Promise<RunSummary>;
   };
   readonly codegen: AdapterState & { generate(doc: ProjectDocument, target: CodeTarget): Promise<GeneratedCode> };
-  readonly export: AdapterState & { write(request: ExportRequest): Promise<ExportResult> };
+  readonly export: AdapterState & {
+    /** `runsDir`: the runs to pick weights from instead of the project's. */
+    write(request: ExportRequest & { readonly runsDir?: string }): Promise<ExportResult>;
+    choices(request: WeightChoicesRequest & { readonly runsDir?: string }): Promise<WeightChoices>;
+  };
   readonly backend: AdapterState & { status(): Promise<BackendStatus> };
 }
 
@@ -56,6 +74,14 @@ export function generateCode(doc: ProjectDocument, target: CodeTarget): Generate
     : { target, language: 'typescript', files: generateTs(doc, { weightsFolder: TS_WEIGHTS_FOLDER }) };
 }
 
+/** The pure-JS tfjs the export uses: enough to build a model and read its weight shapes. */
+async function exportTf(): Promise<typeof tfjs> {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.ready();
+  silenceCpuBanner(tf);
+  return tf;
+}
+
 /** The real services. */
 export function serviceAdapters(): ServiceAdapters {
   return {
@@ -64,10 +90,31 @@ export function serviceAdapters(): ServiceAdapters {
       ...ON,
       start: (request, emit) => startTraining(request, emit),
       stop: (runId) => stopTraining(runId),
-      listRuns: async (projectPath) => [...(await listRuns(projectPath))],
+      listRuns: async (where) => [...(await listRunFolders(where))],
+      openRun: (dir) => openRunFolder(dir),
+      labelRun: ({ dir, ...change }) => labelRun(dir, change),
     },
     codegen: { ...ON, generate: async (doc, target) => generateCode(doc, target) },
-    export: { ...ON, write: (request) => exportProject({ ...request, force: request.overwrite === true }) },
+    export: {
+      ...ON,
+      write: async (request) => {
+        const { weights, overwrite, sessionKey: _session, ...rest } = request;
+        void _session;
+        let source;
+        try {
+          source = weights ? parseWeightSource(weights) : undefined;
+        } catch (e) {
+          if (e instanceof WeightSourceError) throw new ApiError('invalid-argument', e.message);
+          throw e;
+        }
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), force: overwrite === true });
+        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes };
+      },
+      choices: async ({ sessionKey: _session, ...request }) => {
+        void _session;
+        return listWeightChoices({ ...request, tf: await exportTf() });
+      },
+    },
     backend: { ...ON, status: () => getBackendStatus() },
   };
 }
@@ -91,9 +138,16 @@ export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof
     training:
       off.training === undefined
         ? base.training
-        : { ...state(off.training), start: fail('Training', off.training), stop: fail('Training', off.training), listRuns: fail('Training runs', off.training) },
+        : {
+            ...state(off.training),
+            start: fail('Training', off.training),
+            stop: fail('Training', off.training),
+            listRuns: fail('Training runs', off.training),
+            openRun: fail('Training runs', off.training),
+            labelRun: fail('Training runs', off.training),
+          },
     codegen: off.codegen === undefined ? base.codegen : { ...state(off.codegen), generate: fail('Code generation', off.codegen) },
-    export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export) },
+    export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export), choices: fail('Export', off.export) },
     backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },
   };
 }

@@ -16,6 +16,7 @@ import { loadProjectFile, ProjectFileError, saveProjectFile } from '../services/
 import { RecentService } from '../services/recentService.js';
 import { RecoveryService } from '../services/recoveryService.js';
 import { TemplateService } from '../services/templateService.js';
+import { adoptUnsavedRuns, unsavedRunsDir } from '../services/unsavedRunsService.js';
 import { serviceAdapters, type ServiceAdapters } from './adapters.js';
 
 /** Where a host keeps per-user state (recent list, recovery files). */
@@ -120,6 +121,10 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     for (const l of listeners) l(event, payload);
   };
 
+  // A never-saved project's runs are kept with its session's recovery state until its first save.
+  const sessionRuns = (projectPath: string | null, sessionKey: string | undefined): { runsDir?: string } =>
+    projectPath === null && sessionKey ? { runsDir: unsavedRunsDir(stateDir, sessionKey) } : {};
+
   const implementation: ApiImplementation = {
     async getAppInfo(): Promise<AppInfo> {
       return {
@@ -174,14 +179,23 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
       return null;
     },
     scanDataset: (request) => adapters.datasets.scan(request),
-    startTraining: (request) => adapters.training.start(request, (e) => emit('trainingEvent', e)),
+    startTraining: ({ sessionKey, ...request }) => adapters.training.start({ ...request, ...sessionRuns(request.projectPath, sessionKey) }, (e) => emit('trainingEvent', e)),
     async stopTraining(runId) {
       await adapters.training.stop(runId);
       return null;
     },
-    listRuns: (request) => adapters.training.listRuns(request.projectPath),
+    listRuns: ({ projectPath, sessionKey }) => {
+      const session = sessionRuns(projectPath, sessionKey);
+      return adapters.training.listRuns(session.runsDir ? { runsDir: session.runsDir } : projectPath);
+    },
+    async adoptRuns({ sessionKey, projectPath }) {
+      return adoptUnsavedRuns(unsavedRunsDir(stateDir, sessionKey), resolve(projectPath));
+    },
+    openRun: (dir) => adapters.training.openRun(dir),
+    labelRun: (request) => adapters.training.labelRun(request),
     generateCode: (request) => adapters.codegen.generate(request.doc, request.target),
-    exportCode: (request) => adapters.export.write(request),
+    listWeightChoices: (request) => adapters.export.choices({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
+    exportCode: (request) => adapters.export.write({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     getBackendStatus: () => adapters.backend.status(),
   };
 

@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ProjectPathError, resolveProjectPath } from '../../shared/graph/projectPaths.js';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import {
   IMAGE_EXTENSIONS,
   imbalanceWarnings,
@@ -89,10 +90,17 @@ export interface ScannedDataset {
   readonly source: ImageSource | TextSource | CsvSource;
 }
 
-/** Resolves a dataset path as the project stores it (relative to the project file's folder). */
+/**
+ * Resolves a dataset path as the project stores it, by the one rule of shared/graph/projectPaths.ts
+ * (relative to the project file's folder; a relative path in an unsaved project is an error).
+ */
 export function resolveDatasetPath(path: string, projectPath: string | null | undefined): string {
-  if (isAbsolute(path)) return resolve(path);
-  return resolve(projectPath ? dirname(projectPath) : process.cwd(), path);
+  try {
+    return resolve(resolveProjectPath(path, projectPath ? resolve(projectPath) : null));
+  } catch (e) {
+    if (e instanceof ProjectPathError) throw new DatasetError(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -13,7 +13,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { isAbsolutePath } from '../../shared/codegen/exportFile.js';
+import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
@@ -29,7 +31,8 @@ import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
-import { listRuns } from './runsService.js';
+import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
+import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
 import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { errnoOf, processAlive } from './osUtil.js';
@@ -48,10 +51,15 @@ export interface ExportOptions {
   readonly target: ExportTarget;
   /** Destination folder; created when missing. */
   readonly folder: string;
-  /** The project file: its dataset path is relative to it, and its latest run gives trained weights. */
+  /** The project file: its dataset path is relative to it, and its runs give trained weights. */
   readonly projectPath?: string | null;
-  /** A saved tfjs model (folder or model.json) whose weights to export; overrides the latest run. */
-  readonly weights?: string | null;
+  /**
+   * Which weights (shared/training/weightSource.ts). Default: `--run best` when the project has a
+   * run that fits the graph, else the initial weights.
+   */
+  readonly source?: WeightSource;
+  /** A runs folder to pick runs from instead of the project's `runs/`. */
+  readonly runsDir?: string;
   /** Write into a folder that is not empty (files with the same names are replaced, atomically). */
   readonly force?: boolean;
   /**
@@ -73,9 +81,11 @@ export interface ExportResult {
   readonly folder: string;
   /** Absolute paths of the files written, in writing order; the manifest is last. */
   readonly files: readonly string[];
-  /** Where the weights came from: `initial`, or the path of the run / model they were read from. */
+  /** Where the weights came from: `initial`, or the path of the model folder they were read from. */
   readonly weightsFrom: string;
-  /** Notes for the user (e.g. the latest run does not fit the graph any more). */
+  /** Which run and checkpoint (or saved model, or initial weights) the weights came from. */
+  readonly provenance: WeightProvenance;
+  /** Notes for the user (e.g. runs passed over because they do not fit the graph any more). */
   readonly notes: readonly string[];
 }
 
@@ -113,6 +123,8 @@ export interface ExportManifest {
   readonly target: 'keras' | 'ts' | 'onnx';
   readonly project: string;
   readonly weightsFrom: string;
+  /** Which run and checkpoint the weights came from (absent in exports written before it was recorded). */
+  readonly weights?: WeightProvenance;
   /** Every file of the export but the manifest, relative to the folder with forward slashes. */
   readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[];
 }
@@ -316,15 +328,6 @@ function fromFolder(folder: string, target: string): string {
   return rel.split(sep).join('/');
 }
 
-/** The newest finished run of the project that saved a model, if any. */
-async function latestRunModel(projectPath: string): Promise<string | null> {
-  for (const run of await listRuns(projectPath)) {
-    const model = join(run.dir, 'model');
-    if (await stat(join(model, 'model.json')).then(() => true, () => false)) return model;
-  }
-  return null;
-}
-
 /**
  * The preprocessing.json of the run a trained model comes from (its classes, CSV scaling or
  * vocabulary), looked for beside the model folder and inside it; null when there is none.
@@ -348,9 +351,10 @@ export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /**
  * Exports a project. Refuses a graph with errors (listing them) and a non-empty folder unless
- * `force` (a folder holding only what a killed export left counts as empty). The weights written
- * are the initial weights of `seed` when given, else those of `weights`, else of the project's
- * latest run, else the initial weights of the project's seed (bit-identical for the same seed).
+ * `force` (a folder holding only what a killed export left counts as empty). The weights written are
+ * those of `source` (or the initial weights of `seed`), else of the project's best run that fits the
+ * graph, else the initial weights of the project's seed (bit-identical for the same seed); the README
+ * and the manifest say which run and checkpoint they came from.
  */
 export async function exportProject(options: ExportOptions): Promise<ExportResult> {
   const { doc, target } = options;
@@ -368,35 +372,49 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   }
   const notes: string[] = [];
 
-  if (typeof options.seed === 'number' && options.weights) throw new ExportError('Give either a seed (initial weights) or weights to export, not both.');
-  const seed = options.seed ?? doc.training?.seed ?? DEFAULT_TRAINING.seed;
+  if (typeof options.seed === 'number' && options.source && options.source.kind !== 'initial') throw new ExportError('Give either a seed (initial weights) or weights to export, not both.');
+  // `seed` is the grammar's `--seed`: the initial weights of that seed, whatever runs the project has.
+  const source: WeightSource | undefined = typeof options.seed === 'number' ? { kind: 'initial', seed: options.seed } : options.source;
+  const seed = (source?.kind === 'initial' ? source.seed : undefined) ?? doc.training?.seed ?? DEFAULT_TRAINING.seed;
   const { model } = compileModel(doc, tf, { seed });
   try {
+    const ctx = { doc, projectPath: options.projectPath ?? null, tf, ...(options.runsDir ? { runsDir: options.runsDir } : {}) };
+    let resolved: ResolvedWeights;
+    try {
+      if (source) resolved = await resolveWeightSource(source, ctx);
+      else {
+        // No source named: the best run when one fits, else the initial weights (saying why); as the dialog.
+        // An unsaved project's runs are not told apart from other unsaved projects' here, so none is picked.
+        const choices = options.projectPath || options.runsDir ? await listWeightChoices(ctx) : { runs: [], best: null, latest: null };
+        const pick = defaultWeightPick(choices);
+        resolved = pick
+          ? await resolveWeightSource({ kind: 'run', ...pick }, ctx)
+          : { modelDir: null, runDir: null, provenance: initialProvenance(seed), notes: choices.runs.map((r) => `Run ${r.id} was not used: ${r.why ?? 'it recorded no score'}.`) };
+        if (pick) resolved = { ...resolved, notes: [...resolved.notes, ...choices.runs.filter((r) => !r.usable).map((r) => `Run ${r.id} was not considered: ${r.why ?? 'unknown'}.`)] };
+      }
+    } catch (e) {
+      if (e instanceof WeightSourceError) throw new ExportError(e.message);
+      throw e;
+    }
+    notes.push(...resolved.notes);
+    // Initial weights always name the seed they were drawn with.
+    const provenance = resolved.modelDir ? resolved.provenance : initialProvenance(seed);
     let weightsFrom = 'initial';
     let preprocessing: string | null = null;
-    if (typeof options.seed === 'number') {
-      // The initial weights of that seed, whatever runs the project has.
-    } else if (options.weights) {
-      const source = resolve(options.weights);
-      await loadWeightsInto(tf, model, source);
-      weightsFrom = source;
-      preprocessing = await runPreprocessing(source.endsWith('.json') ? dirname(source) : source);
-    } else if (options.projectPath) {
-      const run = await latestRunModel(options.projectPath);
-      if (run) {
-        try {
-          await loadWeightsInto(tf, model, run);
-          weightsFrom = run;
-          preprocessing = await runPreprocessing(run);
-        } catch (e) {
-          notes.push(`The latest run (${run}) does not fit the graph any more, so the initial weights were exported: ${(e as Error).message}`);
-        }
+    if (resolved.modelDir) {
+      try {
+        await loadWeightsInto(tf, model, resolved.modelDir);
+      } catch (e) {
+        throw new ExportError(`The weights of ${provenance.label} cannot be used: ${(e as Error).message}`);
       }
+      weightsFrom = resolved.modelDir;
+      preprocessing = await runPreprocessing(resolved.runDir ?? resolved.modelDir);
     }
 
     const datasetPath = doc.dataset?.path ?? null;
     const projectDir = options.projectPath ? dirname(resolve(options.projectPath)) : null;
-    const dataPath = datasetPath === null ? null : projectDir && !isAbsolute(datasetPath) ? fromFolder(folder, join(projectDir, datasetPath)) : datasetPath;
+    // The dataset as the exported scripts should find it from the export folder (one rule: shared/graph/projectPaths.ts).
+    const dataPath = datasetPath === null || isAbsolutePath(datasetPath) || !projectDir ? datasetPath : fromFolder(folder, resolveProjectPath(datasetPath, resolve(options.projectPath ?? '')));
     const preprocessingFile = preprocessing ? PREPROCESSING_FILE : null;
     const isKeras = target === 'keras';
     const isOnnx = target === 'onnx';
@@ -411,11 +429,11 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
         throw new ExportError(`Cannot export ${doc.name} to ONNX: ${(e as Error).message}`);
       }
       onnx = encodeOnnx(graph, { externalDataAbove: options.externalDataAbove, externalFile: ONNX_EXTERNAL_DATA_FILE });
-      files = generateOnnxFiles(doc, graph, onnx.externalData ? ONNX_EXTERNAL_DATA_FILE : null);
+      files = generateOnnxFiles(doc, graph, onnx.externalData ? ONNX_EXTERNAL_DATA_FILE : null, provenanceSentence(provenance));
     } else {
       files = isKeras
-        ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile })
-        : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile });
+        ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile, weightsNote: provenanceSentence(provenance) })
+        : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile, weightsNote: provenanceSentence(provenance) });
     }
 
     const rels = files.map((f) => f.path);
@@ -472,7 +490,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       for (const d of touched) await syncFolder(d);
 
       // 3. The manifest, last.
-      const manifest: ExportManifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, target: isOnnx ? 'onnx' : isKeras ? 'keras' : 'ts', project: doc.name, weightsFrom, files: manifestFiles };
+      const manifest: ExportManifest = { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, target: isOnnx ? 'onnx' : isKeras ? 'keras' : 'ts', project: doc.name, weightsFrom, weights: provenance, files: manifestFiles };
       await writeFileAtomic(join(folder, EXPORT_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       written.push(join(folder, EXPORT_MANIFEST));
     } catch (e) {
@@ -482,7 +500,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     }
     const note = replacedNote(folder, previous);
     if (note) notes.unshift(note);
-    return { folder, files: written, weightsFrom, notes };
+    return { folder, files: written, weightsFrom, provenance, notes };
   } finally {
     model.dispose();
   }

@@ -409,6 +409,8 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     const es = settings.earlyStopping;
     const { monitor, warnings: monitorWarnings } = resolveMonitor(es.monitor, { hasValidation: valIds.length > 0, names });
     for (const w of monitorWarnings) log('warning', w);
+    // Recorded so "the best run" compares each run on the metric it was judged by.
+    await writeSummary({ monitor });
 
     // Images that failed to decode this epoch (only the first visits each file): say how many
     // samples the run really uses from now on.

@@ -14,10 +14,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectDocument } from '../../shared/graph/document.js';
-import { WORKER_FLAG, type BackendChoice, type HostToWorker, type RunSummary, type TrainingEvent, type TrainingJob } from '../../shared/training/protocol.js';
+import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEvent, type TrainingJob } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING, type TrainingSettings } from '../../shared/training/settings.js';
 import { resolveDatasetPath } from './datasetService.js';
-import { defaultRunsDir, listRuns as listRunFolders, resumeNote, runIdFor, writeJson } from './runsService.js';
+import { defaultRunsDir, resumeNote, runIdFor, writeJson } from './runsService.js';
 
 /** The `finished` event. */
 export type FinishedEvent = Extract<TrainingEvent, { kind: 'finished' }>;
@@ -256,10 +256,10 @@ export function setWorkerSpawner(spawn: WorkerSpawner | undefined): void {
  * `emit`. Resolves once the worker has been started.
  */
 export async function startTraining(
-  request: { readonly doc: ProjectDocument; readonly projectPath: string | null; readonly resumeFrom?: string; readonly backend?: BackendChoice },
+  request: { readonly doc: ProjectDocument; readonly projectPath: string | null; readonly resumeFrom?: string; readonly backend?: BackendChoice; readonly runsDir?: string },
   emit: (event: TrainingEvent) => void,
 ): Promise<{ runId: string }> {
-  const handle = train({ doc: request.doc, projectPath: request.projectPath, ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}), ...(request.backend ? { backend: request.backend } : {}), ...(hostSpawner ? { spawn: hostSpawner } : {}) }, emit);
+  const handle = train({ doc: request.doc, projectPath: request.projectPath, ...(request.runsDir ? { runsDir: request.runsDir } : {}), ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}), ...(request.backend ? { backend: request.backend } : {}), ...(hostSpawner ? { spawn: hostSpawner } : {}) }, emit);
   active.set(handle.runId, handle);
   void handle.done.then(() => active.delete(handle.runId));
   return { runId: handle.runId };
@@ -273,9 +273,4 @@ export async function stopTraining(runId: string): Promise<void> {
 /** Stops every running training (app quit). */
 export function stopAllTraining(): void {
   for (const h of active.values()) h.stop();
-}
-
-/** The editor API's `listRuns`: runs of a project, newest first. */
-export async function listRuns(projectPath: string | null): Promise<RunSummary[]> {
-  return listRunFolders(projectPath);
 }

@@ -20,6 +20,7 @@ export interface CommandContext {
   /** The clicked point on screen and on the canvas (flow coordinates). */
   readonly at?: { readonly screen: { readonly x: number; readonly y: number }; readonly flow: { readonly x: number; readonly y: number } };
 }
+import { SESSION_KEY } from './sessionKey.js';
 
 /** One entry of the registry. */
 export interface AppCommand extends Omit<CommandInfo, 'group'> {
@@ -104,7 +105,7 @@ export function startTrainingNow(): void {
     return toast('warning', 'Choose a dataset first (Dataset tab).');
   }
   showTab('training');
-  void startTraining({ doc: doc.training ? doc : { ...doc, training: DEFAULT_TRAINING }, projectPath: path });
+  void startTraining({ doc: doc.training ? doc : { ...doc, training: DEFAULT_TRAINING }, projectPath: path, ...(path ? {} : { sessionKey: SESSION_KEY }) });
 }
 
 const APP_COMMANDS: readonly AppCommand[] = [

@@ -5,12 +5,14 @@
 import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
+import { rebaseProjectPaths } from '../../shared/graph/projectPaths.js';
 import { layoutDocument, routesIfLaidOut } from '../editor/layout.js';
 import { Editor } from '../editor/editorStore.js';
 import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
 import { closeDialog, openDialog, toast, useUi } from '../state/uiStore.js';
 import { canvas } from '../canvas/canvasController.js';
-import { resetTrainingView, startTrainingEvents } from '../state/trainingStore.js';
+import { refreshRuns, resetTrainingView, startTrainingEvents } from '../state/trainingStore.js';
+import { SESSION_KEY } from './sessionKey.js';
 
 /** The editor of this window; it starts with an empty project (the start screen shows over it). */
 export const editor = new Editor(emptyDocument('Untitled'));
@@ -49,21 +51,8 @@ function loadProject(doc: ProjectDocument, path: string | null, options: { dirty
   rememberLastProject(path);
 }
 
-/**
- * Names this editor's recovery file. Kept in the tab's session storage, so a reload finds its own
- * autosave and restores it (the reload is not a crash; the unsaved edits come back as they were).
- */
-const sessionKey = ((): string => {
-  const fresh = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    const kept = sessionStorage.getItem('layerloom.sessionKey');
-    if (kept && /^s[a-z0-9]{4,40}$/.test(kept)) return kept;
-    sessionStorage.setItem('layerloom.sessionKey', fresh);
-  } catch {
-    // Storage unavailable: a reload then offers the autosave like any other.
-  }
-  return fresh;
-})();
+/** Names this editor's recovery file and its never-saved runs' folder (see sessionKey.ts). */
+const sessionKey = SESSION_KEY;
 
 function afterLoad(): void {
   // Let React Flow measure the new nodes before fitting.
@@ -156,15 +145,30 @@ export function newFromTemplate(id: string): void {
 
 /** Saves to `path`. Returns true on success. */
 export async function saveTo(path: string): Promise<boolean> {
-  const doc = editor.doc;
+  const before = editor.doc;
+  const from = editor.state.path;
+  // Paths in the project are stored relative to its file: a save elsewhere rebases them.
+  const rebase = (d: ProjectDocument) => rebaseProjectPaths(d, from, path);
+  const doc = rebase(before);
   try {
     const saved = await api.saveProject(path, doc);
     // Mark exactly what was written as saved (edits made while saving stay dirty).
-    if (editor.doc === doc) editor.markSaved(saved.path);
-    else editor.store.setState({ path: saved.path, savedDoc: doc });
+    if (doc === before && editor.doc === before) editor.markSaved(saved.path);
+    else editor.markSavedAs(saved.path, before, doc, rebase);
     useUi.setState({ lastSavedAt: saved.savedAt });
     rememberLastProject(saved.path);
     void api.discardRecovery(sessionKey).catch(() => undefined);
+    // A never-saved project's runs move into runs/ beside it on its first save (before the save
+    // counts as done, so Export and the runs list see them there).
+    if (from === null) {
+      await api.adoptRuns({ sessionKey, projectPath: saved.path }).then(
+        (r) => {
+          if (r.moved.length) void refreshRuns(saved.path);
+          if (r.left.length) toast('warning', `${r.left.length} run(s) still training stay with the unsaved session; they were not moved beside ${saved.path}.`);
+        },
+        (e: unknown) => toast('error', `The runs of the unsaved project could not be moved beside it: ${errorMessage(e)}`),
+      );
+    }
     toast('success', `Saved ${saved.path}`);
     return true;
   } catch (e) {

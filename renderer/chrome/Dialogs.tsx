@@ -5,7 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { ExportTargetKind, RecentProject, TemplateInfo } from '../../shared/api/types.js';
+import type { ExportTargetKind, RecentProject, TemplateInfo, WeightChoices } from '../../shared/api/types.js';
+import { candidateLabel, CHECKPOINT_CHOICES, defaultWeightPick, initialProvenance, runTitle, type CheckpointChoice } from '../../shared/training/weightSource.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
 import { allCommands, displayChord } from '../app/appCommands.js';
@@ -16,6 +17,8 @@ import { CommandPalette } from './CommandPalette.js';
 import { Toasts } from './Toasts.js';
 import { TemplatePreview } from '../ui/TemplatePreview.js';
 import { browseForPath, FileBrowser, folderOf } from './FileBrowser.js';
+import { RunView } from '../panels/RunView.js';
+import { SESSION_KEY } from '../app/sessionKey.js';
 
 function Modal({ title, children, wide, onClose = closeDialog, testId }: { title: string; children: ReactNode; wide?: boolean; onClose?: () => void; testId?: string }): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
@@ -180,18 +183,99 @@ function TemplatesDialog(): JSX.Element {
 
 const EXPORT_TARGET_LABELS: Readonly<Record<ExportTargetKind, string>> = { keras: 'Keras (Python)', tfjs: 'TensorFlow.js (TypeScript)', onnx: 'ONNX (model file)' };
 
+/** The run (or the initial weights) an export takes: a run id, or `initial`. */
+type WeightPick = string;
+
+/** Picks the weights an export ships: the best run by default, any usable run, or the initial weights. */
+function WeightPicker({ choices, pick, checkpoint, onPick, onCheckpoint }: { choices: WeightChoices | null; pick: WeightPick; checkpoint: CheckpointChoice; onPick: (p: WeightPick) => void; onCheckpoint: (c: CheckpointChoice) => void }): JSX.Element {
+  if (!choices) return <p className="ll-muted small">Looking for trained weights…</p>;
+  const run = choices.runs.find((r) => r.id === pick && r.usable);
+  const label = run ? candidateLabel(run, checkpoint) : initialProvenance().label;
+  const unusable = choices.runs.filter((r) => !r.usable);
+  return (
+    <div className="ll-weights" data-testid="export-weights">
+      <label className="ll-field">
+        <span className="ll-field-label">Weights</span>
+        <select className="ll-input" value={pick} onChange={(e) => onPick(e.target.value)} aria-label="Weights" data-testid="export-weights-pick">
+          {choices.runs
+            .filter((r) => r.usable)
+            .map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.id === choices.best ? 'Best: ' : r.id === choices.latest ? 'Latest: ' : ''}
+                {candidateLabel(r, r.checkpoints.best ? 'best' : 'last')}
+              </option>
+            ))}
+          <option value="initial">Initial weights (not trained)</option>
+        </select>
+      </label>
+      <div className="ll-row wrap">
+        {run && (
+          <div className="ll-segmented small" role="group" aria-label="Checkpoint">
+            {CHECKPOINT_CHOICES.map((c) => (
+              <button key={c} className={checkpoint === c ? 'active' : ''} disabled={!run.checkpoints[c]} onClick={() => onCheckpoint(c)} data-testid={`export-checkpoint-${c}`}>
+                {c} checkpoint
+              </button>
+            ))}
+          </div>
+        )}
+        <span className="small" data-testid="export-weights-label">
+          <b>{label}</b>
+          {run && <span className="ll-muted mono"> · --run {run.id} --checkpoint {checkpoint}</span>}
+        </span>
+      </div>
+      {unusable.length > 0 && (
+        <details className="ll-muted small" data-testid="export-weights-unusable">
+          <summary>
+            {unusable.length} run{unusable.length === 1 ? '' : 's'} cannot be used
+          </summary>
+          <ul>
+            {unusable.map((r) => (
+              <li key={r.id}>
+                <span className="mono">{runTitle(r)}</span>: {r.why}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
 function ExportDialog(): JSX.Element {
   const [target, setTarget] = useState<ExportTargetKind>('keras');
   const [busy, setBusy] = useState(false);
   const [written, setWritten] = useState<readonly string[] | null>(null);
   const [overwrite, setOverwrite] = useState(false);
+  const [choices, setChoices] = useState<WeightChoices | null>(null);
+  const [pick, setPick] = useState<WeightPick>('initial');
+  const [checkpoint, setCheckpoint] = useState<CheckpointChoice>('best');
   const dir = useUi((s) => s.appInfo?.defaultDirectory ?? '');
   const doc = useStore(editor.store, (s) => s.doc);
   const path = useStore(editor.store, (s) => s.path);
   const valid = useStore(editor.store, (s) => s.analysis.valid);
   const slug = doc.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'model';
+  useEffect(() => {
+    let live = true;
+    // The graph as it is when the dialog opens decides which runs fit.
+    api.listWeightChoices({ doc: editor.store.getState().doc, projectPath: path, ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
+      (c) => {
+        if (!live) return;
+        setChoices(c);
+        // The same default as `layerloom export` with no weight options.
+        const first = defaultWeightPick(c);
+        setPick(first?.run ?? 'initial');
+        setCheckpoint(first?.checkpoint ?? 'best');
+      },
+      () => live && setChoices({ runs: [], best: null, latest: null }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path]);
+  // Until the choices arrive, the host's default applies (the same one the picker then shows).
+  const weights = choices === null ? undefined : pick === 'initial' ? {} : { run: pick, checkpoint };
   return (
-    <Modal title="Export code" testId="dialog-export">
+    <Modal title="Export code" testId="dialog-export" wide>
       {!valid && <div className="ll-callout warning">The graph has errors; fix them before exporting.</div>}
       <div className="ll-segmented">
         {(['keras', 'tfjs', 'onnx'] as const).map((t) => (
@@ -200,6 +284,17 @@ function ExportDialog(): JSX.Element {
           </button>
         ))}
       </div>
+      <WeightPicker
+        choices={choices}
+        pick={pick}
+        checkpoint={checkpoint}
+        onPick={(p) => {
+          setPick(p);
+          const r = choices?.runs.find((x) => x.id === p);
+          if (r && !r.checkpoints[checkpoint]) setCheckpoint(checkpoint === 'best' ? 'last' : 'best');
+        }}
+        onCheckpoint={setCheckpoint}
+      />
       <PathForm
         initial={`${path ? folderOf(path) : dir}/${slug}-${target}`}
         key={target}
@@ -209,11 +304,11 @@ function ExportDialog(): JSX.Element {
         onSubmit={(folder) => {
           setBusy(true);
           setWritten(null);
-          api.exportCode({ doc, target, folder, projectPath: path, overwrite }).then(
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
             (r) => {
               setBusy(false);
               setWritten(r.files);
-              toast('success', `Exported ${r.files.length} file(s) to ${r.folder}`);
+              toast('success', `Exported ${r.files.length} file(s) to ${r.folder} with ${r.provenance.label}`, r.notes);
             },
             (e: unknown) => {
               setBusy(false);
@@ -233,7 +328,7 @@ function ExportDialog(): JSX.Element {
           ))}
         </ul>
       )}
-      <p className="ll-muted small">Writes the model code (and trained weights, when the project has a finished run) into the folder.</p>
+      <p className="ll-muted small">Writes the model code and the chosen weights into the folder; its README says which run and checkpoint they came from.</p>
     </Modal>
   );
 }
@@ -360,5 +455,11 @@ export function Dialogs(): JSX.Element | null {
       return <RecoveryDialog entries={dialog.entries} />;
     case 'confirm':
       return <ConfirmDialog d={dialog} />;
+    case 'run':
+      return (
+        <Modal title="Run" testId="dialog-run" wide>
+          <RunView key={dialog.dir} dir={dialog.dir} />
+        </Modal>
+      );
   }
 }

@@ -183,6 +183,18 @@ export class Editor {
     this.store.setState({ path, savedDoc: this.store.getState().doc });
   }
 
+  /**
+   * Records a save to `path` of `saved`, which is `before` with its paths rebased to the new file by
+   * `rebase`. The current document and the undo history are rewritten the same way, so undo never
+   * brings back a path relative to the old file; edits made while saving stay unsaved.
+   */
+  markSavedAs(path: string, before: ProjectDocument, saved: ProjectDocument, rebase: (doc: ProjectDocument) => ProjectDocument): void {
+    const s = this.store.getState();
+    const map = (d: ProjectDocument) => (d === before ? saved : rebase(d));
+    const entry = (e: HistoryEntry): HistoryEntry => ({ ...e, before: map(e.before), after: map(e.after) });
+    this.store.setState({ path, doc: map(s.doc), savedDoc: saved, past: s.past.map(entry), future: s.future.map(entry), revision: s.revision + 1 });
+  }
+
   /** Applies an edit as one undoable step. A no-op edit (same document) records nothing. */
   apply(command: string, next: ProjectDocument, options: EditOptions = {}): void {
     const s = this.store.getState();

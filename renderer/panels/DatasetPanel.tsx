@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { useStore } from 'zustand';
 import type { DatasetReport } from '../../shared/api/types.js';
 import { formatShape } from '../../shared/blocks/shapeUtils.js';
+import { resolveProjectPath, storedProjectPath } from '../../shared/graph/projectPaths.js';
 import { CommandError, runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { api, errorDetails, errorMessage, isNotAvailable } from '../platform/api.js';
@@ -14,8 +15,17 @@ import { toast, useUi } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
 import { browseForPath, folderOf } from '../chrome/FileBrowser.js';
 
-/** The last scan survives switching tabs, but not loading another project (`epoch`). */
-const useLastScan = create<{ report: DatasetReport | null; epoch: number }>(() => ({ report: null, epoch: 0 }));
+/** The last scan survives switching tabs, but not loading another project (`epoch`); `typed` is the path as it was typed when scanned. */
+const useLastScan = create<{ report: DatasetReport | null; epoch: number; typed: string }>(() => ({ report: null, epoch: 0, typed: '' }));
+
+/** The absolute path a typed or stored path stands for now, or the reason it stands for none. */
+function resolveNow(path: string, projectPath: string | null): { path: string } | { error: string } {
+  try {
+    return { path: resolveProjectPath(path, projectPath) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
 
 /** The dataset panel. */
 export function DatasetPanel(): JSX.Element {
@@ -25,11 +35,18 @@ export function DatasetPanel(): JSX.Element {
   const [path, setPath] = useState(dataset?.path ?? '');
   const epoch = useUi((s) => s.projectEpoch);
   const report = useLastScan((s) => (s.epoch === epoch ? s.report : null));
-  const setReport = (r: DatasetReport | null) => useLastScan.setState({ report: r, epoch: useUi.getState().projectEpoch });
+  const scannedAs = useLastScan((s) => s.typed);
+  const setReport = (r: DatasetReport | null, typed = '') => useLastScan.setState({ report: r, epoch: useUi.getState().projectEpoch, typed });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; details: readonly string[]; unavailable: boolean } | null>(null);
 
   useEffect(() => setPath(dataset?.path ?? ''), [dataset?.path]);
+
+  // A scan no longer matches when the path it was made for now resolves elsewhere (the project was
+  // saved in another folder, or the path was edited).
+  const datasetAt = dataset ? resolveNow(dataset.path, projectPath) : null;
+  const current = report ? resolveNow(scannedAs === path.trim() || !path.trim() ? scannedAs : path.trim(), projectPath) : null;
+  const stale = report && current && ('error' in current || current.path !== report.path) ? current : null;
 
   /**
    * Scans `p`. For a CSV the target is `targetColumn` when given, else the project's stored target
@@ -38,10 +55,17 @@ export function DatasetPanel(): JSX.Element {
   const scan = async (p: string, targetColumn?: string) => {
     if (!p.trim()) return;
     const target = targetColumn ?? (dataset?.path === p.trim() ? dataset.targetColumn : undefined);
+    // One rule for every path of a project (shared/graph/projectPaths.ts): relative to the project file.
+    const resolved = resolveNow(p.trim(), projectPath);
+    if ('error' in resolved) {
+      setReport(null);
+      setError({ message: resolved.error, details: [], unavailable: false });
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      setReport(await api.scanDataset({ path: p.trim(), projectPath, ...(target !== undefined ? { targetColumn: target } : {}) }));
+      setReport(await api.scanDataset({ path: resolved.path, projectPath, ...(target !== undefined ? { targetColumn: target } : {}) }), p.trim());
     } catch (e) {
       setReport(null);
       setError({ message: errorMessage(e), details: errorDetails(e), unavailable: isNotAvailable(e) });
@@ -65,7 +89,8 @@ export function DatasetPanel(): JSX.Element {
   const use = () => {
     if (!report) return;
     try {
-      const changes = runEditorCommand(editor, 'dataset.apply', { report, path: path.trim() });
+      // Stored relative to the project file once it is saved, absolute until then.
+      const changes = runEditorCommand(editor, 'dataset.apply', { report, path: storedProjectPath(report.path, projectPath) });
       toast('success', `Model fitted to the dataset: ${changes.join('; ')}.`);
     } catch (e) {
       toast(e instanceof CommandError ? 'warning' : 'error', errorMessage(e));
@@ -101,9 +126,16 @@ export function DatasetPanel(): JSX.Element {
           ))}
         </div>
       )}
+      {stale && report && (
+        <div className="ll-callout warning" role="status" data-testid="dataset-stale">
+          <b>This scan is out of date. </b>
+          It read <span className="mono">{report.path}</span>, but {'error' in stale ? stale.error : <>the path now points to <span className="mono">{stale.path}</span></>}. Scan again before using it.
+        </div>
+      )}
       {dataset && (
-        <div className="ll-muted small">
+        <div className="ll-muted small" data-testid="dataset-project-path">
           Project dataset: <span className="mono">{dataset.path}</span>
+          {datasetAt && 'path' in datasetAt && datasetAt.path !== dataset.path && <span className="mono"> → {datasetAt.path}</span>}
           {dataset.kind ? ` (${dataset.kind})` : ''}
           {dataset.targetColumn ? `, predicting “${dataset.targetColumn}”` : ''}
         </div>
@@ -163,7 +195,7 @@ export function DatasetPanel(): JSX.Element {
               <span className="k">Loss</span>
               <span className="v mono small">{report.suggestedLoss}</span>
             </div>
-            <button className="ll-btn primary" onClick={use} data-testid="dataset-use">
+            <button className="ll-btn primary" onClick={use} disabled={stale !== null} title={stale ? 'Scan again first: this scan is out of date.' : undefined} data-testid="dataset-use">
               <Icon name="check" /> Use for this model
             </button>
           </div>

@@ -3,15 +3,16 @@
  * charts (per batch and per epoch, train vs validation), the confusion matrix at the end, and past
  * runs with their curves overlaid for comparison.
  */
-import { useEffect, useMemo, type JSX } from 'react';
+import { useEffect, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
 import type { ConfusionMatrix, RunSummary } from '../../shared/api/types.js';
 import { DEFAULT_TRAINING, LOSSES, OPTIMIZERS, type TrainingSettings } from '../../shared/training/settings.js';
 import { runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { startTrainingNow } from '../app/appCommands.js';
-import { refreshRuns, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
-import { useUi } from '../state/uiStore.js';
+import { refreshRuns, setCompareMetric, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
+import { openDialog, useUi } from '../state/uiStore.js';
+import { runTitle } from '../../shared/training/weightSource.js';
 import { LineChart, type ChartSeries } from '../charts/LineChart.js';
 import { Icon } from '../ui/Icon.js';
 
@@ -95,7 +96,8 @@ function Settings({ settings, disabled }: { settings: TrainingSettings; disabled
   );
 }
 
-function Matrix({ m }: { m: ConfusionMatrix }): JSX.Element {
+/** A confusion matrix as a heat-mapped table (also used by the run view). */
+export function Matrix({ m }: { m: ConfusionMatrix }): JSX.Element {
   const max = Math.max(1, ...m.counts.flat());
   return (
     <div className="ll-matrix-wrap">
@@ -126,24 +128,63 @@ function Matrix({ m }: { m: ConfusionMatrix }): JSX.Element {
   );
 }
 
+/** The metrics a set of runs recorded, validation ones first. */
+function recordedMetrics(runs: readonly RunSummary[]): string[] {
+  const keys = new Set(runs.flatMap((r) => r.history.flatMap((h) => Object.keys(h.metrics))));
+  return [...keys].sort((a, b) => Number(b.startsWith('val_')) - Number(a.startsWith('val_')) || a.localeCompare(b));
+}
+
+/** 2–4 runs on one metric: every line is the same quantity, so the lines can be compared. */
 function CompareChart({ runs }: { runs: readonly RunSummary[] }): JSX.Element | null {
+  const metrics = useMemo(() => recordedMetrics(runs), [runs]);
+  const chosen = useTraining((s) => s.compareMetric);
+  const metric = chosen && metrics.includes(chosen) ? chosen : metrics.includes('val_loss') ? 'val_loss' : (metrics[0] ?? 'loss');
   const data = useMemo(() => {
     const maxEpochs = Math.max(0, ...runs.map((r) => r.history.length));
     const x = Array.from({ length: maxEpochs }, (_, i) => i + 1);
-    const series: ChartSeries[] = [];
-    runs.forEach((r, i) => {
-      const key = r.history.some((h) => 'val_loss' in h.metrics) ? 'val_loss' : 'loss';
-      series.push({
-        label: `${new Date(r.startedAt).toLocaleTimeString()} ${key}`,
-        values: x.map((e) => r.history.find((h) => h.epoch === e)?.metrics[key] ?? null),
-        color: RUN_COLORS[i % RUN_COLORS.length],
-        points: true,
-      });
-    });
-    return { x, series };
-  }, [runs]);
+    const series: ChartSeries[] = runs.map((r, i) => ({
+      label: runTitle(r),
+      values: x.map((e) => r.history.find((h) => h.epoch === e)?.metrics[metric] ?? null),
+      color: RUN_COLORS[i % RUN_COLORS.length],
+      points: true,
+    }));
+    const missing = runs.filter((r) => !r.history.some((h) => Number.isFinite(h.metrics[metric]))).map((r) => runTitle(r));
+    return { x, series, missing };
+  }, [runs, metric]);
   if (runs.length === 0) return null;
-  return <LineChart title="Compare runs" xLabel="epoch" x={data.x} series={data.series} height={180} />;
+  return (
+    <div className="ll-compare" data-testid="compare">
+      <label className="ll-compare-pick small">
+        <span className="ll-muted">Compare on</span>
+        <select className="ll-input small" value={metric} onChange={(e) => setCompareMetric(e.target.value)} aria-label="Metric to compare" data-testid="compare-metric">
+          {metrics.map((m) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>
+      </label>
+      <LineChart title={`Compare ${metric}`} xLabel="epoch" x={data.x} series={data.series} height={180} />
+      {data.missing.length > 0 && <div className="ll-muted small">Not recorded by {data.missing.join(', ')}.</div>}
+    </div>
+  );
+}
+
+/** Opens a run folder by path (a run on its own, e.g. copied from another machine). */
+function OpenRunFolder(): JSX.Element {
+  const [path, setPath] = useState('');
+  return (
+    <form
+      className="ll-row small"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) openDialog({ kind: 'run', dir: path.trim() });
+      }}
+    >
+      <input className="ll-input mono grow small" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/runs/<run id>" aria-label="Run folder" data-testid="run-folder-input" />
+      <button type="submit" className="ll-btn ghost small" disabled={!path.trim()} data-testid="run-folder-open">
+        Open run
+      </button>
+    </form>
+  );
 }
 
 /** The training panel. */
@@ -260,14 +301,23 @@ export function TrainingPanel(): JSX.Element {
             const last = r.history[r.history.length - 1]?.metrics ?? r.finalMetrics;
             const acc = last.val_accuracy ?? last.accuracy;
             return (
-              <li key={r.id}>
-                <label>
-                  <input type="checkbox" checked={t.compare.includes(r.id)} onChange={() => toggleCompare(r.id)} />
+              <li key={r.id} data-run={r.id}>
+                <div className="ll-row">
+                  <input type="checkbox" checked={t.compare.includes(r.id)} onChange={() => toggleCompare(r.id)} aria-label={`Compare ${runTitle(r)}`} data-testid="run-compare" />
                   <span className={`ll-pill ${r.status}`}>{r.status}</span>
-                  <span className="small ll-run-date" title={new Date(r.startedAt).toLocaleString()}>
-                    {new Date(r.startedAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
-                  </span>
-                </label>
+                  <button
+                    className="ll-run-open small"
+                    title={`${new Date(r.startedAt).toLocaleString()}${r.note ? ` — ${r.note}` : ''}: open this run`}
+                    onClick={() => openDialog({ kind: 'run', dir: r.dir })}
+                    onContextMenu={(e) => {
+                      e.preventDefault();
+                      openDialog({ kind: 'run', dir: r.dir });
+                    }}
+                    data-testid="run-open"
+                  >
+                    {runTitle(r)}
+                  </button>
+                </div>
                 <span className="ll-muted small mono">
                   {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''}
                 </span>
@@ -275,6 +325,7 @@ export function TrainingPanel(): JSX.Element {
             );
           })}
         </ul>
+        <OpenRunFolder />
         <CompareChart runs={compared} />
       </div>
     </div>

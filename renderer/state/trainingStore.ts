@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { Metrics, RunSummary, TrainingEvent } from '../../shared/api/types.js';
 import { api, errorMessage, errorDetails } from '../platform/api.js';
 import { toast } from './uiStore.js';
+import { SESSION_KEY } from '../app/sessionKey.js';
 
 type Started = Extract<TrainingEvent, { kind: 'started' }>;
 type Batch = Extract<TrainingEvent, { kind: 'batch' }>;
@@ -30,6 +31,8 @@ interface TrainingState {
   runsError: string | null;
   /** Runs ticked for comparison. */
   compare: string[];
+  /** The one metric compared runs are drawn on (null: val_loss, else the first recorded). */
+  compareMetric: string | null;
 }
 
 /** The training store. */
@@ -46,6 +49,7 @@ export const useTraining = create<TrainingState>(() => ({
   runs: [],
   runsError: null,
   compare: [],
+  compareMetric: null,
 }));
 
 function onEvent(e: TrainingEvent): void {
@@ -121,7 +125,7 @@ export async function stopTraining(): Promise<void> {
 export async function refreshRuns(projectPath: string | null): Promise<void> {
   currentProjectPath = projectPath;
   try {
-    const runs = await api.listRuns({ projectPath });
+    const runs = await api.listRuns({ projectPath, ...(projectPath ? {} : { sessionKey: SESSION_KEY }) });
     useTraining.setState({ runs, runsError: null });
   } catch (e) {
     useTraining.setState({ runs: [], runsError: errorMessage(e) });
@@ -141,4 +145,9 @@ export function resetTrainingView(): void {
   const { phase } = useTraining.getState();
   if (phase === 'starting' || phase === 'running' || phase === 'stopping') return;
   useTraining.setState({ runId: null, phase: 'idle', started: null, lastBatch: null, batchX: [], batchMetrics: {}, epochs: [], finished: null, logs: [], runs: [], runsError: null, compare: [] });
+}
+
+/** Chooses the metric compared runs are drawn on. */
+export function setCompareMetric(metric: string): void {
+  useTraining.setState({ compareMetric: metric });
 }

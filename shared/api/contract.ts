@@ -28,6 +28,11 @@ import type {
   StartTrainingRequest,
   TemplateInfo,
   TrainingEvent,
+  WeightChoices,
+  WeightChoicesRequest,
+  LabelRunRequest,
+  RunDetails,
+  AdoptRunsRequest,
 } from './types.js';
 
 /** Every request: its positional arguments and its result. Results are JSON (`null` for none). */
@@ -64,8 +69,16 @@ export interface ApiRequests {
   stopTraining: { args: [runId: string]; result: null };
   /** Past runs of a project, newest first. */
   listRuns: { args: [request: ListRunsRequest]; result: RunSummary[] };
+  /** After a never-saved project's first save: moves its session's runs into `runs/` beside it. */
+  adoptRuns: { args: [request: AdoptRunsRequest]; result: { moved: readonly string[]; left: readonly string[] } };
+  /** Opens one run folder (also on its own, without its project): summary, evaluation, trained graph. */
+  openRun: { args: [dir: string]; result: RunDetails };
+  /** Names or annotates a run that has ended. */
+  labelRun: { args: [request: LabelRunRequest]; result: RunSummary };
   /** Keras or TypeScript code for a graph (no files written). */
   generateCode: { args: [request: GenerateCodeRequest]; result: GeneratedCode };
+  /** Every run of the project as a weight source: usable or not (and why), and which ones `best` and `latest` pick. */
+  listWeightChoices: { args: [request: WeightChoicesRequest]; result: WeightChoices };
   /** Writes generated code (and trained weights when there are any) to a folder. */
   exportCode: { args: [request: ExportRequest]; result: ExportResult };
   /** Which TensorFlow backend and device training will use, and why. */
@@ -127,7 +140,11 @@ const METHOD_SET: Record<ApiMethod, true> = {
   startTraining: true,
   stopTraining: true,
   listRuns: true,
+  openRun: true,
+  adoptRuns: true,
+  labelRun: true,
   generateCode: true,
+  listWeightChoices: true,
   exportCode: true,
   getBackendStatus: true,
 };

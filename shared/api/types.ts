@@ -6,8 +6,10 @@ import type { ProjectDocument } from '../graph/document.js';
 
 /** Dataset and training types are defined once, next to the code that produces them. */
 export type { DatasetReport } from '../training/dataset.js';
-export type { Metrics, RunSummary, TrainingEvent } from '../training/protocol.js';
+export type { Metrics, RunDetails, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
+export type { WeightChoices, WeightProvenance } from '../training/weightSource.js';
+import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
 
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
@@ -126,11 +128,21 @@ export interface StartTrainingRequest {
   readonly doc: ProjectDocument;
   /** The project file (runs are stored beside it, and relative dataset paths resolve against it). */
   readonly projectPath: string | null;
+  /** The editor session (its recovery key): runs of a never-saved project are kept with its recovery state. */
+  readonly sessionKey?: string;
 }
 
 /** Arguments of `listRuns`. */
 export interface ListRunsRequest {
   readonly projectPath: string | null;
+  /** For a never-saved project: the editor session whose runs to list. */
+  readonly sessionKey?: string;
+}
+
+/** Arguments of `adoptRuns`: the session whose runs move beside the project it has just saved. */
+export interface AdoptRunsRequest {
+  readonly sessionKey: string;
+  readonly projectPath: string;
 }
 
 /** Code targets. */
@@ -165,10 +177,43 @@ export interface ExportRequest {
   readonly target: ExportTargetKind;
   /** Destination folder (created when missing). */
   readonly folder: string;
-  /** The project file, to include trained weights from its latest run when there are any. */
+  /** The project file: its runs give trained weights, its folder anchors the dataset path. */
   readonly projectPath: string | null;
   /** Write into a folder that already has files (same-named files are replaced). Default false. */
   readonly overwrite?: boolean;
+  /**
+   * Which weights, in the command line's grammar (shared/training/weightSource.ts): `run` +
+   * `checkpoint`, or `weights` (a model folder); `{}` is the initial weights. Absent: the best run
+   * that fits the graph, else the initial weights.
+   */
+  readonly weights?: WeightSourceRequest;
+  /** For a never-saved project: the editor session whose runs to consider. */
+  readonly sessionKey?: string;
+}
+
+/** The weight options of an API request: the fields of `--run`, `--checkpoint`, `--weights`, `--seed`. */
+export interface WeightSourceRequest {
+  readonly run?: string;
+  readonly checkpoint?: CheckpointChoice;
+  readonly weights?: string;
+  readonly seed?: number;
+}
+
+/** Arguments of `labelRun`: a name and a note for a run (empty text removes them). */
+export interface LabelRunRequest {
+  /** The run folder. */
+  readonly dir: string;
+  readonly name?: string;
+  readonly note?: string;
+}
+
+/** Arguments of `listWeightChoices`. */
+export interface WeightChoicesRequest {
+  /** The graph the weights must fit (as in the editor now). */
+  readonly doc: ProjectDocument;
+  readonly projectPath: string | null;
+  /** For a never-saved project: the editor session whose runs to consider. */
+  readonly sessionKey?: string;
 }
 
 /** What an export wrote. */
@@ -176,6 +221,10 @@ export interface ExportResult {
   readonly folder: string;
   /** Absolute paths of the files written. */
   readonly files: readonly string[];
+  /** Which run and checkpoint (or initial weights) the weights came from. */
+  readonly provenance: WeightProvenance;
+  /** Notes for the user (runs passed over and why). */
+  readonly notes: readonly string[];
 }
 
 /** The backend doctor's verdict, as the status bar shows it. */

@@ -10,6 +10,7 @@ import type { ProjectDocument } from '../graph/document.js';
 import type { ApiArgs, ApiMethod } from './contract.js';
 import { isApiMethod } from './contract.js';
 import type { CodeTarget, ExportTargetKind, PickPurpose } from './types.js';
+import { CHECKPOINT_CHOICES } from '../training/weightSource.js';
 
 /** The outcome of validating one value. */
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
@@ -67,6 +68,9 @@ export function oneOf<T extends string>(options: readonly T[]): Validator<T> {
       ? good(v as T)
       : bad(`${path}: expected one of ${options.map((o) => `"${o}"`).join(', ')}, got ${show(v)}`);
 }
+
+/** A whole number (a safe integer). */
+const integer: Validator<number> = (v, path) => (typeof v === 'number' && Number.isSafeInteger(v) ? good(v) : bad(`${path}: expected a whole number, got ${show(v)}`));
 
 /** true or false. */
 export const boolean: Validator<boolean> = (v, path) => (typeof v === 'boolean' ? good(v) : bad(`${path}: expected true or false, got ${show(v)}`));
@@ -162,12 +166,24 @@ export const API_ARGUMENTS: ArgValidators = {
   listRecovery: [],
   discardRecovery: [idText],
   scanDataset: [object({ path: req(filePath), projectPath: req(nullable(filePath)), targetColumn: opt(text({ min: 1, max: 1000 })) })],
-  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
+  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
   stopTraining: [idText],
-  listRuns: [object({ projectPath: req(nullable(filePath)) })],
+  listRuns: [object({ projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
+  adoptRuns: [object({ sessionKey: req(idText), projectPath: req(filePath) })],
+  openRun: [filePath],
+  labelRun: [object({ dir: req(filePath), name: opt(text({ max: 120 })), note: opt(text({ max: 4000 })) })],
   generateCode: [object({ doc: req(projectDocument), target: req(oneOf(CODE_TARGETS)) })],
+  listWeightChoices: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
   exportCode: [
-    object({ doc: req(projectDocument), target: req(oneOf(EXPORT_TARGETS)), folder: req(filePath), projectPath: req(nullable(filePath)), overwrite: opt(boolean) }),
+    object({
+      doc: req(projectDocument),
+      target: req(oneOf(EXPORT_TARGETS)),
+      folder: req(filePath),
+      projectPath: req(nullable(filePath)),
+      overwrite: opt(boolean),
+      weights: opt(object({ run: opt(text({ min: 1, max: 128 })), checkpoint: opt(oneOf(CHECKPOINT_CHOICES)), weights: opt(filePath), seed: opt(integer) })),
+      sessionKey: opt(idText),
+    }),
   ],
   getBackendStatus: [],
 };

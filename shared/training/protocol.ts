@@ -240,4 +240,20 @@ export interface RunSummary {
   readonly host?: string;
   /** For an `interrupted` run: whether checkpoints/last holds a checkpoint to resume from. */
   readonly resumable?: boolean;
+  /** The metric the run watched for its best checkpoint (`val_loss`, `val_accuracy`, …). */
+  readonly monitor?: string;
+  /** A name given to the run in the runs browser. */
+  readonly name?: string;
+  /** A note written on the run in the runs browser. */
+  readonly note?: string;
+}
+
+/** One run opened in the runs browser: its summary, final evaluation and the graph it trained. */
+export interface RunDetails {
+  readonly run: RunSummary;
+  /** evaluation.json, or null when the run ended before its final evaluation. */
+  readonly evaluation: Evaluation | null;
+  /** graph.layerloom: the graph as it was trained, or null (see graphProblem). */
+  readonly graph: ProjectDocument | null;
+  readonly graphProblem?: string;
 }

@@ -33,9 +33,9 @@ function offlineAdapters(): ServiceAdapters {
   const fail = () => Promise.reject(new ApiError('not-available', 'Training is not available in this build yet.'));
   return {
     datasets: { ...off, scan: fail },
-    training: { ...off, start: fail, stop: fail, listRuns: fail },
+    training: { ...off, start: fail, stop: fail, listRuns: fail, openRun: fail, labelRun: fail },
     codegen: { ...off, generate: fail },
-    export: { ...off, write: fail },
+    export: { ...off, write: fail, choices: fail },
     backend: { ...off, status: fail },
   };
 }

@@ -109,7 +109,7 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
         await model.save(folderSaveHandler(join(root, `${c.id}-tfjs`)));
         const data = smoke.get(c.id);
         if (data) writeFileSync(join(root, `${c.id}-tfjs`, 'preprocessing.json'), await pipelinePreprocessing(c, data));
-        await exportProject({ doc: c.doc, target: 'keras', folder: dir, weights: join(root, `${c.id}-tfjs`), tf });
+        await exportProject({ doc: c.doc, target: 'keras', folder: dir, source: { kind: 'folder', path: join(root, `${c.id}-tfjs`) }, tf });
         const inputs = randomInputs(planModel(c.doc), INPUT_SEED);
         writeFileSync(join(dir, 'inputs.npz'), encodeNpz(inputs.map((array, i) => ({ name: `in${i}`, array }))));
         expected.set(c.id, predictTfjs(tf, model, inputs));

@@ -129,7 +129,7 @@ describe.skipIf(skipReason !== null)('ONNX export runs in ONNX Runtime', () => {
         model = compileModel(c.doc, tf).model;
         randomizeWeights(model, c.id);
         await model.save(folderSaveHandler(join(root, `${c.id}-tfjs`)));
-        await exportProject({ doc: c.doc, target: 'onnx', folder: dir, weights: join(root, `${c.id}-tfjs`), tf, opset: c.opset, externalDataAbove: c.externalDataAbove });
+        await exportProject({ doc: c.doc, target: 'onnx', folder: dir, source: { kind: 'folder', path: join(root, `${c.id}-tfjs`) }, tf, opset: c.opset, externalDataAbove: c.externalDataAbove });
         const inputs = randomInputs(planModel(c.doc), INPUT_SEED);
         writeFileSync(join(root, `${c.id}-inputs.npz`), encodeNpz(inputs.map((array, i) => ({ name: `in${i}`, array }))));
         const expected = predictTfjs(tf, model, inputs);

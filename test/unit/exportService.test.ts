@@ -1,6 +1,6 @@
 /**
  * The export service and `layerloom export`: refusals (graph errors, non-empty folder), weights from
- * a saved model or the project's latest run, the vocabulary of a text run, and the building blocks
+ * a saved model or the project's best run, the vocabulary of a text run, and the building blocks
  * (npz files, literals, Keras layer order, defaults tables).
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -154,7 +154,7 @@ describe('export service', () => {
     const saved = join(root, 'saved');
     await model.save(folderSaveHandler(saved));
     const folder = join(root, 'ts');
-    const result = await exportProject({ doc: mlp, target: 'ts', folder, weights: saved, tf });
+    const result = await exportProject({ doc: mlp, target: 'ts', folder, source: { kind: 'folder', path: saved }, tf });
     expect(result.weightsFrom).toBe(saved);
     const again = compileModel(mlp, tf).model;
     await loadWeightsInto(tf, again, join(folder, 'weights'));
@@ -162,23 +162,26 @@ describe('export service', () => {
     expect(again.getWeights().map((w) => [...w.dataSync()])).toEqual(a);
     model.dispose();
     again.dispose();
-    await expect(exportProject({ doc: handCases()[1].doc, target: 'keras', folder: join(root, 'other'), weights: saved, tf })).rejects.toThrow(/different graph|no weight/);
+    await expect(exportProject({ doc: handCases()[1].doc, target: 'keras', folder: join(root, 'other'), source: { kind: 'folder', path: saved }, tf })).rejects.toThrow(/different graph|no weight/);
   });
 
-  it("takes the project's latest run and its preprocessing (here: the vocabulary)", async () => {
+  it("takes the project's best run and its preprocessing (here: the vocabulary)", async () => {
     const project = join(root, 'project', 'text.layerloom');
     mkdirSync(join(root, 'project'), { recursive: true });
     writeFileSync(project, serializeProject(textDoc));
     const { model } = compileModel(textDoc, tf);
     const run = join(root, 'project', 'runs', '2026-01-01T00-00-00-000Z');
-    await model.save(folderSaveHandler(join(run, 'model')));
+    await model.save(folderSaveHandler(join(run, 'checkpoints', 'best', 'model')));
     model.dispose();
-    writeFileSync(join(run, 'run.json'), JSON.stringify({ id: 'r1', startedAt: '2026-01-01T00:00:00.000Z', projectFile: project, status: 'completed' }));
+    const history = [{ epoch: 1, metrics: { loss: 0.7, val_loss: 0.69 }, learningRate: 0.001, seconds: 1, samplesPerSecond: 1 }];
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ id: '2026-01-01T00-00-00-000Z', startedAt: '2026-01-01T00:00:00.000Z', projectFile: project, status: 'completed', bestEpoch: 1 }));
+    writeFileSync(join(run, 'history.json'), JSON.stringify(history));
     const preprocessing = JSON.stringify({ kind: 'text', classes: ['a', 'b'], vocabulary: ['the', 'rain', 'goal'], oovToken: '[UNK]', sequenceLength: 6, maxTokens: 20 });
     writeFileSync(join(run, 'preprocessing.json'), preprocessing);
     const folder = join(root, 'from-run');
     const result = await exportProject({ doc: textDoc, target: 'keras', folder, projectPath: project, tf });
-    expect(result.weightsFrom).toBe(join(run, 'model'));
+    expect(result.weightsFrom).toBe(join(run, 'checkpoints', 'best', 'model'));
+    expect(result.provenance).toMatchObject({ source: 'run', runId: '2026-01-01T00-00-00-000Z', checkpoint: 'best', epoch: 1, metric: 'val_loss' });
     expect(readFileSync(join(folder, 'preprocessing.json'), 'utf8')).toBe(preprocessing);
     const py = readFileSync(join(folder, 'model.py'), 'utf8');
     expect(py).toContain('PREPROCESSING = os.path.join(HERE, "preprocessing.json")');

@@ -83,7 +83,7 @@ describe('TypeScript export', () => {
       // Examples ship the preprocessing Layerloom's pipeline records, as trained weights would.
       const data = examples.has(c.id) ? smokeDataset(c, join(root, `${c.id}-data`)) : null;
       if (data) writeFileSync(join(root, `${c.id}-saved`, 'preprocessing.json'), await pipelinePreprocessing(c, data));
-      await exportProject({ doc: c.doc, target: 'ts', folder: join(root, c.id), weights: join(root, `${c.id}-saved`), tf });
+      await exportProject({ doc: c.doc, target: 'ts', folder: join(root, c.id), source: { kind: 'folder', path: join(root, `${c.id}-saved`) }, tf });
     }
   }, 600_000);
 

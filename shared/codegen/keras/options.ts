@@ -14,6 +14,8 @@ export interface KerasExportOptions {
    * scaling or vocabulary the weights were trained with), or null: the script fits its own.
    */
   readonly preprocessingFile?: string | null;
+  /** A sentence saying which run and checkpoint the shipped weights come from (README's "Weights"). */
+  readonly weightsNote?: string | null;
 }
 
 /** Default name of the weights file of a Keras export. */

@@ -62,7 +62,7 @@ Exported from Layerloom. \`build_model()\` builds the same network as the app: s
 | File | What it is |
 | --- | --- |
 ${files.join('\n')}
-
+${opts.weightsNote ? `\n## Weights\n\n${opts.weightsNote}\n` : ''}
 ## Install
 
 \`\`\`sh

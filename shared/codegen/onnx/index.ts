@@ -99,9 +99,9 @@ export function buildOnnxGraph(plan: ModelPlan, weights: ReadonlyMap<string, rea
 }
 
 /** README.md and predict.py of an ONNX export (model.onnx itself is encoded on the Node side). */
-export function generateOnnxFiles(doc: Pick<ProjectDocument, 'name'>, graph: OnnxGraph, externalData: string | null): ExportFile[] {
+export function generateOnnxFiles(doc: Pick<ProjectDocument, 'name'>, graph: OnnxGraph, externalData: string | null, weightsNote?: string): ExportFile[] {
   return [
-    { path: 'README.md', content: onnxReadme(doc, graph, externalData) },
+    { path: 'README.md', content: onnxReadme(doc, graph, externalData, weightsNote) },
     { path: 'predict.py', content: onnxPredictScript(graph) },
   ];
 }

@@ -15,7 +15,7 @@ function table(values: readonly OnnxValueInfo[]): string {
 }
 
 /** README.md of an ONNX export. */
-export function onnxReadme(doc: Pick<ProjectDocument, 'name'>, graph: OnnxGraph, externalData: string | null): string {
+export function onnxReadme(doc: Pick<ProjectDocument, 'name'>, graph: OnnxGraph, externalData: string | null, weightsNote?: string): string {
   const decomposed = [...graph.decompositions.entries()].map(([block, why]) => `- ${block}: ${why}.`);
   return `# ${doc.name || graph.name} (ONNX)
 
@@ -33,7 +33,7 @@ ${table(graph.inputs)}
 ## Outputs
 
 ${table(graph.outputs)}
-
+${weightsNote ? `\n## Weights\n\n${weightsNote}\n` : ''}
 ## Run it
 
     pip install onnxruntime==${ONNXRUNTIME_VERSION}.* "${NUMPY_REQUIREMENT}"

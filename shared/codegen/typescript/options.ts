@@ -8,6 +8,8 @@ export interface TsExportOptions {
   readonly weightsFolder?: string | null;
   /** The training run's preprocessing.json shipped with the export (classes, CSV scaling, vocabulary), or null. */
   readonly preprocessingFile?: string | null;
+  /** A sentence saying which run and checkpoint the shipped weights come from (README's "Weights"). */
+  readonly weightsNote?: string | null;
 }
 
 /** Default folder of the tfjs weights inside a TypeScript export. */

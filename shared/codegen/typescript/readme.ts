@@ -22,7 +22,7 @@ Exported from Layerloom. \`buildModel()\` in \`model.ts\` builds the same networ
 | \`weights.ts\` | \`loadWeights(model, folder)\`: loads weights saved in TensorFlow.js format |
 | \`train.ts\` | trains the model on the project's dataset (same preparation and settings as Layerloom) |
 | \`${TS_DATA_PREP_FILE}\` | Layerloom's own data preparation (split, tokenizer, image resizing, CSV rules), so train.ts prepares the same tensors |
-${usesCustom ? `| \`${TS_CUSTOM_LAYERS_FILE}\` | Layerloom's own layers used by this model (attention, position embedding) |\n` : ''}${opts.weightsFolder ? `| \`${opts.weightsFolder}/\` | the model's weights when it was exported (\`model.json\` + \`weights.bin\`) |\n` : ''}${opts.preprocessingFile ? `| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); train.ts reuses it |\n` : ''}
+${usesCustom ? `| \`${TS_CUSTOM_LAYERS_FILE}\` | Layerloom's own layers used by this model (attention, position embedding) |\n` : ''}${opts.weightsFolder ? `| \`${opts.weightsFolder}/\` | the model's weights when it was exported (\`model.json\` + \`weights.bin\`) |\n` : ''}${opts.preprocessingFile ? `| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); train.ts reuses it |\n` : ''}${opts.weightsNote ? `\n## Weights\n\n${opts.weightsNote}\n` : ''}
 ## Run
 
 \`\`\`sh
