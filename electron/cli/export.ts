@@ -1,5 +1,5 @@
 /**
- * `layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID [--checkpoint best|last] | --weights DIR | --seed N] [--opset N] [--force]`:
+ * `layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID [--checkpoint best|last] | --weights DIR | --seed N] [--quantize float16|uint8] [--opset N] [--force]`:
  * writes runnable Keras or TypeScript code for a project, or an ONNX model, with its weights.
  */
 import { parseArgs } from 'node:util';
@@ -7,9 +7,10 @@ import { ExportError, exportProject } from '../services/exportService.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
+import { isWeightQuantization, quantizationLines } from '../../shared/codegen/quantize.js';
 import { parseWeightSource, WeightSourceError, type WeightSource } from '../../shared/training/weightSource.js';
 
-const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--opset N] [--force]
+const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--quantize float16|uint8] [--opset N] [--force]
 
 Writes the project as runnable code into DIR:
   --to keras        model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
@@ -27,6 +28,10 @@ Writes the project as runnable code into DIR:
                     adding a block leaves the other blocks' weights unchanged
                     default: --run best when a run fits the graph, else the initial weights of
                     the project's seed
+  --quantize Q      --to ts only: float16 (half the size) or uint8 (a quarter) weights, in
+                    TensorFlow.js's quantized manifest form (tfjs dequantizes them when loading);
+                    prints the size before → after and, when the project has a dataset, the
+                    accuracy of the float and the quantized model on its validation split
   --opset N         ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}); --to onnx only
   --external-data-above BYTES
                     ONNX: store the weights in model.onnx.data beside model.onnx when they exceed
@@ -55,6 +60,7 @@ export async function runExport(args: string[]): Promise<number> {
         opset: { type: 'string' },
         'external-data-above': { type: 'string' },
         force: { type: 'boolean' },
+        quantize: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -73,6 +79,15 @@ export async function runExport(args: string[]): Promise<number> {
   if (!file || !values.out || (to !== 'keras' && to !== 'ts' && to !== 'onnx')) {
     const why = !file ? 'Give the project file.' : !values.out ? 'Give the output folder with -o DIR.' : `--to must be keras, ts or onnx${values.to ? `, not "${values.to}"` : ''}.`;
     console.error(`${why}\n\n${USAGE}`);
+    return 2;
+  }
+  const quantize = values.quantize;
+  if (quantize !== undefined && !isWeightQuantization(quantize)) {
+    console.error(`--quantize must be float16 or uint8, not "${quantize}".\n\n${USAGE}`);
+    return 2;
+  }
+  if (quantize && to !== 'ts') {
+    console.error(`--quantize applies to --to ts (TensorFlow.js weights); the Keras export ships float32 weights.\n\n${USAGE}`);
     return 2;
   }
   let source: WeightSource | undefined;
@@ -117,9 +132,10 @@ export async function runExport(args: string[]): Promise<number> {
   await tf.ready();
   silenceCpuBanner(tf);
   try {
-    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove });
+    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove, ...(quantize ? { quantize } : {}) });
     for (const f of result.files) console.log(`wrote ${f}`);
     for (const n of result.notes) console.log(`note: ${n}`);
+    if (result.quantization) for (const line of quantizationLines(result.quantization)) console.log(line);
     const what = to === 'keras' ? 'Keras (Python)' : to === 'onnx' ? `ONNX (opset ${opset ?? DEFAULT_OPSET})` : 'TypeScript (tfjs)';
     console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.provenance.source === 'run' ? `the weights of ${result.provenance.label}` : result.provenance.label}${result.provenance.args ? ` (${result.provenance.args})` : ''}.`);
     return 0;

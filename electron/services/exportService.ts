@@ -30,7 +30,9 @@ import type { ProjectDocument } from '../../shared/graph/document.js';
 import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
-import { folderSaveHandler, loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
+import { folderSaveHandler, loadWeightsInto, readNamedWeights, WEIGHTS_BIN, type SavedWeightSizes } from './weights/tfjsFolder.js';
+import { type QuantizationReport, type WeightQuantization } from '../../shared/codegen/quantize.js';
+import { measureQuantizedAccuracy } from './quantizedAccuracy.js';
 import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
 import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
 import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
@@ -74,6 +76,12 @@ export interface ExportOptions {
   readonly opset?: number;
   /** ONNX target: weights above this many bytes in all go to model.onnx.data (default 1 GiB). */
   readonly externalDataAbove?: number;
+  /**
+   * TypeScript target only: write the weights quantized (tfjs's manifest form, dequantized by
+   * tfjs when loaded) and measure the accuracy of the float and quantized model on the project's
+   * validation split when it has a dataset.
+   */
+  readonly quantize?: WeightQuantization;
 }
 
 /** What was written. */
@@ -87,6 +95,8 @@ export interface ExportResult {
   readonly provenance: WeightProvenance;
   /** Notes for the user (e.g. runs passed over because they do not fit the graph any more). */
   readonly notes: readonly string[];
+  /** Sizes before → after and accuracy, when the export was quantized. */
+  readonly quantization?: QuantizationReport;
 }
 
 /** A refused export; `diagnostics` are the graph's errors when that is why. */
@@ -350,6 +360,30 @@ async function runPreprocessing(modelDir: string): Promise<string | null> {
 export const PREPROCESSING_FILE = 'preprocessing.json';
 
 /**
+ * Sizes of a quantized export and the accuracy it costs: the staged weights are read back through
+ * tfjs's own decoder (as any tfjs app will read them) and scored against the float model. A dataset
+ * that cannot be read is a note, not a failed export.
+ */
+async function quantizationReport(
+  quantize: WeightQuantization,
+  sizes: SavedWeightSizes,
+  weightsDir: string,
+  ctx: { tf: TF; doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel },
+): Promise<QuantizationReport> {
+  const base = { quantize, floatBytes: sizes.floatBytes, quantizedBytes: sizes.writtenBytes };
+  if (!ctx.doc.dataset?.path) return { ...base, accuracy: null, accuracyNote: 'the project has no dataset' };
+  const quantized = await readNamedWeights(ctx.tf, weightsDir);
+  try {
+    const accuracy = await measureQuantizedAccuracy(ctx.tf, { ...ctx, quantized, source: `the ${quantize} weights` });
+    return accuracy ? { ...base, accuracy } : { ...base, accuracy: null, accuracyNote: 'the dataset has a numeric target' };
+  } catch (e) {
+    return { ...base, accuracy: null, accuracyNote: `the dataset could not be read: ${(e as Error).message}` };
+  } finally {
+    ctx.tf.dispose(Object.values(quantized));
+  }
+}
+
+/**
  * Exports a project. Refuses a graph with errors (listing them) and a non-empty folder unless
  * `force` (a folder holding only what a killed export left counts as empty). The weights written are
  * those of `source` (or the initial weights of `seed`), else of the project's best run that fits the
@@ -362,6 +396,8 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   const opset = options.opset ?? DEFAULT_OPSET;
   const badOpset = target === 'onnx' ? opsetProblem(opset) : null;
   if (badOpset) throw new ExportError(badOpset);
+  if (options.quantize !== undefined && options.quantize !== 'float16' && options.quantize !== 'uint8') throw new ExportError(`Unknown quantization "${String(options.quantize)}": use float16 or uint8.`);
+  if (options.quantize && (target === 'keras' || target === 'onnx')) throw new ExportError(`--quantize ${options.quantize} applies to the TypeScript export (--to ts); the ${target === 'keras' ? 'Keras' : 'ONNX'} export ships float32 weights.`);
   graphErrors(doc);
   const folder = resolve(options.folder);
   const previous = await checkFolder(folder, options.force === true);
@@ -450,6 +486,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       throw new ExportError(`Cannot write the export into ${folder}: ${(e as Error).message}`);
     };
     const written: string[] = [];
+    let quantization: QuantizationReport | undefined;
     const manifestFiles: { path: string; size: number; sha256: string }[] = [];
     try {
       await mkdir(staging);
@@ -465,7 +502,11 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       } else if (isKeras) {
         await stage(KERAS_WEIGHTS_FILE, encodeNpz(kerasWeightEntries(model, planModel(doc))));
       } else {
-        await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER)));
+        let sizes: SavedWeightSizes | null = null;
+        await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER), { ...(options.quantize ? { quantize: options.quantize } : {}), onSizes: (s) => (sizes = s) }));
+        if (options.quantize && sizes) {
+          quantization = await quantizationReport(options.quantize, sizes, join(staging, TS_WEIGHTS_FOLDER), { tf, doc, projectPath: options.projectPath ?? null, runDir: resolved.runDir ?? null, model });
+        }
         for (const name of ['model.json', WEIGHTS_BIN]) {
           const rel = `${TS_WEIGHTS_FOLDER}/${name}`;
           await syncFile(join(staging, rel));
@@ -500,7 +541,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     }
     const note = replacedNote(folder, previous);
     if (note) notes.unshift(note);
-    return { folder, files: written, weightsFrom, provenance, notes };
+    return { folder, files: written, weightsFrom, provenance, notes, ...(quantization ? { quantization } : {}) };
   } finally {
     model.dispose();
   }

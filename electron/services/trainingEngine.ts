@@ -71,7 +71,8 @@ interface ModelIo {
   vocabularySize?: number;
 }
 
-function modelInput(doc: ProjectDocument): ModelIo {
+/** The single Input of a trainable graph as the data pipeline needs it (throws when the graph is not trainable here). */
+export function modelInput(doc: ProjectDocument): ModelIo {
   const analysis = analyzeGraph(doc);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new CompileError(errors);

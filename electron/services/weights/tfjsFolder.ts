@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../projectService.js';
+import { quantizeWeightData, type WeightQuantization } from '../../../shared/codegen/quantize.js';
 
 type TF = typeof tfjs;
 type LayersModel = tfjs.LayersModel;
@@ -27,21 +28,39 @@ function joinWeightData(data: tfjs.io.WeightData): ArrayBuffer {
   return out.buffer;
 }
 
+/** Sizes of the weights a {@link folderSaveHandler} wrote. */
+export interface SavedWeightSizes {
+  /** Bytes of the float32 weights (what an unquantized save writes). */
+  readonly floatBytes: number;
+  /** Bytes written to weights.bin. */
+  readonly writtenBytes: number;
+}
+
 /**
  * An IOHandler for `model.save(handler)` writing `folder/model.json` and `folder/weights.bin`, in
- * the layout `tf.loadLayersModel('file://folder/model.json')` (tfjs-node) reads.
+ * the layout `tf.loadLayersModel('file://folder/model.json')` (tfjs-node) reads. With `quantize`,
+ * the float32 weights are written quantized in tfjs's own manifest form (shared/codegen/quantize.ts),
+ * which tfjs dequantizes when it loads them; `onSizes` hears the sizes before and after.
  */
-export function folderSaveHandler(folder: string): tfjs.io.IOHandler {
+export function folderSaveHandler(folder: string, options: { quantize?: WeightQuantization; onSizes?: (s: SavedWeightSizes) => void } = {}): tfjs.io.IOHandler {
   return {
     save: async (artifacts: tfjs.io.ModelArtifacts): Promise<tfjs.io.SaveResult> => {
       await mkdir(folder, { recursive: true });
-      const weights = artifacts.weightData ? joinWeightData(artifacts.weightData) : new ArrayBuffer(0);
+      let weights = artifacts.weightData ? joinWeightData(artifacts.weightData) : new ArrayBuffer(0);
+      let specs: tfjs.io.WeightsManifestEntry[] = artifacts.weightSpecs ?? [];
+      const floatBytes = weights.byteLength;
+      if (options.quantize) {
+        const q = quantizeWeightData(specs, new Uint8Array(weights), options.quantize);
+        specs = q.entries;
+        weights = q.data.buffer as ArrayBuffer;
+      }
+      options.onSizes?.({ floatBytes, writtenBytes: weights.byteLength });
       const modelJson = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
       };
       // Each file lands whole; the weights first, so a model.json on disk always has its weights.
       await writeFileAtomic(join(folder, WEIGHTS_BIN), new Uint8Array(weights));
