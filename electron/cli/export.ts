@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ExportError, exportProject } from '../services/exportService.js';
+import type { TF } from '../../shared/compile/tfTypes.js';
+import { BackendError, loadTrainingBackend } from '../services/trainingBackend.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
@@ -127,9 +129,21 @@ export async function runExport(args: string[]): Promise<number> {
     throw e;
   }
   // Export only initialises weights, so the pure-JS backend is enough; its "install tfjs-node"
-  // banner would only confuse here.
-  const tf = await import('@tensorflow/tfjs');
-  await tf.ready();
+  // banner would only confuse here. A quantized export also scores the model twice on the
+  // validation split: that runs on the best backend that loads, as training does.
+  let tf: TF;
+  if (quantize) {
+    try {
+      tf = (await loadTrainingBackend('auto')).tf;
+    } catch (e) {
+      if (!(e instanceof BackendError)) throw e;
+      console.error(e.message);
+      return 1;
+    }
+  } else {
+    tf = await import('@tensorflow/tfjs');
+    await tf.ready();
+  }
   silenceCpuBanner(tf);
   try {
     const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove, ...(quantize ? { quantize } : {}) });

@@ -15,9 +15,6 @@
 /** The quantizations an export can write. */
 export type WeightQuantization = 'float16' | 'uint8';
 
-/** Every {@link WeightQuantization}, for argument checks and menus. */
-export const WEIGHT_QUANTIZATIONS: readonly WeightQuantization[] = ['float16', 'uint8'];
-
 /** Whether `s` names a {@link WeightQuantization}. */
 export function isWeightQuantization(s: unknown): s is WeightQuantization {
   return s === 'float16' || s === 'uint8';
@@ -36,9 +33,6 @@ export interface WeightEntry {
 
 /** Bytes per value of a stored (unquantized) tfjs dtype. */
 const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
-
-/** Bytes per value of each quantization (tfjs's DTYPE_VALUE_SIZE_MAP). */
-export const QUANTIZED_BYTES: Readonly<Record<WeightQuantization, number>> = { float16: 2, uint8: 1 };
 
 const scratch = new DataView(new ArrayBuffer(4));
 
