@@ -89,7 +89,7 @@ export async function runExport(args: string[]): Promise<number> {
     return 2;
   }
   if (quantize && to !== 'ts') {
-    console.error(`--quantize applies to --to ts (TensorFlow.js weights); the Keras export ships float32 weights.\n\n${USAGE}`);
+    console.error(`--quantize applies to --to ts (TensorFlow.js weights); the Keras and ONNX exports ship float32 weights.\n\n${USAGE}`);
     return 2;
   }
   let source: WeightSource | undefined;

@@ -98,8 +98,9 @@ export function serviceAdapters(): ServiceAdapters {
     export: {
       ...ON,
       write: async (request) => {
-        const { weights, overwrite, sessionKey: _session, ...rest } = request;
+        const { weights, overwrite, quantize, sessionKey: _session, ...rest } = request;
         void _session;
+        if (quantize && request.target !== 'tfjs') throw new ApiError('invalid-argument', `Quantized weights (${quantize}) are written by the TensorFlow.js export; the Keras export ships float32 weights.`);
         let source;
         try {
           source = weights ? parseWeightSource(weights) : undefined;
@@ -107,8 +108,8 @@ export function serviceAdapters(): ServiceAdapters {
           if (e instanceof WeightSourceError) throw new ApiError('invalid-argument', e.message);
           throw e;
         }
-        const r = await exportProject({ ...rest, ...(source ? { source } : {}), force: overwrite === true });
-        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes };
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize } : {}), force: overwrite === true });
+        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}) };
       },
       choices: async ({ sessionKey: _session, ...request }) => {
         void _session;

@@ -5,7 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { ExportTargetKind, RecentProject, TemplateInfo, WeightChoices } from '../../shared/api/types.js';
+import type { ExportTargetKind, RecentProject, TemplateInfo, WeightChoices, WeightQuantization } from '../../shared/api/types.js';
+import { quantizationLines, WEIGHT_QUANTIZATIONS } from '../../shared/codegen/quantize.js';
 import { candidateLabel, CHECKPOINT_CHOICES, defaultWeightPick, initialProvenance, runTitle, type CheckpointChoice } from '../../shared/training/weightSource.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
@@ -245,6 +246,8 @@ function ExportDialog(): JSX.Element {
   const [target, setTarget] = useState<ExportTargetKind>('keras');
   const [busy, setBusy] = useState(false);
   const [written, setWritten] = useState<readonly string[] | null>(null);
+  const [precision, setPrecision] = useState<WeightQuantization | 'float32'>('float32');
+  const [shrunk, setShrunk] = useState<readonly string[] | null>(null);
   const [overwrite, setOverwrite] = useState(false);
   const [choices, setChoices] = useState<WeightChoices | null>(null);
   const [pick, setPick] = useState<WeightPick>('initial');
@@ -284,6 +287,18 @@ function ExportDialog(): JSX.Element {
           </button>
         ))}
       </div>
+      {target === 'tfjs' && (
+        <div className="ll-row small" data-testid="export-precision">
+          <span>Weights</span>
+          <div className="ll-segmented">
+            {(['float32', ...WEIGHT_QUANTIZATIONS] as const).map((p) => (
+              <button key={p} className={precision === p ? 'active' : ''} onClick={() => setPrecision(p)} data-testid={`export-precision-${p}`} title={p === 'float32' ? 'Full precision' : `${p === 'float16' ? 'Half' : 'A quarter of'} the size; the accuracy before and after is measured on the validation split`}>
+                {p}
+              </button>
+            ))}
+          </div>
+        </div>
+      )}
       <WeightPicker
         choices={choices}
         pick={pick}
@@ -304,10 +319,13 @@ function ExportDialog(): JSX.Element {
         onSubmit={(folder) => {
           setBusy(true);
           setWritten(null);
-          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }) }).then(
+          setShrunk(null);
+          const quantize = target === 'tfjs' && precision !== 'float32' ? precision : undefined;
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }), ...(quantize ? { quantize } : {}) }).then(
             (r) => {
               setBusy(false);
               setWritten(r.files);
+              setShrunk(r.quantization ? quantizationLines(r.quantization) : null);
               toast('success', `Exported ${r.files.length} file(s) to ${r.folder} with ${r.provenance.label}`, r.notes);
             },
             (e: unknown) => {
@@ -321,6 +339,13 @@ function ExportDialog(): JSX.Element {
         <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} />
         Write into a folder that already has files (same-named files are replaced)
       </label>
+      {shrunk && (
+        <div className="mono small" data-testid="export-quantization">
+          {shrunk.map((l) => (
+            <div key={l}>{l}</div>
+          ))}
+        </div>
+      )}
       {written && (
         <ul className="ll-written mono small" data-testid="export-files">
           {written.map((f) => (

@@ -9,7 +9,9 @@ export type { DatasetReport } from '../training/dataset.js';
 export type { Metrics, RunDetails, RunSummary, TrainingEvent } from '../training/protocol.js';
 export type { ConfusionMatrix } from '../training/evaluation.js';
 export type { WeightChoices, WeightProvenance } from '../training/weightSource.js';
+export type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
+import type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
@@ -189,6 +191,8 @@ export interface ExportRequest {
   readonly weights?: WeightSourceRequest;
   /** For a never-saved project: the editor session whose runs to consider. */
   readonly sessionKey?: string;
+  /** TensorFlow.js target only: write float16 or uint8 weights (tfjs's quantized manifest form). */
+  readonly quantize?: WeightQuantization;
 }
 
 /** The weight options of an API request: the fields of `--run`, `--checkpoint`, `--weights`, `--seed`. */
@@ -225,6 +229,8 @@ export interface ExportResult {
   readonly provenance: WeightProvenance;
   /** Notes for the user (runs passed over and why). */
   readonly notes: readonly string[];
+  /** Weights size before → after and float vs quantized accuracy, for a quantized export. */
+  readonly quantization?: QuantizationReport;
 }
 
 /** The backend doctor's verdict, as the status bar shows it. */

@@ -15,6 +15,9 @@
 /** The quantizations an export can write. */
 export type WeightQuantization = 'float16' | 'uint8';
 
+/** Every {@link WeightQuantization}, for argument checks and menus. */
+export const WEIGHT_QUANTIZATIONS: readonly WeightQuantization[] = ['float16', 'uint8'];
+
 /** Whether `s` names a {@link WeightQuantization}. */
 export function isWeightQuantization(s: unknown): s is WeightQuantization {
   return s === 'float16' || s === 'uint8';
