@@ -289,7 +289,7 @@ function ExportDialog(): JSX.Element {
       </div>
       {target === 'tfjs' && (
         <div className="ll-row small" data-testid="export-precision">
-          <span>Weights</span>
+          <span>Precision</span>
           <div className="ll-segmented">
             {(['float32', ...WEIGHT_QUANTIZATIONS] as const).map((p) => (
               <button key={p} className={precision === p ? 'active' : ''} onClick={() => setPrecision(p)} data-testid={`export-precision-${p}`} title={p === 'float32' ? 'Full precision' : `${p === 'float16' ? 'Half' : 'A quarter of'} the size; the accuracy before and after is measured on the validation split`}>
