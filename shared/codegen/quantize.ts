@@ -11,6 +11,7 @@
  * values are rounded half to even, as numpy's `np.round`. float16 is IEEE 754 binary16 with
  * round-to-nearest-even, as numpy's `astype(np.float16)`. Pure: no tfjs import.
  */
+import { formatBytes } from '../analysis/numbers.js';
 
 /** The quantizations an export can write. */
 export type WeightQuantization = 'float16' | 'uint8';
@@ -180,15 +181,8 @@ export interface QuantizationReport {
   readonly accuracyNote?: string;
 }
 
-/** Bytes for people: `1.23 MB`, `372.5 kB`, `512 B` (decimal units, as file managers show). */
-export function formatBytes(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
-
 /**
- * The report's lines: `weights float32 372.5 kB → uint8 93.1 kB (25%)` and
+ * The report's lines: `weights float32 364.54 KB → uint8 91.13 KB (25%)` (sizes as the analyzer prints them) and
  * `accuracy float 0.9412 → quantized 0.9400 (validation, 800 samples)`.
  */
 export function quantizationLines(r: QuantizationReport): string[] {

@@ -40,7 +40,7 @@ test('Export dialog writes uint8 weights and reports size and accuracy before �
     await dialog.getByTestId('path-submit').click();
     const report = dialog.getByTestId('export-quantization');
     await expect(report).toBeVisible({ timeout: 240_000 });
-    await expect(report).toContainText(/weights float32 373\.3 kB → uint8 93\.3 kB \(25%\)/);
+    await expect(report).toContainText('weights float32 364.54 KB → uint8 91.13 KB (25%)');
     const acc = /accuracy float (0\.\d{4}) → quantized (0\.\d{4}) \(validation, 800 samples\)/.exec((await report.textContent()) ?? '');
     expect(acc).not.toBeNull();
     // Trained weights (one epoch of the digits CNN scores well above chance), and uint8 costs at most 1 point.

@@ -15,6 +15,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { decodeNpz } from '../../electron/services/weights/npz.js';
+import { readNamedWeights } from '../../electron/services/weights/tfjsFolder.js';
 
 await tf.setBackend('cpu');
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -81,12 +83,9 @@ describe.each(['float16', 'uint8'] as const)('layerloom export --to ts --quantiz
     const r = cli('export', project, '--to', 'ts', '-o', out, '--quantize', q);
     expect(r.status, r.stderr).toBe(0);
     stdout = r.stdout;
-    const size = /weights float32 ([\d.]+) kB → (\w+) ([\d.]+) kB \((\d+)%\)/.exec(stdout);
-    expect(size, stdout).not.toBeNull();
-    expect(size?.[2]).toBe(q);
-    // The mnist CNN has 93,322 float32 weights: 373.3 kB, then 2 or 1 bytes each.
-    expect(Number(size?.[1])).toBeCloseTo(373.3, 1);
-    expect(Number(size?.[3])).toBeCloseTo((93_322 * (q === 'float16' ? 2 : 1)) / 1000, 1);
+    // The mnist CNN has 93,322 float32 weights: 4 bytes each, then 2 or 1 (KB = 1024 bytes, as the analyzer prints).
+    const kb = (n: number) => (n / 1024).toFixed(2);
+    expect(stdout).toContain(`weights float32 ${kb(93_322 * 4)} KB → ${q} ${kb(93_322 * (q === 'float16' ? 2 : 1))} KB (${q === 'float16' ? 50 : 25}%)`);
     expect(readFileSync(join(out, 'weights', 'weights.bin')).byteLength).toBe(93_322 * (q === 'float16' ? 2 : 1));
     const acc = /accuracy float (\d\.\d{4}) → quantized (\d\.\d{4}) \(validation, (\d+) samples\)/.exec(stdout);
     expect(acc, stdout).not.toBeNull();
@@ -125,6 +124,17 @@ describe.each(['float16', 'uint8'] as const)('layerloom export --to ts --quantiz
     expect((await compare(pq, pe)).maxDiff).toBeLessThanOrEqual(1e-6);
     tf.dispose([pf, pq, pe]);
     [float, quantized, exported].forEach((m) => m.dispose());
+  });
+
+  it('is read back as weights: --weights on the quantized folder ships its dequantized values', async () => {
+    const keras = join(root, `keras-from-${q}`);
+    const r = cli('export', project, '--to', 'keras', '-o', keras, '--weights', join(out, 'weights'));
+    expect(r.status, r.stderr).toBe(0);
+    const shipped = decodeNpz(new Uint8Array(readFileSync(join(keras, 'weights.npz'))));
+    const decoded = await readNamedWeights(tf, join(out, 'weights'));
+    const sums = (xs: Iterable<number>[]) => xs.map((x) => [...x].reduce((a, b) => a + b, 0)).sort();
+    expect(sums(shipped.map((e) => e.array.data))).toEqual(sums(Object.values(decoded).map((t) => t.dataSync())));
+    tf.dispose(Object.values(decoded));
   });
 });
 
