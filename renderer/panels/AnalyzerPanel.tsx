@@ -8,6 +8,7 @@ import { useDeferredValue, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
 import { buildSummary } from '../../shared/analysis/summary.js';
 import { formatBytes, formatCompact, formatCount } from '../../shared/analysis/numbers.js';
+import { exportSizes } from '../../shared/analysis/exportSize.js';
 import { editor } from '../app/session.js';
 import { canvas } from '../canvas/canvasController.js';
 
@@ -73,6 +74,7 @@ export function AnalyzerPanel(): JSX.Element {
     return out;
   }, [rows, sort]);
   const c = analysis.cost;
+  const sizes = useMemo(() => exportSizes(analysis), [analysis]);
   const totalMacs = c.macs;
   const share = (m: number | null): string => {
     if (m === null || totalMacs === 0) return '';
@@ -102,6 +104,12 @@ export function AnalyzerPanel(): JSX.Element {
           <span className="k">One batch of {c.batchSize}</span>
           <span className="v mono" title="Inference: weights + activations × batch. Training: about 3× that (kept activations and their gradients; gradients and optimizer state of the weights).">
             {formatBytes(c.inferenceBytes)} inference · ≈{formatBytes(c.trainingBytes)} training
+          </span>
+        </div>
+        <div data-testid="analyzer-export-size">
+          <span className="k">Export size</span>
+          <span className="v mono" title="Weight file size per export format: TensorFlow.js float32, --quantize float16, --quantize uint8 (exact); TFLite dynamic range (estimated: docs/analyzer.md)">
+            float32 {formatBytes(sizes.float32)} · float16 {formatBytes(sizes.float16)} · uint8 {formatBytes(sizes.uint8)} · TFLite dynamic ≈{formatBytes(sizes.tfliteDynamic)}
           </span>
         </div>
         {!c.macsComplete && <p className="ll-muted small">Some blocks work on a variable size (None): their MACs depend on the data and are not counted (shown as ?).</p>}
