@@ -100,15 +100,24 @@ export function Canvas(): JSX.Element {
   );
   const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current, routes), [doc, analysis, selection, routes]);
 
+  // Fitting an empty canvas must do nothing: React Flow keeps a fit asked for with no blocks and
+  // runs it when the first block appears, so the first block dropped on a blank project threw
+  // away the user's zoom (to 120 %, centred on that block) and the next drops landed elsewhere.
+  // So the mount-time fit is asked for only when there is something to fit, and so are the
+  // controller's fits; a blank project starts at 100 % at the origin.
+  const [fitOnMount] = useState(() => editor.doc.nodes.length > 0);
   useEffect(() => {
     setCanvasController({
-      fitView: () => void rf.fitView({ ...FIT_OPTIONS, duration: 250 }),
+      fitView: () => {
+        if (rf.getNodes().length > 0) void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+      },
       fitReadable: () => {
         // A deep network laid out top to bottom is far taller than the window: fitted whole, its
         // blocks are specks. Show its top at a readable size instead (scroll or F for the rest).
         const rect = wrapper.current?.getBoundingClientRect();
         const all = rf.getNodes();
-        if (!rect || all.length === 0) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
+        if (all.length === 0) return void rf.setViewport({ x: 0, y: 0, zoom: 1 });
+        if (!rect) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
         const b = rf.getNodesBounds(all);
         const fit = Math.min((rect.width - 92) / b.width, (rect.height - 56) / b.height, FIT_OPTIONS.maxZoom);
         if (fit >= READABLE_ZOOM) return void rf.fitView({ ...FIT_OPTIONS, duration: 250 });
@@ -304,7 +313,7 @@ export function Canvas(): JSX.Element {
         maxZoom={2.5}
         onlyRenderVisibleElements
         colorMode={theme}
-        fitView
+        fitView={fitOnMount}
         fitViewOptions={FIT_OPTIONS}
         attributionPosition="top-right"
       >

@@ -111,6 +111,37 @@ for (const size of [
   });
 }
 
+test('the first block dropped on a blank project keeps the zoom and lands where it was dropped', async ({ app, page }) => {
+  const ll = () => page.evaluate(() => (globalThis as unknown as { __layerloom: { ui: { getState(): { zoom: number } } } }).__layerloom.ui.getState().zoom);
+  // A blank project, as a user starts one (the start screen, or emptying the canvas).
+  const blank = page.getByTestId('start-blank');
+  if (await blank.isVisible().catch(() => false)) await blank.click();
+  const canvas = page.getByTestId('canvas');
+  await canvas.click({ position: { x: 12, y: 12 } });
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await expect.poll(async () => (await app.doc()).nodes.length).toBe(0);
+  await page.keyboard.press('f'); // Zoom to fit, with nothing to fit.
+  await app.settle();
+  for (let i = 0; i < 2; i++) {
+    await page.evaluate(() => (globalThis as unknown as { __layerloom: { canvas(): { zoomOut(): void } } }).__layerloom.canvas().zoomOut());
+    await page.waitForTimeout(250);
+  }
+  await app.settle();
+  const zoom = await ll();
+  expect(zoom).toBeLessThan(0.9);
+  const box = (await canvas.boundingBox())!;
+  const at = { x: box.width * 0.3, y: box.height * 0.3 };
+  await app.dragBlock('Dense', at);
+  await expect.poll(async () => (await app.doc()).nodes.length).toBe(1);
+  await app.settle();
+  expect(await ll()).toBeCloseTo(zoom, 5);
+  // The block's top centre is under the drop point, not re-centred in the view.
+  const id = (await app.doc()).nodes[0].id;
+  const drawn = (await page.locator(`.react-flow__node[data-id="${id}"]`).boundingBox())!;
+  expect(Math.abs(drawn.x + drawn.width / 2 - (box.x + at.x))).toBeLessThan(40);
+});
+
 /** The tutorial CNN (tensorflow.org/tutorials/images/cnn), block by block, top to bottom. */
 const TUTORIAL = ['Input', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense', 'Output'];
 
