@@ -83,8 +83,11 @@ test('context menus on a block, a wire and the canvas run the commands that appl
   await expect.poll(async () => (await app.doc()).edges.length).toBe(edges - 1);
   expect((await app.doc()).edges.some((e) => e.id === id)).toBe(false);
 
-  // The canvas: "Add block here" opens quick add where the click was.
-  await page.getByTestId('canvas').click({ position: { x: 300, y: 40 }, button: 'right' });
+  // The canvas: "Add block here" opens quick add where the click was. Right-clicked on empty
+  // canvas below the blocks (fitted, they fill the top of the canvas above the bottom dock), clear
+  // of the zoom controls and the minimap.
+  const canvasBox = (await page.getByTestId('canvas').boundingBox())!;
+  await page.getByTestId('canvas').click({ position: { x: 300, y: canvasBox.height - 30 }, button: 'right' });
   await expect(menu).toHaveAttribute('aria-label', 'Canvas');
   await expect(menu.locator('[data-command="selection.delete"]')).toHaveCount(0);
   await menu.locator('[data-command="graph.quickAdd"]').click();
