@@ -51,7 +51,9 @@ test('a wire with a fixable shape error is made and fixed in one click; an orpha
   await app.shot('wired-with-fix');
   await page.getByTestId('quickfix-insert-reshape-32x1').first().click();
   await expect(app.node('reshape')).toBeVisible();
-  await expect.poll(() => app.shapeOf('lstm')).toBe('(None, 64)');
+  // The LSTM now sits below the Reshape, out of the view; its shape error is gone.
+  await expect.poll(() => app.shapeOf('reshape')).toBe('(None, 32, 1)');
+  await expect(page.locator('.ll-problem-row[data-code="LL012"]')).toHaveCount(0);
   // The LSTM (and the Reshape feeding it) still lead nowhere: the LSTM's LL005 fix, in the
   // problems panel, deletes it.
   await app.tab('problems');
