@@ -98,7 +98,7 @@ export function Canvas(): JSX.Element {
     // measureTick: sizes changed (kept in a ref to avoid copying the map on each measurement).
     [doc, analysis, selection, measureTick],
   );
-  const edges = useMemo(() => deriveEdges(doc, analysis, selection, cache.current, routes), [doc, analysis, selection, routes]);
+  const edges = useMemo(() => deriveEdges(doc, selection, cache.current, routes), [doc, selection, routes]);
 
   // Fitting an empty canvas must do nothing: React Flow keeps a fit asked for with no blocks and
   // runs it when the first block appears, so the first block dropped on a blank project threw

@@ -8,7 +8,8 @@
 import { memo, useState, type JSX } from 'react';
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
 import type { Position } from '../../shared/graph/document.js';
-import type { ShapeFlowEdge } from './flowModel.js';
+import { useStore } from 'zustand';
+import { edgeView, type ShapeFlowEdge } from './flowModel.js';
 import { useConnectHint } from './connectHint.js';
 import { editor } from '../app/session.js';
 
@@ -45,7 +46,12 @@ function routedPath(points: readonly Position[], source: Position, target: Posit
 
 /** The edge component. */
 export const ShapeEdge = memo(function ShapeEdge(props: EdgeProps<ShapeFlowEdge>): JSX.Element {
-  const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
+  const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
+  // Read from the analysis here, not from the edge's data: see ShapeFlowEdge. Strings and a
+  // boolean, so the wire re-renders only when what it shows changes.
+  const shape = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).shape);
+  const compact = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).compact);
+  const error = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).error);
   const [hover, setHover] = useState(false);
   const route = data?.route ?? null;
   let path: string;
@@ -59,7 +65,6 @@ export const ShapeEdge = memo(function ShapeEdge(props: EdgeProps<ShapeFlowEdge>
   } else {
     [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: CORNER });
   }
-  const view = data?.view;
   const full = Boolean(selected || hover);
   return (
     <>
@@ -67,23 +72,23 @@ export const ShapeEdge = memo(function ShapeEdge(props: EdgeProps<ShapeFlowEdge>
         <BaseEdge
           id={id}
           path={path}
-          className={`ll-edge${selected ? ' selected' : ''}${view?.error ? ' error' : ''}${route ? ' routed' : ''}`}
+          className={`ll-edge${selected ? ' selected' : ''}${error ? ' error' : ''}${route ? ' routed' : ''}`}
           interactionWidth={16}
         />
       </g>
-      {view?.compact && (
+      {compact && (
         <EdgeLabelRenderer>
           <div
             className={`ll-edge-label${selected ? ' selected' : ''}${full ? ' full' : ''}`}
             data-edge-id={id}
             data-testid="edge-shape"
-            title={view.shape}
+            title={shape}
             onMouseEnter={() => setHover(true)}
             onMouseLeave={() => setHover(false)}
             onClick={() => editor.setSelection({ nodes: [], edges: [id] })}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
-            {full ? view.shape : view.compact}
+            {full ? shape : compact}
           </div>
         </EdgeLabelRenderer>
       )}

@@ -38,8 +38,30 @@ export interface EdgeView {
   readonly error: boolean;
 }
 
-/** React Flow edge type for connections: the route of the last layout while its blocks stay put. */
-export type ShapeFlowEdge = Edge<{ view: EdgeView; route: WireRoute | null }, 'shape'>;
+/**
+ * React Flow edge type for connections: the route of the last layout while its blocks stay put.
+ * The shape a wire carries is not in here: each drawn wire reads it from the analysis itself
+ * (`edgeView`), so an edit that changes shapes leaves the edge array as it was and React Flow does
+ * not rebuild its connection lookups for every wire of a big graph.
+ */
+export type ShapeFlowEdge = Edge<{ route: WireRoute | null }, 'shape'>;
+
+/** What the wire `edge` shows under `analysis`. */
+export function edgeView(analysis: GraphAnalysis, edge: { readonly id: string; readonly source: string; readonly target: string }): EdgeView {
+  const src = analysis.nodes.get(edge.source);
+  const dst = analysis.nodes.get(edge.target);
+  return {
+    shape: src?.shape ? formatShape(src.shape) : '',
+    compact: src?.shape ? formatShapeCompact(src.shape) : '',
+    error: Boolean(dst?.diagnostics.some((d) => d.edgeId === edge.id && d.severity === 'error')),
+  };
+}
+
+/** `next`, or `prev` when it holds the same objects (React Flow compares the arrays by identity). */
+function sameOr<T>(prev: readonly T[] | undefined, next: T[]): T[] {
+  if (prev && prev.length === next.length && next.every((x, i) => x === prev[i])) return prev as T[];
+  return next;
+}
 
 const samePoint = (a: { x: number; y: number }, b: { x: number; y: number }) => a.x === b.x && a.y === b.y;
 
@@ -59,6 +81,8 @@ function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
 export interface FlowCache {
   nodes: Map<string, BlockFlowNode>;
   edges: Map<string, ShapeFlowEdge>;
+  nodeList?: BlockFlowNode[];
+  edgeList?: ShapeFlowEdge[];
 }
 
 /** A fresh cache. */
@@ -100,7 +124,8 @@ export function deriveNodes(
     return rf;
   });
   cache.nodes = next;
-  return out;
+  cache.nodeList = sameOr(cache.nodeList, out);
+  return cache.nodeList;
 }
 
 /**
@@ -109,7 +134,6 @@ export function deriveNodes(
  */
 export function deriveEdges(
   doc: ProjectDocument,
-  analysis: GraphAnalysis,
   selection: Selection,
   cache: FlowCache,
   routes: Readonly<Record<string, WireRoute>> = {},
@@ -118,15 +142,10 @@ export function deriveEdges(
   const next = new Map<string, ShapeFlowEdge>();
   const positions = Object.keys(routes).length ? new Map(doc.nodes.map((n) => [n.id, n.position])) : null;
   const out = doc.edges.map((e) => {
-    const src = analysis.nodes.get(e.source);
-    const shape = src?.shape ? formatShape(src.shape) : '';
-    const compact = src?.shape ? formatShapeCompact(src.shape) : '';
     const candidate = positions ? routes[e.id] : undefined;
     const sp = positions?.get(e.source);
     const tp = positions?.get(e.target);
     const route = candidate && sp && tp && samePoint(sp, candidate.source) && samePoint(tp, candidate.target) ? candidate : null;
-    const dst = analysis.nodes.get(e.target);
-    const error = Boolean(dst?.diagnostics.some((d) => d.edgeId === e.id && d.severity === 'error'));
     const isSelected = selected.has(e.id);
     const prev = cache.edges.get(e.id);
     let rf: ShapeFlowEdge;
@@ -135,18 +154,17 @@ export function deriveEdges(
       prev.source === e.source &&
       prev.target === e.target &&
       prev.targetHandle === e.targetPort &&
-      prev.data?.view.shape === shape &&
-      prev.data.view.error === error &&
-      prev.data.route === route &&
+      prev.data?.route === route &&
       Boolean(prev.selected) === isSelected
     ) {
       rf = prev;
     } else {
-      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { view: { shape, compact, error }, route } };
+      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { route } };
     }
     next.set(e.id, rf);
     return rf;
   });
   cache.edges = next;
-  return out;
+  cache.edgeList = sameOr(cache.edgeList, out);
+  return cache.edgeList;
 }

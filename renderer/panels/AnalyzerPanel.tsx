@@ -4,7 +4,7 @@
  * totals with memory for one batch. Formulas: docs/analyzer.md. Clicking a row selects and centres
  * its block.
  */
-import { useDeferredValue, useMemo, useState, type JSX } from 'react';
+import { memo, useDeferredValue, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
 import { buildSummary } from '../../shared/analysis/summary.js';
 import { formatBytes, formatCompact, formatCount } from '../../shared/analysis/numbers.js';
@@ -50,6 +50,47 @@ function value(r: Row, key: SortKey): number | string {
       return r.weightBytes;
   }
 }
+
+interface RowProps {
+  nodeId: string;
+  name: string;
+  kerasType: string;
+  outputShape: string;
+  outputBytes: number | null;
+  params: number;
+  weightBytes: number;
+  macs: number | null;
+  share: string;
+}
+
+/** One block's row: memoised on what it shows, so an edit re-renders only the rows it changed. */
+const AnalyzerRow = memo(function AnalyzerRow(r: RowProps): JSX.Element {
+  return (
+    <tr
+      data-testid="analyzer-row"
+      data-node={r.nodeId}
+      onClick={() => {
+        editor.setSelection({ nodes: [r.nodeId], edges: [] });
+        canvas()?.focusNode(r.nodeId);
+      }}
+    >
+      <td>
+        <span className="name">{r.name}</span> <span className="ll-muted small">{r.kerasType}</span>
+      </td>
+      <td className="num mono">
+        <span className="small">{r.outputShape}</span> <span className="ll-muted small">{r.outputBytes === null ? '?' : formatBytes(r.outputBytes)}</span>
+      </td>
+      <td className="num mono" title={formatCount(r.params)}>
+        {formatCompact(r.params)}
+      </td>
+      <td className="num mono">{formatBytes(r.weightBytes)}</td>
+      <td className="num mono" data-testid="analyzer-macs" title={r.macs === null ? 'Depends on a variable size' : `${formatCount(r.macs)} multiply-accumulates`}>
+        {r.macs === null ? '?' : formatCompact(r.macs)}
+      </td>
+      <td className="num mono ll-muted">{r.share}</td>
+    </tr>
+  );
+});
 
 /** The analyzer panel. */
 export function AnalyzerPanel(): JSX.Element {
@@ -141,30 +182,18 @@ export function AnalyzerPanel(): JSX.Element {
         </thead>
         <tbody>
           {sorted.map((r) => (
-            <tr
+            <AnalyzerRow
               key={r.nodeId}
-              data-testid="analyzer-row"
-              data-node={r.nodeId}
-              onClick={() => {
-                editor.setSelection({ nodes: [r.nodeId], edges: [] });
-                canvas()?.focusNode(r.nodeId);
-              }}
-            >
-              <td>
-                <span className="name">{r.name}</span> <span className="ll-muted small">{r.kerasType}</span>
-              </td>
-              <td className="num mono">
-                <span className="small">{r.outputShape}</span> <span className="ll-muted small">{r.outputBytes === null ? '?' : formatBytes(r.outputBytes)}</span>
-              </td>
-              <td className="num mono" title={formatCount(r.params)}>
-                {formatCompact(r.params)}
-              </td>
-              <td className="num mono">{formatBytes(r.weightBytes)}</td>
-              <td className="num mono" data-testid="analyzer-macs" title={r.macs === null ? 'Depends on a variable size' : `${formatCount(r.macs)} multiply-accumulates`}>
-                {r.macs === null ? '?' : formatCompact(r.macs)}
-              </td>
-              <td className="num mono ll-muted">{share(r.macs)}</td>
-            </tr>
+              nodeId={r.nodeId}
+              name={r.name}
+              kerasType={r.kerasType}
+              outputShape={r.outputShape}
+              outputBytes={r.outputBytes}
+              params={r.params}
+              weightBytes={r.weightBytes}
+              macs={r.macs}
+              share={share(r.macs)}
+            />
           ))}
         </tbody>
       </table>

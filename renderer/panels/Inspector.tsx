@@ -3,7 +3,7 @@
  * parameter form generated from the block's schema; for several, bulk actions; for none, the
  * project's name and a Keras-style summary.
  */
-import { useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
 import { buildSummary } from '../../shared/analysis/summary.js';
 import { formatBytes, formatCompact, formatCount } from '../../shared/analysis/numbers.js';
@@ -172,6 +172,26 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
   );
 }
 
+const focusBlock = (nodeId: string) => {
+  editor.setSelection({ nodes: [nodeId], edges: [] });
+  canvas()?.focusNode(nodeId);
+};
+
+/** One summary row: memoised on what it shows, so an edit re-renders only the rows it changed. */
+const SummaryRow = memo(function SummaryRow(r: { nodeId: string; name: string; kerasType: string; outputShape: string; params: number }): JSX.Element {
+  return (
+    <tr onClick={() => focusBlock(r.nodeId)}>
+      <td>
+        <div className="name">{r.name}</div>
+        <div className="ll-muted small">
+          {r.kerasType} <span className="mono shape">{r.outputShape}</span>
+        </div>
+      </td>
+      <td className="num mono">{formatCount(r.params)}</td>
+    </tr>
+  );
+});
+
 function ProjectInspector(): JSX.Element {
   // Deferred: the summary of a large graph renders after the canvas has painted an edit.
   const doc = useDeferredValue(useStore(editor.store, (s) => s.doc));
@@ -213,15 +233,7 @@ function ProjectInspector(): JSX.Element {
         </thead>
         <tbody>
           {summary.rows.map((r) => (
-            <tr key={r.nodeId} onClick={() => (editor.setSelection({ nodes: [r.nodeId], edges: [] }), canvas()?.focusNode(r.nodeId))}>
-              <td>
-                <div className="name">{r.name}</div>
-                <div className="ll-muted small">
-                  {r.kerasType} <span className="mono shape">{r.outputShape}</span>
-                </div>
-              </td>
-              <td className="num mono">{formatCount(r.params)}</td>
-            </tr>
+            <SummaryRow key={r.nodeId} nodeId={r.nodeId} name={r.name} kerasType={r.kerasType} outputShape={r.outputShape} params={r.params} />
           ))}
         </tbody>
       </table>

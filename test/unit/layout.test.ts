@@ -9,9 +9,9 @@ import { parseProject } from '../../shared/graph/serialization.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { blockSize, edgeLabelSize, layoutDocument, portFraction, routesIfLaidOut, PORT_LABEL_ROOM, type LayoutResult } from '../../renderer/editor/layout.js';
-import { deriveEdges, newFlowCache } from '../../renderer/canvas/flowModel.js';
+import { deriveEdges, edgeView, newFlowCache } from '../../renderer/canvas/flowModel.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
-import { moveNodes } from '../../shared/graph/operations.js';
+import { moveNodes, setParam } from '../../shared/graph/operations.js';
 import { NO_SELECTION } from '../../renderer/editor/editorStore.js';
 
 function example(name: string): ProjectDocument {
@@ -76,11 +76,11 @@ describe.each(['resnet-mini', 'transformer-classifier', 'mnist-cnn', 'text-lstm'
     const layout = await layoutDocument(doc);
     const analysis = analyzeGraph(doc);
     const labels: [string, Rect][] = [];
-    const edges = deriveEdges(doc, analysis, NO_SELECTION, newFlowCache());
+    const edges = deriveEdges(doc, NO_SELECTION, newFlowCache());
     for (const e of edges) {
       const c = layout.routes[e.id]?.label;
       expect(c, e.id).toBeTruthy();
-      const size = edgeLabelSize(e.data!.view.compact);
+      const size = edgeLabelSize(edgeView(analysis, e).compact);
       labels.push([e.id, { x: c!.x - size.width / 2, y: c!.y - size.height / 2, w: size.width, h: size.height }]);
     }
     const obstacles: [string, Rect][] = [];
@@ -116,10 +116,29 @@ describe('bundled examples and routes', () => {
     const doc = example('resnet-mini');
     const { routes } = await layoutDocument(doc);
     const moved = moveNodes(doc, { b1_bn1: { x: 600, y: 900 } });
-    const edges = deriveEdges(moved, analyzeGraph(moved), NO_SELECTION, newFlowCache(), routes);
+    const edges = deriveEdges(moved, NO_SELECTION, newFlowCache(), routes);
     for (const e of edges) {
       const touches = e.source === 'b1_bn1' || e.target === 'b1_bn1';
       expect(e.data?.route === null, e.id).toBe(touches);
     }
+  });
+});
+
+describe('canvas model on an edit', () => {
+  it('keeps the edge array when an edit changes only the shapes wires carry, and the wires read the new shapes', () => {
+    const doc = example('mnist-cnn');
+    const cache = newFlowCache();
+    const before = deriveEdges(doc, NO_SELECTION, cache);
+    const dense = doc.nodes.find((n) => n.type === 'Conv2D')!;
+    const edited = setParam(doc, dense.id, 'filters', 7);
+    const after = deriveEdges(edited, NO_SELECTION, cache);
+    // Same array: React Flow rebuilds its connection lookups for every wire when it changes.
+    expect(after).toBe(before);
+    const out = doc.edges.find((e) => e.source === dense.id)!;
+    expect(edgeView(analyzeGraph(doc), out).compact).not.toBe(edgeView(analyzeGraph(edited), out).compact);
+    expect(edgeView(analyzeGraph(edited), out).compact).toMatch(/×7$/);
+    // A new connection does change it.
+    const cut = deriveEdges({ ...edited, edges: edited.edges.slice(1) }, NO_SELECTION, cache);
+    expect(cut).not.toBe(before);
   });
 });
