@@ -99,6 +99,16 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
     initializerParam('recurrent_initializer', 'Recurrent initializer', 'orthogonal', RECURRENT_INITIALIZERS),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
   );
+  if (kind.type === 'GRU') {
+    specs.push({
+      name: 'reset_after',
+      label: 'Reset after',
+      kind: 'bool',
+      default: false,
+      help: 'Keras’s reset_after: apply the reset gate after the recurrent product, with a separate recurrent bias (bias shape (2, 3·units)).',
+      advanced: true,
+    });
+  }
   if (kind.type === 'LSTM') {
     specs.push({
       name: 'unit_forget_bias',
@@ -151,6 +161,9 @@ function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params
       'go_backwards',
     );
   }
+  if (kind.type === 'GRU' && bool(params, 'reset_after')) {
+    return fail('LL011', 'GRU: reset_after=True cannot run in this version of Layerloom. Turn reset_after off.', 'reset_after');
+  }
   const units = num(params, 'units');
   const width = bool(params, 'bidirectional') && str(params, 'merge_mode') === 'concat' ? 2 * units : units;
   return ok(bool(params, 'return_sequences') ? [steps, width] : [width]);
@@ -160,7 +173,9 @@ function countRecurrent(kind: RecurrentKind, input: Shape | null, params: Params
   const features = input?.[1] ?? 0;
   const units = num(params, 'units');
   // Keras: kernel (features, g·units), recurrent kernel (units, g·units), bias (g·units).
-  const one = kind.gates * units * (features + units + (bool(params, 'use_bias') ? 1 : 0));
+  // GRU with reset_after: a second bias row for the recurrent product (bias shape (2, 3·units)).
+  const biases = bool(params, 'use_bias') ? (kind.type === 'GRU' && bool(params, 'reset_after') ? 2 : 1) : 0;
+  const one = kind.gates * units * (features + units + biases);
   return { trainable: bool(params, 'bidirectional') ? 2 * one : one, nonTrainable: 0 };
 }
 
@@ -183,7 +198,7 @@ function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
       ['recurrent_dropout', num(params, 'recurrent_dropout')],
       ['return_sequences', bool(params, 'return_sequences')],
       ['go_backwards', bool(params, 'go_backwards')],
-      ...(isGru ? ([['reset_after', false]] as const) : []),
+      ...(isGru ? ([['reset_after', bool(params, 'reset_after')]] as const) : []),
     ],
     ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
   };

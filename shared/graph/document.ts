@@ -6,7 +6,7 @@ import type { ParamValue } from '../blocks/types.js';
 import type { DatasetRef, TrainingSettings } from '../training/settings.js';
 
 /** Format version written by this build. Bump it with a migration in migrations.ts. */
-export const CURRENT_FORMAT_VERSION = 1;
+export const CURRENT_FORMAT_VERSION = 2;
 
 /** Magic value of the `format` field. */
 export const FORMAT_ID = 'layerloom-project';
@@ -48,6 +48,12 @@ export interface ProjectDocument {
   readonly edges: readonly GraphEdge[];
   readonly dataset: DatasetRef | null;
   readonly training: TrainingSettings | null;
+  /**
+   * The weights the model starts from instead of its initialisers (format 2): a TensorFlow.js
+   * model folder (`model.json` + shards), stored relative to the project file's folder and inside
+   * it (`<project>.weights`). Absent: training starts from the seeded initialisers.
+   */
+  readonly initialWeights?: string;
 }
 
 /** An empty project. */

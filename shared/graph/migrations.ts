@@ -13,10 +13,31 @@ export interface Migration {
 }
 
 /**
- * The migrations of this build, in order. Version 1 is the first released format, so the list is
- * empty; the next format change appends `{ from: 1, ... }`.
+ * 1 → 2: GRU gains `reset_after`, whose default is Keras 3's `true`. Every GRU of a version-1 file
+ * was built with `reset_after=False` (the only kind version 1 had), so the migration writes `false`
+ * on each: a missing parameter would take the new default and change the model's weights.
+ * (Format 2 also adds the optional `initialWeights` and `params.trainable`, which need no change.)
  */
-export const MIGRATIONS: readonly Migration[] = [];
+const gruResetAfter: Migration = {
+  from: 1,
+  description: 'GRU blocks keep reset_after=False',
+  up: (doc) => {
+    if (!Array.isArray(doc.nodes)) return { ...doc };
+    const nodes: unknown[] = doc.nodes.map((node: unknown) => {
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) return node;
+      const n = node as Record<string, unknown>;
+      if (n.type !== 'GRU') return n;
+      // Params that are not an object stay as they are, for the reader to report.
+      if (n.params !== undefined && (typeof n.params !== 'object' || n.params === null || Array.isArray(n.params))) return n;
+      const params = n.params ?? {};
+      return { ...n, params: { ...params, reset_after: false } };
+    });
+    return { ...doc, nodes };
+  },
+};
+
+/** The migrations of this build, in order: file version N passes through each step from N on. */
+export const MIGRATIONS: readonly Migration[] = [gruResetAfter];
 
 /** Applies migrations from `from` to `to`; reports a gap instead of guessing. */
 export function migrate(

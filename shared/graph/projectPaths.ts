@@ -127,3 +127,24 @@ export function rebaseProjectPaths(doc: ProjectDocument, fromFile: string | null
   const next = storedProjectPath(absolute, toFile);
   return next === path ? doc : { ...doc, dataset: { ...doc.dataset, path: next } };
 }
+
+/**
+ * Why `path` cannot be a project's `initialWeights` folder, or null when it can. The weights belong
+ * to the project (they move with it on Save As), so the path is relative to the project file's folder
+ * and stays inside it: no absolute path, no drive, no `..` that climbs out.
+ */
+export function initialWeightsPathProblem(path: string): string | null {
+  if (path.trim() === '') return 'expected the relative path of the weights folder (e.g. "model.weights"), got an empty text';
+  if (isAbsolutePath(path) || /^[A-Za-z]:/.test(path) || /^[\\/]/.test(path)) {
+    return `expected a path relative to the project file's folder (e.g. "model.weights"), got the absolute path ${JSON.stringify(path)}; move the folder beside the project and give its name`;
+  }
+  let depth = 0;
+  for (const part of path.split(/[\\/]+/)) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) {
+      return `${JSON.stringify(path)} leads out of the project's folder; the weights folder must be inside it (e.g. "model.weights")`;
+    }
+  }
+  return depth === 0 ? `${JSON.stringify(path)} is the project's folder itself; give the weights folder inside it (e.g. "model.weights")` : null;
+}

@@ -16,6 +16,7 @@ import {
 } from '../training/settings.js';
 import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type ProjectDocument } from './document.js';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+import { initialWeightsPathProblem } from './projectPaths.js';
 
 /** Result of reading a project file. */
 export type ParseResult =
@@ -150,6 +151,11 @@ function readDocument(raw: JsonObject, errors: string[]): ProjectDocument | null
   });
   const dataset = raw.dataset === undefined || raw.dataset === null ? null : readDataset(raw.dataset, errors);
   const training = raw.training === undefined || raw.training === null ? null : readTraining(raw.training, errors);
+  const initialWeights = raw.initialWeights;
+  if (initialWeights !== undefined) {
+    const problem = typeof initialWeights === 'string' ? initialWeightsPathProblem(initialWeights) : `expected text, got ${show(initialWeights)}`;
+    if (problem) errors.push(`initialWeights: ${problem}`);
+  }
   if (errors.length) return null;
   return {
     ...unknownKeys(raw, TOP_KEYS),
@@ -160,10 +166,11 @@ function readDocument(raw: JsonObject, errors: string[]): ProjectDocument | null
     edges: edges.filter((e): e is GraphEdge => e !== null),
     dataset,
     training,
+    ...(typeof initialWeights === 'string' ? { initialWeights } : {}),
   };
 }
 
-const TOP_KEYS = ['format', 'version', 'name', 'nodes', 'edges', 'dataset', 'training'] as const;
+const TOP_KEYS = ['format', 'version', 'name', 'nodes', 'edges', 'dataset', 'training', 'initialWeights'] as const;
 const NODE_KEYS = ['id', 'type', 'label', 'params', 'position'] as const;
 const EDGE_KEYS = ['id', 'source', 'sourcePort', 'target', 'targetPort'] as const;
 const DATASET_KEYS = ['path', 'kind', 'targetColumn'] as const;
@@ -343,6 +350,7 @@ export function serializeProject(doc: ProjectDocument): string {
     edges: doc.edges.map((e) => ({ id: e.id, source: e.source, sourcePort: e.sourcePort, target: e.target, targetPort: e.targetPort, ...rest(e, EDGE_KEYS) })),
     dataset: doc.dataset && { ...pick(doc.dataset, DATASET_KEYS), ...rest(doc.dataset, DATASET_KEYS) },
     training: doc.training && { ...pick(doc.training, TRAINING_KEYS), ...rest(doc.training, TRAINING_KEYS) },
+    ...(doc.initialWeights === undefined ? {} : { initialWeights: doc.initialWeights }),
     ...rest(doc, TOP_KEYS),
   };
   return JSON.stringify(ordered, null, 2) + '\n';
