@@ -82,6 +82,69 @@ export interface LayoutResult {
 // ELK is large (~1.5 MB); it loads on the first layout rather than with the app.
 let elk: InstanceType<typeof ELKConstructor> | null = null;
 
+/** ELK in a Web Worker (in the app), so a layout never freezes the window. */
+interface ElkWorkerClient {
+  worker: Worker;
+  next: number;
+  pending: Map<number, { resolve(r: ElkNode): void; reject(e: Error): void }>;
+}
+let elkWorker: ElkWorkerClient | null | 'unavailable' = null;
+
+async function workerClient(): Promise<ElkWorkerClient | null> {
+  if (elkWorker === 'unavailable') return null;
+  if (elkWorker) return elkWorker;
+  // Node (the CLI's layout of imported graphs, scripts, unit tests) has no Web Worker: same ELK, in-thread.
+  if (typeof window === 'undefined' || typeof Worker === 'undefined') {
+    elkWorker = 'unavailable';
+    return null;
+  }
+  try {
+    const { default: ElkWorker } = await import('./elk.worker.ts?worker');
+    const client: ElkWorkerClient = { worker: new ElkWorker(), next: 1, pending: new Map() };
+    client.worker.onmessage = (e: MessageEvent<{ id: number; result?: ElkNode; error?: string }>) => {
+      const p = client.pending.get(e.data.id);
+      if (!p) return;
+      client.pending.delete(e.data.id);
+      if (e.data.result) p.resolve(e.data.result);
+      else p.reject(new Error(e.data.error ?? 'Layout failed.'));
+    };
+    // A worker that cannot start (or dies) fails what it was asked; later layouts run in-thread.
+    client.worker.onerror = (e) => {
+      e.preventDefault();
+      elkWorker = 'unavailable';
+      for (const p of client.pending.values()) p.reject(new WorkerFailed(e.message || 'The layout worker stopped.'));
+      client.pending.clear();
+    };
+    elkWorker = client;
+    return client;
+  } catch {
+    elkWorker = 'unavailable';
+    return null;
+  }
+}
+
+class WorkerFailed extends Error {}
+
+async function runElk(graph: ElkNode): Promise<ElkNode> {
+  const client = await workerClient();
+  if (client) {
+    try {
+      return await new Promise<ElkNode>((resolve, reject) => {
+        const id = client.next++;
+        client.pending.set(id, { resolve, reject });
+        client.worker.postMessage({ id, graph });
+      });
+    } catch (e) {
+      if (!(e instanceof WorkerFailed)) throw e;
+    }
+  }
+  if (!elk) {
+    const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
+    elk = new ELK();
+  }
+  return elk.layout(graph);
+}
+
 const LAYOUT_OPTIONS: Record<string, string> = {
   'elk.algorithm': 'layered',
   'elk.direction': 'DOWN',
@@ -109,10 +172,6 @@ const round = (p: { x: number; y: number }): Position => ({ x: Math.round(p.x), 
 /** Block positions and wire routes for a document. */
 export async function layoutDocument(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): Promise<LayoutResult> {
   if (doc.nodes.length === 0) return { positions: {}, routes: {} };
-  if (!elk) {
-    const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
-    elk = new ELK();
-  }
   const analysis = analyzeGraph(doc);
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   const portNames = new Map<string, readonly string[]>();
@@ -152,7 +211,7 @@ export async function layoutDocument(doc: Pick<ProjectDocument, 'nodes' | 'edges
         labels: [{ id: `${e.id}\u0000label`, text, ...edgeLabelSize(text), layoutOptions: { 'elk.edgeLabels.placement': 'CENTER' } }],
       };
     });
-  const result = await elk.layout({ id: 'root', layoutOptions: LAYOUT_OPTIONS, children, edges });
+  const result = await runElk({ id: 'root', layoutOptions: LAYOUT_OPTIONS, children, edges });
   const positions: Record<string, Position> = {};
   for (const child of result.children ?? []) positions[child.id] = round({ x: child.x ?? 0, y: child.y ?? 0 });
   const routes: Record<string, EdgeRoute> = {};

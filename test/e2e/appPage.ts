@@ -130,6 +130,16 @@ export class AppPage {
   /** Selects exactly one block by clicking its header. */
   async select(label: string): Promise<void> {
     await this.page.locator('body').press('Escape');
+    // Blocks outside the view are not drawn (a tall graph opens showing its top): bring it into view
+    // as the summary's row click does.
+    if ((await this.node(label).count()) === 0) {
+      await this.page.evaluate((l) => {
+        const ll = (globalThis as unknown as { __layerloom: { editor: { doc: { nodes: { id: string; label: string }[] } }; canvas(): { focusNode(id: string): void } } }).__layerloom;
+        const n = ll.editor.doc.nodes.find((x) => x.label === l);
+        if (n) ll.canvas().focusNode(n.id);
+      }, label);
+      await this.settle();
+    }
     await this.node(label).locator('.ll-node-type').click();
     await expect(this.page.getByTestId('inspector')).toBeVisible();
   }
