@@ -55,7 +55,10 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   const dataStart = start + headerLength;
   const size = shape.reduce((a, b) => a * b, 1);
-  const raw = bytes.slice(dataStart, dataStart + size * 4);
+  // A copy, aligned at offset 0 of its own buffer. Uint8Array's slice, not the argument's own: a
+  // Node Buffer's slice() is a view into shared memory (Node's allocation pool for small reads).
+  if (bytes.length < dataStart + size * 4) throw new Error(`Truncated .npy array: shape (${shape.join(', ')}) needs ${size * 4} bytes of data, the file has ${Math.max(0, bytes.length - dataStart)}.`);
+  const raw = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + size * 4);
   if (descr === '<f4') return { shape, dtype: 'float32', data: new Float32Array(raw.buffer, 0, size) };
   if (descr === '<i4') return { shape, dtype: 'int32', data: new Int32Array(raw.buffer, 0, size) };
   throw new Error(`Unsupported .npy dtype ${descr}: only float32 and int32 are read.`);
