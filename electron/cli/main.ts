@@ -9,6 +9,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { usage: 'validate FILE [--json] [--strict]', what: 'check a project; exit 1 on errors (--strict: on warnings too)', load: async () => (await import('./validate.js')).runValidate },
   summary: { usage: 'summary FILE', what: 'Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
   train: { usage: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]', what: 'train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
+  runs: { usage: 'runs FILE [--dir DIR] [--json]', what: 'the training runs of a project, newest first', load: async () => (await import('./runs.js')).runRuns },
   doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
   export: { usage: 'export FILE --to keras|ts -o DIR [--weights W] [--force]', what: 'runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };

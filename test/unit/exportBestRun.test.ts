@@ -57,6 +57,33 @@ beforeAll(() => {
   expect(good.bestValLoss).toBeLessThan(poor.bestValLoss);
 }, 400_000);
 
+describe('layerloom runs', () => {
+  it('lists both runs newest first, with status, epochs, best epoch and the folder to export from', () => {
+    const r = cli('runs', project);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const first = lines.findIndex((l) => l.startsWith(poor.id));
+    const second = lines.findIndex((l) => l.startsWith(good.id));
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(second).toBeGreaterThan(first);
+    expect(lines[second]).toContain(`completed  25/25 epochs · best epoch ${good.bestEpoch} by val_loss`);
+    expect(r.stdout).toContain(join(root, 'runs', good.id));
+    const json = JSON.parse(cli('runs', project, '--json').stdout) as { id: string; status: string; epochsCompleted: number; dir: string; history?: unknown }[];
+    expect(json.map((x) => [x.id, x.status, x.epochsCompleted])).toEqual([
+      [poor.id, 'completed', 2],
+      [good.id, 'completed', 25],
+    ]);
+    expect(json[0].history).toBeUndefined();
+    // Another project's folder: no runs, and it says how to make one.
+    const other = join(root, 'other.layerloom');
+    copyFileSync(project, other);
+    const none = cli('runs', other);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toContain('No runs for');
+    expect(cli('runs', join(root, 'missing.layerloom')).status).toBe(1);
+  });
+});
+
 describe('layerloom export --run best', () => {
   it('picks the better run, not the latest, and its README names the run id', async () => {
     const out = join(root, 'best');
