@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetError, scanDataset, scanDatasetPath } from '../../electron/services/datasetService.js';
-import { CsvParser, parseCsv } from '../../electron/services/datasets/csv.js';
+import { CsvReader, parseCsv } from '../../electron/services/datasets/csv.js';
 import { batchStream, prepareDataset } from '../../electron/services/datasets/pipeline.js';
 import type { TrainingEvent } from '../../shared/training/protocol.js';
 import { train } from '../../electron/services/trainingService.js';
@@ -91,7 +91,7 @@ describe('messy CSV files', () => {
 
   it('refuses an unterminated quote, naming its line, instead of swallowing the rows after it', async () => {
     const path = file('quote.csv', 'a,b,label\n1,2,x\n3,"4,y\n5,6,z\n7,8,x\n');
-    await expect(scanDatasetPath(path)).rejects.toThrow(/quote\.csv: the quoted field that starts on line 3 is never closed, so lines 3 to 6 .* Close the quote/);
+    await expect(scanDatasetPath(path)).rejects.toThrow(/quote\.csv: the quoted field that starts on line 3 is never closed, so the rest of the file from line 3 on .* Close the quote/);
   });
 
   it('reads NaN, Infinity and 1e400 in a numeric column as missing, with their lines, and skips a NaN target', async () => {
@@ -127,13 +127,13 @@ describe('messy CSV files', () => {
     expect(report.sampleCount).toBe(4);
   });
 
-  it('parses the same table whatever the chunk boundaries', () => {
+  it('parses the same table whatever the chunk boundaries', async () => {
     const text = '\ufeffa;"b ""q""";c\r\n1;"two\r\nlines";x\r\n"";"";y\r3;"4;5";z\n\n6;7\n8;"9""";w';
-    const whole = parseCsv(text, 't.csv');
+    const whole = await parseCsv(text, 't.csv');
     for (const size of [1, 2, 3, 5]) {
-      const parser = new CsvParser('t.csv');
-      for (let i = 0; i < text.length; i += size) parser.push(text.slice(i, i + size));
-      const pieces = parser.end();
+      const reader = new CsvReader('t.csv');
+      for (let i = 0; i < text.length; i += size) await reader.push(text.slice(i, i + size));
+      const pieces = await reader.end();
       expect({ ...pieces, lines: [...pieces.lines] }).toEqual({ ...whole, lines: [...whole.lines] });
     }
     expect(whole.header).toEqual(['a', 'b "q"', 'c']);

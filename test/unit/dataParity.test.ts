@@ -21,6 +21,7 @@ import { tokenize } from '../../shared/training/tokenizer.js';
 import { DEFAULT_TRAINING, type DatasetKind } from '../../shared/training/settings.js';
 import { scanDatasetPath } from '../../electron/services/datasetService.js';
 import { prepareDataset } from '../../electron/services/datasets/pipeline.js';
+import { readCsvFile } from '../../electron/services/datasets/csv.js';
 import { chain, type Layer } from '../helpers/chainDoc.js';
 import { pythonStderr } from '../helpers/pythonLog.js';
 import { PYTHON, whyNoKeras } from '../helpers/python.js';
@@ -222,5 +223,140 @@ describe('data parity: app pipeline, model.py and train.ts', () => {
 
   it.skipIf(noKeras !== null)('tokenize() equals Keras TextVectorization on Unicode capitals, punctuation and non-ASCII whitespace', () => {
     expect(TRICKY_TEXTS.map(tokenize)).toEqual(kerasTokens);
+  });
+});
+
+/**
+ * CSV files where readers easily disagree. Each is read by the app (csv-parse, streamed in chunks
+ * of any size), by the exported model.py (Python's csv module), by the exported train.ts
+ * (csv-parse) and by Python's csv module on its own with its default dialect: the same header,
+ * rows, row lines and skipped lines, or all of them refuse the file.
+ */
+const CSV_CORPUS: readonly { readonly name: string; readonly text: string }[] = [
+  { name: 'quoted-delimiters', text: 'a,b,label\n1,"x,y",p\n2,"z,,w",q\n' },
+  { name: 'embedded-newlines-crlf', text: 'a,b,label\r\n1,"two\r\nlines",p\r\n2,"x\ny\rz",q\r\n3,4,r\r\n' },
+  { name: 'doubled-quotes', text: 'a,b,label\n1,"he said ""hi""",p\n2,"""",q\n3,"",r\n' },
+  // Not a quoted field: the quote is not the field's first character, as in Python's csv.
+  { name: 'leading-space-quote', text: 'a,b,c,label\n1, "b,c",p\n2, "q",r\n' },
+  { name: 'bare-quote', text: 'size,n,label\n5" screen,2,p\n6,x"y"z,q\n' },
+  { name: 'bom-crlf', text: '\ufeffa,b,label\r\n1,2,p\r\n3,4,q\r\n' },
+  { name: 'semicolon-decimal-comma', text: 'size;weight;label\n1,5;2;a\n2,25;"3,5";b\n-0,5;4;a\n' },
+  { name: 'tab', text: 'a\tb\tlabel\n1\t"x\ty"\tp\n2\t3,5\tq\n' },
+  // The delimiter comes from the first line alone, though later lines hold more of another.
+  { name: 'delimiter-from-first-line', text: 'a,b,label\n1,"x;y;z;w;v",p\n2,"q;r;s;t;u",q\n' },
+  { name: 'quoted-delimiter-in-header', text: '"a,b";c;label\n1;2;x\n3;4;y\n' },
+  { name: 'blank-and-trailing-lines', text: 'a,b,label\n\n1,2,p\n   \n3,4,q\n""\n\n\n' },
+  { name: 'ragged-rows', text: 'a,b,label\n1,2,p\n3,4\n5,6,q,extra\n7,8,r\n' },
+  { name: 'lines-after-multiline-cell', text: 'a,b,label\n1,"l1\nl2\r\nl3",p\n4,5\n6,7,q\n' },
+  { name: 'mixed-line-endings', text: 'a,b,label\n1,2,p\r\n3,4,q\r5,6,r' },
+  { name: 'unicode', text: 'name,x,label\ncafé,"日本,語",p\n"😀 ""a""",2,q\n' },
+  { name: 'no-final-newline-quoted', text: 'a,label\n1,"x"' },
+  { name: 'spaces-trimmed', text: ' a , b ,label\n 1 ,"  2  ", p \n' },
+  { name: 'unterminated-quote', text: 'a,b,label\n1,2,p\n3,"4,q\n5,6,r\n' },
+];
+
+describe('CSV tokenizing: the app, model.py, train.ts and Python csv read the same rows', () => {
+  const root = mkdtempSync(join(tmpdir(), 'layerloom-csv-parity-'));
+  type Read = { header: string[]; rows: string[][]; lines: number[]; skipped: number[]; delimiter?: string } | { error: string };
+  const app = new Map<string, Read>();
+  let python: Record<string, { export: Read; csv: Read }> = {};
+  let ts: Record<string, Read> = {};
+
+  beforeAll(async () => {
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
+    const jobs = CSV_CORPUS.map((c) => ({ name: c.name, path: join(root, `${c.name}.csv`) }));
+    for (const c of CSV_CORPUS) writeFileSync(join(root, `${c.name}.csv`), c.text);
+    for (const job of jobs) {
+      const reads: Read[] = [];
+      // Whole, and in 3-byte chunks (cut inside quotes, CRLFs and multi-byte characters).
+      for (const chunkBytes of [1 << 20, 3]) {
+        try {
+          const t = await readCsvFile(job.path, `${job.name}.csv`, { chunkBytes });
+          const lines = Array.from(t.lines);
+          reads.push({
+            header: [...t.header],
+            rows: lines.map((_, r) => t.header.map((_, c) => t.cells[c][r])),
+            lines,
+            skipped: t.skipped.map((s) => Number(s.path.slice(s.path.lastIndexOf(':') + 1))),
+            delimiter: t.delimiter,
+          });
+        } catch (e) {
+          reads.push({ error: (e as Error).message });
+        }
+      }
+      expect(reads[1], `${job.name} read in 3-byte chunks`).toEqual(reads[0]);
+      app.set(job.name, reads[0]);
+    }
+    const doc: ProjectDocument = { ...chain('csv', table(1, 2)), dataset: { path: jobs[0].path, kind: 'csv' }, training: DEFAULT_TRAINING };
+    for (const [sub, files] of [
+      ['keras', generateKerasFiles(doc)],
+      ['ts', generateTs(doc)],
+    ] as const) {
+      mkdirSync(join(root, sub));
+      for (const f of files) writeFileSync(join(root, sub, f.path), f.content);
+    }
+    writeFileSync(join(root, 'jobs.json'), JSON.stringify(jobs));
+    if (!noKeras) {
+      const r = spawnSync(PYTHON, [join(repo, 'test/python/readCsv.py'), join(root, 'keras/model.py'), join(root, 'jobs.json'), join(root, 'python.json')], {
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+      });
+      if (r.status !== 0) throw new Error(`readCsv.py failed (exit ${r.status}):\n${pythonStderr(r.stderr).slice(-4000)}`);
+      python = JSON.parse(readFileSync(join(root, 'python.json'), 'utf8')) as typeof python;
+    }
+    if (!noTfjsNode) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'test/helpers/readTsExportCsv.ts'), join(root, 'ts/train.ts'), join(root, 'jobs.json'), join(root, 'ts.json')], {
+        cwd: join(root, 'ts'),
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      if (r.status !== 0) throw new Error(`readTsExportCsv.ts failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
+      ts = JSON.parse(readFileSync(join(root, 'ts.json'), 'utf8')) as typeof ts;
+    }
+  }, 600_000);
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** What readers must agree on: the same table (the delimiter aside), or all refusing the file. */
+  // A refusal names the line the bad record starts on, the same line in every reader.
+  const same = (a: Read) => ('error' in a ? { error: /line (\d+)/.exec(a.error)?.[1] ?? a.error } : { header: a.header, rows: a.rows, lines: a.lines, skipped: a.skipped });
+
+  for (const { name } of CSV_CORPUS) {
+    it.skipIf(noKeras !== null)(`${name}: the app's rows equal Python csv's and model.py's`, () => {
+      const want = app.get(name) as Read;
+      expect(same(python[name].csv), JSON.stringify(python[name].csv)).toEqual(same(want));
+      expect(same(python[name].export), JSON.stringify(python[name].export)).toEqual(same(want));
+    });
+    it.skipIf(noTfjsNode !== null)(`${name}: the app's rows equal train.ts's`, () => {
+      const want = app.get(name) as Read;
+      expect(same(ts[name]), JSON.stringify(ts[name])).toEqual(same(want));
+    });
+  }
+
+  it('reads the tricky cases as the docs say (whatever the exports do)', () => {
+    const rows = (name: string) => {
+      const r = app.get(name) as Read;
+      if ('error' in r) throw new Error(r.error);
+      return r;
+    };
+    expect(rows('leading-space-quote').rows).toEqual([['1', '"b', 'c"', 'p']]);
+    expect(rows('leading-space-quote').skipped).toEqual([3]);
+    expect(rows('bare-quote').rows).toEqual([
+      ['5" screen', '2', 'p'],
+      ['6', 'x"y"z', 'q'],
+    ]);
+    expect(rows('embedded-newlines-crlf').rows.map((r) => r[1])).toEqual(['two\r\nlines', 'x\ny\rz', '4']);
+    expect(rows('embedded-newlines-crlf').lines).toEqual([2, 4, 7]);
+    expect(rows('lines-after-multiline-cell')).toMatchObject({ lines: [2, 6], skipped: [5] });
+    expect(rows('semicolon-decimal-comma')).toMatchObject({ delimiter: ';', rows: [['1.5', '2', 'a'], ['2.25', '3.5', 'b'], ['-0.5', '4', 'a']] });
+    expect(rows('tab')).toMatchObject({ delimiter: '\t', rows: [['1', 'x\ty', 'p'], ['2', '3,5', 'q']] });
+    expect(rows('delimiter-from-first-line')).toMatchObject({ delimiter: ',', rows: [['1', 'x;y;z;w;v', 'p'], ['2', 'q;r;s;t;u', 'q']] });
+    expect(rows('quoted-delimiter-in-header')).toMatchObject({ delimiter: ';', header: ['a,b', 'c', 'label'] });
+    expect(rows('blank-and-trailing-lines')).toMatchObject({ rows: [['1', '2', 'p'], ['3', '4', 'q']], lines: [3, 5], skipped: [] });
+    expect(rows('ragged-rows')).toMatchObject({ lines: [2, 5], skipped: [3, 4] });
+    expect(rows('bom-crlf').header).toEqual(['a', 'b', 'label']);
+    expect(rows('spaces-trimmed')).toMatchObject({ header: ['a', 'b', 'label'], rows: [['1', '2', 'p']] });
+    expect((app.get('unterminated-quote') as { error: string }).error).toMatch(/^unterminated-quote\.csv: the quoted field that starts on line 3 is never closed/);
   });
 });

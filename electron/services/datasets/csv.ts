@@ -1,9 +1,10 @@
 /**
- * CSV datasets: reading and parsing (RFC 4180 quoting, BOM, CRLF, `,` `;` or tab separators).
- * Everything after tokenizing (column typing, missing values, standardization, one-hot, label
- * order) is shared/training/csvPrep.ts, which the exports share.
+ * CSV datasets: reading and tokenizing. The tokenizer is csv-parse, with the dialect the exports
+ * share (shared/training/csvPrep.ts CSV_DIALECT: `,` `;` or tab read off the first line, RFC 4180
+ * quotes, any line break); everything after tokenizing (the header, ragged rows, column typing,
+ * missing values, standardization, one-hot, label order) is shared/training/csvPrep.ts too.
  *
- * Files are read in chunks and parsed as they arrive (never the whole text at once), so a large
+ * Files are read in chunks and tokenized as they arrive (never the whole text at once), so a large
  * file neither blocks the host's event loop nor holds its text and its cells in memory together.
  * Whatever does not read cleanly is reported with its line: rows with the wrong number of fields
  * and empty or non-finite targets are skipped and listed; a quote that is never closed, or bytes
@@ -11,242 +12,105 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { ScanProgress, SkippedFile } from '../../../shared/training/dataset.js';
-import { CsvError, IntList, isDecimalCommaColumn, planCsv as planCsvCells, type CsvPlan } from '../../../shared/training/csvPrep.js';
+import { finished } from 'node:stream/promises';
+import { Parser } from 'csv-parse';
+import type { ScanProgress } from '../../../shared/training/dataset.js';
+import { CsvError, CsvTableBuilder, csvDelimiter, csvParseOptions, planCsv as planCsvCells, type CsvPlan, type CsvTable } from '../../../shared/training/csvPrep.js';
 
-export { CsvError, type CsvPlan } from '../../../shared/training/csvPrep.js';
+export { CsvError, type CsvPlan, type CsvTable } from '../../../shared/training/csvPrep.js';
 
-/** Parsed CSV text, column by column (one string array per column: far less memory than rows). */
-export interface CsvTable {
-  readonly header: readonly string[];
-  /** `cells[c][r]`: column `c` of data row `r`; rows have exactly `header.length` fields. */
-  readonly cells: readonly string[][];
-  readonly rowCount: number;
-  /** 1-based line number of each row in the file, for messages. */
-  readonly lines: Int32Array;
-  readonly skipped: readonly SkippedFile[];
-  readonly delimiter: string;
-  /** Things the parser did that the report should say (a decimal comma read as a point…). */
-  readonly notes: readonly string[];
-}
-
-function detectDelimiter(firstLine: string): string {
-  const counts = [',', ';', '\t'].map((d) => [d, firstLine.split(d).length - 1] as const);
-  counts.sort((a, b) => b[1] - a[1]);
-  return counts[0][1] > 0 ? counts[0][0] : ',';
-}
-
-const QUOTE = 0x22;
 const LF = 0x0a;
-const CR = 0x0d;
+/** Characters csv-parse tokenizes in one go (about 10 ms of work) before the event loop gets a turn. */
+const WRITE_SLICE = 1 << 16;
 
 /**
- * An incremental CSV parser: feed it text in pieces of any size (a quoted field may span pieces),
- * then call {@link CsvParser.end}. Cells are cut from the input with `slice`, not built a
- * character at a time.
+ * Streaming CSV reader: feed it text in pieces of any size (a quoted field, a CRLF or the first
+ * line may span pieces), then call {@link CsvReader.end}. Records go straight from csv-parse into
+ * the column builder, so only the cells are kept.
  */
-export class CsvParser {
-  private delimiter = -1;
-  private head = '';
-  private header: string[] | null = null;
-  private columns: string[][] = [];
-  private readonly lines = new IntList();
-  private readonly skipped: SkippedFile[] = [];
-  private record: string[] = [];
-  /** Text of the current cell from earlier pieces (or unescaped quoted parts). */
-  private cell = '';
-  private quoted = false;
-  /** In a quoted field, the previous piece ended with a quote: `""` or the closing quote. */
-  private quotePending = false;
-  private crPending = false;
-  private line = 1;
-  private recordLine = 1;
-  private quoteLine = 0;
-  private started = false;
-  private rows = 0;
+export class CsvReader {
+  private head: string | null = '';
+  private parser: Parser | null = null;
+  private builder: CsvTableBuilder | null = null;
+  private failure: unknown = null;
 
   constructor(private readonly name: string) {}
 
-  /** Parses the next piece of text. */
-  push(text: string): void {
-    if (!this.started) {
-      if (text.length === 0) return;
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (this.delimiter < 0) {
+  /** Tokenizes the next piece of text. */
+  async push(text: string): Promise<void> {
+    if (this.head !== null) {
       // The delimiter is read off the first line: wait until it is complete.
       this.head += text;
+      if (this.head.charCodeAt(0) === 0xfeff) this.head = this.head.slice(1);
       const end = this.head.search(/\r|\n/);
       if (end < 0) return;
-      this.delimiter = detectDelimiter(this.head.slice(0, end)).charCodeAt(0);
       text = this.head;
-      this.head = '';
+      this.start(text.slice(0, end));
     }
-    this.scan(text);
+    await this.write(text);
   }
 
-  private scan(text: string): void {
-    const n = text.length;
-    const d = this.delimiter;
-    let i = 0;
-    let start = 0;
-    if (this.crPending) {
-      this.crPending = false;
-      if (text.charCodeAt(0) === LF) {
-        i = 1;
-        start = 1;
-      }
-    }
-    if (this.quotePending) {
-      this.quotePending = false;
-      if (text.charCodeAt(0) === QUOTE) {
-        this.cell += '"';
-        i = 1;
-        start = 1;
-      } else this.quoted = false;
-    }
-    while (i < n) {
-      const ch = text.charCodeAt(i);
-      if (this.quoted) {
-        if (ch === QUOTE) {
-          this.cell += text.slice(start, i);
-          if (i + 1 === n) {
-            this.quotePending = true;
-            return;
-          }
-          if (text.charCodeAt(i + 1) === QUOTE) {
-            this.cell += '"';
-            i += 2;
-            start = i;
-            continue;
-          }
-          this.quoted = false;
-          i++;
-          start = i;
-          continue;
-        }
-        if (ch === LF) this.line++;
-        i++;
-        continue;
-      }
-      if (ch === QUOTE) {
-        const before = this.cell + text.slice(start, i);
-        if (before.trim() === '') {
-          this.quoted = true;
-          this.quoteLine = this.line;
-          this.cell = '';
-          i++;
-          start = i;
-          continue;
-        }
-        i++;
-        continue;
-      }
-      if (ch === d) {
-        this.record.push(this.cell + text.slice(start, i));
-        this.cell = '';
-        i++;
-        start = i;
-        continue;
-      }
-      if (ch === LF || ch === CR) {
-        this.record.push(this.cell + text.slice(start, i));
-        this.cell = '';
-        this.endRecord();
-        if (ch === CR) {
-          if (i + 1 === n) this.crPending = true;
-          else if (text.charCodeAt(i + 1) === LF) i++;
-        }
-        i++;
-        start = i;
-        this.line++;
-        this.recordLine = this.line;
-        continue;
-      }
-      i++;
-    }
-    if (start < n) this.cell += text.slice(start, n);
-  }
-
-  private endRecord(): void {
-    const cells = this.record;
-    this.record = [];
-    if (cells.length === 1 && cells[0].trim() === '') return;
-    if (this.header === null) {
-      this.header = cells.map((h) => h.trim());
-      this.columns = this.header.map(() => []);
-      return;
-    }
-    if (cells.length !== this.header.length) {
-      this.skipped.push({
-        path: `${this.name}:${this.recordLine}`,
-        code: 'invalid',
-        reason: `line ${this.recordLine} has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${this.header.length}`,
-      });
-      return;
-    }
-    for (let c = 0; c < cells.length; c++) this.columns[c].push(cells[c].trim());
-    this.lines.push(this.recordLine);
-    this.rows++;
-  }
-
-  /** Finishes parsing; throws CsvError for a file that cannot be read as a table. */
-  end(): CsvTable {
-    if (this.delimiter < 0 && this.head !== '') {
-      this.delimiter = detectDelimiter(this.head).charCodeAt(0);
-      const text = this.head;
-      this.head = '';
-      this.scan(text);
-    }
-    if (this.quotePending) {
-      this.quotePending = false;
-      this.quoted = false;
-    }
-    if (this.quoted) {
-      const lines = this.line - this.quoteLine + 1;
-      throw new CsvError(
-        `${this.name}: the quoted field that starts on line ${this.quoteLine} is never closed, so ` +
-          (lines > 1 ? `lines ${this.quoteLine} to ${this.line} (the rest of the file) would be read as one cell` : `the rest of line ${this.quoteLine} would be read as one cell`) +
-          `. Close the quote, or remove it (a quote inside a quoted field is written "").`,
-      );
-    }
-    if (this.cell !== '' || this.record.length) {
-      this.record.push(this.cell);
-      this.cell = '';
-      this.endRecord();
-    }
-    if (this.header === null) throw new CsvError(`${this.name} is empty. A CSV dataset needs a header row and data rows.`);
-    const header = this.header;
-    const seen = new Set<string>();
-    header.forEach((h, idx) => {
-      if (h === '') throw new CsvError(`${this.name}: column ${idx + 1} of the header row has no name. Give every column a name in the first row.`);
-      if (seen.has(h)) throw new CsvError(`${this.name}: the header names column "${h}" twice. Column names must be unique.`);
-      seen.add(h);
+  private start(firstLine: string): void {
+    const delimiter = csvDelimiter(firstLine);
+    const builder = new CsvTableBuilder(this.name, delimiter);
+    this.builder = builder;
+    this.head = null;
+    // Each record is handed to the builder and dropped (on_record returning null emits nothing).
+    this.parser = new Parser({
+      ...csvParseOptions(delimiter),
+      on_record: (record: string[]) => {
+        builder.add(record);
+        return null;
+      },
     });
-    const delimiter = String.fromCharCode(this.delimiter < 0 ? 0x2c : this.delimiter);
-    const notes: string[] = [];
-    if (delimiter === ';') {
-      // `;`-separated files often come from locales that write 1,5 for 1.5.
-      const converted: string[] = [];
-      this.columns.forEach((cells, c) => {
-        if (!isDecimalCommaColumn(cells)) return;
-        for (let r = 0; r < cells.length; r++) cells[r] = cells[r].replace(',', '.');
-        converted.push(header[c]);
-      });
-      if (converted.length) {
-        notes.push(`Column${converted.length > 1 ? 's' : ''} ${converted.map((c) => `"${c}"`).join(', ')} use${converted.length > 1 ? '' : 's'} a decimal comma (1,5); read as numbers.`);
-      }
+    this.parser.on('error', (e) => {
+      this.failure ??= e;
+    });
+  }
+
+  private async write(text: string): Promise<void> {
+    const parser = this.parser as Parser;
+    // In slices, with a turn for the event loop after each: csv-parse tokenizes synchronously.
+    for (let i = 0; i < text.length; i += WRITE_SLICE) {
+      const slice = i === 0 && text.length <= WRITE_SLICE ? text : text.slice(i, i + WRITE_SLICE);
+      await new Promise<void>((resolve) => parser.write(slice, () => resolve()));
+      this.check();
+      if (i + WRITE_SLICE < text.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return { header, cells: this.columns, rowCount: this.rows, lines: this.lines.toArray(), skipped: this.skipped, delimiter, notes };
+  }
+
+  private check(): void {
+    if (this.failure === null) return;
+    const e = this.failure as { code?: string; message: string };
+    throw e instanceof CsvError ? e : (this.builder as CsvTableBuilder).parseError(e);
+  }
+
+  /** Finishes reading; throws CsvError for a file that cannot be read as a table. */
+  async end(): Promise<CsvTable> {
+    if (this.head !== null) {
+      if (this.head === '') throw new CsvError(`${this.name} is empty. A CSV dataset needs a header row and data rows.`);
+      const text = this.head;
+      this.start(text);
+      await this.write(text);
+    }
+    const parser = this.parser as Parser;
+    parser.end();
+    parser.resume();
+    try {
+      await finished(parser);
+    } catch (e) {
+      this.failure ??= e;
+    }
+    this.check();
+    return (this.builder as CsvTableBuilder).finish();
   }
 }
 
 /** Parses CSV text held in memory. `name` is used in skipped-row paths (`data.csv:12`). */
-export function parseCsv(text: string, name: string): CsvTable {
-  const parser = new CsvParser(name);
-  parser.push(text);
-  return parser.end();
+export async function parseCsv(text: string, name: string): Promise<CsvTable> {
+  const reader = new CsvReader(name);
+  await reader.push(text);
+  return reader.end();
 }
 
 /** Where the first byte that is not UTF-8 is, counting from the start of the file. */
@@ -328,7 +192,7 @@ export async function readCsvFile(path: string, name: string, options: ReadCsvOp
   try {
     const s = await handle.stat();
     if (!s.isFile()) throw new CsvError(`${name} is ${fileTypeName(s)}, not a regular file. Choose a CSV file saved on disk.`);
-    const parser = new CsvParser(name);
+    const reader = new CsvReader(name);
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const size = s.size;
     const buffer = Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
@@ -348,7 +212,7 @@ export async function readCsvFile(path: string, name: string, options: ReadCsvOp
       } catch {
         throw new CsvError(await describeBadUtf8(path, name));
       }
-      parser.push(text);
+      await reader.push(text);
       if (bytesRead === 0) break;
       offset += bytesRead;
       const now = Date.now();
@@ -358,7 +222,7 @@ export async function readCsvFile(path: string, name: string, options: ReadCsvOp
         options.onProgress({ phase: 'reading', done: offset, total: size, etaSeconds: offset ? (elapsed / offset) * Math.max(0, size - offset) : null });
       }
     }
-    return parser.end();
+    return await reader.end();
   } finally {
     // Closing waits for a read in flight: after a stall, let it close whenever that read returns.
     if (stalled) void handle.close().catch(() => undefined);

@@ -4,7 +4,7 @@
  * run's preprocessing.json when it is shipped with the export.
  */
 import { pyString } from '../literals.js';
-import { MAX_CATEGORIES, MAX_INTEGER_CLASSES } from '../../training/csvPrep.js';
+import { CSV_DIALECT, MAX_CATEGORIES, MAX_INTEGER_CLASSES } from '../../training/csvPrep.js';
 import { IMAGE_EXTENSIONS } from '../../training/dataset.js';
 import { IMAGE_PIXEL_DIVISOR, type TrainingPlan } from '../training.js';
 
@@ -342,6 +342,8 @@ ${
     : `    scaling = fit_scaling(cells, plan, train)`;
   return `MAX_CATEGORIES = ${MAX_CATEGORIES}  # text columns with more distinct values are left out
 MAX_INTEGER_CLASSES = ${MAX_INTEGER_CLASSES}  # integer targets with more values are regression
+# Layerloom's CSV dialect (csvPrep.ts CSV_DIALECT): candidate delimiters, in order.
+CSV_DELIMITERS = [${CSV_DIALECT.delimiters.map(pyString).join(', ')}]
 # JavaScript's trim() whitespace (Python's strip() set differs).
 JS_WHITESPACE = (
     " \\t\\n\\v\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006"
@@ -378,42 +380,80 @@ def is_decimal_comma_column(cells):
     return comma
 
 
+def csv_delimiter(first_line):
+    """The delimiter the first line holds most of (a tie: the earlier one)."""
+    return max(CSV_DELIMITERS, key=first_line.count)
+
+
 def read_table(path):
-    """The CSV as Layerloom reads it: UTF-8 (a BOM is dropped), the delimiter (, ; or
-    tab) the first line holds most of, quoted fields, cells trimmed, rows with another
-    number of fields than the header left out; in a ;-separated file a column of
-    decimal commas (1,5) is read as numbers. Returns (header, cells by column)."""
+    """The CSV as Layerloom reads it (csvPrep.ts CSV_DIALECT, CsvTableBuilder): UTF-8
+    (a BOM is dropped), the delimiter, quoted fields (a quote opens one only as a
+    field's first character; "" inside it is a quote), any line break, blank lines
+    dropped, cells trimmed, rows with another number of fields than the header left
+    out and listed with their line; in a ;-separated file a column of decimal commas
+    (1,5) is read as numbers. Returns dict(header, cells by column, lines of the
+    rows, skipped: [(line, reason)])."""
     with open(path, "rb") as f:
         data = f.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data.count(b"\\\\n", 0, e.start) + 1
+        line = data.count(b"\\n", 0, e.start) + 1
         raise SystemExit(
             f"{path} is not UTF-8 text: byte {e.start} (0x{data[e.start]:02X}, "
             f"on line {line}) is not valid UTF-8. Save the file as UTF-8."
         )
-    text = text.removeprefix("\\\\ufeff")
-    first_line = text.replace("\\\\r", "\\\\n").split("\\\\n", 1)[0]
-    delimiter = max([",", ";", "\\\\t"], key=first_line.count)
+    text = text.removeprefix("\\ufeff")
+    delimiter = csv_delimiter(text.replace("\\r", "\\n").split("\\n", 1)[0])
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        ${pythonCsvDialect()}
+    )
+    header, rows, lines, skipped = None, [], [], []
+    start = 1  # the line the next record starts on
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if len(record) <= 1 and "".join(record).strip(JS_WHITESPACE) == "":
+                continue
+            if header is None:
+                header = [h.strip(JS_WHITESPACE) for h in record]
+            elif len(record) != len(header):
+                n, s = len(record), "" if len(record) == 1 else "s"
+                why = f"line {line} has {n} field{s}, the header has {len(header)}"
+                skipped.append((line, why))
+            else:
+                rows.append(record)
+                lines.append(line)
     except csv.Error as e:
-        raise SystemExit(
-            f"{path} cannot be read as CSV ({e}). Close every quoted field; a quote "
-            'inside a quoted field is written "".'
-        )
-    records = [r for r in records if r]
-    if not records:
-        raise SystemExit(f"{path} is empty: a CSV needs a header and data rows.")
-    header = [h.strip(JS_WHITESPACE) for h in records[0]]
-    rows = [r for r in records[1:] if len(r) == len(header)]
+        if "unexpected end of data" in str(e):
+            raise SystemExit(
+                f"{path}: the quoted field that starts on line {start} is never "
+                f"closed, so the rest of the file from line {start} on would be read "
+                "as one cell. Close the quote, or remove it (a quote inside a quoted "
+                'field is written "").'
+            )
+        raise SystemExit(f"{path}: line {start} cannot be read as CSV ({e}).")
+    if header is None:
+        raise SystemExit(f"{path} is empty. A CSV dataset needs a header row and rows.")
+    for c, name in enumerate(header):
+        if name == "":
+            raise SystemExit(
+                f"{path}: column {c + 1} of the header row has no name. Give every "
+                "column a name in the first row."
+            )
+        if header.count(name) > 1:
+            raise SystemExit(
+                f'{path}: the header names column "{name}" twice. Column names must '
+                "be unique."
+            )
     cells = [[r[c].strip(JS_WHITESPACE) for r in rows] for c in range(len(header))]
     if delimiter == ";":
         for column in cells:
             if is_decimal_comma_column(column):
                 column[:] = [v.replace(",", ".", 1) for v in column]
-    return header, cells
+    return dict(header=header, cells=cells, lines=lines, skipped=skipped)
 
 
 def plan_csv(header, cells, target):
@@ -546,7 +586,10 @@ def load_data(path, validation_split${saved ? ', saved' : ''}):
     ((x_train, y_train), (x_val, y_val)); the validation pair is None when
     validation_split is 0.
     """
-    header, cells = read_table(path)
+    table = read_table(path)
+    header, cells = table["header"], table["cells"]
+    for line, reason in table["skipped"]:
+        print(f"Skipped {path}:{line}: {reason}")
     target = TARGET_COLUMN or header[-1]
     if target not in header:
         raise SystemExit(f"{path} has no column {target}; its columns are {header}.")
@@ -566,6 +609,19 @@ ${scaling}
         return (x, y), None
     return (x[train], y[train]), (x[validation], y[validation])
 `;
+}
+
+/**
+ * csv.reader's keyword arguments for Layerloom's CSV dialect (CSV_DIALECT), which the app and the
+ * TypeScript export hand to csv-parse: the quote, doubled inside a quoted field; a quote opens a
+ * field only as its first character (no skipinitialspace); strict, so text after a closing quote
+ * is refused with its line rather than read one way here and another in csv-parse.
+ */
+function pythonCsvDialect(): string {
+  return `quotechar=${pyString(CSV_DIALECT.quote)},
+        doublequote=True,
+        skipinitialspace=False,
+        strict=True,`;
 }
 
 /** Helpers for reading the training run's preprocessing.json shipped with the export. */

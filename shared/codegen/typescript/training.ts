@@ -29,7 +29,7 @@ function tsOptimizer(t: TrainingPlan): string {
 function dataImports(t: TrainingPlan): string {
   if (t.dataKind === 'text') return '{ buildVocabulary, compareCodePoints, encodeTokens, stratifiedSplit, tokenize, type Split }';
   if (t.dataKind === 'csv') {
-    return '{ encodeCsv, fitScaling, isDecimalCommaColumn, planCsv, stratifiedSplit, type CsvCells, type CsvPlan, type CsvScaling, type Split }';
+    return '{ CsvTableBuilder, csvDelimiter, csvParseOptions, encodeCsv, fitScaling, planCsv, stratifiedSplit, type CsvPlan, type CsvScaling, type CsvTable, type Split }';
   }
   if (t.dataKind === 'images' && t.image?.channels === 1) return '{ compareCodePoints, rgbToGrey, stratifiedSplit, type Split }';
   if (t.dataKind) return '{ compareCodePoints, stratifiedSplit, type Split }';

@@ -12,7 +12,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { encodeCsv, fitScaling, isDecimalCommaColumn, planCsv, stratifiedSplit, type CsvCells, type CsvPlan, type CsvScaling, type Split } from './layerloomData.js';
+import { CsvTableBuilder, csvDelimiter, csvParseOptions, encodeCsv, fitScaling, planCsv, stratifiedSplit, type CsvPlan, type CsvScaling, type CsvTable, type Split } from './layerloomData.js';
 import { buildModel } from './model.js';
 import { loadWeights } from './weights.js';
 
@@ -52,12 +52,13 @@ const TARGET_COLUMN: string | null = 'species'; // null: the last column
 const FEATURES = 4; // values per row the Input takes
 
 /**
- * Reads a CSV file as Layerloom does: UTF-8 (a BOM is dropped), the delimiter (, ; or tab) that
- * the first line holds most of, RFC 4180 quotes (csv-parse), cells trimmed, rows with another
- * number of fields than the header left out, and in a ;-separated file a column of decimal
- * commas (1,5) read as numbers.
+ * Reads a CSV file as Layerloom does (layerloomData.ts's CSV_DIALECT, CsvTableBuilder): UTF-8 (a
+ * BOM is dropped), the delimiter (, ; or tab) that the first line holds most of, RFC 4180 quotes
+ * (csv-parse), cells trimmed, blank lines dropped, rows with another number of fields than the
+ * header left out (listed with their line), and in a ;-separated file a column of decimal commas
+ * (1,5) read as numbers.
  */
-async function readTable(path: string): Promise<CsvCells> {
+export async function readTable(path: string): Promise<CsvTable> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
@@ -65,29 +66,15 @@ async function readTable(path: string): Promise<CsvCells> {
     throw new Error(`${path} is not UTF-8 text. Save the file as UTF-8.`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const firstLine = text.split(/\r|\n/, 1)[0] ?? '';
-  const delimiter = [',', ';', '\t'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best));
-  let records: { record: string[]; info: { lines: number } }[];
+  const delimiter = csvDelimiter(text.split(/\r|\n/, 1)[0] ?? '');
+  const table = new CsvTableBuilder(path, delimiter);
   try {
-    // With info: true each record comes with where it was read (csv-parse's types do not say so).
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
+    // Each record goes to the builder as it is read (returning null keeps none in memory).
+    parse(text, { ...csvParseOptions(delimiter), on_record: (record: string[]) => (table.add(record), null) });
   } catch (e) {
-    throw new Error(`${path} cannot be read as CSV: ${(e as Error).message}. A quote inside a quoted field is written "".`);
+    throw table.parseError(e as Error & { code?: string });
   }
-  const [head, ...body] = records;
-  if (!head) throw new Error(`${path} is empty. A CSV dataset needs a header row and data rows.`);
-  const header = head.record.map((h) => h.trim());
-  const rows = body.filter((r) => r.record.length === header.length);
-  const cells = header.map((_, c) => rows.map((r) => r.record[c].trim()));
-  const notes: string[] = [];
-  if (delimiter === ';') {
-    cells.forEach((column, c) => {
-      if (!isDecimalCommaColumn(column)) return;
-      for (let r = 0; r < column.length; r++) column[r] = column[r].replace(',', '.');
-      notes.push(`Column "${header[c]}" uses a decimal comma (1,5); read as numbers.`);
-    });
-  }
-  return { header, cells, rowCount: rows.length, lines: rows.map((r) => r.info.lines), notes };
+  return table.finish();
 }
 
 /**
@@ -99,7 +86,7 @@ export async function loadData(path: string): Promise<Dataset> {
   const table = await readTable(path);
   const fitted = await planCsv(table, path, TARGET_COLUMN ?? undefined);
   for (const warning of fitted.warnings) console.warn(warning);
-  for (const row of fitted.skipped) console.warn(`Skipped ${row.path}: ${row.reason}`);
+  for (const row of [...table.skipped, ...fitted.skipped]) console.warn(`Skipped ${row.path}: ${row.reason}`);
   const targetCells = Array.from(fitted.usableRows, (r) => table.cells[fitted.targetIndex][r]);
   const classes: readonly string[] = fitted.classes;
   if (fitted.task !== 'classification') throw new Error(`${path}: the target column holds numbers to predict, but the model classifies; choose a class column.`);

@@ -380,6 +380,161 @@ export class IntList {
   }
 }
 
+/**
+ * The CSV dialect, one definition for the app, the TypeScript export and model.py. The app and
+ * the TypeScript export tokenize with csv-parse ({@link csvParseOptions}); model.py with Python's
+ * csv module, whose keyword arguments the Keras generator writes from this object. The parity
+ * tests read a corpus of tricky files with all three and with Python's csv module on its own.
+ */
+export const CSV_DIALECT = {
+  /** Candidate delimiters: the one the first line (up to its first line break) holds most of; ties go to the earlier. */
+  delimiters: [',', ';', '\t'],
+  /** Quotes a field (RFC 4180); a quote inside a quoted field is written twice (`""`). */
+  quote: '"',
+  /**
+   * A quote opens a quoted field only as the field's first character: `5" screen` and `a, "b,c"`
+   * (a space before the quote) are plain text, as in Python's csv (no skipinitialspace).
+   */
+  quoteOnlyAtFieldStart: true,
+  /** Every line break ends a record outside quotes, mixed in one file or not (Python's csv reads them all). */
+  lineBreaks: ['\r\n', '\r', '\n'],
+} as const;
+
+/** The delimiter of a CSV file, from its first line ({@link CSV_DIALECT}). */
+export function csvDelimiter(firstLine: string): string {
+  let best: string = CSV_DIALECT.delimiters[0];
+  let most = 0;
+  for (const d of CSV_DIALECT.delimiters) {
+    const count = firstLine.split(d).length - 1;
+    if (count > most) {
+      best = d;
+      most = count;
+    }
+  }
+  return best;
+}
+
+/** csv-parse's options for {@link CSV_DIALECT} with this delimiter. */
+export function csvParseOptions(delimiter: string): {
+  delimiter: string;
+  quote: string;
+  escape: string;
+  relax_quotes: boolean;
+  relax_column_count: boolean;
+  record_delimiter: string[];
+} {
+  return {
+    delimiter,
+    quote: CSV_DIALECT.quote,
+    escape: CSV_DIALECT.quote,
+    // A quote that is not a field's first character is text (csv-parse would refuse the file).
+    relax_quotes: CSV_DIALECT.quoteOnlyAtFieldStart,
+    // Rows with another number of fields than the header are listed by CsvTableBuilder, not fatal.
+    relax_column_count: true,
+    record_delimiter: [...CSV_DIALECT.lineBreaks],
+  };
+}
+
+/** Tokenized CSV as a dataset: the cells, the rows left out, and how the file was read. */
+export interface CsvTable extends CsvCells {
+  readonly lines: Int32Array;
+  readonly skipped: readonly CsvSkippedRow[];
+  readonly delimiter: string;
+}
+
+/** Line breaks inside a record's cells (quoted fields), a CRLF counting once. */
+function lineBreaksIn(record: readonly string[]): number {
+  let n = 0;
+  for (const cell of record) {
+    if (cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) continue;
+    n += (cell.match(/\r\n?|\n/g) as RegExpMatchArray).length;
+  }
+  return n;
+}
+
+/**
+ * Builds the table from the tokenizer's records, in file order: blank lines dropped, the first
+ * record the header, cells trimmed, rows with another number of fields than the header left out
+ * and listed with their line, each row's line kept for messages. Then {@link CsvTableBuilder.finish}
+ * checks the header and reads a `;`-separated column of decimal commas (1,5) as numbers.
+ */
+export class CsvTableBuilder {
+  private header: string[] | null = null;
+  private columns: string[][] = [];
+  private readonly rowLines = new IntList();
+  private readonly skipped: CsvSkippedRow[] = [];
+  private line = 1;
+  private rows = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly delimiter: string,
+  ) {}
+
+  /** The line the next record starts on (every record but the last ends with a line break). */
+  get nextLine(): number {
+    return this.line;
+  }
+
+  /** Adds the next record of the file. */
+  add(record: readonly string[]): void {
+    const line = this.line;
+    this.line += 1 + lineBreaksIn(record);
+    if (record.length <= 1 && (record.length === 0 || record[0].trim() === '')) return;
+    if (this.header === null) {
+      this.header = record.map((h) => h.trim());
+      this.columns = this.header.map(() => []);
+      return;
+    }
+    const n = this.header.length;
+    if (record.length !== n) {
+      this.skipped.push({ path: `${this.name}:${line}`, code: 'invalid', reason: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'}, the header has ${n}` });
+      return;
+    }
+    for (let c = 0; c < n; c++) this.columns[c].push(record[c].trim());
+    this.rowLines.push(line);
+    this.rows++;
+  }
+
+  /** The table; throws CsvError for a file without a usable header. */
+  finish(): CsvTable {
+    const header = this.header;
+    if (header === null) throw new CsvError(`${this.name} is empty. A CSV dataset needs a header row and data rows.`);
+    const seen = new Set<string>();
+    header.forEach((h, idx) => {
+      if (h === '') throw new CsvError(`${this.name}: column ${idx + 1} of the header row has no name. Give every column a name in the first row.`);
+      if (seen.has(h)) throw new CsvError(`${this.name}: the header names column "${h}" twice. Column names must be unique.`);
+      seen.add(h);
+    });
+    const notes: string[] = [];
+    if (this.delimiter === ';') {
+      // `;`-separated files often come from locales that write 1,5 for 1.5.
+      const converted: string[] = [];
+      this.columns.forEach((cells, c) => {
+        if (!isDecimalCommaColumn(cells)) return;
+        for (let r = 0; r < cells.length; r++) cells[r] = cells[r].replace(',', '.');
+        converted.push(header[c]);
+      });
+      if (converted.length) {
+        notes.push(`Column${converted.length > 1 ? 's' : ''} ${converted.map((c) => `"${c}"`).join(', ')} use${converted.length > 1 ? '' : 's'} a decimal comma (1,5); read as numbers.`);
+      }
+    }
+    return { header, cells: this.columns, rowCount: this.rows, lines: this.rowLines.toArray(), skipped: this.skipped, delimiter: this.delimiter, notes };
+  }
+
+  /** The message for a tokenizer error in the record that starts on {@link nextLine}. */
+  parseError(error: { readonly code?: string; readonly message: string }): CsvError {
+    const line = this.line;
+    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      return new CsvError(
+        `${this.name}: the quoted field that starts on line ${line} is never closed, so the rest of the file from line ${line} on would be read as one cell. ` +
+          `Close the quote, or remove it (a quote inside a quoted field is written "").`,
+      );
+    }
+    return new CsvError(`${this.name}: line ${line} cannot be read as CSV (${error.message}).`);
+  }
+}
+
 /** How the table will be used: column roles, the task and the classes. */
 export interface CsvPlan {
   readonly columns: readonly CsvColumnInfo[];
