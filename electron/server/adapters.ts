@@ -35,6 +35,7 @@ import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/i
 import { getBackendStatus } from '../services/backendService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';
+import { measureAccuracyInWorker } from '../services/accuracyCheck.js';
 import { startTraining, stopTraining } from '../services/trainingService.js';
 import { listRuns as listRunFolders } from '../services/runsService.js';
 
@@ -108,7 +109,8 @@ export function serviceAdapters(): ServiceAdapters {
           if (e instanceof WeightSourceError) throw new ApiError('invalid-argument', e.message);
           throw e;
         }
-        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize } : {}), force: overwrite === true });
+        // The accuracy check of a quantized export runs in a training worker: the host keeps serving the UI.
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize, measureAccuracy: (job) => measureAccuracyInWorker(job) } : {}), force: overwrite === true });
         return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}) };
       },
       choices: async ({ sessionKey: _session, ...request }) => {

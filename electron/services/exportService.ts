@@ -34,7 +34,8 @@ import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto, readNamedWeights, WEIGHTS_BIN, type SavedWeightSizes } from './weights/tfjsFolder.js';
-import { type QuantizationReport, type WeightQuantization } from '../../shared/codegen/quantize.js';
+import { type QuantizationReport, type QuantizedAccuracy, type WeightQuantization } from '../../shared/codegen/quantize.js';
+import type { AccuracyJob } from '../../shared/training/protocol.js';
 import { measureQuantizedAccuracy } from './quantizedAccuracy.js';
 import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
 import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
@@ -92,6 +93,11 @@ export interface ExportOptions {
   readonly tflite?: TfliteMode;
   /** The Python that converts to TFLite (default: LAYERLOOM_PYTHON, else python3). */
   readonly python?: string;
+  /**
+   * Scores the float and quantized weights somewhere else than this process (a host serving a UI
+   * passes the training worker's check, `measureAccuracyInWorker`); default: here, with `tf`.
+   */
+  readonly measureAccuracy?: (job: AccuracyJob) => Promise<QuantizedAccuracy | null>;
 }
 
 /** What was written. */
@@ -380,14 +386,23 @@ async function quantizationReport(
   quantize: WeightQuantization,
   sizes: SavedWeightSizes,
   weightsDir: string,
-  ctx: { tf: TF; doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel },
+  ctx: { tf: TF; doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel; modelDir: string | null; seed: number; measure?: (job: AccuracyJob) => Promise<QuantizedAccuracy | null> },
 ): Promise<QuantizationReport> {
   const base = { quantize, floatBytes: sizes.floatBytes, quantizedBytes: sizes.writtenBytes };
   if (!ctx.doc.dataset?.path) return { ...base, accuracy: null, accuracyNote: 'the project has no dataset' };
+  const noAccuracy = { ...base, accuracy: null, accuracyNote: 'the dataset has a numeric target' };
+  if (ctx.measure) {
+    try {
+      const accuracy = await ctx.measure({ doc: ctx.doc, projectPath: ctx.projectPath, runDir: ctx.runDir, modelDir: ctx.modelDir, seed: ctx.seed, quantizedDir: weightsDir, source: `the ${quantize} weights` });
+      return accuracy ? { ...base, accuracy } : noAccuracy;
+    } catch (e) {
+      return { ...base, accuracy: null, accuracyNote: `the accuracy could not be measured: ${(e as Error).message}` };
+    }
+  }
   const quantized = await readNamedWeights(ctx.tf, weightsDir);
   try {
     const accuracy = await measureQuantizedAccuracy(ctx.tf, { ...ctx, quantized, source: `the ${quantize} weights` });
-    return accuracy ? { ...base, accuracy } : { ...base, accuracy: null, accuracyNote: 'the dataset has a numeric target' };
+    return accuracy ? { ...base, accuracy } : noAccuracy;
   } catch (e) {
     return { ...base, accuracy: null, accuracyNote: `the dataset could not be read: ${(e as Error).message}` };
   } finally {
@@ -540,7 +555,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
         let sizes: SavedWeightSizes | null = null;
         await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER), { ...(options.quantize ? { quantize: options.quantize } : {}), onSizes: (s) => (sizes = s) }));
         if (options.quantize && sizes) {
-          quantization = await quantizationReport(options.quantize, sizes, join(staging, TS_WEIGHTS_FOLDER), { tf, doc, projectPath: options.projectPath ?? null, runDir: resolved.runDir ?? null, model });
+          quantization = await quantizationReport(options.quantize, sizes, join(staging, TS_WEIGHTS_FOLDER), { tf, doc, projectPath: options.projectPath ?? null, runDir: resolved.runDir ?? null, model, modelDir: resolved.modelDir, seed, ...(options.measureAccuracy ? { measure: options.measureAccuracy } : {}) });
         }
         for (const name of ['model.json', WEIGHTS_BIN]) {
           const rel = `${TS_WEIGHTS_FOLDER}/${name}`;
