@@ -10,7 +10,7 @@ import { loadProjectFile, ProjectFileError } from '../services/projectService.js
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
 import { isWeightQuantization, quantizationLines } from '../../shared/codegen/quantize.js';
-import { isTfliteMode } from '../../shared/codegen/keras/index.js';
+import { isTfliteMode, tfliteLine } from '../../shared/codegen/keras/index.js';
 import { parseWeightSource, WeightSourceError, type WeightSource } from '../../shared/training/weightSource.js';
 
 const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--quantize float16|uint8] [--tflite dynamic|float16|int8] [--opset N] [--force]
@@ -52,10 +52,6 @@ README.md and layerloom-export.json say which run and checkpoint the weights cam
 Files are written to a staging folder in DIR and renamed into place when all are written;
 layerloom-export.json, written last, lists each file with its size and sha256. A folder without
 it is an incomplete export (e.g. an interrupted one).`;
-
-function kb(bytes: number): string {
-  return `${(bytes / 1000).toFixed(2)} KB`;
-}
 
 /** Runs the command; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function runExport(args: string[]): Promise<number> {
@@ -170,7 +166,7 @@ export async function runExport(args: string[]): Promise<number> {
     const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove, ...(quantize ? { quantize } : {}), ...(tflite ? { tflite } : {}) });
     for (const f of result.files) console.log(`wrote ${f}`);
     for (const n of result.notes) console.log(`note: ${n}`);
-    if (result.tflite) console.log(`TFLite ${result.tflite.mode}: model.tflite ${kb(result.tflite.bytes)} (float32 weights ${kb(result.tflite.floatBytes)})`);
+    if (result.tflite) console.log(tfliteLine(result.tflite));
     if (result.quantization) for (const line of quantizationLines(result.quantization)) console.log(line);
     const what = to === 'keras' ? 'Keras (Python)' : to === 'onnx' ? `ONNX (opset ${opset ?? DEFAULT_OPSET})` : 'TypeScript (tfjs)';
     console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.provenance.source === 'run' ? `the weights of ${result.provenance.label}` : result.provenance.label}${result.provenance.args ? ` (${result.provenance.args})` : ''}.`);

@@ -99,8 +99,9 @@ export function serviceAdapters(): ServiceAdapters {
     export: {
       ...ON,
       write: async (request) => {
-        const { weights, overwrite, quantize, sessionKey: _session, ...rest } = request;
+        const { weights, overwrite, quantize, tflite, sessionKey: _session, ...rest } = request;
         void _session;
+        if (tflite && request.target !== 'keras') throw new ApiError('invalid-argument', `TFLite (${tflite}) is converted by the Keras export's model.py; choose the Keras target.`);
         if (quantize && request.target !== 'tfjs') throw new ApiError('invalid-argument', `Quantized weights (${quantize}) are written by the TensorFlow.js export; the Keras export ships float32 weights.`);
         let source;
         try {
@@ -110,8 +111,8 @@ export function serviceAdapters(): ServiceAdapters {
           throw e;
         }
         // The accuracy check of a quantized export runs in a training worker: the host keeps serving the UI.
-        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize, measureAccuracy: (job) => measureAccuracyInWorker(job) } : {}), force: overwrite === true });
-        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}) };
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize, measureAccuracy: (job) => measureAccuracyInWorker(job) } : {}), ...(tflite ? { tflite } : {}), force: overwrite === true });
+        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}), ...(r.tflite ? { tflite: r.tflite } : {}) };
       },
       choices: async ({ sessionKey: _session, ...request }) => {
         void _session;

@@ -20,7 +20,7 @@ import { tfliteSections } from './tflite.js';
 
 export type { ExportFile } from '../exportFile.js';
 export { KERAS_WEIGHTS_FILE, type KerasExportOptions } from './options.js';
-export { isTfliteMode, TFLITE_FILE, TFLITE_MODES, tfliteProblem, type TfliteMode } from './tflite.js';
+export { isTfliteMode, TFLITE_FILE, tfliteLine, tfliteProblem, type TfliteMode } from './tflite.js';
 
 /** The Python header docstring. */
 function docstring(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan, t: TrainingPlan): string {

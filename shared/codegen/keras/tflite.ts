@@ -11,6 +11,7 @@
  * - int8 (full-integer) conversion of a recurrent model crashes the converter's process (an abort
  *   in native code, no Python exception), so it is refused with a message instead.
  */
+import { formatBytes } from '../../analysis/numbers.js';
 import { pyString } from '../literals.js';
 import { planLayers, type ModelPlan } from '../plan.js';
 import type { TrainingPlan } from '../training.js';
@@ -35,6 +36,11 @@ export const TFLITE_FILE = 'model.tflite';
 
 /** Samples of the training split the int8 conversion calibrates its activation ranges on. */
 export const TFLITE_REPRESENTATIVE_SAMPLES = 200;
+
+/** The line an export prints for its model.tflite: `TFLite int8: model.tflite 100.47 KB (float32 weights 364.54 KB)`. */
+export function tfliteLine(r: { readonly mode: TfliteMode; readonly bytes: number; readonly floatBytes: number }): string {
+  return `TFLite ${r.mode}: ${TFLITE_FILE} ${formatBytes(r.bytes)} (float32 weights ${formatBytes(r.floatBytes)})`;
+}
 
 /** Keras classes whose conversion needs a fixed batch and crashes in int8 (TF 2.21). */
 const RECURRENT_CLASSES: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'RNN', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D']);
@@ -65,16 +71,31 @@ export function tfliteProblem(plan: ModelPlan, t: Pick<TrainingPlan, 'dataKind' 
 
 /** The representative-dataset reader of model.py for its dataset kind (sample inputs of the training split). */
 function representativeReader(t: TrainingPlan, saved: boolean): string {
+  const doc = `    """Inputs of the training split, prepared as for training, that the int8 conversion
+    calibrates its ranges on: count of them in a seeded random order (all classes)."""`;
+  if (t.dataKind === 'images') {
+    // Only the chosen images are decoded: a large folder costs a listing, not a full decode.
+    return `def representative_samples(path, weights, count=TFLITE_SAMPLES):
+${doc}
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    )
+    _, files, labels = keep_non_empty(classes, per_class)
+    train, _ = stratified_split(len(files), VALIDATION_SPLIT, SEED, labels)
+    chosen = np.random.default_rng(SEED).permutation(np.asarray(train))[:count]
+    return np.stack([load_image(files[i]).numpy() for i in chosen])
+`;
+  }
   const savedArg = saved ? ', saved' : '';
   const savedLine = saved ? `    saved = saved_preprocessing(${pyString(t.dataKind ?? '')}) if weights.lower() != "none" else None\n` : '';
+  // Texts need the vocabulary of the whole training split, CSV rows its scaling: read as for training.
   const read =
     t.dataKind === 'csv'
       ? `    (x, _), _ = load_data(path, VALIDATION_SPLIT${savedArg})
     train = np.arange(len(x))`
-      : `    _, _, _, x, train, _ = read_${t.dataKind === 'text' ? 'texts' : 'images'}(path, VALIDATION_SPLIT${savedArg})`;
+      : `    _, _, _, x, train, _ = read_texts(path, VALIDATION_SPLIT${savedArg})`;
   return `def representative_samples(path, weights, count=TFLITE_SAMPLES):
-    """Inputs of the training split, prepared as for training, that the int8 conversion
-    calibrates its ranges on: count of them in a seeded random order (all classes)."""
+${doc}
 ${savedLine}${read}
     chosen = np.random.default_rng(SEED).permutation(np.asarray(train))[:count]
     return x[chosen]

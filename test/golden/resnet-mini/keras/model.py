@@ -281,9 +281,13 @@ TFLITE_RECURRENT = ()
 def representative_samples(path, weights, count=TFLITE_SAMPLES):
     """Inputs of the training split, prepared as for training, that the int8 conversion
     calibrates its ranges on: count of them in a seeded random order (all classes)."""
-    _, _, _, x, train, _ = read_images(path, VALIDATION_SPLIT)
+    classes, per_class = list_class_files(
+        path, lambda name: os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    )
+    _, files, labels = keep_non_empty(classes, per_class)
+    train, _ = stratified_split(len(files), VALIDATION_SPLIT, SEED, labels)
     chosen = np.random.default_rng(SEED).permutation(np.asarray(train))[:count]
-    return x[chosen]
+    return np.stack([load_image(files[i]).numpy() for i in chosen])
 
 
 def convert_tflite(model, mode, data, weights):
