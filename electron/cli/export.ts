@@ -1,5 +1,5 @@
 /**
- * `layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID [--checkpoint best|last] | --weights DIR | --seed N] [--quantize float16|uint8] [--opset N] [--force]`:
+ * `layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID [--checkpoint best|last] | --weights DIR | --seed N] [--quantize float16|uint8] [--tflite dynamic|float16|int8] [--opset N] [--force]`:
  * writes runnable Keras or TypeScript code for a project, or an ONNX model, with its weights.
  */
 import { parseArgs } from 'node:util';
@@ -10,9 +10,10 @@ import { loadProjectFile, ProjectFileError } from '../services/projectService.js
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../shared/codegen/onnx/index.js';
 import { isWeightQuantization, quantizationLines } from '../../shared/codegen/quantize.js';
+import { isTfliteMode, tfliteLine } from '../../shared/codegen/keras/index.js';
 import { parseWeightSource, WeightSourceError, type WeightSource } from '../../shared/training/weightSource.js';
 
-const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--quantize float16|uint8] [--opset N] [--force]
+const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--quantize float16|uint8] [--tflite dynamic|float16|int8] [--opset N] [--force]
 
 Writes the project as runnable code into DIR:
   --to keras        model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
@@ -34,6 +35,12 @@ Writes the project as runnable code into DIR:
                     TensorFlow.js's quantized manifest form (tfjs dequantizes them when loading);
                     prints the size before → after and, when the project has a dataset, the
                     accuracy of the float and the quantized model on its validation split
+  --tflite M        --to keras only: also write model.tflite, converted by the exported model.py
+                    (python model.py --tflite M, TensorFlow's converter; needs Python with
+                    TensorFlow: LAYERLOOM_PYTHON, else python3). dynamic: int8 weights, float
+                    compute; float16: float16 weights; int8: full-integer, calibrated on the
+                    project's training data. Recurrent models convert with the batch fixed to 1
+                    and are refused in int8 (TensorFlow's converter crashes on them)
   --opset N         ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}); --to onnx only
   --external-data-above BYTES
                     ONNX: store the weights in model.onnx.data beside model.onnx when they exceed
@@ -63,6 +70,7 @@ export async function runExport(args: string[]): Promise<number> {
         'external-data-above': { type: 'string' },
         force: { type: 'boolean' },
         quantize: { type: 'string' },
+        tflite: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -90,6 +98,15 @@ export async function runExport(args: string[]): Promise<number> {
   }
   if (quantize && to !== 'ts') {
     console.error(`--quantize applies to --to ts (TensorFlow.js weights); the Keras and ONNX exports ship float32 weights.\n\n${USAGE}`);
+    return 2;
+  }
+  const tflite = values.tflite;
+  if (tflite !== undefined && !isTfliteMode(tflite)) {
+    console.error(`--tflite must be dynamic, float16 or int8, not "${tflite}".\n\n${USAGE}`);
+    return 2;
+  }
+  if (tflite && to !== 'keras') {
+    console.error(`--tflite applies to --to keras: the exported model.py converts the model with TensorFlow.\n\n${USAGE}`);
     return 2;
   }
   let source: WeightSource | undefined;
@@ -146,9 +163,10 @@ export async function runExport(args: string[]): Promise<number> {
   }
   silenceCpuBanner(tf);
   try {
-    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove, ...(quantize ? { quantize } : {}) });
+    const result = await exportProject({ doc, target: to, folder: values.out, projectPath: file, ...(source ? { source } : {}), force: values.force === true, tf, opset, externalDataAbove, ...(quantize ? { quantize } : {}), ...(tflite ? { tflite } : {}) });
     for (const f of result.files) console.log(`wrote ${f}`);
     for (const n of result.notes) console.log(`note: ${n}`);
+    if (result.tflite) console.log(tfliteLine(result.tflite));
     if (result.quantization) for (const line of quantizationLines(result.quantization)) console.log(line);
     const what = to === 'keras' ? 'Keras (Python)' : to === 'onnx' ? `ONNX (opset ${opset ?? DEFAULT_OPSET})` : 'TypeScript (tfjs)';
     console.log(`Exported ${doc.name} as ${what} to ${result.folder} with ${result.provenance.source === 'run' ? `the weights of ${result.provenance.label}` : result.provenance.label}${result.provenance.args ? ` (${result.provenance.args})` : ''}.`);

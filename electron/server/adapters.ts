@@ -35,6 +35,7 @@ import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/i
 import { getBackendStatus } from '../services/backendService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';
+import { measureAccuracyInWorker } from '../services/accuracyCheck.js';
 import { startTraining, stopTraining } from '../services/trainingService.js';
 import { listRuns as listRunFolders } from '../services/runsService.js';
 
@@ -98,8 +99,9 @@ export function serviceAdapters(): ServiceAdapters {
     export: {
       ...ON,
       write: async (request) => {
-        const { weights, overwrite, quantize, sessionKey: _session, ...rest } = request;
+        const { weights, overwrite, quantize, tflite, sessionKey: _session, ...rest } = request;
         void _session;
+        if (tflite && request.target !== 'keras') throw new ApiError('invalid-argument', `TFLite (${tflite}) is converted by the Keras export's model.py; choose the Keras target.`);
         if (quantize && request.target !== 'tfjs') throw new ApiError('invalid-argument', `Quantized weights (${quantize}) are written by the TensorFlow.js export; the Keras export ships float32 weights.`);
         let source;
         try {
@@ -108,8 +110,9 @@ export function serviceAdapters(): ServiceAdapters {
           if (e instanceof WeightSourceError) throw new ApiError('invalid-argument', e.message);
           throw e;
         }
-        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize } : {}), force: overwrite === true });
-        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}) };
+        // The accuracy check of a quantized export runs in a training worker: the host keeps serving the UI.
+        const r = await exportProject({ ...rest, ...(source ? { source } : {}), ...(quantize ? { quantize, measureAccuracy: (job) => measureAccuracyInWorker(job) } : {}), ...(tflite ? { tflite } : {}), force: overwrite === true });
+        return { folder: r.folder, files: r.files, provenance: r.provenance, notes: r.notes, ...(r.quantization ? { quantization: r.quantization } : {}), ...(r.tflite ? { tflite: r.tflite } : {}) };
       },
       choices: async ({ sessionKey: _session, ...request }) => {
         void _session;

@@ -19,7 +19,10 @@ import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import type * as tfjs from '@tensorflow/tfjs';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { Diagnostic } from '../../shared/analysis/diagnostics.js';
-import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
+import { generateKerasFiles, KERAS_WEIGHTS_FILE, TFLITE_FILE, tfliteProblem, type TfliteMode } from '../../shared/codegen/keras/index.js';
+import { planTraining } from '../../shared/codegen/training.js';
+import { resolveDatasetPath } from './datasetService.js';
+import { runTfliteConversion, TfliteError } from './tfliteService.js';
 import { planModel } from '../../shared/codegen/plan.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { buildOnnxGraph, DEFAULT_OPSET, generateOnnxFiles, ONNX_MODEL_FILE, opsetProblem, type OnnxWeight } from '../../shared/codegen/onnx/index.js';
@@ -31,7 +34,8 @@ import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { kerasWeightEntries } from './weights/kerasWeights.js';
 import { encodeNpz } from './weights/npz.js';
 import { folderSaveHandler, loadWeightsInto, readNamedWeights, WEIGHTS_BIN, type SavedWeightSizes } from './weights/tfjsFolder.js';
-import { type QuantizationReport, type WeightQuantization } from '../../shared/codegen/quantize.js';
+import { type QuantizationReport, type QuantizedAccuracy, type WeightQuantization } from '../../shared/codegen/quantize.js';
+import type { AccuracyJob } from '../../shared/training/protocol.js';
 import { measureQuantizedAccuracy } from './quantizedAccuracy.js';
 import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
 import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
@@ -82,6 +86,18 @@ export interface ExportOptions {
    * validation split when it has a dataset.
    */
   readonly quantize?: WeightQuantization;
+  /**
+   * Keras target only: also write `model.tflite`, converted by the exported model.py
+   * (`--tflite MODE`) in a Python child process with TensorFlow.
+   */
+  readonly tflite?: TfliteMode;
+  /** The Python that converts to TFLite (default: LAYERLOOM_PYTHON, else python3). */
+  readonly python?: string;
+  /**
+   * Scores the float and quantized weights somewhere else than this process (a host serving a UI
+   * passes the training worker's check, `measureAccuracyInWorker`); default: here, with `tf`.
+   */
+  readonly measureAccuracy?: (job: AccuracyJob) => Promise<QuantizedAccuracy | null>;
 }
 
 /** What was written. */
@@ -97,6 +113,8 @@ export interface ExportResult {
   readonly notes: readonly string[];
   /** Sizes before → after and accuracy, when the export was quantized. */
   readonly quantization?: QuantizationReport;
+  /** The TFLite file written with a Keras export's `tflite` option: its mode and size. */
+  readonly tflite?: { readonly mode: TfliteMode; readonly bytes: number; readonly floatBytes: number };
 }
 
 /** A refused export; `diagnostics` are the graph's errors when that is why. */
@@ -368,14 +386,23 @@ async function quantizationReport(
   quantize: WeightQuantization,
   sizes: SavedWeightSizes,
   weightsDir: string,
-  ctx: { tf: TF; doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel },
+  ctx: { tf: TF; doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel; modelDir: string | null; seed: number; measure?: (job: AccuracyJob) => Promise<QuantizedAccuracy | null> },
 ): Promise<QuantizationReport> {
   const base = { quantize, floatBytes: sizes.floatBytes, quantizedBytes: sizes.writtenBytes };
   if (!ctx.doc.dataset?.path) return { ...base, accuracy: null, accuracyNote: 'the project has no dataset' };
+  const noAccuracy = { ...base, accuracy: null, accuracyNote: 'the dataset has a numeric target' };
+  if (ctx.measure) {
+    try {
+      const accuracy = await ctx.measure({ doc: ctx.doc, projectPath: ctx.projectPath, runDir: ctx.runDir, modelDir: ctx.modelDir, seed: ctx.seed, quantizedDir: weightsDir, source: `the ${quantize} weights` });
+      return accuracy ? { ...base, accuracy } : noAccuracy;
+    } catch (e) {
+      return { ...base, accuracy: null, accuracyNote: `the accuracy could not be measured: ${(e as Error).message}` };
+    }
+  }
   const quantized = await readNamedWeights(ctx.tf, weightsDir);
   try {
     const accuracy = await measureQuantizedAccuracy(ctx.tf, { ...ctx, quantized, source: `the ${quantize} weights` });
-    return accuracy ? { ...base, accuracy } : { ...base, accuracy: null, accuracyNote: 'the dataset has a numeric target' };
+    return accuracy ? { ...base, accuracy } : noAccuracy;
   } catch (e) {
     return { ...base, accuracy: null, accuracyNote: `the dataset could not be read: ${(e as Error).message}` };
   } finally {
@@ -398,7 +425,15 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
   if (badOpset) throw new ExportError(badOpset);
   if (options.quantize !== undefined && options.quantize !== 'float16' && options.quantize !== 'uint8') throw new ExportError(`Unknown quantization "${String(options.quantize)}": use float16 or uint8.`);
   if (options.quantize && (target === 'keras' || target === 'onnx')) throw new ExportError(`--quantize ${options.quantize} applies to the TypeScript export (--to ts); the ${target === 'keras' ? 'Keras' : 'ONNX'} export ships float32 weights.`);
+  if (options.tflite !== undefined && target !== 'keras') throw new ExportError(`--tflite ${String(options.tflite)} applies to the Keras export (--to keras): its model.py does the conversion.`);
+  if (options.tflite !== undefined && !['dynamic', 'float16', 'int8'].includes(options.tflite)) throw new ExportError(`Unknown TFLite mode "${String(options.tflite)}": use dynamic, float16 or int8.`);
   graphErrors(doc);
+  if (options.tflite) {
+    // Refused before anything is written: the converter would crash or have nothing to calibrate on.
+    const plan = planModel(doc);
+    const why = tfliteProblem(plan, planTraining(doc, plan), options.tflite);
+    if (why) throw new ExportError(why);
+  }
   const folder = resolve(options.folder);
   const previous = await checkFolder(folder, options.force === true);
   const tf = options.tf ?? (await import('@tensorflow/tfjs'));
@@ -468,14 +503,14 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
       files = generateOnnxFiles(doc, graph, onnx.externalData ? ONNX_EXTERNAL_DATA_FILE : null, provenanceSentence(provenance));
     } else {
       files = isKeras
-        ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile, weightsNote: provenanceSentence(provenance) })
+        ? generateKerasFiles(doc, { dataPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile, weightsNote: provenanceSentence(provenance), ...(options.tflite ? { tflite: options.tflite } : {}) })
         : generateTs(doc, { dataPath, weightsFolder: TS_WEIGHTS_FOLDER, preprocessingFile, weightsNote: provenanceSentence(provenance) });
     }
 
     const rels = files.map((f) => f.path);
     if (preprocessing) rels.push(PREPROCESSING_FILE);
     if (onnx) rels.push(ONNX_MODEL_FILE, ...(onnx.externalData ? [ONNX_EXTERNAL_DATA_FILE] : []));
-    else rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
+    else rels.push(...(isKeras ? [KERAS_WEIGHTS_FILE, ...(options.tflite ? [TFLITE_FILE] : [])] : [`${TS_WEIGHTS_FOLDER}/model.json`, `${TS_WEIGHTS_FOLDER}/${WEIGHTS_BIN}`]));
     await checkPaths(folder, rels);
     await makeFolder(folder);
 
@@ -487,6 +522,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     };
     const written: string[] = [];
     let quantization: QuantizationReport | undefined;
+    let tflite: ExportResult['tflite'];
     const manifestFiles: { path: string; size: number; sha256: string }[] = [];
     try {
       await mkdir(staging);
@@ -500,12 +536,26 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
         if (onnx.externalData) await stage(ONNX_EXTERNAL_DATA_FILE, onnx.externalData);
         await stage(ONNX_MODEL_FILE, onnx.model);
       } else if (isKeras) {
-        await stage(KERAS_WEIGHTS_FILE, encodeNpz(kerasWeightEntries(model, planModel(doc))));
+        const npz = encodeNpz(kerasWeightEntries(model, planModel(doc)));
+        await stage(KERAS_WEIGHTS_FILE, npz);
+        if (options.tflite) {
+          // model.py converts what it ships (its build_model() and weights.npz), from the staging folder.
+          const data = options.tflite === 'int8' && datasetPath !== null ? resolveDatasetPath(datasetPath, options.projectPath ?? null) : null;
+          try {
+            await runTfliteConversion({ folder: staging, mode: options.tflite, output: join(staging, TFLITE_FILE), data, ...(options.python ? { python: options.python } : {}) });
+          } catch (e) {
+            if (e instanceof TfliteError) throw new ExportError(e.message);
+            throw e;
+          }
+          const content = await readFile(join(staging, TFLITE_FILE));
+          manifestFiles.push({ path: TFLITE_FILE, size: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') });
+          tflite = { mode: options.tflite, bytes: content.byteLength, floatBytes: 4 * model.countParams() };
+        }
       } else {
         let sizes: SavedWeightSizes | null = null;
         await model.save(folderSaveHandler(join(staging, TS_WEIGHTS_FOLDER), { ...(options.quantize ? { quantize: options.quantize } : {}), onSizes: (s) => (sizes = s) }));
         if (options.quantize && sizes) {
-          quantization = await quantizationReport(options.quantize, sizes, join(staging, TS_WEIGHTS_FOLDER), { tf, doc, projectPath: options.projectPath ?? null, runDir: resolved.runDir ?? null, model });
+          quantization = await quantizationReport(options.quantize, sizes, join(staging, TS_WEIGHTS_FOLDER), { tf, doc, projectPath: options.projectPath ?? null, runDir: resolved.runDir ?? null, model, modelDir: resolved.modelDir, seed, ...(options.measureAccuracy ? { measure: options.measureAccuracy } : {}) });
         }
         for (const name of ['model.json', WEIGHTS_BIN]) {
           const rel = `${TS_WEIGHTS_FOLDER}/${name}`;
@@ -541,7 +591,7 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
     }
     const note = replacedNote(folder, previous);
     if (note) notes.unshift(note);
-    return { folder, files: written, weightsFrom, provenance, notes, ...(quantization ? { quantization } : {}) };
+    return { folder, files: written, weightsFrom, provenance, notes, ...(quantization ? { quantization } : {}), ...(tflite ? { tflite } : {}) };
   } finally {
     model.dispose();
   }

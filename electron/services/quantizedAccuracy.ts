@@ -13,7 +13,9 @@ import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
 import { resolveDatasetPath, scanDatasetPath } from './datasetService.js';
 import { batchStream, prepareDataset } from './datasets/pipeline.js';
 import { modelInput } from './trainingEngine.js';
-import { setNamedWeights } from './weights/tfjsFolder.js';
+import { loadWeightsInto, readNamedWeights, setNamedWeights } from './weights/tfjsFolder.js';
+import { compileModel } from '../../shared/compile/compile.js';
+import type { AccuracyJob } from '../../shared/training/protocol.js';
 
 type TF = typeof tfjs;
 
@@ -32,7 +34,7 @@ async function splitSettings(doc: ProjectDocument, runDir: string | null): Promi
   return fallback;
 }
 
-async function accuracyOf(tf: TF, model: tfjs.LayersModel, batches: AsyncIterable<{ x: Float32Array | Int32Array; y: Float32Array; size: number }>, sampleShape: readonly number[], dtype: 'float32' | 'int32'): Promise<{ correct: number; count: number }> {
+async function accuracyOf(tf: TF, model: tfjs.LayersModel, batches: AsyncIterable<{ x: Float32Array | Int32Array; y: Float32Array; size: number }>, sampleShape: readonly number[], dtype: 'float32' | 'int32', onBatch: (size: number) => void): Promise<{ correct: number; count: number }> {
   let correct = 0;
   let count = 0;
   for await (const b of batches) {
@@ -49,6 +51,7 @@ async function accuracyOf(tf: TF, model: tfjs.LayersModel, batches: AsyncIterabl
       if (m === b.y[i]) correct++;
       count++;
     }
+    onBatch(b.size);
   }
   return { correct, count };
 }
@@ -61,7 +64,7 @@ async function accuracyOf(tf: TF, model: tfjs.LayersModel, batches: AsyncIterabl
  */
 export async function measureQuantizedAccuracy(
   tf: TF,
-  options: { doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel; quantized: tfjs.NamedTensorMap; source: string },
+  options: { doc: ProjectDocument; projectPath: string | null; runDir: string | null; model: tfjs.LayersModel; quantized: tfjs.NamedTensorMap; source: string; onProgress?: (done: number, total: number) => void },
 ): Promise<QuantizedAccuracy | null> {
   const { doc } = options;
   if (!doc.dataset?.path) return null;
@@ -71,9 +74,29 @@ export async function measureQuantizedAccuracy(
   const data = await prepareDataset(scanned, modelInput(doc), await splitSettings(doc, options.runDir));
   const split = data.split.validation.length ? 'validation' : 'train';
   const ids = split === 'validation' ? data.split.validation : data.split.train;
-  const run = () => accuracyOf(tf, options.model, batchStream(data, ids, 64, { prefetch: 2 }), data.sampleShape, data.dtype);
+  // Progress over both passes: the float model, then the quantized one.
+  let done = 0;
+  const onBatch = (size: number) => options.onProgress?.((done += size), 2 * ids.length);
+  const run = () => accuracyOf(tf, options.model, batchStream(data, ids, 64, { prefetch: 2 }), data.sampleShape, data.dtype, onBatch);
   const float = await run();
   setNamedWeights(options.model, options.quantized, options.source);
   const quantized = await run();
   return { split, samples: float.count, float: float.count ? float.correct / float.count : 0, quantized: quantized.count ? quantized.correct / quantized.count : 0 };
+}
+
+/**
+ * Runs an {@link AccuracyJob} (in the training worker): builds the model, loads the float weights
+ * (a model folder, or the initial weights of the job's seed), reads the quantized weights through
+ * tfjs's own decoder and scores both on the validation split.
+ */
+export async function runAccuracyJob(tf: TF, job: AccuracyJob, onProgress: (done: number, total: number) => void): Promise<QuantizedAccuracy | null> {
+  const { model } = compileModel(job.doc, tf, { seed: job.seed });
+  const quantized = await readNamedWeights(tf, job.quantizedDir);
+  try {
+    if (job.modelDir) await loadWeightsInto(tf, model, job.modelDir);
+    return await measureQuantizedAccuracy(tf, { doc: job.doc, projectPath: job.projectPath, runDir: job.runDir, model, quantized, source: job.source, onProgress });
+  } finally {
+    tf.dispose(Object.values(quantized));
+    model.dispose();
+  }
 }

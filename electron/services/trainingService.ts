@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectDocument } from '../../shared/graph/document.js';
-import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEvent, type TrainingJob } from '../../shared/training/protocol.js';
+import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEvent, type TrainingJob, type WorkerEvent } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING, type TrainingSettings } from '../../shared/training/settings.js';
 import { resolveDatasetPath } from './datasetService.js';
 import { defaultRunsDir, resumeNote, runIdFor, writeJson } from './runsService.js';
@@ -25,7 +25,7 @@ export type FinishedEvent = Extract<TrainingEvent, { kind: 'finished' }>;
 /** How the host reaches a worker, whatever runs it. */
 export interface WorkerChannel {
   send(message: HostToWorker): void;
-  onMessage(listener: (event: TrainingEvent) => void): void;
+  onMessage(listener: (event: WorkerEvent) => void): void;
   /** Called once when the worker is gone; `detail` carries its last stderr lines or error. */
   onExit(listener: (info: { code: number | null; signal: string | null; detail: string }) => void): void;
   kill(): void;
@@ -116,7 +116,7 @@ export function defaultSpawner(mode: 'process' | 'thread' = 'process'): WorkerSp
       worker.on('error', (e) => (error = e.stack ?? e.message));
       return {
         send: (m) => worker.postMessage(m),
-        onMessage: (fn) => worker.on('message', (m: TrainingEvent) => fn(m)),
+        onMessage: (fn) => worker.on('message', (m: WorkerEvent) => fn(m)),
         onExit: (fn) => worker.once('exit', (code) => fn({ code, signal: null, detail: error || tail(stderr) })),
         kill: () => void worker.terminate(),
       };
@@ -137,7 +137,7 @@ export function defaultSpawner(mode: 'process' | 'thread' = 'process'): WorkerSp
       send: (m) => {
         if (child.connected) child.send(m);
       },
-      onMessage: (fn) => child.on('message', (m) => fn(m as TrainingEvent)),
+      onMessage: (fn) => child.on('message', (m) => fn(m as WorkerEvent)),
       onExit: (fn) => child.once('exit', (code, signal) => fn({ code, signal, detail: spawnError || tail(stderr) })),
       kill: () => void child.kill('SIGKILL'),
     };
@@ -195,7 +195,7 @@ export function train(options: TrainOptions, onEvent: (event: TrainingEvent) => 
   let runDir: string | undefined;
   let epochsCompleted = 0;
   channel.onMessage((event) => {
-    if (finished) return;
+    if (finished || event.kind === 'accuracy-progress' || event.kind === 'accuracy-result') return;
     if (event.kind === 'started') runDir = event.runDir;
     if (event.kind === 'epoch') epochsCompleted = event.epoch;
     if (event.kind === 'log' && event.message === '') return;
@@ -249,6 +249,11 @@ let hostSpawner: WorkerSpawner | undefined;
  */
 export function setWorkerSpawner(spawn: WorkerSpawner | undefined): void {
   hostSpawner = spawn;
+}
+
+/** How workers start now: the host's spawner (Electron's utilityProcess), else a child process. */
+export function currentSpawner(): WorkerSpawner {
+  return hostSpawner ?? defaultSpawner();
 }
 
 /**

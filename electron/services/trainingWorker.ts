@@ -7,13 +7,14 @@
  * streams TrainingEvents and always ends a job with a `finished` event.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { WORKER_FLAG, type HostToWorker, type TrainingEvent } from '../../shared/training/protocol.js';
+import { WORKER_FLAG, type HostToWorker, type WorkerEvent } from '../../shared/training/protocol.js';
 import { runTrainingJob } from './trainingEngine.js';
+import { runAccuracyJob } from './quantizedAccuracy.js';
 import { BackendError, loadTrainingBackend } from './trainingBackend.js';
 
 /** The worker's side of a message channel. */
 export interface WorkerPort {
-  post(event: TrainingEvent): void;
+  post(event: WorkerEvent): void;
   onMessage(listener: (message: HostToWorker) => void): void;
   /** Called once the job has ended and its last event was posted. */
   close(): void;
@@ -35,6 +36,25 @@ export function runTrainingWorker(port: WorkerPort): Promise<void> {
         setTimeout(() => {
           throw new Error('Simulated crash of the training worker (test hook).');
         }, 0);
+        return;
+      }
+      if (message.type === 'accuracy' && !started) {
+        started = true;
+        void (async () => {
+          let backendName = '';
+          try {
+            const backend = await loadTrainingBackend(message.job.backend ?? 'auto');
+            backendName = backend.name;
+            // At most one progress event per 64-sample batch: cheap to post.
+            const result = await runAccuracyJob(backend.tf, message.job, (done, total) => port.post({ kind: 'accuracy-progress', done, total }));
+            port.post({ kind: 'accuracy-result', result, backend: backendName });
+          } catch (e) {
+            port.post({ kind: 'accuracy-result', result: null, backend: backendName, error: (e as Error).message ?? String(e) });
+          } finally {
+            port.close();
+            resolveDone();
+          }
+        })();
         return;
       }
       if (message.type !== 'start' || started) return;

@@ -7,6 +7,9 @@ import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from '
 import { useStore } from 'zustand';
 import type { ExportTargetKind, RecentProject, TemplateInfo, WeightChoices, WeightQuantization } from '../../shared/api/types.js';
 import { quantizationLines, WEIGHT_QUANTIZATIONS } from '../../shared/codegen/quantize.js';
+import { TFLITE_MODES, tfliteLine, tfliteProblem, type TfliteMode } from '../../shared/codegen/keras/tflite.js';
+import { planModel } from '../../shared/codegen/plan.js';
+import { planTraining } from '../../shared/codegen/training.js';
 import { candidateLabel, CHECKPOINT_CHOICES, defaultWeightPick, initialProvenance, runTitle, type CheckpointChoice } from '../../shared/training/weightSource.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { editor, discardRecovery, newFromTemplate, open, recover, saveTo } from '../app/session.js';
@@ -247,6 +250,7 @@ function ExportDialog(): JSX.Element {
   const [busy, setBusy] = useState(false);
   const [written, setWritten] = useState<readonly string[] | null>(null);
   const [precision, setPrecision] = useState<WeightQuantization | 'float32'>('float32');
+  const [tflite, setTflite] = useState<TfliteMode | 'none'>('none');
   const [shrunk, setShrunk] = useState<readonly string[] | null>(null);
   const [overwrite, setOverwrite] = useState(false);
   const [choices, setChoices] = useState<WeightChoices | null>(null);
@@ -256,6 +260,17 @@ function ExportDialog(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const path = useStore(editor.store, (s) => s.path);
   const valid = useStore(editor.store, (s) => s.analysis.valid);
+  // Why a TFLite mode cannot convert this graph (int8 of a recurrent model), as the host would refuse it.
+  const tfliteRefusal = useMemo(() => {
+    if (!valid) return {};
+    try {
+      const plan = planModel(doc);
+      const t = planTraining(doc, plan);
+      return Object.fromEntries(TFLITE_MODES.map((m) => [m, tfliteProblem(plan, t, m)]));
+    } catch {
+      return {};
+    }
+  }, [doc, valid]);
   const slug = doc.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'model';
   useEffect(() => {
     let live = true;
@@ -299,6 +314,29 @@ function ExportDialog(): JSX.Element {
           </div>
         </div>
       )}
+      {target === 'keras' && (
+        <div className="ll-row small" data-testid="export-tflite">
+          <span title="Also write model.tflite, converted by the exported model.py with Python TensorFlow">TFLite</span>
+          <div className="ll-segmented">
+            {(['none', ...TFLITE_MODES] as const).map((m) => {
+              const refused = m === 'none' ? null : (tfliteRefusal[m] ?? null);
+              const help =
+                m === 'none'
+                  ? 'No TensorFlow Lite file'
+                  : m === 'dynamic'
+                    ? 'int8 weights, float compute: about a quarter of the size'
+                    : m === 'float16'
+                      ? 'float16 weights: half the size'
+                      : 'Full-integer: int8 weights and activations, calibrated on the training data';
+              return (
+                <button key={m} className={tflite === m ? 'active' : ''} disabled={refused !== null} onClick={() => setTflite(m)} data-testid={`export-tflite-${m}`} title={refused ?? `${help}. Needs Python with TensorFlow.`}>
+                  {m}
+                </button>
+              );
+            })}
+          </div>
+        </div>
+      )}
       <WeightPicker
         choices={choices}
         pick={pick}
@@ -321,11 +359,13 @@ function ExportDialog(): JSX.Element {
           setWritten(null);
           setShrunk(null);
           const quantize = target === 'tfjs' && precision !== 'float32' ? precision : undefined;
-          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }), ...(quantize ? { quantize } : {}) }).then(
+          const lite = target === 'keras' && tflite !== 'none' && !tfliteRefusal[tflite] ? tflite : undefined;
+          api.exportCode({ doc, target, folder, projectPath: path, overwrite, ...(weights ? { weights } : {}), ...(path ? {} : { sessionKey: SESSION_KEY }), ...(quantize ? { quantize } : {}), ...(lite ? { tflite: lite } : {}) }).then(
             (r) => {
               setBusy(false);
               setWritten(r.files);
-              setShrunk(r.quantization ? quantizationLines(r.quantization) : null);
+              const lines = [...(r.quantization ? quantizationLines(r.quantization) : []), ...(r.tflite ? [tfliteLine(r.tflite)] : [])];
+              setShrunk(lines.length ? lines : null);
               toast('success', `Exported ${r.files.length} file(s) to ${r.folder} with ${r.provenance.label}`, r.notes);
             },
             (e: unknown) => {

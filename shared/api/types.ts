@@ -12,6 +12,7 @@ export type { WeightChoices, WeightProvenance } from '../training/weightSource.j
 export type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
 import type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
+import type { TfliteMode } from '../codegen/keras/tflite.js';
 
 /** Which host serves the renderer. */
 export type HostKind = 'web' | 'electron';
@@ -193,6 +194,11 @@ export interface ExportRequest {
   readonly sessionKey?: string;
   /** TensorFlow.js target only: write float16 or uint8 weights (tfjs's quantized manifest form). */
   readonly quantize?: WeightQuantization;
+  /**
+   * Keras target only: also write model.tflite, converted by the exported model.py with Python
+   * TensorFlow (`--tflite dynamic|float16|int8`).
+   */
+  readonly tflite?: TfliteMode;
 }
 
 /** The weight options of an API request: the fields of `--run`, `--checkpoint`, `--weights`, `--seed`. */
@@ -231,6 +237,8 @@ export interface ExportResult {
   readonly notes: readonly string[];
   /** Weights size before → after and float vs quantized accuracy, for a quantized export. */
   readonly quantization?: QuantizationReport;
+  /** The model.tflite written with `tflite`: its mode and size, and the float32 weights' size. */
+  readonly tflite?: { readonly mode: TfliteMode; readonly bytes: number; readonly floatBytes: number };
 }
 
 /** The backend doctor's verdict, as the status bar shows it. */

@@ -12,6 +12,7 @@ import { isApiMethod } from './contract.js';
 import type { CodeTarget, ExportTargetKind, PickPurpose } from './types.js';
 import { CHECKPOINT_CHOICES } from '../training/weightSource.js';
 import { WEIGHT_QUANTIZATIONS } from '../codegen/quantize.js';
+import { TFLITE_MODES } from '../codegen/keras/tflite.js';
 
 /** The outcome of validating one value. */
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
@@ -185,6 +186,7 @@ export const API_ARGUMENTS: ArgValidators = {
       weights: opt(object({ run: opt(text({ min: 1, max: 128 })), checkpoint: opt(oneOf(CHECKPOINT_CHOICES)), weights: opt(filePath), seed: opt(integer) })),
       sessionKey: opt(idText),
       quantize: opt(oneOf(WEIGHT_QUANTIZATIONS)),
+      tflite: opt(oneOf(TFLITE_MODES)),
     }),
   ],
   getBackendStatus: [],

@@ -6,6 +6,7 @@
  * Events carry the field names of the editor API's `TrainingEvent` / `RunSummary`
  * (shared/api/types.ts), with extra detail fields the UI may use.
  */
+import type { QuantizedAccuracy } from '../codegen/quantize.js';
 import type { ProjectDocument } from '../graph/document.js';
 import type { ScanProgress, SkippedFile } from './dataset.js';
 import type { ConfusionMatrix, Evaluation } from './evaluation.js';
@@ -52,9 +53,32 @@ export interface TrainingJob {
   readonly progressIntervalMs?: number;
 }
 
+/**
+ * A check the worker runs instead of a training: the validation accuracy of a model with its float
+ * weights and with quantized ones (the Export dialog's accuracy line), on the worker's backend, so
+ * the host that serves the UI stays responsive.
+ */
+export interface AccuracyJob {
+  readonly doc: ProjectDocument;
+  /** The project file: the dataset path resolves against it. */
+  readonly projectPath: string | null;
+  /** The run the weights come from: its split settings are used (else the project's). */
+  readonly runDir: string | null;
+  /** A tfjs model folder with the float weights, or null for the initial weights of `seed`. */
+  readonly modelDir: string | null;
+  readonly seed: number;
+  /** A tfjs model folder with the quantized weights (tfjs's quantized manifest form). */
+  readonly quantizedDir: string;
+  /** Names the quantized weights in messages, e.g. `the uint8 weights`. */
+  readonly source: string;
+  readonly backend?: BackendChoice;
+}
+
 /** Host → worker messages. */
 export type HostToWorker =
   | { readonly type: 'start'; readonly job: TrainingJob }
+  /** Run an {@link AccuracyJob} (instead of a training), then end. */
+  | { readonly type: 'accuracy'; readonly job: AccuracyJob }
   /** Stop after the current batch; the model so far is saved and evaluated. */
   | { readonly type: 'stop' }
   /**
@@ -206,6 +230,16 @@ export type TrainingEvent =
       /** Present on dataset scan/decode progress messages. */
       readonly progress?: ScanProgress;
     };
+
+/** Worker → host events of an {@link AccuracyJob}. */
+export type AccuracyEvent =
+  /** Samples scored so far of `total` (the float model, then the quantized one). */
+  | { readonly kind: 'accuracy-progress'; readonly done: number; readonly total: number }
+  /** The job's end: the accuracies (null: no classification dataset), or why it failed. */
+  | { readonly kind: 'accuracy-result'; readonly result: QuantizedAccuracy | null; readonly backend: string; readonly error?: string };
+
+/** Everything a worker posts. */
+export type WorkerEvent = TrainingEvent | AccuracyEvent;
 
 /** `run.json` in a run folder, and one entry of the runs list. */
 export interface RunSummary {

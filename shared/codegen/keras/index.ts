@@ -16,9 +16,11 @@ import { buildModelFunction, customClasses, LOAD_WEIGHTS } from './model.js';
 import type { KerasExportOptions } from './options.js';
 import { kerasReadme } from './readme.js';
 import { constants, distributeHelpers, mainFunction } from './training.js';
+import { tfliteSections } from './tflite.js';
 
 export type { ExportFile } from '../exportFile.js';
 export { KERAS_WEIGHTS_FILE, type KerasExportOptions } from './options.js';
+export { isTfliteMode, TFLITE_FILE, tfliteLine, tfliteProblem, type TfliteMode } from './tflite.js';
 
 /** The Python header docstring. */
 function docstring(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan, t: TrainingPlan): string {
@@ -52,7 +54,7 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
     '',
     'import keras',
     'import numpy as np',
-    ...(trains ? ['import tensorflow as tf'] : []),
+    'import tensorflow as tf',
     'from keras import layers',
     ...[...new Set(custom.flatMap((c) => c.imports))].sort(),
   ];
@@ -62,6 +64,7 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
   sections.push(LOAD_WEIGHTS);
   const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
   sections.push(...dataSections(t, saved));
+  sections.push(...tfliteSections(plan, t, saved));
   if (t.dataKind) sections.push(distributeHelpers());
   sections.push(mainFunction(t, saved));
   sections.push('if __name__ == "__main__":\n    main()\n');

@@ -16,6 +16,8 @@ export interface KerasExportOptions {
   readonly preprocessingFile?: string | null;
   /** A sentence saying which run and checkpoint the shipped weights come from (README's "Weights"). */
   readonly weightsNote?: string | null;
+  /** The TFLite conversion shipped beside model.py as model.tflite (README's files), if any. */
+  readonly tflite?: 'dynamic' | 'float16' | 'int8' | null;
 }
 
 /** Default name of the weights file of a Keras export. */

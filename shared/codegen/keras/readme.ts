@@ -4,6 +4,25 @@ import { dataLayout } from '../dataLayout.js';
 import type { ModelPlan } from '../plan.js';
 import type { TrainingPlan } from '../training.js';
 import type { KerasExportOptions } from './options.js';
+import { recurrentLayers, TFLITE_REPRESENTATIVE_SAMPLES } from './tflite.js';
+
+/** README's TensorFlow Lite section: the three modes and what holds for this model. */
+function tfliteSection(plan: ModelPlan, t: TrainingPlan): string {
+  const recurrent = recurrentLayers(plan);
+  const int8 = recurrent.length
+    ? `\`int8\` is refused for this model: TensorFlow's converter crashes on the full-integer quantization of its recurrent layers (${recurrent.map((n) => `\`${n}\``).join(', ')}). The other modes convert it with the batch fixed to 1 (the converter needs a fixed batch for a recurrent layer's loop): feed one sample per call.`
+    : t.dataKind
+      ? `\`int8\` calibrates on ${TFLITE_REPRESENTATIVE_SAMPLES} inputs of the training split (read from \`--data\` as for training); the model then takes and returns int8: scale inputs with the input tensor's \`quantization\` (scale, zero point) and read outputs with the output's.`
+      : `\`int8\` needs data to calibrate on, and \`main()\` has no dataset loader for this model.`;
+  return `## TensorFlow Lite
+
+\`\`\`sh
+python model.py --tflite dynamic   # or float16, int8; --tflite-output PATH (default model.tflite here)
+\`\`\`
+
+Converts \`build_model()\` with \`--weights\` through TensorFlow's converter: \`dynamic\` stores int8 weights and computes in float (about a quarter of the float32 size), \`float16\` stores float16 weights (half), \`int8\` quantizes weights and activations to int8 (full-integer, for integer-only hardware). ${int8} Run it with \`tf.lite.Interpreter(model_path="model.tflite")\` or LiteRT.
+`;
+}
 
 /** README.md of a Keras export: the files, how to install, use and train the model, the data layout. */
 export function kerasReadme(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan, t: TrainingPlan, opts: KerasExportOptions): string {
@@ -12,6 +31,7 @@ export function kerasReadme(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan,
     '| `model.py` | `build_model()` (the model, uncompiled), `load_weights()`, and `main()` to train it |',
     '| `requirements.txt` | the Keras, TensorFlow and NumPy versions this export was tested with |',
     ...(opts.weightsFile ? [`| \`${opts.weightsFile}\` | the model's weights when it was exported (arrays in \`model.get_weights()\` order) |`] : []),
+    ...(opts.tflite ? [`| \`model.tflite\` | the model with these weights as TensorFlow Lite (\`--tflite ${opts.tflite}\`) |`] : []),
     ...(opts.preprocessingFile ? [`| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); the loaders reuse it |`] : []),
   ];
   const train = t.dataKind
@@ -79,5 +99,6 @@ model = build_model()
 ${opts.weightsFile ? `load_weights(model, "${opts.weightsFile}")\n` : ''}model.summary()
 \`\`\`
 
-${train}`;
+${train}
+${tfliteSection(plan, t)}`;
 }

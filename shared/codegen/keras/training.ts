@@ -127,9 +127,7 @@ ${fit}
     : load;
   return `def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data", default=DATA, required=DATA is None, help="dataset folder or CSV file"
-    )
+    parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument(
         "--batch-size", type=int, default=BATCH_SIZE, help="global batch (all devices)"
@@ -146,8 +144,21 @@ ${fit}
         default="none",
         help="mirrored: all local GPUs; multiworker: machines listed in TF_CONFIG",
     )
+    parser.add_argument(
+        "--tflite",
+        choices=["dynamic", "float16", "int8"],
+        help="write the model with --weights as TensorFlow Lite instead of training",
+    )
+    parser.add_argument(
+        "--tflite-output", default=TFLITE_FILE, help="where --tflite writes the model"
+    )
     args = parser.parse_args()
     keras.utils.set_random_seed(SEED)
+    if args.tflite:
+        export_tflite(args.tflite, args.data, args.weights, args.tflite_output)
+        return
+    if args.data is None:
+        parser.error("give the dataset with --data")
 
 ${body}
 `;

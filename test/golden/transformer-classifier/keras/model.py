@@ -302,6 +302,74 @@ def load_data(path, batch_size, validation_split):
     return train, batches(x[validation], y[validation], batch_size, shuffle=False)
 
 
+TFLITE_FILE = os.path.join(HERE, "model.tflite")
+TFLITE_SAMPLES = 200  # training inputs the int8 conversion calibrates on
+# Recurrent layers convert only with a fixed batch, and not in int8 (TensorFlow 2.21).
+TFLITE_RECURRENT = ()
+
+
+def representative_samples(path, weights, count=TFLITE_SAMPLES):
+    """Inputs of the training split, prepared as for training, that the int8 conversion
+    calibrates its ranges on: count of them in a seeded random order (all classes)."""
+    _, _, _, x, train, _ = read_texts(path, VALIDATION_SPLIT)
+    chosen = np.random.default_rng(SEED).permutation(np.asarray(train))[:count]
+    return x[chosen]
+
+
+def convert_tflite(model, mode, data, weights):
+    """The model as TensorFlow Lite (bytes), converted by TensorFlow's converter.
+
+    dynamic: int8 weights, float compute; float16: float16 weights; int8: full
+    integer (int8 weights, activations, input and output), calibrated on training
+    inputs."""
+    if mode == "int8" and TFLITE_RECURRENT:
+        # Full-integer quantization of a recurrent layer aborts the converter's process.
+        names = ", ".join(TFLITE_RECURRENT)
+        raise SystemExit(
+            f"TFLite int8 is not available for models with recurrent layers ({names}): "
+            "TensorFlow's converter crashes on their full-integer quantization. Use "
+            "--tflite dynamic or float16 (they convert with the batch fixed to 1)."
+        )
+    if TFLITE_RECURRENT:
+        # The converter lowers a recurrent layer's loop only for a fixed batch: batch 1.
+        inputs = [
+            keras.Input(batch_shape=(1, *x.shape[1:]), dtype=x.dtype, name=x.name)
+            for x in model.inputs
+        ]
+        model = keras.Model(inputs, model(inputs[0] if len(inputs) == 1 else inputs))
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if mode == "int8":
+        if data is None:
+            raise SystemExit("--tflite int8 calibrates on the data: give --data.")
+        samples = representative_samples(data, weights)
+
+        def representative():
+            for sample in samples:
+                yield [sample[None, ...]]
+
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if all(x.dtype == "float32" for x in model.inputs):
+            converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def export_tflite(mode, data, weights, path):
+    """Builds the model, loads the weights and writes it as TensorFlow Lite to path."""
+    model = build_model()
+    if weights.lower() != "none":
+        load_weights(model, weights)
+    content = convert_tflite(model, mode, data, weights)
+    with open(path, "wb") as f:
+        f.write(content)
+    batch = " (batch fixed to 1)" if TFLITE_RECURRENT else ""
+    print(f"Wrote {path}: TFLite {mode}{batch}, {len(content)} bytes")
+
+
 def make_strategy(kind):
     """The tf.distribute strategy for --distribute, or None to train on one device."""
     if kind == "mirrored":
@@ -326,9 +394,7 @@ def is_chief():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data", default=DATA, required=DATA is None, help="dataset folder or CSV file"
-    )
+    parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument(
         "--batch-size", type=int, default=BATCH_SIZE, help="global batch (all devices)"
@@ -345,8 +411,21 @@ def main():
         default="none",
         help="mirrored: all local GPUs; multiworker: machines listed in TF_CONFIG",
     )
+    parser.add_argument(
+        "--tflite",
+        choices=["dynamic", "float16", "int8"],
+        help="write the model with --weights as TensorFlow Lite instead of training",
+    )
+    parser.add_argument(
+        "--tflite-output", default=TFLITE_FILE, help="where --tflite writes the model"
+    )
     args = parser.parse_args()
     keras.utils.set_random_seed(SEED)
+    if args.tflite:
+        export_tflite(args.tflite, args.data, args.weights, args.tflite_output)
+        return
+    if args.data is None:
+        parser.error("give the dataset with --data")
 
     train, validation = load_data(args.data, args.batch_size, VALIDATION_SPLIT)
 
