@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Command> = {
   summary: { usage: 'summary FILE', what: 'Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
   train: { usage: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]', what: 'train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
   doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
+  import: { usage: 'import FILE [-o PROJECT] [--max-size MB]', what: 'open a Keras (.keras, .h5, JSON) or tfjs model as a project', load: async () => (await import('./import.js')).runImport },
   export: { usage: 'export FILE --to keras|ts -o DIR [--weights W] [--force]', what: 'runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };
 

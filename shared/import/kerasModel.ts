@@ -28,9 +28,11 @@ export interface UnsupportedLayer {
 /** The import stopped: what it is about, and each layer that cannot be represented. */
 export class KerasImportError extends Error {
   constructor(
-    message: string,
+    /** The first line: what stopped the import. */
+    readonly summary: string,
     readonly layers: readonly UnsupportedLayer[] = [],
   ) {
+    const message = summary;
     super(
       layers.length
         ? `${message}\n${layers
@@ -185,6 +187,15 @@ function archiveNames(layers: readonly JsonObject[]): string[] {
   });
 }
 
+/**
+ * A layer's class name. Keras's legacy .h5 writer stores a registered class as `package>Class`;
+ * Layerloom's own classes (`layerloom>PositionEmbedding`) are read as the class.
+ */
+function kerasClassOf(l: JsonObject): string {
+  const cls = String(l.class_name);
+  return cls.startsWith('layerloom>') ? cls.slice('layerloom>'.length) : cls;
+}
+
 function layerName(l: JsonObject): string {
   if (typeof l.name === 'string') return l.name;
   if (isObject(l.config) && typeof l.config.name === 'string') return l.config.name;
@@ -194,11 +205,14 @@ function layerName(l: JsonObject): string {
 /** A layer config's class, refusing classes registered by other packages (custom code). */
 function customClassProblem(l: JsonObject): LayerProblem | null {
   const reg = l.registered_name;
-  const cls = String(l.class_name);
+  const cls = kerasClassOf(l);
   if (typeof reg === 'string' && reg !== cls && !reg.startsWith('layerloom>')) {
     return { option: null, reason: `custom class ${reg}: its code is not part of the file, so Layerloom cannot know what it computes` };
   }
   const module = typeof l.module === 'string' ? l.module : null;
+  if (String(l.class_name).includes('>') && !String(l.class_name).startsWith('layerloom>')) {
+    return { option: null, reason: `custom class ${String(l.class_name)}: its code is not part of the file, so Layerloom cannot know what it computes` };
+  }
   if (module && !module.startsWith('keras') && !(typeof reg === 'string' && reg.startsWith('layerloom>'))) {
     return { option: null, reason: `custom class from module ${module}: its code is not part of the file` };
   }
@@ -234,7 +248,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
   let inputIndex = 0;
   for (const l of layers) {
     const name = layerName(l);
-    const cls = String(l.class_name);
+    const cls = kerasClassOf(l);
     const lconf = isObject(l.config) ? l.config : {};
     const inbound = sequential ? [] : Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
     if (inbound.length > 1) {

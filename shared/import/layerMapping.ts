@@ -244,7 +244,6 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
     if (name in HARMLESS_DEFAULTS) {
       const harmless = HARMLESS_DEFAULTS[name];
       if (harmless === null ? value === null || value === undefined : JSON.stringify(harmless) === JSON.stringify(value)) continue;
-      if (name === 'zero_output_for_mask' || name === 'implementation') continue;
     }
     if (name in defaults && sameKerasValue(defaults[name], value)) continue;
     problems.push({ option: name, reason: `${name}=${showValue(value)} is not supported` });
@@ -295,7 +294,7 @@ export function mapKerasLayer(className: string, rawConfig: JsonObject, site: La
     // Keras builds the backward copy from the forward layer; a hand-made backward layer is something else.
     const back = rawConfig.backward_layer;
     if (isObject(back) && isObject(back.config)) {
-      const strip = (c: JsonObject): string => JSON.stringify({ ...c, name: null, go_backwards: null });
+      const strip = (c: JsonObject): string => JSON.stringify({ ...c, name: null, go_backwards: null }, (k, v: unknown) => (k === 'shared_object_id' ? undefined : v));
       if (back.class_name !== inner.class_name || strip(back.config) !== strip(config) || back.config.go_backwards === config.go_backwards) {
         wrapperProblems.push({ option: 'backward_layer', reason: 'a backward layer that differs from the forward one is not supported' });
       }
