@@ -10,6 +10,8 @@
  * Every layer Layerloom cannot represent is listed in one {@link KerasImportError}, never dropped.
  */
 import { blockTypeWithRole, getBlock } from '../blocks/registry.js';
+import { LAYERLOOM_TFJS_CLASSES } from '../blocks/tfjsSpelling.js';
+import { analyzeGraph } from '../analysis/analyze.js';
 import type { Shape } from '../blocks/types.js';
 import { emptyDocument, type ProjectDocument } from '../graph/document.js';
 import { addNode, connect, snakeCase } from '../graph/operations.js';
@@ -72,6 +74,9 @@ interface TensorRef {
 }
 
 const MODEL_CLASSES = new Set(['Functional', 'Sequential', 'Model']);
+
+/** Stands for the output of a layer that cannot be imported (already reported). */
+const BROKEN = '\u0000broken';
 
 /** The model config object from any of the JSON shapes that carry one. */
 export function modelConfigOf(json: Json, what: string): JsonObject {
@@ -193,8 +198,19 @@ function archiveNames(layers: readonly JsonObject[]): string[] {
  */
 function kerasClassOf(l: JsonObject): string {
   const cls = String(l.class_name);
-  return cls.startsWith('layerloom>') ? cls.slice('layerloom>'.length) : cls;
+  if (cls.startsWith('layerloom>')) return cls.slice('layerloom>'.length);
+  // Layerloom's own tfjs classes (a tfjs model saved by Layerloom) stand for the Keras class they implement.
+  if (OWN_TFJS_CLASSES.has(cls)) return cls.slice('Layerloom'.length);
+  return cls;
 }
+
+const OWN_TFJS_CLASSES: ReadonlySet<string> = new Set(Object.values(LAYERLOOM_TFJS_CLASSES));
+
+/**
+ * tfjs-layers keeps a few Keras call arguments in the layer config (Layerloom's attention layer
+ * stores `use_causal_mask`): moved to the call, where a Keras config has them.
+ */
+const CONFIG_CALL_ARGS: readonly string[] = ['use_causal_mask'];
 
 function layerName(l: JsonObject): string {
   if (typeof l.name === 'string') return l.name;
@@ -249,10 +265,12 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
   for (const l of layers) {
     const name = layerName(l);
     const cls = kerasClassOf(l);
-    const lconf = isObject(l.config) ? l.config : {};
+    let lconf: JsonObject = isObject(l.config) ? l.config : {};
     const inbound = sequential ? [] : Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
     if (inbound.length > 1) {
       b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: `the layer is called at ${inbound.length} places (shared weights); Layerloom blocks do not share weights. Give each call its own layer.` }] });
+      inbound.forEach((_, i) => scope.tensors.set(`${name}#${i}`, BROKEN));
+      previous = BROKEN;
       continue;
     }
     const call = inbound.length ? parseInbound(inbound[0]) : { args: [], kwTensors: {}, kwargs: {} };
@@ -269,10 +287,12 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       const dtype = dtypeName(lconf.dtype) ?? 'float32';
       if (!shape) {
         b.unsupported.push({ layer: name, kerasClass: cls, problems: [{ option: 'batch_shape', reason: `batch_shape=${showValue(lconf.batch_shape)} is not a shape` }] });
+        scope.tensors.set(`${name}#0`, BROKEN);
         continue;
       }
       if (dtype !== 'float32' && dtype !== 'int32') {
         b.unsupported.push({ layer: name, kerasClass: cls, problems: [{ option: 'dtype', reason: `dtype=${dtype}: inputs are float32 or int32 (token ids)` }] });
+        scope.tensors.set(`${name}#0`, BROKEN);
         continue;
       }
       const id = b.nodeId(name);
@@ -281,13 +301,13 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       previous = id;
       continue;
     }
-    const sources = sequential ? (previous ? [previous] : []) : refs.map(source);
+    const sources = sequential ? [previous ?? BROKEN] : refs.map(source);
     if (sources.some((s) => s === undefined)) {
-      // An input of a layer that could not be imported: that layer is already reported.
-      if (!b.unsupported.length) throw new KerasImportError(`Layer "${label(scope, name)}" reads a tensor no earlier layer makes (${refs.map((r) => r.layer).join(', ')}). The model config is damaged.`);
-      continue;
+      throw new KerasImportError(`Layer "${label(scope, name)}" reads a tensor no earlier layer makes (${refs.map((r) => r.layer).join(', ')}). The model config is damaged.`);
     }
     const inputIds = sources as string[];
+    // A layer fed by one that cannot be imported is still checked, so the report lists every layer.
+    const broken = inputIds.includes(BROKEN);
     if (MODEL_CLASSES.has(cls)) {
       const outs = addModel(
         b,
@@ -300,10 +320,28 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       continue;
     }
     const custom = customClassProblem(l);
-    const shapes = sequential ? [null] : refs.map((r) => ('shape' in r ? (r as TensorRef).shape : null));
-    const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: call.kwargs });
+    let kwargs = call.kwargs;
+    if (OWN_TFJS_CLASSES.has(String(l.class_name))) {
+      const moved = Object.fromEntries(CONFIG_CALL_ARGS.filter((k) => lconf[k] === true).map((k) => [k, true]));
+      kwargs = { ...kwargs, ...moved };
+      lconf = Object.fromEntries(Object.entries(lconf).filter(([k]) => !CONFIG_CALL_ARGS.includes(k)));
+    }
+    // Keras 3 records each input's shape in the call; older configs do not, so they come from the graph so far.
+    let shapes: (Shape | null)[] = sequential ? [null] : refs.map((r) => r.shape);
+    if (!broken && shapes.some((s) => s === null)) {
+      const analysis = analyzeGraph(b.doc);
+      shapes = inputIds.map((id) => analysis.nodes.get(id)?.shape ?? null);
+    }
+    const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: kwargs });
     if (Array.isArray(mapped)) {
       b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: mapped });
+      scope.tensors.set(`${name}#0`, BROKEN);
+      previous = BROKEN;
+      continue;
+    }
+    if (broken) {
+      scope.tensors.set(`${name}#0`, BROKEN);
+      previous = BROKEN;
       continue;
     }
     const def = getBlock(mapped.type);
@@ -322,6 +360,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
         : inputIds.map((s, i): [string, string] => [ports[i] ?? `in${i}`, s]);
     if (def.callConvention !== 'query-value-key' && inputIds.length > ports.length) {
       b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: `called on ${inputIds.length} tensors; the block takes ${ports.length}` }] });
+      scope.tensors.set(`${name}#0`, BROKEN);
       continue;
     }
     for (const [port, src] of wiring) b.doc = connect(b.doc, src, id, port).doc;

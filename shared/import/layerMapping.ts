@@ -106,6 +106,14 @@ const CANONICAL: Readonly<Record<string, (config: JsonObject, site: LayerCallSit
       (config: JsonObject) => (JSON.stringify(config.strides) === JSON.stringify(config.pool_size) ? { ...config, strides: null } : config),
     ]),
   ),
+  // tfjs-layers writes the normalized axis counted from the front ([2] for the last axis of a sequence).
+  LayerNormalization: (config, site) => {
+    const input = site.inputShapes[0];
+    const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+    return input && axis === input.length ? { ...config, axis: -1 } : config;
+  },
+  // tfjs-layers writes mask_zero=null for Keras's False.
+  Embedding: (config) => (config.mask_zero === null ? { ...config, mask_zero: false } : config),
   MultiHeadAttention: (config, site) => {
     let out = config;
     if (config.value_dim === config.key_dim) out = { ...out, value_dim: null };

@@ -13,6 +13,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'jsfive';
 import type * as tfjs from '@tensorflow/tfjs';
+import { formatBytes } from '../../../shared/analysis/numbers.js';
 import { modelConfigOf, type ImportedLayer } from '../../../shared/import/kerasModel.js';
 import { isObject, type Json, type JsonObject } from '../../../shared/import/kerasValues.js';
 
@@ -150,7 +151,7 @@ async function checkSize(path: string, maxBytes: number): Promise<number> {
     throw new ModelFileError(`Cannot read ${path}: ${(e as Error).message}.`, { cause: e });
   }
   if (size > maxBytes) {
-    throw new ModelFileError(`${path} is ${(size / 1024 ** 2).toFixed(1)} MiB, over the ${(maxBytes / 1024 ** 2).toFixed(0)} MiB Layerloom imports. Nothing was imported.`);
+    throw new ModelFileError(`${path} is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit of this import. Nothing was imported; raise the limit (layerloom import --max-size MB) if the file is right.`);
   }
   return size;
 }
@@ -173,7 +174,7 @@ async function readKeras(path: string, bytes: number): Promise<ModelFile> {
     path,
     bytes,
     modelConfig,
-    weightsOf: (layer) => archiveVars(f, layer.archivePath, layer.kerasClass, `${name}: layer ${layer.name}`),
+    weightsOf: (layer) => damagedAs(`${name}: model.weights.h5`, () => archiveVars(f, layer.archivePath, layer.kerasClass, `${name}: layer ${layer.name}`)),
     close: () => undefined,
   };
 }
@@ -186,9 +187,24 @@ function configOrThrow(json: Json, what: string): JsonObject {
   }
 }
 
+/** Runs a read, turning a reader's low-level failure into an error naming the file (a truncated file fails deep inside). */
+function damagedAs<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    throw new ModelFileError(`${what} cannot be read (${(e as Error).message}). It may be truncated or damaged: save it again.`, { cause: e });
+  }
+}
+
 async function readH5(path: string, bytes: number): Promise<ModelFile> {
   const name = basename(path);
-  const f = openH5(await readFile(path), name);
+  const bytesRead = await readFile(path);
+  return damagedAs(name, () => readH5Bytes(path, name, bytes, bytesRead));
+}
+
+function readH5Bytes(path: string, name: string, bytes: number, bytesRead: Uint8Array): ModelFile {
+  const f = openH5(bytesRead, name);
   const raw = f.attrs.model_config;
   if (typeof raw !== 'string') {
     throw new ModelFileError(
@@ -208,7 +224,7 @@ async function readH5(path: string, bytes: number): Promise<ModelFile> {
         return own.map((w) => readDataset(f, `model_weights/${layer.h5Group}/${w}`, `${name}: model_weights/${layer.h5Group}/${w}`));
       }
     : null;
-  return { format: 'h5', path, bytes, modelConfig, weightsOf, close: () => undefined };
+  return { format: 'h5', path, bytes, modelConfig, weightsOf: weightsOf && ((layer) => damagedAs(name, () => weightsOf(layer))), close: () => undefined };
 }
 
 async function readTfjs(path: string, bytes: number, tf: TF): Promise<ModelFile> {
