@@ -265,7 +265,7 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   }
   for (const [k] of callArgs) if (!(k in site.callKwargs)) problems.push({ option: k, reason: `${k} is not set in the call` });
   // Layer-level settings Keras writes on every layer.
-  if (config.trainable === false) problems.push({ option: 'trainable', reason: 'trainable=false (frozen) is not supported' });
+  if (config.trainable === false && !def.params.some((p) => p.name === 'trainable')) problems.push({ option: 'trainable', reason: 'trainable=false (frozen) is not supported' });
   const dtype = dtypeName(config.dtype);
   if (dtype !== null && dtype !== 'float32') problems.push({ option: 'dtype', reason: `dtype=${showValue(dtype)}: Layerloom computes in float32` });
   return problems;
@@ -312,7 +312,7 @@ export function mapKerasLayer(className: string, rawConfig: JsonObject, site: La
       if (k === 'weights' && v === null) continue;
       wrapperProblems.push({ option: k, reason: `Bidirectional ${k}=${showValue(v)} is not supported` });
     }
-    if (rawConfig.trainable === false) wrapperProblems.push({ option: 'trainable', reason: 'trainable=false (frozen) is not supported' });
+    if (rawConfig.trainable === false) config = { ...config, trainable: false };
   }
   const canon = CANONICAL[kerasClass];
   if (canon) config = canon(config, site);

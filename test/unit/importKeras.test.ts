@@ -23,7 +23,10 @@ import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { layerNamesFor } from '../../shared/graph/layerNames.js';
 import { KerasImportError } from '../../shared/import/kerasModel.js';
-import { importModelFile, type ImportedModel } from '../../electron/services/import/importService.js';
+import { importModelFile, writeImportedProject, type ImportedModel } from '../../electron/services/import/importService.js';
+import { exportProject } from '../../electron/services/exportService.js';
+import { loadProjectFile } from '../../electron/services/projectService.js';
+import { kerasWeightEntries } from '../../electron/services/weights/kerasWeights.js';
 import { decodeNpz, encodeNpz, type NpyArray } from '../../electron/services/weights/npz.js';
 import { folderSaveHandler } from '../../electron/services/weights/tfjsFolder.js';
 import { allFeatures, coveringRandomCases, featuresOf, exampleCases, handCases, INPUT_SEED, maxAbsDiff, predictTfjs, randomInputs, type ExportCase } from './exportCases.js';
@@ -36,7 +39,7 @@ if (skipReason) console.log(`Keras import checks skipped: ${skipReason}. Install
 
 await tf.setBackend('cpu');
 
-const random = coveringRandomCases(4, 16);
+const random = coveringRandomCases(4, 24);
 const cases: ExportCase[] = [...exampleCases(), ...handCases(), ...random.cases];
 const FORMATS = ['model.json', 'model.keras', 'model.h5'] as const;
 
@@ -180,6 +183,31 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     }
   }
 
+  it('imported weights travel: the project names its weights folder, and export with no run writes exactly them (a seed still picks the initialisers)', async () => {
+    keras('mnist-cnn');
+    const imported = await importModelFile(join(root, 'mnist-cnn', 'model.keras'), { tf });
+    try {
+      const projectPath = join(root, 'travel', 'mnist.layerloom');
+      mkdirSync(join(root, 'travel'));
+      const folder = await writeImportedProject(imported, projectPath);
+      expect(folder).toBe(join(root, 'travel', 'mnist.weights'));
+      const { doc } = await loadProjectFile(projectPath);
+      expect(doc.initialWeights).toBe('mnist.weights');
+      const plan = planModel(doc);
+      const want = kerasWeightEntries(imported.model as tf.LayersModel, plan);
+      const out = await exportProject({ doc, projectPath, target: 'keras', folder: join(root, 'travel', 'export'), tf });
+      expect(out.weightsFrom).toBe(folder);
+      const got = decodeNpz(new Uint8Array(readFileSync(join(root, 'travel', 'export', 'weights.npz'))));
+      expect(got.map((e) => e.array.shape)).toEqual(want.map((e) => e.array.shape));
+      got.forEach((e, i) => expect(maxAbsDiff(e.array, want[i].array), e.name).toBe(0));
+      const seeded = await exportProject({ doc, projectPath, target: 'keras', folder: join(root, 'travel', 'seeded'), seed: 1, tf });
+      expect(seeded.weightsFrom).toBe('initial');
+      await expect(writeImportedProject(imported, projectPath)).rejects.toThrow(/mnist\.layerloom already exists/);
+    } finally {
+      imported.model?.dispose();
+    }
+  });
+
   it('a Lambda and a regularizer stop the import with a report naming each layer, class and option', async () => {
     keras('native_lambda_and_regularizer');
     for (const format of FORMATS) {
@@ -235,7 +263,10 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     keras('native_gru_default');
     const result = await importModelFile(join(root, 'native', 'gru_default', 'model.keras'), { tf }).then(
       (r) => r,
-      (e: unknown) => e as KerasImportError,
+      (e: unknown) => {
+        if (e instanceof KerasImportError) return e;
+        throw e;
+      },
     );
     if (result instanceof KerasImportError) {
       expect(result.layers[0].problems.map((p) => p.option)).toContain('reset_after');

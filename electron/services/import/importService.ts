@@ -12,6 +12,7 @@ import type { ProjectDocument } from '../../../shared/graph/document.js';
 import { layerNamesFor } from '../../../shared/graph/layerNames.js';
 import { importKerasModel, KerasImportError } from '../../../shared/import/kerasModel.js';
 import { buildSummary } from '../../../shared/analysis/summary.js';
+import { analyzeGraph } from '../../../shared/analysis/analyze.js';
 import { saveProjectFile } from '../projectService.js';
 import { folderSaveHandler } from '../weights/tfjsFolder.js';
 import { MAX_MODEL_BYTES, ModelFileError, readModelFile, type ModelFormat, type WeightArray } from './modelReaders.js';
@@ -68,6 +69,19 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
     const { doc } = imported;
     let model: tfjs.LayersModel | null = null;
     if (file.weightsOf) {
+      // Weights need a model that builds: a block setting this version cannot run stops the import.
+      const errors = analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length) {
+        const byId = new Map(imported.layers.map((l) => [l.nodeId, l]));
+        throw new KerasImportError(
+          `${basename(path)}: ${errors.length} layer(s) have settings Layerloom cannot run yet, so their weights cannot be loaded (nothing was imported):`,
+          errors.map((d) => ({
+            layer: byId.get(d.nodeId ?? '')?.name ?? d.nodeId ?? '?',
+            kerasClass: byId.get(d.nodeId ?? '')?.kerasClass ?? '?',
+            problems: [{ option: d.param ?? null, reason: `${d.code}: ${d.message}` }],
+          })),
+        );
+      }
       const compiled = compileModel(doc, tf);
       model = compiled.model;
       const names = layerNamesFor(doc.nodes);
@@ -136,6 +150,7 @@ export async function writeImportedProject(imported: ImportedModel, projectPath:
     await rm(folder, { recursive: true, force: true });
     await rename(staging, folder);
   }
-  await saveProjectFile(projectPath, imported.doc);
+  // The project names its weights folder relative to itself, so the two move together.
+  await saveProjectFile(projectPath, imported.model ? { ...imported.doc, initialWeights: basename(folder) } : imported.doc);
   return imported.model ? folder : null;
 }
