@@ -86,6 +86,14 @@ function close(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
+/** Names Keras writes for a value under another name (its legacy .h5 writer says `silu` for `swish`). */
+const STRING_ALIASES: Readonly<Record<string, string>> = { silu: 'swish' };
+
+/** A string value in the spelling the block specs use. */
+export function canonicalString(s: string): string {
+  return STRING_ALIASES[s] ?? s;
+}
+
 /**
  * True when a value a block prints (`printed`) is what Keras wrote (`written`): numbers within
  * float32 rounding, tuples element-wise, a 1-tuple equal to its number (Keras stores Conv1D's
@@ -100,7 +108,7 @@ export function sameKerasValue(printed: KerasArg, written: Json | undefined): bo
   }
   if (typeof printed === 'boolean') return written === printed;
   if (typeof printed === 'string') {
-    if (written === printed) return true;
+    if (written === printed || (typeof written === 'string' && canonicalString(written) === printed)) return true;
     if (printed === 'linear' && written === null) return true;
     if (typeof written === 'string' || isObject(written)) {
       const init = initializerName(written);

@@ -14,7 +14,7 @@ import { BLOCKS } from '../blocks/registry.js';
 import { checkParamValue, defaultParams } from '../blocks/paramUtils.js';
 import type { BlockDef, KerasCall, ParamValue, Params, Shape } from '../blocks/types.js';
 import { KERAS_DEFAULTS } from '../codegen/defaults.js';
-import { isObject, sameKerasValue, showValue, type Json, type JsonObject } from './kerasValues.js';
+import { canonicalString, isObject, sameKerasValue, showValue, type Json, type JsonObject } from './kerasValues.js';
 
 /** One reason a layer cannot be imported: the option (config key), and why. */
 export interface LayerProblem {
@@ -192,7 +192,7 @@ function paramFromConfig(kind: string, value: Json): ParamValue | undefined {
       return typeof value === 'boolean' ? value : undefined;
     case 'enum':
     case 'string':
-      if (typeof value === 'string') return value;
+      if (typeof value === 'string') return canonicalString(value);
       if (value === null) return 'linear';
       return undefined;
     case 'ints':
@@ -227,7 +227,7 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   const problems: LayerProblem[] = [];
   for (const spec of def.params) {
     const why = checkParamValue(spec, params[spec.name]);
-    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? (params[spec.name] as Json))}: Layerloom's ${def.type} accepts ${why.replace(/, got .*$/, '')}` });
+    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? (params[spec.name] as Json))}: Layerloom's ${def.type} takes ${why.replace(/^expected /, '').replace(/, got .*$/, '')}` });
   }
   const call = printed(def, params, site.inputShapes);
   if (!call || call.kerasClass !== kerasClass) return [...problems, { option: null, reason: `these settings make a ${call?.kerasClass ?? 'different layer'}, not ${kerasClass}` }];
