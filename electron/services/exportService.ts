@@ -38,7 +38,7 @@ import { type QuantizationReport, type QuantizedAccuracy, type WeightQuantizatio
 import type { AccuracyJob } from '../../shared/training/protocol.js';
 import { measureQuantizedAccuracy } from './quantizedAccuracy.js';
 import { defaultWeightPick, initialProvenance, provenanceSentence, WeightSourceError, type WeightProvenance, type WeightSource } from '../../shared/training/weightSource.js';
-import { listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
+import { importedInitialWeights, listWeightChoices, resolveWeightSource, type ResolvedWeights } from './weightSourceService.js';
 import { STALE_TEMP_AGE_MS, writeFileAtomic } from './projectService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { errnoOf, processAlive } from './osUtil.js';
@@ -458,9 +458,13 @@ export async function exportProject(options: ExportOptions): Promise<ExportResul
         // An unsaved project's runs are not told apart from other unsaved projects' here, so none is picked.
         const choices = options.projectPath || options.runsDir ? await listWeightChoices(ctx) : { runs: [], best: null, latest: null };
         const pick = defaultWeightPick(choices);
+        const notUsed = choices.runs.map((r) => `Run ${r.id} was not used: ${r.why ?? 'it recorded no score'}.`);
+        const imported = pick ? null : importedInitialWeights(ctx);
         resolved = pick
           ? await resolveWeightSource({ kind: 'run', ...pick }, ctx)
-          : { modelDir: null, runDir: null, provenance: initialProvenance(seed), notes: choices.runs.map((r) => `Run ${r.id} was not used: ${r.why ?? 'it recorded no score'}.`) };
+          : imported
+            ? { ...imported, notes: notUsed }
+            : { modelDir: null, runDir: null, provenance: initialProvenance(seed), notes: notUsed };
         if (pick) resolved = { ...resolved, notes: [...resolved.notes, ...choices.runs.filter((r) => !r.usable).map((r) => `Run ${r.id} was not considered: ${r.why ?? 'unknown'}.`)] };
       }
     } catch (e) {

@@ -38,6 +38,7 @@ import type { LayersModel, Optimizer, Tensor } from './training/tfTypes.js';
 import { TrainingError } from './training/trainingError.js';
 import type { LoadedBackend } from './trainingBackend.js';
 import { join } from 'node:path';
+import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import { access, writeFile } from 'node:fs/promises';
 
 /** How the engine talks to its host. */
@@ -328,6 +329,17 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     optimizer = makeOptimizer(tf, settings);
     model.compile({ optimizer, loss: TFJS_LOSS[loss], metrics: metrics.map((m) => TFJS_METRIC[m]) });
     const names = ['loss', ...metrics];
+
+    // An imported model starts from the weights it came with (project format 2's initialWeights).
+    if (!job.resumeFrom && job.doc.initialWeights) {
+      const from = resolveProjectPath(job.doc.initialWeights, job.projectFile);
+      try {
+        await loadWeightsInto(model, from, tf);
+      } catch (e) {
+        throw new TrainingError('graph', `Cannot start from the project's initial weights in ${from}: ${(e as Error).message}. Remove initialWeights from the project to start from the initialisers.`);
+      }
+      log('info', `Starting from the initial weights in ${from}.`);
+    }
 
     // Resume.
     let startEpoch = 0;

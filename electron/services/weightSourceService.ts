@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { compileModel } from '../../shared/compile/compile.js';
+import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import type { RunSummary } from '../../shared/training/protocol.js';
 import {
@@ -125,6 +126,22 @@ export async function listWeightChoices(ctx: WeightContext): Promise<WeightChoic
   return { runs: candidates, ...pickRuns(candidates) };
 }
 
+/**
+ * The project's own initial weights (format 2's `initialWeights`: the weights an imported model came
+ * with), as a weight source; null when the project has none. They rank below `--weights` / `--run`
+ * and above the seeded initialisers.
+ */
+export function importedInitialWeights(ctx: Pick<WeightContext, 'doc' | 'projectPath'>): ResolvedWeights | null {
+  if (!ctx.doc.initialWeights || !ctx.projectPath) return null;
+  const modelDir = resolveProjectPath(ctx.doc.initialWeights, ctx.projectPath);
+  return {
+    modelDir,
+    runDir: null,
+    provenance: { source: 'folder', args: `--weights ${modelDir}`, label: `the project's initial weights (${ctx.doc.initialWeights})`, path: modelDir },
+    notes: [],
+  };
+}
+
 /** Runs passed over, one line each, for notes. */
 function passedOver(choices: WeightChoices): string[] {
   return choices.runs.filter((r) => !r.usable).map((r) => `Run ${r.id} was not considered: ${r.why ?? 'unknown'}.`);
@@ -136,7 +153,11 @@ function passedOver(choices: WeightChoices): string[] {
  * what to do. `folder` sources are read as given (their fit is checked when they are loaded).
  */
 export async function resolveWeightSource(source: WeightSource, ctx: WeightContext): Promise<ResolvedWeights> {
-  if (source.kind === 'initial') return { modelDir: null, runDir: null, provenance: initialProvenance(source.seed), notes: [] };
+  if (source.kind === 'initial') {
+    // The initial weights of an imported model are the ones it came with, unless a seed is named.
+    const imported = source.seed === undefined ? importedInitialWeights(ctx) : null;
+    return imported ?? { modelDir: null, runDir: null, provenance: initialProvenance(source.seed), notes: [] };
+  }
   if (source.kind === 'folder') {
     const path = resolve(source.path);
     const modelDir = path.endsWith('.json') ? resolve(path, '..') : path;

@@ -1,0 +1,156 @@
+/**
+ * Importing a model file as a Layerloom project: read the file (modelReaders.ts), turn its config
+ * into a document (shared/import), load its weights into the compiled model (checking every shape
+ * against what the config builds), and write the project with its weights as a tfjs model folder
+ * `<project>.weights/` beside it. Nothing is written unless everything was read.
+ */
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import { compileModel } from '../../../shared/compile/compile.js';
+import type { ProjectDocument } from '../../../shared/graph/document.js';
+import { layerNamesFor } from '../../../shared/graph/layerNames.js';
+import { importKerasModel, KerasImportError } from '../../../shared/import/kerasModel.js';
+import { buildSummary } from '../../../shared/analysis/summary.js';
+import { analyzeGraph } from '../../../shared/analysis/analyze.js';
+import { saveProjectFile } from '../projectService.js';
+import { folderSaveHandler } from '../weights/tfjsFolder.js';
+import { MAX_MODEL_BYTES, ModelFileError, readModelFile, type ModelFormat, type WeightArray } from './modelReaders.js';
+
+type TF = typeof tfjs;
+
+/** A model file imported in memory: the document and, when the file had weights, a model holding them. */
+export interface ImportedModel {
+  readonly doc: ProjectDocument;
+  readonly format: ModelFormat;
+  /** The compiled model with the file's weights; null for architecture-only files (Keras JSON). */
+  readonly model: tfjs.LayersModel | null;
+  readonly report: ImportReport;
+}
+
+/** What an import read, for the user and for measurements. */
+export interface ImportReport {
+  readonly file: string;
+  readonly format: ModelFormat;
+  readonly bytes: number;
+  readonly layers: number;
+  readonly params: number;
+  readonly trainable: number;
+  readonly withWeights: boolean;
+  readonly ms: number;
+}
+
+/** Options of {@link importModelFile}. */
+export interface ImportOptions {
+  readonly tf: TF;
+  /** Largest file accepted, in bytes (default 2 GiB). */
+  readonly maxBytes?: number;
+  /** Project name (default: the model's name). */
+  readonly name?: string;
+}
+
+function shapes(list: readonly { shape: readonly (number | null)[] }[]): string {
+  return list.map((w) => `[${w.shape.join(', ')}]`).join(', ') || 'none';
+}
+
+/** Reads a model file into a document and, when it has weights, a compiled model holding them. */
+export async function importModelFile(path: string, options: ImportOptions): Promise<ImportedModel> {
+  const started = performance.now();
+  const { tf } = options;
+  const file = await readModelFile(path, tf, options.maxBytes ?? MAX_MODEL_BYTES);
+  try {
+    let imported;
+    try {
+      imported = importKerasModel(file.modelConfig, options.name);
+    } catch (e) {
+      if (e instanceof KerasImportError) throw new KerasImportError(`${basename(path)}: ${e.summary}`, e.layers);
+      throw e;
+    }
+    const { doc } = imported;
+    let model: tfjs.LayersModel | null = null;
+    if (file.weightsOf) {
+      // Weights need a model that builds: a block setting this version cannot run stops the import.
+      const errors = analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length) {
+        const byId = new Map(imported.layers.map((l) => [l.nodeId, l]));
+        throw new KerasImportError(
+          `${basename(path)}: ${errors.length} layer(s) have settings Layerloom cannot run yet, so their weights cannot be loaded (nothing was imported):`,
+          errors.map((d) => ({
+            layer: byId.get(d.nodeId ?? '')?.name ?? d.nodeId ?? '?',
+            kerasClass: byId.get(d.nodeId ?? '')?.kerasClass ?? '?',
+            problems: [{ option: d.param ?? null, reason: `${d.code}: ${d.message}` }],
+          })),
+        );
+      }
+      const compiled = compileModel(doc, tf);
+      model = compiled.model;
+      const names = layerNamesFor(doc.nodes);
+      try {
+        for (const layer of imported.layers) {
+          const tfLayer = model.getLayer(names.get(layer.nodeId) as string);
+          const arrays: WeightArray[] = file.weightsOf(layer);
+          const wanted = tfLayer.weights;
+          const fits = arrays.length === wanted.length && arrays.every((a, i) => a.shape.join(',') === wanted[i].shape.join(','));
+          if (!fits) {
+            throw new ModelFileError(
+              `${basename(path)}: the weights of layer "${layer.name}" (${layer.kerasClass}) have shapes ${shapes(arrays)}, but its config builds ${shapes(wanted)}. The weights do not belong to this model config.`,
+            );
+          }
+          tfLayer.setWeights(arrays.map((a) => tf.tensor(a.data, [...a.shape], a.data instanceof Int32Array ? 'int32' : 'float32')));
+        }
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+    }
+    const summary = buildSummary(doc);
+    return {
+      doc,
+      format: file.format,
+      model,
+      report: {
+        file: path,
+        format: file.format,
+        bytes: file.bytes,
+        layers: imported.layers.length,
+        params: summary.total,
+        trainable: summary.trainable,
+        withWeights: model !== null,
+        ms: Math.round(performance.now() - started),
+      },
+    };
+  } finally {
+    file.close();
+  }
+}
+
+/** The weights folder of a project file: `model.layerloom` → `model.weights` beside it. */
+export function projectWeightsFolder(projectPath: string): string {
+  return join(dirname(projectPath), `${basename(projectPath, extname(projectPath))}.weights`);
+}
+
+const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+
+/**
+ * Writes an imported model as a project: the weights first (to a staging folder renamed into
+ * `<project>.weights/`), then the project file. Refuses to replace existing files unless `force`.
+ * Returns the weights folder, or null when the model had no weights.
+ */
+export async function writeImportedProject(imported: ImportedModel, projectPath: string, force = false): Promise<string | null> {
+  const folder = projectWeightsFolder(projectPath);
+  if (!force) {
+    for (const p of [projectPath, ...(imported.model ? [folder] : [])]) {
+      if (await exists(p)) throw new ModelFileError(`${p} already exists. Choose another name, or pass --force to replace it.`);
+    }
+  }
+  if (imported.model) {
+    const staging = `${folder}.partial-${process.pid}`;
+    await rm(staging, { recursive: true, force: true });
+    await imported.model.save(folderSaveHandler(staging));
+    await rm(folder, { recursive: true, force: true });
+    await rename(staging, folder);
+  }
+  // The project names its weights folder relative to itself, so the two move together.
+  await saveProjectFile(projectPath, imported.model ? { ...imported.doc, initialWeights: basename(folder) } : imported.doc);
+  return imported.model ? folder : null;
+}

@@ -1,0 +1,408 @@
+/**
+ * A Keras model config (what `model.to_json()`, a `.keras` file's `config.json`, an `.h5` file's
+ * `model_config` attribute or a tfjs `model.json`'s topology hold) → a Layerloom project document.
+ *
+ * Reads Sequential and functional models, Keras 3 spelling (`module` / `class_name` /
+ * `registered_name`, `DTypePolicy` objects, `__keras_tensor__` references in `inbound_nodes`) and
+ * the Keras 2 / tfjs-layers spelling (`[[name, node, tensor, kwargs]]` inbound nodes,
+ * `batch_input_shape`). Nested models are flattened, their layers labelled `outer/inner`. A layer
+ * called at two places (shared weights) stops the import: Layerloom blocks do not share weights.
+ * Every layer Layerloom cannot represent is listed in one {@link KerasImportError}, never dropped.
+ */
+import { blockTypeWithRole, getBlock } from '../blocks/registry.js';
+import { LAYERLOOM_TFJS_CLASSES } from '../blocks/tfjsSpelling.js';
+import { analyzeGraph } from '../analysis/analyze.js';
+import type { Shape } from '../blocks/types.js';
+import { emptyDocument, type ProjectDocument } from '../graph/document.js';
+import { addNode, connect, snakeCase } from '../graph/operations.js';
+import { isObject, showValue, type Json, type JsonObject } from './kerasValues.js';
+import { dtypeName, mapKerasLayer, type LayerProblem } from './layerMapping.js';
+import { layeredPositions } from './layout.js';
+
+/** One layer that cannot be imported, with each reason. */
+export interface UnsupportedLayer {
+  /** Layer name (nested models: `outer/inner`). */
+  readonly layer: string;
+  readonly kerasClass: string;
+  readonly problems: readonly LayerProblem[];
+}
+
+/** The import stopped: what it is about, and each layer that cannot be represented. */
+export class KerasImportError extends Error {
+  constructor(
+    /** The first line: what stopped the import. */
+    readonly summary: string,
+    readonly layers: readonly UnsupportedLayer[] = [],
+  ) {
+    const message = summary;
+    super(
+      layers.length
+        ? `${message}\n${layers
+            .map((l) => `  ${l.layer} (${l.kerasClass}): ${l.problems.map((p) => p.reason).join('; ')}`)
+            .join('\n')}`
+        : message,
+    );
+    this.name = 'KerasImportError';
+  }
+}
+
+/** Where one imported layer's weights are, in each file format. */
+export interface ImportedLayer {
+  readonly nodeId: string;
+  /** Layer name in the imported model (nested: `outer/inner`); also the block's label. */
+  readonly name: string;
+  /** Its name inside its own model (what `.h5` weight names start with). */
+  readonly localName: string;
+  readonly kerasClass: string;
+  /** Path of the layer's weights in a `.keras` file's `model.weights.h5` (`layers/dense_1`). */
+  readonly archivePath: string;
+  /** Top-level layer group in an `.h5` file's `model_weights` (the outermost model's layer name). */
+  readonly h5Group: string;
+}
+
+/** The imported project and where each layer's weights are. */
+export interface KerasImport {
+  readonly doc: ProjectDocument;
+  /** Layers with a block, in the model's layer order. */
+  readonly layers: readonly ImportedLayer[];
+}
+
+interface TensorRef {
+  readonly layer: string;
+  readonly tensor: number;
+  readonly shape: Shape | null;
+}
+
+const MODEL_CLASSES = new Set(['Functional', 'Sequential', 'Model']);
+
+/** Stands for the output of a layer that cannot be imported (already reported). */
+const BROKEN = '\u0000broken';
+
+/** The model config object from any of the JSON shapes that carry one. */
+export function modelConfigOf(json: Json, what: string): JsonObject {
+  let v: Json = json;
+  // tfjs model.json: {modelTopology: {model_config: {...}}} or {modelTopology: {...}}.
+  if (isObject(v) && isObject(v.modelTopology)) v = v.modelTopology;
+  if (isObject(v) && isObject(v.model_config)) v = v.model_config;
+  if (!isObject(v) || typeof v.class_name !== 'string' || !isObject(v.config)) {
+    throw new KerasImportError(`${what} holds no Keras model config (expected {"class_name": "Functional" or "Sequential", "config": {...}}).`);
+  }
+  if (!MODEL_CLASSES.has(v.class_name)) throw new KerasImportError(`${what} holds a ${v.class_name}, not a Keras model (Functional or Sequential).`);
+  return v;
+}
+
+/** A per-sample shape from a batch shape (`[null, 28, 28, 1]` → `[28, 28, 1]`). */
+function sampleShape(batch: Json | undefined): Shape | null {
+  if (!Array.isArray(batch) || batch.length < 1) return null;
+  const rest = batch.slice(1);
+  return rest.every((d) => d === null || typeof d === 'number') ? (rest as Shape) : null;
+}
+
+/** Tensor references in a Keras 3 call argument (nested lists allowed), in order. */
+function keras3Refs(arg: Json): TensorRef[] {
+  if (Array.isArray(arg)) return arg.flatMap(keras3Refs);
+  if (isObject(arg) && arg.class_name === '__keras_tensor__' && isObject(arg.config)) {
+    const h = arg.config.keras_history;
+    if (Array.isArray(h) && typeof h[0] === 'string') return [{ layer: h[0], tensor: typeof h[2] === 'number' ? h[2] : 0, shape: sampleShape(arg.config.shape) }];
+  }
+  return [];
+}
+
+/** One call of a layer: positional tensors, keyword tensors and other keyword arguments. */
+interface CallNode {
+  readonly args: TensorRef[];
+  readonly kwTensors: Record<string, TensorRef>;
+  readonly kwargs: Record<string, Json>;
+}
+
+function parseInbound(node: Json): CallNode {
+  if (isObject(node)) {
+    const args = Array.isArray(node.args) ? node.args.flatMap(keras3Refs) : [];
+    const kwTensors: Record<string, TensorRef> = {};
+    const kwargs: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(isObject(node.kwargs) ? node.kwargs : {})) {
+      const refs = keras3Refs(v);
+      if (refs.length === 1) kwTensors[k] = refs[0];
+      else kwargs[k] = v;
+    }
+    return { args, kwTensors, kwargs };
+  }
+  // Keras 2 / tfjs: [[name, nodeIndex, tensorIndex, kwargs], ...].
+  const args: TensorRef[] = [];
+  const kwargs: Record<string, Json> = {};
+  if (Array.isArray(node)) {
+    for (const e of node) {
+      if (Array.isArray(e) && typeof e[0] === 'string') {
+        args.push({ layer: e[0], tensor: typeof e[2] === 'number' ? e[2] : 0, shape: null });
+        if (isObject(e[3])) Object.assign(kwargs, e[3]);
+      }
+    }
+  }
+  return { args, kwTensors: {}, kwargs };
+}
+
+/** `[name, 0, 0]` or a list of them → names with tensor indices. */
+function endpointList(v: Json | undefined): { layer: string; tensor: number }[] {
+  if (!Array.isArray(v)) return [];
+  if (typeof v[0] === 'string') return [{ layer: v[0], tensor: typeof v[2] === 'number' ? v[2] : 0 }];
+  return v.flatMap((e) => endpointList(e));
+}
+
+/** State shared while flattening a model and the models nested in it. */
+class Builder {
+  doc: ProjectDocument;
+  readonly layers: ImportedLayer[] = [];
+  readonly unsupported: UnsupportedLayer[] = [];
+  readonly usedIds = new Set<string>();
+
+  constructor(name: string) {
+    this.doc = emptyDocument(name);
+  }
+
+  nodeId(name: string): string {
+    const base = name.replace(/[^A-Za-z0-9_]+/g, '_') || 'layer';
+    let id = base;
+    for (let i = 2; this.usedIds.has(id); i++) id = `${base}_${i}`;
+    this.usedIds.add(id);
+    return id;
+  }
+}
+
+/** One model being flattened: its layers' outputs as node ids, by `layer#tensor`. */
+interface Scope {
+  readonly prefix: string;
+  readonly archivePath: string;
+  readonly h5Group: string | null;
+  /** Node id producing each tensor of this model (`name#index`). */
+  readonly tensors: Map<string, string>;
+}
+
+function label(scope: Scope, name: string): string {
+  return scope.prefix ? `${scope.prefix}/${name}` : name;
+}
+
+/** Archive names of a model's layers, as Keras's saver names them: snake-case class, numbered per class. */
+function archiveNames(layers: readonly JsonObject[]): string[] {
+  const used = new Map<string, number>();
+  return layers.map((l) => {
+    const base = snakeCase(typeof l.class_name === 'string' ? l.class_name : 'layer');
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
+/**
+ * A layer's class name. Keras's legacy .h5 writer stores a registered class as `package>Class`;
+ * Layerloom's own classes (`layerloom>PositionEmbedding`) are read as the class.
+ */
+function kerasClassOf(l: JsonObject): string {
+  const cls = String(l.class_name);
+  if (cls.startsWith('layerloom>')) return cls.slice('layerloom>'.length);
+  // Layerloom's own tfjs classes (a tfjs model saved by Layerloom) stand for the Keras class they implement.
+  if (OWN_TFJS_CLASSES.has(cls)) return cls.slice('Layerloom'.length);
+  return cls;
+}
+
+const OWN_TFJS_CLASSES: ReadonlySet<string> = new Set(Object.values(LAYERLOOM_TFJS_CLASSES));
+
+/**
+ * tfjs-layers keeps a few Keras call arguments in the layer config (Layerloom's attention layer
+ * stores `use_causal_mask`): moved to the call, where a Keras config has them.
+ */
+const CONFIG_CALL_ARGS: readonly string[] = ['use_causal_mask'];
+
+function layerName(l: JsonObject): string {
+  if (typeof l.name === 'string') return l.name;
+  if (isObject(l.config) && typeof l.config.name === 'string') return l.config.name;
+  return '';
+}
+
+/** A layer config's class, refusing classes registered by other packages (custom code). */
+function customClassProblem(l: JsonObject): LayerProblem | null {
+  const reg = l.registered_name;
+  const cls = kerasClassOf(l);
+  if (typeof reg === 'string' && reg !== cls && !reg.startsWith('layerloom>')) {
+    return { option: null, reason: `custom class ${reg}: its code is not part of the file, so Layerloom cannot know what it computes` };
+  }
+  const module = typeof l.module === 'string' ? l.module : null;
+  if (String(l.class_name).includes('>') && !String(l.class_name).startsWith('layerloom>')) {
+    return { option: null, reason: `custom class ${String(l.class_name)}: its code is not part of the file, so Layerloom cannot know what it computes` };
+  }
+  if (module && !module.startsWith('keras') && !(typeof reg === 'string' && reg.startsWith('layerloom>'))) {
+    return { option: null, reason: `custom class from module ${module}: its code is not part of the file` };
+  }
+  return null;
+}
+
+/**
+ * Adds a model's layers to the builder. `inputs` binds the model's input layers to node ids of the
+ * outer model (null at the top). Returns the node ids of the model's outputs.
+ */
+function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly string[] | null): string[] {
+  const config = model.config as JsonObject;
+  const rawLayers = Array.isArray(config.layers) ? config.layers.filter(isObject) : [];
+  const sequential = model.class_name === 'Sequential';
+  let layers = rawLayers;
+  // A Sequential model without an InputLayer records its input shape on the first layer or in build_input_shape.
+  if (sequential && (layers.length === 0 || layers[0].class_name !== 'InputLayer')) {
+    const first = layers[0];
+    const batch =
+      (isObject(first?.config) ? first.config.batch_input_shape ?? first.config.batch_shape : undefined) ?? config.build_input_shape ?? (isObject(model.build_config) ? model.build_config.input_shape : undefined);
+    if (inputs === null) {
+      if (!Array.isArray(batch)) throw new KerasImportError(`Sequential model "${String(config.name)}" does not record its input shape. Save it after building it (call it once, or start it with keras.Input).`);
+      layers = [{ class_name: 'InputLayer', config: { name: 'input_layer', batch_shape: batch, dtype: isObject(first?.config) ? dtypeName(first.config.dtype) ?? 'float32' : 'float32' } }, ...layers];
+    } else {
+      layers = [{ class_name: 'InputLayer', config: { name: `${String(config.name)}_input` } }, ...layers];
+    }
+  }
+  // Sequential models save their layers without the InputLayer.
+  const saved = sequential ? layers.filter((l) => l.class_name !== 'InputLayer') : layers;
+  const savedNames = archiveNames(saved);
+  const archiveOf = new Map<JsonObject, string>(saved.map((l, i) => [l, `${scope.archivePath}/layers/${savedNames[i]}`]));
+  let previous: string | null = null;
+  let inputIndex = 0;
+  for (const l of layers) {
+    const name = layerName(l);
+    const cls = kerasClassOf(l);
+    let lconf: JsonObject = isObject(l.config) ? l.config : {};
+    const inbound = sequential ? [] : Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+    if (inbound.length > 1) {
+      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: `the layer is called at ${inbound.length} places (shared weights); Layerloom blocks do not share weights. Give each call its own layer.` }] });
+      inbound.forEach((_, i) => scope.tensors.set(`${name}#${i}`, BROKEN));
+      previous = BROKEN;
+      continue;
+    }
+    const call = inbound.length ? parseInbound(inbound[0]) : { args: [], kwTensors: {}, kwargs: {} };
+    const refs = [...call.args, ...Object.values(call.kwTensors)];
+    const source = (r: { layer: string; tensor: number }): string | undefined => scope.tensors.get(`${r.layer}#${r.tensor}`);
+    if (cls === 'InputLayer') {
+      if (inputs !== null) {
+        const bound = inputs[inputIndex++];
+        if (bound) scope.tensors.set(`${name}#0`, bound);
+        previous = bound ?? null;
+        continue;
+      }
+      const shape = sampleShape(lconf.batch_shape ?? lconf.batch_input_shape);
+      const dtype = dtypeName(lconf.dtype) ?? 'float32';
+      if (!shape) {
+        b.unsupported.push({ layer: name, kerasClass: cls, problems: [{ option: 'batch_shape', reason: `batch_shape=${showValue(lconf.batch_shape)} is not a shape` }] });
+        scope.tensors.set(`${name}#0`, BROKEN);
+        continue;
+      }
+      if (dtype !== 'float32' && dtype !== 'int32') {
+        b.unsupported.push({ layer: name, kerasClass: cls, problems: [{ option: 'dtype', reason: `dtype=${dtype}: inputs are float32 or int32 (token ids)` }] });
+        scope.tensors.set(`${name}#0`, BROKEN);
+        continue;
+      }
+      const id = b.nodeId(name);
+      b.doc = addNode(b.doc, blockTypeWithRole('input'), { x: 0, y: 0 }, { id, label: label(scope, name), params: { shape: [...shape], dtype } }).doc;
+      scope.tensors.set(`${name}#0`, id);
+      previous = id;
+      continue;
+    }
+    const sources = sequential ? [previous ?? BROKEN] : refs.map(source);
+    if (sources.some((s) => s === undefined)) {
+      throw new KerasImportError(`Layer "${label(scope, name)}" reads a tensor no earlier layer makes (${refs.map((r) => r.layer).join(', ')}). The model config is damaged.`);
+    }
+    const inputIds = sources as string[];
+    // A layer fed by one that cannot be imported is still checked, so the report lists every layer.
+    const broken = inputIds.includes(BROKEN);
+    if (MODEL_CLASSES.has(cls)) {
+      const outs = addModel(
+        b,
+        l,
+        { prefix: label(scope, name), archivePath: archiveOf.get(l) ?? `${scope.archivePath}/layers/${snakeCase(cls)}`, h5Group: scope.h5Group ?? name, tensors: new Map() },
+        inputIds,
+      );
+      outs.forEach((o, i) => scope.tensors.set(`${name}#${i}`, o));
+      previous = outs[0] ?? null;
+      continue;
+    }
+    const custom = customClassProblem(l);
+    let kwargs = call.kwargs;
+    if (OWN_TFJS_CLASSES.has(String(l.class_name))) {
+      const moved = Object.fromEntries(CONFIG_CALL_ARGS.filter((k) => lconf[k] === true).map((k) => [k, true]));
+      kwargs = { ...kwargs, ...moved };
+      lconf = Object.fromEntries(Object.entries(lconf).filter(([k]) => !CONFIG_CALL_ARGS.includes(k)));
+    }
+    // Keras 3 records each input's shape in the call; older configs do not, so they come from the graph so far.
+    let shapes: (Shape | null)[] = sequential ? [null] : refs.map((r) => r.shape);
+    if (!broken && shapes.some((s) => s === null)) {
+      const analysis = analyzeGraph(b.doc);
+      shapes = inputIds.map((id) => analysis.nodes.get(id)?.shape ?? null);
+    }
+    const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: kwargs });
+    if (Array.isArray(mapped)) {
+      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: mapped });
+      scope.tensors.set(`${name}#0`, BROKEN);
+      previous = BROKEN;
+      continue;
+    }
+    if (broken) {
+      scope.tensors.set(`${name}#0`, BROKEN);
+      previous = BROKEN;
+      continue;
+    }
+    const def = getBlock(mapped.type);
+    if (!def) throw new Error(`Block ${mapped.type} vanished from the catalog.`);
+    const id = b.nodeId(label(scope, name));
+    b.doc = addNode(b.doc, mapped.type, { x: 0, y: 0 }, { id, label: label(scope, name), params: mapped.params }).doc;
+    // Ports: attention takes (query, value, key=...); other blocks take their tensors in port order.
+    const ports = def.ports(mapped.params).map((p) => p.name);
+    const wiring: [string, string][] =
+      def.callConvention === 'query-value-key'
+        ? ([
+            ['query', sources[0]],
+            ['value', sources[1] ?? sources[0]],
+            ...(call.kwTensors.key ? ([['key', source(call.kwTensors.key) as string]] as [string, string][]) : []),
+          ] as [string, string][])
+        : inputIds.map((s, i): [string, string] => [ports[i] ?? `in${i}`, s]);
+    if (def.callConvention !== 'query-value-key' && inputIds.length > ports.length) {
+      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: `called on ${inputIds.length} tensors; the block takes ${ports.length}` }] });
+      scope.tensors.set(`${name}#0`, BROKEN);
+      continue;
+    }
+    for (const [port, src] of wiring) b.doc = connect(b.doc, src, id, port).doc;
+    scope.tensors.set(`${name}#0`, id);
+    previous = id;
+    b.layers.push({ nodeId: id, name: label(scope, name), localName: name, kerasClass: cls, archivePath: archiveOf.get(l) ?? '', h5Group: scope.h5Group ?? name });
+  }
+  if (sequential) return previous ? [previous] : [];
+  return endpointList(config.output_layers).map((e) => {
+    const id = scope.tensors.get(`${e.layer}#${e.tensor}`);
+    if (!id) {
+      if (b.unsupported.length) return '';
+      throw new KerasImportError(`The model's output "${e.layer}" is not one of its layers. The model config is damaged.`);
+    }
+    return id;
+  });
+}
+
+/**
+ * Imports a Keras model config as a project document, laid out top-down. Throws
+ * {@link KerasImportError} listing every layer that cannot be represented (each with its class and
+ * the options at fault), or naming what is damaged.
+ */
+export function importKerasModel(modelConfig: JsonObject, name?: string): KerasImport {
+  const config = modelConfig.config as JsonObject;
+  const modelName = name ?? (typeof config.name === 'string' ? config.name : 'imported');
+  const b = new Builder(modelName);
+  const outputs = addModel(b, modelConfig, { prefix: '', archivePath: '', h5Group: null, tensors: new Map() }, null);
+  if (b.unsupported.length) {
+    throw new KerasImportError(
+      `${b.unsupported.length} layer(s) cannot be represented in Layerloom, so nothing was imported (nothing is dropped or approximated):`,
+      b.unsupported,
+    );
+  }
+  const outputType = blockTypeWithRole('output');
+  const layerNames = new Map(b.doc.nodes.map((n) => [n.id, n.label]));
+  for (const src of outputs) {
+    const id = b.nodeId(`${layerNames.get(src) ?? 'output'}_output`);
+    b.doc = addNode(b.doc, outputType, { x: 0, y: 0 }, { id, label: layerNames.get(src) ?? 'output' }).doc;
+    b.doc = connect(b.doc, src, id, 'in').doc;
+  }
+  const positions = layeredPositions(b.doc);
+  const doc = { ...b.doc, nodes: b.doc.nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })) };
+  return { doc, layers: b.layers.map((l) => ({ ...l, archivePath: l.archivePath.replace(/^\//, '') })) };
+}
