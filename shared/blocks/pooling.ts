@@ -9,13 +9,13 @@
  * would differ between the app and the exported Keras model.
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
-import { intTuple, str, tuple } from './paramUtils.js';
+import { bool, intTuple, str, tuple } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { poolOutputLength, upsampledLength } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { checkSpatialRank } from './conv.js';
 import { defineBlock } from './define.js';
-import { withArg } from './tfjsSpelling.js';
+import { LAYERLOOM_TFJS_CLASSES, withArg } from './tfjsSpelling.js';
 
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
@@ -155,9 +155,18 @@ function globalBlock(kind: GlobalKind): BlockDef {
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
-    params: [],
+    params: [
+      {
+        name: 'keepdims',
+        label: 'Keep dims',
+        kind: 'bool',
+        default: false,
+        help: 'Keep the pooled axes with size 1 ((1, 1, channels) for an image), e.g. to multiply the result back onto the feature map (squeeze-and-excitation).',
+        advanced: true,
+      },
+    ],
     ports: () => SINGLE_INPUT,
-    inferShape: ([input]): ShapeResult => {
+    inferShape: ([input], params): ShapeResult => {
       if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
       if (input.length === 1) {
         return rankError(
@@ -169,10 +178,19 @@ function globalBlock(kind: GlobalKind): BlockDef {
       }
       const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
       if (rank) return rank;
-      return ok([input[input.length - 1]]);
+      const channels = input[input.length - 1];
+      return ok(bool(params, 'keepdims') ? [...new Array<number>(kind.spatial).fill(1), channels] : [channels]);
     },
     paramCount: () => NO_PARAMS,
-    keras: (): KerasCall => ({ kerasClass: kind.type, kerasArgs: [] }),
+    keras: (params): KerasCall => ({ kerasClass: kind.type, kerasArgs: [['keepdims', bool(params, 'keepdims')]] }),
+    tfjs: {
+      // tfjs's global pooling layers have no keepdims.
+      ownLayer: (params) => (bool(params, 'keepdims') ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
+      adjust: (call, params) =>
+        bool(params, 'keepdims')
+          ? { ...call, args: [['reduction', kind.type.startsWith('GlobalMax') ? 'max' : 'mean'], ...call.args] }
+          : { ...call, args: call.args.filter(([k]) => k !== 'keepdims') },
+    },
   });
 }
 

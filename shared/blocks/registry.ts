@@ -10,8 +10,23 @@ import { mergeBlocks } from './merge.js';
 import { embeddingBlocks } from './embedding.js';
 import { recurrentBlocks } from './recurrent.js';
 import { attentionBlocks } from './attention.js';
+import { activationBlocks } from './activations.js';
+import { paddingBlocks } from './padding.js';
+import { preprocessingBlocks } from './preprocessing.js';
 
-const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks, convBlocks, poolingBlocks, normalizationBlocks, mergeBlocks, embeddingBlocks, recurrentBlocks, attentionBlocks];
+const FAMILIES: readonly (readonly BlockDef[])[] = [
+  coreBlocks,
+  activationBlocks,
+  convBlocks,
+  poolingBlocks,
+  paddingBlocks,
+  normalizationBlocks,
+  preprocessingBlocks,
+  mergeBlocks,
+  embeddingBlocks,
+  recurrentBlocks,
+  attentionBlocks,
+];
 
 /** Every block, in palette order. */
 export const BLOCKS: readonly BlockDef[] = FAMILIES.flat();

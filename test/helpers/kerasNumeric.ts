@@ -66,8 +66,9 @@ function prepare(c: NumericCase, index: number): Prepared {
   const weights = model.weights.map((w) => {
     const shape = w.shape as number[];
     const n = shape.reduce((a, b) => a * b, 1);
-    // A variance must be positive; everything else takes values of both signs.
-    return { shape, data: w.originalName.endsWith('moving_variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
+    // A variance (BatchNormalization's moving_variance, Normalization's variance) must be positive;
+    // everything else takes values of both signs.
+    return { shape, data: w.originalName.endsWith('variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
   });
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
   const inputs = c.inputs.map((s) => {

@@ -47,6 +47,9 @@ def main(path):
         args = [inputs] if case.get("listInput") else inputs
         layer(*args, **call_args)  # builds the weights
         layer.set_weights([np.asarray(w["data"], dtype="float32").reshape(w["shape"]) for w in case["weights"]])
+        # Normalization copies its weights into constants when built; model.py's load_weights refreshes them too.
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()
         y = np.asarray(layer(*args, **call_args, training=False))
         results.append(
             {
