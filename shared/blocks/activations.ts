@@ -59,9 +59,9 @@ export const ReLUBlock: BlockDef = defineBlock({
   }),
   tfjs: {
     ownLayer: (params) => (num(params, 'negative_slope') !== 0 || num(params, 'threshold') !== 0 ? LAYERLOOM_TFJS_CLASSES.relu : null),
-    // tfjs's own ReLU knows only maxValue.
+    // tfjs's own ReLU knows only maxValue, typed as a number (no cap: left out).
     adjust: (call, params) =>
-      call.factory === 'reLU' ? { ...call, args: tfjsArgs([['max_value', typeof params.max_value === 'number' ? params.max_value : null]]) } : call,
+      call.factory === 'reLU' ? { ...call, args: typeof params.max_value === 'number' ? tfjsArgs([['max_value', params.max_value]]) : [] } : call,
   },
 });
 
@@ -126,7 +126,8 @@ export const PReLUBlock: BlockDef = defineBlock({
       ],
     };
   },
-  tfjs: { adjust: (call) => ({ ...call, factory: 'prelu' }) },
+  // tfjs spells the factory `prelu`; its sharedAxes is typed as numbers (none shared: left out).
+  tfjs: { adjust: (call, params) => ({ factory: 'prelu', args: dims(params, 'shared_axes').length ? call.args : call.args.filter(([k]) => k !== 'sharedAxes') }) },
 });
 
 /** Keras's ELU layer. */

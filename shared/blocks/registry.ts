@@ -13,6 +13,7 @@ import { attentionBlocks } from './attention.js';
 import { activationBlocks } from './activations.js';
 import { paddingBlocks } from './padding.js';
 import { preprocessingBlocks } from './preprocessing.js';
+import { noiseBlocks } from './noise.js';
 
 const FAMILIES: readonly (readonly BlockDef[])[] = [
   coreBlocks,
@@ -22,6 +23,7 @@ const FAMILIES: readonly (readonly BlockDef[])[] = [
   paddingBlocks,
   normalizationBlocks,
   preprocessingBlocks,
+  noiseBlocks,
   mergeBlocks,
   embeddingBlocks,
   recurrentBlocks,

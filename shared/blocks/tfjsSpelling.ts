@@ -23,6 +23,9 @@ export const LAYERLOOM_TFJS_CLASSES = {
   globalPooling: 'LayerloomGlobalPooling',
   zeroPadding1d: 'LayerloomZeroPadding1D',
   cropping1d: 'LayerloomCropping1D',
+  gaussianNoise: 'LayerloomGaussianNoise',
+  gaussianDropout: 'LayerloomGaussianDropout',
+  spatialDropout2d: 'LayerloomSpatialDropout2D',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

@@ -24,6 +24,10 @@
  * - `LayerloomNormalization`: Keras's `Normalization` on one axis: `(x − mean) / max(√variance, 1e-7)`
  *   with `mean`, `variance` and `count` as non-trainable weights in Keras's order.
  * - `LayerloomGlobalPooling`: global average or max pooling with `keepdims` (tfjs's have none).
+ * - `LayerloomGaussianNoise`, `LayerloomGaussianDropout`, `LayerloomSpatialDropout2D`: Keras's noise
+ *   layers (active only while training) with a `seed` field the trainer sets per step, as it does
+ *   for tfjs's Dropout, so seeded runs repeat (tfjs's own Gaussian layers draw unseeded, and tfjs
+ *   has no SpatialDropout2D).
  * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`: Keras's 1-D padding and cropping (tfjs has
  *   the 2-D ones only).
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
@@ -86,6 +90,8 @@ export type ELUArgs = LayerArgs & { alpha?: number };
 export type AxisArgs = LayerArgs & { axis?: number };
 /** tfjs config of {@link LayerloomLayers.GlobalPooling}. */
 export type GlobalPoolingArgs = LayerArgs & { reduction: 'mean' | 'max'; keepdims?: boolean };
+/** tfjs config of the noise layers: `stddev` (GaussianNoise) or `rate` (the dropouts), and a seed. */
+export type NoiseArgs = LayerArgs & { stddev?: number; rate?: number; seed?: number };
 /** tfjs config of {@link LayerloomLayers.ZeroPadding1D} (`padding`) and {@link LayerloomLayers.Cropping1D} (`cropping`): `[before, after]`. */
 export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] };
 
@@ -110,6 +116,9 @@ export interface LayerloomLayers {
   readonly Softmax: new (args: AxisArgs) => Layer;
   readonly Normalization: new (args: AxisArgs) => Layer;
   readonly GlobalPooling: new (args: GlobalPoolingArgs) => Layer;
+  readonly GaussianNoise: new (args: NoiseArgs) => Layer;
+  readonly GaussianDropout: new (args: NoiseArgs) => Layer;
+  readonly SpatialDropout2D: new (args: NoiseArgs) => Layer;
   readonly ZeroPadding1D: new (args: Sides1DArgs) => Layer;
   readonly Cropping1D: new (args: Sides1DArgs) => Layer;
 }
@@ -129,6 +138,9 @@ export const CUSTOM_LAYER_CLASSES = {
   globalPooling: 'LayerloomGlobalPooling',
   zeroPadding1d: 'LayerloomZeroPadding1D',
   cropping1d: 'LayerloomCropping1D',
+  gaussianNoise: 'LayerloomGaussianNoise',
+  gaussianDropout: 'LayerloomGaussianDropout',
+  spatialDropout2d: 'LayerloomSpatialDropout2D',
 } as const;
 
 /**
@@ -738,6 +750,87 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  /** A rate in [0, 1). */
+  const rateOf = (v: number | undefined, what: string): number => {
+    const r = v ?? 0;
+    if (!(r >= 0 && r < 1)) throw new Error(`${what} rate must be at least 0 and below 1, got ${JSON.stringify(v)}.`);
+    return r;
+  };
+
+  /** The input unchanged outside training; `noise(x)` while training. */
+  const whileTraining = (inputs: Tensor | Tensor[], kwargs: Kwargs, noise: (x: Tensor) => Tensor): Tensor =>
+    tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return kwargs?.training === true ? noise(x) : tf.clone(x);
+    });
+
+  /** See the file comment: adds normal noise of `stddev` while training. */
+  class LayerloomGaussianNoise extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.gaussianNoise;
+    private readonly stddev: number;
+    /** Set by the trainer for each step (compile/stepRandomness.ts). */
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.stddev = args.stddev ?? 0;
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      return whileTraining(inputs, kwargs, (x) => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.seed)));
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), stddev: this.stddev };
+    }
+  }
+
+  /** See the file comment: multiplies by normal noise of mean 1 and std √(rate / (1 − rate)) while training. */
+  class LayerloomGaussianDropout extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.gaussianDropout;
+    private readonly rate: number;
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.rate = rateOf(args.rate, 'GaussianDropout');
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      const std = Math.sqrt(this.rate / (1 - this.rate));
+      return whileTraining(inputs, kwargs, (x) => (this.rate > 0 ? tf.mul(x, tf.randomNormal(x.shape, 1, std, 'float32', this.seed)) : tf.clone(x)));
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), rate: this.rate };
+    }
+  }
+
+  /** See the file comment: drops whole channels of an image (one draw per sample and channel) while training. */
+  class LayerloomSpatialDropout2D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.spatialDropout2d;
+    private readonly rate: number;
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.rate = rateOf(args.rate, 'SpatialDropout2D');
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      return whileTraining(inputs, kwargs, (x) =>
+        this.rate > 0 ? tf.dropout(x, this.rate, [x.shape[0] ?? 1, 1, 1, x.shape[3] ?? 1], this.seed) : tf.clone(x),
+      );
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), rate: this.rate };
+    }
+  }
+
   /** `[before, after]` as two non-negative integers. */
   const sides = (v: number[] | undefined, what: string): [number, number] => {
     const pair = v ?? [1, 1];
@@ -811,6 +904,9 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomSoftmax);
   tf.serialization.registerClass(LayerloomNormalization);
   tf.serialization.registerClass(LayerloomGlobalPooling);
+  tf.serialization.registerClass(LayerloomGaussianNoise);
+  tf.serialization.registerClass(LayerloomGaussianDropout);
+  tf.serialization.registerClass(LayerloomSpatialDropout2D);
   tf.serialization.registerClass(LayerloomZeroPadding1D);
   tf.serialization.registerClass(LayerloomCropping1D);
   return {
@@ -825,6 +921,9 @@ function defineLayers(tf: TF): LayerloomLayers {
     Softmax: LayerloomSoftmax,
     Normalization: LayerloomNormalization,
     GlobalPooling: LayerloomGlobalPooling,
+    GaussianNoise: LayerloomGaussianNoise,
+    GaussianDropout: LayerloomGaussianDropout,
+    SpatialDropout2D: LayerloomSpatialDropout2D,
     ZeroPadding1D: LayerloomZeroPadding1D,
     Cropping1D: LayerloomCropping1D,
   };

@@ -88,5 +88,10 @@ export const CORE_CASES: readonly NumericCase[] = [
   { id: 'normalization last axis', block: 'Normalization', inputs: [[4, 3]] },
   { id: 'normalization axis 1', block: 'Normalization', params: { axis: 1 }, inputs: [[4, 3]] },
   { id: 'repeat vector', block: 'RepeatVector', params: { n: 3 }, inputs: [[4]] },
+  { id: 'dropout, training mode', block: 'Dropout', params: { rate: 0.4 }, inputs: [[400]], training: { kind: 'dropout', rate: 0.4 } },
+  { id: 'spatial dropout 1d', block: 'SpatialDropout1D', params: { rate: 0.3 }, inputs: [[5, 64]], training: { kind: 'dropout', rate: 0.3, channelsLast: true } },
+  { id: 'spatial dropout 2d', block: 'SpatialDropout2D', params: { rate: 0.5 }, inputs: [[4, 3, 64]], training: { kind: 'dropout', rate: 0.5, channelsLast: true } },
+  { id: 'gaussian noise', block: 'GaussianNoise', params: { stddev: 0.3 }, inputs: [[20, 20]], training: { kind: 'additive', stddev: 0.3 } },
+  { id: 'gaussian dropout', block: 'GaussianDropout', params: { rate: 0.2 }, inputs: [[20, 20]], training: { kind: 'multiplicative', stddev: Math.sqrt(0.2 / 0.8) } },
   { id: 'permute', block: 'Permute', params: { dims: [3, 1, 2] }, inputs: [[2, 3, 4]] },
 ];

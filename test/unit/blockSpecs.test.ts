@@ -72,8 +72,8 @@ describe('tfjs spelling of a Keras call', () => {
       if (call.custom) expect(own.has(call.tfjsFactory), `${def.type}: ${call.tfjsFactory}`).toBe(true);
       else expect(typeof (tf.layers as unknown as Record<string, unknown>)[call.tfjsFactory], `${def.type}: tf.layers.${call.tfjsFactory}`).toBe('function');
       // Every Keras argument has its tfjs counterpart (tfjs may take extra ones, e.g. useCausalMask),
-      // except options tfjs's own layer lacks, left out only while they are at Keras's default
-      // (otherwise the block runs as Layerloom's own layer, which takes them).
+      // except options tfjs's own layer lacks or types without null, left out only while they are
+      // at Keras's default (otherwise the block runs as Layerloom's own layer, or passes them).
       const lacking = TFJS_LACKS[def.type] ?? [];
       const needed = call.kerasArgs.filter(([k, v]) => call.custom || !lacking.includes(k) || !isKerasDefault(call.kerasClass, k, v));
       expect(call.tfjsArgs.length, def.type).toBeGreaterThanOrEqual(needed.length);
@@ -83,7 +83,8 @@ describe('tfjs spelling of a Keras call', () => {
 
 /** Keras options that tfjs's own layer of a block does not take (see the block's `tfjs.ownLayer`). */
 const TFJS_LACKS: Readonly<Record<string, readonly string[]>> = {
-  ReLU: ['negative_slope', 'threshold'],
+  ReLU: ['max_value', 'negative_slope', 'threshold'],
+  PReLU: ['shared_axes'],
   GlobalAveragePooling1D: ['keepdims'],
   GlobalAveragePooling2D: ['keepdims'],
   GlobalMaxPooling1D: ['keepdims'],

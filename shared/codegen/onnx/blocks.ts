@@ -744,6 +744,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Dense: dense,
   Activation: (ctx) => activation(ctx.b, ctx.step.name, input(ctx), str(ctx.params, 'activation'), 'Activation'),
   Dropout: (ctx) => input(ctx),
+  // Noise layers are identity outside training (an ONNX model only predicts).
+  SpatialDropout1D: (ctx) => input(ctx),
+  SpatialDropout2D: (ctx) => input(ctx),
+  GaussianNoise: (ctx) => input(ctx),
+  GaussianDropout: (ctx) => input(ctx),
   Flatten: flatten,
   Reshape: reshape,
   Conv1D: (ctx) => convLayer(ctx, 1),
