@@ -1,15 +1,17 @@
 /**
- * Preprocessing inside the model: Rescaling (`x · scale + offset`) and Normalization
- * (`(x − mean) / √variance` per feature). Semantics, names and weights follow `keras.layers`
+ * Preprocessing inside the model: Rescaling (`x · scale + offset`), Normalization
+ * (`(x − mean) / √variance` per feature) and Resizing (bilinear or nearest, half-pixel centres as
+ * Keras; Layerloom's own `LayerloomResize` in tfjs). Semantics, names and weights follow `keras.layers`
  * (Keras 3): Normalization holds `mean`, `variance` (one per entry of its axis) and `count` as
  * non-trainable weights, as EfficientNet's saved weights carry them. tfjs-layers 4.22 has no
  * Normalization; it runs as Layerloom's own `LayerloomNormalization`.
  */
 import type { BlockDef, KerasCall, Shape, ShapeResult } from './types.js';
-import { num } from './paramUtils.js';
+import { num, str } from './paramUtils.js';
 import { fail, ok } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
+import { checkSpatialRank } from './conv.js';
 import { defineBlock } from './define.js';
 import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
@@ -81,5 +83,45 @@ export const NormalizationBlock: BlockDef = defineBlock({
   tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.normalization },
 });
 
+/** Keras's Resizing: an image to a fixed height and width, with TensorFlow's half-pixel centres. */
+export const ResizingBlock: BlockDef = defineBlock({
+  type: 'Resizing',
+  category: 'Reshaping',
+  description: 'Resizes images to a fixed height and width (bilinear or nearest), e.g. to feed a model made for another size.',
+  params: [
+    { name: 'height', label: 'Height', kind: 'int', default: 32, min: 1, warnAbove: 16_384, help: 'Output height in pixels.' },
+    { name: 'width', label: 'Width', kind: 'int', default: 32, min: 1, warnAbove: 16_384, help: 'Output width in pixels.' },
+    {
+      name: 'interpolation',
+      label: 'Interpolation',
+      kind: 'enum',
+      default: 'bilinear',
+      options: ['bilinear', 'nearest'],
+      help: 'bilinear blends the four nearest pixels; nearest copies one. Pixel centres as in TensorFlow (half-pixel).',
+    },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params): ShapeResult => {
+    if (!input) return fail('LL004', 'Connect an input to the Resizing.');
+    const rank = checkSpatialRank('Resizing', input, 2, {});
+    if (rank) return rank;
+    if (input[0] === null || input[1] === null) {
+      return fail('LL018', `Resizing needs a fixed input height and width in Layerloom, got ${formatShape(input)}. Fix the size on the Input.`);
+    }
+    return ok([num(params, 'height'), num(params, 'width'), input[2]]);
+  },
+  paramCount: () => NO_PARAMS,
+  keras: (params): KerasCall => ({
+    kerasClass: 'Resizing',
+    kerasArgs: [
+      ['height', num(params, 'height')],
+      ['width', num(params, 'width')],
+      ['interpolation', str(params, 'interpolation')],
+    ],
+  }),
+  // tfjs's resizing layer aligns pixels differently from Keras (see shared/compile/customLayers.ts).
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.resize },
+});
+
 /** Blocks in this family, registry order. */
-export const preprocessingBlocks: readonly BlockDef[] = [RescalingBlock, NormalizationBlock];
+export const preprocessingBlocks: readonly BlockDef[] = [RescalingBlock, NormalizationBlock, ResizingBlock];

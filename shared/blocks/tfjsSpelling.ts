@@ -26,6 +26,7 @@ export const LAYERLOOM_TFJS_CLASSES = {
   gaussianNoise: 'LayerloomGaussianNoise',
   gaussianDropout: 'LayerloomGaussianDropout',
   spatialDropout2d: 'LayerloomSpatialDropout2D',
+  resize: 'LayerloomResize',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

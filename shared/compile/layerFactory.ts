@@ -17,6 +17,7 @@ import {
   type NoiseArgs,
   type PositionEmbeddingArgs,
   type ReLUArgs,
+  type ResizeArgs,
   type SeparableConvLayerArgs,
   type Sides1DArgs,
 } from './customLayers.js';
@@ -75,6 +76,7 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.gaussianNoise]: (tf, c) => new (layerloomLayers(tf).GaussianNoise)(c as NoiseArgs),
   [CUSTOM_LAYER_CLASSES.gaussianDropout]: (tf, c) => new (layerloomLayers(tf).GaussianDropout)(c as NoiseArgs),
   [CUSTOM_LAYER_CLASSES.spatialDropout2d]: (tf, c) => new (layerloomLayers(tf).SpatialDropout2D)(c as NoiseArgs),
+  [CUSTOM_LAYER_CLASSES.resize]: (tf, c) => new (layerloomLayers(tf).Resize)(c as ResizeArgs),
   [CUSTOM_LAYER_CLASSES.zeroPadding1d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.cropping1d]: (tf, c) => new (layerloomLayers(tf).Cropping1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.subtract]: (tf, c) => new (layerloomLayers(tf).Subtract)(c as ConstructorParameters<ReturnType<typeof layerloomLayers>['Subtract']>[0]),

@@ -24,6 +24,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   ZeroPadding1D: ['pad sequence', 'padding'],
   Cropping2D: ['crop', 'trim'],
   Cropping1D: ['crop sequence', 'trim'],
+  Resizing: ['resize', 'scale image', 'interpolate', 'bilinear'],
   Rescaling: ['scale', 'normalize pixels', '1/255', 'rescale'],
   Normalization: ['standardize', 'standardise', 'z-score', 'mean variance'],
   RepeatVector: ['repeat', 'tile'],

@@ -163,6 +163,24 @@ export function handCases(): ExportCase[] {
       ]),
     },
     {
+      // Resizing with TensorFlow's pixel centres and the noise layers (identity in prediction).
+      id: 'hand_resize_noise',
+      doc: graphOf('Resizing and noise', [
+        { id: 'img', type: 'Input', label: 'image', params: { shape: [6, 6, 2] } },
+        { id: 'rs', type: 'Resizing', label: 'resize', params: { height: 9, width: 7 }, from: { in: 'img' } },
+        { id: 'gn', type: 'GaussianNoise', label: 'noise', params: { stddev: 0.2 }, from: { in: 'rs' } },
+        { id: 'sd', type: 'SpatialDropout2D', label: 'drop_channels', params: { rate: 0.3 }, from: { in: 'gn' } },
+        { id: 'up', type: 'UpSampling2D', label: 'up', params: { size: [2, 2], interpolation: 'bilinear' }, from: { in: 'sd' } },
+        { id: 'rn', type: 'Resizing', label: 'resize_nearest', params: { height: 5, width: 5, interpolation: 'nearest' }, from: { in: 'up' } },
+        { id: 'gd', type: 'GaussianDropout', label: 'gauss_drop', params: { rate: 0.2 }, from: { in: 'rn' } },
+        { id: 'seq', type: 'Reshape', label: 'to_sequence', params: { target_shape: [25, 2] }, from: { in: 'gd' } },
+        { id: 'sd1', type: 'SpatialDropout1D', label: 'drop_features', params: { rate: 0.2 }, from: { in: 'seq' } },
+        { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'sd1' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
       id: 'hand_branches',
       doc: graphOf('Branches & keywords', [
         { id: 'x', type: 'Input', label: 'lambda', params: seq },

@@ -301,6 +301,19 @@ function reluLayer(ctx: MappingContext): string {
   return b.op1('Where', step.name, [b.op1('Greater', `${step.name}_above`, [x, b.float([threshold])]), above, below]);
 }
 
+/**
+ * TensorFlow's half-pixel resize of a channels-last image by the given scales: "half_pixel" for
+ * bilinear, "tf_half_pixel_for_nn" (floor((o + 0.5) / scale)) for nearest.
+ */
+function resize(ctx: MappingContext, scaleH: number, scaleW: number, interpolation: string): string {
+  const bilinear = interpolation === 'bilinear';
+  return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, scaleH, scaleW, 1], [4])], {
+    mode: attr.string(bilinear ? 'linear' : 'nearest'),
+    coordinate_transformation_mode: attr.string(bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn'),
+    ...(bilinear ? {} : { nearest_mode: attr.string('floor') }),
+  });
+}
+
 /** `pads` of ONNX's Pad for a channels-last tensor: zero for batch and channels. */
 function padAmounts(pairs: readonly (readonly [number, number])[]): number[] {
   return [0, ...pairs.map((p) => p[0]), 0, 0, ...pairs.map((p) => p[1]), 0];
@@ -767,6 +780,7 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   // Nearest neighbour, TensorFlow's pixel alignment: source pixel = floor(output pixel / size).
   UpSampling2D: (ctx) => {
     const [sh, sw] = intTuple(ctx.params, 'size', 2);
+    if (str(ctx.params, 'interpolation') === 'bilinear') return resize(ctx, sh, sw, 'bilinear');
     return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, sh, sw, 1], [4])], {
       mode: attr.string('nearest'),
       coordinate_transformation_mode: attr.string('asymmetric'),
@@ -775,6 +789,10 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   },
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
+  Resizing: (ctx) => {
+    const [h, w] = inputShape(ctx) as number[];
+    return resize(ctx, num(ctx.params, 'height') / h, num(ctx.params, 'width') / w, str(ctx.params, 'interpolation'));
+  },
   ReLU: reluLayer,
   LeakyReLU: (ctx) => ctx.b.op1('LeakyRelu', ctx.step.name, [input(ctx)], { alpha: attr.float(num(ctx.params, 'negative_slope')) }),
   PReLU: prelu,
