@@ -33,6 +33,10 @@
  *   layers (active only while training) with a `seed` field the trainer sets per step, as it does
  *   for tfjs's Dropout, so seeded runs repeat (tfjs's own Gaussian layers draw unseeded, and tfjs
  *   has no SpatialDropout2D).
+ * - `LayerloomResize`: Keras's image resizing (`Resizing`, `UpSampling2D` bilinear): TensorFlow's
+ *   half-pixel centres (tfjs's resize layer aligns pixels differently, and its kernels' gradients
+ *   ignore half-pixel centres). Runs as two matrix products with interpolation matrices computed
+ *   once per size (rows, then columns), so it has exact gradients on every backend.
  * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`: Keras's 1-D padding and cropping (tfjs has
  *   the 2-D ones only).
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
@@ -98,6 +102,32 @@ export type AxisArgs = LayerArgs & { axis?: number };
 export type GlobalPoolingArgs = LayerArgs & { reduction: 'mean' | 'max'; keepdims?: boolean };
 /** tfjs config of the noise layers: `stddev` (GaussianNoise) or `rate` (the dropouts), and a seed. */
 export type NoiseArgs = LayerArgs & { stddev?: number; rate?: number; seed?: number };
+/** tfjs config of {@link LayerloomLayers.Resize}: the output size and `bilinear` or `nearest`. */
+export type ResizeArgs = LayerArgs & { height: number; width: number; interpolation?: string };
+
+/**
+ * The `(out, in)` matrix that resizes one axis as TensorFlow's `tf.image.resize` does (half-pixel
+ * centres, no antialiasing): row `o` holds the weights of the input positions output `o` reads.
+ */
+export function resizeMatrix(inSize: number, outSize: number, interpolation: 'bilinear' | 'nearest'): Float32Array {
+  const m = new Float32Array(outSize * inSize);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    if (interpolation === 'nearest') {
+      // TensorFlow's half-pixel nearest: floor((o + 0.5) · scale), clamped.
+      m[o * inSize + Math.min(Math.max(Math.floor((o + 0.5) * scale), 0), inSize - 1)] = 1;
+      continue;
+    }
+    const at = (o + 0.5) * scale - 0.5;
+    const lower = Math.max(Math.floor(at), 0);
+    const upper = Math.min(Math.ceil(at), inSize - 1);
+    const lerp = at - Math.floor(at);
+    m[o * inSize + lower] += 1 - lerp;
+    m[o * inSize + upper] += lerp;
+  }
+  return m;
+}
+
 /** tfjs config of {@link LayerloomLayers.ZeroPadding1D} (`padding`) and {@link LayerloomLayers.Cropping1D} (`cropping`): `[before, after]`. */
 export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] };
 
@@ -125,6 +155,7 @@ export interface LayerloomLayers {
   readonly GaussianNoise: new (args: NoiseArgs) => Layer;
   readonly GaussianDropout: new (args: NoiseArgs) => Layer;
   readonly SpatialDropout2D: new (args: NoiseArgs) => Layer;
+  readonly Resize: new (args: ResizeArgs) => Layer;
   readonly ZeroPadding1D: new (args: Sides1DArgs) => Layer;
   readonly Cropping1D: new (args: Sides1DArgs) => Layer;
 }
@@ -147,6 +178,7 @@ export const CUSTOM_LAYER_CLASSES = {
   gaussianNoise: 'LayerloomGaussianNoise',
   gaussianDropout: 'LayerloomGaussianDropout',
   spatialDropout2d: 'LayerloomSpatialDropout2D',
+  resize: 'LayerloomResize',
 } as const;
 
 /**
@@ -837,6 +869,45 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  /** See the file comment. */
+  class LayerloomResize extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.resize;
+    private readonly height: number;
+    private readonly width: number;
+    private readonly interpolation: 'bilinear' | 'nearest';
+
+    constructor(args: ResizeArgs) {
+      super(args);
+      this.height = positiveInt(args.height, 'Resize height');
+      this.width = positiveInt(args.width, 'Resize width');
+      const mode = args.interpolation ?? 'bilinear';
+      if (mode !== 'bilinear' && mode !== 'nearest') throw new Error(`Resize interpolation must be "bilinear" or "nearest", got ${JSON.stringify(mode)}.`);
+      this.interpolation = mode;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, , , channels] = inputShapesOf(inputShape)[0];
+      return [batch, this.height, this.width, channels];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const [b, h, w, c] = x.shape as number[];
+        const rows = tf.tensor2d(resizeMatrix(h, this.height, this.interpolation), [this.height, h]);
+        const cols = tf.tensor2d(resizeMatrix(w, this.width, this.interpolation), [this.width, w]);
+        // Rows: (H', H) · (H, B·W·C); then columns: (W', W) · (W, B·H'·C).
+        const byRows = tf.reshape(tf.matMul(rows, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, b * w * c])), [this.height, b, w, c]);
+        const byCols = tf.matMul(cols, tf.reshape(tf.transpose(byRows, [2, 1, 0, 3]), [w, b * this.height * c]));
+        return tf.transpose(tf.reshape(byCols, [this.width, b, this.height, c]), [1, 2, 0, 3]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation };
+    }
+  }
+
   /** `[before, after]` as two non-negative integers. */
   const sides = (v: number[] | undefined, what: string): [number, number] => {
     const pair = v ?? [1, 1];
@@ -913,6 +984,7 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomGaussianNoise);
   tf.serialization.registerClass(LayerloomGaussianDropout);
   tf.serialization.registerClass(LayerloomSpatialDropout2D);
+  tf.serialization.registerClass(LayerloomResize);
   tf.serialization.registerClass(LayerloomZeroPadding1D);
   tf.serialization.registerClass(LayerloomCropping1D);
   return {
@@ -930,6 +1002,7 @@ function defineLayers(tf: TF): LayerloomLayers {
     GaussianNoise: LayerloomGaussianNoise,
     GaussianDropout: LayerloomGaussianDropout,
     SpatialDropout2D: LayerloomSpatialDropout2D,
+    Resize: LayerloomResize,
     ZeroPadding1D: LayerloomZeroPadding1D,
     Cropping1D: LayerloomCropping1D,
   };
