@@ -132,8 +132,11 @@ export function defaultParams(specs: readonly ParamSpec[]): Record<string, Param
   return out;
 }
 
-/** Activations usable as a layer's `activation` argument in both Keras and tfjs, same math. */
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'elu', 'selu', 'swish'] as const;
+/**
+ * Activations usable as a layer's `activation` argument in both Keras and tfjs, same math. `silu`
+ * is Keras 3's name for swish (what EfficientNet's saved config says); tfjs calls it `swish`.
+ */
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'elu', 'selu', 'swish', 'silu'] as const;
 
 /** `activation` parameter. */
 export function activationParam(def: string = 'linear'): ParamSpec {

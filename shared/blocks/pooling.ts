@@ -4,18 +4,18 @@
  * channels last).
  *
  * `strides` left empty (null) means "same as pool_size", as in Keras; tfjs is given the resolved
- * value. UpSampling2D offers only "nearest": tfjs's bilinear resize uses the old corner alignment
- * (TF 1 `half_pixel_centers=False`) while Keras 3 resizes with half-pixel centres, so the numbers
- * would differ between the app and the exported Keras model.
+ * value. UpSampling2D "bilinear" runs as Layerloom's own `LayerloomResize`: tfjs's bilinear
+ * up-sampling uses the old corner alignment (TF 1 `half_pixel_centers=False`) while Keras 3 resizes
+ * with half-pixel centres.
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
-import { intTuple, str, tuple } from './paramUtils.js';
+import { bool, intTuple, str, tuple } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
-import { poolOutputLength, upsampledLength } from './shapeUtils.js';
+import { formatShape, poolOutputLength, upsampledLength } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { checkSpatialRank } from './conv.js';
 import { defineBlock } from './define.js';
-import { withArg } from './tfjsSpelling.js';
+import { LAYERLOOM_TFJS_CLASSES, withArg } from './tfjsSpelling.js';
 
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
@@ -155,9 +155,18 @@ function globalBlock(kind: GlobalKind): BlockDef {
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
-    params: [],
+    params: [
+      {
+        name: 'keepdims',
+        label: 'Keep dims',
+        kind: 'bool',
+        default: false,
+        help: 'Keep the pooled axes with size 1 ((1, 1, channels) for an image), e.g. to multiply the result back onto the feature map (squeeze-and-excitation).',
+        advanced: true,
+      },
+    ],
     ports: () => SINGLE_INPUT,
-    inferShape: ([input]): ShapeResult => {
+    inferShape: ([input], params): ShapeResult => {
       if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
       if (input.length === 1) {
         return rankError(
@@ -169,10 +178,19 @@ function globalBlock(kind: GlobalKind): BlockDef {
       }
       const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
       if (rank) return rank;
-      return ok([input[input.length - 1]]);
+      const channels = input[input.length - 1];
+      return ok(bool(params, 'keepdims') ? [...new Array<number>(kind.spatial).fill(1), channels] : [channels]);
     },
     paramCount: () => NO_PARAMS,
-    keras: (): KerasCall => ({ kerasClass: kind.type, kerasArgs: [] }),
+    keras: (params): KerasCall => ({ kerasClass: kind.type, kerasArgs: [['keepdims', bool(params, 'keepdims')]] }),
+    tfjs: {
+      // tfjs's global pooling layers have no keepdims.
+      ownLayer: (params) => (bool(params, 'keepdims') ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
+      adjust: (call, params) =>
+        bool(params, 'keepdims')
+          ? { ...call, args: [['reduction', kind.type.startsWith('GlobalMax') ? 'max' : 'mean'], ...call.args] }
+          : { ...call, args: call.args.filter(([k]) => k !== 'keepdims') },
+    },
   });
 }
 
@@ -220,8 +238,8 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
       label: 'Interpolation',
       kind: 'enum',
       default: 'nearest',
-      options: ['nearest'],
-      help: 'How new pixels are filled: "nearest" copies the nearest pixel. Bilinear is not offered: TensorFlow.js resizes with a different pixel alignment than Keras, so the app and the exported model would compute different values.',
+      options: ['nearest', 'bilinear'],
+      help: 'How new pixels are filled: "nearest" copies the nearest pixel, "bilinear" blends the four nearest (smoother; needs a fixed input height and width).',
       advanced: true,
     },
   ],
@@ -231,6 +249,9 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
     const rank = checkSpatialRank('UpSampling2D', input, 2, {});
     if (rank) return rank;
     const size = intTuple(params, 'size', 2);
+    if (str(params, 'interpolation') === 'bilinear' && (input[0] === null || input[1] === null)) {
+      return fail('LL018', `UpSampling2D "bilinear" needs a fixed input height and width in Layerloom, got ${formatShape(input)}. Fix the size on the Input, or use "nearest".`, 'interpolation');
+    }
     return ok([upsampledLength(input[0], size[0]), upsampledLength(input[1], size[1]), input[2]]);
   },
   paramCount: () => NO_PARAMS,
@@ -241,6 +262,15 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
       ['interpolation', str(params, 'interpolation')],
     ],
   }),
+  tfjs: {
+    ownLayer: (params) => (str(params, 'interpolation') === 'bilinear' ? LAYERLOOM_TFJS_CLASSES.resize : null),
+    // Layerloom's resize layer takes the output size.
+    adjust: (call, params, [input]) => {
+      if (call.factory !== LAYERLOOM_TFJS_CLASSES.resize) return call;
+      const size = intTuple(params, 'size', 2);
+      return { ...call, args: [['height', (input?.[0] ?? 0) * size[0]], ['width', (input?.[1] ?? 0) * size[1]], ['interpolation', 'bilinear']] };
+    },
+  },
 });
 
 /** Blocks in this family, registry order. */

@@ -10,8 +10,25 @@ import { mergeBlocks } from './merge.js';
 import { embeddingBlocks } from './embedding.js';
 import { recurrentBlocks } from './recurrent.js';
 import { attentionBlocks } from './attention.js';
+import { activationBlocks } from './activations.js';
+import { paddingBlocks } from './padding.js';
+import { preprocessingBlocks } from './preprocessing.js';
+import { noiseBlocks } from './noise.js';
 
-const FAMILIES: readonly (readonly BlockDef[])[] = [coreBlocks, convBlocks, poolingBlocks, normalizationBlocks, mergeBlocks, embeddingBlocks, recurrentBlocks, attentionBlocks];
+const FAMILIES: readonly (readonly BlockDef[])[] = [
+  coreBlocks,
+  activationBlocks,
+  convBlocks,
+  poolingBlocks,
+  paddingBlocks,
+  normalizationBlocks,
+  preprocessingBlocks,
+  noiseBlocks,
+  mergeBlocks,
+  embeddingBlocks,
+  recurrentBlocks,
+  attentionBlocks,
+];
 
 /** Every block, in palette order. */
 export const BLOCKS: readonly BlockDef[] = FAMILIES.flat();

@@ -16,6 +16,17 @@ export const LAYERLOOM_TFJS_CLASSES = {
   conv2d: 'LayerloomConv2D',
   separableConv2d: 'LayerloomSeparableConv2D',
   subtract: 'LayerloomSubtract',
+  relu: 'LayerloomReLU',
+  elu: 'LayerloomELU',
+  softmax: 'LayerloomSoftmax',
+  normalization: 'LayerloomNormalization',
+  globalPooling: 'LayerloomGlobalPooling',
+  zeroPadding1d: 'LayerloomZeroPadding1D',
+  cropping1d: 'LayerloomCropping1D',
+  gaussianNoise: 'LayerloomGaussianNoise',
+  gaussianDropout: 'LayerloomGaussianDropout',
+  spatialDropout2d: 'LayerloomSpatialDropout2D',
+  resize: 'LayerloomResize',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */
@@ -59,9 +70,15 @@ function isInitializerArg(kerasName: string): boolean {
   return kerasName === 'initializer' || kerasName.endsWith('_initializer');
 }
 
-/** tfjs value of a Keras argument: initializer names translated, everything else unchanged. */
+/** Keras activation names tfjs spells differently (same maths). */
+const TFJS_ACTIVATIONS: Readonly<Record<string, string>> = { silu: 'swish' };
+
+/** tfjs value of a Keras argument: initializer and activation names translated, everything else unchanged. */
 export function tfjsArgValue(kerasName: string, value: KerasArg): KerasArg {
-  return isInitializerArg(kerasName) && typeof value === 'string' ? tfjsInitializer(value) : value;
+  if (typeof value !== 'string') return value;
+  if (isInitializerArg(kerasName)) return tfjsInitializer(value);
+  if (kerasName === 'activation' || kerasName === 'recurrent_activation') return TFJS_ACTIVATIONS[value] ?? value;
+  return value;
 }
 
 /** Keras arguments in tfjs spelling, by the default rule plus the block's renames. */

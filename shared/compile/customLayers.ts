@@ -17,6 +17,23 @@
  *   tfjs's Conv1D accepts padding "causal" but throws when run, so LayerloomConv1D pads the start of
  *   the sequence with `(kernel_size - 1) * dilation_rate` zeros and runs "valid", as Keras does.
  * - `LayerloomSubtract`: Keras's `Subtract` (first input minus the second); tfjs-layers has none.
+ * - `LayerloomReLU`: Keras's `ReLU` with `negative_slope` and `threshold` (tfjs's knows only
+ *   `maxValue`): `min(x, max_value)` above the threshold, `negative_slope · (x − threshold)` below.
+ * - `LayerloomELU`: Keras's `ELU` with any `alpha` (tfjs's throws on alpha ≠ 1).
+ * - `LayerloomSoftmax`: softmax on any axis (tfjs's runs on the last axis only).
+ * - `LayerloomNormalization`: Keras's `Normalization` on one axis: `(x − mean) / max(√variance, 1e-7)`
+ *   with `mean`, `variance` and `count` as non-trainable weights in Keras's order.
+ * - `LayerloomGlobalPooling`: global average or max pooling with `keepdims` (tfjs's have none).
+ * - `LayerloomGaussianNoise`, `LayerloomGaussianDropout`, `LayerloomSpatialDropout2D`: Keras's noise
+ *   layers (active only while training) with a `seed` field the trainer sets per step, as it does
+ *   for tfjs's Dropout, so seeded runs repeat (tfjs's own Gaussian layers draw unseeded, and tfjs
+ *   has no SpatialDropout2D).
+ * - `LayerloomResize`: Keras's image resizing (`Resizing`, `UpSampling2D` bilinear): TensorFlow's
+ *   half-pixel centres (tfjs's resize layer aligns pixels differently, and its kernels' gradients
+ *   ignore half-pixel centres). Runs as two matrix products with interpolation matrices computed
+ *   once per size (rows, then columns), so it has exact gradients on every backend.
+ * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`: Keras's 1-D padding and cropping (tfjs has
+ *   the 2-D ones only).
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
  *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
  *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
@@ -69,6 +86,45 @@ export type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0];
 /** tfjs config of {@link LayerloomLayers.SeparableConv2D}: tfjs's own. */
 export type SeparableConvLayerArgs = Parameters<TF['layers']['separableConv2d']>[0];
 
+/** tfjs config of {@link LayerloomLayers.ReLU}. */
+export type ReLUArgs = LayerArgs & { maxValue?: number | null; negativeSlope?: number; threshold?: number };
+/** tfjs config of {@link LayerloomLayers.ELU}. */
+export type ELUArgs = LayerArgs & { alpha?: number };
+/** tfjs config of {@link LayerloomLayers.Softmax} and {@link LayerloomLayers.Normalization}: a Keras axis (batch = 0, negative from the end). */
+export type AxisArgs = LayerArgs & { axis?: number };
+/** tfjs config of {@link LayerloomLayers.GlobalPooling}. */
+export type GlobalPoolingArgs = LayerArgs & { reduction: 'mean' | 'max'; keepdims?: boolean };
+/** tfjs config of the noise layers: `stddev` (GaussianNoise) or `rate` (the dropouts), and a seed. */
+export type NoiseArgs = LayerArgs & { stddev?: number; rate?: number; seed?: number };
+/** tfjs config of {@link LayerloomLayers.Resize}: the output size and `bilinear` or `nearest`. */
+export type ResizeArgs = LayerArgs & { height: number; width: number; interpolation?: string };
+
+/**
+ * The `(out, in)` matrix that resizes one axis as TensorFlow's `tf.image.resize` does (half-pixel
+ * centres, no antialiasing): row `o` holds the weights of the input positions output `o` reads.
+ */
+export function resizeMatrix(inSize: number, outSize: number, interpolation: 'bilinear' | 'nearest'): Float32Array {
+  const m = new Float32Array(outSize * inSize);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    if (interpolation === 'nearest') {
+      // TensorFlow's half-pixel nearest: floor((o + 0.5) · scale), clamped.
+      m[o * inSize + Math.min(Math.max(Math.floor((o + 0.5) * scale), 0), inSize - 1)] = 1;
+      continue;
+    }
+    const at = (o + 0.5) * scale - 0.5;
+    const lower = Math.max(Math.floor(at), 0);
+    const upper = Math.min(Math.ceil(at), inSize - 1);
+    const lerp = at - Math.floor(at);
+    m[o * inSize + lower] += 1 - lerp;
+    m[o * inSize + upper] += lerp;
+  }
+  return m;
+}
+
+/** tfjs config of {@link LayerloomLayers.ZeroPadding1D} (`padding`) and {@link LayerloomLayers.Cropping1D} (`cropping`): `[before, after]`. */
+export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] };
+
 /** Fields of tfjs's conv layers read at run time (public in JavaScript, not in tfjs's typings). */
 interface ConvFields {
   readonly kernel: tfjs.LayerVariable;
@@ -85,6 +141,17 @@ export interface LayerloomLayers {
   readonly Conv2D: new (args: ConvLayerArgs) => Layer;
   readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
   readonly Subtract: new (args?: LayerArgs) => Layer;
+  readonly ReLU: new (args: ReLUArgs) => Layer;
+  readonly ELU: new (args: ELUArgs) => Layer;
+  readonly Softmax: new (args: AxisArgs) => Layer;
+  readonly Normalization: new (args: AxisArgs) => Layer;
+  readonly GlobalPooling: new (args: GlobalPoolingArgs) => Layer;
+  readonly GaussianNoise: new (args: NoiseArgs) => Layer;
+  readonly GaussianDropout: new (args: NoiseArgs) => Layer;
+  readonly SpatialDropout2D: new (args: NoiseArgs) => Layer;
+  readonly Resize: new (args: ResizeArgs) => Layer;
+  readonly ZeroPadding1D: new (args: Sides1DArgs) => Layer;
+  readonly Cropping1D: new (args: Sides1DArgs) => Layer;
 }
 
 /** Class names under which the layers are registered (and `LayerCall.tfjsFactory` of their blocks). */
@@ -95,6 +162,17 @@ export const CUSTOM_LAYER_CLASSES = {
   conv2d: 'LayerloomConv2D',
   separableConv2d: 'LayerloomSeparableConv2D',
   subtract: 'LayerloomSubtract',
+  relu: 'LayerloomReLU',
+  elu: 'LayerloomELU',
+  softmax: 'LayerloomSoftmax',
+  normalization: 'LayerloomNormalization',
+  globalPooling: 'LayerloomGlobalPooling',
+  zeroPadding1d: 'LayerloomZeroPadding1D',
+  cropping1d: 'LayerloomCropping1D',
+  gaussianNoise: 'LayerloomGaussianNoise',
+  gaussianDropout: 'LayerloomGaussianDropout',
+  spatialDropout2d: 'LayerloomSpatialDropout2D',
+  resize: 'LayerloomResize',
 } as const;
 
 /**
@@ -547,12 +625,362 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  /** See the file comment. */
+  class LayerloomReLU extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.relu;
+    private readonly maxValue: number | null;
+    private readonly negativeSlope: number;
+    private readonly threshold: number;
+
+    constructor(args: ReLUArgs) {
+      super(args);
+      this.maxValue = args.maxValue ?? null;
+      this.negativeSlope = args.negativeSlope ?? 0;
+      this.threshold = args.threshold ?? 0;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const shifted = tf.sub(x, this.threshold);
+        const above = this.maxValue === null ? x : tf.minimum(x, this.maxValue);
+        // A 0/1 mask from step (which has a gradient, unlike a comparison feeding where).
+        const mask = tf.step(shifted);
+        return tf.add(tf.mul(mask, above), tf.mul(tf.sub(1, mask), tf.mul(shifted, this.negativeSlope)));
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
+    }
+  }
+
+  /** See the file comment: x above zero, alpha · (exp(x) − 1) below. */
+  class LayerloomELU extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.elu;
+    private readonly alpha: number;
+
+    constructor(args: ELUArgs) {
+      super(args);
+      this.alpha = args.alpha ?? 1;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        // relu(x) + alpha · (exp(min(x, 0)) − 1): no comparison op, so every backend has the gradient.
+        return tf.add(tf.relu(x), tf.mul(tf.expm1(tf.minimum(x, 0)), this.alpha));
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), alpha: this.alpha };
+    }
+  }
+
+  /** A Keras axis (batch = 0, negative from the end) as a non-negative tensor axis. */
+  const tensorAxis = (axis: number, rank: number, what: string): number => {
+    const a = axis < 0 ? axis + rank : axis;
+    if (!Number.isInteger(a) || a < 1 || a >= rank) throw new Error(`${what}: axis ${axis} does not exist on a rank-${rank} input.`);
+    return a;
+  };
+
+  /** See the file comment. */
+  class LayerloomSoftmax extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.softmax;
+    private readonly axis: number;
+
+    constructor(args: AxisArgs) {
+      super(args);
+      this.axis = args.axis ?? -1;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const axis = tensorAxis(this.axis, x.rank, 'Softmax');
+        const e = tf.exp(tf.sub(x, tf.max(x, axis, true)));
+        return tf.div(e, tf.sum(e, axis, true));
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), axis: this.axis };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomNormalization extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.normalization;
+    private readonly axis: number;
+    private mean: tfjs.LayerVariable | null = null;
+    private variance: tfjs.LayerVariable | null = null;
+
+    constructor(args: AxisArgs) {
+      super(args);
+      this.axis = args.axis ?? -1;
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const shape = inputShapesOf(inputShape)[0];
+      const size = shape[tensorAxis(this.axis, shape.length, 'Normalization')];
+      if (size === null) throw new Error(`Normalization needs a fixed size on axis ${this.axis}, got [${shape.join(', ')}].`);
+      // Keras's names and order; statistics, never trained.
+      this.mean = this.addWeight('mean', [size], 'float32', tf.initializers.zeros(), undefined, false);
+      this.variance = this.addWeight('variance', [size], 'float32', tf.initializers.ones(), undefined, false);
+      this.addWeight('count', [], 'float32', tf.initializers.zeros(), undefined, false);
+      this.built = true;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        if (!this.mean || !this.variance) throw new Error('Normalization was called before it was built.');
+        const axis = tensorAxis(this.axis, x.rank, 'Normalization');
+        const broadcast = x.shape.map((d, i) => (i === axis ? d : 1));
+        const mean = tf.reshape(this.mean.read(), broadcast);
+        // Keras divides by max(√variance, epsilon) with its backend epsilon 1e-7.
+        const std = tf.maximum(tf.sqrt(tf.reshape(this.variance.read(), broadcast)), 1e-7);
+        return tf.div(tf.sub(x, mean), std);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), axis: this.axis };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomGlobalPooling extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.globalPooling;
+    private readonly reduction: 'mean' | 'max';
+    private readonly keepdims: boolean;
+
+    constructor(args: GlobalPoolingArgs) {
+      super(args);
+      if (args.reduction !== 'mean' && args.reduction !== 'max') throw new Error(`GlobalPooling reduction must be "mean" or "max", got ${JSON.stringify(args.reduction)}.`);
+      this.reduction = args.reduction;
+      this.keepdims = args.keepdims ?? false;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const shape = inputShapesOf(inputShape)[0];
+      const channels = shape[shape.length - 1];
+      return this.keepdims ? [shape[0], ...shape.slice(1, -1).map(() => 1), channels] : [shape[0], channels];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const axes = Array.from({ length: x.rank - 2 }, (_, i) => i + 1);
+        return this.reduction === 'mean' ? tf.mean(x, axes, this.keepdims) : tf.max(x, axes, this.keepdims);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), reduction: this.reduction, keepdims: this.keepdims };
+    }
+  }
+
+  /** A rate in [0, 1). */
+  const rateOf = (v: number | undefined, what: string): number => {
+    const r = v ?? 0;
+    if (!(r >= 0 && r < 1)) throw new Error(`${what} rate must be at least 0 and below 1, got ${JSON.stringify(v)}.`);
+    return r;
+  };
+
+  /** The input unchanged outside training; `noise(x)` while training. */
+  const whileTraining = (inputs: Tensor | Tensor[], kwargs: Kwargs, noise: (x: Tensor) => Tensor): Tensor =>
+    tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return kwargs?.training === true ? noise(x) : tf.clone(x);
+    });
+
+  /** See the file comment: adds normal noise of `stddev` while training. */
+  class LayerloomGaussianNoise extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.gaussianNoise;
+    private readonly stddev: number;
+    /** Set by the trainer for each step (compile/stepRandomness.ts). */
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.stddev = args.stddev ?? 0;
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      return whileTraining(inputs, kwargs, (x) => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.seed)));
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), stddev: this.stddev };
+    }
+  }
+
+  /** See the file comment: multiplies by normal noise of mean 1 and std √(rate / (1 − rate)) while training. */
+  class LayerloomGaussianDropout extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.gaussianDropout;
+    private readonly rate: number;
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.rate = rateOf(args.rate, 'GaussianDropout');
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      const std = Math.sqrt(this.rate / (1 - this.rate));
+      return whileTraining(inputs, kwargs, (x) => (this.rate > 0 ? tf.mul(x, tf.randomNormal(x.shape, 1, std, 'float32', this.seed)) : tf.clone(x)));
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), rate: this.rate };
+    }
+  }
+
+  /** See the file comment: drops whole channels of an image (one draw per sample and channel) while training. */
+  class LayerloomSpatialDropout2D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.spatialDropout2d;
+    private readonly rate: number;
+    seed: number | undefined;
+
+    constructor(args: NoiseArgs) {
+      super(args);
+      this.rate = rateOf(args.rate, 'SpatialDropout2D');
+      this.seed = args.seed;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      return whileTraining(inputs, kwargs, (x) =>
+        this.rate > 0 ? tf.dropout(x, this.rate, [x.shape[0] ?? 1, 1, 1, x.shape[3] ?? 1], this.seed) : tf.clone(x),
+      );
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), rate: this.rate };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomResize extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.resize;
+    private readonly height: number;
+    private readonly width: number;
+    private readonly interpolation: 'bilinear' | 'nearest';
+
+    constructor(args: ResizeArgs) {
+      super(args);
+      this.height = positiveInt(args.height, 'Resize height');
+      this.width = positiveInt(args.width, 'Resize width');
+      const mode = args.interpolation ?? 'bilinear';
+      if (mode !== 'bilinear' && mode !== 'nearest') throw new Error(`Resize interpolation must be "bilinear" or "nearest", got ${JSON.stringify(mode)}.`);
+      this.interpolation = mode;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, , , channels] = inputShapesOf(inputShape)[0];
+      return [batch, this.height, this.width, channels];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const [b, h, w, c] = x.shape as number[];
+        const rows = tf.tensor2d(resizeMatrix(h, this.height, this.interpolation), [this.height, h]);
+        const cols = tf.tensor2d(resizeMatrix(w, this.width, this.interpolation), [this.width, w]);
+        // Rows: (H', H) · (H, B·W·C); then columns: (W', W) · (W, B·H'·C).
+        const byRows = tf.reshape(tf.matMul(rows, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, b * w * c])), [this.height, b, w, c]);
+        const byCols = tf.matMul(cols, tf.reshape(tf.transpose(byRows, [2, 1, 0, 3]), [w, b * this.height * c]));
+        return tf.transpose(tf.reshape(byCols, [this.width, b, this.height, c]), [1, 2, 0, 3]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation };
+    }
+  }
+
+  /** `[before, after]` as two non-negative integers. */
+  const sides = (v: number[] | undefined, what: string): [number, number] => {
+    const pair = v ?? [1, 1];
+    if (pair.length !== 2 || pair.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`${what} must be two integers ≥ 0, got ${JSON.stringify(v)}.`);
+    return [pair[0], pair[1]];
+  };
+
+  /** See the file comment. */
+  class LayerloomZeroPadding1D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.zeroPadding1d;
+    private readonly padding: [number, number];
+
+    constructor(args: Sides1DArgs) {
+      super(args);
+      this.padding = sides(args.padding, 'ZeroPadding1D padding');
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, steps, features] = inputShapesOf(inputShape)[0];
+      return [batch, steps === null ? null : steps + this.padding[0] + this.padding[1], features];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        return tf.pad(x, [[0, 0], this.padding, [0, 0]]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), padding: this.padding };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomCropping1D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.cropping1d;
+    private readonly cropping: [number, number];
+
+    constructor(args: Sides1DArgs) {
+      super(args);
+      this.cropping = sides(args.cropping, 'Cropping1D cropping');
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, steps, features] = inputShapesOf(inputShape)[0];
+      return [batch, steps === null ? null : steps - this.cropping[0] - this.cropping[1], features];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const steps = (x.shape[1] ?? 0) - this.cropping[0] - this.cropping[1];
+        return tf.slice(x, [0, this.cropping[0], 0], [-1, steps, -1]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), cropping: this.cropping };
+    }
+  }
+
   tf.serialization.registerClass(LayerloomMultiHeadAttention);
   tf.serialization.registerClass(LayerloomPositionEmbedding);
   tf.serialization.registerClass(LayerloomConv1D);
   tf.serialization.registerClass(LayerloomConv2D);
   tf.serialization.registerClass(LayerloomSeparableConv2D);
   tf.serialization.registerClass(LayerloomSubtract);
+  tf.serialization.registerClass(LayerloomReLU);
+  tf.serialization.registerClass(LayerloomELU);
+  tf.serialization.registerClass(LayerloomSoftmax);
+  tf.serialization.registerClass(LayerloomNormalization);
+  tf.serialization.registerClass(LayerloomGlobalPooling);
+  tf.serialization.registerClass(LayerloomGaussianNoise);
+  tf.serialization.registerClass(LayerloomGaussianDropout);
+  tf.serialization.registerClass(LayerloomSpatialDropout2D);
+  tf.serialization.registerClass(LayerloomResize);
+  tf.serialization.registerClass(LayerloomZeroPadding1D);
+  tf.serialization.registerClass(LayerloomCropping1D);
   return {
     MultiHeadAttention: LayerloomMultiHeadAttention,
     PositionEmbedding: LayerloomPositionEmbedding,
@@ -560,6 +988,17 @@ function defineLayers(tf: TF): LayerloomLayers {
     Conv2D: LayerloomConv2D,
     SeparableConv2D: LayerloomSeparableConv2D,
     Subtract: LayerloomSubtract,
+    ReLU: LayerloomReLU,
+    ELU: LayerloomELU,
+    Softmax: LayerloomSoftmax,
+    Normalization: LayerloomNormalization,
+    GlobalPooling: LayerloomGlobalPooling,
+    GaussianNoise: LayerloomGaussianNoise,
+    GaussianDropout: LayerloomGaussianDropout,
+    SpatialDropout2D: LayerloomSpatialDropout2D,
+    Resize: LayerloomResize,
+    ZeroPadding1D: LayerloomZeroPadding1D,
+    Cropping1D: LayerloomCropping1D,
   };
 }
 

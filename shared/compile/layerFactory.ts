@@ -9,10 +9,17 @@ import type { BlockDef, CallConvention, KerasArg, LayerCall, Params, Shape } fro
 import {
   CUSTOM_LAYER_CLASSES,
   layerloomLayers,
+  type AxisArgs,
   type ConvLayerArgs,
+  type ELUArgs,
+  type GlobalPoolingArgs,
   type MultiHeadAttentionArgs,
+  type NoiseArgs,
   type PositionEmbeddingArgs,
+  type ReLUArgs,
+  type ResizeArgs,
   type SeparableConvLayerArgs,
+  type Sides1DArgs,
 } from './customLayers.js';
 import { routeLayerInputs, type RoutedInput } from '../codegen/plan.js';
 import type { SymbolicTensor, TF } from './tfTypes.js';
@@ -61,6 +68,17 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.conv1d]: (tf, c) => new (layerloomLayers(tf).Conv1D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.conv2d]: (tf, c) => new (layerloomLayers(tf).Conv2D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.separableConv2d]: (tf, c) => new (layerloomLayers(tf).SeparableConv2D)(c as SeparableConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.relu]: (tf, c) => new (layerloomLayers(tf).ReLU)(c as ReLUArgs),
+  [CUSTOM_LAYER_CLASSES.elu]: (tf, c) => new (layerloomLayers(tf).ELU)(c as ELUArgs),
+  [CUSTOM_LAYER_CLASSES.softmax]: (tf, c) => new (layerloomLayers(tf).Softmax)(c as AxisArgs),
+  [CUSTOM_LAYER_CLASSES.normalization]: (tf, c) => new (layerloomLayers(tf).Normalization)(c as AxisArgs),
+  [CUSTOM_LAYER_CLASSES.globalPooling]: (tf, c) => new (layerloomLayers(tf).GlobalPooling)(c as GlobalPoolingArgs),
+  [CUSTOM_LAYER_CLASSES.gaussianNoise]: (tf, c) => new (layerloomLayers(tf).GaussianNoise)(c as NoiseArgs),
+  [CUSTOM_LAYER_CLASSES.gaussianDropout]: (tf, c) => new (layerloomLayers(tf).GaussianDropout)(c as NoiseArgs),
+  [CUSTOM_LAYER_CLASSES.spatialDropout2d]: (tf, c) => new (layerloomLayers(tf).SpatialDropout2D)(c as NoiseArgs),
+  [CUSTOM_LAYER_CLASSES.resize]: (tf, c) => new (layerloomLayers(tf).Resize)(c as ResizeArgs),
+  [CUSTOM_LAYER_CLASSES.zeroPadding1d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding1D)(c as Sides1DArgs),
+  [CUSTOM_LAYER_CLASSES.cropping1d]: (tf, c) => new (layerloomLayers(tf).Cropping1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.subtract]: (tf, c) => new (layerloomLayers(tf).Subtract)(c as ConstructorParameters<ReturnType<typeof layerloomLayers>['Subtract']>[0]),
 };
 

@@ -11,6 +11,7 @@ import type { ProjectDocument } from '../graph/document.js';
 import { seededRandom } from '../training/split.js';
 import type { CompiledModel } from './compile.js';
 import { drawSeed } from './seeding.js';
+import { CUSTOM_LAYER_CLASSES } from './customLayers.js';
 import type { TF } from './tfTypes.js';
 
 type Layer = tfjs.layers.Layer;
@@ -39,10 +40,19 @@ function cellsOf(layer: Layer): SeedableCell[] {
   return l.cell ? [l.cell] : [];
 }
 
+/** Layers that draw their noise from a `seed` field: tfjs's dropouts and Layerloom's noise layers. */
+const SEEDED_CLASSES: ReadonlySet<string> = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  CUSTOM_LAYER_CLASSES.gaussianNoise,
+  CUSTOM_LAYER_CLASSES.gaussianDropout,
+  CUSTOM_LAYER_CLASSES.spatialDropout2d,
+]);
+
 /** How a layer takes per-step seeds, or null when it draws nothing at random. */
 function reseeder(tf: TF, layer: Layer): Reseed | null {
   const className = layer.getClassName();
-  if (className === 'Dropout' || className === 'SpatialDropout1D') {
+  if (SEEDED_CLASSES.has(className)) {
     const d = layer as unknown as SeedableDropout;
     return (random) => {
       d.seed = drawSeed(random);

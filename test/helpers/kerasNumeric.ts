@@ -34,6 +34,63 @@ export interface NumericCase {
   readonly inputs: readonly (readonly number[])[];
   /** Token-id inputs (int32) below this vocabulary size, for Embedding. */
   readonly ids?: number;
+  /**
+   * A layer random in training: also run it in training mode on both sides and compare what can be
+   * compared ({@link trainingStats}): the kept values' scale and whole-channel drops exactly, the
+   * drop fraction and the noise's mean and spread statistically.
+   */
+  readonly training?: TrainingCheck;
+}
+
+/** What a training-mode layer does to its input. */
+export type TrainingCheck =
+  | { readonly kind: 'dropout'; readonly rate: number; /** Values per draw: channels dropped whole (SpatialDropout). */ readonly channelsLast?: boolean }
+  | { readonly kind: 'additive'; readonly stddev: number }
+  | { readonly kind: 'multiplicative'; readonly stddev: number };
+
+/** Statistics of a training-mode output `y` of input `x` (same length). */
+export interface TrainingStats {
+  /** Fraction of zeros (dropouts). */
+  readonly zeroFraction: number;
+  /** Largest |y − x / (1 − rate)| over the kept values (dropouts): 0 up to rounding. */
+  readonly keptScaleError: number;
+  /** Channels (last axis, per sample) partly dropped: 0 for a spatial dropout. */
+  readonly partlyDroppedChannels: number;
+  /** Mean and standard deviation of y − x (additive) or y / x (multiplicative). */
+  readonly noiseMean: number;
+  readonly noiseStd: number;
+}
+
+/** See {@link TrainingStats}; `rowLength` is the size of one sample's last axis. */
+export function trainingStats(x: ArrayLike<number>, y: ArrayLike<number>, check: TrainingCheck, shape: readonly number[]): TrainingStats {
+  const n = x.length;
+  let zeros = 0;
+  let scaleError = 0;
+  const noise: number[] = [];
+  const scale = check.kind === 'dropout' ? 1 / (1 - check.rate) : 1;
+  for (let i = 0; i < n; i++) {
+    if (y[i] === 0) zeros++;
+    else if (check.kind === 'dropout') scaleError = Math.max(scaleError, Math.abs(y[i] - x[i] * scale));
+    if (check.kind === 'additive') noise.push(y[i] - x[i]);
+    if (check.kind === 'multiplicative') noise.push(y[i] / x[i]);
+  }
+  // Channels of one sample: the last axis, repeated over the spatial axes.
+  let partly = 0;
+  if (check.kind === 'dropout' && check.channelsLast) {
+    const channels = shape[shape.length - 1];
+    const perSample = shape.slice(1).reduce((a, b) => a * b, 1);
+    for (let b = 0; b < shape[0]; b++) {
+      for (let c = 0; c < channels; c++) {
+        let z = 0;
+        let count = 0;
+        for (let i = b * perSample + c; i < (b + 1) * perSample; i += channels, count++) if (y[i] === 0) z++;
+        if (z !== 0 && z !== count) partly++;
+      }
+    }
+  }
+  const mean = noise.length ? noise.reduce((a, b) => a + b, 0) / noise.length : 0;
+  const std = noise.length ? Math.sqrt(noise.reduce((a, b) => a + (b - mean) ** 2, 0) / noise.length) : 0;
+  return { zeroFraction: zeros / n, keptScaleError: scaleError, partlyDroppedChannels: partly, noiseMean: mean, noiseStd: std };
 }
 
 /** Python literal of a generated-code argument (tuples as lists, which Keras accepts too). */
@@ -47,6 +104,8 @@ function pythonValue(arg: KerasArg): unknown {
 
 interface Prepared {
   readonly json: Record<string, unknown>;
+  /** The training-mode output and its input, when the case checks training mode. */
+  readonly training?: { readonly x: Float32Array; readonly y: Float32Array; readonly shape: number[] };
   readonly tfjsOut: Float32Array | Int32Array | Uint8Array;
   readonly tfjsShape: number[];
   readonly weightNames: string[];
@@ -66,8 +125,9 @@ function prepare(c: NumericCase, index: number): Prepared {
   const weights = model.weights.map((w) => {
     const shape = w.shape as number[];
     const n = shape.reduce((a, b) => a * b, 1);
-    // A variance must be positive; everything else takes values of both signs.
-    return { shape, data: w.originalName.endsWith('moving_variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
+    // A variance (BatchNormalization's moving_variance, Normalization's variance) must be positive;
+    // everything else takes values of both signs.
+    return { shape, data: w.originalName.endsWith('variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
   });
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
   const inputs = c.inputs.map((s) => {
@@ -78,6 +138,7 @@ function prepare(c: NumericCase, index: number): Prepared {
   });
   const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype));
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+  const yTrain = c.training ? (model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor) : null;
   const call = def.layerCall(params, c.inputs);
   const custom = customKerasLayer(call.kerasClass);
   const prepared: Prepared = {
@@ -93,13 +154,15 @@ function prepare(c: NumericCase, index: number): Prepared {
       listInput: c.inputs.length > 1 && call.kerasClass !== 'MultiHeadAttention',
       inputs,
       weights,
+      training: c.training !== undefined,
     },
+    ...(yTrain ? { training: { x: Float32Array.from(inputs[0].data), y: yTrain.dataSync() as Float32Array, shape: yTrain.shape } } : {}),
     tfjsOut: y.dataSync(),
     tfjsShape: y.shape,
     weightNames: model.weights.map((w) => w.originalName),
     weightShapes: model.weights.map((w) => w.shape as number[]),
   };
-  tf.dispose([...xs, y]);
+  tf.dispose([...xs, y, ...(yTrain ? [yTrain] : [])]);
   model.dispose();
   return prepared;
 }
@@ -111,6 +174,7 @@ interface KerasResult {
   readonly weights: [string, number[]][];
   readonly trainable: number;
   readonly nonTrainable: number;
+  readonly trainingOutput?: number[];
 }
 
 /** Registers a suite with one test per case: same weight shapes and order, same output shape and values. */
@@ -179,6 +243,37 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
         console.log(`${c.id}: max |tfjs − Keras| = ${maxDiff.toExponential(2)} over ${theirs.output.length} values`);
         expect(maxDiff, `max |tfjs − Keras| over ${theirs.output.length} values`).toBeLessThan(tolerance);
       });
+      const check = c.training;
+      if (check) {
+        it(`${c.id}, training mode: the same noise as Keras (exact parts exactly, random parts in distribution)`, (ctx) => {
+          if (skipReason) {
+            ctx.skip();
+            return;
+          }
+          const mine = prepared.get(c.id)?.training;
+          const theirs = keras.get(c.id)?.trainingOutput;
+          expect(mine && theirs).toBeTruthy();
+          if (!mine || !theirs) return;
+          const a = trainingStats(mine.x, mine.y, check, mine.shape);
+          const b = trainingStats(mine.x, theirs, check, mine.shape);
+          console.log(`${c.id} training: tfjs ${JSON.stringify(a)}, Keras ${JSON.stringify(b)}`);
+          if (check.kind === 'dropout') {
+            for (const s of [a, b]) {
+              expect(s.keptScaleError, 'kept values scaled by 1 / (1 − rate)').toBeLessThan(1e-5);
+              expect(s.partlyDroppedChannels, 'channels dropped whole').toBe(0);
+              expect(Math.abs(s.zeroFraction - check.rate), 'drop fraction near the rate').toBeLessThan(0.15);
+            }
+            expect(Math.abs(a.zeroFraction - b.zeroFraction)).toBeLessThan(0.2);
+          } else {
+            const center = check.kind === 'additive' ? 0 : 1;
+            for (const s of [a, b]) {
+              expect(s.zeroFraction).toBe(0);
+              expect(Math.abs(s.noiseMean - center), 'noise mean').toBeLessThan(0.15 * check.stddev);
+              expect(Math.abs(s.noiseStd / check.stddev - 1), 'noise std / expected').toBeLessThan(0.1);
+            }
+          }
+        });
+      }
     }
   });
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
-import { CUSTOM_LAYER_CLASSES, layerloomLayers } from '../../shared/compile/customLayers.js';
+import { CUSTOM_LAYER_CLASSES, layerloomLayers, resizeMatrix } from '../../shared/compile/customLayers.js';
 import type { ParamValue, Shape } from '../../shared/blocks/types.js';
 import type { SymbolicTensor } from '../../shared/compile/tfTypes.js';
 import { rng } from '../helpers/randomGraphs.js';
@@ -145,5 +145,23 @@ describe('Layerloom custom tfjs layers', () => {
     expect(layerloomLayers(tf)).toBe(layerloomLayers(tf));
     const { MultiHeadAttention } = layerloomLayers(tf);
     expect(() => new MultiHeadAttention({ numHeads: 0, keyDim: 4 })).toThrow(/numHeads must be an integer ≥ 1/);
+  });
+});
+
+describe('LayerloomResize interpolation matrices (TensorFlow half-pixel centres)', () => {
+  const apply = (m: Float32Array, values: number[], out: number): number[] =>
+    Array.from({ length: out }, (_, o) => values.reduce((sum, v, i) => sum + m[o * values.length + i] * v, 0));
+
+  it('5 → 3 bilinear reads positions 1/3, 2 and 11/3, not tfjs’s aligned corners 0, 2, 4', () => {
+    const out = apply(resizeMatrix(5, 3, 'bilinear'), [0, 1, 2, 3, 4], 3);
+    expect(out[0]).toBeCloseTo(1 / 3, 6);
+    expect(out[1]).toBeCloseTo(2, 6);
+    expect(out[2]).toBeCloseTo(11 / 3, 6);
+  });
+
+  it('nearest picks floor((o + 0.5) · in / out); up-sampling clamps at the borders', () => {
+    expect(apply(resizeMatrix(6, 3, 'nearest'), [0, 1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
+    // 2 → 4 bilinear: positions -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1).
+    expect(apply(resizeMatrix(2, 4, 'bilinear'), [0, 1], 4)).toEqual([0, 0.25, 0.75, 1]);
   });
 });

@@ -134,6 +134,53 @@ export function handCases(): ExportCase[] {
   const seq = { shape: [6, 8] };
   return [
     {
+      // The blocks keras.applications models use (MobileNetV2, EfficientNet, ResNet) and their
+      // sequence counterparts, each with non-default options.
+      id: 'hand_applications_blocks',
+      doc: graphOf('Applications blocks', [
+        { id: 'img', type: 'Input', label: 'image', params: { shape: [10, 10, 3] } },
+        { id: 'resc', type: 'Rescaling', label: 'rescaling', params: { scale: 1 / 127.5, offset: -1 }, from: { in: 'img' } },
+        { id: 'norm', type: 'Normalization', label: 'normalization', from: { in: 'resc' } },
+        { id: 'zp', type: 'ZeroPadding2D', label: 'pad', params: { padding: [0, 1, 0, 1] }, from: { in: 'norm' } },
+        { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'silu' }, from: { in: 'zp' } },
+        { id: 'r6', type: 'ReLU', label: 'relu6', params: { max_value: 6 }, from: { in: 'conv' } },
+        { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'r6' } },
+        { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },
+        { id: 'se', type: 'GlobalAveragePooling2D', label: 'squeeze', params: { keepdims: true }, from: { in: 'pr' } },
+        { id: 'ex', type: 'Multiply', label: 'excite', from: { in0: 'pr', in1: 'se' } },
+        { id: 'gmax', type: 'GlobalMaxPooling2D', label: 'gmax', from: { in: 'ex' } },
+        { id: 'rep', type: 'RepeatVector', label: 'repeat', params: { n: 3 }, from: { in: 'gmax' } },
+        { id: 'zp1', type: 'ZeroPadding1D', label: 'pad_seq', params: { padding: [1, 2] }, from: { in: 'rep' } },
+        { id: 'c1', type: 'Cropping1D', label: 'crop_seq', params: { cropping: [1, 1] }, from: { in: 'zp1' } },
+        { id: 'lr', type: 'LeakyReLU', label: 'leaky', params: { negative_slope: 0.1 }, from: { in: 'c1' } },
+        { id: 'elu', type: 'ELU', label: 'elu', params: { alpha: 0.5 }, from: { in: 'lr' } },
+        { id: 'perm', type: 'Permute', label: 'permute', params: { dims: [2, 1] }, from: { in: 'elu' } },
+        { id: 'sm', type: 'Softmax', label: 'softmax_steps', params: { axis: 1 }, from: { in: 'perm' } },
+        { id: 'rt', type: 'ReLU', label: 'relu_threshold', params: { max_value: 0.9, negative_slope: 0.1, threshold: 0.05 }, from: { in: 'sm' } },
+        { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'rt' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 3, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
+      // Resizing with TensorFlow's pixel centres and the noise layers (identity in prediction).
+      id: 'hand_resize_noise',
+      doc: graphOf('Resizing and noise', [
+        { id: 'img', type: 'Input', label: 'image', params: { shape: [6, 6, 2] } },
+        { id: 'rs', type: 'Resizing', label: 'resize', params: { height: 9, width: 7 }, from: { in: 'img' } },
+        { id: 'gn', type: 'GaussianNoise', label: 'noise', params: { stddev: 0.2 }, from: { in: 'rs' } },
+        { id: 'sd', type: 'SpatialDropout2D', label: 'drop_channels', params: { rate: 0.3 }, from: { in: 'gn' } },
+        { id: 'up', type: 'UpSampling2D', label: 'up', params: { size: [2, 2], interpolation: 'bilinear' }, from: { in: 'sd' } },
+        { id: 'rn', type: 'Resizing', label: 'resize_nearest', params: { height: 5, width: 5, interpolation: 'nearest' }, from: { in: 'up' } },
+        { id: 'gd', type: 'GaussianDropout', label: 'gauss_drop', params: { rate: 0.2 }, from: { in: 'rn' } },
+        { id: 'seq', type: 'Reshape', label: 'to_sequence', params: { target_shape: [25, 2] }, from: { in: 'gd' } },
+        { id: 'sd1', type: 'SpatialDropout1D', label: 'drop_features', params: { rate: 0.2 }, from: { in: 'seq' } },
+        { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'sd1' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
       id: 'hand_branches',
       doc: graphOf('Branches & keywords', [
         { id: 'x', type: 'Input', label: 'lambda', params: seq },
@@ -222,11 +269,12 @@ export function allFeatures(): Set<string> {
 /**
  * `randomCases(count)` plus further valid random graphs, each adding a block type (or
  * Bidirectional wrapping) not yet covered, until every block of the catalog is exercised or
- * `maxExtra` graphs were added. Returns the cases and what stayed uncovered.
+ * `maxExtra` graphs were added; features of `alsoCovered` (the hand cases) count as covered.
+ * Returns the cases and what stayed uncovered.
  */
-export function coveringRandomCases(count: number, maxExtra = 12): { cases: ExportCase[]; uncovered: string[] } {
+export function coveringRandomCases(count: number, maxExtra = 12, alsoCovered: readonly ExportCase[] = []): { cases: ExportCase[]; uncovered: string[] } {
   const cases = randomCases(count);
-  const covered = new Set(cases.flatMap((c) => [...featuresOf(c.doc)]));
+  const covered = new Set([...alsoCovered, ...cases].flatMap((c) => [...featuresOf(c.doc)]));
   const wanted = allFeatures();
   let extra = 0;
   const lastSeed = cases.length ? Number(cases[cases.length - 1].id.slice('random_'.length)) : 0;

@@ -68,7 +68,7 @@ interface TrainResult {
 }
 
 await tf.setBackend('cpu');
-const random = coveringRandomCases(10);
+const random = coveringRandomCases(10, 12, handCases());
 const cases: ExportCase[] = [...exampleCases(), ...handCases(), ...random.cases];
 if (leftOut.length) console.log(`Random graphs left out as no user's model (an error in the others fails its case):\n${leftOutReport()}`);
 

@@ -66,14 +66,14 @@ function randomizeWeights(model: tf.LayersModel, id: string): void {
   let seed = [...id].reduce((a, ch) => (a * 31 + ch.charCodeAt(0)) >>> 0, 17);
   for (const w of model.weights) {
     const shape = w.shape as number[];
-    const positive = /moving_variance|gamma/.test(w.originalName);
+    const positive = /variance|gamma/.test(w.originalName);
     const fanIn = shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
     const limit = shape.length >= 2 ? Math.sqrt(3 / fanIn) : 0.3;
     w.write(tf.tidy(() => tf.randomUniform(shape, positive ? 0.5 : -limit, positive ? 1.5 : limit, 'float32', seed++)));
   }
 }
 
-const random = coveringRandomCases(30);
+const random = coveringRandomCases(30, 12, handCases());
 const gelu: ExportCase = {
   id: 'hand_gelu_layernorm',
   doc: graphOf('Gelu and LayerNormalization', [

@@ -58,8 +58,17 @@ describe('pooling and up-sampling blocks (Keras 3 semantics)', () => {
     expect(call1?.kerasArgs).toEqual([['pool_size', 4], ['strides', 2], ['padding', 'valid']]);
   });
 
-  it('UpSampling2D offers only the interpolation tfjs computes like Keras', () => {
-    expect(getBlock('UpSampling2D')?.params.find((p) => p.name === 'interpolation')?.options).toEqual(['nearest']);
+  it('UpSampling2D bilinear runs as Layerloom’s half-pixel resize (tfjs’s aligns pixels differently) and needs a fixed size', () => {
+    const def = getBlock('UpSampling2D');
+    expect(def?.params.find((p) => p.name === 'interpolation')?.options).toEqual(['nearest', 'bilinear']);
+    const bilinear = { size: [2, 3], interpolation: 'bilinear' };
+    const call = def?.layerCall?.(bilinear, [[4, 5, 2]]);
+    expect(call?.custom).toBe(true);
+    expect(call?.tfjsArgs).toEqual([['height', 8], ['width', 15], ['interpolation', 'bilinear']]);
+    expect(def?.layerCall?.({ size: [2, 2], interpolation: 'nearest' }, [[4, 5, 2]]).custom).toBeUndefined();
+    const variable = def?.inferShape([[null, 5, 2]], bilinear);
+    expect(variable?.shape).toBeNull();
+    expect(variable?.problems[0].code).toBe('LL018');
   });
 
   it('defaults are valid parameter values', () => {

@@ -12,7 +12,7 @@ import { planModel, type ModelPlan } from '../plan.js';
 import { planTraining, type TrainingPlan } from '../training.js';
 import { KERAS_VERSION, NUMPY_REQUIREMENT, TENSORFLOW_VERSION } from '../versions.js';
 import { dataSections } from './data.js';
-import { buildModelFunction, customClasses, LOAD_WEIGHTS } from './model.js';
+import { buildModelFunction, customClasses, loadWeightsFunction } from './model.js';
 import type { KerasExportOptions } from './options.js';
 import { kerasReadme } from './readme.js';
 import { constants, distributeHelpers, mainFunction } from './training.js';
@@ -61,7 +61,7 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
   const sections: string[] = [docstring(doc, plan, t), imports.join('\n'), constants(t, opts, dataDefault)];
   sections.push(...custom.map((c) => c.python));
   sections.push(buildModelFunction(plan));
-  sections.push(LOAD_WEIGHTS);
+  sections.push(loadWeightsFunction(plan.steps.some((s) => s.kind === 'layer' && s.call.kerasClass === 'Normalization')));
   const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
   sections.push(...dataSections(t, saved));
   sections.push(...tfliteSections(plan, t, saved));

@@ -134,7 +134,20 @@ export function buildModelFunction(plan: ModelPlan): string {
 }
 
 /** The `load_weights()` function of model.py: reads the exported weights.npz. */
-export const LOAD_WEIGHTS = `def load_weights(model, path):
+/**
+ * `load_weights()` of model.py. Keras's Normalization reads its mean and variance into constants
+ * when built (`finalize_state`), not when weights are set, so a model holding one refreshes them
+ * after loading (`finalizes`).
+ */
+export function loadWeightsFunction(finalizes: boolean): string {
+  const refresh = finalizes
+    ? `    # Normalization layers copy mean and variance into constants when built: refresh them.
+    for layer in model.layers:
+        if isinstance(layer, layers.Normalization):
+            layer.finalize_state()
+`
+    : '';
+  return `def load_weights(model, path):
     """Loads weights exported by Layerloom: a .npz of model.get_weights() arrays."""
     with np.load(path) as data:
         names = list(data.files)
@@ -152,4 +165,5 @@ export const LOAD_WEIGHTS = `def load_weights(model, path):
                 f"but {variable.path} needs {variable.shape}."
             )
     model.set_weights(arrays)
-`;
+${refresh}`;
+}

@@ -80,7 +80,8 @@ export function activation(b: GraphBuilder, base: string, x: string, name: strin
       return b.op1('Selu', base, [x], { alpha: attr.float(1.6732632423543772), gamma: attr.float(1.0507009873554805) });
     case 'leaky_relu':
       return b.op1('LeakyRelu', base, [x], { alpha: attr.float(0.2) });
-    case 'swish': {
+    case 'swish':
+    case 'silu': {
       // ONNX has no Swish before opset 24: x · sigmoid(x).
       b.decomposed(`${blockType} (swish)`, 'swish as x · Sigmoid(x): no Swish op before opset 24');
       return b.op1('Mul', base, [x, b.op1('Sigmoid', `${base}_sig`, [x])]);
@@ -279,7 +280,81 @@ function reduce(b: GraphBuilder, op: 'ReduceMean' | 'ReduceMax', base: string, x
 
 function globalPooling(ctx: MappingContext, spatial: 1 | 2, op: 'ReduceMean' | 'ReduceMax'): string {
   const axes = Array.from({ length: spatial }, (_, i) => i + 1);
-  return reduce(ctx.b, op, ctx.step.name, input(ctx), axes, false);
+  return reduce(ctx.b, op, ctx.step.name, input(ctx), axes, bool(ctx.params, 'keepdims'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation layers, padding, cropping, preprocessing
+
+/** Keras's ReLU: Relu or Clip where it is one, else Where(x > threshold, min(x, max), slope · (x − threshold)). */
+function reluLayer(ctx: MappingContext): string {
+  const { b, params, step } = ctx;
+  const x = input(ctx);
+  const max = typeof params.max_value === 'number' ? params.max_value : null;
+  const slope = num(params, 'negative_slope');
+  const threshold = num(params, 'threshold');
+  if (slope === 0 && threshold === 0) {
+    return max === null ? b.op1('Relu', step.name, [x]) : b.op1('Clip', step.name, [x, b.float([0]), b.float([max])]);
+  }
+  const above = max === null ? x : b.op1('Min', `${step.name}_cap`, [x, b.float([max])]);
+  const below = b.op1('Mul', `${step.name}_below`, [b.op1('Sub', `${step.name}_shift`, [x, b.float([threshold])]), b.float([slope])]);
+  return b.op1('Where', step.name, [b.op1('Greater', `${step.name}_above`, [x, b.float([threshold])]), above, below]);
+}
+
+/**
+ * TensorFlow's half-pixel resize of a channels-last image by the given scales: "half_pixel" for
+ * bilinear, "tf_half_pixel_for_nn" (floor((o + 0.5) / scale)) for nearest.
+ */
+function resize(ctx: MappingContext, scaleH: number, scaleW: number, interpolation: string): string {
+  const bilinear = interpolation === 'bilinear';
+  return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, scaleH, scaleW, 1], [4])], {
+    mode: attr.string(bilinear ? 'linear' : 'nearest'),
+    coordinate_transformation_mode: attr.string(bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn'),
+    ...(bilinear ? {} : { nearest_mode: attr.string('floor') }),
+  });
+}
+
+/** `pads` of ONNX's Pad for a channels-last tensor: zero for batch and channels. */
+function padAmounts(pairs: readonly (readonly [number, number])[]): number[] {
+  return [0, ...pairs.map((p) => p[0]), 0, 0, ...pairs.map((p) => p[1]), 0];
+}
+
+function sidePairs(params: Params, name: string, spatial: 1 | 2): [number, number][] {
+  const v = intTuple(params, name, 2 * spatial);
+  return Array.from({ length: spatial }, (_, i) => [v[2 * i], v[2 * i + 1]] as [number, number]);
+}
+
+function zeroPadding(ctx: MappingContext, spatial: 1 | 2): string {
+  return ctx.b.op1('Pad', ctx.step.name, [input(ctx), ctx.b.int64(padAmounts(sidePairs(ctx.params, 'padding', spatial)))], { mode: attr.string('constant') });
+}
+
+/** Slice from `before` to `-after` on each spatial axis (an end past the size is clamped, so 2^31 − 1 means "to the end"). */
+function cropping(ctx: MappingContext, spatial: 1 | 2): string {
+  const pairs = sidePairs(ctx.params, 'cropping', spatial);
+  const starts = pairs.map((p) => p[0]);
+  const ends = pairs.map((p) => (p[1] > 0 ? -p[1] : 2147483647));
+  const axes = pairs.map((_, i) => i + 1);
+  return ctx.b.op1('Slice', ctx.step.name, [input(ctx), ctx.b.int64(starts), ctx.b.int64(ends), ctx.b.int64(axes)]);
+}
+
+/** (x − mean) / max(√variance, 1e-7) with the statistics as constants shaped to broadcast over the other axes. */
+function normalization(ctx: MappingContext): string {
+  const { b, step } = ctx;
+  const shape = inputShape(ctx);
+  const rank = shape.length + 1;
+  const raw = num(ctx.params, 'axis');
+  const axis = raw < 0 ? raw + rank : raw;
+  const mean = weight(ctx, 0, 'mean');
+  const variance = weight(ctx, 1, 'variance');
+  const dims = Array.from({ length: rank - axis }, (_, i) => (i === 0 ? mean.shape[0] : 1));
+  const std = Float32Array.from(variance.data, (v) => Math.max(Math.sqrt(v), 1e-7));
+  const centered = b.op1('Sub', `${step.name}_centered`, [input(ctx), b.weight(`${step.name}/mean`, dims, mean.data)]);
+  return b.op1('Div', step.name, [centered, b.weight(`${step.name}/std`, dims, std)]);
+}
+
+function prelu(ctx: MappingContext): string {
+  const alpha = weight(ctx, 0, 'alpha');
+  return ctx.b.op1('PRelu', ctx.step.name, [input(ctx), ctx.b.weight(`${ctx.step.name}/alpha`, alpha.shape, alpha.data)]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -682,6 +757,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Dense: dense,
   Activation: (ctx) => activation(ctx.b, ctx.step.name, input(ctx), str(ctx.params, 'activation'), 'Activation'),
   Dropout: (ctx) => input(ctx),
+  // Noise layers are identity outside training (an ONNX model only predicts).
+  SpatialDropout1D: (ctx) => input(ctx),
+  SpatialDropout2D: (ctx) => input(ctx),
+  GaussianNoise: (ctx) => input(ctx),
+  GaussianDropout: (ctx) => input(ctx),
   Flatten: flatten,
   Reshape: reshape,
   Conv1D: (ctx) => convLayer(ctx, 1),
@@ -700,6 +780,7 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   // Nearest neighbour, TensorFlow's pixel alignment: source pixel = floor(output pixel / size).
   UpSampling2D: (ctx) => {
     const [sh, sw] = intTuple(ctx.params, 'size', 2);
+    if (str(ctx.params, 'interpolation') === 'bilinear') return resize(ctx, sh, sw, 'bilinear');
     return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, sh, sw, 1], [4])], {
       mode: attr.string('nearest'),
       coordinate_transformation_mode: attr.string('asymmetric'),
@@ -708,6 +789,26 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   },
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
+  Resizing: (ctx) => {
+    const [h, w] = inputShape(ctx) as number[];
+    return resize(ctx, num(ctx.params, 'height') / h, num(ctx.params, 'width') / w, str(ctx.params, 'interpolation'));
+  },
+  ReLU: reluLayer,
+  LeakyReLU: (ctx) => ctx.b.op1('LeakyRelu', ctx.step.name, [input(ctx)], { alpha: attr.float(num(ctx.params, 'negative_slope')) }),
+  PReLU: prelu,
+  ELU: (ctx) => ctx.b.op1('Elu', ctx.step.name, [input(ctx)], { alpha: attr.float(num(ctx.params, 'alpha')) }),
+  Softmax: (ctx) => ctx.b.op1('Softmax', ctx.step.name, [input(ctx)], { axis: attr.int(num(ctx.params, 'axis')) }),
+  ZeroPadding1D: (ctx) => zeroPadding(ctx, 1),
+  ZeroPadding2D: (ctx) => zeroPadding(ctx, 2),
+  Cropping1D: (ctx) => cropping(ctx, 1),
+  Cropping2D: (ctx) => cropping(ctx, 2),
+  // (batch, features) → (batch, 1, features), broadcast to (batch, n, features).
+  RepeatVector: (ctx) =>
+    ctx.b.op1('Expand', ctx.step.name, [ctx.b.op1('Unsqueeze', `${ctx.step.name}_row`, [input(ctx), ctx.b.int64([1])]), ctx.b.int64([1, num(ctx.params, 'n'), 1])]),
+  Permute: (ctx) => ctx.b.op1('Transpose', ctx.step.name, [input(ctx)], { perm: attr.ints([0, ...intTuple(ctx.params, 'dims', inputShape(ctx).length)]) }),
+  Rescaling: (ctx) =>
+    ctx.b.op1('Add', ctx.step.name, [ctx.b.op1('Mul', `${ctx.step.name}_scaled`, [input(ctx), ctx.b.float([num(ctx.params, 'scale')])]), ctx.b.float([num(ctx.params, 'offset')])]),
+  Normalization: normalization,
   Add: merge('Add'),
   Subtract: merge('Sub'),
   Multiply: merge('Mul'),
