@@ -10,6 +10,11 @@ const COMMANDS: Record<string, Command> = {
   summary: { usage: 'summary FILE', what: 'Keras-style table of layers, shapes and params', load: async () => (await import('./validate.js')).runSummary },
   train: { usage: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]', what: 'train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
   doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
+  explain: {
+    usage: 'explain FILE --input IMG --method gradcam|saliency|activations --out DIR',
+    what: 'Grad-CAM, saliency or per-block outputs of a trained model for one input',
+    load: async () => (await import('./explain.js')).runExplain,
+  },
   export: { usage: 'export FILE --to keras|ts -o DIR [--weights W] [--force]', what: 'runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };
 
