@@ -135,7 +135,7 @@ function heatColour(v: number): [number, number, number] {
 export function greyPng(values: ArrayLike<number>, width: number, height: number): Promise<Buffer> {
   const bytes = Buffer.alloc(width * height);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(values[i] * 255)));
-  return sharp(bytes, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(bytes, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
 /**
