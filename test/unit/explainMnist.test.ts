@@ -91,8 +91,13 @@ describe.skipIf(Boolean(skipReason))('layerloom explain on the trained mnist exa
         let b = 0;
         let nb = 0;
         pixels.forEach((p, i) => {
-          if (p > 127) (s += cam.heatmap[i]), ns++;
-          else if (p === 0) (b += cam.heatmap[i]), nb++;
+          if (p > 127) {
+            s += cam.heatmap[i];
+            ns++;
+          } else if (p === 0) {
+            b += cam.heatmap[i];
+            nb++;
+          }
         });
         strokeSum += s / ns;
         backgroundSum += b / nb;
