@@ -5,7 +5,7 @@
  * computes and writes Grad-CAM, saliency or per-block activations (shared/explain) as PNG files
  * (sharp encodes them). The CLI (`layerloom explain`) and the training worker call it.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -15,7 +15,9 @@ import { IMAGE_SCALE } from '../../shared/training/dataset.js';
 import { encodeTokens, tokenize } from '../../shared/training/tokenizer.js';
 import type { WeightProvenance, WeightSource } from '../../shared/training/weightSource.js';
 import { activations, ExplainError, gradCam, predictSample, saliency, tokenAttribution, type BlockActivation } from '../../shared/explain/explain.js';
-import { decodeImage, isImageFile, type ImageTarget } from './datasets/images.js';
+import { decodeImage, isImageFile, mapLimit, thumbnail, type ImageTarget } from './datasets/images.js';
+import { resolveDatasetPath } from './datasetService.js';
+import { EXPLAIN_VALUE_LIMIT, type ExplainRequest, type ExplainResult, type ExplainSample } from '../../shared/explain/protocol.js';
 import type { Preprocessing } from './datasets/pipeline.js';
 import { loadWeightsInto } from './weights/tfjsFolder.js';
 import { resolveWeightSource } from './weightSourceService.js';
@@ -277,4 +279,82 @@ export async function explainToFolder(
     layer,
     ...(tokens ? { tokens } : {}),
   };
+}
+
+/** A few images per class of the project's image dataset, with thumbnails, for the Explain view. */
+export async function explainSamples(doc: ProjectDocument, projectPath: string | null, perClass = 4): Promise<ExplainSample[]> {
+  if (!doc.dataset?.path) throw new ExplainError('The project has no dataset. Choose an image folder in the Dataset panel to pick samples from it.');
+  const root = resolveDatasetPath(doc.dataset.path, projectPath);
+  let classes: string[];
+  try {
+    classes = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  } catch (e) {
+    throw new ExplainError(`Cannot list the dataset folder ${root}: ${(e as Error).message}. Explaining shows samples of an image folder with one sub-folder per class.`);
+  }
+  const picked: { path: string; label: string }[] = [];
+  for (const label of classes) {
+    const names = (await readdir(join(root, label))).filter(isImageFile).sort().slice(0, perClass);
+    for (const name of names) picked.push({ path: join(root, label, name), label });
+  }
+  if (picked.length === 0) throw new ExplainError(`${root} has no images in class sub-folders. Explaining shows samples of an image dataset.`);
+  return mapLimit(picked, 8, async (s) => ({ ...s, thumbnail: await thumbnail(s.path, 48) }));
+}
+
+/** The input image as a PNG data URL (grey or colour, at the model's size). */
+async function imageDataUrl(image: NonNullable<PreparedInput['image']>): Promise<string> {
+  const { width, height, channels, pixels } = image;
+  let img = sharp(Buffer.from(pixels), { raw: { width, height, channels } });
+  if (channels === 1) img = img.toColourspace('b-w');
+  return `data:image/png;base64,${(await img.png().toBuffer()).toString('base64')}`;
+}
+
+/**
+ * Everything the Explain view shows for one sample: the prediction, Grad-CAM (when the model has
+ * a conv block) and saliency for the chosen class, and every block's output with its stats.
+ */
+export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: string): Promise<ExplainResult> {
+  const source: WeightSource = { kind: 'run', run: request.run ?? 'best', checkpoint: request.checkpoint ?? 'best' };
+  const model = await loadExplainModel(tf, { doc: request.doc, projectPath: request.projectPath, source, ...(runsDir ? { runsDir } : {}) });
+  let input: PreparedInput | null = null;
+  try {
+    input = await prepareInputFile(tf, model, request.sample);
+    if (!input.image) throw new ExplainError('The Explain view shows image samples; explain text with `layerloom explain`.');
+    const { probabilities, predicted } = predictSample(tf, model.model, input.x);
+    const classIndex = request.classIndex ?? predicted;
+    let gradcam: ExplainResult['gradcam'] = null;
+    let gradcamWhy: string | null = null;
+    try {
+      const g = gradCam(tf, model.model, input.x, { classIndex, ...(request.layer ? { layer: request.layer } : {}) });
+      gradcam = { layer: g.layer, height: g.heatmapShape[0], width: g.heatmapShape[1], values: Array.from(g.heatmap) };
+    } catch (e) {
+      if (!(e instanceof ExplainError)) throw e;
+      gradcamWhy = e.message;
+    }
+    const s = saliency(tf, model.model, input.x, { classIndex });
+    const blocks = activations(tf, model.model, input.x).map((a) => ({
+      layer: a.layer,
+      block: model.blockOf.get(a.layer) ?? null,
+      kind: a.kind,
+      shape: a.shape,
+      values: Array.from(a.values.subarray(0, EXPLAIN_VALUE_LIMIT)),
+      truncated: a.values.length > EXPLAIN_VALUE_LIMIT,
+      stats: a.stats,
+    }));
+    const classes = model.preprocessing && 'classes' in model.preprocessing ? model.preprocessing.classes : [];
+    return {
+      weights: model.provenance.label,
+      classes,
+      probabilities: Array.from(probabilities),
+      predicted,
+      classIndex,
+      image: await imageDataUrl(input.image),
+      gradcam,
+      gradcamWhy,
+      saliency: { height: s.heatmapShape[0], width: s.heatmapShape[1], values: Array.from(s.heatmap) },
+      blocks,
+    };
+  } finally {
+    input?.x.dispose();
+    model.model.dispose();
+  }
 }

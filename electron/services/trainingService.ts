@@ -251,6 +251,11 @@ export function setWorkerSpawner(spawn: WorkerSpawner | undefined): void {
   hostSpawner = spawn;
 }
 
+/** How this host starts a training worker (the one set by {@link setWorkerSpawner}, else a child process). */
+export function currentWorkerSpawner(): WorkerSpawner {
+  return hostSpawner ?? defaultSpawner();
+}
+
 /**
  * The editor API's `startTraining`: trains the project as it is in the editor, streaming events to
  * `emit`. Resolves once the worker has been started.

@@ -18,6 +18,8 @@ import { loadTrainingBackend } from '../../electron/services/trainingBackend.js'
 import { loadExplainModel, prepareInputFile } from '../../electron/services/explainService.js';
 import { gradCam } from '../../shared/explain/explain.js';
 import { runCli } from '../../electron/cli/main.js';
+import { createHostApi } from '../../electron/server/hostApi.js';
+import type { ExplainResult, ExplainSample } from '../../shared/explain/protocol.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const digits = join(root, 'assets/datasets/digits');
@@ -131,6 +133,21 @@ describe.skipIf(Boolean(skipReason))('layerloom explain on the trained mnist exa
     expect(summary.blocks[0].deadShare).toBeGreaterThan(0);
     expect(summary.blocks[1].deadShare).toBeNull();
     for (const b of summary.blocks) expect(readdirSync(out)).toContain(b.image);
+
+    // The editor API: the same explanation computed in a training worker, with the dataset's samples.
+    const host = await createHostApi({ host: 'web', stateDir: join(work, 'state') });
+    const samples = (await host.dispatch('listExplainSamples', [{ doc, projectPath: file }])) as ExplainSample[];
+    expect(samples).toHaveLength(40);
+    expect(samples[0].thumbnail).toMatch(/^data:image\/png;base64,/);
+    const view = (await host.dispatch('explainSample', [{ doc, projectPath: file, sample: image }])) as ExplainResult;
+    expect(view.gradcam).toMatchObject({ layer: 'conv2d_2', width: 28, height: 28 });
+    expect(view.saliency?.values).toHaveLength(28 * 28);
+    expect(view.blocks.map((b) => b.block)).toEqual(summary.blocks.map((b) => b.block));
+    expect(view.classes).toHaveLength(10);
+    expect(view.classIndex).toBe(view.predicted);
+    await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: image, classIndex: 12 }])).rejects.toThrow(/Class 12 does not exist/);
+    await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: 42 }])).rejects.toThrow(/Invalid arguments for explainSample/);
+
     const wrong = await cli(['explain', file, '--input', image, '--method', 'gradcam', '--layer', 'flatten', '--out', join(work, 'bad')]);
     expect(wrong).toMatchObject({ code: 1, err: expect.stringContaining('"flatten" gives (576)') });
   });
