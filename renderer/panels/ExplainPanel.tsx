@@ -312,6 +312,9 @@ export function ExplainPanel(): JSX.Element {
         <div className="ll-explain-body">
           <div className="ll-explain-input">
             <Overlay image={result.image} heat={heat} alpha={0.5} />
+            <div className="ll-muted small">{method === 'gradcam' ? (result.gradcam ? `Grad-CAM at ${result.gradcam.layer}` : result.gradcamWhy) : '|∂score/∂pixel|, max over channels'}</div>
+          </div>
+          <div className="ll-explain-side">
             <div className="small" data-testid="explain-prediction">
               Predicted <strong>{name(result.predicted)}</strong>
               {result.classIndex !== result.predicted && <> · explaining {name(result.classIndex)}</>}
@@ -323,15 +326,14 @@ export function ExplainPanel(): JSX.Element {
                 </li>
               ))}
             </ol>
-            <div className="ll-muted small">{method === 'gradcam' ? (result.gradcam ? `Grad-CAM at ${result.gradcam.layer}` : result.gradcamWhy) : '|∂score/∂pixel|, max over channels'}</div>
-          </div>
-          <div className="ll-explain-blocks" role="listbox" aria-label="Blocks" onKeyDown={stripKeys} data-testid="explain-blocks">
-            {result.blocks.map((b) => (
-              <button key={b.layer} role="option" aria-selected={b.layer === block?.layer} className={b.layer === block?.layer ? 'active' : ''} onClick={() => setSelected(b.layer)}>
-                <span>{b.layer}</span>
-                <span className="ll-muted small">({b.shape.join(', ')})</span>
-              </button>
-            ))}
+            <div className="ll-explain-blocks" role="listbox" aria-label="Blocks" onKeyDown={stripKeys} data-testid="explain-blocks">
+              {result.blocks.map((b) => (
+                <button key={b.layer} role="option" aria-selected={b.layer === block?.layer} className={b.layer === block?.layer ? 'active' : ''} onClick={() => setSelected(b.layer)}>
+                  <span>{b.layer}</span>
+                  <span className="ll-muted small">({b.shape.join(', ')})</span>
+                </button>
+              ))}
+            </div>
           </div>
           {block && <BlockView block={block} />}
         </div>
