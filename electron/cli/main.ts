@@ -12,6 +12,11 @@ const COMMANDS: Record<string, Command> = {
   runs: { usage: 'runs FILE [--dir DIR] [--json]', what: 'the training runs of a project, newest first', load: async () => (await import('./runs.js')).runRuns },
   doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
   import: { usage: 'import FILE [-o PROJECT] [--max-size MB]', what: 'open a Keras (.keras, .h5, JSON) or tfjs model as a project', load: async () => (await import('./import.js')).runImport },
+  explain: {
+    usage: 'explain FILE --input IMG --method gradcam|saliency|activations --out DIR',
+    what: 'Grad-CAM, saliency or per-block outputs of a trained model for one input',
+    load: async () => (await import('./explain.js')).runExplain,
+  },
   export: { usage: 'export FILE --to keras|ts -o DIR [--weights W] [--force]', what: 'runnable Keras or TypeScript code with weights', load: async () => (await import('./export.js')).runExport },
 };
 

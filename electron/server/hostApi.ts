@@ -18,6 +18,8 @@ import { RecoveryService } from '../services/recoveryService.js';
 import { TemplateService } from '../services/templateService.js';
 import { adoptUnsavedRuns, unsavedRunsDir } from '../services/unsavedRunsService.js';
 import { serviceAdapters, type ServiceAdapters } from './adapters.js';
+import { explainInWorker } from '../services/explainJob.js';
+import { explainSamples } from '../services/explainService.js';
 
 /** Where a host keeps per-user state (recent list, recovery files). */
 export function defaultStateDir(): string {
@@ -197,6 +199,8 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     listWeightChoices: (request) => adapters.export.choices({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     exportCode: (request) => adapters.export.write({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     getBackendStatus: () => adapters.backend.status(),
+    listExplainSamples: ({ doc, projectPath }) => explainSamples(doc, projectPath),
+    explainSample: (request) => explainInWorker(request, sessionRuns(request.projectPath, request.sessionKey)),
   };
 
   async function dispatch(method: unknown, args: unknown): Promise<unknown> {

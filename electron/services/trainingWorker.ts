@@ -11,11 +11,12 @@ import { WORKER_FLAG, type HostToWorker, type WorkerEvent } from '../../shared/t
 import { runTrainingJob } from './trainingEngine.js';
 import { runAccuracyJob } from './quantizedAccuracy.js';
 import { BackendError, loadTrainingBackend } from './trainingBackend.js';
+import type { ExplainWorkerMessage, ExplainWorkerReply } from '../../shared/explain/protocol.js';
 
 /** The worker's side of a message channel. */
 export interface WorkerPort {
-  post(event: WorkerEvent): void;
-  onMessage(listener: (message: HostToWorker) => void): void;
+  post(event: WorkerEvent | ExplainWorkerReply): void;
+  onMessage(listener: (message: HostToWorker | ExplainWorkerMessage) => void): void;
   /** Called once the job has ended and its last event was posted. */
   close(): void;
 }
@@ -57,6 +58,23 @@ export function runTrainingWorker(port: WorkerPort): Promise<void> {
         })();
         return;
       }
+      if (message.type === 'explain' && !started) {
+        // An explain job instead of training: one request, one reply, computed on the same engine.
+        started = true;
+        void (async () => {
+          try {
+            const backend = await loadTrainingBackend('auto');
+            const { explainForView } = await import('./explainService.js');
+            port.post({ kind: 'explained', result: await explainForView(backend.tf, message.request, message.runsDir) });
+          } catch (e) {
+            port.post({ kind: 'explainFailed', message: (e as Error).message ?? String(e) });
+          } finally {
+            port.close();
+            resolveDone();
+          }
+        })();
+        return;
+      }
       if (message.type !== 'start' || started) return;
       started = true;
       const { job } = message;
@@ -88,7 +106,7 @@ export function startWorkerFromHost(): void {
     const port = parentPort;
     void runTrainingWorker({
       post: (e) => port.postMessage(e),
-      onMessage: (fn) => port.on('message', (m: HostToWorker) => fn(m)),
+      onMessage: (fn) => port.on('message', (m: HostToWorker | ExplainWorkerMessage) => fn(m)),
       close: () => port.close(),
     });
     return;
@@ -97,7 +115,7 @@ export function startWorkerFromHost(): void {
   if (electronPort) {
     void runTrainingWorker({
       post: (e) => electronPort.postMessage(e),
-      onMessage: (fn) => electronPort.on('message', (e) => fn(e.data as HostToWorker)),
+      onMessage: (fn) => electronPort.on('message', (e) => fn(e.data as HostToWorker | ExplainWorkerMessage)),
       close: () => process.exit(0),
     });
     return;
@@ -120,7 +138,7 @@ export function startWorkerFromHost(): void {
           maybeExit();
         });
       },
-      onMessage: (fn) => process.on('message', (m) => fn(m as HostToWorker)),
+      onMessage: (fn) => process.on('message', (m) => fn(m as HostToWorker | ExplainWorkerMessage)),
       // Exit once every message is flushed to the parent.
       close: () => {
         closing = true;

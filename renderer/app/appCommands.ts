@@ -11,6 +11,7 @@ import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js
 import { startTraining, stopTraining } from '../state/trainingStore.js';
 import { editor, newProject, open, save, saveAs, showStartScreen } from './session.js';
 import { openContextMenuForSelection } from '../canvas/contextMenuStore.js';
+import { useExplain } from '../state/explainStore.js';
 
 /**
  * Where a command was invoked from, when that matters: a context menu passes the point that was
@@ -186,6 +187,17 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'view.dataset', title: 'Dataset panel', shortcut: ['Alt+2'], group: 'View', run: () => showTab('dataset') },
   { id: 'view.training', title: 'Training panel', shortcut: ['Alt+3'], group: 'View', run: () => showTab('training') },
   { id: 'view.code', title: 'Code panel', shortcut: ['Alt+4'], group: 'View', run: () => showTab('code') },
+  { id: 'view.explain', title: 'Explain panel', shortcut: ['Alt+5'], group: 'View', run: () => showTab('explain') },
+  {
+    id: 'explain.block',
+    title: 'Explain this block',
+    group: 'View',
+    enabled: () => editor.state.selection.nodes.length === 1,
+    run: () => {
+      useExplain.setState({ focusBlock: editor.state.selection.nodes[0] ?? null });
+      showTab('explain');
+    },
+  },
   { id: 'view.help', title: 'Keyboard shortcuts', shortcut: ['?'], group: 'View', run: () => openDialog({ kind: 'help' }) },
   { id: 'view.contextMenu', title: 'Context menu of the selection', shortcut: ['Shift+F10', 'ContextMenu'], group: 'View', run: openContextMenuForSelection },
   { id: 'view.commandPalette', title: 'Command palette', shortcut: ['Mod+K', 'Mod+Shift+P'], group: 'View', run: () => openDialog({ kind: 'commands' }) },

@@ -19,7 +19,7 @@ function entriesFor(target: ContextTarget, nodeCount: number): readonly Entry[] 
   switch (target.kind) {
     case 'node':
       return [
-        ...(nodeCount === 1 ? [{ command: 'graph.rename', title: 'Rename' }, { command: 'graph.quickAdd', title: 'Add block after…' }, null] : []),
+        ...(nodeCount === 1 ? [{ command: 'graph.rename', title: 'Rename' }, { command: 'graph.quickAdd', title: 'Add block after…' }, { command: 'explain.block' }, null] : []),
         { command: 'clipboard.cut' },
         { command: 'clipboard.copy' },
         { command: 'selection.duplicate' },

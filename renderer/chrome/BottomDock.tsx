@@ -1,5 +1,5 @@
 /**
- * The bottom dock with the Problems, Analyzer, Dataset, Training and Code panels. Its size and
+ * The bottom dock with the Problems, Analyzer, Dataset, Training, Explain and Code panels. Its size and
  * collapsing belong to the layout (Workspace.tsx); collapsed, only the tab bar shows.
  */
 import type { JSX } from 'react';
@@ -8,6 +8,7 @@ import { editor } from '../app/session.js';
 import { AnalyzerPanel } from '../panels/AnalyzerPanel.js';
 import { CodePanel } from '../panels/CodePanel.js';
 import { DatasetPanel } from '../panels/DatasetPanel.js';
+import { ExplainPanel } from '../panels/ExplainPanel.js';
 import { ProblemsPanel } from '../panels/ProblemsPanel.js';
 import { TrainingPanel } from '../panels/TrainingPanel.js';
 import { showTab, useUi, type BottomTab } from '../state/uiStore.js';
@@ -19,6 +20,7 @@ const TABS: readonly { id: BottomTab; label: string; icon: IconName }[] = [
   { id: 'analyzer', label: 'Analyzer', icon: 'chart' },
   { id: 'dataset', label: 'Dataset', icon: 'database' },
   { id: 'training', label: 'Training', icon: 'chart' },
+  { id: 'explain', label: 'Explain', icon: 'search' },
   { id: 'code', label: 'Code', icon: 'code' },
 ];
 
@@ -63,6 +65,7 @@ export function BottomDock(): JSX.Element {
           {tab === 'analyzer' && <AnalyzerPanel />}
           {tab === 'dataset' && <DatasetPanel />}
           {tab === 'training' && <TrainingPanel />}
+          {tab === 'explain' && <ExplainPanel />}
           {tab === 'code' && <CodePanel />}
         </div>
       )}

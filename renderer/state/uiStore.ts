@@ -7,7 +7,7 @@ import type { AppInfo, BackendStatus, RecoveryEntry } from '../../shared/api/typ
 import type { ConnectionState } from '../platform/api.js';
 
 /** Tabs of the bottom dock. */
-export type BottomTab = 'problems' | 'analyzer' | 'dataset' | 'training' | 'code';
+export type BottomTab = 'problems' | 'analyzer' | 'dataset' | 'training' | 'explain' | 'code';
 
 /** A modal dialog. */
 export type Dialog =

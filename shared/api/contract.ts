@@ -34,6 +34,7 @@ import type {
   RunDetails,
   AdoptRunsRequest,
 } from './types.js';
+import type { ExplainRequest, ExplainResult, ExplainSample } from '../explain/protocol.js';
 
 /** Every request: its positional arguments and its result. Results are JSON (`null` for none). */
 export interface ApiRequests {
@@ -83,6 +84,10 @@ export interface ApiRequests {
   exportCode: { args: [request: ExportRequest]; result: ExportResult };
   /** Which TensorFlow backend and device training will use, and why. */
   getBackendStatus: { args: []; result: BackendStatus };
+  /** A few images per class of the project's dataset, with thumbnails, to explain. */
+  listExplainSamples: { args: [request: { doc: ProjectDocument; projectPath: string | null }]; result: ExplainSample[] };
+  /** A trained run's prediction on one sample, Grad-CAM, saliency and every block's output (computed in a worker). */
+  explainSample: { args: [request: ExplainRequest]; result: ExplainResult };
 }
 
 /** Every event a host can send. */
@@ -147,6 +152,8 @@ const METHOD_SET: Record<ApiMethod, true> = {
   listWeightChoices: true,
   exportCode: true,
   getBackendStatus: true,
+  listExplainSamples: true,
+  explainSample: true,
 };
 const EVENT_SET: Record<ApiEventName, true> = { trainingEvent: true, appCommand: true, openFileRequest: true };
 

@@ -190,6 +190,19 @@ export const API_ARGUMENTS: ArgValidators = {
     }),
   ],
   getBackendStatus: [],
+  listExplainSamples: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
+  explainSample: [
+    object({
+      doc: req(projectDocument),
+      projectPath: req(nullable(filePath)),
+      sessionKey: opt(idText),
+      run: opt(text({ min: 1, max: 128 })),
+      checkpoint: opt(oneOf(CHECKPOINT_CHOICES)),
+      sample: req(filePath),
+      classIndex: opt(integer),
+      layer: opt(text({ min: 1, max: 200 })),
+    }),
+  ],
 };
 
 /**

@@ -1,0 +1,17 @@
+/**
+ * What the Explain panel shows: the sample, the class to explain (null: the predicted one) and the
+ * block to open (set by "Explain this block" on the canvas).
+ */
+import { create } from 'zustand';
+
+/** The Explain panel's choices. */
+export interface ExplainState {
+  /** Absolute path of the dataset image explained. */
+  readonly sample: string | null;
+  readonly classIndex: number | null;
+  /** A block id (canvas node) whose output to show. */
+  readonly focusBlock: string | null;
+}
+
+/** The store. */
+export const useExplain = create<ExplainState>(() => ({ sample: null, classIndex: null, focusBlock: null }));

@@ -1,0 +1,85 @@
+/**
+ * The Explain view's request and answer (shared by the API contract and the training worker, which
+ * computes them on the tfjs engine), and the worker messages that carry them. Kept apart from the
+ * training protocol: an explain job is one request and one reply.
+ */
+import type { ProjectDocument } from '../graph/document.js';
+import type { BlockStats } from './explain.js';
+
+/** What to explain: a trained run's weights on one dataset sample. */
+export interface ExplainRequest {
+  readonly doc: ProjectDocument;
+  readonly projectPath: string | null;
+  /** Runs of a never-saved project live with its recovery state. */
+  readonly sessionKey?: string;
+  /** best, latest or a run id (default: best). */
+  readonly run?: string;
+  /** best (default) or last checkpoint of that run. */
+  readonly checkpoint?: 'best' | 'last';
+  /** An image of the project's dataset (absolute path). */
+  readonly sample: string;
+  /** The class Grad-CAM and saliency explain (default: the predicted class). */
+  readonly classIndex?: number;
+  /** The block Grad-CAM explains (layer name; default: the last conv block). */
+  readonly layer?: string;
+}
+
+/** One block's output, as the Explain view draws it. */
+export interface ExplainBlock {
+  readonly layer: string;
+  /** The canvas node, when the layer is a block's. */
+  readonly block: string | null;
+  readonly kind: string;
+  /** Output shape without the batch axis. */
+  readonly shape: readonly number[];
+  /** Row-major values; large outputs are cut to their first `EXPLAIN_VALUE_LIMIT` values (`truncated`). */
+  readonly values: readonly number[];
+  readonly truncated: boolean;
+  readonly stats: BlockStats;
+}
+
+/** A heat map over the input, values 0–1, row-major height × width. */
+export interface ExplainHeatmap {
+  readonly width: number;
+  readonly height: number;
+  readonly values: readonly number[];
+}
+
+/** The answer to an {@link ExplainRequest}. */
+export interface ExplainResult {
+  /** What the weights are (run, checkpoint, epoch). */
+  readonly weights: string;
+  readonly classes: readonly string[];
+  readonly probabilities: readonly number[];
+  readonly predicted: number;
+  readonly classIndex: number;
+  /** The input as the model sees it, as a PNG data URL. */
+  readonly image: string;
+  readonly gradcam: (ExplainHeatmap & { readonly layer: string }) | null;
+  /** Why there is no Grad-CAM (no conv block), when there is none. */
+  readonly gradcamWhy: string | null;
+  readonly saliency: ExplainHeatmap | null;
+  readonly blocks: readonly ExplainBlock[];
+}
+
+/** Dataset images offered as samples: a few per class. */
+export interface ExplainSample {
+  readonly path: string;
+  readonly label: string;
+  /** Thumbnail as a PNG data URL. */
+  readonly thumbnail: string;
+}
+
+/** Values per block sent to the view at most (a 64 × 64 × 64 map is 262,144). */
+export const EXPLAIN_VALUE_LIMIT = 300_000;
+
+/** Host → worker: compute one explanation (instead of `start`). */
+export interface ExplainWorkerMessage {
+  readonly type: 'explain';
+  readonly request: ExplainRequest;
+  /** Where the runs are (a never-saved project's session runs), resolved by the host. */
+  readonly runsDir?: string;
+}
+
+/** Worker → host: the one reply to an {@link ExplainWorkerMessage}. */
+export type ExplainWorkerReply = { readonly kind: 'explained'; readonly result: ExplainResult } | { readonly kind: 'explainFailed'; readonly message: string };

@@ -1,0 +1,83 @@
+/**
+ * Seeing inside a trained model (issue 20): train the digits CNN briefly, open the Explain panel,
+ * pick a digit from the sample strip and see the Grad-CAM overlay, the prediction and the first
+ * conv block's feature maps (with a channel picker and its dead ReLU share); "Explain this block"
+ * on a block's context menu opens that block's output. Screenshots at 1280×800 and 1920×1080.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from './fixtures.js';
+import { ROOT } from './support/hostProcess.js';
+
+test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ app, page }) => {
+  test.setTimeout(480_000);
+  const caps = await app.capabilities();
+  test.skip(!caps.training || !caps.datasets, 'the training or dataset service is not part of this build');
+  const work = await mkdtemp(join(tmpdir(), 'll-explain-'));
+  try {
+    const project = join(work, 'digits.layerloom');
+    const doc = JSON.parse(await readFile(join(ROOT, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string } };
+    doc.dataset.path = join(ROOT, 'assets', 'datasets', 'digits');
+    await writeFile(project, JSON.stringify(doc, null, 2));
+    await app.openPath(project);
+    await app.tab('training');
+    const epochs = page.getByTestId('train-epochs');
+    await epochs.fill('2');
+    await epochs.press('Enter');
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('train-status')).toContainText('completed', { timeout: 200_000 });
+
+    await test.step('pick a sample: prediction, Grad-CAM overlay, feature maps', async () => {
+      await page.getByTestId('tab-explain').click();
+      const panel = page.getByTestId('explain-panel');
+      const strip = panel.getByTestId('explain-samples');
+      await expect(strip.locator('button')).toHaveCount(40, { timeout: 60_000 });
+      // Keyboard first: focus the strip, move to the 8th sample (class 1), pick it with Enter.
+      await strip.locator('button').first().focus();
+      for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted', { timeout: 120_000 });
+      await expect(panel.getByTestId('explain-overlay')).toBeVisible();
+      await expect(panel).toContainText('Grad-CAM at conv2d_2');
+      // The overlay is coloured: the heat map is drawn over the grey digit.
+      const coloured = await panel.getByTestId('explain-overlay').evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 40) n++;
+        return { n, w: c.width };
+      });
+      expect(coloured.w).toBe(28);
+      expect(coloured.n).toBeGreaterThan(100);
+      await expect(panel.getByTestId('explain-feature-maps')).toBeVisible();
+      await expect(panel.getByTestId('explain-dead')).toContainText('%');
+      await panel.getByTestId('explain-channel').selectOption('3');
+      await expect(panel.getByTestId('explain-feature-maps')).toHaveJSProperty('width', 26);
+      await panel.getByTestId('explain-method-saliency').click();
+      await expect(panel).toContainText('|∂score/∂pixel|');
+      await panel.getByTestId('explain-method-gradcam').click();
+      for (const [w, h] of [
+        [1280, 800],
+        [1920, 1080],
+      ]) {
+        await page.setViewportSize({ width: w, height: h });
+        await app.shot(`explain-${w}`);
+      }
+    });
+
+    await test.step('"Explain this block" on the canvas opens the block’s output', async () => {
+      // The dock leaves the canvas little room: hide it and fit the graph to reach the block.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.locator('body').press('Control+j');
+      await page.locator('body').press('f');
+      await app.select('dense');
+      await page.keyboard.press('Shift+F10');
+      await page.getByRole('menuitem', { name: 'Explain this block' }).click();
+      const view = page.getByTestId('explain-block-view');
+      await expect(view).toContainText('dense');
+      await expect(view.getByTestId('explain-block-map')).toBeVisible();
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
