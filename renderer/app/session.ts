@@ -6,7 +6,8 @@ import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
 import { rebaseProjectPaths } from '../../shared/graph/projectPaths.js';
-import { layoutDocument, routesIfLaidOut } from '../editor/layout.js';
+import { isSidewaysLayout, layoutDocument, routesIfLaidOut } from '../editor/layout.js';
+import { runEditorCommand } from '../editor/commands.js';
 import { Editor } from '../editor/editorStore.js';
 import { api, errorDetails, errorMessage, isNotAvailable, onConnectionState } from '../platform/api.js';
 import { closeDialog, openDialog, toast, useUi } from '../state/uiStore.js';
@@ -65,6 +66,18 @@ function afterLoad(): void {
       (routes) => routes && editor.doc === doc && editor.setRoutes(routes),
       () => undefined,
     );
+  }
+  // An older project laid out left to right: its wires loop round the blocks. Say why, and offer
+  // the fix rather than moving the user's blocks unasked.
+  if (isSidewaysLayout(doc)) {
+    toast('info', 'This project is laid out left to right, so its wires loop round the blocks. Auto-layout (Shift+L) places them top to bottom, one undo step.', undefined, {
+      label: 'Auto-layout',
+      run: () =>
+        void runEditorCommand(editor, 'graph.autoLayout').then(
+          () => window.setTimeout(() => canvas()?.fitReadable(), 30),
+          (e: unknown) => toast('error', errorMessage(e)),
+        ),
+    });
   }
 }
 

@@ -247,3 +247,22 @@ export async function routesIfLaidOut(doc: Pick<ProjectDocument, 'nodes' | 'edge
   }
   return routes;
 }
+
+/**
+ * Whether a document's blocks run sideways (an older project laid out left to right): most wires
+ * go to a block beside or above their source rather than below it. Blocks connect top to bottom
+ * (outputs at the bottom edge, inputs at the top), so such a layout draws wires that loop round
+ * the blocks until auto-layout places them top to bottom.
+ */
+export function isSidewaysLayout(doc: Pick<ProjectDocument, 'nodes' | 'edges'>): boolean {
+  if (doc.edges.length < 2) return false;
+  const at = new Map(doc.nodes.map((n) => [n.id, { position: n.position, height: blockSize(n).height }]));
+  let sideways = 0;
+  for (const e of doc.edges) {
+    const s = at.get(e.source);
+    const t = at.get(e.target);
+    // Below means the target's top is under the source's bottom edge, where its output port is.
+    if (s && t && t.position.y < s.position.y + s.height) sideways++;
+  }
+  return sideways * 2 > doc.edges.length;
+}

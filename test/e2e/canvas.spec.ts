@@ -289,3 +289,26 @@ test('splice by quick-add and by dropping on a wire; the palette offers only blo
   await page.getByRole('textbox', { name: 'Search blocks' }).first().press('Enter');
   await expect.poll(async () => (await app.doc()).nodes.some((n) => n.type === 'Activation')).toBe(true);
 });
+
+test('a project laid out left to right opens with an offer to auto-layout it, which puts its blocks top to bottom', async ({ app, page }, testInfo) => {
+  // An mnist-cnn as older versions laid it out: one row, left to right.
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const doc = JSON.parse(await readFile(new URL('../../examples/mnist-cnn.layerloom', import.meta.url), 'utf8')) as { nodes: { position: { x: number; y: number } }[] };
+  doc.nodes.forEach((n, i) => (n.position = { x: i * 260, y: (i % 2) * 40 }));
+  const path = testInfo.outputPath('sideways.layerloom');
+  await writeFile(path, JSON.stringify(doc, null, 2));
+  await app.openPath(path);
+  const notice = page.locator('.ll-toast', { hasText: 'laid out left to right' });
+  await expect(notice).toBeVisible();
+  await app.shot('sideways-notice');
+  await notice.getByRole('button', { name: 'Auto-layout' }).click();
+  await expect.poll(() => page.locator('.ll-edge.routed').count()).toBeGreaterThan(0);
+  await app.settle();
+  const positions = await page.evaluate(() => (globalThis as unknown as { __layerloom: { editor: { doc: { nodes: { position: { y: number } }[] } } } }).__layerloom.editor.doc.nodes.map((n) => n.position.y));
+  // Top to bottom now: each block of this chain sits below the one before.
+  for (let i = 1; i < positions.length; i++) expect(positions[i]).toBeGreaterThan(positions[i - 1]);
+  // One undo step puts the row back.
+  await app.undo();
+  const back = await page.evaluate(() => (globalThis as unknown as { __layerloom: { editor: { doc: { nodes: { position: { x: number } }[] } } } }).__layerloom.editor.doc.nodes.map((n) => n.position.x));
+  expect(back).toEqual(doc.nodes.map((n) => n.position.x));
+});

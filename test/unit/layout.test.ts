@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseProject } from '../../shared/graph/serialization.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { getBlock } from '../../shared/blocks/registry.js';
-import { blockSize, edgeLabelSize, layoutDocument, portFraction, routesIfLaidOut, PORT_LABEL_ROOM, type LayoutResult } from '../../renderer/editor/layout.js';
+import { blockSize, edgeLabelSize, isSidewaysLayout, layoutDocument, portFraction, routesIfLaidOut, PORT_LABEL_ROOM, type LayoutResult } from '../../renderer/editor/layout.js';
 import { deriveEdges, edgeView, newFlowCache } from '../../renderer/canvas/flowModel.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { moveNodes, setParam } from '../../shared/graph/operations.js';
@@ -140,5 +140,20 @@ describe('canvas model on an edit', () => {
     // A new connection does change it.
     const cut = deriveEdges({ ...edited, edges: edited.edges.slice(1) }, NO_SELECTION, cache);
     expect(cut).not.toBe(before);
+  });
+});
+
+describe('projects laid out left to right', () => {
+  it('are told apart from top-down ones, so the app can offer auto-layout when one opens', async () => {
+    for (const name of ['mlp', 'mnist-cnn', 'resnet-mini', 'transformer-classifier', 'text-lstm']) expect(isSidewaysLayout(example(name)), name).toBe(false);
+    // The same graphs as an older version laid them out: a row, left to right.
+    for (const name of ['mnist-cnn', 'resnet-mini']) {
+      const doc = example(name);
+      const row = moveNodes(doc, Object.fromEntries(doc.nodes.map((n, i) => [n.id, { x: i * 260, y: (i % 2) * 40 }])));
+      expect(isSidewaysLayout(row), name).toBe(true);
+      // Auto-layout puts it right.
+      const { positions } = await layoutDocument(row);
+      expect(isSidewaysLayout(moveNodes(row, positions)), name).toBe(false);
+    }
   });
 });
