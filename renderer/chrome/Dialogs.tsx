@@ -335,6 +335,11 @@ function ExportDialog(): JSX.Element {
               );
             })}
           </div>
+          {tfliteRefusal.int8 && (
+            <span className="ll-muted" data-testid="export-tflite-note">
+              int8: not for recurrent layers; dynamic and float16 fix the batch to 1
+            </span>
+          )}
         </div>
       )}
       <WeightPicker

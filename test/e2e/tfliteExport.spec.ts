@@ -32,6 +32,7 @@ test('Export dialog writes model.tflite with the Keras export and refuses int8 f
     await dialog.getByTestId('export-target-keras').click();
     const row = dialog.getByTestId('export-tflite');
     await expect(row.getByTestId('export-tflite-int8')).toBeEnabled();
+    await expect(dialog.getByTestId('export-tflite-note')).toHaveCount(0);
     await row.getByTestId('export-tflite-dynamic').click();
     await expect(row.getByTestId('export-tflite-dynamic')).toHaveClass(/active/);
     await dialog.getByTestId('path-input').fill(folder);
@@ -57,6 +58,7 @@ test('Export dialog writes model.tflite with the Keras export and refuses int8 f
     await expect(int8).toBeDisabled();
     await expect(int8).toHaveAttribute('title', /recurrent layers \(lstm, lstm_1\)/);
     await expect(dialog.getByTestId('export-tflite-float16')).toBeEnabled();
+    await expect(dialog.getByTestId('export-tflite-note')).toContainText('int8: not for recurrent layers');
     await app.shot('export-tflite-lstm-1920x1080');
   } finally {
     await rm(work, { recursive: true, force: true });
