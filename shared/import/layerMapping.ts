@@ -109,7 +109,7 @@ const CANONICAL: Readonly<Record<string, (config: JsonObject, site: LayerCallSit
   // tfjs-layers writes the normalized axis counted from the front ([2] for the last axis of a sequence).
   LayerNormalization: (config, site) => {
     const input = site.inputShapes[0];
-    const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+    const axis: Json | undefined = Array.isArray(config.axis) && config.axis.length === 1 ? (config.axis as readonly Json[])[0] : config.axis;
     return input && axis === input.length ? { ...config, axis: -1 } : config;
   },
   // tfjs-layers writes mask_zero=null for Keras's False.
@@ -227,7 +227,7 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   const problems: LayerProblem[] = [];
   for (const spec of def.params) {
     const why = checkParamValue(spec, params[spec.name]);
-    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? (params[spec.name] as Json))}: Layerloom's ${def.type} takes ${why.replace(/^expected /, '').replace(/, got .*$/, '')}` });
+    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? params[spec.name])}: Layerloom's ${def.type} takes ${why.replace(/^expected /, '').replace(/, got .*$/, '')}` });
   }
   const call = printed(def, params, site.inputShapes);
   if (!call || call.kerasClass !== kerasClass) return [...problems, { option: null, reason: `these settings make a ${call?.kerasClass ?? 'different layer'}, not ${kerasClass}` }];

@@ -23,7 +23,7 @@ import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { layerNamesFor } from '../../shared/graph/layerNames.js';
 import { KerasImportError } from '../../shared/import/kerasModel.js';
-import { importModelFile, writeImportedProject, type ImportedModel } from '../../electron/services/import/importService.js';
+import { importModelFile, openModelAsProject, writeImportedProject, type ImportedModel } from '../../electron/services/import/importService.js';
 import { exportProject } from '../../electron/services/exportService.js';
 import { loadProjectFile } from '../../electron/services/projectService.js';
 import { kerasWeightEntries } from '../../electron/services/weights/kerasWeights.js';
@@ -219,6 +219,16 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     } finally {
       imported.model?.dispose();
     }
+  });
+
+  it("the app's Open of a .keras file writes a project beside it, never replacing one", async () => {
+    keras('mlp');
+    const first = await openModelAsProject(join(root, 'mlp', 'model.keras'), tf);
+    const second = await openModelAsProject(join(root, 'mlp', 'model.keras'), tf);
+    expect([first.path, second.path]).toEqual([join(root, 'mlp', 'model.layerloom'), join(root, 'mlp', 'model-2.layerloom')]);
+    expect(second.doc.initialWeights).toBe('model-2.weights');
+    expect((await loadProjectFile(first.path)).doc.initialWeights).toBe('model.weights');
+    expect(existsSync(join(root, 'mlp', 'model-2.weights', 'model.json'))).toBe(true);
   });
 
   it('a Lambda and a regularizer stop the import with a report naming each layer, class and option', async () => {
