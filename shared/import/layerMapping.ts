@@ -175,11 +175,6 @@ function sameParams(a: Params, b: Params): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Keras classes some block prints (for messages). */
-export function importableClasses(): string[] {
-  return [...candidatesByClass().keys()].sort();
-}
-
 /** A param value from a config value, in the param's kind; undefined when it does not fit. */
 function paramFromConfig(kind: string, value: Json): ParamValue | undefined {
   switch (kind) {
