@@ -70,11 +70,14 @@ function comparable(doc: ProjectDocument): { nodes: Record<string, unknown>; edg
 /**
  * Params written the one way a Keras config can give them back, where two settings build the same
  * layer: merge_mode only matters when bidirectional; attention's value_dim equal to key_dim is
- * what value_dim=None means; pooling strides equal to the pool size is what strides=None means.
+ * what value_dim=None means; pooling strides equal to the pool size is what strides=None means;
+ * swish and silu are one Keras function.
  */
 function sameModelParams(params: ProjectDocument['nodes'][number]['params']): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
   if (out.bidirectional === false) delete out.merge_mode;
+  // Keras 3's swish is silu (one function, written as "silu").
+  for (const k of ['activation', 'recurrent_activation']) if (out[k] === 'swish') out[k] = 'silu';
   if ('value_dim' in out && out.value_dim === out.key_dim) out.value_dim = null;
   // A pooling layer's strides equal to its pool size is what strides=None means.
   if ('pool_size' in out && JSON.stringify(out.strides) === JSON.stringify(out.pool_size)) out.strides = null;

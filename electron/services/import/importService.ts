@@ -96,7 +96,8 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
               `${basename(path)}: the weights of layer "${layer.name}" (${layer.kerasClass}) have shapes ${shapes(arrays)}, but its config builds ${shapes(wanted)}. The weights do not belong to this model config.`,
             );
           }
-          tfLayer.setWeights(arrays.map((a) => tf.tensor(a.data, [...a.shape], a.data instanceof Int32Array ? 'int32' : 'float32')));
+          // Keras keeps some counters as integers (e.g. a step count) where tfjs holds float32: take tfjs's dtype.
+          tfLayer.setWeights(arrays.map((a, i) => tf.tensor(wanted[i].dtype === 'int32' ? Int32Array.from(a.data) : Float32Array.from(a.data), [...a.shape], wanted[i].dtype === 'int32' ? 'int32' : 'float32')));
         }
       } catch (e) {
         model.dispose();
