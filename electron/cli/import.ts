@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { basename, dirname, extname, join } from 'node:path';
-import type * as tfjs from '@tensorflow/tfjs';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { importModelFile, writeImportedProject } from '../services/import/importService.js';
 import { MAX_MODEL_BYTES } from '../services/import/modelReaders.js';
@@ -59,7 +58,7 @@ export async function runImport(args: string[]): Promise<number> {
     maxBytes = Math.floor(mb * 1024 ** 2);
   }
   const out = values.out ?? join(dirname(file), `${basename(file, extname(file))}.layerloom`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof tfjs;
+  const tf = (await import('@tensorflow/tfjs'));
   silenceCpuBanner(tf);
   await tf.setBackend('cpu');
   const imported = await importModelFile(file, { tf, maxBytes });

@@ -12,6 +12,8 @@ export const PROJECT_EXTENSION = 'layerloom';
 
 const PROJECT_FILTERS = [
   { name: 'Layerloom project', extensions: [PROJECT_EXTENSION] },
+  // Opening a model imports it as a project written beside it (electron/services/import).
+  { name: 'Keras or TensorFlow.js model', extensions: ['keras', 'h5', 'hdf5', 'json'] },
   { name: 'All files', extensions: ['*'] },
 ];
 

@@ -13,6 +13,8 @@ import type { AppInfo, HostKind, PickPathRequest } from '../../shared/api/types.
 import { validateArgs } from '../../shared/api/validation.js';
 import { createFolder, listFolder } from '../services/folderService.js';
 import { loadProjectFile, ProjectFileError, saveProjectFile } from '../services/projectService.js';
+import { isModelPath, openModelAsProject } from '../services/import/importService.js';
+import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { RecentService } from '../services/recentService.js';
 import { RecoveryService } from '../services/recoveryService.js';
 import { TemplateService } from '../services/templateService.js';
@@ -153,6 +155,17 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     },
     async openProject(path) {
       const abs = resolve(path);
+      if (isModelPath(abs)) {
+        // A Keras or tfjs model: imported into a project written beside it, which is what opens.
+        const tf = await import('@tensorflow/tfjs');
+        silenceCpuBanner(tf);
+        await tf.setBackend('cpu');
+        const opened = await openModelAsProject(abs, tf).catch((e: unknown) => {
+          throw new ApiError('invalid-argument', (e as Error).message);
+        });
+        await recent.add(opened.path, opened.doc.name).catch(() => undefined);
+        return opened;
+      }
       const { doc, migratedFrom } = await loadProjectFile(abs);
       await recent.add(abs, doc.name).catch(() => undefined);
       return migratedFrom === undefined ? { path: abs, doc } : { path: abs, doc, migratedFrom };

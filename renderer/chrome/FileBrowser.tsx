@@ -30,7 +30,12 @@ interface Filter {
 }
 
 const FILTERS: Readonly<Record<BrowseMode, readonly Filter[]>> = {
-  open: [{ label: 'Layerloom projects (.layerloom)', extensions: ['.layerloom'] }, { label: 'All files' }],
+  open: [
+    { label: 'Layerloom projects (.layerloom)', extensions: ['.layerloom'] },
+    // Opening a model imports it as a project written beside it.
+    { label: 'Keras / TensorFlow.js models (.keras, .h5, .json)', extensions: ['.keras', '.h5', '.hdf5', '.json'] },
+    { label: 'All files' },
+  ],
   save: [{ label: 'Layerloom projects (.layerloom)', extensions: ['.layerloom'] }, { label: 'All files' }],
   folder: [{ label: 'Folders only', extensions: [] }, { label: 'Folders and files' }],
   data: [{ label: 'Data (folders, .csv, .tsv)', extensions: ['.csv', '.tsv'] }, { label: 'All files' }],

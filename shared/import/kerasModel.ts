@@ -91,6 +91,11 @@ export function modelConfigOf(json: Json, what: string): JsonObject {
   return v;
 }
 
+/** A config value as text (names and classes are strings; anything else is shown as JSON). */
+function text(v: Json | undefined): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
+}
+
 /** A per-sample shape from a batch shape (`[null, 28, 28, 1]` → `[28, 28, 1]`). */
 function sampleShape(batch: Json | undefined): Shape | null {
   if (!Array.isArray(batch) || batch.length < 1) return null;
@@ -145,7 +150,7 @@ function parseInbound(node: Json): CallNode {
 function endpointList(v: Json | undefined): { layer: string; tensor: number }[] {
   if (!Array.isArray(v)) return [];
   if (typeof v[0] === 'string') return [{ layer: v[0], tensor: typeof v[2] === 'number' ? v[2] : 0 }];
-  return v.flatMap((e) => endpointList(e));
+  return (v as readonly Json[]).flatMap((e: Json) => endpointList(e));
 }
 
 /** State shared while flattening a model and the models nested in it. */
@@ -197,7 +202,7 @@ function archiveNames(layers: readonly JsonObject[]): string[] {
  * Layerloom's own classes (`layerloom>PositionEmbedding`) are read as the class.
  */
 function kerasClassOf(l: JsonObject): string {
-  const cls = String(l.class_name);
+  const cls = text(l.class_name);
   if (cls.startsWith('layerloom>')) return cls.slice('layerloom>'.length);
   // Layerloom's own tfjs classes (a tfjs model saved by Layerloom) stand for the Keras class they implement.
   if (OWN_TFJS_CLASSES.has(cls)) return cls.slice('Layerloom'.length);
@@ -226,8 +231,8 @@ function customClassProblem(l: JsonObject): LayerProblem | null {
     return { option: null, reason: `custom class ${reg}: its code is not part of the file, so Layerloom cannot know what it computes` };
   }
   const module = typeof l.module === 'string' ? l.module : null;
-  if (String(l.class_name).includes('>') && !String(l.class_name).startsWith('layerloom>')) {
-    return { option: null, reason: `custom class ${String(l.class_name)}: its code is not part of the file, so Layerloom cannot know what it computes` };
+  if (text(l.class_name).includes('>') && !text(l.class_name).startsWith('layerloom>')) {
+    return { option: null, reason: `custom class ${text(l.class_name)}: its code is not part of the file, so Layerloom cannot know what it computes` };
   }
   if (module && !module.startsWith('keras') && !(typeof reg === 'string' && reg.startsWith('layerloom>'))) {
     return { option: null, reason: `custom class from module ${module}: its code is not part of the file` };
@@ -250,10 +255,10 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     const batch =
       (isObject(first?.config) ? first.config.batch_input_shape ?? first.config.batch_shape : undefined) ?? config.build_input_shape ?? (isObject(model.build_config) ? model.build_config.input_shape : undefined);
     if (inputs === null) {
-      if (!Array.isArray(batch)) throw new KerasImportError(`Sequential model "${String(config.name)}" does not record its input shape. Save it after building it (call it once, or start it with keras.Input).`);
+      if (!Array.isArray(batch)) throw new KerasImportError(`Sequential model "${text(config.name)}" does not record its input shape. Save it after building it (call it once, or start it with keras.Input).`);
       layers = [{ class_name: 'InputLayer', config: { name: 'input_layer', batch_shape: batch, dtype: isObject(first?.config) ? dtypeName(first.config.dtype) ?? 'float32' : 'float32' } }, ...layers];
     } else {
-      layers = [{ class_name: 'InputLayer', config: { name: `${String(config.name)}_input` } }, ...layers];
+      layers = [{ class_name: 'InputLayer', config: { name: `${text(config.name)}_input` } }, ...layers];
     }
   }
   // Sequential models save their layers without the InputLayer.
@@ -273,7 +278,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       previous = BROKEN;
       continue;
     }
-    const call = inbound.length ? parseInbound(inbound[0]) : { args: [], kwTensors: {}, kwargs: {} };
+    const call = inbound.length ? parseInbound(inbound[0] as Json) : { args: [], kwTensors: {}, kwargs: {} };
     const refs = [...call.args, ...Object.values(call.kwTensors)];
     const source = (r: { layer: string; tensor: number }): string | undefined => scope.tensors.get(`${r.layer}#${r.tensor}`);
     if (cls === 'InputLayer') {
@@ -321,7 +326,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     }
     const custom = customClassProblem(l);
     let kwargs = call.kwargs;
-    if (OWN_TFJS_CLASSES.has(String(l.class_name))) {
+    if (OWN_TFJS_CLASSES.has(text(l.class_name))) {
       const moved = Object.fromEntries(CONFIG_CALL_ARGS.filter((k) => lconf[k] === true).map((k) => [k, true]));
       kwargs = { ...kwargs, ...moved };
       lconf = Object.fromEntries(Object.entries(lconf).filter(([k]) => !CONFIG_CALL_ARGS.includes(k)));

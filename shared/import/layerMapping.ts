@@ -12,7 +12,7 @@
  */
 import { BLOCKS } from '../blocks/registry.js';
 import { checkParamValue, defaultParams } from '../blocks/paramUtils.js';
-import type { BlockDef, KerasCall, ParamValue, Params, Shape } from '../blocks/types.js';
+import type { BlockDef, KerasCall, ParamSpec, ParamValue, Params, Shape } from '../blocks/types.js';
 import { KERAS_DEFAULTS } from '../codegen/defaults.js';
 import { canonicalString, isObject, sameKerasValue, showValue, type Json, type JsonObject } from './kerasValues.js';
 
@@ -63,6 +63,18 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   gamma_constraint: null,
   seed: null,
   noise_shape: null,
+  alpha_regularizer: null,
+  alpha_constraint: null,
+  // Preprocessing layers (Resizing, Normalization): the options that change nothing at these values;
+  // Normalization's mean/variance are null when adapted, the statistics then travel as its weights.
+  crop_to_aspect_ratio: false,
+  pad_to_aspect_ratio: false,
+  fill_mode: 'constant',
+  fill_value: 0,
+  antialias: false,
+  invert: false,
+  mean: null,
+  variance: null,
   quantization_config: null,
   lora_rank: null,
   lora_alpha: null,
@@ -109,7 +121,7 @@ const CANONICAL: Readonly<Record<string, (config: JsonObject, site: LayerCallSit
   // tfjs-layers writes the normalized axis counted from the front ([2] for the last axis of a sequence).
   LayerNormalization: (config, site) => {
     const input = site.inputShapes[0];
-    const axis = Array.isArray(config.axis) && config.axis.length === 1 ? config.axis[0] : config.axis;
+    const axis: Json | undefined = Array.isArray(config.axis) && config.axis.length === 1 ? (config.axis as readonly Json[])[0] : config.axis;
     return input && axis === input.length ? { ...config, axis: -1 } : config;
   },
   // tfjs-layers writes mask_zero=null for Keras's False.
@@ -175,14 +187,9 @@ function sameParams(a: Params, b: Params): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Keras classes some block prints (for messages). */
-export function importableClasses(): string[] {
-  return [...candidatesByClass().keys()].sort();
-}
-
 /** A param value from a config value, in the param's kind; undefined when it does not fit. */
-function paramFromConfig(kind: string, value: Json): ParamValue | undefined {
-  switch (kind) {
+function paramFromConfig(spec: ParamSpec, value: Json): ParamValue | undefined {
+  switch (spec.kind) {
     case 'int':
     case 'float':
       if (typeof value === 'number') return value;
@@ -192,12 +199,18 @@ function paramFromConfig(kind: string, value: Json): ParamValue | undefined {
       return typeof value === 'boolean' ? value : undefined;
     case 'enum':
     case 'string':
-      if (typeof value === 'string') return canonicalString(value);
+      // Keras writes `silu` for swish too (one function): kept where the block offers it.
+      if (typeof value === 'string') return spec.options?.includes(value) ? value : canonicalString(value);
       if (value === null) return 'linear';
       return undefined;
     case 'ints':
     case 'shape':
       if (Array.isArray(value) && value.every((d) => typeof d === 'number' || d === null)) return value as readonly (number | null)[];
+      // Keras writes per-axis pairs (`((top, bottom), (left, right))`) where a block stores one flat tuple.
+      if (Array.isArray(value) && value.every((d) => Array.isArray(d) && d.every((x) => typeof x === 'number'))) {
+        const flat = (value as readonly (readonly number[])[]).flat();
+        return spec.length === undefined || flat.length === spec.length ? flat : undefined;
+      }
       if (typeof value === 'number') return value;
       return value === null ? null : undefined;
     default:
@@ -211,7 +224,7 @@ function readParams(def: BlockDef, seed: Params, config: JsonObject): Record<str
   for (const spec of def.params) {
     if (!(spec.name in config)) continue;
     const raw = config[spec.name];
-    let v = paramFromConfig(spec.kind, raw);
+    let v = paramFromConfig(spec, raw);
     // Initializers are objects in a config: take the short name the printer compares against.
     if (v === undefined && spec.kind === 'enum' && isObject(raw)) {
       const hit = (spec.options ?? []).find((o) => sameKerasValue(o, raw));
@@ -227,7 +240,7 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   const problems: LayerProblem[] = [];
   for (const spec of def.params) {
     const why = checkParamValue(spec, params[spec.name]);
-    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? (params[spec.name] as Json))}: Layerloom's ${def.type} takes ${why.replace(/^expected /, '').replace(/, got .*$/, '')}` });
+    if (why) problems.push({ option: spec.name, reason: `${spec.name}=${showValue(config[spec.name] ?? params[spec.name])}: Layerloom's ${def.type} takes ${why.replace(/^expected /, '').replace(/, got .*$/, '')}` });
   }
   const call = printed(def, params, site.inputShapes);
   if (!call || call.kerasClass !== kerasClass) return [...problems, { option: null, reason: `these settings make a ${call?.kerasClass ?? 'different layer'}, not ${kerasClass}` }];
@@ -259,6 +272,8 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   // Call arguments: the ones the block prints must match, any other is unsupported.
   const callArgs = new Map((call.callArgs ?? []).map(([k, v]) => [k, v]));
   for (const [k, v] of Object.entries(site.callKwargs)) {
+    // A `training` flag on the call only matters for layers that act randomly while training.
+    if (k === 'training' && !(def.randomInTraining?.(params) ?? false)) continue;
     const mine = callArgs.get(k);
     if (mine !== undefined ? sameKerasValue(mine, v) : v === false || v === null) continue;
     problems.push({ option: k, reason: `called with ${k}=${showValue(v)}, which Layerloom's ${def.type} does not support` });

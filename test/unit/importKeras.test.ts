@@ -23,7 +23,7 @@ import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { layerNamesFor } from '../../shared/graph/layerNames.js';
 import { KerasImportError } from '../../shared/import/kerasModel.js';
-import { importModelFile, writeImportedProject, type ImportedModel } from '../../electron/services/import/importService.js';
+import { importModelFile, openModelAsProject, writeImportedProject, type ImportedModel } from '../../electron/services/import/importService.js';
 import { exportProject } from '../../electron/services/exportService.js';
 import { loadProjectFile } from '../../electron/services/projectService.js';
 import { kerasWeightEntries } from '../../electron/services/weights/kerasWeights.js';
@@ -70,11 +70,14 @@ function comparable(doc: ProjectDocument): { nodes: Record<string, unknown>; edg
 /**
  * Params written the one way a Keras config can give them back, where two settings build the same
  * layer: merge_mode only matters when bidirectional; attention's value_dim equal to key_dim is
- * what value_dim=None means; pooling strides equal to the pool size is what strides=None means.
+ * what value_dim=None means; pooling strides equal to the pool size is what strides=None means;
+ * swish and silu are one Keras function.
  */
 function sameModelParams(params: ProjectDocument['nodes'][number]['params']): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
   if (out.bidirectional === false) delete out.merge_mode;
+  // Keras 3's swish is silu (one function, written as "silu").
+  for (const k of ['activation', 'recurrent_activation']) if (out[k] === 'swish') out[k] = 'silu';
   if ('value_dim' in out && out.value_dim === out.key_dim) out.value_dim = null;
   // A pooling layer's strides equal to its pool size is what strides=None means.
   if ('pool_size' in out && JSON.stringify(out.strides) === JSON.stringify(out.pool_size)) out.strides = null;
@@ -219,6 +222,16 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     } finally {
       imported.model?.dispose();
     }
+  });
+
+  it("the app's Open of a .keras file writes a project beside it, never replacing one", async () => {
+    keras('mlp');
+    const first = await openModelAsProject(join(root, 'mlp', 'model.keras'), tf);
+    const second = await openModelAsProject(join(root, 'mlp', 'model.keras'), tf);
+    expect([first.path, second.path]).toEqual([join(root, 'mlp', 'model.layerloom'), join(root, 'mlp', 'model-2.layerloom')]);
+    expect(second.doc.initialWeights).toBe('model-2.weights');
+    expect((await loadProjectFile(first.path)).doc.initialWeights).toBe('model.weights');
+    expect(existsSync(join(root, 'mlp', 'model-2.weights', 'model.json'))).toBe(true);
   });
 
   it('a Lambda and a regularizer stop the import with a report naming each layer, class and option', async () => {

@@ -15,7 +15,7 @@ import { buildSummary } from '../../../shared/analysis/summary.js';
 import { analyzeGraph } from '../../../shared/analysis/analyze.js';
 import { saveProjectFile } from '../projectService.js';
 import { folderSaveHandler } from '../weights/tfjsFolder.js';
-import { MAX_MODEL_BYTES, ModelFileError, readModelFile, type ModelFormat, type WeightArray } from './modelReaders.js';
+import { MAX_MODEL_BYTES, MODEL_EXTENSIONS, ModelFileError, readModelFile, type ModelFormat, type WeightArray } from './modelReaders.js';
 
 type TF = typeof tfjs;
 
@@ -96,7 +96,8 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
               `${basename(path)}: the weights of layer "${layer.name}" (${layer.kerasClass}) have shapes ${shapes(arrays)}, but its config builds ${shapes(wanted)}. The weights do not belong to this model config.`,
             );
           }
-          tfLayer.setWeights(arrays.map((a) => tf.tensor(a.data, [...a.shape], a.data instanceof Int32Array ? 'int32' : 'float32')));
+          // Keras keeps some counters as integers (e.g. a step count) where tfjs holds float32: take tfjs's dtype.
+          tfLayer.setWeights(arrays.map((a, i) => tf.tensor(wanted[i].dtype === 'int32' ? Int32Array.from(a.data) : Float32Array.from(a.data), [...a.shape], wanted[i].dtype === 'int32' ? 'int32' : 'float32')));
         }
       } catch (e) {
         model.dispose();
@@ -153,4 +154,27 @@ export async function writeImportedProject(imported: ImportedModel, projectPath:
   // The project names its weights folder relative to itself, so the two move together.
   await saveProjectFile(projectPath, imported.model ? { ...imported.doc, initialWeights: basename(folder) } : imported.doc);
   return imported.model ? folder : null;
+}
+
+/** True for a path Open should import as a model (`.keras`, `.h5`, a JSON that is not a project). */
+export function isModelPath(path: string): boolean {
+  return (MODEL_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
+}
+
+/**
+ * Opens a model file as a project: imports it and writes `<name>.layerloom` with its weights folder
+ * beside the model (`<name>-2.layerloom`, ... when that name is taken, so nothing is replaced).
+ * Returns the project's path and document.
+ */
+export async function openModelAsProject(path: string, tf: TF): Promise<{ path: string; doc: ProjectDocument }> {
+  const imported = await importModelFile(path, { tf });
+  try {
+    const base = join(dirname(path), basename(path, extname(path)));
+    let projectPath = `${base}.layerloom`;
+    for (let i = 2; (await exists(projectPath)) || (await exists(projectWeightsFolder(projectPath))); i++) projectPath = `${base}-${i}.layerloom`;
+    const folder = await writeImportedProject(imported, projectPath);
+    return { path: projectPath, doc: folder ? { ...imported.doc, initialWeights: basename(folder) } : imported.doc };
+  } finally {
+    imported.model?.dispose();
+  }
 }

@@ -7,7 +7,7 @@ declare module 'jsfive' {
   }
   export class Dataset {
     readonly shape: number[];
-    readonly dtype: string | unknown;
+    readonly dtype: unknown;
     readonly value: ArrayLike<number> | number;
     readonly attrs: Record<string, unknown>;
   }

@@ -51,7 +51,7 @@ export class ModelFileError extends Error {
 /** Largest model file read (2 GiB): larger files need streaming readers Layerloom does not have. */
 export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 
-/** Extensions Open and drop accept as models to import. */
+/** Extensions Open accepts as models to import. */
 export const MODEL_EXTENSIONS = ['.keras', '.h5', '.hdf5', '.json'] as const;
 
 /** The format of a path by its extension (a folder or `model.json` with a weights manifest is tfjs). */
