@@ -12,7 +12,7 @@ import { ApiError, notAvailable } from '../../shared/api/errors.js';
 import type { AppInfo, HostKind, PickPathRequest } from '../../shared/api/types.js';
 import { validateArgs } from '../../shared/api/validation.js';
 import { createFolder, listFolder } from '../services/folderService.js';
-import { loadProjectFile, ProjectFileError, saveProjectFile } from '../services/projectService.js';
+import { copyInitialWeights, loadProjectFile, ProjectFileError, saveProjectFile } from '../services/projectService.js';
 import { isModelPath, openModelAsProject } from '../services/import/importService.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { RecentService } from '../services/recentService.js';
@@ -170,9 +170,12 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
       await recent.add(abs, doc.name).catch(() => undefined);
       return migratedFrom === undefined ? { path: abs, doc } : { path: abs, doc, migratedFrom };
     },
-    async saveProject(path, doc) {
+    async saveProject(path, doc, initialWeightsFrom) {
       const abs = resolve(path);
       if (!abs.endsWith('.layerloom')) throw new ApiError('invalid-argument', `Project files end in .layerloom; got ${abs}.`);
+      // Imported weights move with the project (copied first: a project file never points at a
+      // folder that is not there yet).
+      if (initialWeightsFrom !== null) await copyInitialWeights(resolve(initialWeightsFrom), abs, doc);
       await saveProjectFile(abs, doc);
       await recent.add(abs, doc.name).catch(() => undefined);
       return { path: abs, savedAt: new Date().toISOString() };

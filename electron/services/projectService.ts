@@ -4,7 +4,7 @@
  * one writer of every file the app replaces (projects, recent list, recovery, run state).
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
@@ -171,6 +171,40 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } finally {
     if (queues.get(key) === mine) queues.delete(key);
   }
+}
+
+/**
+ * Save As of a project with imported weights: copies its weights folder (`from`) to where
+ * `doc.initialWeights` points beside the new project file. The copy goes to a temporary folder
+ * first and is renamed into place, so a failed copy leaves no half folder; a folder already there
+ * (the weights of the project file being replaced) is swapped out only once the copy is complete.
+ */
+export async function copyInitialWeights(from: string, projectPath: string, doc: ProjectDocument): Promise<void> {
+  if (!doc.initialWeights) return;
+  const to = resolve(dirname(projectPath), doc.initialWeights);
+  if (resolve(from) === to) return;
+  const info = await stat(join(from, 'model.json')).catch(() => null);
+  if (!info?.isFile()) {
+    throw new Error(`The project's imported weights are missing: ${from} has no model.json. Import the model again, or remove initialWeights to start from seeded weights.`);
+  }
+  const staging = `${to}.saving-${process.pid}-${Date.now()}`;
+  await cp(from, staging, { recursive: true, errorOnExist: true, force: false });
+  const aside = `${to}.old-${process.pid}-${Date.now()}`;
+  const had = await rename(to, aside).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+  try {
+    await rename(staging, to);
+  } catch (e) {
+    if (had) await rename(aside, to).catch(() => undefined);
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  if (had) await rm(aside, { recursive: true, force: true });
 }
 
 /** Saves a project atomically. */

@@ -5,7 +5,7 @@
 import type { RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { moveNodes } from '../../shared/graph/operations.js';
-import { rebaseProjectPaths } from '../../shared/graph/projectPaths.js';
+import { rebaseProjectPaths, resolveProjectPath, weightsFolderFor } from '../../shared/graph/projectPaths.js';
 import { isSidewaysLayout, layoutDocument, routesIfLaidOut } from '../editor/layout.js';
 import { runEditorCommand } from '../editor/commands.js';
 import { Editor } from '../editor/editorStore.js';
@@ -160,11 +160,16 @@ export function newFromTemplate(id: string): void {
 export async function saveTo(path: string): Promise<boolean> {
   const before = editor.doc;
   const from = editor.state.path;
-  // Paths in the project are stored relative to its file: a save elsewhere rebases them.
-  const rebase = (d: ProjectDocument) => rebaseProjectPaths(d, from, path);
+  // Paths in the project are stored relative to its file: a save elsewhere rebases them. Imported
+  // weights live in a folder named after the project file, inside its folder: Save As copies them.
+  const weightsFrom = before.initialWeights && from && from !== path ? resolveProjectPath(before.initialWeights, from) : null;
+  const rebase = (d: ProjectDocument) => {
+    const r = rebaseProjectPaths(d, from, path);
+    return weightsFrom && r.initialWeights ? { ...r, initialWeights: weightsFolderFor(path) } : r;
+  };
   const doc = rebase(before);
   try {
-    const saved = await api.saveProject(path, doc);
+    const saved = await api.saveProject(path, doc, weightsFrom);
     // Mark exactly what was written as saved (edits made while saving stay dirty).
     if (doc === before && editor.doc === before) editor.markSaved(saved.path);
     else editor.markSavedAs(saved.path, before, doc, rebase);

@@ -46,8 +46,12 @@ export interface ApiRequests {
   openTemplate: { args: [id: string]; result: OpenedProject };
   /** Reads and validates a project file; every problem is listed in the error's details. */
   openProject: { args: [path: string]; result: OpenedProject };
-  /** Writes a project atomically (temp file, fsync, rename) and adds it to the recent list. */
-  saveProject: { args: [path: string, doc: ProjectDocument]; result: SavedProject };
+  /**
+   * Writes a project atomically (temp file, fsync, rename) and adds it to the recent list.
+   * `initialWeightsFrom`: on Save As of a project with imported weights, the folder they are in now;
+   * the host copies it to where `doc.initialWeights` points beside the new file (null: nothing to copy).
+   */
+  saveProject: { args: [path: string, doc: ProjectDocument, initialWeightsFrom: string | null]; result: SavedProject };
   /** Recently opened or saved projects, newest first. */
   listRecent: { args: []; result: RecentProject[] };
   /** A native path dialog; null when cancelled. Only where `capabilities.nativeDialogs`. */

@@ -159,7 +159,7 @@ export const API_ARGUMENTS: ArgValidators = {
   listTemplates: [],
   openTemplate: [idText],
   openProject: [filePath],
-  saveProject: [filePath, projectDocument],
+  saveProject: [filePath, projectDocument, nullable(filePath)],
   listRecent: [],
   pickPath: [object({ purpose: req(oneOf(PICK_PURPOSES)), defaultPath: opt(filePath) })],
   listFolder: [object({ path: req(filePath), extensions: opt(listOf(extension, 16)) })],

@@ -148,3 +148,12 @@ export function initialWeightsPathProblem(path: string): string | null {
   }
   return depth === 0 ? `${JSON.stringify(path)} is the project's folder itself; give the weights folder inside it (e.g. "model.weights")` : null;
 }
+
+/**
+ * Where a project's imported weights live: a folder named after its file, beside it
+ * (`/a/resnet.layerloom` → `resnet.weights`), as stored in `initialWeights`.
+ */
+export function weightsFolderFor(projectFile: string): string {
+  const name = projectFile.split(/[\\/]/).pop() ?? projectFile;
+  return `${name.replace(/\.layerloom$/i, '')}.weights`;
+}

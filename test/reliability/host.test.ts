@@ -171,7 +171,7 @@ describe('browser host: big requests go over HTTP POST', () => {
       const doc = bigProject(100_000);
       expect(JSON.stringify(doc).length).toBeGreaterThan(21_000_000);
       const path = join(dir, 'big.layerloom');
-      const saved = await api.saveProject(path, doc);
+      const saved = await api.saveProject(path, doc, null);
       expect(saved.path).toBe(path);
       // A recovery autosave of the same size takes the same road.
       await api.writeRecovery({ key: 'big-tab', path, doc });
@@ -217,7 +217,7 @@ describe('browser host: big requests go over HTTP POST', () => {
       for (const [file, chars] of [['under.layerloom', 340_000], ['over.layerloom', 360_000]] as const) {
         const doc = { ...bigProject(2), name: '€'.repeat(chars) };
         const path = join(dir, file);
-        await api.saveProject(path, doc);
+        await api.saveProject(path, doc, null);
         expect((await api.openProject(path)).doc.name).toBe(doc.name);
       }
       expect(Math.max(...sent)).toBeLessThanOrEqual(1024 * 1024);
@@ -271,7 +271,7 @@ describe('browser host: URLs and paths', () => {
     const open = await c.call('openProject', 'foo/bar.layerloom');
     expect(!open.ok && open.error.code).toBe('invalid-argument');
     expect(!open.ok && open.error.message).toContain('openProject[0]: path must be absolute: "foo/bar.layerloom"');
-    const save = await c.call('saveProject', 'bar.layerloom', emptyDocument());
+    const save = await c.call('saveProject', 'bar.layerloom', emptyDocument(), null);
     expect(!save.ok && save.error.message).toContain('saveProject[0]: path must be absolute');
     const scan = await c.call('scanDataset', { path: 'data/images', projectPath: null });
     expect(!scan.ok && scan.error.message).toContain('scanDataset[0].path: path must be absolute: "data/images"');

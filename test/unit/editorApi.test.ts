@@ -26,8 +26,8 @@ describe('API contract', () => {
     const cases: [ApiMethod, unknown[], RegExp][] = [
       ['openProject', [''], /must not be empty/],
       ['openProject', ['x'.repeat(5000)], /too long/],
-      ['saveProject', ['/tmp/a.layerloom', { ...doc, nodes: [{ ...doc.nodes[0], params: { units: -1.5 } }] }], /units/],
-      ['saveProject', ['/tmp/a.layerloom', { ...doc, version: 99 }], /newer Layerloom/],
+      ['saveProject', ['/tmp/a.layerloom', { ...doc, nodes: [{ ...doc.nodes[0], params: { units: -1.5 } }] }, null], /units/],
+      ['saveProject', ['/tmp/a.layerloom', { ...doc, version: 99 }, null], /newer Layerloom/],
       ['scanDataset', [{ path: '/data' }], /projectPath: missing/],
       ['generateCode', [{ doc, target: 'pytorch' }], /target: expected one of "keras", "tfjs"/],
       ['exportCode', [{ doc, target: 'keras', folder: 7, projectPath: null }], /folder: expected text/],

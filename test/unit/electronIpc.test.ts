@@ -143,7 +143,7 @@ describe('argument validation (shared/api/validation.ts, via the host dispatcher
     ['missing arguments', 'saveProject', [join(dir ?? tmpdir(), 'x.layerloom')]],
     ['too many arguments', 'listRecent', ['extra']],
     ['arguments that are not a list', 'listRecent', { 0: 'x' }],
-    ['a document that is not a project', 'saveProject', ['/tmp/x.layerloom', { format: 'something-else' }]],
+    ['a document that is not a project', 'saveProject', ['/tmp/x.layerloom', { format: 'something-else' }, null]],
     ['an unknown field', 'pickPath', [{ purpose: 'openProject', extra: true }]],
     ['an unknown purpose', 'pickPath', [{ purpose: 'formatDisk' }]],
     ['a template id with a path in it', 'openTemplate', ['../../etc/passwd']],
@@ -164,7 +164,7 @@ describe('argument validation (shared/api/validation.ts, via the host dispatcher
 
   it('rejects a project file name without the .layerloom extension', async () => {
     const { doc } = result<OpenedProject>(await handleInvoke(deps, APP, 'openTemplate', ['mlp']));
-    const error = failed(await handleInvoke(deps, APP, 'saveProject', [join(dir, 'model.json'), doc]));
+    const error = failed(await handleInvoke(deps, APP, 'saveProject', [join(dir, 'model.json'), doc, null]));
     expect(error.code).toBe('invalid-argument');
     expect(error.message).toMatch(/end in \.layerloom/);
   });
@@ -191,11 +191,38 @@ describe('handler → service', () => {
     const { doc } = result<OpenedProject>(await handleInvoke(deps, APP, 'openTemplate', ['mlp']));
     expect(effects.map((e) => e.effect.kind)).toEqual(['untitled']);
     const target = join(dir, 'saved.layerloom');
-    const saved = result<SavedProject>(await handleInvoke(deps, APP, 'saveProject', [target, doc]));
+    const saved = result<SavedProject>(await handleInvoke(deps, APP, 'saveProject', [target, doc, null]));
     expect(saved.path).toBe(target);
     const parsed = parseProject(await readFile(target, 'utf8'));
     expect(parsed.ok && parsed.doc.nodes.length).toBe(doc.nodes.length);
     expect(effects.at(-1)).toEqual({ id: 7, effect: { kind: 'projectFile', path: target, name: doc.name, saved: true } });
+  });
+
+  it('Save As of a project with imported weights copies its weights folder beside the new file', async () => {
+    const { doc } = result<OpenedProject>(await handleInvoke(deps, APP, 'openTemplate', ['mlp']));
+    const { mkdir, writeFile, stat } = await import('node:fs/promises');
+    const from = join(dir, 'imported.weights');
+    await mkdir(from, { recursive: true });
+    await writeFile(join(from, 'model.json'), '{"format":"layers-model"}');
+    await writeFile(join(from, 'group1-shard1of1.bin'), Buffer.from([1, 2, 3, 4]));
+    const withWeights = { ...doc, initialWeights: 'imported.weights' };
+    result<SavedProject>(await handleInvoke(deps, APP, 'saveProject', [join(dir, 'imported.layerloom'), withWeights, null]));
+    // Save As into another folder under another name: the renderer names the new folder, the host copies.
+    const target = join(dir, 'copies', 'renamed.layerloom');
+    await mkdir(join(dir, 'copies'));
+    result<SavedProject>(await handleInvoke(deps, APP, 'saveProject', [target, { ...withWeights, initialWeights: 'renamed.weights' }, from]));
+    const parsed = parseProject(await readFile(target, 'utf8'));
+    expect(parsed.ok && parsed.doc.initialWeights).toBe('renamed.weights');
+    expect([...(await readFile(join(dir, 'copies', 'renamed.weights', 'group1-shard1of1.bin')))]).toEqual([1, 2, 3, 4]);
+    expect(await readFile(join(dir, 'copies', 'renamed.weights', 'model.json'), 'utf8')).toBe('{"format":"layers-model"}');
+    // The original stays.
+    expect((await stat(join(from, 'model.json'))).isFile()).toBe(true);
+    expect((await readdir(join(dir, 'copies'))).sort()).toEqual(['renamed.layerloom', 'renamed.weights']);
+    // Weights that are gone: a clear error, and no project file pointing at nothing.
+    const lost = join(dir, 'copies', 'lost.layerloom');
+    const error = failed(await handleInvoke(deps, APP, 'saveProject', [lost, { ...withWeights, initialWeights: 'lost.weights' }, join(dir, 'gone.weights')]));
+    expect(error.message).toContain('imported weights are missing');
+    expect((await readdir(join(dir, 'copies'))).sort()).toEqual(['renamed.layerloom', 'renamed.weights']);
   });
 
   it('maps a missing file to not-found with a message that names it', async () => {
@@ -208,7 +235,7 @@ describe('handler → service', () => {
   it('a failed save tells the shell (the quit guard must not wait for it)', async () => {
     effects.length = 0;
     const { doc } = result<OpenedProject>(await handleInvoke(deps, APP, 'openTemplate', ['mlp']));
-    const error = failed(await handleInvoke(deps, APP, 'saveProject', [join(EXAMPLE, 'inside-a-file.layerloom'), doc]));
+    const error = failed(await handleInvoke(deps, APP, 'saveProject', [join(EXAMPLE, 'inside-a-file.layerloom'), doc, null]));
     expect(error.code).toBe('failed');
     expect(effects.at(-1)?.effect).toEqual({ kind: 'saveAbandoned' });
   });
