@@ -3,7 +3,9 @@
  * `--distribute multiworker` on loopback (TF_CONFIG, free 127.0.0.1 ports) run to the end with 2
  * replicas in sync and end with the loss of a single process at the same global batch; the
  * non-chief's trained weights equal the chief's bit for bit; `--distribute mirrored` runs on this
- * machine's devices (the CPU here: one replica). A tiny model on iris for 2 epochs keeps it short.
+ * machine's devices (the CPU here: one replica); a worker whose cluster never forms gives up after
+ * --worker-timeout with a message instead of hanging. A tiny model on iris for 2 epochs keeps it
+ * short. `--workers 2` starts the two workers (free ports, a TF_CONFIG each), as a user would.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -79,36 +81,37 @@ describe.skipIf(noKeras !== null)('model.py --distribute (real tf.distribute)', 
   for (const f of generateKerasFiles(doc)) writeFileSync(join(root, 'export', f.path), f.content);
   const dir = join(root, 'export');
 
-  it('two workers on loopback train with 2 replicas in sync, the same weights, and the loss of one process', { timeout: 900_000 }, async () => {
-    const [single, mirrored] = await Promise.all([
+  it('two workers on loopback train with 2 replicas in sync, the same weights, and the loss of one process; a lone worker gives up', { timeout: 900_000 }, async () => {
+    // A worker whose cluster never comes together (its peer's port has no one) gives up in time.
+    const lonelyCluster = { worker: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`] };
+    const [single, mirrored, lonely] = await Promise.all([
       runModel(dir, ['--output', join(root, 'single')]),
       runModel(dir, ['--output', join(root, 'mirrored'), '--distribute', 'mirrored']),
+      runModel(dir, ['--output', join(root, 'lonely'), '--distribute', 'multiworker', '--worker-timeout', '10'], {
+        TF_CONFIG: JSON.stringify({ cluster: lonelyCluster, task: { type: 'worker', index: 0 } }),
+      }),
     ]);
+    expect(lonely.code).toBe(1);
+    expect(lonely.log).toMatch(/Joining the cluster in TF_CONFIG \(every worker must start; this gives up after 10 s, see --worker-timeout\)[\s\S]*Timeout \(0:00:10\)/);
     expect(single.code, pythonStderr(single.log).slice(-3000)).toBe(0);
     expect(mirrored.code, pythonStderr(mirrored.log).slice(-3000)).toBe(0);
     // No GPU here: MirroredStrategy mirrors over the CPU, one replica.
     expect(mirrored.log).toMatch(/Replicas in sync: 1\b/);
 
-    const ports = [await freePort(), await freePort()];
-    const cluster = { worker: ports.map((p) => `127.0.0.1:${p}`) };
-    const workers = await Promise.all(
-      [0, 1].map((index) =>
-        runModel(dir, ['--output', join(root, `worker${index}`), '--distribute', 'multiworker', '--worker-timeout', '120'], {
-          TF_CONFIG: JSON.stringify({ cluster, task: { type: 'worker', index } }),
-        }),
-      ),
-    );
-    for (const w of workers) {
-      expect(w.log, pythonStderr(w.log).slice(-3000)).toMatch(/Replicas in sync: 2\b/);
-      expect(w.log).toMatch(/Saved the trained model to /);
-    }
-    // Worker 0 is the chief: it writes to --output; worker 1 to a scratch folder it names.
-    const chiefModel = join(root, 'worker0', 'model.keras');
-    const otherModel = (/Saved the trained model to (.*model\.keras)/.exec(workers[1].log) as RegExpExecArray)[1];
-    expect(otherModel.startsWith(join(root, 'worker1'))).toBe(false);
+    // --workers 2: model.py starts two workers of one run on free loopback ports, a TF_CONFIG each.
+    const run = await runModel(dir, ['--output', join(root, 'workers'), '--workers', '2', '--worker-timeout', '120']);
+    expect(run.code, pythonStderr(run.log).slice(-3000)).toBe(0);
+    expect(run.log).toMatch(/Started 2 workers on 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
+    expect(run.log.match(/Replicas in sync: 2\b/g)?.length).toBe(2);
+    const saved = [...run.log.matchAll(/Saved the trained model to (.*model\.keras)/g)].map((m) => m[1]);
+    expect(saved.length).toBe(2);
+    // Worker 0 is the chief: it writes to --output; the other worker to a scratch folder it names.
+    const chiefModel = join(root, 'workers', 'model.keras');
+    expect(saved).toContain(chiefModel);
+    const otherModel = saved.find((p) => p !== chiefModel) as string;
 
     const one = history(join(root, 'single'));
-    const two = history(join(root, 'worker0'));
+    const two = history(join(root, 'workers'));
     const mirror = history(join(root, 'mirrored'));
     const last = (h: Record<string, number[]>) => h.val_loss[h.val_loss.length - 1];
     console.log(`final val_loss: one process ${last(one).toFixed(6)}, mirrored (1 replica) ${last(mirror).toFixed(6)}, 2 workers ${last(two).toFixed(6)}`);

@@ -10,10 +10,15 @@ Train it on the project's dataset (see README.md for the options and the data la
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import math
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 
 # Distribution strategies and data pipelines below are TensorFlow's.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -421,6 +426,60 @@ def patch_keras_multiworker():
     tf_trainer.reduce_per_replica = reduce_per_replica
 
 
+def launch_workers(args):
+    """Runs this program as args.workers local workers of one multi-worker run, on
+    free 127.0.0.1 ports (a TF_CONFIG each; worker 0 is the chief). Ctrl-C stops them
+    all; a worker that fails stops the others, with a message naming it."""
+    ports = []
+    for _ in range(args.workers):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    command = [sys.executable, os.path.abspath(__file__), "--data", args.data]
+    command += ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size)]
+    command += ["--weights", args.weights, "--output", args.output]
+    command += ["--worker-timeout", str(args.worker_timeout)]
+    command += ["--distribute", "multiworker"]
+    workers = []
+    for index in range(args.workers):
+        task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        env = dict(os.environ, TF_CONFIG=json.dumps(task))
+        workers.append(subprocess.Popen(command, env=env))
+    print(f"Started {args.workers} workers on {', '.join(cluster['worker'])}")
+
+    def stop_all():
+        for w in workers:
+            if w.poll() is None:
+                w.terminate()
+        for w in workers:
+            try:
+                w.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+
+    try:
+        while any(w.poll() is None for w in workers):
+            failed = [i for i, w in enumerate(workers) if w.poll() not in (None, 0)]
+            if failed:
+                stop_all()
+                code = workers[failed[0]].returncode
+                raise SystemExit(
+                    f"Worker {failed[0]} stopped with exit status {code} (its messages "
+                    "are above); the other workers were stopped."
+                )
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stop_all()
+        raise SystemExit("Stopped: Ctrl-C ended every worker.")
+    failed = [i for i, w in enumerate(workers) if w.returncode != 0]
+    if failed:
+        raise SystemExit(
+            f"Worker {failed[0]} stopped with exit status "
+            f"{workers[failed[0]].returncode} (its messages are above)."
+        )
+
+
 def make_strategy(kind, worker_timeout):
     """The tf.distribute strategy for --distribute, or None to train on one device.
     Called before any other TensorFlow op: collective ops are set up at startup."""
@@ -434,9 +493,18 @@ def make_strategy(kind, worker_timeout):
         options = tf.distribute.experimental.CommunicationOptions(
             timeout_seconds=worker_timeout
         )
+        # Joining the cluster waits for every worker, holding Python's lock:
+        # faulthandler's own thread ends the process after worker_timeout seconds.
+        print(
+            f"Joining the cluster in TF_CONFIG (every worker must start; this gives up "
+            f"after {worker_timeout:g} s, see --worker-timeout)",
+            flush=True,
+        )
+        faulthandler.dump_traceback_later(worker_timeout, exit=True)
         strategy = tf.distribute.MultiWorkerMirroredStrategy(
             communication_options=options
         )
+        faulthandler.cancel_dump_traceback_later()
         patch_keras_multiworker()
         return strategy
     return None
@@ -512,12 +580,20 @@ def main():
         "--tflite-output", default=TFLITE_FILE, help="where --tflite writes the model"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="N > 1: run N local workers of a multi-worker run (loopback ports)",
+    )
+    parser.add_argument(
         "--worker-timeout",
         type=float,
         default=300,
         help="multiworker: seconds to wait for the other workers before giving up",
     )
     args = parser.parse_args()
+    if args.workers > 1 and not args.tflite and args.data is not None:
+        return launch_workers(args)
     # Before any other TensorFlow op: collective ops are configured at program startup.
     strategy = None
     if not args.tflite:
