@@ -49,6 +49,8 @@ python model.py --data PATH --epochs ${t.settings.epochs} --batch-size ${t.setti
 | \`--weights\` | ${opts.weightsFile ? `\`${opts.weightsFile}\`` : 'none'} | initial weights (\`.npz\` from Layerloom), or \`none\` for a fresh start |
 | \`--output\` | \`training_output\` | checkpoints (\`best.weights.h5\`, \`last.weights.h5\`) and the trained \`model.keras\` |
 | \`--distribute\` | \`none\` | \`mirrored\` or \`multiworker\`, see below |
+| \`--workers\` | 1 | N > 1: start N local workers of one \`multiworker\` run on free 127.0.0.1 ports, see below |
+| \`--worker-timeout\` | 300 | \`multiworker\`: seconds a worker waits for the others before it stops with a message |
 
 The optimizer (${t.settings.optimizer}, learning rate ${t.settings.learningRate}), loss (\`${t.loss}\`), metrics, validation split (${t.settings.validationSplit}), early stopping and seed (${t.settings.seed}) are the project's settings, written at the top of \`model.py\`.
 
@@ -69,7 +71,11 @@ TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": {"typ
 # on machine 1: the same, with "index": 1
 \`\`\`
 
-Every worker needs the dataset at the path given by \`--data\`; TensorFlow shards the batches between them. Workers other than the chief write their checkpoints to a temporary folder.
+On one machine, \`python model.py --workers 2\` does this for you: it picks free 127.0.0.1 ports, starts two worker processes of the same run with a \`TF_CONFIG\` each (worker 0 is the chief), stops them all on Ctrl-C, and when one fails stops the others and names it.
+
+Every worker needs the dataset at the path given by \`--data\` and opens its port (here 12345) to the others. Each reads the same split in the same seeded order and takes its share of every global batch (\`tf.data\` auto-shard by data), so N workers train on the batches one process would; the strategy is created before any other TensorFlow op, and \`Replicas in sync: N\` is printed when training starts. Workers other than the chief write their checkpoints and model to a temporary folder. A worker whose cluster does not come together within \`--worker-timeout\` seconds stops (exit status 1) after saying what it waits for, and a collective that waits longer than that (a worker died mid-run) ends training with a message, instead of waiting forever.
+
+Keras 3 up to 3.15 does not train under \`MultiWorkerMirroredStrategy\` as it ships (tensorflow/tensorflow#72388): \`patch_keras_multiworker()\` replaces the two functions that fail, for those versions only, and keeps Keras's own \`fit\`, callbacks and metrics. Tested: two workers on one machine (127.0.0.1) with Keras 3.15.1 and TensorFlow 2.21 on CPU, ending with the loss of a single process at the same global batch (within 1e-3) and the same weights on both workers; not tested here: several machines, GPUs.
 `
     : `## Train
 

@@ -10,10 +10,15 @@ Train it on the project's dataset (see README.md for the options and the data la
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import math
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 
 # Distribution strategies and data pipelines below are TensorFlow's.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -344,15 +349,170 @@ def export_tflite(mode, data, weights, path):
     print(f"Wrote {path}: TFLite {mode}{batch}, {len(content)} bytes")
 
 
-def make_strategy(kind):
-    """The tf.distribute strategy for --distribute, or None to train on one device."""
+def patch_keras_multiworker():
+    """Two small fixes Keras needs to train under MultiWorkerMirroredStrategy.
+
+    Keras 3 up to 3.15 (with TensorFlow 2.21; tensorflow/tensorflow#72388) reduces the
+    first batch with strategy.reduce() to learn its shapes, and each step's scalar
+    loss and metrics with strategy.reduce("MEAN", value, axis=0): on a multi-worker
+    strategy the first fails on PerReplica batches and the second with "Invalid
+    reduction dimension 0". Here the shapes come from this worker's first replica's
+    batch, and a scalar is averaged over all replicas (axis=None). Other Keras
+    versions are left as they are.
+    """
+    version = tuple(int(p) for p in keras.__version__.split(".")[:2])
+    if not (3, 0) <= version <= (3, 15):
+        return
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    def first_replica(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            local = tf.distribute.get_strategy().experimental_local_results(value)
+            return local[0]
+        return value
+
+    def maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if self._distribute_strategy is None:
+            return
+        with self.distribute_strategy.scope():
+            if iterator is not None:
+                for _, _, it in iterator:
+                    data_batch = tf.nest.map_structure(first_replica, next(it))
+                    break
+            self._symbolic_build(data_batch=data_batch)
+
+    keras_reduce = tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        multi_worker = tf_trainer._collective_all_reduce_multi_worker(strategy)
+        if reduction not in ("auto", "mean") or not multi_worker:
+            return keras_reduce(values, strategy, reduction)
+
+        def mean(value):
+            local = strategy.experimental_local_results(value)
+            if all(v.shape.rank == 0 for v in local):
+                return strategy.reduce("MEAN", value, axis=None)
+            return keras_reduce(value, strategy, reduction)
+
+        return tf.nest.map_structure(mean, values)
+
+    tf_trainer.TensorFlowTrainer._maybe_symbolic_build = maybe_symbolic_build
+    tf_trainer.reduce_per_replica = reduce_per_replica
+
+
+def launch_workers(args):
+    """Runs this program as args.workers local workers of one multi-worker run, on
+    free 127.0.0.1 ports (a TF_CONFIG each; worker 0 is the chief). Ctrl-C stops them
+    all; a worker that fails stops the others, with a message naming it."""
+    ports = []
+    for _ in range(args.workers):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    command = [sys.executable, os.path.abspath(__file__), "--data", args.data]
+    command += ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size)]
+    command += ["--weights", args.weights, "--output", args.output]
+    command += ["--worker-timeout", str(args.worker_timeout)]
+    command += ["--distribute", "multiworker"]
+    workers = []
+    for index in range(args.workers):
+        task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        env = dict(os.environ, TF_CONFIG=json.dumps(task))
+        workers.append(subprocess.Popen(command, env=env))
+    print(f"Started {args.workers} workers on {', '.join(cluster['worker'])}")
+
+    def stop_all():
+        for w in workers:
+            if w.poll() is None:
+                w.terminate()
+        for w in workers:
+            try:
+                w.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                w.kill()
+
+    try:
+        while any(w.poll() is None for w in workers):
+            failed = [i for i, w in enumerate(workers) if w.poll() not in (None, 0)]
+            if failed:
+                stop_all()
+                code = workers[failed[0]].returncode
+                raise SystemExit(
+                    f"Worker {failed[0]} stopped with exit status {code} (its messages "
+                    "are above); the other workers were stopped."
+                )
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        stop_all()
+        raise SystemExit("Stopped: Ctrl-C ended every worker.")
+    failed = [i for i, w in enumerate(workers) if w.returncode != 0]
+    if failed:
+        raise SystemExit(
+            f"Worker {failed[0]} stopped with exit status "
+            f"{workers[failed[0]].returncode} (its messages are above)."
+        )
+
+
+def make_strategy(kind, worker_timeout):
+    """The tf.distribute strategy for --distribute, or None to train on one device.
+    Called before any other TensorFlow op: collective ops are set up at startup."""
     if kind == "mirrored":
-        # Synchronous data parallelism over all GPUs of this machine.
+        # Synchronous data parallelism over all GPUs of this machine (the CPU if none).
         return tf.distribute.MirroredStrategy()
     if kind == "multiworker":
         # Synchronous training on several machines; each reads its role from TF_CONFIG.
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        # A collective that waits longer than worker_timeout seconds (a worker died or
+        # cannot be reached) fails instead of hanging.
+        options = tf.distribute.experimental.CommunicationOptions(
+            timeout_seconds=worker_timeout
+        )
+        # Joining the cluster waits for every worker, holding Python's lock:
+        # faulthandler's own thread ends the process after worker_timeout seconds.
+        print(
+            f"Joining the cluster in TF_CONFIG (every worker must start; this gives up "
+            f"after {worker_timeout:g} s, see --worker-timeout)",
+            flush=True,
+        )
+        faulthandler.dump_traceback_later(worker_timeout, exit=True)
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=options
+        )
+        faulthandler.cancel_dump_traceback_later()
+        patch_keras_multiworker()
+        return strategy
     return None
+
+
+def shard_by_data(dataset):
+    """Each worker of a multi-worker run reads its share of every global batch (the
+    same shuffled order everywhere, then every worker its slice: tf.data auto-shard by
+    data), so N workers train on the batches one process would."""
+    options = tf.data.Options()
+    policy = tf.data.experimental.AutoShardPolicy.DATA
+    options.experimental_distribute.auto_shard_policy = policy
+    return dataset.with_options(options)
+
+
+# How a worker of a multi-worker run that stopped or cannot be reached shows up.
+WORKER_ERRORS = (
+    tf.errors.UnavailableError,
+    tf.errors.DeadlineExceededError,
+    tf.errors.CancelledError,
+    tf.errors.AbortedError,
+)
+
+
+def worker_lost(args, error):
+    """Ends a multi-worker run whose peer is gone with a message that says so."""
+    if args.distribute != "multiworker":
+        raise error
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    raise SystemExit(
+        "Training stopped: another worker of this multi-worker run stopped or "
+        f"cannot be reached ({type(error).__name__}: {detail}). Start every worker "
+        "again, each with its TF_CONFIG."
+    )
 
 
 def is_chief():
@@ -393,7 +553,25 @@ def main():
     parser.add_argument(
         "--tflite-output", default=TFLITE_FILE, help="where --tflite writes the model"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="N > 1: run N local workers of a multi-worker run (loopback ports)",
+    )
+    parser.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=300,
+        help="multiworker: seconds to wait for the other workers before giving up",
+    )
     args = parser.parse_args()
+    if args.workers > 1 and not args.tflite and args.data is not None:
+        return launch_workers(args)
+    # Before any other TensorFlow op: collective ops are configured at program startup.
+    strategy = None
+    if not args.tflite:
+        strategy = make_strategy(args.distribute, args.worker_timeout)
     keras.utils.set_random_seed(SEED)
     if args.tflite:
         export_tflite(args.tflite, args.data, args.weights, args.tflite_output)
@@ -403,7 +581,8 @@ def main():
 
     train, validation = load_data(args.data, args.batch_size, VALIDATION_SPLIT)
 
-    strategy = make_strategy(args.distribute)
+    if strategy:
+        print(f"Replicas in sync: {strategy.num_replicas_in_sync}")
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = build_model()
         if args.weights.lower() != "none" and os.path.exists(args.weights):
@@ -433,10 +612,18 @@ def main():
             os.path.join(output, "last.weights.h5"), save_weights_only=True
         ),
     ]
-    model.fit(
-        train, validation_data=validation, epochs=args.epochs, callbacks=callbacks
-    )
+    try:
+        history = model.fit(
+            shard_by_data(train) if strategy else train,
+            validation_data=validation,
+            epochs=args.epochs,
+            callbacks=callbacks,
+        )
+    except WORKER_ERRORS as e:
+        worker_lost(args, e)
     model.save(os.path.join(output, "model.keras"))
+    with open(os.path.join(output, "history.json"), "w", encoding="utf-8") as f:
+        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f)
     print(f"Saved the trained model to {os.path.join(output, 'model.keras')}")
 
 
