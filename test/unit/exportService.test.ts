@@ -30,7 +30,13 @@ const root = mkdtempSync(join(tmpdir(), 'layerloom-export-service-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const mlp = exampleCases().find((c) => c.id === 'mlp')?.doc ?? handCases()[0].doc;
+/** One of the hand-written export cases, by id (the list grows at its front). */
+const handCase = (id: string) => {
+  const c = handCases().find((x) => x.id === id);
+  if (!c) throw new Error(`no hand case ${id}`);
+  return c.doc;
+};
+const mlp = exampleCases().find((c) => c.id === 'mlp')?.doc ?? handCase('hand_branches');
 const textDoc = {
   ...graphOf('Tiny text', [
     { id: 'in', type: 'Input', label: 'tokens', params: { shape: [6], dtype: 'int32' } },
@@ -98,16 +104,16 @@ describe('generated code building blocks', () => {
 
   it('orders layers as Keras does, not in document order', () => {
     // Document order puts the shallow branch ("class") first; Keras sorts by depth to the output.
-    const plan = planModel(handCases()[0].doc);
+    const plan = planModel(handCase('hand_branches'));
     expect(plan.steps.map((s) => s.name)).toEqual(['lambda', 'class', 'dense', 'dense_2', 'tf', 'layers', 'layer_3_outputs']);
     expect(kerasLayerOrder(plan)).toEqual(['lambda', 'dense', 'dense_2', 'class', 'tf', 'layers', 'layer_3_outputs']);
   });
 
   it('escapes labels that are keywords or module names and keeps the layer names', () => {
-    const py = generateKeras(handCases()[0].doc);
+    const py = generateKeras(handCase('hand_branches'));
     expect(py).toContain('lambda_ = keras.Input(shape=(6, 8), dtype="float32", name="lambda")');
     expect(py).toContain('layers_ = layers.Flatten(name="layers")(tf_)');
-    const ts = generateTs(handCases()[0].doc)[0].content;
+    const ts = generateTs(handCase('hand_branches'))[0].content;
     expect(ts).toContain("const class_ = tf.layers.dense(");
   });
 
@@ -118,7 +124,7 @@ describe('generated code building blocks', () => {
   });
 
   it('writes the weights in Keras get_weights() order, named by layer', () => {
-    const doc = handCases()[0].doc;
+    const doc = handCase('hand_branches');
     const { model } = compileModel(doc, tf);
     const names = kerasWeightEntries(model, planModel(doc)).map((e) => e.name);
     model.dispose();
@@ -162,7 +168,7 @@ describe('export service', () => {
     expect(again.getWeights().map((w) => [...w.dataSync()])).toEqual(a);
     model.dispose();
     again.dispose();
-    await expect(exportProject({ doc: handCases()[1].doc, target: 'keras', folder: join(root, 'other'), source: { kind: 'folder', path: saved }, tf })).rejects.toThrow(/different graph|no weight/);
+    await expect(exportProject({ doc: handCase('hand_two_heads'), target: 'keras', folder: join(root, 'other'), source: { kind: 'folder', path: saved }, tf })).rejects.toThrow(/different graph|no weight/);
   });
 
   it("takes the project's best run and its preprocessing (here: the vocabulary)", async () => {
