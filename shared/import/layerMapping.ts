@@ -61,6 +61,8 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   pointwise_constraint: null,
   beta_constraint: null,
   gamma_constraint: null,
+  alpha_regularizer: null,
+  alpha_constraint: null,
   seed: null,
   noise_shape: null,
   quantization_config: null,
@@ -90,6 +92,9 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   time_major: false,
   implementation: null,
 };
+
+/** Blocks that compute differently in training without being random (batch statistics). */
+const TRAINING_DEPENDENT: ReadonlySet<string> = new Set(['BatchNormalization']);
 
 /** Keys whose value does not matter once the others match (masks are not part of Layerloom's graphs). */
 const IRRELEVANT = new Set(['name', 'dtype', 'trainable', 'zero_output_for_mask', 'implementation', 'batch_input_shape', 'build_config']);
@@ -198,6 +203,10 @@ function paramFromConfig(kind: string, value: Json): ParamValue | undefined {
     case 'ints':
     case 'shape':
       if (Array.isArray(value) && value.every((d) => typeof d === 'number' || d === null)) return value as readonly (number | null)[];
+      // Per-side paddings and croppings: Keras writes ((top, bottom), (left, right)); the block keeps one entry per side.
+      if (Array.isArray(value) && value.length > 0 && value.every((p) => Array.isArray(p) && p.length === 2 && p.every((d) => typeof d === 'number'))) {
+        return (value as number[][]).flat();
+      }
       if (typeof value === 'number') return value;
       return value === null ? null : undefined;
     default:
@@ -261,6 +270,9 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   for (const [k, v] of Object.entries(site.callKwargs)) {
     const mine = callArgs.get(k);
     if (mine !== undefined ? sameKerasValue(mine, v) : v === false || v === null) continue;
+    // Keras records `training` on some calls (its preprocessing layers, e.g. Resizing); it changes
+    // nothing on a layer that computes the same in training and prediction.
+    if (k === 'training' && mine === undefined && !(def.randomInTraining?.(params) ?? false) && !TRAINING_DEPENDENT.has(def.type)) continue;
     problems.push({ option: k, reason: `called with ${k}=${showValue(v)}, which Layerloom's ${def.type} does not support` });
   }
   for (const [k] of callArgs) if (!(k in site.callKwargs)) problems.push({ option: k, reason: `${k} is not set in the call` });

@@ -142,7 +142,7 @@ export function handCases(): ExportCase[] {
         { id: 'resc', type: 'Rescaling', label: 'rescaling', params: { scale: 1 / 127.5, offset: -1 }, from: { in: 'img' } },
         { id: 'norm', type: 'Normalization', label: 'normalization', from: { in: 'resc' } },
         { id: 'zp', type: 'ZeroPadding2D', label: 'pad', params: { padding: [0, 1, 0, 1] }, from: { in: 'norm' } },
-        { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'silu' }, from: { in: 'zp' } },
+        { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'swish' }, from: { in: 'zp' } },
         { id: 'r6', type: 'ReLU', label: 'relu6', params: { max_value: 6 }, from: { in: 'conv' } },
         { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'r6' } },
         { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },

@@ -96,7 +96,9 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
               `${basename(path)}: the weights of layer "${layer.name}" (${layer.kerasClass}) have shapes ${shapes(arrays)}, but its config builds ${shapes(wanted)}. The weights do not belong to this model config.`,
             );
           }
-          tfLayer.setWeights(arrays.map((a) => tf.tensor(a.data, [...a.shape], a.data instanceof Int32Array ? 'int32' : 'float32')));
+          // Each array takes its variable's type: Keras keeps some statistics as integers
+          // (Normalization's sample count) where the tfjs layer holds float32.
+          tfLayer.setWeights(arrays.map((a, i) => tf.tensor(a.data, [...a.shape], wanted[i].dtype)));
         }
       } catch (e) {
         model.dispose();
