@@ -4,7 +4,7 @@ Usage: python3 kerasImportFixtures.py JOBS.json  -> prints one JSON object on th
 
 JOBS.json: {"cases": [{"id", "dir"}], "native": DIR}
 For each case: imports DIR/model.py (a Layerloom Keras export), calls build_model(), gives every
-weight seeded random non-zero values (moving variances positive), and writes DIR/model.json
+weight seeded random non-zero values (variances positive), and writes DIR/model.json
 (to_json), DIR/model.keras, DIR/model.h5 and, when DIR/inputs.npz exists, the model's outputs on
 those inputs to DIR/keras_outputs.npz. "native" models are built here in plain Keras (Sequential,
 nested, a Lambda, a shared layer, ...) and saved the same way under NATIVE/<id>/ with their own
@@ -27,11 +27,22 @@ def randomize(model, seed):
     values = []
     for w in model.weights:
         shape = tuple(w.shape)
-        if w.path.endswith("moving_variance"):
+        # Variances (BatchNormalization's moving_variance, Normalization's variance) stay positive.
+        if w.path.endswith("variance"):
             values.append(rs.uniform(0.5, 1.5, shape).astype("float32"))
         else:
             values.append(rs.uniform(-0.5, 0.5, shape).astype("float32"))
     model.set_weights(values)
+    # Normalization copies mean and variance into constants when built (model.py's load_weights does the same).
+    for layer in model.layers:
+        if isinstance(layer, keras_layers().Normalization):
+            layer.finalize_state()
+
+
+def keras_layers():
+    import keras
+
+    return keras.layers
 
 
 def save_all(model, d, inputs=None):
