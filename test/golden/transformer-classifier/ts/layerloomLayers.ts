@@ -139,9 +139,15 @@ interface ConvFields {
   readonly activation: { apply(x: Tensor): Tensor };
 }
 
+/** A layer that can report its attention weights (Layerloom's MultiHeadAttention). */
+export interface AttentionScoring {
+  /** Attention weights (batch, heads, query length, key length) for the layer's inputs. */
+  attentionScores(inputs: Tensor | Tensor[]): Tensor;
+}
+
 /** The custom layer classes bound to one `tf` namespace. */
 export interface LayerloomLayers {
-  readonly MultiHeadAttention: new (args: MultiHeadAttentionArgs) => Layer;
+  readonly MultiHeadAttention: new (args: MultiHeadAttentionArgs) => Layer & AttentionScoring;
   readonly PositionEmbedding: new (args: PositionEmbeddingArgs) => Layer;
   readonly Conv1D: new (args: ConvLayerArgs) => Layer;
   readonly Conv2D: new (args: ConvLayerArgs) => Layer;
@@ -408,6 +414,35 @@ function defineLayers(tf: TF): LayerloomLayers {
       return tf.transpose(tf.reshape(y, [batch, length, this.numHeads, size]), [0, 2, 1, 3]);
     }
 
+    /** Softmax of the scaled query·key scores, (B, heads, T, S), causal mask applied. */
+    private attentionProbabilities(query: Tensor, key: Tensor): Tensor {
+      const queryLength = query.shape[1] ?? 0;
+      const keyLength = key.shape[1] ?? 0;
+      // Keras scales the projected query, not the scores; same numbers, same order of rounding.
+      const q = tf.mul(this.project(query, 0, this.keyDim), 1 / Math.sqrt(this.keyDim));
+      const k = this.project(key, 1, this.keyDim);
+      let scores = tf.matMul(q, k, false, true); // (B, heads, T, S)
+      if (this.useCausalMask) {
+        // Lower-triangular (T, S) mask aligned at the top-left, as Keras's `_compute_causal_mask`.
+        const allowed = tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool');
+        const full = scores.shape;
+        scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));
+      }
+      return tf.softmax(scores);
+    }
+
+    /**
+     * The attention weights for these inputs (as the layer is called: query, then value and key),
+     * (B, heads, T, S) — what Keras returns with `return_attention_scores=True` (no dropout).
+     */
+    attentionScores(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const list = Array.isArray(inputs) ? inputs : [inputs];
+        const [query, value = list[0]] = list;
+        return this.attentionProbabilities(query, list[2] ?? value);
+      });
+    }
+
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
       return tf.tidy(() => {
         const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -419,18 +454,8 @@ function defineLayers(tf: TF): LayerloomLayers {
         if (value.shape[1] !== keyLength) {
           throw new Error(`MultiHeadAttention: key has ${keyLength} positions but value has ${value.shape[1]}; they must be equally long.`);
         }
-        // Keras scales the projected query, not the scores; same numbers, same order of rounding.
-        const q = tf.mul(this.project(query, 0, this.keyDim), 1 / Math.sqrt(this.keyDim));
-        const k = this.project(key, 1, this.keyDim);
+        let probs = this.attentionProbabilities(query, key);
         const v = this.project(value, 2, this.valueDim);
-        let scores = tf.matMul(q, k, false, true); // (B, heads, T, S)
-        if (this.useCausalMask) {
-          // Lower-triangular (T, S) mask aligned at the top-left, as Keras's `_compute_causal_mask`.
-          const allowed = tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool');
-          const full = scores.shape;
-          scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));
-        }
-        let probs = tf.softmax(scores);
         if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate, undefined, this.dropoutSeed);
         const context = tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]); // (B, T, heads, value_dim)
         const outKernel = tf.reshape(this.kernels[3].read(), [this.numHeads * this.valueDim, queryWidth]);
