@@ -7,7 +7,7 @@
  * (`((top, bottom), (left, right))`). tfjs-layers 4.22 has no ZeroPadding1D or Cropping1D: they run
  * as Layerloom's own `LayerloomZeroPadding1D` / `LayerloomCropping1D`.
  */
-import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, Shape, ShapeResult } from './types.js';
+import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { dims, intTuple, num, tuple } from './paramUtils.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
@@ -153,7 +153,7 @@ export const PermuteBlock: BlockDef = defineBlock({
         'dims',
       );
     }
-    return ok(order.map((d) => input[(d ?? 1) - 1]) as Shape);
+    return ok(order.map((d) => input[(d ?? 1) - 1]));
   },
   paramCount: () => NO_PARAMS,
   keras: (params): KerasCall => ({ kerasClass: 'Permute', kerasArgs: [['dims', tuple(dims(params, 'dims'))]] }),

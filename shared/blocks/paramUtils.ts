@@ -133,10 +133,10 @@ export function defaultParams(specs: readonly ParamSpec[]): Record<string, Param
 }
 
 /**
- * Activations usable as a layer's `activation` argument in both Keras and tfjs, same math. `silu`
- * is Keras 3's name for swish (what EfficientNet's saved config says); tfjs calls it `swish`.
+ * Activations usable as a layer's `activation` argument in both Keras and tfjs, same math. Keras 3
+ * writes `swish` as `silu` in saved configs (EfficientNet's); import reads it back as `swish`.
  */
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'elu', 'selu', 'swish', 'silu'] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'gelu', 'elu', 'selu', 'swish'] as const;
 
 /** `activation` parameter. */
 export function activationParam(def: string = 'linear'): ParamSpec {

@@ -70,15 +70,9 @@ function isInitializerArg(kerasName: string): boolean {
   return kerasName === 'initializer' || kerasName.endsWith('_initializer');
 }
 
-/** Keras activation names tfjs spells differently (same maths). */
-const TFJS_ACTIVATIONS: Readonly<Record<string, string>> = { silu: 'swish' };
-
-/** tfjs value of a Keras argument: initializer and activation names translated, everything else unchanged. */
+/** tfjs value of a Keras argument: initializer names translated, everything else unchanged. */
 export function tfjsArgValue(kerasName: string, value: KerasArg): KerasArg {
-  if (typeof value !== 'string') return value;
-  if (isInitializerArg(kerasName)) return tfjsInitializer(value);
-  if (kerasName === 'activation' || kerasName === 'recurrent_activation') return TFJS_ACTIVATIONS[value] ?? value;
-  return value;
+  return isInitializerArg(kerasName) && typeof value === 'string' ? tfjsInitializer(value) : value;
 }
 
 /** Keras arguments in tfjs spelling, by the default rule plus the block's renames. */

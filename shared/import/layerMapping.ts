@@ -61,6 +61,8 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   pointwise_constraint: null,
   beta_constraint: null,
   gamma_constraint: null,
+  alpha_regularizer: null,
+  alpha_constraint: null,
   seed: null,
   noise_shape: null,
   alpha_regularizer: null,
@@ -102,6 +104,9 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   time_major: false,
   implementation: null,
 };
+
+/** Blocks that compute differently in training without being random (batch statistics). */
+const TRAINING_DEPENDENT: ReadonlySet<string> = new Set(['BatchNormalization']);
 
 /** Keys whose value does not matter once the others match (masks are not part of Layerloom's graphs). */
 const IRRELEVANT = new Set(['name', 'dtype', 'trainable', 'zero_output_for_mask', 'implementation', 'batch_input_shape', 'build_config']);
@@ -276,6 +281,9 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
     if (k === 'training' && !(def.randomInTraining?.(params) ?? false)) continue;
     const mine = callArgs.get(k);
     if (mine !== undefined ? sameKerasValue(mine, v) : v === false || v === null) continue;
+    // Keras records `training` on some calls (its preprocessing layers, e.g. Resizing); it changes
+    // nothing on a layer that computes the same in training and prediction.
+    if (k === 'training' && mine === undefined && !(def.randomInTraining?.(params) ?? false) && !TRAINING_DEPENDENT.has(def.type)) continue;
     problems.push({ option: k, reason: `called with ${k}=${showValue(v)}, which Layerloom's ${def.type} does not support` });
   }
   for (const [k] of callArgs) if (!(k in site.callKwargs)) problems.push({ option: k, reason: `${k} is not set in the call` });

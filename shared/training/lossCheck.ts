@@ -34,7 +34,7 @@ export interface LossSuggestion {
 
 // Blocks that pass their input through unchanged at inference, so the activation before them is
 // still the one the loss sees.
-const TRANSPARENT = new Set(['Dropout', 'GaussianNoise', 'SpatialDropout1D', 'SpatialDropout2D']);
+const TRANSPARENT = new Set(['Dropout', 'GaussianNoise', 'GaussianDropout', 'SpatialDropout1D', 'SpatialDropout2D']);
 
 /** Finds the prediction layer of the first Output block; null when there is none or it is unwired. */
 export function outputHead(doc: Pick<ProjectDocument, 'nodes' | 'edges'>, analysis: GraphAnalysis = analyzeGraph(doc)): OutputHead | null {
@@ -50,7 +50,8 @@ export function outputHead(doc: Pick<ProjectDocument, 'nodes' | 'edges'>, analys
   }
   const node = (info ?? first)?.node;
   if (!node) return null;
-  const act = info?.node.params.activation;
+  // A Softmax block is a softmax head as much as a Dense with activation softmax.
+  const act = info?.node.type === 'Softmax' ? 'softmax' : info?.node.params.activation;
   const activation = typeof act === 'string' ? act : 'linear';
   return { node, activation, shape };
 }

@@ -78,7 +78,7 @@ export const CORE_CASES: readonly NumericCase[] = [
   { id: 'global average pool 2d', block: 'GlobalAveragePooling2D', inputs: [[4, 5, 3]] },
   { id: 'global max pool 1d', block: 'GlobalMaxPooling1D', inputs: [[6, 4]] },
   { id: 'position embedding', block: 'PositionEmbedding', params: { sequence_length: 8 }, inputs: [[5, 3]] },
-  { id: 'dense silu', block: 'Dense', params: { units: 4, activation: 'silu' }, inputs: [[5]] },
+  { id: 'dense swish (Keras writes it silu)', block: 'Dense', params: { units: 4, activation: 'swish' }, inputs: [[5]] },
   { id: 'relu6', block: 'ReLU', params: { max_value: 0.4 }, inputs: [[3, 5]] },
   { id: 'relu plain', block: 'ReLU', inputs: [[7]] },
   { id: 'relu slope, threshold, cap', block: 'ReLU', params: { max_value: 0.6, negative_slope: 0.1, threshold: 0.2 }, inputs: [[4, 5]] },

@@ -142,7 +142,7 @@ export function handCases(): ExportCase[] {
         { id: 'resc', type: 'Rescaling', label: 'rescaling', params: { scale: 1 / 127.5, offset: -1 }, from: { in: 'img' } },
         { id: 'norm', type: 'Normalization', label: 'normalization', from: { in: 'resc' } },
         { id: 'zp', type: 'ZeroPadding2D', label: 'pad', params: { padding: [0, 1, 0, 1] }, from: { in: 'norm' } },
-        { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'silu' }, from: { in: 'zp' } },
+        { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'swish' }, from: { in: 'zp' } },
         { id: 'r6', type: 'ReLU', label: 'relu6', params: { max_value: 6 }, from: { in: 'conv' } },
         { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'r6' } },
         { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },
@@ -163,7 +163,8 @@ export function handCases(): ExportCase[] {
       ]),
     },
     {
-      // Resizing with TensorFlow's pixel centres and the noise layers (identity in prediction).
+      // Resizing with TensorFlow's pixel centres and the noise layers (identity in prediction); a
+      // bidirectional SimpleRNN, which random graphs over the larger catalog reach too rarely.
       id: 'hand_resize_noise',
       doc: graphOf('Resizing and noise', [
         { id: 'img', type: 'Input', label: 'image', params: { shape: [6, 6, 2] } },
@@ -176,7 +177,9 @@ export function handCases(): ExportCase[] {
         { id: 'seq', type: 'Reshape', label: 'to_sequence', params: { target_shape: [25, 2] }, from: { in: 'gd' } },
         { id: 'sd1', type: 'SpatialDropout1D', label: 'drop_features', params: { rate: 0.2 }, from: { in: 'seq' } },
         { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'sd1' } },
-        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'rnn', type: 'SimpleRNN', label: 'rnn', params: { units: 2, bidirectional: true, merge_mode: 'concat' }, from: { in: 'sd1' } },
+        { id: 'cat', type: 'Concatenate', label: 'both', from: { in0: 'f', in1: 'rnn' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'cat' } },
         { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
       ]),
     },

@@ -57,6 +57,20 @@ describe('LL014 output vs loss', () => {
     expect(codes(head(1, 'softmax'), 'binary_crossentropy', classes(2))).toEqual(['error:activation']);
   });
 
+  it('takes a Softmax block (behind GaussianDropout) as a softmax head', () => {
+    let doc = emptyDocument('t');
+    const chain: [string, string, Record<string, ParamValue>][] = [
+      ['in', 'Input', { shape: [4] }],
+      ['d', 'Dense', { units: 3, activation: 'linear' }],
+      ['sm', 'Softmax', {}],
+      ['gd', 'GaussianDropout', { rate: 0.1 }],
+      ['out', 'Output', {}],
+    ];
+    for (const [id, type, params] of chain) doc = addNode(doc, type, { x: 0, y: 0 }, { id, params }).doc;
+    for (let i = 1; i < chain.length; i++) doc = connect(doc, chain[i - 1][0], chain[i][0], 'in').doc;
+    expect(checkLoss(doc, 'auto', classes(3))).toEqual([]);
+  });
+
   it('refuses number losses on class labels and class losses on numbers', () => {
     expect(checkLoss(head(3, 'softmax'), 'mean_squared_error', classes(3))[0].message).toMatch(/compares numbers.*3 classes/);
     expect(codes(head(1, 'linear'), 'sparse_categorical_crossentropy', regression)).toEqual(['error:']);

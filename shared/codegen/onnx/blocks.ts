@@ -80,8 +80,7 @@ export function activation(b: GraphBuilder, base: string, x: string, name: strin
       return b.op1('Selu', base, [x], { alpha: attr.float(1.6732632423543772), gamma: attr.float(1.0507009873554805) });
     case 'leaky_relu':
       return b.op1('LeakyRelu', base, [x], { alpha: attr.float(0.2) });
-    case 'swish':
-    case 'silu': {
+    case 'swish': {
       // ONNX has no Swish before opset 24: x · sigmoid(x).
       b.decomposed(`${blockType} (swish)`, 'swish as x · Sigmoid(x): no Swish op before opset 24');
       return b.op1('Mul', base, [x, b.op1('Sigmoid', `${base}_sig`, [x])]);
