@@ -18,6 +18,12 @@ const TRAINABLE_PARAM: ParamSpec = {
   help: 'Off freezes the layer (Keras’s layer.trainable = False): training leaves its weights unchanged, and a frozen BatchNormalization uses its moving statistics. Use it to train only the head on top of a pretrained backbone.',
 };
 
+/**
+ * Blocks without `trainable`: Keras's SpatialDropout classes take no `trainable` argument (their
+ * constructors have no **kwargs), and they hold no weights, so there is nothing to freeze.
+ */
+const NO_TRAINABLE_ARGUMENT: ReadonlySet<string> = new Set(['SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D']);
+
 /** True when the node's layer is frozen (`trainable` off). */
 function isFrozen(params: Params): boolean {
   return params.trainable === false;
@@ -45,7 +51,7 @@ export function defineBlock(spec: BlockSpec): BlockDef {
     ...spec,
     role,
     callConvention: spec.callConvention ?? 'single',
-    params: role === 'layer' ? [...spec.params, TRAINABLE_PARAM] : spec.params,
+    params: role === 'layer' && !NO_TRAINABLE_ARGUMENT.has(spec.type) ? [...spec.params, TRAINABLE_PARAM] : spec.params,
     paramCount: (inputs, params) => (isFrozen(params) ? frozenCount(spec.paramCount(inputs, params)) : spec.paramCount(inputs, params)),
     ...(frozenKeras ? { keras: frozenKeras, layerCall: (params, inputs) => deriveLayerCall(frozenKeras(params, inputs), spec.tfjs, params, inputs) } : {}),
   };
