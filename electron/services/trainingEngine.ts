@@ -22,6 +22,7 @@ import { checkLoss, outputHead, resolveLoss, suggestLoss, type ResolvedLoss } fr
 import { learningRateAt, resolveMonitor, selectMetrics } from '../../shared/training/monitor.js';
 import type { EpochRecord, Metrics, RunSummary, TrainingErrorCode, TrainingEvent, TrainingJob } from '../../shared/training/protocol.js';
 import type { TrainingSettings } from '../../shared/training/settings.js';
+import { nothingToTrain } from '../../shared/training/trainable.js';
 import { TFJS_LOSS, TFJS_METRIC, makeTfjsOptimizer } from '../../shared/training/compileTable.js';
 import { DatasetError, scanDatasetPath } from './datasetService.js';
 import { batchStream, prepareDataset, warmCache, type PreparedDataset } from './datasets/pipeline.js';
@@ -83,6 +84,8 @@ export function modelInput(doc: ProjectDocument): ModelIo {
       `Training reads one dataset into one Input and scores one Output; this graph has ${analysis.inputs.length} Input and ${analysis.outputs.length} Output blocks. Remove the extra ones to train it here (export handles multi-input models).`,
     );
   }
+  const nothing = nothingToTrain(analysis.totals);
+  if (nothing) throw new TrainingError('graph', nothing);
   const input = doc.nodes.find((n) => n.id === analysis.inputs[0]);
   const shape = (analysis.nodes.get(analysis.inputs[0])?.shape ?? []) as (number | null)[];
   // The vocabulary of the block that looks up the Input's token ids (an Embedding), if any.

@@ -93,6 +93,11 @@ function openProjectDialog(): Promise<unknown> | void {
 
 const hasNodes = (): boolean => editor.state.selection.nodes.length > 0;
 const hasSelection = (): boolean => hasNodes() || editor.state.selection.edges.length > 0;
+/** The selected blocks that are layers (they have `trainable`; Input and Output do not). */
+const selectedLayers = () => {
+  const ids = new Set(editor.state.selection.nodes);
+  return editor.doc.nodes.filter((n) => ids.has(n.id) && 'trainable' in n.params);
+};
 
 /** Starts training with the project as it is in the editor. */
 export function startTrainingNow(): void {
@@ -155,6 +160,8 @@ const APP_COMMANDS: readonly AppCommand[] = [
     enabled: () => editor.state.selection.nodes.length === 1,
     run: () => runEditorCommand(editor, 'selection.deleteReconnect'),
   },
+  { id: 'selection.freeze', ...EDITOR_COMMAND_INFO['selection.freeze'], enabled: () => selectedLayers().some((n) => n.params.trainable !== false), run: () => runEditorCommand(editor, 'selection.freeze') },
+  { id: 'selection.unfreeze', ...EDITOR_COMMAND_INFO['selection.unfreeze'], enabled: () => selectedLayers().some((n) => n.params.trainable === false), run: () => runEditorCommand(editor, 'selection.unfreeze') },
   { id: 'selection.selectAll', ...EDITOR_COMMAND_INFO['selection.selectAll'], run: () => runEditorCommand(editor, 'selection.selectAll') },
   {
     id: 'selection.clear',

@@ -68,9 +68,11 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
   const style = { '--cat': categoryColor(def), height: blockSize(node).height } as CSSProperties;
   const params = blockRows(node);
   const activation = activationOf(def, node.params);
+  // Frozen (Keras's trainable = False): training keeps this layer's weights.
+  const frozen = node.params.trainable === false;
   return (
     <div
-      className={`ll-node${selected ? ' selected' : ''}${view.severity ? ` has-${view.severity}` : ''}`}
+      className={`ll-node${selected ? ' selected' : ''}${view.severity ? ` has-${view.severity}` : ''}${frozen ? ' frozen' : ''}`}
       style={style}
       data-node-id={id}
       data-node-label={node.label}
@@ -104,6 +106,11 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
           </span>
         )}
         <span className="ll-node-head-fill" />
+        {frozen && (
+          <span className="ll-node-frozen" data-testid="node-frozen" title="Frozen: training keeps this layer's weights (Trainable is off). Right-click → Unfreeze to train it.">
+            ❄
+          </span>
+        )}
         {view.severity && (
           <span
             className={`ll-badge ${view.severity}`}

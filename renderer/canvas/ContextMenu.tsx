@@ -15,7 +15,7 @@ import { closeContextMenu, openContextMenu, useContextMenu, type ContextMenuStat
 type Entry = { readonly command: string; readonly title?: string } | null;
 
 /** The commands that apply to each kind of target, in menu order. */
-function entriesFor(target: ContextTarget, nodeCount: number): readonly Entry[] {
+function entriesFor(target: ContextTarget, nodeCount: number, layerCount: number): readonly Entry[] {
   switch (target.kind) {
     case 'node':
       return [
@@ -23,6 +23,9 @@ function entriesFor(target: ContextTarget, nodeCount: number): readonly Entry[] 
         { command: 'clipboard.cut' },
         { command: 'clipboard.copy' },
         { command: 'selection.duplicate' },
+        null,
+        { command: 'selection.freeze', title: layerCount > 1 ? `Freeze ${layerCount} layers` : 'Freeze' },
+        { command: 'selection.unfreeze', title: layerCount > 1 ? `Unfreeze ${layerCount} layers` : 'Unfreeze' },
         null,
         { command: 'selection.delete', title: nodeCount > 1 ? `Delete ${nodeCount} blocks` : 'Delete block' },
       ];
@@ -77,9 +80,11 @@ export const CANVAS_CONTEXT_MENU = {
 
 function MenuBody({ menu }: { menu: ContextMenuState }): JSX.Element {
   const nodeCount = useStore(editor.store, (s) => s.selection.nodes.length);
+  // Layers (blocks with weights to freeze) among the selected blocks: Input and Output have none.
+  const layerCount = useStore(editor.store, (s) => s.doc.nodes.filter((n) => s.selection.nodes.includes(n.id) && 'trainable' in n.params).length);
   const ref = useRef<HTMLDivElement>(null);
   const [pos, setPos] = useState(menu.screen);
-  const entries = entriesFor(menu.target, Math.max(1, nodeCount));
+  const entries = entriesFor(menu.target, Math.max(1, nodeCount), layerCount);
   const items = entries.map((e) => (e ? { ...e, cmd: commandById(e.command) } : null));
 
   // Keep the whole menu on screen, then focus its first enabled item.

@@ -28,6 +28,7 @@ export function StatusBar(): JSX.Element {
   const warnings = analysis.diagnostics.length - errors;
   const cost = analysis.cost;
   const params = analysis.totals.trainable + analysis.totals.nonTrainable;
+  const frozen = useStore(editor.store, (s) => s.doc.nodes.filter((n) => n.params.trainable === false).length);
   return (
     <footer className="ll-statusbar" data-testid="statusbar">
       {!start && (
@@ -40,6 +41,11 @@ export function StatusBar(): JSX.Element {
           <span title="Total weights (trainable + non-trainable), as Keras counts them" data-testid="status-params">
             {formatCount(params)} params
           </span>
+          {frozen > 0 && (
+            <span className="ll-status-frozen" title={`${frozen} frozen layer${frozen > 1 ? 's' : ''}: training changes only the trainable weights (${formatCount(analysis.totals.trainable)} of ${formatCount(params)}), as Keras's summary splits them`} data-testid="status-trainable">
+              ❄ {formatCount(analysis.totals.trainable)} trainable
+            </span>
+          )}
           <button className="ll-status-link" onClick={() => showTab('analyzer')} title={`${formatCount(cost.macs)} multiply-accumulates per sample (forward pass). Open the analyzer for the cost of each block.`} data-testid="status-macs">
             {cost.macsComplete ? '' : '≥ '}
             {formatCompact(cost.macs)} MACs

@@ -47,6 +47,8 @@ export interface EditorCommands {
   'selection.deleteReconnect': { args: void; result: void };
   'selection.duplicate': { args: void; result: void };
   'selection.nudge': { args: { dx: number; dy: number }; result: void };
+  'selection.freeze': { args: void; result: void };
+  'selection.unfreeze': { args: void; result: void };
   'clipboard.copy': { args: void; result: string | null };
   'clipboard.cut': { args: void; result: string | null };
   'clipboard.paste': { args: { text: string; at?: Position }; result: void };
@@ -87,6 +89,8 @@ export const EDITOR_COMMAND_INFO: { readonly [K in EditorCommandId]: CommandInfo
   'selection.deleteReconnect': { title: 'Delete and reconnect neighbours', shortcut: ['Shift+Delete', 'Shift+Backspace'], group: 'Edit' },
   'selection.duplicate': { title: 'Duplicate', shortcut: ['Mod+D'], group: 'Edit' },
   'selection.nudge': { title: 'Nudge', shortcut: ['Arrow keys'], group: 'Selection' },
+  'selection.freeze': { title: 'Freeze (keep weights while training)', group: 'Graph' },
+  'selection.unfreeze': { title: 'Unfreeze (train weights)', group: 'Graph' },
   'clipboard.copy': { title: 'Copy', shortcut: ['Mod+C'], group: 'Edit' },
   'clipboard.cut': { title: 'Cut', shortcut: ['Mod+X'], group: 'Edit' },
   'clipboard.paste': { title: 'Paste', shortcut: ['Mod+V'], group: 'Edit' },
@@ -110,6 +114,18 @@ function wrap<T>(f: () => T): T {
 }
 
 const GRID = 16;
+
+/**
+ * Sets `trainable` on every selected layer block (Input and Output have no weights to freeze), as
+ * one history entry. Throws when the selection holds no layer block.
+ */
+function setTrainable(editor: Editor, trainable: boolean): void {
+  const ids = new Set(editor.state.selection.nodes);
+  const layers = editor.doc.nodes.filter((n) => ids.has(n.id) && getBlock(n.type)?.params.some((p) => p.name === 'trainable'));
+  if (layers.length === 0) throw new CommandError(`Select one or more layer blocks to ${trainable ? 'unfreeze' : 'freeze'} (Input and Output blocks have no weights).`);
+  const doc = layers.reduce((d, n) => (n.params.trainable === trainable ? d : setParam(d, n.id, 'trainable', trainable)), editor.doc);
+  if (doc !== editor.doc) editor.apply(trainable ? 'selection.unfreeze' : 'selection.freeze', doc);
+}
 
 const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
   'graph.addBlock': (editor, { type, position, params, label, connectFrom, splice }) =>
@@ -211,6 +227,8 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
     for (const n of editor.doc.nodes) if (ids.has(n.id)) positions[n.id] = { x: n.position.x + dx, y: n.position.y + dy };
     editor.apply('selection.nudge', moveNodes(editor.doc, positions), { coalesce: `nudge:${[...ids].join(',')}` });
   },
+  'selection.freeze': (editor) => wrap(() => setTrainable(editor, false)),
+  'selection.unfreeze': (editor) => wrap(() => setTrainable(editor, true)),
   'clipboard.copy': (editor) => {
     const payload = copyNodes(editor.doc, editor.state.selection.nodes);
     return payload ? serializeClipboard(payload) : null;

@@ -17,6 +17,7 @@ import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 const epsilonParam: ParamSpec = {
   name: 'epsilon',
@@ -98,6 +99,8 @@ export const BatchNormalizationBlock: BlockDef = defineBlock({
       ['scale', true],
     ],
   }),
+  // A frozen BatchNormalization keeps its moving statistics (Keras's rule; tfjs's own layer does not).
+  tfjs: { ownLayer: (params) => (params.trainable === false ? LAYERLOOM_TFJS_CLASSES.batchNormalization : null) },
 });
 
 /** Normalizes the features of each sample (each position of a sequence) on its own. */

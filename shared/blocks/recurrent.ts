@@ -3,9 +3,9 @@
  * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3).
  *
  * tfjs-layers defaults differ from Keras 3 (kernel glorotNormal, recurrent activation hardSigmoid,
- * no unit forget bias), so every call spells out each value on both sides. GRU is always
- * `reset_after=False`: tfjs cannot run `reset_after=True` (Keras 3's default), and the exported Keras
- * code states `reset_after=False` so both build the same weights.
+ * no unit forget bias), so every call spells out each value on both sides. GRU's `reset_after`
+ * defaults to true, Keras 3's default; tfjs's GRUCell refuses it, so such a GRU runs as Layerloom's
+ * own layer (LayerloomGRU in shared/compile/customLayers.ts) and exports as plain Keras GRU.
  */
 import type { BlockDef, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult } from './types.js';
 import {
@@ -23,6 +23,7 @@ import { fail, ok } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
+import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 /** The three recurrent kinds and what distinguishes them. */
 interface RecurrentKind {
@@ -46,10 +47,7 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
       default: 64,
       min: 1,
       warnAbove: 65_536,
-      help:
-        kind.type === 'GRU'
-          ? 'Size of the hidden state. This GRU always uses reset_after=False (the reset gate acts before the recurrent product, one bias per gate): TensorFlow.js cannot run Keras 3’s default reset_after=True, and exported Keras code says reset_after=False so both have the same weights.'
-          : 'Size of the hidden state (and of each output step).',
+      help: 'Size of the hidden state (and of each output step).',
     },
     { ...activationParam('tanh'), options: ACTIVATIONS, help: 'Applied to the candidate state and output. Keep tanh unless you know why.' },
   ];
@@ -104,8 +102,8 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
       name: 'reset_after',
       label: 'Reset after',
       kind: 'bool',
-      default: false,
-      help: 'Keras’s reset_after: apply the reset gate after the recurrent product, with a separate recurrent bias (bias shape (2, 3·units)).',
+      default: true,
+      help: 'Keras’s reset_after (on by default, as in Keras 3 and cuDNN): the reset gate scales the recurrent product instead of the state, with a separate recurrent bias (bias shape (2, 3·units)). Off: the original GRU, one bias per gate, as Keras 2 and version-1 projects built it.',
       advanced: true,
     });
   }
@@ -160,9 +158,6 @@ function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params
       `${kind.type}: go_backwards cannot be combined with bidirectional (Keras refuses it: the wrapper already reads the sequence backwards). Turn go_backwards off.`,
       'go_backwards',
     );
-  }
-  if (kind.type === 'GRU' && bool(params, 'reset_after')) {
-    return fail('LL011', 'GRU: reset_after=True cannot run in this version of Layerloom. Turn reset_after off.', 'reset_after');
   }
   const units = num(params, 'units');
   const width = bool(params, 'bidirectional') && str(params, 'merge_mode') === 'concat' ? 2 * units : units;
@@ -222,6 +217,8 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
       return steps * kind.gates * units * (features + units) * (bool(params, 'bidirectional') ? 2 : 1);
     },
     keras: (params) => recurrentCall(kind, params),
+    // tfjs's GRUCell refuses reset_after=True.
+    ...(kind.type === 'GRU' ? { tfjs: { ownLayer: (params: Params) => (bool(params, 'reset_after') ? LAYERLOOM_TFJS_CLASSES.gru : null) } } : {}),
   });
 }
 
@@ -240,13 +237,13 @@ export const LSTMBlock: BlockDef = recurrentBlock({
 });
 
 /**
- * Gated recurrent unit (gates z, r, h) with `reset_after=False`: the reset gate applies before the
- * recurrent product, one bias per gate. Keras 3 defaults to `reset_after=True`, which tfjs cannot run.
+ * Gated recurrent unit (gates z, r, h). `reset_after` (default true, as in Keras 3): the reset gate
+ * scales the recurrent product, bias (2, 3·units); off: it scales the state, one bias per gate.
  */
 export const GRUBlock: BlockDef = recurrentBlock({
   type: 'GRU',
   gates: 3,
-  description: 'Gated recurrent unit (reset_after=False): like LSTM with fewer weights.',
+  description: 'Gated recurrent unit: like LSTM with fewer weights.',
 });
 
 /** Blocks in this family, registry order. */

@@ -27,6 +27,8 @@ export const LAYERLOOM_TFJS_CLASSES = {
   gaussianDropout: 'LayerloomGaussianDropout',
   spatialDropout2d: 'LayerloomSpatialDropout2D',
   resize: 'LayerloomResize',
+  gru: 'LayerloomGRU',
+  batchNormalization: 'LayerloomBatchNormalization',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

@@ -13,6 +13,8 @@ import {
   type ConvLayerArgs,
   type ELUArgs,
   type GlobalPoolingArgs,
+  type BatchNormalizationLayerArgs,
+  type GRULayerArgs,
   type MultiHeadAttentionArgs,
   type NoiseArgs,
   type PositionEmbeddingArgs,
@@ -79,13 +81,22 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.resize]: (tf, c) => new (layerloomLayers(tf).Resize)(c as ResizeArgs),
   [CUSTOM_LAYER_CLASSES.zeroPadding1d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.cropping1d]: (tf, c) => new (layerloomLayers(tf).Cropping1D)(c as Sides1DArgs),
+  [CUSTOM_LAYER_CLASSES.batchNormalization]: (tf, c) => new (layerloomLayers(tf).BatchNormalization)(c as BatchNormalizationLayerArgs),
+  [CUSTOM_LAYER_CLASSES.gru]: (tf, c) => new (layerloomLayers(tf).GRU)(c as GRULayerArgs),
   [CUSTOM_LAYER_CLASSES.subtract]: (tf, c) => new (layerloomLayers(tf).Subtract)(c as ConstructorParameters<ReturnType<typeof layerloomLayers>['Subtract']>[0]),
 };
 
-/** Builds the custom layer of a {@link LayerCall} with `custom: true` (`tfjsFactory` is the class name). */
+/**
+ * Builds the custom layer of a {@link LayerCall} with `custom: true` (`tfjsFactory` is the class
+ * name), wrapped in Bidirectional when asked (a recurrent own layer).
+ */
 export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer {
   const make = Object.prototype.hasOwnProperty.call(CUSTOM_CONSTRUCTORS, call.tfjsFactory) ? CUSTOM_CONSTRUCTORS[call.tfjsFactory] : undefined;
   if (!make) throw new Error(`"${call.tfjsFactory}" is not one of Layerloom's custom layers (${Object.values(CUSTOM_LAYER_CLASSES).join(', ')}).`);
+  if (call.bidirectional) {
+    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => Layer;
+    return wrap({ layer: make(tf, tfjsConfig(call, `${name}_inner`)), mergeMode: call.bidirectional.mergeMode, name });
+  }
   return make(tf, tfjsConfig(call, name));
 }
 

@@ -55,8 +55,8 @@ test('context menus on a block, a wire and the canvas run the commands that appl
   await expect(menu).toBeHidden(); // a resize closes it
   await app.node('hidden').locator('.ll-node-type').click({ button: 'right' });
   await expect(menu.getByRole('menuitem').first()).toBeFocused();
-  // Rename, Add block after, Cut, Copy, Duplicate: four steps down from the first.
-  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+  // Rename, Add block after, Explain this block, Cut, Copy, Duplicate: five steps down from the first.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
   await expect(menu.locator('[data-command="selection.duplicate"]')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(menu).toBeHidden();

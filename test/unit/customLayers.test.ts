@@ -141,6 +141,59 @@ describe('Layerloom custom tfjs layers', () => {
     });
   });
 
+  it('GRU with reset_after (Keras 3 default) trains, and round-trips through toJSON and save → load', async () => {
+    tf.engine().startScope();
+    const x = tf.input({ shape: [5, 3], name: 'gx' });
+    const g1 = block('GRU', [x], [[5, 3]], { units: 4, return_sequences: true, bidirectional: true }, 'gru_bi');
+    const g2 = block('GRU', [g1], [[5, 8]], { units: 3 }, 'gru_last');
+    const y = block('Dense', [g2], [[3]], { units: 1 }, 'gru_head');
+    const model = tf.model({ inputs: x, outputs: y, name: 'grus' });
+    // Keras's layout: bias (2, 3·units) after kernel and recurrent kernel, each direction.
+    expect(model.getLayer('gru_last').getWeights().map((w) => w.shape)).toEqual([[8, 9], [3, 9], [2, 9]]);
+    expect(model.getLayer('gru_bi').getWeights().map((w) => w.shape)).toEqual([[3, 12], [4, 12], [2, 12], [3, 12], [4, 12], [2, 12]]);
+    const xs = seeded([32, 5, 3], 11);
+    const ys = tf.sum(tf.mul(xs, seeded([5, 3], 12)), [1, 2]).reshape([32, 1]);
+    const before = model.getWeights().map((w) => w.clone());
+    model.compile({ optimizer: tf.train.adam(0.02), loss: 'meanSquaredError' });
+    const loss = (await model.fit(xs, ys, { epochs: 15, batchSize: 16, shuffle: false, verbose: 0 })).history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(loss[0] * 0.7);
+    const after = model.getWeights();
+    const still = model.weights.filter((_, i) => tf.max(tf.abs(tf.sub(after[i], before[i]))).dataSync()[0] === 0).map((w) => w.originalName);
+    expect(still).toEqual([]);
+
+    const probe = seeded([2, 5, 3], 13);
+    const want = (model.predict(probe) as tf.Tensor).arraySync();
+    const json = model.toJSON(null, false) as { config: { layers: { class_name: string; config: { layer?: { class_name: string } } }[] } };
+    expect(json.config.layers.map((l) => l.config.layer?.class_name ?? l.class_name)).toContain(CUSTOM_LAYER_CLASSES.gru);
+    const rebuilt = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(json)));
+    rebuilt.setWeights(model.getWeights());
+    expect((rebuilt.predict(probe) as tf.Tensor).arraySync()).toEqual(want);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    expect((loaded.predict(probe) as tf.Tensor).arraySync()).toEqual(want);
+    for (const m of [model, rebuilt, loaded]) m.dispose();
+    tf.engine().endScope();
+  });
+
+  it('GRU reset_after dropout acts only while training', () => {
+    tf.tidy(() => {
+      const x = tf.input({ shape: [4, 3] });
+      const out = block('GRU', [x], [[4, 3]], { units: 5, dropout: 0.5, recurrent_dropout: 0.5, return_sequences: true }, 'drop_gru');
+      const layer = tf.model({ inputs: x, outputs: out }).getLayer('drop_gru');
+      const data = seeded([2, 4, 3], 14);
+      const infer = layer.apply(data, { training: false }) as tf.Tensor;
+      expect((layer.apply(data, { training: false }) as tf.Tensor).arraySync()).toEqual(infer.arraySync());
+      const train = layer.apply(data, { training: true }) as tf.Tensor;
+      expect(tf.max(tf.abs(tf.sub(train, infer))).dataSync()[0]).toBeGreaterThan(1e-3);
+    });
+  });
+
   it('defines and registers the classes once per tf namespace', () => {
     expect(layerloomLayers(tf)).toBe(layerloomLayers(tf));
     const { MultiHeadAttention } = layerloomLayers(tf);

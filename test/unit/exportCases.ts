@@ -223,6 +223,18 @@ export function handCases(): ExportCase[] {
       },
     },
     {
+      // Transfer learning: a frozen backbone (BatchNormalization, a bidirectional GRU) under a trainable head.
+      id: 'hand_frozen',
+      doc: graphOf('Frozen backbone', [
+        { id: 'x', type: 'Input', label: 'x', params: { shape: [6, 4] } },
+        { id: 'c', type: 'Conv1D', label: 'conv', params: { filters: 5, kernel_size: 3, trainable: false }, from: { in: 'x' } },
+        { id: 'bn', type: 'BatchNormalization', label: 'bn', params: { trainable: false }, from: { in: 'c' } },
+        { id: 'g', type: 'GRU', label: 'gru', params: { units: 3, bidirectional: true, trainable: false }, from: { in: 'bn' } },
+        { id: 'h', type: 'Dense', label: 'head', params: { units: 2, activation: 'softmax' }, from: { in: 'g' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'h' } },
+      ]),
+    },
+    {
       id: 'hand_text',
       doc: {
         ...graphOf('Text with positions', [

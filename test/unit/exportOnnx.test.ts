@@ -82,7 +82,8 @@ const gelu: ExportCase = {
     { id: 'n', type: 'LayerNormalization', from: { in: 'd' } },
     { id: 'r', type: 'LSTM', params: { units: 3, activation: 'swish', return_sequences: true, go_backwards: true }, from: { in: 'n' } },
     { id: 'g', type: 'GRU', params: { units: 4, return_sequences: true, go_backwards: true }, from: { in: 'r' } },
-    { id: 'out', type: 'Output', from: { in: 'g' } },
+    { id: 'g0', type: 'GRU', params: { units: 3, reset_after: false, bidirectional: true }, from: { in: 'g' } },
+    { id: 'out', type: 'Output', from: { in: 'g0' } },
   ]),
 };
 // Recurrent activations ONNX's RNN ops lack (a Scan of the Keras cell), on a variable length.
@@ -92,7 +93,8 @@ const scan: ExportCase = {
     { id: 'x', type: 'Input', params: { shape: [null, 4] } },
     { id: 's', type: 'SimpleRNN', params: { units: 3, activation: 'selu', return_sequences: true, go_backwards: true }, from: { in: 'x' } },
     { id: 'l', type: 'LSTM', params: { units: 4, activation: 'softmax', return_sequences: true, bidirectional: true, merge_mode: 'concat' }, from: { in: 's' } },
-    { id: 'g', type: 'GRU', params: { units: 3, activation: 'gelu', bidirectional: true, merge_mode: 'ave' }, from: { in: 'l' } },
+    { id: 'g0', type: 'GRU', params: { units: 3, activation: 'gelu', reset_after: false, return_sequences: true }, from: { in: 'l' } },
+    { id: 'g', type: 'GRU', params: { units: 3, activation: 'gelu', bidirectional: true, merge_mode: 'ave' }, from: { in: 'g0' } },
     { id: 'out', type: 'Output', from: { in: 'g' } },
   ]),
 };

@@ -3,7 +3,7 @@ import { runBlockCases } from '../helpers/blockTest.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { checkParamValue, defaultParams } from '../../shared/blocks/paramUtils.js';
 
-// Expected shapes and counts measured with Keras 3.15 (GRU with reset_after=False, as Layerloom exports it).
+// Expected shapes and counts measured with Keras 3.15.
 describe('recurrent blocks (Keras 3 semantics)', () => {
   runBlockCases([
     { block: 'LSTM', params: { units: 64 }, inputs: [[100, 64]], shape: [64], count: 33_024 },
@@ -12,9 +12,12 @@ describe('recurrent blocks (Keras 3 semantics)', () => {
     { block: 'LSTM', params: { units: 16, use_bias: false }, inputs: [[10, 4]], shape: [16], count: 1280 },
     { name: 'Bidirectional LSTM, concat', block: 'LSTM', params: { units: 16, bidirectional: true }, inputs: [[20, 8]], shape: [32], count: 3200 },
     { name: 'Bidirectional LSTM, sum, sequences', block: 'LSTM', params: { units: 16, bidirectional: true, merge_mode: 'sum', return_sequences: true }, inputs: [[20, 8]], shape: [20, 16], count: 3200 },
-    { name: 'GRU(32) on 16 features, reset_after=False', block: 'GRU', params: { units: 32 }, inputs: [[10, 16]], shape: [32], count: 4704 },
-    { name: 'Bidirectional GRU, ave', block: 'GRU', params: { units: 8, bidirectional: true, merge_mode: 'ave', return_sequences: true }, inputs: [[5, 3]], shape: [5, 8], count: 576 },
-    { name: 'Bidirectional GRU, concat, sequences', block: 'GRU', params: { units: 5, bidirectional: true, return_sequences: true }, inputs: [[9, 4]], shape: [9, 10], count: 300 },
+    { name: 'GRU(32) on 16 features, reset_after=True (Keras 3 default)', block: 'GRU', params: { units: 32 }, inputs: [[10, 16]], shape: [32], count: 4800 },
+    { name: 'GRU(32) on 16 features, reset_after=False', block: 'GRU', params: { units: 32, reset_after: false }, inputs: [[10, 16]], shape: [32], count: 4704 },
+    { name: 'GRU, reset_after, no bias', block: 'GRU', params: { units: 32, use_bias: false }, inputs: [[10, 16]], shape: [32], count: 4608 },
+    { name: 'Bidirectional GRU, ave', block: 'GRU', params: { units: 8, bidirectional: true, merge_mode: 'ave', return_sequences: true, reset_after: false }, inputs: [[5, 3]], shape: [5, 8], count: 576 },
+    { name: 'Bidirectional GRU, reset_after, ave', block: 'GRU', params: { units: 8, bidirectional: true, merge_mode: 'ave', return_sequences: true }, inputs: [[5, 3]], shape: [5, 8], count: 624 },
+    { name: 'Bidirectional GRU, concat, sequences', block: 'GRU', params: { units: 5, bidirectional: true, return_sequences: true, reset_after: false }, inputs: [[9, 4]], shape: [9, 10], count: 300 },
     { block: 'SimpleRNN', params: { units: 10 }, inputs: [[7, 5]], shape: [10], count: 160 },
     { block: 'SimpleRNN', params: { units: 10, go_backwards: true, dropout: 0.2, recurrent_dropout: 0.1 }, inputs: [[7, 5]], shape: [10], count: 160 },
     { name: 'Bidirectional SimpleRNN, mul, variable length', block: 'SimpleRNN', params: { units: 6, bidirectional: true, merge_mode: 'mul', return_sequences: true }, inputs: [[null, 5]], shape: [null, 6], count: 144 },
@@ -42,8 +45,9 @@ describe('recurrent blocks (Keras 3 semantics)', () => {
     expect(lstm.keras).toMatchObject({ recurrent_activation: 'sigmoid', unit_forget_bias: true, kernel_initializer: 'glorot_uniform', recurrent_initializer: 'orthogonal' });
     expect(lstm.tfjs).toMatchObject({ recurrentActivation: 'sigmoid', unitForgetBias: true, kernelInitializer: 'glorotUniform', recurrentInitializer: 'orthogonal' });
     const gru = call('GRU');
-    expect(gru.keras.reset_after).toBe(false);
-    expect(gru.tfjs).toMatchObject({ resetAfter: false, recurrentActivation: 'sigmoid' });
+    expect(gru.keras.reset_after).toBe(true);
+    expect(gru.tfjs).toMatchObject({ resetAfter: true, recurrentActivation: 'sigmoid' });
+    expect(call('GRU', { reset_after: false }).tfjs).toMatchObject({ resetAfter: false });
     expect(call('SimpleRNN').keras).not.toHaveProperty('recurrent_activation');
     expect(call('GRU', { bidirectional: true, merge_mode: 'ave' }).bidirectional).toEqual({ mergeMode: 'ave' });
     expect(call('LSTM').bidirectional).toBeUndefined();

@@ -488,9 +488,14 @@ function gateMatrix(w: OnnxWeight, units: number, order: readonly number[]): Flo
 
 function gateBias(w: OnnxWeight | null, units: number, order: readonly number[]): Float32Array {
   const g = order.length;
-  // ONNX's B is [Wb, Rb]; Keras has one bias per gate (GRU reset_after=False included), so Rb is zero.
+  // ONNX's B is [Wb, Rb]. Keras has one bias per gate (GRU reset_after=False included), so Rb is
+  // zero; a GRU with reset_after has a (2, 3·units) bias whose second row is Rb.
   const out = new Float32Array(2 * g * units);
-  if (w) order.forEach((src, j) => out.set(w.data.subarray(src * units, (src + 1) * units), j * units));
+  if (!w) return out;
+  const rows = w.shape.length === 2 ? w.shape[0] : 1;
+  for (let row = 0; row < rows; row++) {
+    order.forEach((src, j) => out.set(w.data.subarray(row * g * units + src * units, row * g * units + (src + 1) * units), row * g * units + j * units));
+  }
   return out;
 }
 
@@ -565,7 +570,8 @@ function recurrentNative(ctx: MappingContext, spec: RecurrentSpec): string {
     attributes.activation_alpha = attr.floats(activations.map(() => 1));
     attributes.activation_beta = attr.floats(activations.map(() => 0));
   }
-  if (spec.op === 'GRU') attributes.linear_before_reset = attr.int(0);
+  // linear_before_reset=1 is Keras's reset_after=True: r ⊙ (h·R_h + Rb_h).
+  if (spec.op === 'GRU') attributes.linear_before_reset = attr.int(bool(params, 'reset_after') ? 1 : 0);
   const outs = b.op(spec.op, `${step.name}_${spec.op.toLowerCase()}`, inputs, attributes, 2);
   const [Y, Yh] = outs;
   const sequences = bool(params, 'return_sequences');
@@ -607,7 +613,16 @@ function scanDirection(ctx: MappingContext, spec: RecurrentSpec, offset: number,
   const u = weight(ctx, offset + 1, 'recurrent kernel');
   const kernel = b.weight(`${step.name}/${tag}/kernel`, k.shape, k.data);
   const rec = b.weight(`${step.name}/${tag}/recurrent_kernel`, u.shape, u.data);
-  const bias = useBias ? b.weight(`${step.name}/${tag}/bias`, weight(ctx, offset + 2, 'bias').shape, weight(ctx, offset + 2, 'bias').data) : null;
+  const rawBias = useBias ? weight(ctx, offset + 2, 'bias') : null;
+  // A GRU with reset_after has a (2, 3·units) bias: the input row, then the recurrent row.
+  const resetAfter = spec.op === 'GRU' && bool(params, 'reset_after');
+  const gates = spec.gates * units;
+  const bias = rawBias
+    ? resetAfter
+      ? b.weight(`${step.name}/${tag}/input_bias`, [gates], rawBias.data.slice(0, gates))
+      : b.weight(`${step.name}/${tag}/bias`, rawBias.shape, rawBias.data)
+    : null;
+  const recurrentBias = rawBias && resetAfter ? b.weight(`${step.name}/${tag}/recurrent_bias`, [gates], rawBias.data.slice(gates, 2 * gates)) : null;
   const act = str(params, 'activation');
   const gateAct = spec.gates > 1 ? str(params, 'recurrent_activation') : 'linear';
   const type = step.def.type;
@@ -617,7 +632,7 @@ function scanDirection(ctx: MappingContext, spec: RecurrentSpec, offset: number,
   const stateShape = b.op1('Concat', `${base}_state_shape`, [batch, b.int64([units])], { axis: attr.int(0) });
   const zeros = b.op1('Expand', `${base}_h0`, [b.float(new Array<number>(units).fill(0), [1, units]), stateShape]);
   // GRU's recurrent kernel per gate (z, r, h): columns of Keras's (H, 3·H), sliced once outside the loop.
-  const gruRec = spec.op === 'GRU' ? [0, 1, 2].map((g) => b.op1('Slice', `${base}_u${g}`, [rec, b.int64([g * units]), b.int64([(g + 1) * units]), b.int64([1])])) : [];
+  const gruRec = spec.op === 'GRU' && !resetAfter ? [0, 1, 2].map((g) => b.op1('Slice', `${base}_u${g}`, [rec, b.int64([g * units]), b.int64([(g + 1) * units]), b.int64([1])])) : [];
 
   const body = new GraphBuilder(b.opset, b);
   const hIn = body.fresh(`${base}_h_in`);
@@ -639,6 +654,14 @@ function scanDirection(ctx: MappingContext, spec: RecurrentSpec, offset: number,
     const o = activation(body, `${s}_o`, slice(z, 3), gateAct, type);
     c = body.op1('Add', `${s}_c`, [body.op1('Mul', `${s}_fc`, [f, cIn as string]), body.op1('Mul', `${s}_ic`, [i, cc])]);
     h = body.op1('Mul', `${s}_h`, [o, activation(body, `${s}_ca`, c, act, type)]);
+  } else if (resetAfter) {
+    // GRU, reset_after=True: the reset gate scales the recurrent product (with its own bias).
+    let hu = body.op1('MatMul', `${s}_hu`, [hIn, rec]);
+    if (recurrentBias) hu = body.op1('Add', `${s}_hub`, [hu, recurrentBias]);
+    const z = activation(body, `${s}_zg`, body.op1('Add', `${s}_zs`, [slice(xw, 0), slice(hu, 0)]), gateAct, type);
+    const r = activation(body, `${s}_rg`, body.op1('Add', `${s}_rs`, [slice(xw, 1), slice(hu, 1)]), gateAct, type);
+    const hh = activation(body, `${s}_hh`, body.op1('Add', `${s}_hs`, [slice(xw, 2), body.op1('Mul', `${s}_rh`, [r, slice(hu, 2)])]), act, type);
+    h = body.op1('Add', `${s}_h`, [body.op1('Mul', `${s}_zh`, [z, hIn]), body.op1('Mul', `${s}_zhh`, [body.op1('Sub', `${s}_1mz`, [body.float([1]), z]), hh])]);
   } else {
     // GRU, reset_after=False: gates z, r, h; the reset gate scales the state before its product.
     const [uz, ur, uh] = gruRec as [string, string, string];

@@ -22,6 +22,15 @@
  *   tfjs's Conv1D accepts padding "causal" but throws when run, so LayerloomConv1D pads the start of
  *   the sequence with `(kernel_size - 1) * dilation_rate` zeros and runs "valid", as Keras does.
  * - `LayerloomSubtract`: Keras's `Subtract` (first input minus the second); tfjs-layers has none.
+ * - `LayerloomBatchNormalization`: tfjs's BatchNormalization with Keras's rule for a frozen layer
+ *   (`trainable` false): it normalizes with its moving statistics also while the model trains, and
+ *   leaves them unchanged. tfjs's own layer keeps using the batch's statistics and updating the
+ *   moving ones during `fit` whatever `trainable` says. A frozen BatchNormalization block builds this one.
+ * - `LayerloomGRU` (with its cell `LayerloomGRUCell`): Keras's `GRU`, also with `reset_after=True`,
+ *   Keras 3's default, which tfjs's GRUCell refuses. With reset_after the reset gate scales the
+ *   recurrent product `h·U_h + b_rh` instead of the state, and the bias has two rows, `(2, 3·units)`:
+ *   the input bias, then the recurrent bias (Keras's layout, so weights load with `set_weights`).
+ *   With `resetAfter: false` it runs tfjs's own cell unchanged.
  * - `LayerloomReLU`: Keras's `ReLU` with `negative_slope` and `threshold` (tfjs's knows only
  *   `maxValue`): `min(x, max_value)` above the threshold, `negative_slope · (x − threshold)` below.
  * - `LayerloomELU`: Keras's `ELU` with any `alpha` (tfjs's throws on alpha ≠ 1).
@@ -131,6 +140,12 @@ export function resizeMatrix(inSize: number, outSize: number, interpolation: 'bi
 /** tfjs config of {@link LayerloomLayers.ZeroPadding1D} (`padding`) and {@link LayerloomLayers.Cropping1D} (`cropping`): `[before, after]`. */
 export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] };
 
+/** tfjs config of {@link LayerloomLayers.BatchNormalization}: tfjs's own. */
+export type BatchNormalizationLayerArgs = Parameters<TF['layers']['batchNormalization']>[0];
+
+/** tfjs config of {@link LayerloomLayers.GRU}: tfjs's own GRU config; `resetAfter` defaults to true, as in Keras 3. */
+export type GRULayerArgs = Parameters<TF['layers']['gru']>[0] & { resetAfter?: boolean };
+
 /** Fields of tfjs's conv layers read at run time (public in JavaScript, not in tfjs's typings). */
 interface ConvFields {
   readonly kernel: tfjs.LayerVariable;
@@ -153,6 +168,8 @@ export interface LayerloomLayers {
   readonly Conv2D: new (args: ConvLayerArgs) => Layer;
   readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
   readonly Subtract: new (args?: LayerArgs) => Layer;
+  readonly GRU: new (args: GRULayerArgs) => tfjs.layers.RNN;
+  readonly BatchNormalization: new (args: BatchNormalizationLayerArgs) => Layer;
   readonly ReLU: new (args: ReLUArgs) => Layer;
   readonly ELU: new (args: ELUArgs) => Layer;
   readonly Softmax: new (args: AxisArgs) => Layer;
@@ -174,6 +191,8 @@ export const CUSTOM_LAYER_CLASSES = {
   conv2d: 'LayerloomConv2D',
   separableConv2d: 'LayerloomSeparableConv2D',
   subtract: 'LayerloomSubtract',
+  gru: 'LayerloomGRU',
+  batchNormalization: 'LayerloomBatchNormalization',
   relu: 'LayerloomReLU',
   elu: 'LayerloomELU',
   softmax: 'LayerloomSoftmax',
@@ -995,6 +1014,106 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  // tfjs's own GRU classes (not exported by name). The layer builds its cell in its constructor, so
+  // LayerloomGRU builds tfjs's with reset_after off (the only kind it accepts) and swaps in its own.
+  type GRUCellArgs = Parameters<TF['layers']['gruCell']>[0];
+  type BuiltinGRUCellInstance = ReturnType<TF['layers']['gruCell']>;
+  const BuiltinGRUCell = tf.layers.gruCell({ units: 1 }).constructor as (new (args: GRUCellArgs) => BuiltinGRUCellInstance) &
+    Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
+  const BuiltinGRU = tf.layers.gru({ units: 1 }).constructor as (new (args: GRULayerArgs) => tfjs.layers.RNN) &
+    Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
+
+  /** See the file comment. */
+  class LayerloomGRUCell extends BuiltinGRUCell {
+    static readonly className = 'LayerloomGRUCell';
+    readonly resetAfter: boolean;
+
+    constructor(args: GRUCellArgs) {
+      super({ ...args, resetAfter: false });
+      this.resetAfter = args.resetAfter ?? true;
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      if (!this.resetAfter) return super.build(inputShape);
+      const shape = inputShapesOf(inputShape)[0];
+      const inputDim = shape[shape.length - 1] ?? 0;
+      const u = this.units;
+      this.kernel = this.addWeight('kernel', [inputDim, 3 * u], undefined, this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
+      this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], undefined, this.recurrentInitializer, this.recurrentRegularizer, true, this.recurrentConstraint);
+      // Keras: bias (2, 3·units), row 0 added to x·W, row 1 to h·U.
+      if (this.useBias) this.bias = this.addWeight('bias', [2, 3 * u], undefined, this.biasInitializer, this.biasRegularizer, true, this.biasConstraint);
+      this.built = true;
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      if (!this.resetAfter) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const list = Array.isArray(inputs) ? inputs : [inputs];
+        if (list.length !== 2) throw new Error(`GRUCell expects 2 input tensors (inputs, h), got ${list.length}.`);
+        let [x, h] = list;
+        const hPrev = h;
+        const training = kwargs['training'] === true;
+        // One mask per call of the layer (the GRU layer clears them), kept across its steps, drawn
+        // with the cell's dropoutFunc so seeded training stays reproducible (stepRandomness.ts).
+        const cell = this as unknown as { dropoutFunc?: (input: Tensor, rate: number) => Tensor };
+        const mask = (like: Tensor, rate: number): Tensor[] =>
+          [0, 1, 2].map(() => tf.keep(training ? (cell.dropoutFunc ?? ((t: Tensor, r: number) => tf.dropout(t, r)))(tf.onesLike(like), rate) : tf.onesLike(like)));
+        if (this.dropout > 0 && this.dropout < 1) {
+          if (this.dropoutMask == null) this.dropoutMask = mask(x, this.dropout);
+          x = tf.mul(x, (this.dropoutMask as Tensor[])[0]);
+        }
+        if (this.recurrentDropout > 0 && this.recurrentDropout < 1) {
+          if (this.recurrentDropoutMask == null) this.recurrentDropoutMask = mask(h, this.recurrentDropout);
+          h = tf.mul(h, (this.recurrentDropoutMask as Tensor[])[0]);
+        }
+        let matrixX: Tensor = tf.matMul(x, this.kernel.read());
+        let matrixInner: Tensor = tf.matMul(h, this.recurrentKernel.read());
+        if (this.useBias) {
+          const [inputBias, recurrentBias] = tf.unstack(this.bias.read(), 0);
+          matrixX = tf.add(matrixX, inputBias);
+          matrixInner = tf.add(matrixInner, recurrentBias);
+        }
+        const [xZ, xR, xH] = tf.split(matrixX, 3, -1);
+        const [hZ, hR, hH] = tf.split(matrixInner, 3, -1);
+        const z = this.recurrentActivation.apply(tf.add(xZ, hZ));
+        const r = this.recurrentActivation.apply(tf.add(xR, hR));
+        const candidate = this.activation.apply(tf.add(xH, tf.mul(r, hH)));
+        // h = z · h_prev + (1 − z) · candidate
+        const next = tf.add(tf.mul(z, hPrev), tf.mul(tf.sub(1, z), candidate));
+        return [next, next];
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), resetAfter: this.resetAfter };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomGRU extends BuiltinGRU {
+    static readonly className = CUSTOM_LAYER_CLASSES.gru;
+
+    constructor(args: GRULayerArgs) {
+      super({ ...args, resetAfter: false });
+      (this as unknown as { cell: Layer }).cell = new LayerloomGRUCell(args);
+    }
+  }
+
+  const BuiltinBatchNormalization = tf.layers.batchNormalization({}).constructor as Builtin<BatchNormalizationLayerArgs>;
+
+  /** See the file comment. */
+  class LayerloomBatchNormalization extends BuiltinBatchNormalization {
+    static readonly className = CUSTOM_LAYER_CLASSES.batchNormalization;
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+      // Keras: `training and self.trainable` selects the batch statistics and the moving-average update.
+      return super.call(inputs, this.trainable ? kwargs : { ...kwargs, training: false });
+    }
+  }
+
+  tf.serialization.registerClass(LayerloomBatchNormalization);
+  tf.serialization.registerClass(LayerloomGRUCell);
+  tf.serialization.registerClass(LayerloomGRU);
   tf.serialization.registerClass(LayerloomMultiHeadAttention);
   tf.serialization.registerClass(LayerloomPositionEmbedding);
   tf.serialization.registerClass(LayerloomConv1D);
@@ -1019,6 +1138,8 @@ function defineLayers(tf: TF): LayerloomLayers {
     Conv2D: LayerloomConv2D,
     SeparableConv2D: LayerloomSeparableConv2D,
     Subtract: LayerloomSubtract,
+    GRU: LayerloomGRU,
+    BatchNormalization: LayerloomBatchNormalization,
     ReLU: LayerloomReLU,
     ELU: LayerloomELU,
     Softmax: LayerloomSoftmax,
