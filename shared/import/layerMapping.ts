@@ -65,8 +65,6 @@ const HARMLESS_DEFAULTS: Readonly<Record<string, Json>> = {
   alpha_constraint: null,
   seed: null,
   noise_shape: null,
-  alpha_regularizer: null,
-  alpha_constraint: null,
   // Preprocessing layers (Resizing, Normalization): the options that change nothing at these values;
   // Normalization's mean/variance are null when adapted, the statistics then travel as its weights.
   crop_to_aspect_ratio: false,
