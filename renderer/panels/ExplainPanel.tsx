@@ -187,10 +187,9 @@ export function ExplainPanel(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const projectPath = useStore(editor.store, (s) => s.path);
   const runs = useTraining((s) => s.runs).filter((r) => r.status === 'completed' || r.status === 'stopped');
-  const { focusBlock, sample, classIndex } = useExplain();
+  const { focusBlock, sample, classIndex, run } = useExplain();
   const [samples, setSamples] = useState<ExplainSample[]>([]);
   const [samplesError, setSamplesError] = useState<string | null>(null);
-  const [run, setRun] = useState('best');
   const [method, setMethod] = useState<Method>('gradcam');
   const [result, setResult] = useState<ExplainResult | null>(null);
   const [busy, setBusy] = useState(false);
@@ -258,9 +257,10 @@ export function ExplainPanel(): JSX.Element {
       <div className="ll-explain-bar ll-row">
         <label className="ll-row small">
           Run
-          <select className="ll-input small ll-explain-select" value={run} onChange={(e) => setRun(e.target.value)} data-testid="explain-run">
+          <select className="ll-input small ll-explain-select" value={run} onChange={(e) => useExplain.setState({ run: e.target.value })} data-testid="explain-run">
             <option value="best">Best run</option>
             <option value="latest">Latest run</option>
+            {run !== 'best' && run !== 'latest' && !runs.some((r) => r.id === run) && <option value={run}>{run}</option>}
             {runs.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name ?? r.id}

@@ -11,7 +11,9 @@ export interface ExplainState {
   readonly classIndex: number | null;
   /** A block id (canvas node) whose output to show. */
   readonly focusBlock: string | null;
+  /** The run whose weights explain: best, latest or a run id. */
+  readonly run: string;
 }
 
 /** The store. */
-export const useExplain = create<ExplainState>(() => ({ sample: null, classIndex: null, focusBlock: null }));
+export const useExplain = create<ExplainState>(() => ({ sample: null, classIndex: null, focusBlock: null, run: 'best' }));
