@@ -187,11 +187,13 @@ export function ExplainPanel(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const projectPath = useStore(editor.store, (s) => s.path);
   const runs = useTraining((s) => s.runs).filter((r) => r.status === 'completed' || r.status === 'stopped');
-  const { focusBlock, sample, classIndex, run } = useExplain();
+  const { focusBlock, sample, classIndex, run, result } = useExplain();
+  // A new run can change what best and latest mean: it is part of what an explanation was asked for.
+  const lastRun = useTraining((s) => s.finished?.runId ?? null);
   const [samples, setSamples] = useState<ExplainSample[]>([]);
   const [samplesError, setSamplesError] = useState<string | null>(null);
   const [method, setMethod] = useState<Method>('gradcam');
-  const [result, setResult] = useState<ExplainResult | null>(null);
+  const setResult = (r: ExplainResult | null, key: string | null) => useExplain.setState({ result: r, resultKey: key });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -211,6 +213,8 @@ export function ExplainPanel(): JSX.Element {
 
   useEffect(() => {
     if (!sample) return;
+    const key = JSON.stringify([sample, run, classIndex, projectPath, lastRun]);
+    if (key === useExplain.getState().resultKey) return;
     let live = true;
     setBusy(true);
     setError(null);
@@ -224,14 +228,14 @@ export function ExplainPanel(): JSX.Element {
         ...(classIndex !== null ? { classIndex } : {}),
       })
       .then(
-        (r) => live && setResult(r),
-        (e: unknown) => live && (setError(errorMessage(e)), setResult(null)),
+        (r) => live && setResult(r, key),
+        (e: unknown) => live && (setError(errorMessage(e)), setResult(null, null)),
       )
       .finally(() => live && setBusy(false));
     return () => {
       live = false;
     };
-  }, [sample, run, classIndex, projectPath]);
+  }, [sample, run, classIndex, projectPath, lastRun]);
 
   useEffect(() => {
     if (focusBlock && result) {
