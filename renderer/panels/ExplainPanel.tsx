@@ -295,7 +295,11 @@ export function ExplainPanel(): JSX.Element {
             ))}
           </select>
         </label>
-        {busy && <span className="ll-muted small">Computing…</span>}
+        {busy && (
+          <span className="ll-muted small" data-testid="explain-busy">
+            Computing…
+          </span>
+        )}
         {result && <span className="ll-muted small ll-ellipsis">{result.weights}</span>}
       </div>
       <div className="ll-explain-strip" role="toolbar" aria-label="Samples" onKeyDown={stripKeys} data-testid="explain-samples">

@@ -60,7 +60,8 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await strip.locator('button').first().focus();
       for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
       await page.keyboard.press('Enter');
-      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted', { timeout: 120_000 });
+      await expect(panel.getByTestId('explain-busy')).toBeHidden({ timeout: 120_000 });
+      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted 1');
       await expect(panel.getByTestId('explain-overlay')).toBeVisible();
       await expect(panel).toContainText('Grad-CAM at conv2d_2');
       // The overlay is coloured: the heat map is drawn over the grey digit.
