@@ -29,8 +29,11 @@ function Overlay({ image, heat, alpha }: { image: string; heat: ExplainHeatmap |
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas) return;
+    // A later heat map (method switched) must not be overwritten by an earlier image load.
+    let live = true;
     const img = new Image();
     img.onload = () => {
+      if (!live) return;
       const w = img.naturalWidth;
       const h = img.naturalHeight;
       canvas.width = w;
@@ -49,6 +52,9 @@ function Overlay({ image, heat, alpha }: { image: string; heat: ExplainHeatmap |
       ctx.putImageData(data, 0, 0);
     };
     img.src = image;
+    return () => {
+      live = false;
+    };
   }, [image, heat, alpha]);
   return <canvas ref={ref} className="ll-explain-image" data-testid="explain-overlay" aria-label="Input with heat map" />;
 }
