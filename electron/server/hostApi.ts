@@ -21,7 +21,7 @@ import { TemplateService } from '../services/templateService.js';
 import { adoptUnsavedRuns, unsavedRunsDir } from '../services/unsavedRunsService.js';
 import { serviceAdapters, type ServiceAdapters } from './adapters.js';
 import { explainInWorker } from '../services/explainJob.js';
-import { explainSamples } from '../services/explainService.js';
+import { cellSamples, explainSamples } from '../services/explainService.js';
 
 /** Where a host keeps per-user state (recent list, recovery files). */
 export function defaultStateDir(): string {
@@ -216,6 +216,7 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     exportCode: (request) => adapters.export.write({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     getBackendStatus: () => adapters.backend.status(),
     listExplainSamples: ({ doc, projectPath }) => explainSamples(doc, projectPath),
+    cellSamples: ({ runDir, actual, predicted }) => cellSamples(runDir, actual, predicted),
     explainSample: (request) => explainInWorker(request, sessionRuns(request.projectPath, request.sessionKey)),
   };
 

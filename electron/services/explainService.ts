@@ -17,6 +17,7 @@ import type { WeightProvenance, WeightSource } from '../../shared/training/weigh
 import { activations, ExplainError, gradCam, predictSample, saliency, tokenAttribution, type BlockActivation } from '../../shared/explain/explain.js';
 import { decodeImage, isImageFile, mapLimit, thumbnail, type ImageTarget } from './datasets/images.js';
 import { resolveDatasetPath } from './datasetService.js';
+import { PREDICTIONS_FILE, type CellSample, type CellSamples, type RunPredictions } from '../../shared/explain/gallery.js';
 import { EXPLAIN_VALUE_LIMIT, type ExplainRequest, type ExplainResult, type ExplainSample } from '../../shared/explain/protocol.js';
 import type { Preprocessing } from './datasets/pipeline.js';
 import { loadWeightsInto } from './weights/tfjsFolder.js';
@@ -357,4 +358,28 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
     input?.x.dispose();
     model.model.dispose();
   }
+}
+
+/** Thumbnails a gallery shows at most per cell. */
+const GALLERY_LIMIT = 48;
+
+/**
+ * The samples of one confusion-matrix cell of a run (actual → predicted), read from the run's
+ * predictions.json, with thumbnails: the misclassified gallery.
+ */
+export async function cellSamples(runDir: string, actual: number, predicted: number): Promise<CellSamples> {
+  let stored: RunPredictions;
+  try {
+    stored = JSON.parse(await readFile(join(runDir, PREDICTIONS_FILE), 'utf8')) as RunPredictions;
+  } catch {
+    throw new ExplainError(`${join(runDir, PREDICTIONS_FILE)} cannot be read: this run was trained before per-sample predictions were kept. Train again to see its samples per cell.`);
+  }
+  const all = stored.samples.filter((s) => s.actual === actual && s.predicted === predicted);
+  const root = stored.datasetRoot;
+  const samples = await mapLimit(all.slice(0, GALLERY_LIMIT), 8, async (s): Promise<CellSample> => {
+    const file = root && s.path ? join(root, ...s.path.split('/')) : null;
+    const thumb = file ? await thumbnail(file, 56).catch(() => null) : null;
+    return { ...s, file, thumbnail: thumb };
+  });
+  return { classes: stored.classes, samples, total: all.length };
 }

@@ -25,6 +25,7 @@ import type { TrainingSettings } from '../../shared/training/settings.js';
 import { nothingToTrain } from '../../shared/training/trainable.js';
 import { TFJS_LOSS, TFJS_METRIC, makeTfjsOptimizer } from '../../shared/training/compileTable.js';
 import { DatasetError, scanDatasetPath } from './datasetService.js';
+import { PREDICTIONS_FILE, topClasses, type RunPredictions } from '../../shared/explain/gallery.js';
 import { batchStream, prepareDataset, warmCache, type PreparedDataset } from './datasets/pipeline.js';
 import { createRunDir, currentProcess, loadOptimizer, loadWeightsInto, readCheckpointState, readRun, saveModel, writeJson, type CheckpointState } from './runsService.js';
 import { EarlyStopping } from './training/callbacks/earlyStopping.js';
@@ -38,7 +39,7 @@ import { StepSeeds } from './training/callbacks/stepSeeds.js';
 import type { LayersModel, Optimizer, Tensor } from './training/tfTypes.js';
 import { TrainingError } from './training/trainingError.js';
 import type { LoadedBackend } from './trainingBackend.js';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import { access, writeFile } from 'node:fs/promises';
 
@@ -206,6 +207,9 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
   let count = 0;
   const actual: number[] = [];
   const predicted: number[] = [];
+  // Per sample, for the misclassified gallery: dataset id and the three most likely classes.
+  const sampleIds: number[] = [];
+  const top: [number, number][][] = [];
   for await (const b of batchStream(data, ids, Math.max(input.settings.batchSize, 64), { prefetch: 2 })) {
     input.reportFailed(b.failed);
     if (b.size === 0) continue;
@@ -223,6 +227,8 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
       p.dispose();
       for (let i = 0; i < b.size; i++) {
         actual.push(b.y[i]);
+        sampleIds.push(b.ids[i]);
+        if (data.task === 'classification') top.push(topClasses(pv.subarray(i * outUnits, (i + 1) * outUnits)));
         if (data.task === 'regression') predicted.push(pv[i * outUnits]);
         else if (outUnits === 1) predicted.push(pv[i] >= 0.5 ? 1 : 0);
         else {
@@ -237,7 +243,7 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
   }
   const means: Record<string, number> = {};
   names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
-  return { means, count, actual, predicted };
+  return { means, count, actual, predicted, sampleIds, top };
 }
 
 /** Runs one training job to the end; every outcome (including failures) ends with a `finished` event. */
@@ -509,6 +515,16 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
         ? evaluateClassification(final.actual, final.predicted, data.classes, final.means.loss, split)
         : evaluateRegression(final.actual, final.predicted, final.means.loss, split);
     await writeJson(join(dir, 'evaluation.json'), evaluation);
+    if (data.task === 'classification') {
+      const images = scanned.source.kind === 'images' ? scanned.source : null;
+      const predictions: RunPredictions = {
+        split,
+        classes: data.classes,
+        datasetRoot: images ? images.root : null,
+        samples: final.sampleIds.map((id, i) => ({ id, path: images ? relative(images.root, images.files[id]).split(sep).join('/') : null, actual: final.actual[i], predicted: final.predicted[i], top: final.top[i] })),
+      };
+      await writeJson(join(dir, PREDICTIONS_FILE), predictions);
+    }
     const prefix = valIds.length ? 'val_' : '';
     const finalMetrics: Metrics = Object.fromEntries(Object.entries(final.means).map(([k, v]) => [`${prefix}${k}`, v]));
     const status = stopped ? 'stopped' : 'completed';

@@ -29,8 +29,11 @@ function Overlay({ image, heat, alpha }: { image: string; heat: ExplainHeatmap |
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas) return;
+    // A later heat map (method switched) must not be overwritten by an earlier image load.
+    let live = true;
     const img = new Image();
     img.onload = () => {
+      if (!live) return;
       const w = img.naturalWidth;
       const h = img.naturalHeight;
       canvas.width = w;
@@ -49,6 +52,9 @@ function Overlay({ image, heat, alpha }: { image: string; heat: ExplainHeatmap |
       ctx.putImageData(data, 0, 0);
     };
     img.src = image;
+    return () => {
+      live = false;
+    };
   }, [image, heat, alpha]);
   return <canvas ref={ref} className="ll-explain-image" data-testid="explain-overlay" aria-label="Input with heat map" />;
 }
@@ -187,12 +193,13 @@ export function ExplainPanel(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const projectPath = useStore(editor.store, (s) => s.path);
   const runs = useTraining((s) => s.runs).filter((r) => r.status === 'completed' || r.status === 'stopped');
-  const { focusBlock, sample, classIndex } = useExplain();
+  const { focusBlock, sample, classIndex, run, result } = useExplain();
+  // A new run can change what best and latest mean: it is part of what an explanation was asked for.
+  const lastRun = useTraining((s) => s.finished?.runId ?? null);
   const [samples, setSamples] = useState<ExplainSample[]>([]);
   const [samplesError, setSamplesError] = useState<string | null>(null);
-  const [run, setRun] = useState('best');
   const [method, setMethod] = useState<Method>('gradcam');
-  const [result, setResult] = useState<ExplainResult | null>(null);
+  const setResult = (r: ExplainResult | null, key: string | null) => useExplain.setState({ result: r, resultKey: key });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -212,6 +219,8 @@ export function ExplainPanel(): JSX.Element {
 
   useEffect(() => {
     if (!sample) return;
+    const key = JSON.stringify([sample, run, classIndex, projectPath, lastRun]);
+    if (key === useExplain.getState().resultKey) return;
     let live = true;
     setBusy(true);
     setError(null);
@@ -225,14 +234,14 @@ export function ExplainPanel(): JSX.Element {
         ...(classIndex !== null ? { classIndex } : {}),
       })
       .then(
-        (r) => live && setResult(r),
-        (e: unknown) => live && (setError(errorMessage(e)), setResult(null)),
+        (r) => live && setResult(r, key),
+        (e: unknown) => live && (setError(errorMessage(e)), setResult(null, null)),
       )
       .finally(() => live && setBusy(false));
     return () => {
       live = false;
     };
-  }, [sample, run, classIndex, projectPath]);
+  }, [sample, run, classIndex, projectPath, lastRun]);
 
   useEffect(() => {
     if (focusBlock && result) {
@@ -258,9 +267,10 @@ export function ExplainPanel(): JSX.Element {
       <div className="ll-explain-bar ll-row">
         <label className="ll-row small">
           Run
-          <select className="ll-input small ll-explain-select" value={run} onChange={(e) => setRun(e.target.value)} data-testid="explain-run">
+          <select className="ll-input small ll-explain-select" value={run} onChange={(e) => useExplain.setState({ run: e.target.value })} data-testid="explain-run">
             <option value="best">Best run</option>
             <option value="latest">Latest run</option>
+            {run !== 'best' && run !== 'latest' && !runs.some((r) => r.id === run) && <option value={run}>{run}</option>}
             {runs.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name ?? r.id}
@@ -291,7 +301,11 @@ export function ExplainPanel(): JSX.Element {
             ))}
           </select>
         </label>
-        {busy && <span className="ll-muted small">Computing…</span>}
+        {busy && (
+          <span className="ll-muted small" data-testid="explain-busy">
+            Computing…
+          </span>
+        )}
         {result && <span className="ll-muted small ll-ellipsis">{result.weights}</span>}
       </div>
       <div className="ll-explain-strip" role="toolbar" aria-label="Samples" onKeyDown={stripKeys} data-testid="explain-samples">

@@ -14,6 +14,7 @@ import { LineChart, type ChartSeries } from '../charts/LineChart.js';
 import { api, errorMessage } from '../platform/api.js';
 import { refreshRuns } from '../state/trainingStore.js';
 import { toast } from '../state/uiStore.js';
+import { CellGallery, type GalleryCell } from './CellGallery.js';
 import { Matrix } from './TrainingPanel.js';
 
 const TRAIN = '#6d8cff';
@@ -86,6 +87,7 @@ export function RunView({ dir }: { dir: string }): JSX.Element {
   const [name, setName] = useState('');
   const [note, setNote] = useState('');
   const [saving, setSaving] = useState(false);
+  const [cell, setCell] = useState<GalleryCell | null>(null);
   const current = useStore(editor.store, (s) => s.doc);
   const projectPath = useStore(editor.store, (s) => s.path);
 
@@ -209,7 +211,10 @@ export function RunView({ dir }: { dir: string }): JSX.Element {
       <div className="ll-run-cols">
         {evaluation?.task === 'classification' ? (
           <>
-            <Matrix m={evaluation.confusionMatrix} />
+            <div>
+              <Matrix m={evaluation.confusionMatrix} onCell={(actual, predicted) => setCell({ runDir: dir, runId: run.id, actual, predicted })} />
+              {cell && <CellGallery cell={cell} onClose={() => setCell(null)} />}
+            </div>
             <table className="ll-table small" data-testid="run-per-class">
               <thead>
                 <tr>

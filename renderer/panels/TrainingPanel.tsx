@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState, type JSX } from 'react';
 import { useStore } from 'zustand';
 import type { ConfusionMatrix, RunSummary } from '../../shared/api/types.js';
+import { CellGallery, type GalleryCell } from './CellGallery.js';
 import { DEFAULT_TRAINING, LOSSES, OPTIMIZERS, type TrainingSettings } from '../../shared/training/settings.js';
 import { runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
@@ -97,7 +98,7 @@ function Settings({ settings, disabled }: { settings: TrainingSettings; disabled
 }
 
 /** A confusion matrix as a heat-mapped table (also used by the run view). */
-export function Matrix({ m }: { m: ConfusionMatrix }): JSX.Element {
+export function Matrix({ m, onCell }: { m: ConfusionMatrix; onCell?: (actual: number, predicted: number) => void }): JSX.Element {
   const max = Math.max(1, ...m.counts.flat());
   return (
     <div className="ll-matrix-wrap">
@@ -117,7 +118,14 @@ export function Matrix({ m }: { m: ConfusionMatrix }): JSX.Element {
               <th>{m.labels[i]}</th>
               {row.map((c, j) => (
                 <td key={j} className={i === j ? 'diag' : ''} style={{ '--a': String(c / max) } as React.CSSProperties} title={`${m.labels[i]} → ${m.labels[j]}: ${c}`}>
-                  {c}
+                  {onCell ? (
+                    // A cell opens its samples (the misclassified gallery).
+                    <button className="ll-matrix-cell" onClick={() => onCell(i, j)} aria-label={`Samples of ${m.labels[i]} predicted as ${m.labels[j]}: ${c}`} data-testid={`matrix-cell-${i}-${j}`}>
+                      {c}
+                    </button>
+                  ) : (
+                    c
+                  )}
                 </td>
               ))}
             </tr>
@@ -196,6 +204,7 @@ export function TrainingPanel(): JSX.Element {
   const available = useUi((s) => s.appInfo?.capabilities.training ?? false);
   const settings = doc.training ?? DEFAULT_TRAINING;
   const running = t.phase === 'starting' || t.phase === 'running' || t.phase === 'stopping';
+  const [cell, setCell] = useState<GalleryCell | null>(null);
 
   useEffect(() => {
     if (available) void refreshRuns(projectPath);
@@ -285,7 +294,10 @@ export function TrainingPanel(): JSX.Element {
             <div className="ll-chart-empty small">Loss and metric curves (per batch and per epoch, train vs validation) appear here once training starts.</div>
           )}
         </div>
-        {t.finished?.confusionMatrix && <Matrix m={t.finished.confusionMatrix} />}
+        {t.finished?.confusionMatrix && (
+          <Matrix m={t.finished.confusionMatrix} onCell={t.finished.runDir ? (actual, predicted) => setCell(t.finished?.runDir ? { runDir: t.finished.runDir, runId: t.finished.runId, actual, predicted } : null) : undefined} />
+        )}
+        {cell && <CellGallery cell={cell} onClose={() => setCell(null)} />}
       </div>
       <div className="ll-runs">
         <div className="ll-section-title">

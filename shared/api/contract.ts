@@ -35,6 +35,7 @@ import type {
   AdoptRunsRequest,
 } from './types.js';
 import type { ExplainRequest, ExplainResult, ExplainSample } from '../explain/protocol.js';
+import type { CellSamples } from '../explain/gallery.js';
 
 /** Every request: its positional arguments and its result. Results are JSON (`null` for none). */
 export interface ApiRequests {
@@ -92,6 +93,8 @@ export interface ApiRequests {
   listExplainSamples: { args: [request: { doc: ProjectDocument; projectPath: string | null }]; result: ExplainSample[] };
   /** A trained run's prediction on one sample, Grad-CAM, saliency and every block's output (computed in a worker). */
   explainSample: { args: [request: ExplainRequest]; result: ExplainResult };
+  /** The validation samples of one confusion-matrix cell of a run, with thumbnails and top-3 probabilities. */
+  cellSamples: { args: [request: { runDir: string; actual: number; predicted: number }]; result: CellSamples };
 }
 
 /** Every event a host can send. */
@@ -158,6 +161,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   getBackendStatus: true,
   listExplainSamples: true,
   explainSample: true,
+  cellSamples: true,
 };
 const EVENT_SET: Record<ApiEventName, true> = { trainingEvent: true, appCommand: true, openFileRequest: true };
 

@@ -203,6 +203,7 @@ export const API_ARGUMENTS: ArgValidators = {
       layer: opt(text({ min: 1, max: 200 })),
     }),
   ],
+  cellSamples: [object({ runDir: req(filePath), actual: req(integer), predicted: req(integer) })],
 };
 
 /**

@@ -21,6 +21,7 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
     doc.dataset.path = join(ROOT, 'assets', 'datasets', 'digits');
     await writeFile(project, JSON.stringify(doc, null, 2));
     await app.openPath(project);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await app.tab('training');
     const epochs = page.getByTestId('train-epochs');
     await epochs.fill('2');
@@ -28,8 +29,30 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('train-status')).toContainText('completed', { timeout: 200_000 });
 
+    await test.step('a confusion-matrix cell shows its samples, one click from Grad-CAM', async () => {
+      // The first off-diagonal cell with samples (a digit mistaken for another).
+      const cells = page.getByTestId('training-panel').locator('[data-testid^="matrix-cell-"]');
+      const labels = await cells.evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-testid') ?? '', label: e.getAttribute('aria-label') ?? '' })));
+      const wrong = labels.find(({ id, label }) => {
+        const [, , a, p] = id.split('-');
+        return a !== p && !label.endsWith(': 0');
+      });
+      expect(wrong, 'a 2-epoch model still confuses some digits').toBeTruthy();
+      await page.getByTestId(wrong?.id ?? '').click();
+      const gallery = page.getByTestId('cell-gallery');
+      await expect(gallery.getByTestId('gallery-item').first()).toBeVisible({ timeout: 30_000 });
+      await expect(gallery.getByTestId('gallery-item').first()).toContainText('%');
+      await gallery.scrollIntoViewIfNeeded();
+      await app.shot('gallery-1280');
+      await gallery.getByTestId('gallery-item').first().click();
+      const panel = page.getByTestId('explain-panel');
+      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted', { timeout: 120_000 });
+      await expect(panel).toContainText('Grad-CAM at conv2d_2');
+    });
+
     await test.step('pick a sample: prediction, Grad-CAM overlay, feature maps', async () => {
-      await page.getByTestId('tab-explain').click();
+      const tab = page.getByTestId('tab-explain');
+      if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
       const panel = page.getByTestId('explain-panel');
       const strip = panel.getByTestId('explain-samples');
       await expect(strip.locator('button')).toHaveCount(40, { timeout: 60_000 });
@@ -37,7 +60,8 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await strip.locator('button').first().focus();
       for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
       await page.keyboard.press('Enter');
-      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted', { timeout: 120_000 });
+      await expect(panel.getByTestId('explain-busy')).toBeHidden({ timeout: 120_000 });
+      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted 1');
       await expect(panel.getByTestId('explain-overlay')).toBeVisible();
       await expect(panel).toContainText('Grad-CAM at conv2d_2');
       // The overlay is coloured: the heat map is drawn over the grey digit.
@@ -74,7 +98,7 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await page.keyboard.press('Shift+F10');
       await page.getByRole('menuitem', { name: 'Explain this block' }).click();
       const view = page.getByTestId('explain-block-view');
-      await expect(view).toContainText('dense');
+      await expect(view).toContainText('dense', { timeout: 60_000 });
       await expect(view.getByTestId('explain-block-map')).toBeVisible();
     });
   } finally {

@@ -20,6 +20,7 @@ import { gradCam } from '../../shared/explain/explain.js';
 import { runCli } from '../../electron/cli/main.js';
 import { createHostApi } from '../../electron/server/hostApi.js';
 import type { ExplainResult, ExplainSample } from '../../shared/explain/protocol.js';
+import type { CellSamples, RunPredictions } from '../../shared/explain/gallery.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const digits = join(root, 'assets/datasets/digits');
@@ -147,6 +148,20 @@ describe.skipIf(Boolean(skipReason))('layerloom explain on the trained mnist exa
     expect(view.classIndex).toBe(view.predicted);
     await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: image, classIndex: 12 }])).rejects.toThrow(/Class 12 does not exist/);
     await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: 42 }])).rejects.toThrow(/Invalid arguments for explainSample/);
+
+    // The misclassified gallery: evaluation kept every validation sample's prediction and top 3.
+    const runDir = finished.runDir ?? expect.unreachable();
+    const stored = JSON.parse(readFileSync(join(runDir, 'predictions.json'), 'utf8')) as RunPredictions;
+    expect(stored.split).toBe('validation');
+    expect(stored.samples).toHaveLength(800);
+    expect(stored.samples.every((p) => p.top.length === 3 && p.top[0][0] === p.predicted)).toBe(true);
+    const wrongOne = stored.samples.find((p) => p.actual !== p.predicted) ?? stored.samples[0];
+    const cell = (await host.dispatch('cellSamples', [{ runDir, actual: wrongOne.actual, predicted: wrongOne.predicted }])) as CellSamples;
+    expect(cell.total).toBe(stored.samples.filter((p) => p.actual === wrongOne.actual && p.predicted === wrongOne.predicted).length);
+    expect(cell.samples[0].file).toBe(join(digits, ...(cell.samples[0].path ?? '').split('/')));
+    expect(cell.samples[0].thumbnail).toMatch(/^data:image\/png/);
+    const evaluation = JSON.parse(readFileSync(join(runDir, 'evaluation.json'), 'utf8')) as { confusionMatrix: { counts: number[][] } };
+    expect(cell.total).toBe(evaluation.confusionMatrix.counts[wrongOne.actual][wrongOne.predicted]);
 
     const wrong = await cli(['explain', file, '--input', image, '--method', 'gradcam', '--layer', 'flatten', '--out', join(work, 'bad')]);
     expect(wrong).toMatchObject({ code: 1, err: expect.stringContaining('"flatten" gives (576)') });
