@@ -65,7 +65,8 @@ describe('merge blocks (Keras 3 semantics)', () => {
     expect(checkParamValue(numInputs, 9)).toMatch(/≤ 8/);
     expect(checkParamValue(numInputs, 1)).toMatch(/≥ 2/);
     const sub = getBlock('Subtract');
-    expect(sub?.params.map((p) => p.name)).toEqual([]);
+    // No num_inputs: only the trainable flag every layer has (Keras's `layer.trainable`).
+    expect(sub?.params.map((p) => p.name)).toEqual(['trainable']);
     expect(sub?.ports({ num_inputs: 4 }).map((p) => p.name)).toEqual(['in0', 'in1']);
     const cat = getBlock('Concatenate');
     expect(cat?.ports({ num_inputs: 3, axis: -1 }).map((p) => p.name)).toEqual(['in0', 'in1', 'in2']);
