@@ -3,7 +3,8 @@
  * parameter, undo…) and what they see (a block's shape, its error badge, the status bar), so the
  * journeys read as user stories and survive markup changes in one place.
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 
@@ -211,6 +212,17 @@ export class AppPage {
     await dialog.getByTestId('path-submit').click();
     await expect(dialog).toBeHidden();
     await this.settle();
+  }
+
+  /** Saves the mnist example, pointed at the bundled digits, as `digits.layerloom` in `folder` and opens it; returns its path. */
+  async openDigits(folder: string): Promise<string> {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const project = join(folder, 'digits.layerloom');
+    const doc = JSON.parse(await readFile(join(root, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string } };
+    doc.dataset.path = join(root, 'assets', 'datasets', 'digits');
+    await writeFile(project, JSON.stringify(doc, null, 2));
+    await this.openPath(project);
+    return project;
   }
 
   /** Opens a copy of a fixture project (so saving never touches the fixture); returns its path. */

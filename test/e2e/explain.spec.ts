@@ -4,11 +4,10 @@
  * conv block's feature maps (with a channel picker and its dead ReLU share); "Explain this block"
  * on a block's context menu opens that block's output. Screenshots at 1280×800 and 1920×1080.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
-import { ROOT } from './support/hostProcess.js';
 
 test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ app, page }) => {
   test.setTimeout(480_000);
@@ -16,11 +15,7 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
   test.skip(!caps.training || !caps.datasets, 'the training or dataset service is not part of this build');
   const work = await mkdtemp(join(tmpdir(), 'll-explain-'));
   try {
-    const project = join(work, 'digits.layerloom');
-    const doc = JSON.parse(await readFile(join(ROOT, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string } };
-    doc.dataset.path = join(ROOT, 'assets', 'datasets', 'digits');
-    await writeFile(project, JSON.stringify(doc, null, 2));
-    await app.openPath(project);
+    await app.openDigits(work);
     await page.setViewportSize({ width: 1280, height: 800 });
     await app.tab('training');
     const epochs = page.getByTestId('train-epochs');

@@ -4,22 +4,17 @@
  * float vs quantized accuracy on the run's validation split, and the folder holds uint8 weights in
  * tfjs's manifest form.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
-import { ROOT } from './support/hostProcess.js';
 
 test('Export dialog writes uint8 weights and reports size and accuracy before → after', async ({ app, page }) => {
   const caps = await app.capabilities();
   test.skip(!caps.training || !caps.export, 'the training or export service is not part of this build');
   const work = await mkdtemp(join(tmpdir(), 'll-export-quantized-'));
   try {
-    const project = join(work, 'digits.layerloom');
-    const doc = JSON.parse(await readFile(join(ROOT, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string } };
-    doc.dataset.path = join(ROOT, 'assets', 'datasets', 'digits');
-    await writeFile(project, JSON.stringify(doc, null, 2));
-    await app.openPath(project);
+    await app.openDigits(work);
     await app.tab('training');
     const epochs = page.getByTestId('train-epochs');
     await epochs.fill('1');

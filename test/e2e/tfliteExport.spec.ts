@@ -4,11 +4,10 @@
  * recurrent model int8 is disabled and says why.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
-import { ROOT } from './support/hostProcess.js';
 
 const python = process.env.LAYERLOOM_PYTHON || 'python3';
 const noTf = spawnSync(python, ['-c', 'import keras, tensorflow'], { encoding: 'utf8', timeout: 180_000 }).status !== 0;
@@ -19,11 +18,7 @@ test('Export dialog writes model.tflite with the Keras export and refuses int8 f
   test.skip(noTf, `${python} cannot import keras and tensorflow`);
   const work = await mkdtemp(join(tmpdir(), 'll-export-tflite-'));
   try {
-    const project = join(work, 'digits.layerloom');
-    const doc = JSON.parse(await readFile(join(ROOT, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string } };
-    doc.dataset.path = join(ROOT, 'assets', 'datasets', 'digits');
-    await writeFile(project, JSON.stringify(doc, null, 2));
-    await app.openPath(project);
+    await app.openDigits(work);
 
     const folder = join(work, 'export');
     await page.getByTestId('tb-template').focus();
