@@ -62,7 +62,9 @@ export function activationOf(def: BlockDef | undefined, params: Params): string 
 export function keyParams(def: BlockDef | undefined, params: Params, max = 3): { label: string; value: string }[] {
   if (!def) return Object.entries(params).slice(0, max).map(([k, v]) => ({ label: k, value: formatParamValue(undefined, v) }));
   const inHeader = activationOf(def, params) !== null;
-  const specs = def.params.filter((p) => !p.advanced && !(inHeader && p.name === 'activation'));
+  // Trainable is not a row: a frozen block carries the ❄ mark instead, and "Trainable yes" on every
+  // Flatten and Add would only crowd the canvas.
+  const specs = def.params.filter((p) => !p.advanced && p.name !== 'trainable' && !(inHeader && p.name === 'activation'));
   return specs.slice(0, max).map((spec) => ({ label: spec.label, value: formatParamValue(spec, params[spec.name]) }));
 }
 

@@ -155,8 +155,9 @@ describe('deleting a block in the middle', () => {
 describe('palette search', () => {
   const first = (q: string) => searchBlocks(q)[0]?.type;
   it.each([
-    ['relu', 'Activation'],
-    ['softmax', 'Activation'],
+    // A block of that exact name wins; the Activation block follows (see below).
+    ['relu', 'ReLU'],
+    ['softmax', 'Softmax'],
     ['bn', 'BatchNormalization'],
     ['resize', 'UpSampling2D'],
     ['transformer', 'MultiHeadAttention'],
@@ -167,6 +168,11 @@ describe('palette search', () => {
     ['batchnrm', 'BatchNormalization'],
   ])('"%s" finds %s first', (q, type) => {
     expect(first(q)).toBe(type);
+  });
+
+  it('offers the Activation block right after ReLU and Softmax for "relu" and "softmax"', () => {
+    expect(searchBlocks('relu').slice(0, 3).map((r) => r.type)).toContain('Activation');
+    expect(searchBlocks('softmax').slice(0, 3).map((r) => r.type)).toContain('Activation');
   });
 
   it('finds nothing for nonsense', () => {
