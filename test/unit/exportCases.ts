@@ -229,7 +229,10 @@ export function handCases(): ExportCase[] {
         { id: 'x', type: 'Input', label: 'x', params: { shape: [6, 4] } },
         { id: 'c', type: 'Conv1D', label: 'conv', params: { filters: 5, kernel_size: 3, trainable: false }, from: { in: 'x' } },
         { id: 'bn', type: 'BatchNormalization', label: 'bn', params: { trainable: false }, from: { in: 'c' } },
-        { id: 'g', type: 'GRU', label: 'gru', params: { units: 3, bidirectional: true, trainable: false }, from: { in: 'bn' } },
+        // Keras 3 builds MultiHeadAttention's projections after its constructor: trainable=False there
+        // left them trainable until the export set it again on the built model.
+        { id: 'att', type: 'MultiHeadAttention', label: 'attention', params: { num_heads: 2, key_dim: 3, trainable: false }, from: { query: 'bn', value: 'bn' } },
+        { id: 'g', type: 'GRU', label: 'gru', params: { units: 3, bidirectional: true, trainable: false }, from: { in: 'att' } },
         { id: 'h', type: 'Dense', label: 'head', params: { units: 2, activation: 'softmax' }, from: { in: 'g' } },
         { id: 'out', type: 'Output', label: 'out', from: { in: 'h' } },
       ]),

@@ -39,7 +39,8 @@ if (skipReason) console.log(`Keras import checks skipped: ${skipReason}. Install
 
 await tf.setBackend('cpu');
 
-const random = coveringRandomCases(4, 24);
+// The examples and hand cases count towards covering the catalog; random graphs add what they miss.
+const random = coveringRandomCases(4, 24, [...exampleCases(), ...handCases()]);
 /**
  * Whether the Keras export writes `trainable=False` for a frozen block. Until it does, the model
  * Keras saves has every layer trainable, so the cases are compared with every block trainable.

@@ -86,8 +86,22 @@ function buildModelBody(plan: ModelPlan): string[] {
   const ins = plan.inputs.map((i) => v(i.name));
   const outs = plan.outputs.map((o) => v(o.source));
   const list = (xs: string[]): string => (xs.length === 1 ? xs[0] : `[${xs.join(', ')}]`);
+  const frozen = plan.steps.filter((st): st is PlanLayer => st.kind === 'layer' && st.node.params.trainable === false).map((st) => st.name);
+  if (frozen.length === 0) {
+    lines.push(wrapCall('    ', 'return keras.Model', [`inputs=${list(ins)}`, `outputs=${list(outs)}`, `name=${pyString(plan.modelName)}`], '', PY_LINE_WIDTH));
+    return lines;
+  }
+  // trainable=False does not reach the sublayers a layer creates in build(): Keras 3.15's
+  // MultiHeadAttention keeps its query/key/value/output projections trainable, in the layer's
+  // constructor and when set on the built layer alike. So each frozen layer's sublayers are frozen
+  // one by one once the model is built.
+  lines.push(wrapCall('    ', 'model = keras.Model', [`inputs=${list(ins)}`, `outputs=${list(outs)}`, `name=${pyString(plan.modelName)}`], '', PY_LINE_WIDTH));
   lines.push(
-    wrapCall('    ', 'return keras.Model', [`inputs=${list(ins)}`, `outputs=${list(outs)}`, `name=${pyString(plan.modelName)}`], '', PY_LINE_WIDTH),
+    `    for frozen in ${pyLiteral({ tuple: frozen })}:`,
+    '        layer = model.get_layer(frozen)',
+    '        for part in [layer, *layer._flatten_layers(include_self=False)]:',
+    '            part.trainable = False',
+    '    return model',
   );
   return lines;
 }
