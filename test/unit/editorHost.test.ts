@@ -116,7 +116,7 @@ describe('browser host', () => {
     expect(!nul.ok && nul.error.message).toMatch(/NUL/);
     const extra = await call('pickPath', { purpose: 'openProject', sneaky: true });
     expect(!extra.ok && extra.error.details).toContain('pickPath[0].sneaky: unknown field');
-    const badDoc = await call('saveProject', join(dir, 'x.layerloom'), { format: 'layerloom-project', version: 1, name: 'x', nodes: [{ id: 'a', type: 'Dense', params: { units: 'many' }, position: { x: 0, y: 0 } }], edges: [] });
+    const badDoc = await call('saveProject', join(dir, 'x.layerloom'), { format: 'layerloom-project', version: 1, name: 'x', nodes: [{ id: 'a', type: 'Dense', params: { units: 'many' }, position: { x: 0, y: 0 } }], edges: [] }, null);
     expect(!badDoc.ok && badDoc.error.code).toBe('invalid-argument');
     expect(!badDoc.ok && badDoc.error.message).toMatch(/units/);
     const dialog = await call('pickPath', { purpose: 'openProject' });
@@ -128,7 +128,7 @@ describe('browser host', () => {
     const { ws, call } = await connect();
     const doc = addNode(addNode(emptyDocument('Round trip'), 'Input', { x: 0, y: 0 }).doc, 'Dense', { x: 300, y: 0 }, { params: { units: 7 } }).doc;
     const path = join(dir, 'round.layerloom');
-    const saved = await call('saveProject', path, doc);
+    const saved = await call('saveProject', path, doc, null);
     expect(saved.ok).toBe(true);
     const opened = await call('openProject', path);
     expect(opened.ok && (opened.result as { doc: unknown }).doc).toEqual(doc);
@@ -139,7 +139,7 @@ describe('browser host', () => {
     await writeFile(join(dir, 'broken.layerloom'), '{"format":"layerloom-project","version":1,"name":3,"nodes":[],"edges":[]}');
     const broken = await call('openProject', join(dir, 'broken.layerloom'));
     expect(!broken.ok && (broken.error.details ?? []).join('\n')).toMatch(/name: expected text/);
-    const notProject = await call('saveProject', join(dir, 'x.txt'), doc);
+    const notProject = await call('saveProject', join(dir, 'x.txt'), doc, null);
     expect(!notProject.ok && notProject.error.message).toMatch(/\.layerloom/);
     ws.close();
   });
