@@ -284,7 +284,7 @@ test('splice by quick-add and by dropping on a wire; the palette offers only blo
   // Palette search: an alias, Enter adds the first hit after the selection.
   await focus(page, 'dense2');
   await app.select(predictions);
-  await page.getByRole('textbox', { name: 'Search blocks' }).first().fill('relu');
+  await page.getByRole('textbox', { name: 'Search blocks' }).first().fill('sigmoid');
   await expect(page.locator('.ll-palette-item').first()).toHaveAttribute('data-block-type', 'Activation');
   await page.getByRole('textbox', { name: 'Search blocks' }).first().press('Enter');
   await expect.poll(async () => (await app.doc()).nodes.some((n) => n.type === 'Activation')).toBe(true);
