@@ -10,6 +10,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { compileModel } from '../../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../../shared/graph/document.js';
 import { layerNamesFor } from '../../../shared/graph/layerNames.js';
+import { weightsFolderFor } from '../../../shared/graph/projectPaths.js';
 import { importKerasModel, KerasImportError } from '../../../shared/import/kerasModel.js';
 import { buildSummary } from '../../../shared/analysis/summary.js';
 import { analyzeGraph } from '../../../shared/analysis/analyze.js';
@@ -125,9 +126,9 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
   }
 }
 
-/** The weights folder of a project file: `model.layerloom` → `model.weights` beside it. */
+/** The weights folder of a project file: `model.layerloom` → `model.weights` beside it (the name Save As also gives). */
 export function projectWeightsFolder(projectPath: string): string {
-  return join(dirname(projectPath), `${basename(projectPath, extname(projectPath))}.weights`);
+  return join(dirname(projectPath), weightsFolderFor(projectPath));
 }
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
