@@ -256,6 +256,7 @@ export function mainFunction(t: TrainingPlan, saved: boolean): string {
             validation_data=validation,
             epochs=args.epochs,
             callbacks=callbacks,
+            verbose=verbose,
         )
     except WORKER_ERRORS as e:
         worker_lost(args, e)`
@@ -265,6 +266,7 @@ export function mainFunction(t: TrainingPlan, saved: boolean): string {
             validation_data=validation,
             epochs=args.epochs,
             callbacks=callbacks,
+            verbose=verbose,
         )
     except WORKER_ERRORS as e:
         worker_lost(args, e)`;
@@ -295,14 +297,19 @@ export function mainFunction(t: TrainingPlan, saved: boolean): string {
         early_stopping_monitor = early_stopping_monitor.removeprefix("val_")` : ''}
     callbacks = [
 ${callbacks.join('\n')}
+        *extra_callbacks,
     ]
 ${fit}
     model.save(os.path.join(output, "model.keras"))
     with open(os.path.join(output, "history.json"), "w", encoding="utf-8") as f:
         json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f)
-    print(f"Saved the trained model to {os.path.join(output, 'model.keras')}")`
+    print(f"Saved the trained model to {os.path.join(output, 'model.keras')}")
+    return model`
     : load;
-  return `def main():
+  return `def main(argv=None, extra_callbacks=(), verbose="auto"):
+    \"\"\"Trains as the options in argv (default: the command line) say. A program that
+    imports this file may add Keras callbacks and quiet the progress bar; returns the
+    trained model.\"\"\"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -341,7 +348,7 @@ ${fit}
         default=300,
         help="multiworker: seconds to wait for the other workers before giving up",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 ${t.dataKind ? `    if args.workers > 1 and not args.tflite and args.data is not None:
         return launch_workers(args)
     # Before any other TensorFlow op: collective ops are configured at program startup.

@@ -552,7 +552,10 @@ def is_chief():
     return task.get("type") == "worker" and task.get("index", 0) == 0
 
 
-def main():
+def main(argv=None, extra_callbacks=(), verbose="auto"):
+    """Trains as the options in argv (default: the command line) say. A program that
+    imports this file may add Keras callbacks and quiet the progress bar; returns the
+    trained model."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -591,7 +594,7 @@ def main():
         default=300,
         help="multiworker: seconds to wait for the other workers before giving up",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.workers > 1 and not args.tflite and args.data is not None:
         return launch_workers(args)
     # Before any other TensorFlow op: collective ops are configured at program startup.
@@ -637,6 +640,7 @@ def main():
         keras.callbacks.ModelCheckpoint(
             os.path.join(output, "last.weights.h5"), save_weights_only=True
         ),
+        *extra_callbacks,
     ]
     try:
         history = model.fit(
@@ -644,6 +648,7 @@ def main():
             validation_data=validation,
             epochs=args.epochs,
             callbacks=callbacks,
+            verbose=verbose,
         )
     except WORKER_ERRORS as e:
         worker_lost(args, e)
@@ -651,6 +656,7 @@ def main():
     with open(os.path.join(output, "history.json"), "w", encoding="utf-8") as f:
         json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f)
     print(f"Saved the trained model to {os.path.join(output, 'model.keras')}")
+    return model
 
 
 if __name__ == "__main__":
