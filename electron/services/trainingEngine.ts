@@ -110,7 +110,7 @@ function labelTensor(tf: TF, y: Float32Array, size: number, loss: ResolvedLoss, 
 const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 
 /** Everything the loop needs once the data, model and run folder are ready. */
-interface LoopInput {
+export interface LoopInput {
   readonly tf: TF;
   readonly model: LayersModel;
   readonly data: PreparedDataset;
@@ -244,6 +244,42 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
   const means: Record<string, number> = {};
   names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
   return { means, count, actual, predicted, sampleIds, top };
+}
+
+/**
+ * The final evaluation of a trained model, on the validation split (the training split without
+ * one): writes evaluation.json and, for classification, the predictions the misclassified gallery
+ * shows. Both engines end their runs with it, so their runs read the same.
+ */
+export async function finalEvaluation(
+  input: LoopInput,
+  dir: string,
+  source: Awaited<ReturnType<typeof scanDatasetPath>>['source'],
+  trainIds: Int32Array,
+  valIds: Int32Array,
+): Promise<{ evaluation: Evaluation; finalMetrics: Metrics }> {
+  const { data } = input;
+  const evalIds = valIds.length ? valIds : trainIds;
+  const split = valIds.length ? 'validation' : 'train';
+  const final = await evaluateSplit(input, evalIds, true);
+  const evaluation: Evaluation =
+    data.task === 'classification'
+      ? evaluateClassification(final.actual, final.predicted, data.classes, final.means.loss, split)
+      : evaluateRegression(final.actual, final.predicted, final.means.loss, split);
+  await writeJson(join(dir, 'evaluation.json'), evaluation);
+  if (data.task === 'classification') {
+    const images = source.kind === 'images' ? source : null;
+    const predictions: RunPredictions = {
+      split,
+      classes: data.classes,
+      datasetRoot: images ? images.root : null,
+      samples: final.sampleIds.map((id, i) => ({ id, path: images ? relative(images.root, images.files[id]).split(sep).join('/') : null, actual: final.actual[i], predicted: final.predicted[i], top: final.top[i] })),
+    };
+    await writeJson(join(dir, PREDICTIONS_FILE), predictions);
+  }
+  const prefix = valIds.length ? 'val_' : '';
+  const finalMetrics: Metrics = Object.fromEntries(Object.entries(final.means).map(([k, v]) => [`${prefix}${k}`, v]));
+  return { evaluation, finalMetrics };
 }
 
 /** Runs one training job to the end; every outcome (including failures) ends with a `finished` event. */
@@ -507,26 +543,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
 
     // Final model and evaluation.
     await saveModel(model, join(dir, 'model'), tf);
-    const evalIds = valIds.length ? valIds : trainIds;
-    const split = valIds.length ? 'validation' : 'train';
-    const final = await evaluateSplit(input, evalIds, true);
-    const evaluation: Evaluation =
-      data.task === 'classification'
-        ? evaluateClassification(final.actual, final.predicted, data.classes, final.means.loss, split)
-        : evaluateRegression(final.actual, final.predicted, final.means.loss, split);
-    await writeJson(join(dir, 'evaluation.json'), evaluation);
-    if (data.task === 'classification') {
-      const images = scanned.source.kind === 'images' ? scanned.source : null;
-      const predictions: RunPredictions = {
-        split,
-        classes: data.classes,
-        datasetRoot: images ? images.root : null,
-        samples: final.sampleIds.map((id, i) => ({ id, path: images ? relative(images.root, images.files[id]).split(sep).join('/') : null, actual: final.actual[i], predicted: final.predicted[i], top: final.top[i] })),
-      };
-      await writeJson(join(dir, PREDICTIONS_FILE), predictions);
-    }
-    const prefix = valIds.length ? 'val_' : '';
-    const finalMetrics: Metrics = Object.fromEntries(Object.entries(final.means).map(([k, v]) => [`${prefix}${k}`, v]));
+    const { evaluation, finalMetrics } = await finalEvaluation(input, dir, scanned.source, trainIds, valIds);
     const status = stopped ? 'stopped' : 'completed';
     const message = stopped
       ? `Stopped by request after ${epochsCompleted} full epoch(s); the model trained so far is saved.`

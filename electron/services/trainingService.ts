@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectDocument } from '../../shared/graph/document.js';
-import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEvent, type TrainingJob, type WorkerEvent } from '../../shared/training/protocol.js';
+import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEngine, type TrainingEvent, type TrainingJob, type WorkerEvent } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING, type TrainingSettings } from '../../shared/training/settings.js';
 import { resolveDatasetPath } from './datasetService.js';
 import { defaultRunsDir, resumeNote, runIdFor, writeJson } from './runsService.js';
@@ -49,6 +49,12 @@ export interface TrainOptions {
   /** A run folder to resume from. */
   readonly resumeFrom?: string;
   readonly backend?: BackendChoice;
+  /** Which program trains (default `tfjs`); see TrainingJob. */
+  readonly engine?: TrainingEngine;
+  /** The Keras engine's Python interpreter. */
+  readonly python?: string;
+  /** The Keras engine: more options for model.py's command line. */
+  readonly modelArgs?: readonly string[];
   readonly cacheBudgetMB?: number;
   readonly progressIntervalMs?: number;
   /** `process` (default) or `thread`. Ignored when `spawn` is given. */
@@ -187,6 +193,9 @@ export function train(options: TrainOptions, onEvent: (event: TrainingEvent) => 
     projectFile: options.projectPath,
     ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
     backend: options.backend ?? 'auto',
+    ...(options.engine && options.engine !== 'tfjs' ? { engine: options.engine } : {}),
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.modelArgs?.length ? { modelArgs: options.modelArgs } : {}),
     ...(options.cacheBudgetMB ? { cacheBudgetMB: options.cacheBudgetMB } : {}),
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
   };

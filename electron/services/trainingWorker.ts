@@ -81,7 +81,12 @@ export function runTrainingWorker(port: WorkerPort): Promise<void> {
       void (async () => {
         try {
           const backend = await loadTrainingBackend(job.backend ?? 'auto');
-          await runTrainingJob(job, backend, { emit: (e) => port.post(e), stopRequested: () => stop });
+          const hooks = { emit: (e: WorkerEvent) => port.post(e), stopRequested: () => stop };
+          if (job.engine === 'keras') {
+            // Python trains; tfjs here builds the starting weights, writes checkpoints, scores the result.
+            const { runKerasJob } = await import('./training/keras/engine.js');
+            await runKerasJob(job, backend, hooks);
+          } else await runTrainingJob(job, backend, hooks);
         } catch (e) {
           const code = e instanceof BackendError ? 'backend' : 'internal';
           const msg = (e as Error).message ?? String(e);

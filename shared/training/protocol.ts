@@ -28,6 +28,15 @@ export type BackendChoice = 'auto' | 'native-gpu' | 'native' | 'wasm' | 'cpu';
 /** Every backend choice, for argument validation. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'native-gpu', 'native', 'wasm', 'cpu'];
 
+/**
+ * Which program trains: `tfjs` (the default, TensorFlow.js in the training worker) or `keras`
+ * (the exported model.py in Python Keras/TensorFlow, driven by the worker: graph-mode speed).
+ */
+export type TrainingEngine = 'tfjs' | 'keras';
+
+/** Every engine, for argument validation. */
+export const TRAINING_ENGINES: readonly TrainingEngine[] = ['tfjs', 'keras'];
+
 /** Everything the worker needs to run (or resume) one training. */
 export interface TrainingJob {
   /** Id of the run; also its folder name under `runsDir`. */
@@ -47,6 +56,12 @@ export interface TrainingJob {
   /** A run folder to resume: its last checkpoint's weights, optimizer state and history. */
   readonly resumeFrom?: string;
   readonly backend?: BackendChoice;
+  /** Which program trains (default `tfjs`). */
+  readonly engine?: TrainingEngine;
+  /** The Keras engine: the Python interpreter to run (default `python3`, `python` on Windows). */
+  readonly python?: string;
+  /** The Keras engine: more options for model.py's command line (e.g. a distribution mode). */
+  readonly modelArgs?: readonly string[];
   /** Decoded images are kept in memory up to this many MiB (default 512). */
   readonly cacheBudgetMB?: number;
   /** At most one batch event per this many milliseconds (default 100; the last batch of an epoch is always sent). */
@@ -259,6 +274,8 @@ export interface RunSummary {
   readonly projectFile: string | null;
   readonly datasetPath: string;
   readonly backend: string;
+  /** Which program trained it (absent in runs of versions before the Keras engine: tfjs). */
+  readonly engine?: TrainingEngine;
   readonly loss: ResolvedLoss | null;
   readonly settings: TrainingSettings;
   readonly bestEpoch?: number;
