@@ -399,6 +399,9 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
         await loadWeightsInto(model, join(ckpt, 'model'), tf);
         await loadOptimizer(optimizer, ckpt, tf);
         const previous = await readRun(job.resumeFrom);
+        // Keras keeps its optimizer's moments in its own form: a Keras-engine checkpoint holds the
+        // weights and position only, so the optimizer starts afresh.
+        if (previous?.engine === 'keras') log('info', `${job.resumeFrom} trained on the Keras engine: its weights and position carry over; the optimizer's state starts afresh.`);
         const epochsDone = resumed.epochsDone;
         previousHistory = (previous?.history ?? []).filter((h) => h.epoch <= epochsDone);
         startEpoch = resumed.epochsDone;

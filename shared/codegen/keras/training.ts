@@ -307,9 +307,9 @@ ${fit}
     return model`
     : load;
   return `def main(argv=None, extra_callbacks=(), verbose="auto"):
-    \"\"\"Trains as the options in argv (default: the command line) say. A program that
+    """Trains as the options in argv (default: the command line) say. A program that
     imports this file may add Keras callbacks and quiet the progress bar; returns the
-    trained model.\"\"\"
+    trained model."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -366,6 +366,11 @@ ${body}
 `;
 }
 
+/** A number as a Python float literal (`10` → `10.0`; `1e-9` stays, Python reads it as a float). */
+function pyFloat(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
 /** The settings at the top of model.py (the project's training settings; --data etc. override some). */
 export function constants(t: TrainingPlan, opts: KerasExportOptions, dataDefault: string | null): string {
   const s = t.settings;
@@ -379,9 +384,10 @@ export function constants(t: TrainingPlan, opts: KerasExportOptions, dataDefault
     `BATCH_SIZE = ${s.batchSize}`,
     `WEIGHTS = ${opts.weightsFile ? `os.path.join(HERE, ${pyString(opts.weightsFile)})` : '"none"'}`,
     `VALIDATION_SPLIT = ${s.validationSplit}`,
-    `LEARNING_RATE = ${s.learningRate}`,
+    // A float literal: Keras's optimizers refuse an int learning rate (`LEARNING_RATE = 10`).
+    `LEARNING_RATE = ${pyFloat(s.learningRate)}`,
   ];
-  if (s.learningRateDecay !== 1) lines.push(`LEARNING_RATE_DECAY = ${s.learningRateDecay}  # multiplies the learning rate each epoch`);
+  if (s.learningRateDecay !== 1) lines.push(`LEARNING_RATE_DECAY = ${pyFloat(s.learningRateDecay)}  # multiplies the learning rate each epoch`);
   if (s.earlyStopping.enabled) lines.push(`EARLY_STOPPING_MONITOR = ${pyString(s.earlyStopping.monitor)}`);
   lines.push(`SEED = ${s.seed}`);
   if (opts.preprocessingFile && t.dataKind) lines.push(`PREPROCESSING = os.path.join(HERE, ${pyString(opts.preprocessingFile)})`);

@@ -25,6 +25,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -37,15 +38,17 @@ sys.stdout = sys.stderr
 
 
 def send(message):
-    OUT.write(json.dumps(message, allow_nan=True) + "\n")
+    OUT.write(json.dumps(message, allow_nan=False) + "\n")
     OUT.flush()
 
 
 def last_line(error):
+    """The traceback's last line, without TensorFlow's op-location prefix."""
     if isinstance(error, SystemExit) and isinstance(error.code, str):
         return error.code
-    lines = traceback.format_exception_only(type(error), error)
-    return lines[-1].strip() if lines else repr(error)
+    text = (str(error).strip().splitlines() or [""])[0]
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def main():
@@ -98,7 +101,9 @@ def main():
         return path
 
     def finite(logs):
-        return {k: float(v) for k, v in logs.items()}
+        # JSON has no NaN or Infinity: those go as strings, which the worker reads back.
+        values = {k: float(v) for k, v in logs.items()}
+        return {k: v if math.isfinite(v) else str(v).replace("inf", "Infinity").replace("nan", "NaN") for k, v in values.items()}
 
     class Reporter(keras.callbacks.Callback):
         def __init__(self):
@@ -126,7 +131,7 @@ def main():
             now = time.perf_counter()
             done = batch + 1
             values = finite(logs or {})
-            bad = any(not math.isfinite(v) for v in values.values())
+            bad = any(isinstance(v, str) for v in values.values())
             last = self.steps and done >= self.steps
             if bad or last or stop.is_set() or now - self.last_sent >= interval:
                 send({

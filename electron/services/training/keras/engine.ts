@@ -98,8 +98,8 @@ export function describeKeras(v: KerasVersions): string {
 type DriverMessage =
   | ({ type: 'versions' } & KerasVersions)
   | { type: 'begin'; epochs: number; steps: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; logs: Record<string, number>; seconds: number }
-  | { type: 'epoch'; epoch: number; logs: Record<string, number>; learning_rate: number; seconds: number; train_seconds: number; validation_seconds: number; weights: string }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; logs: Record<string, number | string>; seconds: number }
+  | { type: 'epoch'; epoch: number; logs: Record<string, number | string>; learning_rate: number; seconds: number; train_seconds: number; validation_seconds: number; weights: string }
   | { type: 'stopped'; epoch: number; batch: number; weights: string }
   | { type: 'end'; weights: string }
   | { type: 'error'; message: string };
@@ -257,6 +257,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     const logFile = createWriteStream(logPath);
     const proc = spawn(python, [join(kerasDir, 'driver.py'), join(kerasDir, 'driver.json')], { cwd: kerasDir, env: pythonEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     child = proc;
+    log('info', `Keras engine: Python process ${proc.pid ?? '?'} runs ${join(kerasDir, 'model.py')}; its log is ${logPath}.`);
     proc.stderr.pipe(logFile);
     proc.stdin.on('error', () => undefined);
     let stopSent = false;
@@ -296,7 +297,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
             await callbacks.onEpochBegin(message.epoch, loop);
           }
           // One message stands for the batches since the last one: the app's callbacks see each.
-          const trainLogs = Object.fromEntries(Object.entries(message.logs).filter(([k]) => !k.startsWith('val_')));
+          const trainLogs = Object.fromEntries(Object.entries(message.logs).filter(([k]) => !k.startsWith('val_')).map(([k, v]) => [k, Number(v)]));
           const keys = Object.keys(trainLogs);
           const values = keys.map((k) => trainLogs[k]);
           const count = Math.max(1, message.batches);
@@ -313,7 +314,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           await loadKerasNpz(fitted, order, message.weights, tf);
           await rm(message.weights, { force: true });
           loop.learningRate = message.learning_rate;
-          await callbacks.onEpochEnd({ epoch: message.epoch, logs: message.logs, learningRate: message.learning_rate, seconds: message.seconds, trainSeconds: message.train_seconds, samples: trainIds.length, validationSeconds: message.validation_seconds }, loop);
+          const logs = Object.fromEntries(Object.entries(message.logs).map(([k, v]) => [k, Number(v)]));
+          await callbacks.onEpochEnd({ epoch: message.epoch, logs, learningRate: message.learning_rate, seconds: message.seconds, trainSeconds: message.train_seconds, samples: trainIds.length, validationSeconds: message.validation_seconds }, loop);
           break;
         }
         case 'stopped':

@@ -1,0 +1,175 @@
+/**
+ * The Keras engine end to end: the real training worker runs the exported model.py in the real
+ * Python Keras/TensorFlow installed here, on tiny datasets (1–2 epochs). Skipped, with the reason,
+ * only where Python Keras is absent.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProject } from '../../shared/graph/serialization.js';
+import type { ProjectDocument } from '../../shared/graph/document.js';
+import type { TrainingEvent } from '../../shared/training/protocol.js';
+import { readRun } from '../../electron/services/runsService.js';
+import { train, type TrainOptions } from '../../electron/services/trainingService.js';
+import { chain } from '../helpers/chainDoc.js';
+import { PYTHON, whyNoKeras } from '../helpers/python.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const iris = join(root, 'assets/datasets/iris.csv');
+const noKeras = whyNoKeras();
+let work: string;
+let digits: string;
+
+const irisMlp = () =>
+  chain('iris', [
+    ['in', 'Input', { shape: [4] }],
+    ['d1', 'Dense', { units: 16, activation: 'relu' }],
+    ['d2', 'Dense', { units: 3, activation: 'softmax' }],
+    ['out', 'Output'],
+  ]);
+
+function mnistExample(): ProjectDocument {
+  const parsed = parseProject(readFileSync(join(root, 'examples/mnist-cnn.layerloom'), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return parsed.doc;
+}
+
+async function run(options: Omit<TrainOptions, 'projectPath' | 'runsDir'>, onEvent?: (e: TrainingEvent, h: ReturnType<typeof train>) => void) {
+  const events: TrainingEvent[] = [];
+  const handle: ReturnType<typeof train> = train({ projectPath: null, runsDir: join(work, 'runs'), mode: 'thread', python: PYTHON, ...options }, (e) => {
+    events.push(e);
+    onEvent?.(e, handle);
+  });
+  const finished = await handle.done;
+  return { events, finished };
+}
+
+/** Runs `fn` with PYTHONPATH set for the Python the engine starts (the worker thread copies the environment). */
+async function withPythonPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.PYTHONPATH;
+  process.env.PYTHONPATH = dir;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.PYTHONPATH;
+    else process.env.PYTHONPATH = before;
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'layerloom-keras-engine-'));
+  // Ten classes of six digit images each: enough for the mnist example's 10-way output.
+  digits = join(work, 'digits');
+  for (let c = 0; c < 10; c++) {
+    const from = join(root, 'assets/datasets/digits', String(c));
+    mkdirSync(join(digits, String(c)), { recursive: true });
+    for (const f of readdirSync(from).sort().slice(0, 6)) cpSync(join(from, f), join(digits, String(c), f));
+  }
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('Keras engine', () => {
+  it('fails with the fix named when the Python interpreter cannot be started', async () => {
+    const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', python: join(work, 'no-such-python') });
+    expect(finished.status).toBe('failed');
+    expect(finished.error?.code).toBe('backend');
+    expect(finished.message).toContain(`"${join(work, 'no-such-python')}" cannot be started`);
+    expect(finished.message).toMatch(/--engine tfjs/);
+  });
+
+  it.skipIf(noKeras !== null)('trains the mnist example in Keras with per-batch progress, writes app-format checkpoints that the tfjs engine resumes', async () => {
+    const { events, finished } = await run({ doc: mnistExample(), datasetPath: digits, engine: 'keras', overrides: { epochs: 2, batchSize: 16 }, progressIntervalMs: 0 });
+    expect(finished.message ?? '').toBe('');
+    expect(finished.status).toBe('completed');
+    const started = events.find((e) => e.kind === 'started');
+    expect(started?.kind === 'started' && started.backend).toMatch(/^Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+/);
+    const batches = events.filter((e) => e.kind === 'batch');
+    // 50 training samples (one of each class's six validates) at batch 16: four batches an epoch,
+    // each reported (interval 0).
+    expect(started?.kind === 'started' && started.trainSamples).toBe(50);
+    expect(batches.map((b) => b.kind === 'batch' && `${b.epoch}.${b.batch}/${b.batchesPerEpoch}`)).toEqual(['1.1/4', '1.2/4', '1.3/4', '1.4/4', '2.1/4', '2.2/4', '2.3/4', '2.4/4']);
+    for (const b of batches) if (b.kind === 'batch') expect(b.samplesPerSecond).toBeGreaterThan(0);
+    const epochs = events.filter((e) => e.kind === 'epoch');
+    expect(epochs).toHaveLength(2);
+    const last = epochs[1].kind === 'epoch' ? epochs[1].metrics : {};
+    // The app scores the checkpoint it wrote from Keras's weights: the same validation loss Keras
+    // reported for its last epoch (the weights crossed over exactly).
+    expect(finished.finalMetrics.val_loss).toBeCloseTo(last.val_loss, 5);
+    expect(finished.finalMetrics.val_accuracy).toBeCloseTo(last.val_accuracy, 6);
+    const dir = finished.runDir as string;
+    const saved = await readRun(dir);
+    expect([saved?.status, saved?.engine, saved?.epochsCompleted, saved?.history.length]).toEqual(['completed', 'keras', 2, 2]);
+    for (const f of ['checkpoints/last/model/model.json', 'checkpoints/last/state.json', 'checkpoints/best/model/model.json', 'model/model.json', 'evaluation.json', 'keras/model.py', 'keras.log']) expect(existsSync(join(dir, f)), f).toBe(true);
+
+    // Resume on the other engine: weights and position carry over, the optimizer starts afresh.
+    const resumed = await run({ doc: mnistExample(), datasetPath: digits, resumeFrom: dir, overrides: { epochs: 3, batchSize: 16 } });
+    expect(resumed.finished.status).toBe('completed');
+    const r = resumed.events.find((e) => e.kind === 'started');
+    expect(r?.kind === 'started' && r.startEpoch).toBe(2);
+    expect(resumed.events.some((e) => e.kind === 'log' && /trained on the Keras engine.*optimizer's state starts afresh/.test(e.message))).toBe(true);
+  });
+
+  it.skipIf(noKeras !== null)('stops at a batch boundary on request and keeps a checkpoint', async () => {
+    let asked = false;
+    const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', overrides: { epochs: 40, batchSize: 4 }, progressIntervalMs: 0 }, (e, h) => {
+      if (e.kind === 'batch' && !asked) {
+        asked = true;
+        h.stop();
+      }
+    });
+    expect(finished.status).toBe('stopped');
+    expect(finished.epochsCompleted).toBeLessThan(40);
+    const state = JSON.parse(readFileSync(join(finished.runDir as string, 'checkpoints/last/state.json'), 'utf8')) as { epochsDone: number; batchesDone: number };
+    expect(state.epochsDone * 1000 + state.batchesDone).toBeGreaterThan(0);
+    expect((await readRun(finished.runDir as string))?.status).toBe('stopped');
+  });
+
+  it.skipIf(noKeras !== null)('names the versions found when Keras is too old', async () => {
+    // A real interpreter and TensorFlow, with an old Keras first on the path.
+    const old = join(work, 'old-keras');
+    mkdirSync(join(old, 'keras'), { recursive: true });
+    writeFileSync(join(old, 'keras', '__init__.py'), '__version__ = "2.15.0"\n');
+    const { finished } = await withPythonPath(old, () => run({ doc: irisMlp(), datasetPath: iris, engine: 'keras' }));
+    expect(finished.error?.code).toBe('backend');
+    expect(finished.message).toMatch(/too old: found Python 3\.\d+\.\d+, TensorFlow 2\.\d+\.\d+, Keras 2\.15\.0; the Keras engine needs TensorFlow 2\.16\.0 or newer and Keras 3\.0\.0 or newer/);
+  });
+
+  it.skipIf(noKeras !== null)('shows the last line of an exception in the program; the full traceback is in the run folder', async () => {
+    // model.py's own --batch-size 0 (after the engine's): tf.data refuses it with an exception.
+    const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', modelArgs: ['--batch-size', '0'] });
+    expect(finished.status).toBe('failed');
+    expect(finished.message).toMatch(/^The Keras program failed: InvalidArgumentError: Batch size must be greater than zero\. .*The full log is in .*keras\.log/s);
+    const logText = readFileSync(join(finished.runDir as string, 'keras.log'), 'utf8');
+    expect(logText).toContain('Traceback (most recent call last)');
+  });
+
+  it.skipIf(noKeras !== null)('fails the run with the NaN guard when the loss diverges', async () => {
+    const csv = ['a,b,c,y'];
+    for (let i = 0; i < 200; i++) csv.push(`${i},${(i * 7) % 13},${Math.sin(i)},${(i * i * 0.5 + 1000).toFixed(2)}`);
+    const file = join(work, 'big-target.csv');
+    writeFileSync(file, csv.join('\n'));
+    const doc = chain('regression', [
+      ['in', 'Input', { shape: [3] }],
+      ['d1', 'Dense', { units: 32, activation: 'relu' }],
+      ['d2', 'Dense', { units: 1, activation: 'linear' }],
+      ['out', 'Output'],
+    ]);
+    const { finished } = await run({ doc, datasetPath: file, engine: 'keras', overrides: { epochs: 50, batchSize: 8, optimizer: 'sgd', learningRate: 10 } });
+    expect([finished.status, finished.error?.code]).toEqual(['failed', 'nan']);
+    expect(finished.message).toMatch(/became (NaN|infinite).*lower the learning rate/s);
+    expect((await readRun(finished.runDir as string))?.error?.code).toBe('nan');
+  });
+
+  it.skipIf(noKeras !== null)('a killed Python process fails the run and keeps its checkpoints', async () => {
+    let pid = 0;
+    const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', overrides: { epochs: 500, batchSize: 8 } }, (e) => {
+      if (e.kind === 'log') pid = Number(/Python process (\d+)/.exec(e.message)?.[1] ?? pid);
+      if (e.kind === 'epoch' && e.epoch === 1 && pid) process.kill(pid, 'SIGKILL');
+    });
+    expect([finished.status, finished.error?.code]).toEqual(['failed', 'crash']);
+    expect(finished.message).toMatch(/Python process was killed \(SIGKILL\).*The last checkpoint \(after epoch \d+\) is kept/s);
+    expect(existsSync(join(finished.runDir as string, 'checkpoints/last/model/model.json'))).toBe(true);
+  });
+});
