@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { BACKEND_CHOICES, type BackendChoice, type TrainingEvent } from '../../shared/training/protocol.js';
+import { BACKEND_CHOICES, TRAINING_ENGINES, type BackendChoice, type TrainingEngine, type TrainingEvent } from '../../shared/training/protocol.js';
+import { pickEngine, readProbe, resolvePython } from '../services/engineService.js';
+import { currentProbeKey } from './doctor.js';
 import { OPTIMIZERS, type OptimizerName, type TrainingSettings } from '../../shared/training/settings.js';
 import { loadProjectFile, ProjectFileError } from '../services/projectService.js';
 import { train } from '../services/trainingService.js';
@@ -33,7 +35,13 @@ Options:
                        not promise bit-identical results.
   --out DIR            folder for run folders (default: <project folder>/runs)
   --resume RUN_DIR     continue a run from its last checkpoint
-  --backend NAME       ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
+  --engine NAME        tfjs (default): TensorFlow.js, nothing to install; keras: the exported
+                       model.py in Python Keras/TensorFlow (graph mode, faster; needs Python
+                       with tensorflow>=2.16 and keras>=3); auto: the faster engine here, as
+                       measured by \`layerloom doctor --probe\` (tfjs when never measured)
+  --python PATH        the Keras engine's Python interpreter (default: LAYERLOOM_PYTHON, else
+                       the saved setting, see \`layerloom doctor --set-python\`, else python3)
+  --backend NAME       tfjs engine: ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
   --thread             run the worker in a thread instead of a child process
   --json               print every event as one JSON line (for scripts)
   -h, --help           this text
@@ -88,6 +96,8 @@ export async function runTrain(args: string[]): Promise<number> {
         out: { type: 'string' },
         resume: { type: 'string' },
         backend: { type: 'string' },
+        engine: { type: 'string' },
+        python: { type: 'string' },
         thread: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -109,7 +119,12 @@ export async function runTrain(args: string[]): Promise<number> {
   }
   const overrides: { -readonly [K in keyof TrainingSettings]?: TrainingSettings[K] } = {};
   let backend: BackendChoice = 'auto';
+  let engineChoice: TrainingEngine | 'auto' = 'tfjs';
   try {
+    if (values.engine !== undefined) {
+      if (![...TRAINING_ENGINES, 'auto'].includes(values.engine)) throw new UsageError(`--engine: expected one of ${[...TRAINING_ENGINES, 'auto'].join(', ')}, got "${values.engine}".`);
+      engineChoice = values.engine as TrainingEngine | 'auto';
+    }
     const epochs = int('epochs', values.epochs, 1);
     const batch = int('batch-size', values['batch-size'], 1);
     const seed = int('seed', values.seed, Number.MIN_SAFE_INTEGER);
@@ -191,7 +206,7 @@ export async function runTrain(args: string[]): Promise<number> {
         epochs = e.epochs;
         out(
           `Training "${doc.name}" on ${e.trainSamples} samples (${e.validationSamples} for validation), ${e.batchesPerEpoch} batches per epoch\n` +
-            `Backend: ${e.backend}\nLoss: ${e.loss} — ${e.lossReason}\nRun folder: ${e.runDir}` +
+            `${engine === 'keras' ? 'Engine' : 'Backend'}: ${e.backend}\nLoss: ${e.loss} — ${e.lossReason}\nRun folder: ${e.runDir}` +
             (e.startEpoch ? `\nResuming after epoch ${e.startEpoch}` : ''),
         );
         break;
@@ -231,9 +246,17 @@ export async function runTrain(args: string[]): Promise<number> {
     }
   };
 
+  const python = await resolvePython(values.python);
+  let engine: TrainingEngine = engineChoice === 'auto' ? 'tfjs' : engineChoice;
+  if (engineChoice === 'auto') {
+    const picked = pickEngine(await readProbe(await currentProbeKey(python)));
+    engine = picked.engine;
+    if (!json) out(`Engine: ${picked.reason}.`);
+  }
   const handle = train(
     {
       doc,
+      ...(engine === 'keras' ? { engine, python } : {}),
       projectPath: resolve(file),
       ...(values.data ? { datasetPath: resolve(values.data) } : {}),
       ...(values.target ? { targetColumn: values.target } : {}),

@@ -43,11 +43,7 @@ import { Progress } from '../callbacks/progress.js';
 import type { LayersModel, Optimizer } from '../tfTypes.js';
 import { TrainingError } from '../trainingError.js';
 import { KERAS_DRIVER, KERAS_VERSION_PROBE } from './driver.js';
-
-/** The interpreter the Keras engine runs when none is named: `LAYERLOOM_PYTHON`, else python3 (python on Windows). */
-export function defaultPython(): string {
-  return process.env.LAYERLOOM_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
-}
+import { defaultPython } from '../../tfliteService.js';
 
 const pythonEnv = () => ({ ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2', PYTHONUNBUFFERED: '1', KERAS_BACKEND: 'tensorflow' });
 
@@ -123,6 +119,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
   const { tf } = backend;
   const runId = job.runId;
   const log = (level: 'info' | 'warning' | 'error', message: string) => hooks.emit({ kind: 'log', runId, level, message });
+  // The host resolves the setting (engineService.resolvePython); a job without one uses the default.
   const python = job.python || defaultPython();
   let runDir: string | undefined;
   let heartbeat: Heartbeat | null = null;
