@@ -218,8 +218,8 @@ export function isModelPath(path: string): boolean {
  * beside the model (`<name>-2.layerloom`, ... when that name is taken, so nothing is replaced).
  * Returns the project's path and document.
  */
-export async function openModelAsProject(path: string, tf: TF): Promise<{ path: string; doc: ProjectDocument }> {
-  const imported = await importModelFile(path, { tf });
+export async function openModelAsProject(path: string, tf: TF, options: { allowUnsupported?: boolean } = {}): Promise<{ path: string; doc: ProjectDocument }> {
+  const imported = await importModelFile(path, { tf, allowUnsupported: options.allowUnsupported === true });
   try {
     const base = join(dirname(path), basename(path, extname(path)));
     let projectPath = `${base}.layerloom`;
