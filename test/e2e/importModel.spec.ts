@@ -3,10 +3,11 @@
  * with every block's shape, and it trains on the iris data starting from the file's weights. A
  * `.keras` file with a custom layer and a Lambda is refused with a report naming both; the report's
  * "Keep unsupported layers" opens it with each as an opaque block showing "unsupported: <class>".
+ * Dropping a `.keras` file on the window opens it (the browser host takes it by streamed upload).
  * Screenshots at 1280×800 and 1920×1080. Skipped without Python Keras (it writes the files).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
@@ -96,6 +97,30 @@ test('open a .keras file saved by Keras, see its shapes, train it; keep unsuppor
     await app.shot('import-unsupported-1280');
     await page.setViewportSize({ width: 1920, height: 1080 });
     await app.shot('import-unsupported-1920');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Dropping a model file on the window opens it: the browser host takes it by streamed upload.
+    const bytes = [...(await readFile(join(work, 'iris.keras')))];
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped iris.keras'));
+      const target = document.querySelector('.react-flow__pane') ?? document.body;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await expect(page.getByTestId('status-params')).toHaveText('67 params');
+    const dropped = await app.doc();
+    expect(dropped.nodes.map((n) => n.label)).toEqual(['measurements', 'hidden', 'species', 'species']);
+    const path = await page.evaluate(() => (globalThis as unknown as { __layerloom: { editor: { state: { path: string | null } } } }).__layerloom.editor.state.path);
+    expect(path).toMatch(/layerloom-drop-[^/]+\/dropped iris\.layerloom$/);
+    await app.shot('import-dropped-1280');
+    // A file of another kind is refused by name, and nothing changes.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['x'], 'notes.txt'));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await expect(app.lastToast()).toContainText('notes.txt is not a file Layerloom opens');
   } finally {
     await rm(work, { recursive: true, force: true });
   }
