@@ -7,6 +7,7 @@ import '@xyflow/react/dist/style.css';
 import './styles/app.css';
 import { App } from './App.js';
 import { boot } from './app/session.js';
+import { installFileDrop } from './app/fileDrop.js';
 import { installTestHook } from './testHook.js';
 
 const root = document.getElementById('root');
@@ -17,6 +18,7 @@ createRoot(root).render(
   </StrictMode>,
 );
 void boot();
+installFileDrop();
 
 // The test build (vite --mode e2e) adds the handle end-to-end tests and benchmarks drive; in every
 // other build the branch is removed at build time and the hook with it (scripts/checkRendererBundle.mjs).

@@ -9,7 +9,7 @@ import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { importModelFile, writeImportedProject } from '../services/import/importService.js';
 import { MAX_MODEL_BYTES } from '../services/import/modelReaders.js';
 
-const USAGE = `Usage: layerloom import FILE [-o PROJECT.layerloom] [--max-size MB] [--force] [--json]
+const USAGE = `Usage: layerloom import FILE [-o PROJECT.layerloom] [--max-size MB] [--allow-unsupported] [--force] [--json]
 
 Opens a model made elsewhere as an editable Layerloom project:
   FILE              a Keras 3 .keras file, an .h5 file saved by Keras 3 (model.save("m.h5")),
@@ -19,12 +19,16 @@ Opens a model made elsewhere as an editable Layerloom project:
                     the weights go to PROJECT's name with .weights/ beside it (a tfjs model
                     folder): training starts from them, and export with no run writes them
   --max-size MB     refuse files larger than MB megabytes (default ${MAX_MODEL_BYTES / 1024 ** 2})
+  --allow-unsupported
+                    keep each layer Layerloom cannot represent as an opaque block that holds
+                    its Keras config and weights unchanged and shows "unsupported: <class>"
+                    as an error (training and export refuse until it is replaced)
   --force           replace an existing project file and weights folder
   --json            print the import report as JSON
 
 Layers Layerloom cannot represent (a custom class, Lambda, an option no block has) are never
 dropped or approximated: the import stops and lists each layer with its class and option, and
-nothing is written. A layer called at two places (shared weights) stops the import too.`;
+nothing is written (unless --allow-unsupported keeps them as opaque blocks). A layer called at two places (shared weights) stops the import too.`;
 
 /** Runs the command; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function runImport(args: string[]): Promise<number> {
@@ -34,6 +38,7 @@ export async function runImport(args: string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       'max-size': { type: 'string' },
       force: { type: 'boolean' },
+      'allow-unsupported': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,7 +66,7 @@ export async function runImport(args: string[]): Promise<number> {
   const tf = (await import('@tensorflow/tfjs'));
   silenceCpuBanner(tf);
   await tf.setBackend('cpu');
-  const imported = await importModelFile(file, { tf, maxBytes });
+  const imported = await importModelFile(file, { tf, maxBytes, allowUnsupported: values['allow-unsupported'] === true });
   try {
     const weights = await writeImportedProject(imported, out, values.force === true);
     const r = imported.report;
@@ -71,7 +76,10 @@ export async function runImport(args: string[]): Promise<number> {
       console.log(
         `Imported ${basename(file)} (${r.format}, ${(r.bytes / 1024).toFixed(1)} KiB): ${r.layers} layers, ${r.params.toLocaleString('en-US')} params (${r.trainable.toLocaleString('en-US')} trainable) in ${r.ms} ms.\n` +
           `Project: ${out}\n` +
-          (weights ? `Weights: ${weights}` : 'No weights in the file: training starts from the blocks\' initialisers.'),
+          (weights ? `Weights: ${weights}` : 'No weights in the file: training starts from the blocks\' initialisers.') +
+          (r.unsupported.length
+            ? `\nKept as opaque blocks (errors until replaced): ${r.unsupported.map((u) => `${u.layer} (${u.kerasClass})`).join(', ')}.`
+            : ''),
       );
     }
     return 0;

@@ -11,7 +11,7 @@ const COMMANDS: Record<string, Command> = {
   train: { usage: 'train FILE [--data DIR] [--epochs N] [--batch-size N] [--out DIR] [--json]', what: 'train in a worker, save the run', load: async () => (await import('./train.js')).runTrain },
   runs: { usage: 'runs FILE [--dir DIR] [--json]', what: 'the training runs of a project, newest first', load: async () => (await import('./runs.js')).runRuns },
   doctor: { usage: 'doctor [--json] [--backend ID]', what: 'which TensorFlow backend and device will be used, and why', load: async () => (await import('./doctor.js')).runDoctor },
-  import: { usage: 'import FILE [-o PROJECT] [--max-size MB]', what: 'open a Keras (.keras, .h5, JSON) or tfjs model as a project', load: async () => (await import('./import.js')).runImport },
+  import: { usage: 'import FILE [-o PROJECT] [--max-size MB] [--allow-unsupported]', what: 'open a Keras (.keras, .h5, JSON) or tfjs model as a project', load: async () => (await import('./import.js')).runImport },
   explain: {
     usage: 'explain FILE --input IMG --method gradcam|saliency|activations --out DIR',
     what: 'Grad-CAM, saliency or per-block outputs of a trained model for one input',

@@ -53,7 +53,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** The shell-relevant effect of a successful call, if any. `args` have passed validation. */
 export function effectOfSuccess(method: ApiMethod, args: readonly unknown[], result: unknown): CallEffect | null {
   switch (method) {
-    case 'openProject': {
+    case 'openProject':
+    case 'importModel': {
       const r = result as OpenedProject;
       return r.path ? { kind: 'projectFile', path: r.path, name: r.doc.name, saved: false } : null;
     }

@@ -14,6 +14,7 @@ import { validateArgs } from '../../shared/api/validation.js';
 import { createFolder, listFolder } from '../services/folderService.js';
 import { copyInitialWeights, loadProjectFile, ProjectFileError, saveProjectFile } from '../services/projectService.js';
 import { isModelPath, openModelAsProject } from '../services/import/importService.js';
+import { KerasImportError } from '../../shared/import/kerasModel.js';
 import { silenceCpuBanner } from '../../shared/compile/quietTfjs.js';
 import { RecentService } from '../services/recentService.js';
 import { RecoveryService } from '../services/recoveryService.js';
@@ -153,19 +154,24 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
       if (!(await templates.ids()).includes(id)) throw new ApiError('not-found', `There is no template "${id}".`);
       return templates.open(id);
     },
+    async importModel(path, options) {
+      const abs = resolve(path);
+      if (!isModelPath(abs)) throw new ApiError('invalid-argument', `${abs} is not a model file (.keras, .h5 or .json).`);
+      // A Keras or tfjs model: imported into a project written beside it, which is what opens.
+      const tf = await import('@tensorflow/tfjs');
+      silenceCpuBanner(tf);
+      await tf.setBackend('cpu');
+      const opened = await openModelAsProject(abs, tf, options).catch((e: unknown) => {
+        // The report: the summary, then one line per layer that stopped the import.
+        if (e instanceof KerasImportError && e.layers.length) throw new ApiError('invalid-argument', e.summary, e.message.split('\n').slice(1));
+        throw new ApiError('invalid-argument', (e as Error).message);
+      });
+      await recent.add(opened.path, opened.doc.name).catch(() => undefined);
+      return opened;
+    },
     async openProject(path) {
       const abs = resolve(path);
-      if (isModelPath(abs)) {
-        // A Keras or tfjs model: imported into a project written beside it, which is what opens.
-        const tf = await import('@tensorflow/tfjs');
-        silenceCpuBanner(tf);
-        await tf.setBackend('cpu');
-        const opened = await openModelAsProject(abs, tf).catch((e: unknown) => {
-          throw new ApiError('invalid-argument', (e as Error).message);
-        });
-        await recent.add(opened.path, opened.doc.name).catch(() => undefined);
-        return opened;
-      }
+      if (isModelPath(abs)) return implementation.importModel(abs, { allowUnsupported: false });
       const { doc, migratedFrom } = await loadProjectFile(abs);
       await recent.add(abs, doc.name).catch(() => undefined);
       return migratedFrom === undefined ? { path: abs, doc } : { path: abs, doc, migratedFrom };

@@ -16,18 +16,25 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api/errors.js';
 import {
   API_CALL_PATH,
+  API_UPLOAD_PATH,
   CONNECTION_HEADER,
   decodeRequest,
   MAX_POST_BYTES,
   MAX_SOCKET_MESSAGE_BYTES,
+  MAX_UPLOAD_BYTES,
   TOKEN_HEADER,
+  UPLOAD_EXTENSIONS,
   type WireEvent,
   type WireHello,
   type WireRequest,
@@ -49,6 +56,10 @@ export interface WebHostOptions extends Omit<HostApiOptions, 'host' | 'pickPath'
   readonly api?: HostApi;
   /** Largest `POST /api/call` body (tests); default `MAX_POST_BYTES`. */
   readonly maxPostBytes?: number;
+  /** Largest file taken by `POST /api/upload` (tests); default `MAX_UPLOAD_BYTES`. */
+  readonly maxUploadBytes?: number;
+  /** Where uploads are written, one new folder each (tests); default the system's temporary folder. */
+  readonly uploadDir?: string;
   /** Where connection problems are reported; default `console.warn`. */
   readonly log?: (line: string) => void;
 }
@@ -198,6 +209,7 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   const staticDir = resolve(options.staticDir ?? join(appRoot(), 'out', 'renderer'));
   const api = options.api ?? (await createHostApi({ ...options, host: 'web' }));
   const maxPostBytes = options.maxPostBytes ?? MAX_POST_BYTES;
+  const maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
   const log = options.log ?? ((line: string) => console.warn(line));
   const server = createServer();
   let port = 0;
@@ -216,6 +228,7 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
     const url = requestUrl(req);
     if (!url) return refuse(res, 400, 'Bad request: the URL does not parse.');
     if (req.method === 'POST' && url.pathname === API_CALL_PATH) return handleCall(req, res);
+    if (req.method === 'POST' && url.pathname === API_UPLOAD_PATH) return handleUpload(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
     const queryToken = url.searchParams.get('token');
     const authorised = sameToken(queryToken, token) || sameToken(cookieToken(req, cookieName()), token);
@@ -284,6 +297,56 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
     res.statusCode = 200;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(JSON.stringify(reply));
+  }
+
+  /**
+   * `POST /api/upload?name=FILE`: a file dropped on the page, streamed into a new folder under the
+   * temporary folder (never held in memory), so the page can open it by path. Refused before a
+   * byte is written: a foreign Origin, no token, another content type, a name that is not a plain
+   * file name with a known ending, a declared size over the limit; a body that runs past the limit
+   * stops the write and removes the folder.
+   */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    const refuseUnread = (status: number, message: string) => {
+      res.setHeader('Connection', 'close');
+      res.once('finish', () => req.destroy());
+      refuse(res, status, message);
+    };
+    if (!acceptableOrigin(req)) return refuseUnread(403, 'Forbidden: uploads come only from the Layerloom page itself.');
+    if (!sameToken(header(req, TOKEN_HEADER), token)) {
+      return refuseUnread(401, `Unauthorized: send the access token from the URL printed by \`npm run web\` in the ${TOKEN_HEADER} header.`);
+    }
+    const type = (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') return refuseUnread(415, 'Unsupported media type: send the file as application/octet-stream.');
+    const name = url.searchParams.get('name') ?? '';
+    const ending = extname(name).toLowerCase();
+    if (!name || name !== basename(name) || name.includes('\\') || name.includes('\0') || name.startsWith('.') || name.length > 255 || !UPLOAD_EXTENSIONS.includes(ending)) {
+      return refuseUnread(400, `Bad request: "${name}" is not a file Layerloom opens. Drop a project (.layerloom) or a model (${UPLOAD_EXTENSIONS.slice(1).join(', ')}).`);
+    }
+    const tooLarge = (size: string) =>
+      refuseUnread(413, `${name} is too large (${size}): the Layerloom host takes at most ${megabytes(maxUploadBytes)} per file. Nothing was kept; open it from a folder the host can read instead.`);
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > maxUploadBytes) return tooLarge(megabytes(declared));
+    const folder = await mkdtemp(join(options.uploadDir ?? tmpdir(), 'layerloom-drop-'));
+    const path = join(folder, name);
+    let size = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(size > maxUploadBytes ? new Error('too-large') : null, chunk);
+      },
+    });
+    try {
+      await pipeline(req, limit, createWriteStream(path, { flags: 'wx' }));
+    } catch (e) {
+      await rm(folder, { recursive: true, force: true });
+      if ((e as Error).message === 'too-large') return tooLarge(`over ${megabytes(maxUploadBytes)}`);
+      return refuse(res, 400, `Bad request: the upload of ${name} broke off (${(e as Error).message}). Nothing was kept; drop it again.`);
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify({ path }));
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });

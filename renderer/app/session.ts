@@ -2,8 +2,9 @@
  * The open project's lifecycle: boot, new, open, save, save as, templates, autosave and crash
  * recovery. Holds the one `Editor` of this window.
  */
-import type { RecoveryEntry } from '../../shared/api/types.js';
+import type { ImportModelOptions, RecoveryEntry } from '../../shared/api/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
+import { OPAQUE_LAYER_TYPE } from '../../shared/graph/opaqueLayer.js';
 import { moveNodes } from '../../shared/graph/operations.js';
 import { rebaseProjectPaths, resolveProjectPath, weightsFolderFor } from '../../shared/graph/projectPaths.js';
 import { isSidewaysLayout, layoutDocument, routesIfLaidOut } from '../editor/layout.js';
@@ -118,18 +119,27 @@ export function showStartScreen(): void {
   useUi.setState({ start: true, dialog: null, quickAdd: null });
 }
 
-/** Opens a project file. Returns true on success. */
-export async function openPath(path: string): Promise<boolean> {
+/**
+ * Opens a project file, or imports a model file as a project. Returns true on success. An import
+ * stopped by layers Layerloom cannot represent lists them and offers to keep them as opaque blocks.
+ */
+export async function openPath(path: string, options?: ImportModelOptions): Promise<boolean> {
   try {
-    const opened = await api.openProject(path);
+    const opened = options ? await api.importModel(path, options) : await api.openProject(path);
     loadProject(opened.doc, opened.path);
     afterLoad();
     if (opened.migratedFrom !== undefined) {
       toast('info', `Opened ${opened.doc.name}; it was saved by an older Layerloom (format ${opened.migratedFrom}) and will be saved in the current format.`);
     }
+    if (options?.allowUnsupported) {
+      const kept = opened.doc.nodes.filter((n) => n.type === OPAQUE_LAYER_TYPE).map((n) => `${n.label} (${String(n.params.keras_class)})`);
+      if (kept.length) toast('warning', `Kept ${kept.length} unsupported layer(s) as opaque blocks; training and export refuse until each is replaced: ${kept.join(', ')}.`);
+    }
     return true;
   } catch (e) {
-    toast('error', errorMessage(e), errorDetails(e));
+    // The import report names each layer; its action imports again keeping them.
+    const keep = !options?.allowUnsupported && /--allow-unsupported/.test(errorMessage(e));
+    toast('error', errorMessage(e), errorDetails(e), keep ? { label: 'Keep unsupported layers', run: () => void openPath(path, { allowUnsupported: true }).then((ok) => ok && closeDialog()) } : undefined);
     return false;
   }
 }

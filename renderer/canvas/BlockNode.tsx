@@ -5,6 +5,7 @@
 import { memo, useEffect, useRef, useState, type CSSProperties, type JSX } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { getBlock } from '../../shared/blocks/registry.js';
+import { OPAQUE_LAYER_TYPE } from '../../shared/graph/opaqueLayer.js';
 import { runEditorCommand, CommandError } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { toast, useUi } from '../state/uiStore.js';
@@ -99,7 +100,8 @@ export const BlockNode = memo(function BlockNode({ id, data, selected }: NodePro
         </Handle>
       ))}
       <div className="ll-node-head">
-        <span className="ll-node-type">{node.type}</span>
+        {/* An imported layer kept as it was: a short name (its class is the row below). */}
+        <span className="ll-node-type">{node.type === OPAQUE_LAYER_TYPE ? 'Unsupported' : node.type}</span>
         {activation && (
           <span className={`ll-node-act${activation === 'linear' ? ' linear' : ''}`} data-testid="node-activation" title={`Activation: ${activation}`}>
             {activation}

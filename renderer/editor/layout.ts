@@ -10,6 +10,7 @@
  *
  * Runs in the browser and in Node (scripts/makeExamples.ts); DOM-free.
  */
+import { OPAQUE_LAYER_TYPE } from '../../shared/graph/opaqueLayer.js';
 import type ELKConstructor from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
@@ -37,6 +38,8 @@ const PARAMS_PAD = 8;
 export function blockRows(node: Pick<GraphNode, 'type' | 'params'>): { label: string; value: string }[] {
   const def = getBlock(node.type);
   if (def?.role === 'output') return [];
+  // An imported layer kept as it was: its Keras class says what it is (the config is JSON, not a row).
+  if (node.type === OPAQUE_LAYER_TYPE) return [{ label: 'Keras class', value: String(node.params.keras_class) }];
   return keyParams(def, node.params, def?.role === 'input' ? 2 : 3);
 }
 

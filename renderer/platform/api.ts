@@ -8,7 +8,7 @@
 import type { LayerloomApi, Unsubscribe } from '../../shared/api/contract.js';
 import { ApiError } from '../../shared/api/errors.js';
 import { createApiFacade, reviveApiErrors } from '../../shared/api/facade.js';
-import { API_CALL_PATH } from '../../shared/api/wire.js';
+import { API_CALL_PATH, API_UPLOAD_PATH, MAX_UPLOAD_BYTES, TOKEN_HEADER, UPLOAD_EXTENSIONS } from '../../shared/api/wire.js';
 import { WebTransport, type ConnectionState, type SocketLike } from './webTransport.js';
 
 export type { ConnectionState } from './webTransport.js';
@@ -17,6 +17,8 @@ declare global {
   interface Window {
     /** Set by the Electron preload (contextBridge). */
     readonly layerloom?: LayerloomApi;
+    /** Set by the Electron preload: the path of a file dropped on the window (Electron's webUtils.getPathForFile). */
+    readonly layerloomFiles?: { pathForFile(file: File): string };
   }
 }
 
@@ -59,6 +61,38 @@ export function onConnectionState(listener: (s: ConnectionState) => void): Unsub
   }
   listener(created.transport.state);
   return created.transport.onState(listener);
+}
+
+/**
+ * The path the host can open for a file dropped on the window: in Electron the file's own path (the
+ * preload asks Electron); in the browser host the file is streamed to the host, which keeps it in a
+ * new temporary folder and answers its path there.
+ */
+export async function pathOfDroppedFile(file: File): Promise<string> {
+  const dot = file.name.lastIndexOf('.');
+  const ending = dot > 0 ? file.name.slice(dot).toLowerCase() : '';
+  if (!UPLOAD_EXTENSIONS.includes(ending)) {
+    throw new ApiError('invalid-argument', `${file.name} is not a file Layerloom opens. Drop a project (.layerloom) or a model (${UPLOAD_EXTENSIONS.slice(1).join(', ')}).`);
+  }
+  if (window.layerloomFiles) {
+    const path = window.layerloomFiles.pathForFile(file);
+    if (!path) throw new ApiError('invalid-argument', `${file.name} has no path on this computer (dropped from another application?). Save it to a folder first, then drop or open it.`);
+    return path;
+  }
+  if (file.size > MAX_UPLOAD_BYTES) {
+    throw new ApiError('invalid-argument', `${file.name} is too large (${Math.round(file.size / 1024 ** 2)} MB): the host takes at most ${MAX_UPLOAD_BYTES / 1024 ** 2} MB per file. Open it from a folder the host can read instead.`);
+  }
+  const res = await window.fetch(`${window.location.origin}${API_UPLOAD_PATH}?name=${encodeURIComponent(file.name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream', [TOKEN_HEADER]: accessToken() ?? '' },
+    body: file,
+    credentials: 'omit',
+    cache: 'no-store',
+  });
+  if (!res.ok) throw new ApiError('failed', (await res.text()).trim() || `Uploading ${file.name} failed (HTTP ${res.status}).`);
+  const reply = (await res.json()) as { path?: unknown };
+  if (typeof reply.path !== 'string') throw new ApiError('failed', `Uploading ${file.name}: the host's answer names no path.`);
+  return reply.path;
 }
 
 /** A short message for any error thrown by the API. */

@@ -4,6 +4,7 @@
  * diagnostics attached to the node that caused them. Pure and fast (n log n in nodes + edges), so
  * the editor runs it after every edit.
  */
+import { OPAQUE_LAYER_TYPE, opaqueMessage, opaqueOutputShape, opaqueParamCount, opaquePorts } from '../graph/opaqueLayer.js';
 import { getBlock } from '../blocks/registry.js';
 import { checkParamValue } from '../blocks/paramUtils.js';
 import { shapeSize } from '../blocks/shapeUtils.js';
@@ -128,6 +129,11 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
     index.set(n.id, i);
     const def = getBlock(n.type);
     defs.set(n.id, def);
+    if (n.type === OPAQUE_LAYER_TYPE) {
+      addNodeDiag(diagnostic('LL027', opaqueMessage(n.params), { nodeId: n.id }));
+      portsOf.set(n.id, opaquePorts(n.params));
+      return;
+    }
     if (!def) {
       addNodeDiag(diagnostic('LL015', `Unknown block type "${n.type}". Delete this block or update Layerloom.`, { nodeId: n.id }));
       portsOf.set(n.id, []);
@@ -258,7 +264,13 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
     });
     inputShapesOf.set(id, inputShapes);
     let shape: Shape | null = null;
-    if (def && !upstreamUnknown && !hasParamError) {
+    if (node.type === OPAQUE_LAYER_TYPE) {
+      // Nothing can compute it, but the file recorded what it makes and what it holds.
+      shape = opaqueOutputShape(node.params);
+      const count = opaqueParamCount(node.params);
+      counts.set(id, count);
+      costs.set(id, { macs: null, outputBytes: shape ? (shapeSize(shape) ?? 0) * 4 : null, weightBytes: (count.trainable + count.nonTrainable) * 4 });
+    } else if (def && !upstreamUnknown && !hasParamError) {
       const result = def.inferShape(inputShapes, node.params);
       for (const p of result.problems) {
         addNodeDiag(diagnostic(p.code, p.message, { nodeId: id, param: p.param, severity: p.severity }));

@@ -42,6 +42,7 @@ export const DIAGNOSTICS = {
   LL024: { code: 'LL024', severity: 'warning', title: 'A parameter is far larger than any usual model uses' },
   LL025: { code: 'LL025', severity: 'error', title: 'A size is too large to compute' },
   LL026: { code: 'LL026', severity: 'warning', title: 'Two blocks have the same layer name' },
+  LL027: { code: 'LL027', severity: 'error', title: 'An imported layer Layerloom cannot represent (kept as it was)' },
 } as const satisfies Record<string, DiagnosticInfo>;
 
 /** A diagnostic code. */

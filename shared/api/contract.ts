@@ -18,6 +18,7 @@ import type {
   ListFolderRequest,
   ListRunsRequest,
   OpenFileEvent,
+  ImportModelOptions,
   OpenedProject,
   PickPathRequest,
   RecentProject,
@@ -47,6 +48,11 @@ export interface ApiRequests {
   openTemplate: { args: [id: string]; result: OpenedProject };
   /** Reads and validates a project file; every problem is listed in the error's details. */
   openProject: { args: [path: string]; result: OpenedProject };
+  /**
+   * Imports a model file as a project written beside it (what Open does for a model), with options:
+   * the import report's "Keep unsupported layers" asks again with `allowUnsupported`.
+   */
+  importModel: { args: [path: string, options: ImportModelOptions]; result: OpenedProject };
   /**
    * Writes a project atomically (temp file, fsync, rename) and adds it to the recent list.
    * `initialWeightsFrom`: on Save As of a project with imported weights, the folder they are in now;
@@ -140,6 +146,7 @@ const METHOD_SET: Record<ApiMethod, true> = {
   listTemplates: true,
   openTemplate: true,
   openProject: true,
+  importModel: true,
   saveProject: true,
   listRecent: true,
   pickPath: true,

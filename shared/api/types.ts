@@ -55,6 +55,15 @@ export interface OpenedProject {
   readonly migratedFrom?: number;
 }
 
+/** How to import a model file (Open of a `.keras`, `.h5`, JSON or tfjs model). */
+export interface ImportModelOptions {
+  /**
+   * Keep each layer Layerloom cannot represent as an opaque block (its config and weights kept,
+   * LL027 on the node) instead of stopping the import (`layerloom import --allow-unsupported`).
+   */
+  readonly allowUnsupported: boolean;
+}
+
 /** Result of a save. */
 export interface SavedProject {
   readonly path: string;

@@ -159,6 +159,7 @@ export const API_ARGUMENTS: ArgValidators = {
   listTemplates: [],
   openTemplate: [idText],
   openProject: [filePath],
+  importModel: [filePath, object({ allowUnsupported: req(boolean) })],
   saveProject: [filePath, projectDocument, nullable(filePath)],
   listRecent: [],
   pickPath: [object({ purpose: req(oneOf(PICK_PURPOSES)), defaultPath: opt(filePath) })],

@@ -48,6 +48,20 @@ export const MAX_POST_BYTES = 256 * 1024 * 1024;
 
 /** Where big requests are POSTed. */
 export const API_CALL_PATH = '/api/call';
+
+/**
+ * Browser host: `POST /api/upload?name=FILE` streams a file dropped on the window (a project or a
+ * model) to a new temporary folder on the host and answers `{"path": ...}`, which the page then opens
+ * like any path. Token header, loopback Origin, `application/octet-stream`, a size limit and a
+ * plain file name with one of {@link UPLOAD_EXTENSIONS} are checked before a byte is written.
+ */
+export const API_UPLOAD_PATH = '/api/upload';
+
+/** File endings the browser host accepts as a dropped file: projects and the model formats import reads. */
+export const UPLOAD_EXTENSIONS: readonly string[] = ['.layerloom', '.keras', '.h5', '.hdf5', '.json'];
+
+/** Largest file the browser host takes by upload (2 GiB, the model importer's own limit). */
+export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 /** Header of a POSTed call that carries the access token. */
 export const TOKEN_HEADER = 'X-Layerloom-Token';
 /** Header of a POSTed call that names the socket (editor) it belongs to. */

@@ -18,6 +18,7 @@ import { addNode, connect, snakeCase } from '../graph/operations.js';
 import { isObject, showValue, type Json, type JsonObject } from './kerasValues.js';
 import { dtypeName, mapKerasLayer, type LayerProblem } from './layerMapping.js';
 import { layeredPositions } from './layout.js';
+import { OPAQUE_LAYER_TYPE, opaqueParams } from '../graph/opaqueLayer.js';
 
 /** One layer that cannot be imported, with each reason. */
 export interface UnsupportedLayer {
@@ -58,6 +59,20 @@ export interface ImportedLayer {
   readonly archivePath: string;
   /** Top-level layer group in an `.h5` file's `model_weights` (the outermost model's layer name). */
   readonly h5Group: string;
+  /** True for a layer kept as an opaque block (`allowUnsupported`): its weights go into the block, not the compiled model. */
+  readonly opaque?: boolean;
+}
+
+/** Options of {@link importKerasModel}. */
+export interface KerasImportOptions {
+  /** Project name (default: the model's name). */
+  readonly name?: string;
+  /**
+   * Keep each layer Layerloom cannot represent (custom class, Lambda, unsupported option) as an
+   * opaque block that keeps its config and weights and is reported as an error (LL027), instead of
+   * stopping the import. Shared layers and damaged configs still stop it.
+   */
+  readonly allowUnsupported?: boolean;
 }
 
 /** The imported project and where each layer's weights are. */
@@ -160,7 +175,10 @@ class Builder {
   readonly unsupported: UnsupportedLayer[] = [];
   readonly usedIds = new Set<string>();
 
-  constructor(name: string) {
+  constructor(
+    name: string,
+    readonly allowUnsupported: boolean,
+  ) {
     this.doc = emptyDocument(name);
   }
 
@@ -265,6 +283,14 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
   const saved = sequential ? layers.filter((l) => l.class_name !== 'InputLayer') : layers;
   const savedNames = archiveNames(saved);
   const archiveOf = new Map<JsonObject, string>(saved.map((l, i) => [l, `${scope.archivePath}/layers/${savedNames[i]}`]));
+  // Keras 3 records the shape of each tensor a layer is called on: what an opaque layer makes.
+  const recordedShapes = new Map<string, Shape>();
+  for (const l of layers) {
+    for (const node of sequential || !Array.isArray(l.inbound_nodes) ? [] : l.inbound_nodes) {
+      const call = parseInbound(node as Json);
+      for (const r of [...call.args, ...Object.values(call.kwTensors)]) if (r.shape) recordedShapes.set(`${r.layer}#${r.tensor}`, r.shape);
+    }
+  }
   let previous: string | null = null;
   let inputIndex = 0;
   for (const l of layers) {
@@ -338,6 +364,35 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       shapes = inputIds.map((id) => analysis.nodes.get(id)?.shape ?? null);
     }
     const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: kwargs });
+    if (Array.isArray(mapped) && b.allowUnsupported && !broken) {
+      const id = b.nodeId(label(scope, name));
+      const reg = l.registered_name;
+      const { inbound_nodes: _wiring, ...entry } = l;
+      // Not a catalog block (addNode would refuse it): a node that holds the layer as it was.
+      const node = {
+        id,
+        type: OPAQUE_LAYER_TYPE,
+        label: label(scope, name),
+        position: { x: 0, y: 0 },
+        params: opaqueParams({
+          kerasClass: typeof reg === 'string' && reg.includes('>') ? reg : cls,
+          entry,
+          reason: mapped.map((p) => (p.option ? `${p.option}: ${p.reason}` : p.reason)).join('; '),
+          inputs: Math.max(1, inputIds.length),
+          outputShape: sequential ? null : recordedShapes.get(`${name}#0`) ?? null,
+          trainable: lconf.trainable !== false,
+          weights: [],
+        }),
+      };
+      b.doc = { ...b.doc, nodes: [...b.doc.nodes, node] };
+      inputIds.forEach((src, i) => {
+        b.doc = connect(b.doc, src, id, inputIds.length === 1 ? 'in' : `in${i}`).doc;
+      });
+      scope.tensors.set(`${name}#0`, id);
+      previous = id;
+      b.layers.push({ nodeId: id, name: label(scope, name), localName: name, kerasClass: cls, archivePath: archiveOf.get(l) ?? '', h5Group: scope.h5Group ?? name, opaque: true });
+      continue;
+    }
     if (Array.isArray(mapped)) {
       b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: mapped });
       scope.tensors.set(`${name}#0`, BROKEN);
@@ -389,14 +444,17 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
  * {@link KerasImportError} listing every layer that cannot be represented (each with its class and
  * the options at fault), or naming what is damaged.
  */
-export function importKerasModel(modelConfig: JsonObject, name?: string): KerasImport {
+export function importKerasModel(modelConfig: JsonObject, options: KerasImportOptions = {}): KerasImport {
   const config = modelConfig.config as JsonObject;
-  const modelName = name ?? (typeof config.name === 'string' ? config.name : 'imported');
-  const b = new Builder(modelName);
+  const modelName = options.name ?? (typeof config.name === 'string' ? config.name : 'imported');
+  const b = new Builder(modelName, options.allowUnsupported === true);
   const outputs = addModel(b, modelConfig, { prefix: '', archivePath: '', h5Group: null, tensors: new Map() }, null);
   if (b.unsupported.length) {
     throw new KerasImportError(
-      `${b.unsupported.length} layer(s) cannot be represented in Layerloom, so nothing was imported (nothing is dropped or approximated):`,
+      `${b.unsupported.length} layer(s) cannot be represented in Layerloom, so nothing was imported (nothing is dropped or approximated). ` +
+        (b.allowUnsupported
+          ? 'These cannot be kept as opaque blocks either:'
+          : 'To keep each as an opaque block that holds its config and weights (shown as an error until you replace it), import with --allow-unsupported (the app: Keep unsupported layers):'),
       b.unsupported,
     );
   }

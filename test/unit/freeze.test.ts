@@ -6,7 +6,10 @@
  * summary's split equals the compiled model's; a model with every layer frozen is refused with a
  * message instead of tfjs's "variableGrads() expects at least one trainable variable".
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +18,10 @@ import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { parseProject } from '../../shared/graph/serialization.js';
 import { modelInput } from '../../electron/services/trainingEngine.js';
+import { nothingToTrain } from '../../shared/training/trainable.js';
+import { exportProject } from '../../electron/services/exportService.js';
 import { rng } from '../helpers/randomGraphs.js';
+import { exampleCases, smokeDataset } from './exportCases.js';
 
 const example = fileURLToPath(new URL('../../examples/resnet-mini.layerloom', import.meta.url));
 
@@ -87,5 +93,32 @@ describe('freezing layers (params.trainable)', () => {
     expect(analyzeGraph(doc).totals).toEqual({ trainable: 0, nonTrainable: 19_354 });
     expect(() => modelInput(doc)).toThrow(/Every layer with weights is frozen .* all 19,354 weights are non-trainable\. Unfreeze at least one layer/);
     expect(() => modelInput(frozenExcept(resnetMini(), ['head']))).not.toThrow();
+  });
+});
+
+describe('the TypeScript export of a model with every layer frozen', () => {
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  const noTfjsNode = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: repo, encoding: 'utf8', timeout: 120_000 }).status === 0 ? null : '@tensorflow/tfjs-node does not load (npm run native:link builds it)';
+  if (noTfjsNode) console.log(`train.ts run skipped: ${noTfjsNode}.`);
+
+  it.skipIf(noTfjsNode !== null)("train.ts stops before training with the app's message, not tfjs's variableGrads error", { timeout: 180_000 }, async () => {
+    const c = exampleCases().find((x) => x.id === 'mlp');
+    if (!c) throw new Error('the mlp example is missing');
+    const doc = frozenExcept(c.doc, []);
+    const root = mkdtempSync(join(tmpdir(), 'layerloom-frozen-ts-'));
+    try {
+      symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
+      const data = smokeDataset({ id: c.id, doc }, join(root, 'data'));
+      if (!data) throw new Error('no smoke dataset for the mlp example (test/assets)');
+      await exportProject({ doc, target: 'ts', folder: join(root, 'export'), seed: 1, tf });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'train.ts', '--data', data, '--epochs', '1', '--output', join(root, 'out')], { cwd: join(root, 'export'), encoding: 'utf8', timeout: 170_000 });
+      const said = r.stdout + r.stderr;
+      expect(said).not.toMatch(/variableGrads/);
+      expect(said).toContain(nothingToTrain(analyzeGraph(doc).totals)?.split(' Unfreeze')[0] ?? 'unreachable');
+      expect(r.status).toBe(1);
+      expect(existsSync(join(root, 'out', 'model'))).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,8 @@ import { importKerasModel, KerasImportError } from '../../../shared/import/keras
 import { buildSummary } from '../../../shared/analysis/summary.js';
 import { analyzeGraph } from '../../../shared/analysis/analyze.js';
 import { saveProjectFile } from '../projectService.js';
+import { blockTypeWithRole } from '../../../shared/blocks/registry.js';
+import { OPAQUE_LAYER_TYPE, opaqueOutputShape } from '../../../shared/graph/opaqueLayer.js';
 import { folderSaveHandler } from '../weights/tfjsFolder.js';
 import { MAX_MODEL_BYTES, MODEL_EXTENSIONS, ModelFileError, readModelFile, type ModelFormat, type WeightArray } from './modelReaders.js';
 
@@ -38,6 +40,8 @@ export interface ImportReport {
   readonly params: number;
   readonly trainable: number;
   readonly withWeights: boolean;
+  /** Layers kept as opaque blocks (`allowUnsupported`): name and class, each an error until replaced. */
+  readonly unsupported: readonly { readonly layer: string; readonly kerasClass: string }[];
   readonly ms: number;
 }
 
@@ -48,6 +52,37 @@ export interface ImportOptions {
   readonly maxBytes?: number;
   /** Project name (default: the model's name). */
   readonly name?: string;
+  /** Keep layers Layerloom cannot represent as opaque blocks (`--allow-unsupported`) instead of stopping. */
+  readonly allowUnsupported?: boolean;
+}
+
+/**
+ * The document the weights are loaded through: each opaque block stands in as an Input of the shape
+ * the file recorded for it (same id and label, so every other layer keeps its name), and whatever
+ * fed it goes to an extra Output, so every layer Layerloom can build is in the compiled model.
+ */
+function withoutOpaqueLayers(doc: ProjectDocument, path: string, kerasClassOf: (id: string) => string): ProjectDocument {
+  const opaque = new Set(doc.nodes.filter((n) => n.type === OPAQUE_LAYER_TYPE).map((n) => n.id));
+  if (!opaque.size) return doc;
+  const inputType = blockTypeWithRole('input');
+  const outputType = blockTypeWithRole('output');
+  const nodes = doc.nodes.map((n) => {
+    if (!opaque.has(n.id)) return n;
+    const shape = opaqueOutputShape(n.params);
+    if (!shape) {
+      throw new ModelFileError(
+        `${basename(path)}: layer "${n.label}" (${kerasClassOf(n.id)}) is kept as an opaque block, but the file does not record its output shape, so the weights of the layers after it cannot be loaded. Save the model as .keras with Keras 3 (its config records every shape), or replace the layer before saving.`,
+      );
+    }
+    return { ...n, type: inputType, params: { shape: [...shape], dtype: 'float32' } };
+  });
+  const feeders = [...new Set(doc.edges.filter((e) => opaque.has(e.target) && !opaque.has(e.source)).map((e) => e.source))];
+  const outputs = feeders.map((src, i) => ({ id: `__opaque_feed_${i}`, type: outputType, label: `opaque_feed_${i}`, params: {}, position: { x: 0, y: 0 } }));
+  return {
+    ...doc,
+    nodes: [...nodes, ...outputs],
+    edges: [...doc.edges.filter((e) => !opaque.has(e.target)), ...feeders.map((src, i) => ({ id: `__opaque_feed_edge_${i}`, source: src, sourcePort: 'out', target: outputs[i].id, targetPort: 'in' }))],
+  };
 }
 
 function shapes(list: readonly { shape: readonly (number | null)[] }[]): string {
@@ -62,18 +97,32 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
   try {
     let imported;
     try {
-      imported = importKerasModel(file.modelConfig, options.name);
+      imported = importKerasModel(file.modelConfig, { ...(options.name ? { name: options.name } : {}), allowUnsupported: options.allowUnsupported === true });
     } catch (e) {
       if (e instanceof KerasImportError) throw new KerasImportError(`${basename(path)}: ${e.summary}`, e.layers);
       throw e;
     }
-    const { doc } = imported;
+    let { doc } = imported;
     let model: tfjs.LayersModel | null = null;
     if (file.weightsOf) {
+      const byId = new Map(imported.layers.map((l) => [l.nodeId, l]));
+      // Opaque layers keep their weights in their block, exactly as the file holds them.
+      const opaqueWeights = new Map(imported.layers.filter((l) => l.opaque).map((l) => [l.nodeId, (file.weightsOf as NonNullable<typeof file.weightsOf>)(l)]));
+      if (opaqueWeights.size) {
+        doc = {
+          ...doc,
+          nodes: doc.nodes.map((n) => {
+            const arrays = opaqueWeights.get(n.id);
+            if (!arrays) return n;
+            const weights = JSON.stringify(arrays.map((a) => ({ shape: a.shape, values: Array.from(a.data, (v) => Math.fround(Number(v))) })));
+            return { ...n, params: { ...n.params, weights } };
+          }),
+        };
+      }
+      const buildable = withoutOpaqueLayers(doc, path, (id) => byId.get(id)?.kerasClass ?? '?');
       // Weights need a model that builds: a block setting this version cannot run stops the import.
-      const errors = analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error');
+      const errors = analyzeGraph(buildable).diagnostics.filter((d) => d.severity === 'error');
       if (errors.length) {
-        const byId = new Map(imported.layers.map((l) => [l.nodeId, l]));
         throw new KerasImportError(
           `${basename(path)}: ${errors.length} layer(s) have settings Layerloom cannot run yet, so their weights cannot be loaded (nothing was imported):`,
           errors.map((d) => ({
@@ -83,11 +132,12 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
           })),
         );
       }
-      const compiled = compileModel(doc, tf);
+      const compiled = compileModel(buildable, tf);
       model = compiled.model;
-      const names = layerNamesFor(doc.nodes);
+      const names = layerNamesFor(buildable.nodes);
       try {
         for (const layer of imported.layers) {
+          if (layer.opaque) continue;
           const tfLayer = model.getLayer(names.get(layer.nodeId) as string);
           const arrays: WeightArray[] = file.weightsOf(layer);
           const wanted = tfLayer.weights;
@@ -118,6 +168,7 @@ export async function importModelFile(path: string, options: ImportOptions): Pro
         params: summary.total,
         trainable: summary.trainable,
         withWeights: model !== null,
+        unsupported: doc.nodes.filter((n) => n.type === OPAQUE_LAYER_TYPE).map((n) => ({ layer: n.label, kerasClass: String(n.params.keras_class) })),
         ms: Math.round(performance.now() - started),
       },
     };
@@ -167,8 +218,8 @@ export function isModelPath(path: string): boolean {
  * beside the model (`<name>-2.layerloom`, ... when that name is taken, so nothing is replaced).
  * Returns the project's path and document.
  */
-export async function openModelAsProject(path: string, tf: TF): Promise<{ path: string; doc: ProjectDocument }> {
-  const imported = await importModelFile(path, { tf });
+export async function openModelAsProject(path: string, tf: TF, options: { allowUnsupported?: boolean } = {}): Promise<{ path: string; doc: ProjectDocument }> {
+  const imported = await importModelFile(path, { tf, allowUnsupported: options.allowUnsupported === true });
   try {
     const base = join(dirname(path), basename(path, extname(path)));
     let projectPath = `${base}.layerloom`;

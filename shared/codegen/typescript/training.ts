@@ -6,6 +6,7 @@ import { isAbsolutePath } from '../exportFile.js';
 import { tsString } from '../literals.js';
 import { TFJS_LOSS, TFJS_METRIC, tfjsOptimizerExpression } from '../../training/compileTable.js';
 import type { ResolvedLoss } from '../../training/lossCheck.js';
+import { everyLayerFrozen } from '../../training/trainable.js';
 import type { TrainingPlan } from '../training.js';
 import { loaderTs } from './data.js';
 import { importLines } from './imports.js';
@@ -159,6 +160,11 @@ ${
   if (weights !== 'none' && existsSync(join(weights, 'model.json'))) {
     await loadWeights(model, weights);
     console.log(\`Loaded weights from \${weights}\`);
+  }
+  if (model.trainableWeights.length === 0) {
+    // tfjs's fit would fail inside its first step with "variableGrads() expects at least one trainable variable".
+    const frozen = model.countParams().toLocaleString('en-US');
+    throw new Error(\`${everyLayerFrozen('${frozen}', 'Unfreeze at least one layer, e.g. the head: in Layerloom (Unfreeze, then export again), or in model.ts by removing trainable: false from its layer.')}\`);
   }
   const optimizer = ${tsOptimizer(t)};
   model.compile({ optimizer, loss: ${tsString(tsLoss(t.loss))}, metrics: [${s.metrics.map((m) => tsString(tsMetric(m))).join(', ')}] });

@@ -193,6 +193,11 @@ async function main(): Promise<void> {
     await loadWeights(model, weights);
     console.log(`Loaded weights from ${weights}`);
   }
+  if (model.trainableWeights.length === 0) {
+    // tfjs's fit would fail inside its first step with "variableGrads() expects at least one trainable variable".
+    const frozen = model.countParams().toLocaleString('en-US');
+    throw new Error(`Every layer with weights is frozen (Trainable off), so training would change nothing: all ${frozen} weights are non-trainable. Unfreeze at least one layer, e.g. the head: in Layerloom (Unfreeze, then export again), or in model.ts by removing trainable: false from its layer.`);
+  }
   const optimizer = tf.train.adam(LEARNING_RATE, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   model.summary();
