@@ -5,7 +5,7 @@
  * computes and writes Grad-CAM, saliency or per-block activations (shared/explain) as PNG files
  * (sharp encodes them). The CLI (`layerloom explain`) and the training worker call it.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -20,7 +20,8 @@ import { resolveDatasetPath } from './datasetService.js';
 import { PREDICTIONS_FILE, type CellSample, type CellSamples, type RunPredictions } from '../../shared/explain/gallery.js';
 import { EXPLAIN_VALUE_LIMIT, type ExplainRequest, type ExplainResult, type ExplainSample } from '../../shared/explain/protocol.js';
 import type { Preprocessing } from './datasets/pipeline.js';
-import { loadWeightsInto } from './weights/tfjsFolder.js';
+import { loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
+import type { ExplainModelCache } from './explainModelCache.js';
 import { resolveWeightSource } from './weightSourceService.js';
 
 type TF = typeof tfjs;
@@ -54,21 +55,34 @@ async function readPreprocessing(dirs: readonly string[]): Promise<Preprocessing
  * Compiles the project's graph and loads the weights `source` names into it. The initial weights
  * (a seed) are refused: there is nothing trained to explain.
  */
-export async function loadExplainModel(tf: TF, options: { doc: ProjectDocument; projectPath: string | null; source: WeightSource; runsDir?: string }): Promise<ExplainModel> {
+export async function loadExplainModel(
+  tf: TF,
+  options: { doc: ProjectDocument; projectPath: string | null; source: WeightSource; runsDir?: string },
+  cache?: ExplainModelCache,
+): Promise<ExplainModel> {
   if (options.source.kind === 'initial') throw new ExplainError('Explaining needs trained weights: name a run (--run best|latest|ID) or a saved model (--weights DIR), not a seed.');
   const resolved = await resolveWeightSource(options.source, { doc: options.doc, projectPath: options.projectPath, tf, ...(options.runsDir ? { runsDir: options.runsDir } : {}) });
-  if (!resolved.modelDir) throw new ExplainError('Explaining needs trained weights, and the weight source gave none.');
-  const compiled = compileModel(options.doc, tf);
-  try {
-    await loadWeightsInto(tf, compiled.model, resolved.modelDir);
-  } catch (e) {
-    compiled.model.dispose();
-    throw new ExplainError((e as Error).message);
-  }
-  const blockOf = new Map<string, string>();
-  for (const [node, layer] of compiled.layerNames) blockOf.set(layer, node);
-  const dirs = [...(resolved.runDir ? [resolved.runDir] : []), dirname(resolved.modelDir), resolved.modelDir];
-  return { model: compiled.model, blockOf, preprocessing: await readPreprocessing(dirs), provenance: resolved.provenance, notes: resolved.notes };
+  const modelDir = resolved.modelDir;
+  if (!modelDir) throw new ExplainError('Explaining needs trained weights, and the weight source gave none.');
+  const load = async (): Promise<ExplainModel> => {
+    const compiled = compileModel(options.doc, tf);
+    try {
+      await loadWeightsInto(tf, compiled.model, modelDir);
+    } catch (e) {
+      compiled.model.dispose();
+      throw new ExplainError((e as Error).message);
+    }
+    const blockOf = new Map<string, string>();
+    for (const [node, layer] of compiled.layerNames) blockOf.set(layer, node);
+    const dirs = [...(resolved.runDir ? [resolved.runDir] : []), dirname(modelDir), modelDir];
+    return { model: compiled.model, blockOf, preprocessing: await readPreprocessing(dirs), provenance: resolved.provenance, notes: resolved.notes };
+  };
+  if (!cache) return load();
+  // The same graph (moving a block on the canvas does not count) and the same weight files (a
+  // resumed run rewrites them: their times change).
+  const times = await Promise.all(['model.json', WEIGHTS_BIN].map((f) => stat(join(modelDir, f)).then((s) => s.mtimeMs, () => 0)));
+  const graph = { nodes: options.doc.nodes.map(({ id, type, label, params }) => ({ id, type, label, params })), edges: options.doc.edges, initialWeights: options.doc.initialWeights ?? null };
+  return cache.get(JSON.stringify([graph, modelDir, times]), load);
 }
 
 /** One input prepared for the model, and the image a person sees (for overlays). */
@@ -311,11 +325,12 @@ async function imageDataUrl(image: NonNullable<PreparedInput['image']>): Promise
 
 /**
  * Everything the Explain view shows for one sample: the prediction, Grad-CAM (when the model has
- * a conv block) and saliency for the chosen class, and every block's output with its stats.
+ * a conv block) and saliency for the chosen class, and every block's output with its stats. With
+ * a `cache` (an explain worker's) the loaded model is kept for the next request.
  */
-export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: string): Promise<ExplainResult> {
+export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: string, cache?: ExplainModelCache): Promise<ExplainResult> {
   const source: WeightSource = { kind: 'run', run: request.run ?? 'best', checkpoint: request.checkpoint ?? 'best' };
-  const model = await loadExplainModel(tf, { doc: request.doc, projectPath: request.projectPath, source, ...(runsDir ? { runsDir } : {}) });
+  const model = await loadExplainModel(tf, { doc: request.doc, projectPath: request.projectPath, source, ...(runsDir ? { runsDir } : {}) }, cache);
   let input: PreparedInput | null = null;
   try {
     input = await prepareInputFile(tf, model, request.sample);
@@ -356,7 +371,7 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
     };
   } finally {
     input?.x.dispose();
-    model.model.dispose();
+    if (!cache) model.model.dispose();
   }
 }
 

@@ -73,13 +73,17 @@ export interface ExplainSample {
 /** Values per block sent to the view at most (a 64 × 64 × 64 map is 262,144). */
 export const EXPLAIN_VALUE_LIMIT = 300_000;
 
-/** Host → worker: compute one explanation (instead of `start`). */
+/**
+ * Host → worker: compute one explanation (instead of `start`). An explain worker stays alive for
+ * more of them (the engine and the loaded model are kept); each reply carries its request's `id`.
+ */
 export interface ExplainWorkerMessage {
   readonly type: 'explain';
+  readonly id: number;
   readonly request: ExplainRequest;
   /** Where the runs are (a never-saved project's session runs), resolved by the host. */
   readonly runsDir?: string;
 }
 
-/** Worker → host: the one reply to an {@link ExplainWorkerMessage}. */
-export type ExplainWorkerReply = { readonly kind: 'explained'; readonly result: ExplainResult } | { readonly kind: 'explainFailed'; readonly message: string };
+/** Worker → host: the reply to the {@link ExplainWorkerMessage} with the same `id`. */
+export type ExplainWorkerReply = { readonly kind: 'explained'; readonly id: number; readonly result: ExplainResult } | { readonly kind: 'explainFailed'; readonly id: number; readonly message: string };
