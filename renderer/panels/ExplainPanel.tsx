@@ -13,7 +13,7 @@ import type { ExplainAttention, ExplainBlock, ExplainHeatmap, ExplainRequest, Ex
 import { editor } from '../app/session.js';
 import { SESSION_KEY } from '../app/sessionKey.js';
 import { api, errorMessage } from '../platform/api.js';
-import { explainSample, useExplain } from '../state/explainStore.js';
+import { explainProject, explainSample, useExplain } from '../state/explainStore.js';
 import { attentionView, tokenChips } from './explainView.js';
 import { useTraining } from '../state/trainingStore.js';
 
@@ -387,6 +387,9 @@ export function ExplainPanel(): JSX.Element {
   // A text model reads token ids: its Input is int32 (or its dataset is text).
   const textModel = doc.nodes.some((n) => n.type === 'Input' && n.params.dtype === 'int32') || samples.some((s) => s.snippet !== undefined);
 
+  // Another project's sample, text and run mean nothing here: start afresh.
+  useEffect(() => explainProject(projectPath), [projectPath]);
+
   useEffect(() => {
     if (!datasetPath) return;
     let live = true;
@@ -401,9 +404,14 @@ export function ExplainPanel(): JSX.Element {
 
   useEffect(() => {
     const input: Pick<ExplainRequest, 'sample' | 'upload' | 'text'> | null = sample ? { sample } : upload ? { upload: { name: upload.name, dataUrl: upload.dataUrl } } : text !== null ? { text } : null;
-    if (!input) return;
+    // Choices just reset (another project): the next render asks with the fresh ones.
+    const now = useExplain.getState();
+    if (!input || now.sample !== sample || now.upload !== upload || now.text !== text) return;
     const key = JSON.stringify([sample, upload && [upload.name, upload.id], text, run, classIndex, smoothGrad, projectPath, lastRun]);
-    if (key === useExplain.getState().resultKey) return;
+    if (key === useExplain.getState().resultKey) {
+      setError(null);
+      return;
+    }
     let live = true;
     setBusy(true);
     setError(null);
@@ -419,7 +427,8 @@ export function ExplainPanel(): JSX.Element {
       })
       .then(
         (r) => live && setResult(r, key),
-        (e: unknown) => live && (setError(errorMessage(e)), setResult(null, null)),
+        // The last explanation stays on screen under the error: a bad file loses nothing.
+        (e: unknown) => live && setError(errorMessage(e)),
       )
       .finally(() => live && setBusy(false));
     return () => {

@@ -5,9 +5,12 @@
  */
 import { create } from 'zustand';
 import type { ExplainResult, ExplainUpload } from '../../shared/explain/protocol.js';
+import { editor } from '../app/session.js';
 
 /** The Explain panel's choices. */
 export interface ExplainState {
+  /** The project file these choices belong to (another project starts afresh). */
+  readonly project: string | null;
   /** Absolute path of the dataset sample explained (null when a file or text is). */
   readonly sample: string | null;
   /** A dropped or opened file explained; `id` tells two drops of the same name apart. */
@@ -27,9 +30,18 @@ export interface ExplainState {
 }
 
 /** The store. */
-export const useExplain = create<ExplainState>(() => ({ sample: null, upload: null, text: null, classIndex: null, smoothGrad: 0, focusBlock: null, run: 'best', result: null, resultKey: null }));
+export const useExplain = create<ExplainState>(() => ({ ...fresh(null), smoothGrad: 0 }));
+
+function fresh(project: string | null): Omit<ExplainState, 'smoothGrad'> {
+  return { project, sample: null, upload: null, text: null, classIndex: null, focusBlock: null, run: 'best', result: null, resultKey: null };
+}
+
+/** Forgets the choices of another project (its samples and runs mean nothing in this one). */
+export function explainProject(project: string | null): void {
+  if (useExplain.getState().project !== project) useExplain.setState(fresh(project));
+}
 
 /** Explains a dataset sample (instead of a dropped file or typed text). */
 export function explainSample(path: string, more: Partial<Pick<ExplainState, 'classIndex' | 'run'>> = {}): void {
-  useExplain.setState({ sample: path, upload: null, text: null, ...more });
+  useExplain.setState({ project: editor.store.getState().path, sample: path, upload: null, text: null, ...more });
 }
