@@ -14,7 +14,7 @@ import type { ProjectDocument } from '../../shared/graph/document.js';
 import { IMAGE_SCALE } from '../../shared/training/dataset.js';
 import { encodeTokens, tokenize, vocabularyIndex } from '../../shared/training/tokenizer.js';
 import type { WeightProvenance, WeightSource } from '../../shared/training/weightSource.js';
-import { activations, attentionMaps, ExplainError, gradCam, predictSample, saliency, tokenAttribution, type BlockActivation } from '../../shared/explain/explain.js';
+import { activations, attentionMaps, ExplainError, firstConvFilters, gradCam, predictSample, saliency, tokenAttribution, weightSummaries, type BlockActivation } from '../../shared/explain/explain.js';
 import { decodeImage, decodeImageBytes, isImageFile, mapLimit, thumbnail, type ImageTarget } from './datasets/images.js';
 import { resolveDatasetPath } from './datasetService.js';
 import { PREDICTIONS_FILE, type CellSample, type CellSamples, type RunPredictions } from '../../shared/explain/gallery.js';
@@ -427,7 +427,9 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
       values: Array.from(a.values.subarray(0, EXPLAIN_VALUE_LIMIT)),
       truncated: a.values.length > EXPLAIN_VALUE_LIMIT,
       stats: a.stats,
+      weights: weightSummaries(model.model.getLayer(a.layer)),
     }));
+    const filters = firstConvFilters(model.model);
     const attention = attentionMaps(tf, model.model, input.x).map((m) => ({
       layer: m.layer,
       block: model.blockOf.get(m.layer) ?? null,
@@ -453,6 +455,7 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
       tokenScores,
       tokensWhy,
       attention,
+      filters: filters && filters.values.length <= EXPLAIN_VALUE_LIMIT ? { layer: filters.layer, shape: filters.shape, values: Array.from(filters.values) } : null,
     };
   } finally {
     input?.x.dispose();

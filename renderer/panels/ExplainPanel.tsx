@@ -9,12 +9,13 @@
  */
 import { useEffect, useMemo, useRef, useState, type DragEvent, type JSX, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
+import type { WeightSummary } from '../../shared/explain/explain.js';
 import type { ExplainAttention, ExplainBlock, ExplainHeatmap, ExplainRequest, ExplainResult, ExplainSample } from '../../shared/explain/protocol.js';
 import { editor } from '../app/session.js';
 import { SESSION_KEY } from '../app/sessionKey.js';
 import { api, errorMessage } from '../platform/api.js';
 import { explainProject, explainSample, useExplain } from '../state/explainStore.js';
-import { attentionView, tokenChips } from './explainView.js';
+import { attentionView, filterGrid, tokenChips } from './explainView.js';
 import { useTraining } from '../state/trainingStore.js';
 
 type Method = 'gradcam' | 'saliency';
@@ -87,11 +88,10 @@ function GreyCanvas({ width, height, grey, label, testId }: { width: number; hei
   return <canvas ref={ref} className="ll-explain-map" aria-label={label} data-testid={testId} />;
 }
 
-function Histogram({ block }: { block: ExplainBlock }): JSX.Element {
-  const counts = block.stats.histogram;
+function Histogram({ counts, label }: { counts: readonly number[]; label: string }): JSX.Element {
   const peak = Math.max(1, ...counts);
   return (
-    <svg className="ll-explain-hist" viewBox={`0 0 ${counts.length} 40`} preserveAspectRatio="none" role="img" aria-label={`Histogram of ${block.layer}'s outputs`}>
+    <svg className="ll-explain-hist" viewBox={`0 0 ${Math.max(1, counts.length)} 40`} preserveAspectRatio="none" role="img" aria-label={label}>
       {counts.map((c, i) => (
         <rect key={i} x={i + 0.1} width={0.8} y={40 - (40 * c) / peak} height={(40 * c) / peak} />
       ))}
@@ -99,10 +99,67 @@ function Histogram({ block }: { block: ExplainBlock }): JSX.Element {
   );
 }
 
+/** The first conv block's filters, one tile each (grey, or colour for an RGB input). */
+function FilterImages({ filters }: { filters: NonNullable<ExplainResult['filters']> }): JSX.Element {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const grid = useMemo(() => filterGrid(filters.shape, filters.values), [filters]);
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    canvas.width = grid.width;
+    canvas.height = grid.height;
+    const image = ctx.createImageData(grid.width, grid.height);
+    image.data.set(grid.pixels);
+    ctx.putImageData(image, 0, 0);
+  }, [grid]);
+  const factor = Math.max(2, Math.min(12, Math.floor(240 / Math.max(grid.width, grid.height))));
+  const [kh, kw, cin, cout] = filters.shape;
+  return (
+    <div className="ll-explain-filters">
+      <div className="small">
+        <strong>Filters</strong>{' '}
+        <span className="ll-muted">
+          {cout} × {kh}×{kw}
+          {cin === 3 ? ' (RGB)' : cin === 1 ? '' : ` (mean of ${cin} input channels)`} · grey = 0
+        </span>
+      </div>
+      <canvas ref={ref} className="ll-explain-map" style={{ width: grid.width * factor, height: grid.height * factor }} aria-label={`The ${cout} filters of ${filters.layer}`} data-testid="explain-filters" />
+    </div>
+  );
+}
+
+/** A block's weight tensors: shape and a histogram of the values each. */
+function WeightsView({ weights }: { weights: readonly WeightSummary[] }): JSX.Element {
+  return (
+    <div className="ll-explain-weights" data-testid="explain-weights">
+      <strong className="small">Weights</strong>
+      {weights.map((w) => (
+        <div key={w.name} className="ll-explain-weight">
+          <div className="small">
+            {w.name} <span className="ll-muted">({w.shape.join(', ')}){w.trainable ? '' : ' · frozen'}</span>
+          </div>
+          <div className="ll-explain-stats">
+            <Histogram counts={w.stats.histogram} label={`Histogram of ${w.name}`} />
+            <dl>
+              <dt>min</dt>
+              <dd>{fmt(w.stats.min)}</dd>
+              <dt>max</dt>
+              <dd>{fmt(w.stats.max)}</dd>
+              <dt>mean</dt>
+              <dd>{fmt(w.stats.mean)}</dd>
+            </dl>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toExponential(2) : v.toFixed(3));
 
 /** One block's output: a view chosen by its shape, then its stats. */
-function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
+function BlockView({ block, filters }: { block: ExplainBlock; filters: ExplainResult['filters'] }): JSX.Element {
   const [channel, setChannel] = useState<number | 'all'>('all');
   useEffect(() => setChannel('all'), [block.layer]);
   const { min, max } = block.stats;
@@ -159,7 +216,7 @@ function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
         <GreyCanvas width={view.width} height={view.height} grey={view.grey} label={view.label} testId={shape.length === 3 ? 'explain-feature-maps' : 'explain-block-map'} />
       </div>
       <div className="ll-explain-stats">
-        <Histogram block={block} />
+        <Histogram counts={block.stats.histogram} label={`Histogram of ${block.layer}'s outputs`} />
         <dl>
           <dt>min</dt>
           <dd>{fmt(block.stats.min)}</dd>
@@ -176,6 +233,8 @@ function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
         </dl>
       </div>
       {block.truncated && <div className="ll-muted small">Only the first values of this large output are shown.</div>}
+      {filters && filters.layer === block.layer && <FilterImages filters={filters} />}
+      {block.weights.length > 0 && <WeightsView weights={block.weights} />}
     </div>
   );
 }
@@ -658,7 +717,7 @@ export function ExplainPanel(): JSX.Element {
               ))}
             </div>
           </div>
-          {block && <BlockView block={block} />}
+          {block && <BlockView block={block} filters={result.filters} />}
         </div>
       )}
       {result && result.attention.length > 0 && <AttentionMaps maps={result.attention} tokens={result.tokens} />}

@@ -70,3 +70,52 @@ export function attentionView(map: ExplainAttention, tokens: readonly string[] |
   });
   return { size, labels, heads, hidden: Math.min(q, k) - size };
 }
+
+/** First-layer conv filters laid out as one RGBA image: a tile per filter, 1-pixel gaps. */
+export interface FilterGrid {
+  readonly width: number;
+  readonly height: number;
+  readonly columns: number;
+  /** RGBA pixels (gaps transparent). */
+  readonly pixels: Uint8ClampedArray;
+}
+
+/**
+ * Draws a (kh, kw, in, out) kernel as a grid of `out` tiles of kh × kw: grey for one input
+ * channel, colour for three (RGB), otherwise the mean over input channels. Values are scaled
+ * symmetrically around 0 by the largest |value|, so 0 is mid-grey in every tile.
+ */
+export function filterGrid(shape: readonly [number, number, number, number], values: ArrayLike<number>): FilterGrid {
+  const [kh, kw, cin, cout] = shape;
+  const columns = Math.ceil(Math.sqrt(cout));
+  const rows = Math.ceil(cout / columns);
+  const width = columns * (kw + 1) - 1;
+  const height = rows * (kh + 1) - 1;
+  let peak = 0;
+  for (let i = 0; i < values.length; i++) peak = Math.max(peak, Math.abs(values[i]));
+  const scale = (v: number) => Math.round(255 * (peak > 0 ? 0.5 + v / (2 * peak) : 0.5));
+  const pixels = new Uint8ClampedArray(width * height * 4);
+  for (let f = 0; f < cout; f++) {
+    const ox = (f % columns) * (kw + 1);
+    const oy = Math.floor(f / columns) * (kh + 1);
+    for (let y = 0; y < kh; y++) {
+      for (let x = 0; x < kw; x++) {
+        const at = (c: number) => values[((y * kw + x) * cin + c) * cout + f];
+        let rgb: [number, number, number];
+        if (cin === 3) rgb = [scale(at(0)), scale(at(1)), scale(at(2))];
+        else {
+          let sum = 0;
+          for (let c = 0; c < cin; c++) sum += at(c);
+          const g = scale(sum / cin);
+          rgb = [g, g, g];
+        }
+        const p = ((oy + y) * width + ox + x) * 4;
+        pixels[p] = rgb[0];
+        pixels[p + 1] = rgb[1];
+        pixels[p + 2] = rgb[2];
+        pixels[p + 3] = 255;
+      }
+    }
+  }
+  return { width, height, columns, pixels };
+}

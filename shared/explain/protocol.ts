@@ -4,7 +4,7 @@
  * training protocol: an explain job is one request and one reply.
  */
 import type { ProjectDocument } from '../graph/document.js';
-import type { BlockStats } from './explain.js';
+import type { BlockStats, WeightSummary } from './explain.js';
 
 /** A file a person dropped or opened in the Explain view (an image, or a text for a text model). */
 export interface ExplainUpload {
@@ -52,6 +52,8 @@ export interface ExplainBlock {
   readonly values: readonly number[];
   readonly truncated: boolean;
   readonly stats: BlockStats;
+  /** The block's weight tensors with their histograms (none for blocks without weights). */
+  readonly weights: readonly WeightSummary[];
 }
 
 /** A heat map over the input, values 0–1, row-major height × width. */
@@ -84,6 +86,8 @@ export interface ExplainResult {
   readonly tokensWhy: string | null;
   /** The attention weights of each MultiHeadAttention block. */
   readonly attention: readonly ExplainAttention[];
+  /** The first Conv2D block's kernel (kh, kw, in, out), drawn as one image per filter. */
+  readonly filters: { readonly layer: string; readonly shape: readonly [number, number, number, number]; readonly values: readonly number[] } | null;
 }
 
 /** One MultiHeadAttention block's weights for the sample. */

@@ -76,6 +76,10 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await expect(panel.getByTestId('explain-dead')).toContainText('%');
       await panel.getByTestId('explain-channel').selectOption('3');
       await expect(panel.getByTestId('explain-feature-maps')).toHaveJSProperty('width', 26);
+      // The weights view: the first conv block's 32 filters (3×3 tiles, 6 × 6 grid) and its tensors' histograms.
+      await expect(panel.getByTestId('explain-filters')).toHaveJSProperty('width', 23);
+      await expect(panel.getByTestId('explain-weights')).toContainText('kernel (3, 3, 1, 32)');
+      await expect(panel.getByTestId('explain-weights')).toContainText('bias (32)');
       await panel.getByTestId('explain-method-saliency').click();
       await expect(panel).toContainText('|∂score/∂pixel|');
       await panel.getByTestId('explain-method-gradcam').click();

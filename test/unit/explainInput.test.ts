@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explainSamples, prepareInputFile, prepareText, prepareUpload, type ExplainModel } from '../../electron/services/explainService.js';
 import type { Preprocessing } from '../../electron/services/datasets/pipeline.js';
 import { emptyDocument } from '../../shared/graph/document.js';
+import { firstConvFilters, weightSummaries } from '../../shared/explain/explain.js';
 
 await tf.setBackend('cpu');
 const work = mkdtempSync(join(tmpdir(), 'layerloom-explain-input-'));
@@ -81,5 +82,30 @@ describe('samples of a text dataset', () => {
     expect(samples[0].snippet).toMatch(/^rain text number 0 x+$/);
     expect(samples[0].snippet).toHaveLength(120);
     expect(samples[0].thumbnail).toBeUndefined();
+  });
+});
+
+describe('the weights view', () => {
+  it('each weight tensor of a block with its histogram; the first Conv2D kernel as filters', () => {
+    const input = tf.input({ shape: [5, 5, 1] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, name: 'c1' });
+    const dense = tf.layers.dense({ units: 2, name: 'd1' });
+    const model = tf.model({ inputs: input, outputs: dense.apply(tf.layers.flatten().apply(conv.apply(input))) as tf.SymbolicTensor });
+    const kernel = Float32Array.from({ length: 36 }, (_, i) => i / 10 - 1);
+    conv.setWeights([tf.tensor(kernel, [3, 3, 1, 4]), tf.tensor([0.5, 0.5, 0.5, 0.5])]);
+    const [k, b] = weightSummaries(conv);
+    expect(k).toMatchObject({ name: 'kernel', shape: [3, 3, 1, 4], trainable: true });
+    expect(k.stats.min).toBeCloseTo(-1);
+    expect(k.stats.max).toBeCloseTo(2.5);
+    expect(k.stats.histogram.reduce((a, c) => a + c, 0)).toBe(36);
+    expect(k.stats.deadShare).toBeNull();
+    expect(b).toMatchObject({ name: 'bias', shape: [4] });
+    expect(b.stats.histogram).toEqual([4]);
+    expect(weightSummaries(model.getLayer('d1')).map((w) => w.shape)).toEqual([[36, 2], [2]]);
+    const filters = firstConvFilters(model);
+    expect(filters?.layer).toBe('c1');
+    expect(filters?.shape).toEqual([3, 3, 1, 4]);
+    expect(Array.from(filters?.values ?? [])).toEqual(Array.from(kernel));
+    expect(firstConvFilters(tf.model({ inputs: input, outputs: tf.layers.flatten().apply(input) as tf.SymbolicTensor }))).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  * and the whole matrix (padding labelled ·) on request; causal masks keep their zero upper triangle.
  */
 import { describe, expect, it } from 'vitest';
-import { attentionView, tokenChips } from '../../renderer/panels/explainView.js';
+import { attentionView, filterGrid, tokenChips } from '../../renderer/panels/explainView.js';
 import type { ExplainAttention } from '../../shared/explain/protocol.js';
 
 describe('token attribution chips', () => {
@@ -47,5 +47,21 @@ describe('attention heads', () => {
     // The causal head's upper triangle stays 0.
     for (let r = 0; r < 4; r++) for (let c = r + 1; c < 4; c++) expect(v.heads[1].weights[r * 4 + c]).toBe(0);
     expect(attentionView(map, null, false).labels).toEqual(['0', '1', '2', '3']);
+  });
+});
+
+describe('first-layer conv filters', () => {
+  it('one tile per filter, scaled around 0 by the largest |value|; RGB kernels in colour', () => {
+    // (kh 1, kw 2, in 1, out 2): filter 0 = [-2, 2], filter 1 = [0, 1]; Keras layout ((y·kw + x)·in + c)·out + f.
+    const grey = filterGrid([1, 2, 1, 2], [-2, 0, 2, 1]);
+    expect({ width: grey.width, height: grey.height, columns: grey.columns }).toEqual({ width: 5, height: 1, columns: 2 });
+    const px = (i: number) => Array.from(grey.pixels.slice(i * 4, i * 4 + 4));
+    expect(px(0)).toEqual([0, 0, 0, 255]);
+    expect(px(1)).toEqual([255, 255, 255, 255]);
+    expect(px(2)).toEqual([0, 0, 0, 0]); // the gap between tiles
+    expect(px(3)).toEqual([128, 128, 128, 255]);
+    expect(px(4)).toEqual([191, 191, 191, 255]);
+    const rgb = filterGrid([1, 1, 3, 1], [1, -1, 0]);
+    expect(Array.from(rgb.pixels)).toEqual([255, 0, 128, 255]);
   });
 });
