@@ -223,6 +223,7 @@ async function createWindow(startupProject: string | null): Promise<EditorWindow
   win.on('closed', () => {
     unsubscribe();
     for (const runId of model.runIds) void host.dispatch('stopTraining', [runId]).catch(() => undefined);
+    host.close();
     editors.delete(contents.id);
     if (lastFocusedContentsId === contents.id) lastFocusedContentsId = null;
   });

@@ -21,7 +21,7 @@ import { RecoveryService } from '../services/recoveryService.js';
 import { TemplateService } from '../services/templateService.js';
 import { adoptUnsavedRuns, unsavedRunsDir } from '../services/unsavedRunsService.js';
 import { serviceAdapters, type ServiceAdapters } from './adapters.js';
-import { explainInWorker } from '../services/explainJob.js';
+import { ExplainWorkers } from '../services/explainJob.js';
 import { cellSamples, explainSamples } from '../services/explainService.js';
 
 /** Where a host keeps per-user state (recent list, recovery files). */
@@ -69,6 +69,8 @@ export interface HostApi {
   /** Subscribes to events for delivery to editors. */
   onEvent(listener: (event: ApiEventName, payload: ApiEvents[ApiEventName]) => void): () => void;
   readonly emit: EmitEvent;
+  /** Ends what the host keeps running between requests (the explain worker). */
+  close(): void;
 }
 
 function version(root: string): string {
@@ -125,6 +127,9 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
   const emit: EmitEvent = (event, payload) => {
     for (const l of listeners) l(event, payload);
   };
+
+  // One explain worker, kept for the run last explained (TensorFlow loads once per run, not per sample).
+  const explainWorkers = new ExplainWorkers();
 
   // A never-saved project's runs are kept with its session's recovery state until its first save.
   const sessionRuns = (projectPath: string | null, sessionKey: string | undefined): { runsDir?: string } =>
@@ -223,7 +228,7 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     getBackendStatus: () => adapters.backend.status(),
     listExplainSamples: ({ doc, projectPath }) => explainSamples(doc, projectPath),
     cellSamples: ({ runDir, actual, predicted }) => cellSamples(runDir, actual, predicted),
-    explainSample: (request) => explainInWorker(request, sessionRuns(request.projectPath, request.sessionKey)),
+    explainSample: (request) => explainWorkers.explain(request, sessionRuns(request.projectPath, request.sessionKey).runsDir),
   };
 
   async function dispatch(method: unknown, args: unknown): Promise<unknown> {
@@ -245,6 +250,7 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     adapters,
     dispatch,
     emit,
+    close: () => explainWorkers.close(),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

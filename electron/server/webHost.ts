@@ -443,6 +443,7 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
     api,
     async close() {
       unsubscribe();
+      api.close();
       for (const ws of sockets) ws.terminate();
       await new Promise<void>((ok) => wss.close(() => ok()));
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -5,22 +5,23 @@
  * computes and writes Grad-CAM, saliency or per-block activations (shared/explain) as PNG files
  * (sharp encodes them). The CLI (`layerloom explain`) and the training worker call it.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
 import { compileModel } from '../../shared/compile/compile.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { IMAGE_SCALE } from '../../shared/training/dataset.js';
-import { encodeTokens, tokenize } from '../../shared/training/tokenizer.js';
+import { encodeTokens, tokenize, vocabularyIndex } from '../../shared/training/tokenizer.js';
 import type { WeightProvenance, WeightSource } from '../../shared/training/weightSource.js';
-import { activations, ExplainError, gradCam, predictSample, saliency, tokenAttribution, type BlockActivation } from '../../shared/explain/explain.js';
-import { decodeImage, isImageFile, mapLimit, thumbnail, type ImageTarget } from './datasets/images.js';
+import { activations, attentionMaps, ExplainError, firstConvFilters, gradCam, predictSample, saliency, tokenAttribution, weightSummaries, type BlockActivation } from '../../shared/explain/explain.js';
+import { decodeImage, decodeImageBytes, isImageFile, mapLimit, thumbnail, type ImageTarget } from './datasets/images.js';
 import { resolveDatasetPath } from './datasetService.js';
 import { PREDICTIONS_FILE, type CellSample, type CellSamples, type RunPredictions } from '../../shared/explain/gallery.js';
-import { EXPLAIN_VALUE_LIMIT, type ExplainRequest, type ExplainResult, type ExplainSample } from '../../shared/explain/protocol.js';
+import { EXPLAIN_VALUE_LIMIT, type ExplainRequest, type ExplainResult, type ExplainSample, type ExplainUpload } from '../../shared/explain/protocol.js';
 import type { Preprocessing } from './datasets/pipeline.js';
-import { loadWeightsInto } from './weights/tfjsFolder.js';
+import { loadWeightsInto, WEIGHTS_BIN } from './weights/tfjsFolder.js';
+import type { ExplainModelCache } from './explainModelCache.js';
 import { resolveWeightSource } from './weightSourceService.js';
 
 type TF = typeof tfjs;
@@ -54,21 +55,34 @@ async function readPreprocessing(dirs: readonly string[]): Promise<Preprocessing
  * Compiles the project's graph and loads the weights `source` names into it. The initial weights
  * (a seed) are refused: there is nothing trained to explain.
  */
-export async function loadExplainModel(tf: TF, options: { doc: ProjectDocument; projectPath: string | null; source: WeightSource; runsDir?: string }): Promise<ExplainModel> {
+export async function loadExplainModel(
+  tf: TF,
+  options: { doc: ProjectDocument; projectPath: string | null; source: WeightSource; runsDir?: string },
+  cache?: ExplainModelCache,
+): Promise<ExplainModel> {
   if (options.source.kind === 'initial') throw new ExplainError('Explaining needs trained weights: name a run (--run best|latest|ID) or a saved model (--weights DIR), not a seed.');
   const resolved = await resolveWeightSource(options.source, { doc: options.doc, projectPath: options.projectPath, tf, ...(options.runsDir ? { runsDir: options.runsDir } : {}) });
-  if (!resolved.modelDir) throw new ExplainError('Explaining needs trained weights, and the weight source gave none.');
-  const compiled = compileModel(options.doc, tf);
-  try {
-    await loadWeightsInto(tf, compiled.model, resolved.modelDir);
-  } catch (e) {
-    compiled.model.dispose();
-    throw new ExplainError((e as Error).message);
-  }
-  const blockOf = new Map<string, string>();
-  for (const [node, layer] of compiled.layerNames) blockOf.set(layer, node);
-  const dirs = [...(resolved.runDir ? [resolved.runDir] : []), dirname(resolved.modelDir), resolved.modelDir];
-  return { model: compiled.model, blockOf, preprocessing: await readPreprocessing(dirs), provenance: resolved.provenance, notes: resolved.notes };
+  const modelDir = resolved.modelDir;
+  if (!modelDir) throw new ExplainError('Explaining needs trained weights, and the weight source gave none.');
+  const load = async (): Promise<ExplainModel> => {
+    const compiled = compileModel(options.doc, tf);
+    try {
+      await loadWeightsInto(tf, compiled.model, modelDir);
+    } catch (e) {
+      compiled.model.dispose();
+      throw new ExplainError((e as Error).message);
+    }
+    const blockOf = new Map<string, string>();
+    for (const [node, layer] of compiled.layerNames) blockOf.set(layer, node);
+    const dirs = [...(resolved.runDir ? [resolved.runDir] : []), dirname(modelDir), modelDir];
+    return { model: compiled.model, blockOf, preprocessing: await readPreprocessing(dirs), provenance: resolved.provenance, notes: resolved.notes };
+  };
+  if (!cache) return load();
+  // The same graph (moving a block on the canvas does not count) and the same weight files (a
+  // resumed run rewrites them: their times change).
+  const times = await Promise.all(['model.json', WEIGHTS_BIN].map((f) => stat(join(modelDir, f)).then((s) => s.mtimeMs, () => 0)));
+  const graph = { nodes: options.doc.nodes.map(({ id, type, label, params }) => ({ id, type, label, params })), edges: options.doc.edges, initialWeights: options.doc.initialWeights ?? null };
+  return cache.get(JSON.stringify([graph, modelDir, times]), load);
 }
 
 /** One input prepared for the model, and the image a person sees (for overlays). */
@@ -88,41 +102,85 @@ function imageTargetOf(shape: readonly (number | null)[]): ImageTarget | null {
   return c === 1 || c === 3 || c === 4 ? { height: shape[0] as number, width: shape[1] as number, channels: c } : null;
 }
 
+/** Prepares decoded image values (0–255) for the model: the run's scale, as training did. */
+function preparedImage(tf: TF, model: ExplainModel, decoded: Uint8Array | Float32Array, target: ImageTarget): PreparedInput {
+  const shape = model.model.inputs[0].shape.slice(1) as number[];
+  const scale = model.preprocessing?.kind === 'images' ? model.preprocessing.scale : IMAGE_SCALE;
+  const values = Float32Array.from(decoded, (v) => v * scale);
+  const pixels = Uint8Array.from(decoded, (v) => Math.max(0, Math.min(255, Math.round(v))));
+  return { x: tf.tensor(values, [1, ...shape], 'float32'), image: { width: target.width, height: target.height, channels: target.channels, pixels }, tokens: null };
+}
+
+function imageTargetFor(model: ExplainModel, what: string): ImageTarget {
+  const shape = model.model.inputs[0].shape.slice(1);
+  const target = imageTargetOf(shape);
+  if (!target) throw new ExplainError(`${what} is an image, but the model's Input is (${shape.map((d) => d ?? 'None').join(', ')}), not (height, width, channels).`);
+  return target;
+}
+
+/**
+ * Prepares text as training prepared its dataset: tokenized as the dataset was (lower case, no
+ * punctuation), encoded with the run's vocabulary (id 0 pads, 1 is an unknown word, the
+ * vocabulary's words from 2), padded or cut to its sequence length.
+ */
+export function prepareText(tf: TF, model: ExplainModel, text: string): PreparedInput {
+  const pre = model.preprocessing;
+  if (pre?.kind !== 'text') {
+    throw new ExplainError(
+      pre ? 'This model was trained on images, not text: give it an image.' : 'The weights have no preprocessing.json (a text vocabulary) beside them, so text cannot be encoded for this model. Train it in Layerloom on a text dataset.',
+    );
+  }
+  const input = model.model.inputs[0];
+  const tokens = tokenize(text);
+  if (tokens.length === 0) throw new ExplainError('The text has no words to explain (punctuation and spaces are dropped, as in training). Type a sentence.');
+  const ids = new Int32Array(pre.sequenceLength);
+  encodeTokens(tokens, vocabularyIndex({ tokens: pre.vocabulary, maxTokens: pre.maxTokens, sequenceLength: pre.sequenceLength }), pre.sequenceLength, ids);
+  const shown = Array.from({ length: pre.sequenceLength }, (_, i) => (ids[i] === 0 ? '' : (tokens[i] ?? '')));
+  return { x: tf.tensor(ids, [1, pre.sequenceLength], input.dtype === 'int32' ? 'int32' : 'float32'), image: null, tokens: shown };
+}
+
 /**
  * Prepares an input file as training prepared its dataset: an image is decoded, resized to the
  * Input block's size (half-pixel bilinear, as tf.image.resize) and scaled to 0–1; a text file is
  * tokenized and encoded with the run's vocabulary, padded or cut to its sequence length.
  */
 export async function prepareInputFile(tf: TF, model: ExplainModel, file: string): Promise<PreparedInput> {
-  const input = model.model.inputs[0];
-  const shape = input.shape.slice(1);
   if (isImageFile(file)) {
-    const target = imageTargetOf(shape);
-    if (!target) throw new ExplainError(`${file} is an image, but the model's Input is (${shape.map((d) => d ?? 'None').join(', ')}), not (height, width, channels).`);
+    const target = imageTargetFor(model, file);
     let decoded: Uint8Array | Float32Array;
     try {
       decoded = await decodeImage(file, target);
     } catch (e) {
       throw new ExplainError(`${file} cannot be read as an image: ${(e as Error).message}`);
     }
-    const scale = model.preprocessing?.kind === 'images' ? model.preprocessing.scale : IMAGE_SCALE;
-    const values = Float32Array.from(decoded, (v) => v * scale);
-    const pixels = Uint8Array.from(decoded, (v) => Math.max(0, Math.min(255, Math.round(v))));
-    return { x: tf.tensor(values, [1, ...(shape as number[])], 'float32'), image: { width: target.width, height: target.height, channels: target.channels, pixels }, tokens: null };
+    return preparedImage(tf, model, decoded, target);
   }
   const pre = model.preprocessing;
-  if (pre?.kind === 'text') {
-    const text = await readFile(file, 'utf8');
-    const tokens = tokenize(text);
-    const index = new Map(pre.vocabulary.map((t, i) => [t, i] as [string, number]));
-    const ids = new Int32Array(pre.sequenceLength);
-    encodeTokens(tokens, index, pre.sequenceLength, ids);
-    const shown = Array.from({ length: pre.sequenceLength }, (_, i) => (ids[i] === 0 ? '' : (tokens[i] ?? '')));
-    return { x: tf.tensor(ids, [1, pre.sequenceLength], input.dtype === 'int32' ? 'int32' : 'float32'), image: null, tokens: shown };
-  }
+  if (pre?.kind === 'text') return prepareText(tf, model, await readFile(file, 'utf8'));
   throw new ExplainError(
     `${file} is not an image (png, jpg, bmp, …)${pre ? '' : ', and the weights have no preprocessing.json (a text vocabulary) beside them'}. Give an image for an image model, or a .txt file for a text model trained in Layerloom.`,
   );
+}
+
+/**
+ * Prepares a file dropped into the Explain view: decoded from its bytes exactly as a dataset file
+ * (an image for an image model, UTF-8 text for a text model).
+ */
+export async function prepareUpload(tf: TF, model: ExplainModel, upload: ExplainUpload): Promise<PreparedInput> {
+  const match = /^data:([^;,]*)(;base64)?,/.exec(upload.dataUrl);
+  if (!match) throw new ExplainError(`${upload.name} did not arrive as a file (no data URL). Drop the file again.`);
+  const body = upload.dataUrl.slice(match[0].length);
+  const bytes = match[2] ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8');
+  if (model.preprocessing?.kind === 'text') {
+    if (isImageFile(upload.name) || match[1].startsWith('image/')) throw new ExplainError(`${upload.name} is an image, but this is a text model: drop a .txt file or type the text.`);
+    return prepareText(tf, model, bytes.toString('utf8'));
+  }
+  const target = imageTargetFor(model, upload.name);
+  try {
+    return preparedImage(tf, model, await decodeImageBytes(bytes, /\.bmp$/i.test(upload.name) || match[1] === 'image/bmp', target), target);
+  } catch (e) {
+    throw new ExplainError(`${upload.name} cannot be read as an image (${(e as Error).message}). Drop a PNG, JPEG, WebP, GIF or BMP file.`);
+  }
 }
 
 /** A colour map from 0 (dark blue) through green and yellow to 1 (red), as RGB bytes. */
@@ -282,23 +340,31 @@ export async function explainToFolder(
   };
 }
 
-/** A few images per class of the project's image dataset, with thumbnails, for the Explain view. */
+/**
+ * A few samples per class of the project's dataset, for the Explain view: images with thumbnails,
+ * or text files with the start of their text.
+ */
 export async function explainSamples(doc: ProjectDocument, projectPath: string | null, perClass = 4): Promise<ExplainSample[]> {
-  if (!doc.dataset?.path) throw new ExplainError('The project has no dataset. Choose an image folder in the Dataset panel to pick samples from it.');
+  if (!doc.dataset?.path) throw new ExplainError('The project has no dataset. Choose a dataset folder in the Dataset panel to pick samples from it.');
   const root = resolveDatasetPath(doc.dataset.path, projectPath);
   let classes: string[];
   try {
     classes = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
   } catch (e) {
-    throw new ExplainError(`Cannot list the dataset folder ${root}: ${(e as Error).message}. Explaining shows samples of an image folder with one sub-folder per class.`);
+    throw new ExplainError(`Cannot list the dataset folder ${root}: ${(e as Error).message}. Explaining shows samples of a folder with one sub-folder per class.`);
   }
-  const picked: { path: string; label: string }[] = [];
+  const picked: { path: string; label: string; text: boolean }[] = [];
   for (const label of classes) {
-    const names = (await readdir(join(root, label))).filter(isImageFile).sort().slice(0, perClass);
-    for (const name of names) picked.push({ path: join(root, label, name), label });
+    const names = (await readdir(join(root, label))).sort();
+    const images = names.filter(isImageFile);
+    const texts = names.filter((n) => n.toLowerCase().endsWith('.txt'));
+    const chosen = images.length > 0 ? images : texts;
+    for (const name of chosen.slice(0, perClass)) picked.push({ path: join(root, label, name), label, text: images.length === 0 });
   }
-  if (picked.length === 0) throw new ExplainError(`${root} has no images in class sub-folders. Explaining shows samples of an image dataset.`);
-  return mapLimit(picked, 8, async (s) => ({ ...s, thumbnail: await thumbnail(s.path, 48) }));
+  if (picked.length === 0) throw new ExplainError(`${root} has no images or .txt files in class sub-folders. Explaining shows samples of an image or text dataset.`);
+  return mapLimit(picked, 8, async ({ text, ...s }) =>
+    text ? { ...s, snippet: (await readFile(s.path, 'utf8')).replace(/\s+/g, ' ').trim().slice(0, 120) } : { ...s, thumbnail: await thumbnail(s.path, 48) },
+  );
 }
 
 /** The input image as a PNG data URL (grey or colour, at the model's size). */
@@ -311,27 +377,48 @@ async function imageDataUrl(image: NonNullable<PreparedInput['image']>): Promise
 
 /**
  * Everything the Explain view shows for one sample: the prediction, Grad-CAM (when the model has
- * a conv block) and saliency for the chosen class, and every block's output with its stats.
+ * a conv block) and saliency for the chosen class, and every block's output with its stats. With
+ * a `cache` (an explain worker's) the loaded model is kept for the next request.
  */
-export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: string): Promise<ExplainResult> {
+export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: string, cache?: ExplainModelCache): Promise<ExplainResult> {
+  const given = [request.sample, request.upload, request.text].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new ExplainError('Explain one input: a dataset sample, a dropped file or typed text.');
+  const smoothGradSamples = request.smoothGradSamples ?? 0;
+  if (!Number.isInteger(smoothGradSamples) || smoothGradSamples < 0 || smoothGradSamples > SMOOTHGRAD_MAX) {
+    throw new ExplainError(`SmoothGrad takes 0–${SMOOTHGRAD_MAX} noisy copies, not ${smoothGradSamples}.`);
+  }
   const source: WeightSource = { kind: 'run', run: request.run ?? 'best', checkpoint: request.checkpoint ?? 'best' };
-  const model = await loadExplainModel(tf, { doc: request.doc, projectPath: request.projectPath, source, ...(runsDir ? { runsDir } : {}) });
+  const model = await loadExplainModel(tf, { doc: request.doc, projectPath: request.projectPath, source, ...(runsDir ? { runsDir } : {}) }, cache);
   let input: PreparedInput | null = null;
   try {
-    input = await prepareInputFile(tf, model, request.sample);
-    if (!input.image) throw new ExplainError('The Explain view shows image samples; explain text with `layerloom explain`.');
+    if (request.text !== undefined) input = prepareText(tf, model, request.text);
+    else if (request.upload) input = await prepareUpload(tf, model, request.upload);
+    else input = await prepareInputFile(tf, model, request.sample as string);
     const { probabilities, predicted } = predictSample(tf, model.model, input.x);
     const classIndex = request.classIndex ?? predicted;
     let gradcam: ExplainResult['gradcam'] = null;
     let gradcamWhy: string | null = null;
-    try {
-      const g = gradCam(tf, model.model, input.x, { classIndex, ...(request.layer ? { layer: request.layer } : {}) });
-      gradcam = { layer: g.layer, height: g.heatmapShape[0], width: g.heatmapShape[1], values: Array.from(g.heatmap) };
-    } catch (e) {
-      if (!(e instanceof ExplainError)) throw e;
-      gradcamWhy = e.message;
+    let sal: ExplainResult['saliency'] = null;
+    let tokenScores: number[] | null = null;
+    let tokensWhy: string | null = null;
+    if (input.image) {
+      try {
+        const g = gradCam(tf, model.model, input.x, { classIndex, ...(request.layer ? { layer: request.layer } : {}) });
+        gradcam = { layer: g.layer, height: g.heatmapShape[0], width: g.heatmapShape[1], values: Array.from(g.heatmap) };
+      } catch (e) {
+        if (!(e instanceof ExplainError)) throw e;
+        gradcamWhy = e.message;
+      }
+      const s = saliency(tf, model.model, input.x, { classIndex, smoothGradSamples });
+      sal = { height: s.heatmapShape[0], width: s.heatmapShape[1], values: Array.from(s.heatmap), smoothGradSamples };
+    } else {
+      try {
+        tokenScores = Array.from(tokenAttribution(tf, model.model, input.x, { classIndex }).scores);
+      } catch (e) {
+        if (!(e instanceof ExplainError)) throw e;
+        tokensWhy = e.message;
+      }
     }
-    const s = saliency(tf, model.model, input.x, { classIndex });
     const blocks = activations(tf, model.model, input.x).map((a) => ({
       layer: a.layer,
       block: model.blockOf.get(a.layer) ?? null,
@@ -340,6 +427,17 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
       values: Array.from(a.values.subarray(0, EXPLAIN_VALUE_LIMIT)),
       truncated: a.values.length > EXPLAIN_VALUE_LIMIT,
       stats: a.stats,
+      weights: weightSummaries(model.model.getLayer(a.layer)),
+    }));
+    const filters = firstConvFilters(model.model);
+    const attention = attentionMaps(tf, model.model, input.x).map((m) => ({
+      layer: m.layer,
+      block: model.blockOf.get(m.layer) ?? null,
+      heads: m.heads,
+      queryLength: m.queryLength,
+      keyLength: m.keyLength,
+      weights: Array.from(m.weights),
+      causal: (model.model.getLayer(m.layer).getConfig() as { useCausalMask?: boolean }).useCausalMask === true,
     }));
     const classes = model.preprocessing && 'classes' in model.preprocessing ? model.preprocessing.classes : [];
     return {
@@ -348,17 +446,25 @@ export async function explainForView(tf: TF, request: ExplainRequest, runsDir?: 
       probabilities: Array.from(probabilities),
       predicted,
       classIndex,
-      image: await imageDataUrl(input.image),
+      image: input.image ? await imageDataUrl(input.image) : null,
       gradcam,
       gradcamWhy,
-      saliency: { height: s.heatmapShape[0], width: s.heatmapShape[1], values: Array.from(s.heatmap) },
+      saliency: sal,
       blocks,
+      tokens: input.tokens,
+      tokenScores,
+      tokensWhy,
+      attention,
+      filters: filters && filters.values.length <= EXPLAIN_VALUE_LIMIT ? { layer: filters.layer, shape: filters.shape, values: Array.from(filters.values) } : null,
     };
   } finally {
     input?.x.dispose();
-    model.model.dispose();
+    if (!cache) model.model.dispose();
   }
 }
+
+/** The most noisy copies SmoothGrad averages in the Explain view (each costs one gradient). */
+const SMOOTHGRAD_MAX = 64;
 
 /** Thumbnails a gallery shows at most per cell. */
 const GALLERY_LIMIT = 48;

@@ -4,7 +4,8 @@
  * child process with IPC (`fork`), or Electron's utilityProcess (`process.parentPort`).
  *
  * Protocol (shared/training/protocol.ts): the host sends `start` once, then maybe `stop`; the worker
- * streams TrainingEvents and always ends a job with a `finished` event.
+ * streams TrainingEvents and always ends a job with a `finished` event. An explain worker instead
+ * answers `explain` requests (shared/explain/protocol.ts) until the host ends it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WORKER_FLAG, type HostToWorker, type WorkerEvent } from '../../shared/training/protocol.js';
@@ -12,6 +13,7 @@ import { runTrainingJob } from './trainingEngine.js';
 import { runAccuracyJob } from './quantizedAccuracy.js';
 import { BackendError, loadTrainingBackend } from './trainingBackend.js';
 import type { ExplainWorkerMessage, ExplainWorkerReply } from '../../shared/explain/protocol.js';
+import { ExplainModelCache } from './explainModelCache.js';
 
 /** The worker's side of a message channel. */
 export interface WorkerPort {
@@ -25,6 +27,9 @@ export interface WorkerPort {
 export function runTrainingWorker(port: WorkerPort): Promise<void> {
   let stop = false;
   let started = false;
+  let explaining = false;
+  let explainQueue: Promise<void> = Promise.resolve();
+  const explainCache = new ExplainModelCache();
   return new Promise<void>((resolveDone) => {
     port.onMessage((message) => {
       if (message.type === 'stop') {
@@ -58,21 +63,21 @@ export function runTrainingWorker(port: WorkerPort): Promise<void> {
         })();
         return;
       }
-      if (message.type === 'explain' && !started) {
-        // An explain job instead of training: one request, one reply, computed on the same engine.
+      if (message.type === 'explain' && (!started || explaining)) {
+        // An explain worker: requests one after another on the same engine, which stays loaded
+        // (with the last model) until the host ends the worker. It never trains.
         started = true;
-        void (async () => {
+        explaining = true;
+        const { id, request, runsDir } = message;
+        explainQueue = explainQueue.then(async () => {
           try {
             const backend = await loadTrainingBackend('auto');
             const { explainForView } = await import('./explainService.js');
-            port.post({ kind: 'explained', result: await explainForView(backend.tf, message.request, message.runsDir) });
+            port.post({ kind: 'explained', id, result: await explainForView(backend.tf, request, runsDir, explainCache) });
           } catch (e) {
-            port.post({ kind: 'explainFailed', message: (e as Error).message ?? String(e) });
-          } finally {
-            port.close();
-            resolveDone();
+            port.post({ kind: 'explainFailed', id, message: (e as Error).message ?? String(e) });
           }
-        })();
+        });
         return;
       }
       if (message.type !== 'start' || started) return;

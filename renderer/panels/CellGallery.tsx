@@ -6,7 +6,7 @@
 import { useEffect, useState, type JSX } from 'react';
 import type { CellSamples } from '../../shared/explain/gallery.js';
 import { api, errorMessage } from '../platform/api.js';
-import { useExplain } from '../state/explainStore.js';
+import { explainSample } from '../state/explainStore.js';
 import { closeDialog, showTab } from '../state/uiStore.js';
 
 /** Which cell of which run. */
@@ -35,7 +35,7 @@ export function CellGallery({ cell, onClose }: { cell: GalleryCell; onClose: () 
   }, [cell.runDir, cell.actual, cell.predicted]);
   const name = (k: number) => data?.classes[k] ?? String(k);
   const explain = (file: string) => {
-    useExplain.setState({ sample: file, classIndex: null, run: cell.runId });
+    explainSample(file, { classIndex: null, run: cell.runId });
     closeDialog();
     showTab('explain');
   };

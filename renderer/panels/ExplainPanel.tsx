@@ -1,17 +1,21 @@
 /**
- * The Explain panel: choose a trained run and a sample from the project's dataset; see what the
- * model predicts, where it looks (Grad-CAM or saliency over the image, for the predicted class or
- * a chosen one) and what each block outputs (feature maps with a channel picker for conv blocks,
- * a bar strip for dense outputs, a time × units map for sequences, a histogram with min, max, mean
- * and the share of dead ReLU outputs). Everything is computed in the host's training worker.
+ * The Explain panel: choose a trained run and a sample from the project's dataset (or drop an
+ * image, or type text for a text model); see what the model predicts, where it looks (Grad-CAM or
+ * saliency — SmoothGrad optional — over the image, or each token coloured by gradient × embedding,
+ * for the predicted class or a chosen one), each attention head's query × key weights, and what
+ * each block outputs (feature maps with a channel picker for conv blocks, a bar strip for dense
+ * outputs, a time × units map for sequences, a histogram with min, max, mean and the share of dead
+ * ReLU outputs). Everything is computed in the host's explain worker (kept per run).
  */
-import { useEffect, useMemo, useRef, useState, type JSX, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent, type JSX, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
-import type { ExplainBlock, ExplainHeatmap, ExplainResult, ExplainSample } from '../../shared/explain/protocol.js';
+import type { WeightSummary } from '../../shared/explain/explain.js';
+import type { ExplainAttention, ExplainBlock, ExplainHeatmap, ExplainRequest, ExplainResult, ExplainSample } from '../../shared/explain/protocol.js';
 import { editor } from '../app/session.js';
 import { SESSION_KEY } from '../app/sessionKey.js';
 import { api, errorMessage } from '../platform/api.js';
-import { useExplain } from '../state/explainStore.js';
+import { explainProject, explainSample, useExplain } from '../state/explainStore.js';
+import { attentionView, filterGrid, tokenChips } from './explainView.js';
 import { useTraining } from '../state/trainingStore.js';
 
 type Method = 'gradcam' | 'saliency';
@@ -84,11 +88,10 @@ function GreyCanvas({ width, height, grey, label, testId }: { width: number; hei
   return <canvas ref={ref} className="ll-explain-map" aria-label={label} data-testid={testId} />;
 }
 
-function Histogram({ block }: { block: ExplainBlock }): JSX.Element {
-  const counts = block.stats.histogram;
+function Histogram({ counts, label }: { counts: readonly number[]; label: string }): JSX.Element {
   const peak = Math.max(1, ...counts);
   return (
-    <svg className="ll-explain-hist" viewBox={`0 0 ${counts.length} 40`} preserveAspectRatio="none" role="img" aria-label={`Histogram of ${block.layer}'s outputs`}>
+    <svg className="ll-explain-hist" viewBox={`0 0 ${Math.max(1, counts.length)} 40`} preserveAspectRatio="none" role="img" aria-label={label}>
       {counts.map((c, i) => (
         <rect key={i} x={i + 0.1} width={0.8} y={40 - (40 * c) / peak} height={(40 * c) / peak} />
       ))}
@@ -96,10 +99,67 @@ function Histogram({ block }: { block: ExplainBlock }): JSX.Element {
   );
 }
 
+/** The first conv block's filters, one tile each (grey, or colour for an RGB input). */
+function FilterImages({ filters }: { filters: NonNullable<ExplainResult['filters']> }): JSX.Element {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const grid = useMemo(() => filterGrid(filters.shape, filters.values), [filters]);
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    canvas.width = grid.width;
+    canvas.height = grid.height;
+    const image = ctx.createImageData(grid.width, grid.height);
+    image.data.set(grid.pixels);
+    ctx.putImageData(image, 0, 0);
+  }, [grid]);
+  const factor = Math.max(2, Math.min(12, Math.floor(240 / Math.max(grid.width, grid.height))));
+  const [kh, kw, cin, cout] = filters.shape;
+  return (
+    <div className="ll-explain-filters">
+      <div className="small">
+        <strong>Filters</strong>{' '}
+        <span className="ll-muted">
+          {cout} × {kh}×{kw}
+          {cin === 3 ? ' (RGB)' : cin === 1 ? '' : ` (mean of ${cin} input channels)`} · grey = 0
+        </span>
+      </div>
+      <canvas ref={ref} className="ll-explain-map" style={{ width: grid.width * factor, height: grid.height * factor }} aria-label={`The ${cout} filters of ${filters.layer}`} data-testid="explain-filters" />
+    </div>
+  );
+}
+
+/** A block's weight tensors: shape and a histogram of the values each. */
+function WeightsView({ weights }: { weights: readonly WeightSummary[] }): JSX.Element {
+  return (
+    <div className="ll-explain-weights" data-testid="explain-weights">
+      <strong className="small">Weights</strong>
+      {weights.map((w) => (
+        <div key={w.name} className="ll-explain-weight">
+          <div className="small">
+            {w.name} <span className="ll-muted">({w.shape.join(', ')}){w.trainable ? '' : ' · frozen'}</span>
+          </div>
+          <div className="ll-explain-stats">
+            <Histogram counts={w.stats.histogram} label={`Histogram of ${w.name}`} />
+            <dl>
+              <dt>min</dt>
+              <dd>{fmt(w.stats.min)}</dd>
+              <dt>max</dt>
+              <dd>{fmt(w.stats.max)}</dd>
+              <dt>mean</dt>
+              <dd>{fmt(w.stats.mean)}</dd>
+            </dl>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toExponential(2) : v.toFixed(3));
 
 /** One block's output: a view chosen by its shape, then its stats. */
-function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
+function BlockView({ block, filters }: { block: ExplainBlock; filters: ExplainResult['filters'] }): JSX.Element {
   const [channel, setChannel] = useState<number | 'all'>('all');
   useEffect(() => setChannel('all'), [block.layer]);
   const { min, max } = block.stats;
@@ -156,7 +216,7 @@ function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
         <GreyCanvas width={view.width} height={view.height} grey={view.grey} label={view.label} testId={shape.length === 3 ? 'explain-feature-maps' : 'explain-block-map'} />
       </div>
       <div className="ll-explain-stats">
-        <Histogram block={block} />
+        <Histogram counts={block.stats.histogram} label={`Histogram of ${block.layer}'s outputs`} />
         <dl>
           <dt>min</dt>
           <dd>{fmt(block.stats.min)}</dd>
@@ -173,9 +233,184 @@ function BlockView({ block }: { block: ExplainBlock }): JSX.Element {
         </dl>
       </div>
       {block.truncated && <div className="ll-muted small">Only the first values of this large output are shown.</div>}
+      {filters && filters.layer === block.layer && <FilterImages filters={filters} />}
+      {block.weights.length > 0 && <WeightsView weights={block.weights} />}
     </div>
   );
 }
+
+/** The text's tokens, coloured by gradient × embedding: orange towards the class, blue away. */
+function TokenAttribution({ result, className }: { result: ExplainResult; className: string }): JSX.Element {
+  if (!result.tokens || !result.tokenScores) return <div className="ll-muted small">{result.tokensWhy ?? 'No token attribution for this model.'}</div>;
+  const chips = tokenChips(result.tokens, result.tokenScores);
+  return (
+    <div className="ll-explain-text">
+      <div className="ll-explain-tokens" data-testid="explain-tokens" role="list" aria-label="Tokens coloured by attribution">
+        {chips.map((c) => (
+          <span key={c.position} role="listitem" className="ll-explain-token" style={{ background: c.colour }} title={`${c.token}: ${c.score.toPrecision(3)}`} data-weight={c.weight.toFixed(3)}>
+            {c.token}
+          </span>
+        ))}
+      </div>
+      <div className="ll-muted small">
+        Gradient × embedding per token: <span className="ll-explain-key towards">towards {className}</span> <span className="ll-explain-key away">away from it</span>
+      </div>
+    </div>
+  );
+}
+
+/** One head's query × key weights; arrow keys (or the mouse) move a cursor whose weight is read out. */
+function AttentionHead({
+  head,
+  size,
+  labels,
+  cursor,
+  onCursor,
+}: {
+  head: ReturnType<typeof attentionView>['heads'][number];
+  size: number;
+  labels: readonly string[];
+  cursor: { q: number; k: number } | null;
+  onCursor: (c: { q: number; k: number }) => void;
+}): JSX.Element {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const cell = Math.max(4, Math.min(18, Math.floor(288 / Math.max(1, size))));
+  const labelled = cell >= 10;
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    canvas.width = size * cell;
+    canvas.height = size * cell;
+    const peak = head.peak > 0 ? head.peak : 1;
+    for (let r = 0; r < size; r++) {
+      for (let c = 0; c < size; c++) {
+        const [red, green, blue] = heatColour(head.weights[r * size + c] / peak);
+        ctx.fillStyle = `rgb(${red},${green},${blue})`;
+        ctx.fillRect(c * cell, r * cell, cell, cell);
+      }
+    }
+    if (cursor) {
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(cursor.k * cell + 1, cursor.q * cell + 1, cell - 2, cell - 2);
+    }
+  }, [head, size, cell, cursor]);
+  const move = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    const at = cursor ?? { q: 0, k: 0 };
+    const step: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const d = step[e.key];
+    if (!d) return;
+    e.preventDefault();
+    onCursor({ q: Math.max(0, Math.min(size - 1, at.q + d[0])), k: Math.max(0, Math.min(size - 1, at.k + d[1])) });
+  };
+  return (
+    <figure className="ll-explain-head" data-testid="explain-attention-head">
+      <figcaption className="small">Head {head.head + 1}</figcaption>
+      <div className="ll-explain-headgrid" style={{ gridTemplateColumns: `${labelled ? 'auto ' : ''}${size * cell}px` }}>
+        {labelled && <span />}
+        {labelled && (
+          <div className="ll-explain-keys" style={{ gridTemplateColumns: `repeat(${size}, ${cell}px)` }} aria-hidden="true">
+            {labels.map((l, i) => (
+              <span key={i} title={l}>
+                {l}
+              </span>
+            ))}
+          </div>
+        )}
+        {labelled && (
+          <div className="ll-explain-queries" style={{ gridTemplateRows: `repeat(${size}, ${cell}px)` }} aria-hidden="true">
+            {labels.map((l, i) => (
+              <span key={i} title={l}>
+                {l}
+              </span>
+            ))}
+          </div>
+        )}
+        <canvas
+          ref={ref}
+          tabIndex={0}
+          className="ll-explain-attmap"
+          style={{ width: size * cell, height: size * cell }}
+          aria-label={`Head ${head.head + 1}: attention of each query token (rows) to each key token (columns); arrow keys read the weights`}
+          onKeyDown={move}
+          onFocus={() => !cursor && onCursor({ q: 0, k: 0 })}
+          onMouseMove={(e) => {
+            const box = e.currentTarget.getBoundingClientRect();
+            const k = Math.floor(((e.clientX - box.left) / box.width) * size);
+            const q = Math.floor(((e.clientY - box.top) / box.height) * size);
+            if (q >= 0 && q < size && k >= 0 && k < size) onCursor({ q, k });
+          }}
+        />
+      </div>
+    </figure>
+  );
+}
+
+/** The attention weights of the model's MultiHeadAttention blocks: one query × key map per head. */
+function AttentionMaps({ maps, tokens }: { maps: readonly ExplainAttention[]; tokens: readonly string[] | null }): JSX.Element {
+  const [which, setWhich] = useState(0);
+  const [padding, setPadding] = useState(false);
+  const [cursor, setCursor] = useState<{ head: number; q: number; k: number } | null>(null);
+  const map = maps[Math.min(which, maps.length - 1)];
+  const view = useMemo(() => attentionView(map, tokens, padding), [map, tokens, padding]);
+  useEffect(() => setCursor(null), [view]);
+  const readout = cursor && cursor.q < view.size && cursor.k < view.size ? `Head ${cursor.head + 1}: “${view.labels[cursor.q]}” attends to “${view.labels[cursor.k]}” with weight ${view.heads[cursor.head].weights[cursor.q * view.size + cursor.k].toFixed(3)}` : 'Rows are queries, columns keys; focus a map and use the arrow keys (or point) to read a weight.';
+  return (
+    <section className="ll-explain-attention" data-testid="explain-attention" aria-label="Attention maps">
+      <div className="ll-row">
+        <strong className="small">Attention</strong>
+        {maps.length > 1 ? (
+          <select className="ll-input small ll-explain-select" value={which} onChange={(e) => setWhich(Number(e.target.value))} aria-label="Attention block">
+            {maps.map((m, i) => (
+              <option key={m.layer} value={i}>
+                {m.layer}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <span className="small">{map.layer}</span>
+        )}
+        <span className="ll-muted small">
+          {map.heads} head{map.heads === 1 ? '' : 's'} · query × key{map.causal ? ' · causal mask (each token sees only earlier ones)' : ''}
+        </span>
+        {(view.hidden > 0 || padding) && (
+          <label className="ll-row small">
+            <input type="checkbox" checked={padding} onChange={(e) => setPadding(e.target.checked)} data-testid="explain-attention-padding" />
+            Show padding{view.hidden > 0 ? ` (${view.hidden} positions)` : ''}
+          </label>
+        )}
+      </div>
+      <div className="ll-explain-heads">
+        {view.heads.map((h) => (
+          <AttentionHead key={h.head} head={h} size={view.size} labels={view.labels} cursor={cursor?.head === h.head ? cursor : null} onCursor={(c) => setCursor({ head: h.head, ...c })} />
+        ))}
+      </div>
+      <div className="ll-muted small" data-testid="explain-attention-readout" aria-live="polite">
+        {readout}
+      </div>
+    </section>
+  );
+}
+
+/** Reads a dropped or opened file for the explain request (as a data URL). */
+function readUpload(file: File): Promise<{ name: string; dataUrl: string }> {
+  return new Promise((resolve, reject) => {
+    if (file.size > UPLOAD_LIMIT) {
+      reject(new Error(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; explain files of at most ${UPLOAD_LIMIT / 1e6} MB.`));
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => resolve({ name: file.name, dataUrl: typeof reader.result === 'string' ? reader.result : '' });
+    reader.onerror = () => reject(new Error(`${file.name} cannot be read: ${reader.error?.message ?? 'unknown error'}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+/** Largest file the panel sends to explain (a data URL is a third larger). */
+const UPLOAD_LIMIT = 32e6;
+
+let uploads = 0;
 
 /** Moves focus along a strip of buttons with the arrow keys, Home and End. */
 function stripKeys(e: KeyboardEvent<HTMLElement>): void {
@@ -193,7 +428,7 @@ export function ExplainPanel(): JSX.Element {
   const doc = useStore(editor.store, (s) => s.doc);
   const projectPath = useStore(editor.store, (s) => s.path);
   const runs = useTraining((s) => s.runs).filter((r) => r.status === 'completed' || r.status === 'stopped');
-  const { focusBlock, sample, classIndex, run, result } = useExplain();
+  const { focusBlock, sample, upload, text, classIndex, smoothGrad, run, result } = useExplain();
   // A new run can change what best and latest mean: it is part of what an explanation was asked for.
   const lastRun = useTraining((s) => s.finished?.runId ?? null);
   const [samples, setSamples] = useState<ExplainSample[]>([]);
@@ -203,7 +438,16 @@ export function ExplainPanel(): JSX.Element {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [draft, setDraft] = useState(text ?? '');
+  const [smoothCount, setSmoothCount] = useState(smoothGrad || 16);
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
   const datasetPath = doc.dataset?.path ?? null;
+  // A text model reads token ids: its Input is int32 (or its dataset is text).
+  const textModel = doc.nodes.some((n) => n.type === 'Input' && n.params.dtype === 'int32') || samples.some((s) => s.snippet !== undefined);
+
+  // Another project's sample, text and run mean nothing here: start afresh.
+  useEffect(() => explainProject(projectPath), [projectPath]);
 
   useEffect(() => {
     if (!datasetPath) return;
@@ -218,9 +462,15 @@ export function ExplainPanel(): JSX.Element {
   }, [datasetPath, projectPath]);
 
   useEffect(() => {
-    if (!sample) return;
-    const key = JSON.stringify([sample, run, classIndex, projectPath, lastRun]);
-    if (key === useExplain.getState().resultKey) return;
+    const input: Pick<ExplainRequest, 'sample' | 'upload' | 'text'> | null = sample ? { sample } : upload ? { upload: { name: upload.name, dataUrl: upload.dataUrl } } : text !== null ? { text } : null;
+    // Choices just reset (another project): the next render asks with the fresh ones.
+    const now = useExplain.getState();
+    if (!input || now.sample !== sample || now.upload !== upload || now.text !== text) return;
+    const key = JSON.stringify([sample, upload && [upload.name, upload.id], text, run, classIndex, smoothGrad, projectPath, lastRun]);
+    if (key === useExplain.getState().resultKey) {
+      setError(null);
+      return;
+    }
     let live = true;
     setBusy(true);
     setError(null);
@@ -230,18 +480,20 @@ export function ExplainPanel(): JSX.Element {
         projectPath,
         ...(projectPath ? {} : { sessionKey: SESSION_KEY }),
         run,
-        sample,
+        ...input,
         ...(classIndex !== null ? { classIndex } : {}),
+        ...(smoothGrad > 0 ? { smoothGradSamples: smoothGrad } : {}),
       })
       .then(
         (r) => live && setResult(r, key),
-        (e: unknown) => live && (setError(errorMessage(e)), setResult(null, null)),
+        // The last explanation stays on screen under the error: a bad file loses nothing.
+        (e: unknown) => live && setError(errorMessage(e)),
       )
       .finally(() => live && setBusy(false));
     return () => {
       live = false;
     };
-  }, [sample, run, classIndex, projectPath, lastRun]);
+  }, [sample, upload, text, run, classIndex, smoothGrad, projectPath, lastRun]);
 
   useEffect(() => {
     if (focusBlock && result) {
@@ -249,6 +501,24 @@ export function ExplainPanel(): JSX.Element {
       if (b) setSelected(b.layer);
     }
   }, [focusBlock, result]);
+
+  const explainFile = (file: File | undefined) => {
+    if (!file) return;
+    readUpload(file).then(
+      (u) => useExplain.setState({ upload: { ...u, id: ++uploads }, sample: null, text: null }),
+      (e: unknown) => setError(errorMessage(e)),
+    );
+  };
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    setDragging(false);
+    if (!e.dataTransfer.files.length) return;
+    e.preventDefault();
+    explainFile(e.dataTransfer.files[0]);
+  };
+  const explainText = () => {
+    if (draft.trim() === '') return setError('Type some text to explain.');
+    useExplain.setState({ text: draft, sample: null, upload: null });
+  };
 
   const block = result?.blocks.find((b) => b.layer === selected) ?? result?.blocks[0] ?? null;
   const heat = result ? (method === 'gradcam' ? result.gradcam : result.saliency) : null;
@@ -259,11 +529,23 @@ export function ExplainPanel(): JSX.Element {
         .sort((a, b) => b.p - a.p)
         .slice(0, 3)
     : [];
+  const imageResult = Boolean(result?.image);
+  const smoothLabel = result?.saliency && result.saliency.smoothGradSamples > 0 ? `SmoothGrad: mean |∂score/∂pixel| over ${result.saliency.smoothGradSamples} noisy copies, max over channels` : '|∂score/∂pixel|, max over channels';
 
-  if (!datasetPath) return <div className="ll-empty" data-testid="explain-panel">Choose an image dataset in the Dataset tab and train the model; then explain its predictions here.</div>;
+  if (!datasetPath) return <div className="ll-empty" data-testid="explain-panel">Choose an image or text dataset in the Dataset tab and train the model; then explain its predictions here.</div>;
 
   return (
-    <div className="ll-explain" data-testid="explain-panel">
+    <div
+      className={`ll-explain${dragging ? ' dropping' : ''}`}
+      data-testid="explain-panel"
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
       <div className="ll-explain-bar ll-row">
         <label className="ll-row small">
           Run
@@ -278,13 +560,42 @@ export function ExplainPanel(): JSX.Element {
             ))}
           </select>
         </label>
-        <div className="ll-seg" role="radiogroup" aria-label="Attribution">
-          {(['gradcam', 'saliency'] as const).map((m) => (
-            <button key={m} role="radio" aria-checked={method === m} className={method === m ? 'active' : ''} onClick={() => setMethod(m)} data-testid={`explain-method-${m}`}>
-              {m === 'gradcam' ? 'Grad-CAM' : 'Saliency'}
-            </button>
-          ))}
-        </div>
+        {!textModel && (
+          <div className="ll-seg" role="radiogroup" aria-label="Attribution">
+            {(['gradcam', 'saliency'] as const).map((m) => (
+              <button key={m} role="radio" aria-checked={method === m} className={method === m ? 'active' : ''} onClick={() => setMethod(m)} data-testid={`explain-method-${m}`}>
+                {m === 'gradcam' ? 'Grad-CAM' : 'Saliency'}
+              </button>
+            ))}
+          </div>
+        )}
+        {!textModel && method === 'saliency' && (
+          <span className="ll-row small ll-explain-smooth">
+            <label className="ll-row small">
+              <input
+                type="checkbox"
+                checked={smoothGrad > 0}
+                onChange={(e) => useExplain.setState({ smoothGrad: e.target.checked ? smoothCount : 0 })}
+                data-testid="explain-smoothgrad"
+              />
+              SmoothGrad
+            </label>
+            <input
+              type="number"
+              className="ll-input small ll-explain-count"
+              min={2}
+              max={64}
+              value={smoothCount}
+              aria-label="SmoothGrad noisy copies"
+              title="Noisy copies SmoothGrad averages (2–64); Enter applies"
+              onChange={(e) => setSmoothCount(Math.max(2, Math.min(64, Math.round(Number(e.target.value) || 2))))}
+              onKeyDown={(e) => e.key === 'Enter' && smoothGrad > 0 && useExplain.setState({ smoothGrad: smoothCount })}
+              onBlur={() => smoothGrad > 0 && useExplain.setState({ smoothGrad: smoothCount })}
+              data-testid="explain-smoothgrad-count"
+            />
+            <span className="ll-muted">copies</span>
+          </span>
+        )}
         <label className="ll-row small">
           Class
           <select
@@ -301,6 +612,20 @@ export function ExplainPanel(): JSX.Element {
             ))}
           </select>
         </label>
+        <button className="ll-btn small" onClick={() => fileInput.current?.click()} data-testid="explain-open-file" title={textModel ? 'Explain a .txt file (or drop one here)' : 'Explain an image of yours (or drop one here)'}>
+          {textModel ? 'Open text file…' : 'Open image…'}
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          hidden
+          accept={textModel ? '.txt,text/plain' : 'image/*,.bmp'}
+          onChange={(e) => {
+            explainFile(e.target.files?.[0]);
+            e.target.value = '';
+          }}
+          data-testid="explain-file"
+        />
         {busy && (
           <span className="ll-muted small" data-testid="explain-busy">
             Computing…
@@ -311,22 +636,65 @@ export function ExplainPanel(): JSX.Element {
       <div className="ll-explain-strip" role="toolbar" aria-label="Samples" onKeyDown={stripKeys} data-testid="explain-samples">
         {samplesError && <span className="ll-field-error">{samplesError}</span>}
         {samples.map((s) => (
-          <button key={s.path} className={s.path === sample ? 'active' : ''} onClick={() => useExplain.setState({ sample: s.path })} title={`${s.label}: ${s.path}`} aria-pressed={s.path === sample}>
-            <img src={s.thumbnail} alt={`Sample of class ${s.label}`} />
+          <button key={s.path} className={`${s.path === sample ? 'active' : ''}${s.snippet !== undefined ? ' text' : ''}`} onClick={() => explainSample(s.path)} title={`${s.label}: ${s.path}`} aria-pressed={s.path === sample}>
+            {s.thumbnail ? (
+              <img src={s.thumbnail} alt={`Sample of class ${s.label}`} />
+            ) : (
+              <span>
+                <span className="ll-muted">{s.label}</span> {s.snippet}
+              </span>
+            )}
           </button>
         ))}
       </div>
+      {textModel && (
+        <div className="ll-explain-typing ll-row">
+          <textarea
+            className="ll-input small"
+            rows={2}
+            value={draft}
+            placeholder="Type a text to explain (Ctrl+Enter)"
+            aria-label="Text to explain"
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                explainText();
+              }
+            }}
+            data-testid="explain-text"
+          />
+          <button className="ll-btn small" onClick={explainText} data-testid="explain-text-go">
+            Explain text
+          </button>
+        </div>
+      )}
       {error && (
         <div className="ll-field-error" data-testid="explain-error">
           {error}
         </div>
       )}
-      {!sample && !error && <div className="ll-muted small">Pick a sample above (arrow keys move, Enter picks).</div>}
+      {!sample && !upload && text === null && !error && (
+        <div className="ll-muted small">
+          Pick a sample above (arrow keys move, Enter picks){textModel ? ', type a text' : ''}, or drop {textModel ? 'a .txt file' : 'an image of yours'} here.
+        </div>
+      )}
+      {upload && !error && (
+        <div className="ll-muted small" data-testid="explain-upload">
+          Explaining {upload.name}
+        </div>
+      )}
       {result && (
-        <div className="ll-explain-body">
+        <div className={`ll-explain-body${imageResult ? '' : ' text'}`}>
           <div className="ll-explain-input">
-            <Overlay image={result.image} heat={heat} alpha={0.5} />
-            <div className="ll-muted small">{method === 'gradcam' ? (result.gradcam ? `Grad-CAM at ${result.gradcam.layer}` : result.gradcamWhy) : '|∂score/∂pixel|, max over channels'}</div>
+            {result.image ? (
+              <>
+                <Overlay image={result.image} heat={heat} alpha={0.5} />
+                <div className="ll-muted small">{method === 'gradcam' ? (result.gradcam ? `Grad-CAM at ${result.gradcam.layer}` : result.gradcamWhy) : smoothLabel}</div>
+              </>
+            ) : (
+              <TokenAttribution result={result} className={name(result.classIndex)} />
+            )}
           </div>
           <div className="ll-explain-side">
             <div className="small" data-testid="explain-prediction">
@@ -349,9 +717,10 @@ export function ExplainPanel(): JSX.Element {
               ))}
             </div>
           </div>
-          {block && <BlockView block={block} />}
+          {block && <BlockView block={block} filters={result.filters} />}
         </div>
       )}
+      {result && result.attention.length > 0 && <AttentionMaps maps={result.attention} tokens={result.tokens} />}
     </div>
   );
 }

@@ -418,3 +418,40 @@ export function attentionMaps(tf: TF, model: LayersModel, x: Tensor): AttentionM
   });
   return maps;
 }
+
+/** One weight tensor of a block: its name, shape and the distribution of its values. */
+export interface WeightSummary {
+  /** The weight's name within its block (kernel, bias, gamma, …). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly trainable: boolean;
+  /** min, max, mean and a histogram of the values (deadShare is null: weights have no ReLU). */
+  readonly stats: BlockStats;
+}
+
+/** Each weight tensor of a layer, with the histogram of its values (the weights view). */
+export function weightSummaries(layer: Layer): WeightSummary[] {
+  return layer.weights.map((w) => ({
+    name: w.originalName.split('/').pop() ?? w.originalName,
+    shape: w.shape.map((d) => d ?? 0),
+    trainable: w.trainable,
+    stats: blockStats(w.read().dataSync(), false),
+  }));
+}
+
+/** The first Conv2D block's kernel, to draw each filter as an image. */
+export interface ConvFilters {
+  readonly layer: string;
+  /** (kernel height, kernel width, input channels, filters), Keras's kernel layout. */
+  readonly shape: readonly [number, number, number, number];
+  readonly values: Float32Array;
+}
+
+/** The kernel of the model's first Conv2D block, or null when it has none. */
+export function firstConvFilters(model: LayersModel): ConvFilters | null {
+  const layer = blockLayers(model).find((l) => layerKind(l) === 'Conv2D');
+  const kernel = layer?.weights.find((w) => w.originalName.endsWith('kernel'));
+  if (!layer || !kernel || kernel.shape.length !== 4) return null;
+  const [kh, kw, cin, cout] = kernel.shape as number[];
+  return { layer: layer.name, shape: [kh, kw, cin, cout], values: Float32Array.from(kernel.read().dataSync()) };
+}

@@ -1,16 +1,20 @@
 /**
  * Seeing inside a trained model (issue 20): train the digits CNN briefly, open the Explain panel,
  * pick a digit from the sample strip and see the Grad-CAM overlay, the prediction and the first
- * conv block's feature maps (with a channel picker and its dead ReLU share); "Explain this block"
- * on a block's context menu opens that block's output. Screenshots at 1280×800 and 1920×1080.
+ * conv block's feature maps (with a channel picker and its dead ReLU share); SmoothGrad saliency;
+ * an image of one's own (and a bad file's error); "Explain this block" on a block's context menu
+ * opens that block's output. Then the transformer example on the text dataset: typed text is
+ * explained token by token and each attention head's query × key map is drawn and read with the
+ * keyboard. Screenshots at 1280×800 and 1920×1080.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures.js';
 
 test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ app, page }) => {
-  test.setTimeout(480_000);
+  test.setTimeout(720_000);
   const caps = await app.capabilities();
   test.skip(!caps.training || !caps.datasets, 'the training or dataset service is not part of this build');
   const work = await mkdtemp(join(tmpdir(), 'll-explain-'));
@@ -72,6 +76,10 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await expect(panel.getByTestId('explain-dead')).toContainText('%');
       await panel.getByTestId('explain-channel').selectOption('3');
       await expect(panel.getByTestId('explain-feature-maps')).toHaveJSProperty('width', 26);
+      // The weights view: the first conv block's 32 filters (3×3 tiles, 6 × 6 grid) and its tensors' histograms.
+      await expect(panel.getByTestId('explain-filters')).toHaveJSProperty('width', 23);
+      await expect(panel.getByTestId('explain-weights')).toContainText('kernel (3, 3, 1, 32)');
+      await expect(panel.getByTestId('explain-weights')).toContainText('bias (32)');
       await panel.getByTestId('explain-method-saliency').click();
       await expect(panel).toContainText('|∂score/∂pixel|');
       await panel.getByTestId('explain-method-gradcam').click();
@@ -82,6 +90,41 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
         await page.setViewportSize({ width: w, height: h });
         await app.shot(`explain-${w}`);
       }
+    });
+
+    await test.step('SmoothGrad saliency, averaged over a chosen number of noisy copies', async () => {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const panel = page.getByTestId('explain-panel');
+      await panel.getByTestId('explain-method-saliency').click();
+      await panel.getByTestId('explain-smoothgrad-count').fill('8');
+      await panel.getByTestId('explain-smoothgrad').check();
+      await expect(panel).toContainText('SmoothGrad: mean |∂score/∂pixel| over 8 noisy copies', { timeout: 120_000 });
+      await expect(panel.getByTestId('explain-busy')).toBeHidden({ timeout: 120_000 });
+      for (const [w, h] of [
+        [1280, 800],
+        [1920, 1080],
+      ]) {
+        await page.setViewportSize({ width: w, height: h });
+        await app.shot(`explain-smoothgrad-${w}`);
+      }
+      await panel.getByTestId('explain-smoothgrad').uncheck();
+      await expect(panel).toContainText('|∂score/∂pixel|, max over channels', { timeout: 120_000 });
+      await panel.getByTestId('explain-method-gradcam').click();
+    });
+
+    await test.step('an image of one’s own is explained; a file that is no image gets a clear error', async () => {
+      const panel = page.getByTestId('explain-panel');
+      const digits = join(fileURLToPath(new URL('../../', import.meta.url)), 'assets', 'datasets', 'digits', '7');
+      const seven = await readFile(join(digits, (await readdir(digits)).sort()[5]));
+      await panel.getByTestId('explain-file').setInputFiles({ name: 'my-seven.png', mimeType: 'image/png', buffer: seven });
+      await expect(panel.getByTestId('explain-upload')).toContainText('Explaining my-seven.png');
+      await expect(panel.getByTestId('explain-busy')).toBeHidden({ timeout: 120_000 });
+      await expect(panel.getByTestId('explain-prediction')).toContainText('Predicted 7');
+      await expect(panel).toContainText('Grad-CAM at conv2d_2');
+      await panel.getByTestId('explain-file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
+      await expect(panel.getByTestId('explain-error')).toContainText('notes.png cannot be read as an image', { timeout: 60_000 });
+      await expect(panel.getByTestId('explain-error')).toContainText('Drop a PNG, JPEG');
+      await app.shot('explain-bad-file-1280');
     });
 
     await test.step('"Explain this block" on the canvas opens the block’s output', async () => {
@@ -95,6 +138,57 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       const view = page.getByTestId('explain-block-view');
       await expect(view).toContainText('dense', { timeout: 60_000 });
       await expect(view.getByTestId('explain-block-map')).toBeVisible();
+    });
+
+    await test.step('a text model: typed text coloured token by token, attention per head', async () => {
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const doc = JSON.parse(await readFile(join(root, 'examples', 'transformer-classifier.layerloom'), 'utf8')) as { dataset: unknown; nodes: { id: string; params: Record<string, unknown> }[] };
+      doc.dataset = { path: join(root, 'assets', 'datasets', 'text') };
+      // The text dataset has three classes.
+      const head = doc.nodes.find((n) => n.id === 'head');
+      if (head) head.params.units = 3;
+      const project = join(work, 'transformer.layerloom');
+      await writeFile(project, JSON.stringify(doc, null, 2));
+      await page.locator('body').press('Control+j');
+      await app.shortcut('Control+s');
+      await expect(page.getByTestId('dirty-marker')).toBeHidden();
+      await app.openPath(project);
+      await app.tab('training');
+      const epochs = page.getByTestId('train-epochs');
+      await epochs.fill('1');
+      await epochs.press('Enter');
+      await page.getByTestId('train-start').click();
+      await expect(page.getByTestId('train-status')).toContainText('completed', { timeout: 200_000 });
+      await page.getByTestId('tab-explain').click();
+      const panel = page.getByTestId('explain-panel');
+      await expect(panel.getByTestId('explain-samples').locator('button.text')).toHaveCount(12, { timeout: 60_000 });
+      const box = panel.getByTestId('explain-text');
+      await box.fill('Heavy rain and strong wind tomorrow, then a sunny match day at the stadium');
+      await box.press('Control+Enter');
+      await expect(panel.getByTestId('explain-busy')).toBeHidden({ timeout: 120_000 });
+      const tokens = panel.getByTestId('explain-tokens').getByRole('listitem');
+      await expect(tokens).toHaveCount(14);
+      await expect(tokens.first()).toHaveText('heavy');
+      // Every token is coloured (weights −1…1, the largest |weight| is 1).
+      const weights = await tokens.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-weight'))));
+      expect(Math.max(...weights.map(Math.abs))).toBeCloseTo(1, 3);
+      const attention = panel.getByTestId('explain-attention');
+      await expect(attention).toContainText('self_attention');
+      await expect(attention.getByTestId('explain-attention-head')).toHaveCount(2);
+      // Cut to the text's 14 tokens; the padding is one switch away.
+      await expect(attention.getByTestId('explain-attention-padding')).not.toBeChecked();
+      await expect(attention.locator('.ll-explain-keys').first().locator('span')).toHaveCount(14);
+      await attention.locator('canvas').first().focus();
+      await page.keyboard.press('ArrowRight');
+      await expect(attention.getByTestId('explain-attention-readout')).toContainText('Head 1: “heavy” attends to “rain” with weight 0.');
+      for (const [w, h] of [
+        [1280, 800],
+        [1920, 1080],
+      ]) {
+        await page.setViewportSize({ width: w, height: h });
+        await attention.scrollIntoViewIfNeeded();
+        await app.shot(`explain-text-${w}`);
+      }
     });
   } finally {
     await rm(work, { recursive: true, force: true });

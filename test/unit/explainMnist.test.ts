@@ -5,7 +5,7 @@
  * activations.json), and bad arguments get clear errors. Needs the native backend for the
  * training (`npm run native:link`); the pure-JS backend would take many minutes.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { detectBestBackend } from '../../electron/services/backendService.js';
 import { loadProjectFile } from '../../electron/services/projectService.js';
-import { train } from '../../electron/services/trainingService.js';
+import { defaultSpawner, train, type WorkerChannel } from '../../electron/services/trainingService.js';
+import { ExplainWorkers } from '../../electron/services/explainJob.js';
+import { ExplainModelCache } from '../../electron/services/explainModelCache.js';
 import { loadTrainingBackend } from '../../electron/services/trainingBackend.js';
 import { loadExplainModel, prepareInputFile } from '../../electron/services/explainService.js';
 import { gradCam } from '../../shared/explain/explain.js';
@@ -148,6 +150,48 @@ describe.skipIf(Boolean(skipReason))('layerloom explain on the trained mnist exa
     expect(view.classIndex).toBe(view.predicted);
     await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: image, classIndex: 12 }])).rejects.toThrow(/Class 12 does not exist/);
     await expect(host.dispatch('explainSample', [{ doc, projectPath: file, sample: 42 }])).rejects.toThrow(/Invalid arguments for explainSample/);
+    host.close();
+
+    // One explain worker per run: later samples reuse it (and its loaded model); another run, a
+    // crash or closing ends it, and a crashed worker fails its request clearly, then is replaced.
+    const channels: WorkerChannel[] = [];
+    const spawn = defaultSpawner();
+    const workers = new ExplainWorkers({
+      spawn: () => {
+        const c = spawn();
+        channels.push(c);
+        return c;
+      },
+    });
+    const request = { doc, projectPath: file, sample: image };
+    const first = await workers.explain(request);
+    const again = await workers.explain({ ...request, sample: join(digits, '3', readdirSync(join(digits, '3')).sort()[0]) });
+    expect(workers.started).toBe(1);
+    expect(first.gradcam?.values).toEqual(view.gradcam?.values);
+    expect(again.blocks).toHaveLength(view.blocks.length);
+    const pending = workers.explain(request);
+    channels[0].kill();
+    await expect(pending).rejects.toThrow(/stopped unexpectedly .* Explain again to start a new one/);
+    expect((await workers.explain(request)).predicted).toBe(view.predicted);
+    expect(workers.started).toBe(2);
+    const superseded = workers.explain(request);
+    const latest = workers.explain({ ...request, run: 'latest' });
+    await expect(superseded).rejects.toThrow(/cancelled: another run was chosen/);
+    expect((await latest).predicted).toBe(view.predicted);
+    expect(workers.started).toBe(3);
+    workers.close();
+
+    // The worker's model cache: the same weights give the kept model; rewritten weights a new one.
+    const cache = new ExplainModelCache();
+    const source = { kind: 'run', run: 'best', checkpoint: 'best' } as const;
+    const m1 = await loadExplainModel(tf, { doc, projectPath: file, source }, cache);
+    const moved = { ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: { x: n.position.x + 10, y: n.position.y } })) };
+    expect(await loadExplainModel(tf, { doc: moved, projectPath: file, source }, cache)).toBe(m1);
+    const weightsFile = join(finished.runDir ?? expect.unreachable(), 'checkpoints', 'best', 'model', 'weights.bin');
+    utimesSync(weightsFile, new Date(), new Date(Date.now() + 5000));
+    const m2 = await loadExplainModel(tf, { doc, projectPath: file, source }, cache);
+    expect(m2).not.toBe(m1);
+    m2.model.dispose();
 
     // The misclassified gallery: evaluation kept every validation sample's prediction and top 3.
     const runDir = finished.runDir ?? expect.unreachable();

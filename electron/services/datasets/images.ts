@@ -133,9 +133,13 @@ export interface ImageTarget {
  * Throws with the decoder's message for corrupt or truncated files.
  */
 export async function decodeImage(path: string, target: ImageTarget): Promise<Uint8Array | Float32Array> {
+  return decodeImageBytes(await readImageFile(path), extname(path).toLowerCase() === '.bmp', target);
+}
+
+/** {@link decodeImage} of bytes already read (`bmp`: they are a BMP file, which libvips cannot read). */
+export async function decodeImageBytes(buf: Buffer, bmp: boolean, target: ImageTarget): Promise<Uint8Array | Float32Array> {
   let img: Sharp;
-  const buf = await readImageFile(path);
-  if (extname(path).toLowerCase() === '.bmp') {
+  if (bmp) {
     const raw = decodeBmp(buf);
     img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
   } else {
