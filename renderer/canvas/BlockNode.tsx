@@ -12,7 +12,8 @@ import { toast, useUi } from '../state/uiStore.js';
 import { formatCount } from '../../shared/analysis/numbers.js';
 import { activationOf, categoryColor, compactCount } from './blockStyle.js';
 import { blockRows, blockSize, portFraction } from '../editor/layout.js';
-import type { BlockFlowNode } from './flowModel.js';
+import { useStore } from 'zustand';
+import { blockView, type BlockFlowNode } from './flowModel.js';
 
 function RenameInput({ id, label }: { id: string; label: string }): JSX.Element {
   const [value, setValue] = useState(label);
@@ -59,11 +60,13 @@ function lower(e: { currentTarget: HTMLElement }): void {
 }
 
 /** The node component. */
-export const BlockNode = memo(function BlockNode({ id, data, selected }: NodeProps<BlockFlowNode>): JSX.Element {
-  const { view } = data;
+export const BlockNode = memo(function BlockNode({ id, selected }: NodeProps<BlockFlowNode>): JSX.Element | null {
+  // Read from the analysis here, not from the node's data: see BlockFlowNode.
+  const view = useStore(editor.store, (s) => blockView(s.analysis, id));
+  const renaming = useUi((s) => s.renaming === id);
+  if (!view) return null;
   const { node } = view;
   const def = getBlock(node.type);
-  const renaming = useUi((s) => s.renaming === id);
   const ports = view.ports;
   // Drawn at exactly the size auto-layout reserves (layout.ts), so routed wires meet the ports.
   const style = { '--cat': categoryColor(def), height: blockSize(node).height } as CSSProperties;

@@ -56,8 +56,8 @@ const MINIMAP_STYLE = { width: 140, height: 92 };
 const beginDrag = () => editor.beginGesture('graph.move');
 const endDrag = () => editor.endGesture();
 const minimapColor = (n: BlockFlowNode): string => {
-  const def = getBlock(n.data.view.node.type);
-  return n.data.view.severity === 'error' ? '#f85149' : def ? CATEGORY_HEX[def.category] : '#888';
+  const def = getBlock(n.data.type);
+  return n.data.severity === 'error' ? '#f85149' : def ? CATEGORY_HEX[def.category] : '#888';
 };
 const edgeTypes = { shape: ShapeEdge };
 

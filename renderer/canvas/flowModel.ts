@@ -1,7 +1,9 @@
 /**
  * Derives React Flow's nodes and edges from the document and its analysis. React Flow is only a
- * view: these objects are rebuilt from the store, reusing the previous object whenever nothing a
- * node shows has changed, so a 500-node graph re-renders only what an edit touched.
+ * view: these objects are rebuilt from the store, reusing the previous object whenever nothing
+ * React Flow itself uses has changed. What a block or a wire shows (shapes, parameters, errors)
+ * is not in them: each drawn block and wire reads it from the store (`blockView`, `edgeView`), so
+ * an edit leaves both arrays as they were and React Flow does no work per block of a big graph.
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { GraphAnalysis, NodeAnalysis } from '../../shared/analysis/analyze.js';
@@ -26,8 +28,12 @@ export interface BlockView {
   readonly key: string;
 }
 
-/** React Flow node type for blocks. */
-export type BlockFlowNode = Node<{ view: BlockView }, 'block'>;
+/**
+ * React Flow node type for blocks: only what React Flow and the minimap use (the minimap colours a
+ * block by its category and errors; a change of ports re-renders the node so React Flow measures
+ * its handles again). The rest of what a block shows, it reads itself: see `blockView`.
+ */
+export type BlockFlowNode = Node<{ type: string; severity: BlockView['severity']; ports: string }, 'block'>;
 
 /** What a connection draws. */
 export interface EdgeView {
@@ -65,10 +71,14 @@ function sameOr<T>(prev: readonly T[] | undefined, next: T[]): T[] {
 
 const samePoint = (a: { x: number; y: number }, b: { x: number; y: number }) => a.x === b.x && a.y === b.y;
 
+function severityOf(diagnostics: readonly Diagnostic[]): BlockView['severity'] {
+  return diagnostics.some((d) => d.severity === 'error') ? 'error' : diagnostics.length ? 'warning' : null;
+}
+
 function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
   const def = getBlock(node.type);
   const diagnostics = info?.diagnostics ?? [];
-  const severity = diagnostics.some((d) => d.severity === 'error') ? 'error' : diagnostics.length ? 'warning' : null;
+  const severity = severityOf(diagnostics);
   const shape = info?.shape ? formatShape(info.shape) : '';
   const params = info ? info.params.trainable + info.params.nonTrainable : 0;
   const ports = (info?.ports ?? []).map((p) => ({ name: p.name, label: p.label, optional: Boolean(p.optional) }));
@@ -90,6 +100,24 @@ export function newFlowCache(): FlowCache {
   return { nodes: new Map(), edges: new Map() };
 }
 
+const views = new Map<string, BlockView>();
+
+/**
+ * What block `id` shows under `analysis` (null once it is gone): the same object as long as nothing
+ * it shows changed, so a block's store selector re-renders it only when its own view changes.
+ */
+export function blockView(analysis: GraphAnalysis, id: string): BlockView | null {
+  const info = analysis.nodes.get(id);
+  if (!info) return null;
+  const prev = views.get(id);
+  const fresh = viewOf(info.node, info);
+  if (prev && prev.node === fresh.node && prev.key === fresh.key) return prev;
+  views.set(id, fresh);
+  return fresh;
+}
+
+const portsKey = (info: NodeAnalysis | undefined): string => (info ? info.ports.map((p) => `${p.name}${p.optional ? '?' : ''}`).join(',') : '');
+
 /** React Flow nodes for a document. `measured` keeps sizes React Flow measured, so it does not re-measure. */
 export function deriveNodes(
   doc: ProjectDocument,
@@ -105,12 +133,14 @@ export function deriveNodes(
     const info = analysis.nodes.get(n.id);
     const isSelected = selected.has(n.id);
     const m = measured.get(n.id);
-    const fresh = viewOf(n, info);
-    const view = prev && prev.data.view.node === n && prev.data.view.key === fresh.key ? prev.data.view : fresh;
+    const severity = severityOf(info?.diagnostics ?? []);
+    const ports = portsKey(info);
     let rf: BlockFlowNode;
     if (
       prev &&
-      prev.data.view === view &&
+      prev.data.type === n.type &&
+      prev.data.severity === severity &&
+      prev.data.ports === ports &&
       prev.position === n.position &&
       Boolean(prev.selected) === isSelected &&
       prev.measured?.width === m?.width &&
@@ -118,12 +148,14 @@ export function deriveNodes(
     ) {
       rf = prev;
     } else {
-      rf = { id: n.id, type: 'block', position: n.position, data: { view }, selected: isSelected, ...(m ? { measured: m } : {}) };
+      rf = { id: n.id, type: 'block', position: n.position, data: { type: n.type, severity, ports }, selected: isSelected, ...(m ? { measured: m } : {}) };
     }
     next.set(n.id, rf);
     return rf;
   });
   cache.nodes = next;
+  // Forget the views of deleted blocks.
+  if (views.size > next.size) for (const id of views.keys()) if (!next.has(id)) views.delete(id);
   cache.nodeList = sameOr(cache.nodeList, out);
   return cache.nodeList;
 }

@@ -4,7 +4,8 @@
 import { formatShape } from '../blocks/shapeUtils.js';
 import { layerNamesFor } from '../graph/layerNames.js';
 import type { ProjectDocument } from '../graph/document.js';
-import { analyzeGraph, type GraphAnalysis } from './analyze.js';
+import { analyzeGraph, type GraphAnalysis, type NodeAnalysis } from './analyze.js';
+import type { Params } from '../blocks/types.js';
 import { formatBytes, formatCount } from './numbers.js';
 
 /** One row of the summary. */
@@ -34,6 +35,27 @@ export interface ModelSummary {
   readonly macsComplete: boolean;
 }
 
+/**
+ * The Keras class each block's layer call names, by the block's params object (documents are
+ * immutable, so an unchanged block keeps its params object) and its input shapes. Deriving the
+ * full layer call is the bulk of a summary's cost, and the inspector rebuilds the summary of a
+ * large graph on every edit, where only the edited blocks change.
+ */
+const kerasTypeCache = new WeakMap<Params, Map<string, string>>();
+
+function kerasTypeOf(info: NodeAnalysis): string {
+  if (info.def?.role === 'input') return 'InputLayer';
+  const key = `${info.node.type} ${JSON.stringify(info.inputShapes)}`;
+  let byShapes = kerasTypeCache.get(info.node.params);
+  const hit = byShapes?.get(key);
+  if (hit !== undefined) return hit;
+  const call = info.def?.layerCall?.(info.node.params, info.inputShapes);
+  const kerasType = call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
+  if (!byShapes) kerasTypeCache.set(info.node.params, (byShapes = new Map<string, string>()));
+  byShapes.set(key, kerasType);
+  return kerasType;
+}
+
 /** Builds the summary rows (topological order, Output blocks omitted as they are not layers). */
 export function buildSummary(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>, analysis: GraphAnalysis = analyzeGraph(doc)): ModelSummary {
   const names = layerNamesFor(doc.nodes);
@@ -45,9 +67,7 @@ export function buildSummary(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
       .map((p) => info.inputEdges.get(p.name))
       .filter((e) => e !== undefined)
       .map((e) => `${names.get(e.source) ?? e.source}[0][0]`);
-    const call = info.def?.layerCall?.(info.node.params, info.inputShapes);
-    const kerasType =
-      info.def?.role === 'input' ? 'InputLayer' : call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
+    const kerasType = kerasTypeOf(info);
     rows.push({
       nodeId: id,
       name: names.get(id) ?? id,

@@ -174,6 +174,9 @@ async function main(): Promise<void> {
     const renderedZoomed = await page.locator('.react-flow__node').count();
     const panZoomed = await framesDuring(page, () => pan(page, 400, 60));
     await page.evaluate((id) => (globalThis as unknown as { __layerloom: { canvas(): { focusNode(id: string): void } } }).__layerloom.canvas().focusNode(id), firstDense);
+    // Wait for the zoom animation to end (on a busy machine it can take longer than its 300 ms),
+    // so the edits below are timed at 100 % as labelled, not mid-animation.
+    await page.waitForFunction(() => (globalThis as unknown as { __layerloom: { ui: { getState(): { zoom: number } } } }).__layerloom.ui.getState().zoom >= 0.999, undefined, { timeout: 30_000 });
     await page.waitForTimeout(800);
     const zoomNear = await page.evaluate(() => (globalThis as unknown as { __layerloom: { ui: { getState(): { zoom: number } } } }).__layerloom.ui.getState().zoom);
     const renderedNear = await page.locator('.react-flow__node').count();
