@@ -153,11 +153,39 @@ export const DropoutBlock: BlockDef = defineBlock({
   randomInTraining: (params) => num(params, 'rate') > 0,
   params: [
     { name: 'rate', label: 'Rate', kind: 'float', default: 0.5, min: 0, max: 1, maxExclusive: true, help: 'Fraction of values set to zero during training (0 to just under 1). 0.2–0.5 is typical.' },
+    {
+      name: 'noise_shape',
+      label: 'Noise shape',
+      kind: 'shape',
+      default: null,
+      nullable: true,
+      min: 1,
+      advanced: true,
+      help: 'Shape of the random keep/drop mask, batch axis first: null where it follows the input, 1 where one draw is shared along that axis ((None, 1, 1, 1) drops whole samples: EfficientNet’s stochastic depth; (None, 1, 1, C) whole channels). Empty: one draw per value.',
+    },
   ],
   ports: () => SINGLE_INPUT,
-  inferShape: ([input]) => (input ? ok(input) : fail('LL004', 'Connect an input.')),
+  inferShape: ([input], params) => {
+    if (!input) return fail('LL004', 'Connect an input.');
+    const noise = params.noise_shape;
+    if (Array.isArray(noise)) {
+      const full = [null, ...input];
+      const bad = noise.length !== full.length || noise.some((d, i) => d !== null && d !== 1 && d !== full[i]);
+      if (bad) {
+        return fail(
+          'LL011',
+          `Noise shape (${noise.map((d) => (d === null ? 'None' : String(d))).join(', ')}) does not fit the input (None${input.map((d) => `, ${d ?? 'None'}`).join('')}): give one entry per axis, batch first, each None, 1 or that axis's size.`,
+          'noise_shape',
+        );
+      }
+    }
+    return ok(input);
+  },
   paramCount: () => NO_PARAMS,
-  keras: (params): KerasCall => ({ kerasClass: 'Dropout', kerasArgs: [['rate', num(params, 'rate')]] }),
+  keras: (params): KerasCall => {
+    const noise = params.noise_shape;
+    return { kerasClass: 'Dropout', kerasArgs: [['rate', num(params, 'rate')], ['noise_shape', Array.isArray(noise) ? tuple(noise.map((d: number | null) => d)) : null]] };
+  },
 });
 
 /** Flattens everything but the batch axis. */

@@ -159,8 +159,19 @@ export const useBiasParam: ParamSpec = {
   help: 'Adds a learned bias. Turn off when a normalization layer follows (it has its own offset).',
 };
 
+/**
+ * Variance-scaling initializers Keras has no short name for, under Layerloom's names: the ones
+ * keras.applications' EfficientNet uses (He normal over the fan-out for convolutions, uniform with
+ * limit 1/√fan_out for its classifier). Keras code spells them `keras.initializers.VarianceScaling(…)`;
+ * a Keras config with exactly these settings imports as these names.
+ */
+export const VARIANCE_SCALING_INITIALIZERS: Readonly<Record<string, { readonly scale: number; readonly mode: 'fan_out'; readonly distribution: 'truncated_normal' | 'uniform' }>> = {
+  he_normal_fan_out: { scale: 2, mode: 'fan_out', distribution: 'truncated_normal' },
+  uniform_fan_out: { scale: 1 / 3, mode: 'fan_out', distribution: 'uniform' },
+};
+
 /** Initializers for kernels of any rank (orthogonal is 2-D only in tfjs, so it is offered for recurrent kernels). */
-export const KERNEL_INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones'] as const;
+export const KERNEL_INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones', ...Object.keys(VARIANCE_SCALING_INITIALIZERS)] as const;
 /** Initializers that make sense for a 1-D bias. */
 export const BIAS_INITIALIZERS = ['zeros', 'ones'] as const;
 /** Initializers for recurrent kernels. */

@@ -45,7 +45,13 @@ const TFJS_INITIALIZERS: Readonly<Record<string, string>> = {
   // Keras's aliases of RandomUniform(-0.05, 0.05) / RandomNormal(0, 0.05): tfjs's defaults are the same.
   uniform: 'randomUniform',
   normal: 'randomNormal',
+  // Variance scaling over the fan-out: Layerloom's own initializer classes (registered with its layers).
+  he_normal_fan_out: 'LayerloomHeNormalFanOut',
+  uniform_fan_out: 'LayerloomUniformFanOut',
 };
+
+/** tfjs identifiers of Layerloom's own initializer classes (registered by shared/compile/customLayers.ts). */
+export const LAYERLOOM_TFJS_INITIALIZERS: ReadonlySet<string> = new Set(['LayerloomHeNormalFanOut', 'LayerloomUniformFanOut']);
 
 /** tfjs spelling of a Keras initializer name (unknown names pass unchanged). */
 export function tfjsInitializer(kerasName: string): string {

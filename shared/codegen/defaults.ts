@@ -132,7 +132,7 @@ export const KERAS_DEFAULTS: Defaults = {
   GaussianDropout: {},
   SpatialDropout1D: {},
   SpatialDropout2D: {},
-  Dropout: {},
+  Dropout: { noise_shape: null },
   Activation: {},
   Reshape: {},
   Permute: {},
@@ -205,6 +205,7 @@ export const TFJS_DEFAULTS: Defaults = {
   },
   layerNormalization: { axis: -1, epsilon: 0.001, center: true, scale: true, betaInitializer: 'zeros', gammaInitializer: 'ones' },
   concatenate: { axis: -1 },
+  dropout: { noiseShape: null },
   lstm: { ...TFJS_RNN },
   // tfjs's GRU only runs reset_after=False (its default) and its typings lack the option.
   gru: { ...TFJS_RNN, resetAfter: false },

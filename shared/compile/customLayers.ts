@@ -248,6 +248,8 @@ function makeInitializer(tf: TF, name: string): Initializer {
     // Keras's "uniform"/"normal": RandomUniform(-0.05, 0.05) / RandomNormal(0, 0.05), stated explicitly.
     randomUniform: () => init.randomUniform({ minval: -0.05, maxval: 0.05 }),
     randomNormal: () => init.randomNormal({ mean: 0, stddev: 0.05 }),
+    LayerloomHeNormalFanOut: () => init.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' }),
+    LayerloomUniformFanOut: () => init.varianceScaling({ scale: 1 / 3, mode: 'fanOut', distribution: 'uniform' }),
   };
   const make = table[name];
   if (!make) throw new Error(`Unknown initializer "${name}": use one of ${Object.keys(table).join(', ')}.`);
@@ -350,6 +352,30 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
   tf.serialization.registerClass(FastOrthogonal);
+
+  // Variance scaling over the fan-out (EfficientNet's kernels), under names a layer config can give
+  // as a string. tfjs's 'normal' is Keras's 'truncated_normal' (same 0.8796 correction).
+  type VarianceScalingArgs = Parameters<TF['initializers']['varianceScaling']>[0];
+  const BuiltinVarianceScaling = tf.initializers.varianceScaling({}).constructor as new (args: VarianceScalingArgs) => {
+    apply(shape: LayerShape, dtype?: tfjs.DataType): Tensor;
+    getConfig(): ConfigDict;
+  };
+  /** He normal over the fan-out: VarianceScaling(scale=2, mode=fan_out, distribution=truncated_normal). */
+  class LayerloomHeNormalFanOut extends BuiltinVarianceScaling {
+    static readonly className = 'LayerloomHeNormalFanOut';
+    constructor(args?: { seed?: number }) {
+      super({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: args?.seed });
+    }
+  }
+  /** Uniform with limit 1/√fan_out: VarianceScaling(scale=1/3, mode=fan_out, distribution=uniform). */
+  class LayerloomUniformFanOut extends BuiltinVarianceScaling {
+    static readonly className = 'LayerloomUniformFanOut';
+    constructor(args?: { seed?: number }) {
+      super({ scale: 1 / 3, mode: 'fanOut', distribution: 'uniform', seed: args?.seed });
+    }
+  }
+  tf.serialization.registerClass(LayerloomHeNormalFanOut as unknown as tfjs.serialization.SerializableConstructor<tfjs.serialization.Serializable>);
+  tf.serialization.registerClass(LayerloomUniformFanOut as unknown as tfjs.serialization.SerializableConstructor<tfjs.serialization.Serializable>);
 
   /** See the file comment. Shapes: query (B, T, dq), value (B, S, dv), key (B, S, dk). */
   class LayerloomMultiHeadAttention extends tf.layers.Layer {

@@ -4,6 +4,7 @@
  * (`{"class_name": "GlorotUniform", ...}` → `glorot_uniform`), lists become tuples. Keras 3 and the
  * older Keras 2 / tfjs-layers spellings (`VarianceScaling` with a mode) are both read.
  */
+import { VARIANCE_SCALING_INITIALIZERS } from '../blocks/paramUtils.js';
 import type { KerasArg } from '../blocks/types.js';
 
 /** A JSON value. */
@@ -43,9 +44,13 @@ const VARIANCE_SCALING: ReadonlyArray<{ scale: number; mode: string; uniform: bo
   { scale: 2, mode: 'fan_in', uniform: false, name: 'he_normal' },
   { scale: 1, mode: 'fan_in', uniform: true, name: 'lecun_uniform' },
   { scale: 1, mode: 'fan_in', uniform: false, name: 'lecun_normal' },
+  ...Object.entries(VARIANCE_SCALING_INITIALIZERS).map(([name, v]) => ({ scale: v.scale, mode: v.mode, uniform: v.distribution === 'uniform', name })),
 ];
 
-const SHORT_NAMES = new Set(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones', 'orthogonal', 'uniform', 'normal']);
+// Layerloom's own tfjs initializer classes, as a tfjs model saved by Layerloom names them.
+const LAYERLOOM_CLASSES: Readonly<Record<string, string>> = { LayerloomHeNormalFanOut: 'he_normal_fan_out', LayerloomUniformFanOut: 'uniform_fan_out' };
+
+const SHORT_NAMES = new Set(['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros', 'ones', 'orthogonal', 'uniform', 'normal', ...Object.keys(VARIANCE_SCALING_INITIALIZERS)]);
 
 /** Keras 2 / tfjs spellings of short names (`GlorotUniform` as a plain string, tfjs's camelCase). */
 function shortName(s: string): string {
@@ -64,6 +69,7 @@ export function initializerName(value: Json): string | null {
   }
   if (!isObject(value) || typeof value.class_name !== 'string') return null;
   const config = isObject(value.config) ? value.config : {};
+  if (value.class_name in LAYERLOOM_CLASSES) return LAYERLOOM_CLASSES[value.class_name];
   // A seed fixes the random start: dropping it would change what the model trains from.
   if (config.seed !== undefined && config.seed !== null) return null;
   if (value.class_name === 'VarianceScaling') {

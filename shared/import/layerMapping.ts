@@ -127,6 +127,12 @@ const CANONICAL: Readonly<Record<string, (config: JsonObject, site: LayerCallSit
     const axis: Json | undefined = Array.isArray(config.axis) && config.axis.length === 1 ? (config.axis as readonly Json[])[0] : config.axis;
     return input && axis === input.length ? { ...config, axis: -1 } : config;
   },
+  // keras.applications write the channel axis counted from the front (axis=3 on images).
+  BatchNormalization: (config, site) => {
+    const input = site.inputShapes[0];
+    const axis: Json | undefined = Array.isArray(config.axis) && config.axis.length === 1 ? (config.axis as readonly Json[])[0] : config.axis;
+    return input && axis === input.length ? { ...config, axis: -1 } : config;
+  },
   // tfjs-layers writes mask_zero=null for Keras's False.
   Embedding: (config) => (config.mask_zero === null ? { ...config, mask_zero: false } : config),
   MultiHeadAttention: (config, site) => {

@@ -90,11 +90,40 @@ function isGroup(e: H5Entity): e is H5Group {
   return e instanceof H5Group;
 }
 
+/** Looks up an HDF5 path (`layers/dense/vars/0`) in one file. */
+type H5Get = (path: string) => H5Entity;
+
+/**
+ * Path lookups that open each group once. jsfive's `get` opens every group on the path again, each
+ * time reading all of its links: with one lookup per weight in a group of hundreds of layers,
+ * DenseNet121's weights took over 40 s to read; cached, about a second.
+ */
+function cachedGet(f: H5File): H5Get {
+  const groups = new Map<string, H5Group>([['', f]]);
+  const split = (path: string): [string, string] => {
+    const cut = path.lastIndexOf('/');
+    return cut < 0 ? ['', path] : [path.slice(0, cut), path.slice(cut + 1)];
+  };
+  const groupAt = (path: string): H5Group => {
+    const hit = groups.get(path);
+    if (hit) return hit;
+    const [parent, child] = split(path);
+    const e = groupAt(parent).get(child);
+    if (!isGroup(e)) throw new Error(`${path} is not a group`);
+    groups.set(path, e);
+    return e;
+  };
+  return (path) => {
+    const [parent, child] = split(path);
+    return groupAt(parent).get(child);
+  };
+}
+
 /** A dataset's values as float32 (int32 kept), with its shape. */
-function readDataset(f: H5File, path: string, what: string): WeightArray {
+function readDataset(get: H5Get, path: string, what: string): WeightArray {
   let e: H5Entity;
   try {
-    e = f.get(path);
+    e = get(path);
   } catch (err) {
     throw new ModelFileError(`${what} cannot be read (${(err as Error).message}). The file may be truncated.`, { cause: err });
   }
@@ -118,16 +147,16 @@ const CHILD_ORDER: Readonly<Record<string, readonly string[]>> = {
   Bidirectional: ['forward_layer', 'backward_layer'],
 };
 
-function archiveVars(f: H5File, path: string, kerasClass: string | null, what: string): WeightArray[] {
-  const group = f.get(path);
+function archiveVars(get: H5Get, path: string, kerasClass: string | null, what: string): WeightArray[] {
+  const group = get(path);
   if (!isGroup(group)) throw new ModelFileError(`${what}: ${path} is missing from model.weights.h5, so the file does not match its config.json.`);
   const out: WeightArray[] = [];
   const keys = group.keys;
   if (keys.includes('vars')) {
-    const vars = f.get(`${path}/vars`);
+    const vars = get(`${path}/vars`);
     if (isGroup(vars)) {
       const names = vars.keys.filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-      for (const n of names) out.push(readDataset(f, `${path}/vars/${n}`, `${what}: ${path}/vars/${n}`));
+      for (const n of names) out.push(readDataset(get, `${path}/vars/${n}`, `${what}: ${path}/vars/${n}`));
     }
   }
   const order = (kerasClass && CHILD_ORDER[kerasClass]) ?? [];
@@ -136,7 +165,7 @@ function archiveVars(f: H5File, path: string, kerasClass: string | null, what: s
     const ib = order.indexOf(b);
     return ia >= 0 && ib >= 0 ? ia - ib : a < b ? -1 : a > b ? 1 : 0;
   });
-  for (const c of children) if (isGroup(f.get(`${path}/${c}`))) out.push(...archiveVars(f, `${path}/${c}`, null, what));
+  for (const c of children) if (isGroup(get(`${path}/${c}`))) out.push(...archiveVars(get, `${path}/${c}`, null, what));
   return out;
 }
 
@@ -168,13 +197,13 @@ async function readKeras(path: string, bytes: number): Promise<ModelFile> {
   const modelConfig = configOrThrow(parseJson(new TextDecoder().decode(files['config.json']), `${name}: config.json`), `${name}: config.json`);
   const weights = files['model.weights.h5'];
   if (!weights) return { format: 'keras', path, bytes, modelConfig, weightsOf: null, close: () => undefined };
-  const f = openH5(weights, `${name}: model.weights.h5`);
+  const get = cachedGet(openH5(weights, `${name}: model.weights.h5`));
   return {
     format: 'keras',
     path,
     bytes,
     modelConfig,
-    weightsOf: (layer) => damagedAs(`${name}: model.weights.h5`, () => archiveVars(f, layer.archivePath, layer.kerasClass, `${name}: layer ${layer.name}`)),
+    weightsOf: (layer) => damagedAs(`${name}: model.weights.h5`, () => archiveVars(get, layer.archivePath, layer.kerasClass, `${name}: layer ${layer.name}`)),
     close: () => undefined,
   };
 }
@@ -212,16 +241,17 @@ function readH5Bytes(path: string, name: string, bytes: number, bytesRead: Uint8
     );
   }
   const modelConfig = configOrThrow(parseJson(raw, `${name}: model_config`), `${name}: model_config`);
+  const get = cachedGet(f);
   const root = f.get('model_weights');
   const weightsOf = isGroup(root)
     ? (layer: ImportedLayer): WeightArray[] => {
-        const group = f.get(`model_weights/${layer.h5Group}`);
+        const group = get(`model_weights/${layer.h5Group}`);
         if (!isGroup(group)) throw new ModelFileError(`${name}: model_weights/${layer.h5Group} is missing, so the weights do not match model_config.`);
         const names = group.attrs.weight_names;
         const list = Array.isArray(names) ? names.map(String) : [];
         // A nested model's group holds all its layers' weights: take this layer's.
         const own = layer.h5Group === layer.name ? list : list.filter((w) => w.startsWith(`${layer.localName}/`) || w.includes(`/${layer.localName}/`));
-        return own.map((w) => readDataset(f, `model_weights/${layer.h5Group}/${w}`, `${name}: model_weights/${layer.h5Group}/${w}`));
+        return own.map((w) => readDataset(get, `model_weights/${layer.h5Group}/${w}`, `${name}: model_weights/${layer.h5Group}/${w}`));
       }
     : null;
   return { format: 'h5', path, bytes, modelConfig, weightsOf: weightsOf && ((layer) => damagedAs(name, () => weightsOf(layer))), close: () => undefined };

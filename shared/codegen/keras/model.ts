@@ -2,6 +2,7 @@
  * The model part of model.py: `build_model()` (the functional model the app compiles, same layer
  * names and weights layout), the custom layer classes it needs, and `load_weights()`.
  */
+import { VARIANCE_SCALING_INITIALIZERS } from '../../blocks/paramUtils.js';
 import type { KerasArg } from '../../blocks/types.js';
 import { customKerasLayer, type CustomKerasLayer } from '../customLayers.js';
 import { isKerasDefault } from '../defaults.js';
@@ -38,6 +39,13 @@ const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
   RepeatVector: ['n'],
 };
 
+/** An initializer Keras has no short name for, as its `keras.initializers.VarianceScaling(…)` call. */
+function kerasInitializer(name: string, value: KerasArg): KerasArg {
+  const vs = name.endsWith('initializer') && typeof value === 'string' ? VARIANCE_SCALING_INITIALIZERS[value] : undefined;
+  if (!vs) return value;
+  return { raw: `keras.initializers.VarianceScaling(scale=${pyLiteral(vs.scale)}, mode=${pyString(vs.mode)}, distribution=${pyString(vs.distribution)})` };
+}
+
 /** `name=value` / positional argument strings of a constructor, Keras defaults left out. */
 function pyArgs(kerasClass: string, args: ReadonlyArray<readonly [string, KerasArg]>): string[] {
   const positional = POSITIONAL[kerasClass] ?? [];
@@ -51,7 +59,7 @@ function pyArgs(kerasClass: string, args: ReadonlyArray<readonly [string, KerasA
     }
     i = positional.length;
     if (isKerasDefault(kerasClass, name, value) || isCustomDefault(kerasClass, name, value)) continue;
-    out.push(`${name}=${pyLiteral(value)}`);
+    out.push(`${name}=${pyLiteral(kerasInitializer(name, value))}`);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 /** model.ts of the TypeScript export: `buildModel()`, the same layers, names and weights as the app. */
+import { LAYERLOOM_TFJS_INITIALIZERS } from '../../blocks/tfjsSpelling.js';
 import type { KerasArg } from '../../blocks/types.js';
 import type { ProjectDocument } from '../../graph/document.js';
 import { routeLayerInputs } from '../plan.js';
@@ -72,7 +73,8 @@ function customClassKey(className: string): string {
 export function modelTs(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan): string {
   const usesCustom = usesCustomLayers(plan);
   const body: string[] = [];
-  if (usesCustom) body.push(`  const ${CUSTOM} = layerloomLayers(tf);`);
+  // Only Layerloom's initializers in use: calling layerloomLayers registers them.
+  if (usesCustom) body.push(plan.steps.some((s) => s.kind === 'layer' && s.call.custom) ? `  const ${CUSTOM} = layerloomLayers(tf);` : '  layerloomLayers(tf);');
   for (const step of plan.steps) {
     if (step.kind === 'input') {
       const props = [`shape: ${tsLiteral({ tuple: [...step.shape] })}`, `dtype: ${tsString(step.dtype)}`, `name: ${tsString(step.name)}`];
@@ -106,5 +108,6 @@ ${body.join('\n')}
 
 /** True when the model uses Layerloom's own layers, which the export ships as layerloomLayers.ts. */
 export function usesCustomLayers(plan: ModelPlan): boolean {
-  return plan.steps.some((s) => s.kind === 'layer' && s.call.custom);
+  // Layerloom's own initializers are registered by the same file.
+  return plan.steps.some((s) => s.kind === 'layer' && (s.call.custom || s.call.tfjsArgs.some(([, v]) => typeof v === 'string' && LAYERLOOM_TFJS_INITIALIZERS.has(v))));
 }
