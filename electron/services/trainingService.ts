@@ -270,10 +270,12 @@ export function currentSpawner(): WorkerSpawner {
  * `emit`. Resolves once the worker has been started.
  */
 export async function startTraining(
-  request: { readonly doc: ProjectDocument; readonly projectPath: string | null; readonly resumeFrom?: string; readonly backend?: BackendChoice; readonly runsDir?: string },
+  request: { readonly doc: ProjectDocument; readonly projectPath: string | null; readonly resumeFrom?: string; readonly backend?: BackendChoice; readonly runsDir?: string; readonly engine?: TrainingEngine },
   emit: (event: TrainingEvent) => void,
 ): Promise<{ runId: string }> {
-  const handle = train({ doc: request.doc, projectPath: request.projectPath, ...(request.runsDir ? { runsDir: request.runsDir } : {}), ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}), ...(request.backend ? { backend: request.backend } : {}), ...(hostSpawner ? { spawn: hostSpawner } : {}) }, emit);
+  // The Keras engine runs the interpreter the settings name (engineService.resolvePython).
+  const keras = request.engine === 'keras' ? { engine: 'keras' as const, python: await (await import('./engineService.js')).resolvePython() } : {};
+  const handle = train({ doc: request.doc, projectPath: request.projectPath, ...keras, ...(request.runsDir ? { runsDir: request.runsDir } : {}), ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}), ...(request.backend ? { backend: request.backend } : {}), ...(hostSpawner ? { spawn: hostSpawner } : {}) }, emit);
   active.set(handle.runId, handle);
   void handle.done.then(() => active.delete(handle.runId));
   return { runId: handle.runId };

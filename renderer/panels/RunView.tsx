@@ -167,7 +167,7 @@ export function RunView({ dir }: { dir: string }): JSX.Element {
         <div className="ll-card">
           <span className="k">Engine · backend · device</span>
           <span className="v small" data-testid="run-backend">
-            tfjs · {run.backend}
+            {run.engine ?? 'tfjs'} · {run.backend}
           </span>
         </div>
         <div className="ll-card">

@@ -11,7 +11,8 @@ import { DEFAULT_TRAINING, LOSSES, OPTIMIZERS, type TrainingSettings } from '../
 import { runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { startTrainingNow } from '../app/appCommands.js';
-import { refreshRuns, setCompareMetric, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
+import { refreshRuns, setCompareMetric, setTrainingEngine, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
+import type { TrainingEngine } from '../../shared/training/protocol.js';
 import { openDialog, useUi } from '../state/uiStore.js';
 import { runTitle } from '../../shared/training/weightSource.js';
 import { LineChart, type ChartSeries } from '../charts/LineChart.js';
@@ -245,6 +246,13 @@ export function TrainingPanel(): JSX.Element {
     <div className="ll-training" data-testid="training-panel">
       <div className="ll-training-side">
         <Settings settings={settings} disabled={running} />
+        <label className="ll-field compact" title="tfjs: TensorFlow.js, nothing to install. Keras: the exported model.py in Python Keras/TensorFlow (graph mode, faster; needs Python with tensorflow and keras — see layerloom doctor).">
+          <span className="ll-field-label">Engine</span>
+          <select className="ll-input" disabled={running} value={t.engine} onChange={(e) => setTrainingEngine(e.target.value as TrainingEngine)} data-testid="train-engine">
+            <option value="tfjs">tfjs (built in)</option>
+            <option value="keras">Keras (Python)</option>
+          </select>
+        </label>
         <div className="ll-row">
           {running ? (
             <button className="ll-btn danger" onClick={() => void stopTraining()} disabled={t.phase === 'stopping'} data-testid="train-stop">

@@ -11,6 +11,7 @@ export type { ConfusionMatrix } from '../training/evaluation.js';
 export type { WeightChoices, WeightProvenance } from '../training/weightSource.js';
 export type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
+import type { TrainingEngine } from '../training/protocol.js';
 import type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { TfliteMode } from '../codegen/keras/tflite.js';
 
@@ -142,6 +143,8 @@ export interface StartTrainingRequest {
   readonly projectPath: string | null;
   /** The editor session (its recovery key): runs of a never-saved project are kept with its recovery state. */
   readonly sessionKey?: string;
+  /** Which engine trains (default `tfjs`); `keras` runs Python Keras with the host's interpreter setting. */
+  readonly engine?: TrainingEngine;
 }
 
 /** Arguments of `listRuns`. */

@@ -11,6 +11,7 @@ import type { ApiArgs, ApiMethod } from './contract.js';
 import { isApiMethod } from './contract.js';
 import type { CodeTarget, ExportTargetKind, PickPurpose } from './types.js';
 import { CHECKPOINT_CHOICES } from '../training/weightSource.js';
+import { TRAINING_ENGINES } from '../training/protocol.js';
 import { WEIGHT_QUANTIZATIONS } from '../codegen/quantize.js';
 import { TFLITE_MODES } from '../codegen/keras/tflite.js';
 
@@ -169,7 +170,7 @@ export const API_ARGUMENTS: ArgValidators = {
   listRecovery: [],
   discardRecovery: [idText],
   scanDataset: [object({ path: req(filePath), projectPath: req(nullable(filePath)), targetColumn: opt(text({ min: 1, max: 1000 })) })],
-  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
+  startTraining: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)), sessionKey: opt(idText), engine: opt(oneOf(TRAINING_ENGINES)) })],
   stopTraining: [idText],
   listRuns: [object({ projectPath: req(nullable(filePath)), sessionKey: opt(idText) })],
   adoptRuns: [object({ sessionKey: req(idText), projectPath: req(filePath) })],
