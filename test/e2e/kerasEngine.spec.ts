@@ -1,0 +1,81 @@
+/**
+ * The Keras engine in the app: choose it in the Training panel, train the mnist example with live
+ * progress and charts, stop it, see the run's engine, and export the stopped run's weights.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from './fixtures.js';
+import { ROOT } from './support/hostProcess.js';
+
+const run = promisify(execFile);
+
+test('trains the mnist example on the Keras engine, stops it and exports the run', async ({ app, page }) => {
+  test.setTimeout(300_000);
+  const caps = await app.capabilities();
+  test.skip(!caps.training || !caps.export, 'the training or export service is not part of this build');
+  const keras = await run('python3', ['-c', 'import keras, tensorflow']).then(
+    () => true,
+    () => false,
+  );
+  test.skip(!keras, 'Python Keras/TensorFlow is not installed, so the Keras engine cannot run');
+  const work = await mkdtemp(join(tmpdir(), 'll-keras-engine-'));
+  try {
+    // 30 digits per class: a few seconds per epoch, enough epochs to stop in the middle.
+    const data = join(work, 'digits');
+    for (let c = 0; c < 10; c++) {
+      const from = join(ROOT, 'assets', 'datasets', 'digits', String(c));
+      await mkdir(join(data, String(c)), { recursive: true });
+      for (const f of (await readdir(from)).sort().slice(0, 30)) await cp(join(from, f), join(data, String(c), f));
+    }
+    const project = join(work, 'digits.layerloom');
+    const doc = JSON.parse(await readFile(join(ROOT, 'examples', 'mnist-cnn.layerloom'), 'utf8')) as { dataset: { path: string }; training: { epochs: number } };
+    doc.dataset.path = data;
+    doc.training.epochs = 200;
+    await writeFile(project, JSON.stringify(doc, null, 2));
+    await app.openPath(project);
+    await app.tab('training');
+
+    await test.step('choose Keras and train: live progress and charts', async () => {
+      await page.getByTestId('train-engine').selectOption('keras');
+      await page.getByTestId('train-start').click();
+      await expect(page.getByTestId('train-status')).toContainText('Epoch 2/200', { timeout: 180_000 });
+      await expect(page.getByTestId('training-panel')).toContainText('Keras 3.');
+      for (const size of [
+        { width: 1280, height: 800 },
+        { width: 1920, height: 1080 },
+      ]) {
+        await page.setViewportSize(size);
+        await app.shot(`keras-training-${size.width}x${size.height}`);
+      }
+    });
+    await test.step('stop: the run keeps its checkpoint and shows its engine', async () => {
+      await page.getByTestId('train-stop').click();
+      await expect(page.getByTestId('train-status')).toContainText('stopped', { timeout: 120_000 });
+      const [id] = await readdir(join(work, 'runs'));
+      const saved = JSON.parse(await readFile(join(work, 'runs', id, 'run.json'), 'utf8')) as { engine: string; status: string; epochsCompleted: number };
+      expect([saved.engine, saved.status]).toEqual(['keras', 'stopped']);
+      expect(saved.epochsCompleted).toBeGreaterThanOrEqual(1);
+      await page.getByTestId('run-open').first().click();
+      await expect(page.getByTestId('run-backend')).toContainText('keras · Keras 3.');
+      await app.shot('keras-run');
+      await page.keyboard.press('Escape');
+    });
+    await test.step('export the stopped run', async () => {
+      const folder = join(work, 'export');
+      await page.getByTestId('tb-template').focus();
+      await app.shortcut('Control+e');
+      const dialog = page.getByTestId('dialog-export');
+      await dialog.getByTestId('path-input').fill(folder);
+      await dialog.getByTestId('path-submit').click();
+      await expect(dialog.getByTestId('export-files')).toBeVisible({ timeout: 120_000 });
+      const [id] = await readdir(join(work, 'runs'));
+      const manifest = JSON.parse(await readFile(join(folder, 'layerloom-export.json'), 'utf8')) as { weights: { runId: string } };
+      expect(manifest.weights.runId).toBe(id);
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
