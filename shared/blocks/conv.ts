@@ -226,6 +226,15 @@ function convParams(kind: ConvKind): ParamSpec[] {
     stridesParam(kind.spatial, STRIDES_HELP),
     paddingParam(kind.spatial === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same']),
     dilationParam(kind.spatial),
+    {
+      name: 'groups',
+      label: 'Groups',
+      kind: 'int',
+      default: 1,
+      min: 1,
+      advanced: true,
+      help: 'Splits the input channels and the filters into this many groups, each convolved on its own (fewer weights; groups = channels = filters is a depthwise convolution, as ConvNeXt uses). Both channels and filters must divide by it.',
+    },
     activationParam('linear'),
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
@@ -239,14 +248,24 @@ function inferConv(kind: ConvKind, input: Shape | null, params: Params): ShapeRe
   if (rank) return rank;
   const channels = fixedChannels(kind.type, input, 'the kernel has one slice per input channel');
   if (isResult(channels)) return channels;
+  const groups = groupsOf(params);
+  const filters = num(params, 'filters');
+  if (channels % groups !== 0 || filters % groups !== 0) {
+    return fail('LL011', `Groups ${groups} must divide both the ${channels} input channels and the ${filters} filters. Pick a common divisor (1 for an ordinary convolution).`, 'groups');
+  }
   const dims = slideWindow(kind.type, input, windowOf(params, kind.spatial, true));
   if (!Array.isArray(dims)) return dims;
-  return ok([...dims, num(params, 'filters')]);
+  return ok([...dims, filters]);
+}
+
+/** Keras's `groups` (1 where a document written before the option has none). */
+function groupsOf(params: Params): number {
+  return typeof params.groups === 'number' ? params.groups : 1;
 }
 
 /** True when tfjs's own layer cannot train this conv (dilation > 1) or run it (causal padding). */
 function needsOwnLayer(params: Params, spatial: 1 | 2): boolean {
-  return str(params, 'padding') === 'causal' || spatialValues(params, 'dilation_rate', spatial).some((d) => d > 1);
+  return str(params, 'padding') === 'causal' || spatialValues(params, 'dilation_rate', spatial).some((d) => d > 1) || groupsOf(params) > 1;
 }
 
 function convCall(kind: ConvKind, params: Params): KerasCall {
@@ -259,6 +278,7 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
       ['strides', spatialArg(params, 'strides', s)],
       ['padding', str(params, 'padding')],
       ['dilation_rate', spatialArg(params, 'dilation_rate', s)],
+      ['groups', groupsOf(params)],
       ['activation', str(params, 'activation')],
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
@@ -272,7 +292,11 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
  * kernel or run causal padding; tfjs's own layer (fused kernels) everywhere else.
  */
 function ownConvLayer(spatial: 1 | 2, className: string): TfjsSpelling {
-  return { ownLayer: (params) => (needsOwnLayer(params, spatial) ? className : null) };
+  return {
+    ownLayer: (params) => (needsOwnLayer(params, spatial) ? className : null),
+    // tfjs's own layer has no groups (it only runs groups = 1, which needs no argument).
+    adjust: (call, params) => (groupsOf(params) === 1 ? { ...call, args: call.args.filter(([k]) => k !== 'groups') } : call),
+  };
 }
 
 function convBlock(kind: ConvKind): BlockDef {
@@ -286,12 +310,12 @@ function convBlock(kind: ConvKind): BlockDef {
     paramCount: (inputs, params): ParamCount => {
       const kernel = product(spatialValues(params, 'kernel_size', kind.spatial));
       const filters = num(params, 'filters');
-      return { trainable: kernel * channelsOf(inputs) * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+      return { trainable: (kernel * channelsOf(inputs) * filters) / groupsOf(params) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
     },
-    // Each output position: kernel window × input channels × filters.
+    // Each output position: kernel window × input channels of its group × filters.
     macs: (inputs, params, output) => {
       const positions = shapeSize(output.slice(0, -1));
-      return positions === null ? null : positions * product(spatialValues(params, 'kernel_size', kind.spatial)) * channelsOf(inputs) * num(params, 'filters');
+      return positions === null ? null : (positions * product(spatialValues(params, 'kernel_size', kind.spatial)) * channelsOf(inputs) * num(params, 'filters')) / groupsOf(params);
     },
     keras: (params) => convCall(kind, params),
     tfjs: ownConvLayer(kind.spatial, kind.spatial === 1 ? LAYERLOOM_TFJS_CLASSES.conv1d : LAYERLOOM_TFJS_CLASSES.conv2d),
@@ -327,6 +351,17 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
     kernelParam(2, ' Dilation is not offered: TensorFlow.js’s Conv2DTranspose has none, and the app must build the same model as Keras.'),
     stridesParam(2, 'Upsampling factor per axis: 2 doubles height and width.'),
     paddingParam(['valid', 'same']),
+    {
+      name: 'output_padding',
+      label: 'Output padding',
+      kind: 'ints',
+      length: 2,
+      default: null,
+      nullable: true,
+      min: 0,
+      advanced: true,
+      help: 'Extra rows and columns at the end of the output, each smaller than the stride: picks one of the sizes a strided Conv2D could have come from (e.g. 7 rather than 8 from 4 at stride 2). Empty: the smallest size that fits.',
+    },
     activationParam('linear'),
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
@@ -342,7 +377,12 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
     const kernel = intTuple(params, 'kernel_size', 2);
     const strides = intTuple(params, 'strides', 2);
     const padding = str(params, 'padding') as Padding;
-    const dims = [0, 1].map((i) => convTransposeOutputLength(input[i], kernel[i], padding, strides[i]));
+    const extra = outputPaddingOf(params);
+    if (extra && extra.some((p, i) => p >= strides[i])) {
+      return fail('LL011', `Output padding (${extra.join(', ')}) must be smaller than the strides (${strides.join(', ')}) on each axis, as Keras requires.`, 'output_padding');
+    }
+    const dims = [0, 1].map((i) => convTransposeOutputLength(input[i], kernel[i], padding, strides[i], 1, extra ? extra[i] : null));
+    if (dims.some((d) => d !== null && d < 1)) return fail('LL009', `Output padding (${extra?.join(', ')}) gives an empty output ${formatShape([...dims, num(params, 'filters')])}. Raise it or use padding "valid".`, 'output_padding');
     return ok([...dims, num(params, 'filters')]);
   },
   paramCount: (inputs, params) => {
@@ -361,13 +401,26 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
       ['kernel_size', spatialArg(params, 'kernel_size', 2)],
       ['strides', spatialArg(params, 'strides', 2)],
       ['padding', str(params, 'padding')],
+      ['output_padding', outputPaddingOf(params) ? tuple(outputPaddingOf(params) ?? []) : null],
       ['activation', str(params, 'activation')],
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
   }),
+  tfjs: {
+    // tfjs's own layer has no output padding: Layerloom's computes Keras's output size.
+    ownLayer: (params) => (outputPaddingOf(params) ? LAYERLOOM_TFJS_CLASSES.conv2dTranspose : null),
+    adjust: (call, params) => (outputPaddingOf(params) ? call : { ...call, args: call.args.filter(([k]) => k !== 'outputPadding') }),
+  },
 });
+
+/** Conv2DTranspose's output_padding per axis, or null for Keras's None. */
+function outputPaddingOf(params: Params): number[] | null {
+  const v = params.output_padding;
+  if (v === null || v === undefined) return null;
+  return intTuple(params, 'output_padding', 2);
+}
 
 // ---------------------------------------------------------------------------------------------
 // DepthwiseConv2D / SeparableConv2D
@@ -397,17 +450,18 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
   category: 'Convolution',
   description: 'Filters each channel separately (no mixing across channels): the cheap half of a MobileNet block.',
   params: [
-    kernelParam(2, ' Dilation is not offered: TensorFlow.js’s DepthwiseConv2D ignores it, and the app must build the same model as Keras.'),
+    kernelParam(2),
     stridesParam(2, 'Step between windows. 2 halves the size.'),
     paddingParam(['valid', 'same']),
     depthMultiplierParam,
+    dilationParam(2),
     activationParam('linear'),
     useBiasParam,
     initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
   ],
   ports: () => SINGLE_INPUT,
-  inferShape: ([input], params) => inferDepthwise('DepthwiseConv2D', input, params, false, (c) => c * num(params, 'depth_multiplier')),
+  inferShape: ([input], params) => inferDepthwise('DepthwiseConv2D', input, params, true, (c) => c * num(params, 'depth_multiplier')),
   paramCount: (inputs, params) => {
     const out = channelsOf(inputs) * num(params, 'depth_multiplier');
     return { trainable: product(intTuple(params, 'kernel_size', 2)) * out + (bool(params, 'use_bias') ? out : 0), nonTrainable: 0 };
@@ -424,12 +478,15 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
       ['strides', spatialArg(params, 'strides', 2)],
       ['padding', str(params, 'padding')],
       ['depth_multiplier', num(params, 'depth_multiplier')],
+      ['dilation_rate', spatialArg(params, 'dilation_rate', 2)],
       ['activation', str(params, 'activation')],
       ['use_bias', bool(params, 'use_bias')],
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
     ],
   }),
+  // tfjs's own layer ignores dilation: Layerloom's runs it as a dilated kernel.
+  tfjs: { ownLayer: (params) => (intTuple(params, 'dilation_rate', 2).some((d) => d > 1) ? LAYERLOOM_TFJS_CLASSES.depthwiseConv2d : null) },
 });
 
 /** Depthwise then pointwise (1×1) convolution: a cheaper Conv2D. */

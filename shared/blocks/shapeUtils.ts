@@ -27,9 +27,11 @@ export function convOutputLength(n: Dim, kernel: number, padding: Padding, strid
  * Output length of a transposed convolution along one axis (Keras `deconv_output_length`
  * with `output_padding=None`): `valid`: `n * s + max(dilated_k - s, 0)`; `same`: `n * s`.
  */
-export function convTransposeOutputLength(n: Dim, kernel: number, padding: Padding, stride: number, dilation = 1): Dim {
+export function convTransposeOutputLength(n: Dim, kernel: number, padding: Padding, stride: number, dilation = 1, outputPadding: number | null = null): Dim {
   if (n === null) return null;
   const k = dilatedKernel(kernel, dilation);
+  // Keras's deconv_output_length: with output_padding the length is exact, else the smallest that fits.
+  if (outputPadding !== null) return (n - 1) * stride + k - 2 * (padding === 'same' ? Math.floor(k / 2) : 0) + outputPadding;
   if (padding === 'valid') return n * stride + Math.max(k - stride, 0);
   return n * stride;
 }

@@ -15,6 +15,8 @@ export const LAYERLOOM_TFJS_CLASSES = {
   conv1d: 'LayerloomConv1D',
   conv2d: 'LayerloomConv2D',
   separableConv2d: 'LayerloomSeparableConv2D',
+  depthwiseConv2d: 'LayerloomDepthwiseConv2D',
+  conv2dTranspose: 'LayerloomConv2DTranspose',
   subtract: 'LayerloomSubtract',
   relu: 'LayerloomReLU',
   elu: 'LayerloomELU',

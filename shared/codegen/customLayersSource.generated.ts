@@ -101,9 +101,13 @@ export type PositionEmbeddingArgs = LayerArgs & {
 };
 
 /** tfjs config of {@link LayerloomLayers.Conv1D} and {@link LayerloomLayers.Conv2D}: tfjs's own conv config. */
-export type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0];
+export type ConvLayerArgs = Parameters<TF['layers']['conv1d']>[0] & { groups?: number };
 /** tfjs config of {@link LayerloomLayers.SeparableConv2D}: tfjs's own. */
 export type SeparableConvLayerArgs = Parameters<TF['layers']['separableConv2d']>[0];
+/** tfjs config of {@link LayerloomLayers.Conv2DTranspose}: tfjs's own plus Keras's output padding. */
+export type Conv2DTransposeLayerArgs = Parameters<TF['layers']['conv2dTranspose']>[0] & { outputPadding?: number[] | null };
+/** tfjs config of {@link LayerloomLayers.DepthwiseConv2D}: tfjs's own. */
+export type DepthwiseConvLayerArgs = Parameters<TF['layers']['depthwiseConv2d']>[0];
 
 /** tfjs config of {@link LayerloomLayers.ReLU}. */
 export type ReLUArgs = LayerArgs & { maxValue?: number | null; negativeSlope?: number; threshold?: number };
@@ -171,6 +175,8 @@ export interface LayerloomLayers {
   readonly Conv1D: new (args: ConvLayerArgs) => Layer;
   readonly Conv2D: new (args: ConvLayerArgs) => Layer;
   readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
+  readonly DepthwiseConv2D: new (args: DepthwiseConvLayerArgs) => Layer;
+  readonly Conv2DTranspose: new (args: Conv2DTransposeLayerArgs) => Layer;
   readonly Subtract: new (args?: LayerArgs) => Layer;
   readonly GRU: new (args: GRULayerArgs) => tfjs.layers.RNN;
   readonly BatchNormalization: new (args: BatchNormalizationLayerArgs) => Layer;
@@ -194,6 +200,8 @@ export const CUSTOM_LAYER_CLASSES = {
   conv1d: 'LayerloomConv1D',
   conv2d: 'LayerloomConv2D',
   separableConv2d: 'LayerloomSeparableConv2D',
+  depthwiseConv2d: 'LayerloomDepthwiseConv2D',
+  conv2dTranspose: 'LayerloomConv2DTranspose',
   subtract: 'LayerloomSubtract',
   gru: 'LayerloomGRU',
   batchNormalization: 'LayerloomBatchNormalization',
@@ -578,12 +586,14 @@ function defineLayers(tf: TF): LayerloomLayers {
 
   // tfjs's own convolution classes (not exported by name): the subclasses below keep their
   // weights, config and output-shape rules and replace only how the layer runs.
-  type ConvArgs = Parameters<TF['layers']['conv1d']>[0];
+  type ConvArgs = ConvLayerArgs;
   type SeparableArgs = Parameters<TF['layers']['separableConv2d']>[0];
   type Builtin<A> = (new (args: A) => Layer) & Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
   const BuiltinConv1D = tf.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
   const BuiltinConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
   const BuiltinSeparableConv2D = tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<SeparableArgs>;
+  const BuiltinDepthwiseConv2D = tf.layers.depthwiseConv2d({ kernelSize: 1 }).constructor as Builtin<DepthwiseConvLayerArgs>;
+  const BuiltinConv2DTranspose = tf.layers.conv2dTranspose({ filters: 1, kernelSize: 1 }).constructor as Builtin<Conv2DTransposeLayerArgs>;
 
   /** One positive integer per spatial axis from a tfjs \`number | number[]\` argument. */
   const perAxis = (v: number | number[] | undefined, n: number, what: string): number[] =>
@@ -598,10 +608,14 @@ function defineLayers(tf: TF): LayerloomLayers {
       private readonly causal: boolean;
       private readonly dilations: number[];
       private readonly stridesPerAxis: number[];
+      /** Keras's \`groups\`: input and filters split into this many independent convolutions. */
+      private readonly groups: number;
 
       constructor(args: ConvArgs) {
         const causal = args.padding === 'causal';
-        super({ ...args, padding: causal ? 'valid' : args.padding });
+        const { groups, ...rest } = args;
+        super({ ...rest, padding: causal ? 'valid' : args.padding });
+        this.groups = positiveInt(groups ?? 1, \`\${className} groups\`);
         this.causal = causal;
         this.dilations = perAxis(args.dilationRate, rank, \`\${className} dilationRate\`);
         this.stridesPerAxis = perAxis(args.strides, rank, \`\${className} strides\`);
@@ -614,6 +628,16 @@ function defineLayers(tf: TF): LayerloomLayers {
         return super.computeOutputShape([batch, length === null ? null : length + this.leftPad, ...rest]);
       }
 
+      // Grouped: Keras's kernel (window…, channels / groups, filters); the layer still takes every channel.
+      override build(inputShape: LayerShape | LayerShape[]): void {
+        const shape = inputShapesOf(inputShape)[0];
+        const channels = shape[shape.length - 1] ?? 0;
+        if (this.groups === 1) return super.build(shape);
+        if (channels % this.groups !== 0) throw new Error(\`\${className}: \${channels} input channels do not split into \${this.groups} groups.\`);
+        super.build([...shape.slice(0, -1), channels / this.groups]);
+        this.inputSpec = [{ ndim: rank + 2, axes: { [-1]: channels } }];
+      }
+
       override call(inputs: Tensor | Tensor[]): Tensor {
         return tf.tidy(() => {
           let x = Array.isArray(inputs) ? inputs[0] : inputs;
@@ -621,10 +645,18 @@ function defineLayers(tf: TF): LayerloomLayers {
           const conv = this as unknown as ConvFields;
           const kernel = dilateKernel(tf, conv.kernel.read(), this.dilations);
           const padding = conv.padding === 'same' ? 'same' : 'valid';
-          let y =
+          const convolve = (xs: Tensor, k: Tensor): Tensor =>
             rank === 1
-              ? tf.conv1d(x as tfjs.Tensor3D, kernel as tfjs.Tensor3D, this.stridesPerAxis[0], padding)
-              : tf.conv2d(x as tfjs.Tensor4D, kernel as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);
+              ? tf.conv1d(xs as tfjs.Tensor3D, k as tfjs.Tensor3D, this.stridesPerAxis[0], padding)
+              : tf.conv2d(xs as tfjs.Tensor4D, k as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);
+          // Groups: channel slice g of the input meets filter slice g of the kernel, outputs concatenated.
+          let y =
+            this.groups === 1
+              ? convolve(x, kernel)
+              : tf.concat(
+                  tf.split(x, this.groups, -1).map((xs, g) => convolve(xs, tf.split(kernel, this.groups, -1)[g])),
+                  -1,
+                );
           if (conv.bias) y = tf.add(y, conv.bias.read());
           return conv.activation.apply(y);
         });
@@ -633,6 +665,7 @@ function defineLayers(tf: TF): LayerloomLayers {
       override getConfig(): ConfigDict {
         const config = super.getConfig();
         if (this.causal) config['padding'] = 'causal';
+        if (this.groups !== 1) config['groups'] = this.groups;
         return config;
       }
     };
@@ -675,6 +708,97 @@ function defineLayers(tf: TF): LayerloomLayers {
         if (conv.bias) y = tf.add(y, conv.bias.read());
         return conv.activation.apply(y);
       });
+    }
+  }
+
+  /**
+   * See the file comment: tfjs's DepthwiseConv2D with Keras's dilation (tfjs's own layer ignores
+   * \`dilationRate\` in its output shape and kernel), run as a dilated kernel.
+   */
+  class LayerloomDepthwiseConv2D extends BuiltinDepthwiseConv2D {
+    static readonly className = CUSTOM_LAYER_CLASSES.depthwiseConv2d;
+    private readonly dilations: number[];
+    private readonly stridesPerAxis: [number, number];
+    private readonly windows: number[];
+    private readonly multiplier: number;
+
+    constructor(args: DepthwiseConvLayerArgs) {
+      super(args);
+      this.dilations = perAxis(args.dilationRate, 2, 'DepthwiseConv2D dilationRate');
+      const [sh, sw] = perAxis(args.strides, 2, 'DepthwiseConv2D strides');
+      this.stridesPerAxis = [sh, sw];
+      this.windows = perAxis(args.kernelSize, 2, 'DepthwiseConv2D kernelSize');
+      this.multiplier = args.depthMultiplier ?? 1;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, rows, cols, channels] = inputShapesOf(inputShape)[0];
+      const same = (this as unknown as ConvFields).padding === 'same';
+      const size = (n: number | null, i: number): number | null => {
+        if (n === null) return null;
+        const span = (this.windows[i] - 1) * this.dilations[i] + 1;
+        return same ? Math.ceil(n / this.stridesPerAxis[i]) : Math.ceil((n - span + 1) / this.stridesPerAxis[i]);
+      };
+      return [batch, size(rows, 0), size(cols, 1), channels === null ? null : channels * this.multiplier];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+        const conv = this as unknown as ConvFields & { depthwiseKernel: tfjs.LayerVariable };
+        const kernel = dilateKernel(tf, conv.depthwiseKernel.read(), this.dilations) as tfjs.Tensor4D;
+        let y: Tensor = tf.depthwiseConv2d(x, kernel, this.stridesPerAxis, conv.padding === 'same' ? 'same' : 'valid');
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+  }
+
+  /**
+   * See the file comment: tfjs's Conv2DTranspose with Keras's \`output_padding\`, which fixes the
+   * output size ((n − 1)·s + k − 2·⌊k/2⌋ (same) or − 0 (valid), plus the padding); TensorFlow's
+   * transposed convolution then places the input as for that size, as Keras does.
+   */
+  class LayerloomConv2DTranspose extends BuiltinConv2DTranspose {
+    static readonly className = CUSTOM_LAYER_CLASSES.conv2dTranspose;
+    private readonly extra: number[];
+    private readonly stridesPerAxis: [number, number];
+    private readonly windows: number[];
+
+    constructor(args: Conv2DTransposeLayerArgs) {
+      const { outputPadding, ...rest } = args;
+      super(rest);
+      this.extra = perAxis(undefined, 2, 'Conv2DTranspose outputPadding').map((_, i) => outputPadding?.[i] ?? 0);
+      const [sh, sw] = perAxis(args.strides, 2, 'Conv2DTranspose strides');
+      this.stridesPerAxis = [sh, sw];
+      this.windows = perAxis(args.kernelSize, 2, 'Conv2DTranspose kernelSize');
+    }
+
+    private sizes(rows: number | null, cols: number | null): [number | null, number | null] {
+      const same = (this as unknown as ConvFields).padding === 'same';
+      const size = (n: number | null, i: number): number | null =>
+        n === null ? null : (n - 1) * this.stridesPerAxis[i] + this.windows[i] - 2 * (same ? Math.floor(this.windows[i] / 2) : 0) + this.extra[i];
+      return [size(rows, 0), size(cols, 1)];
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, rows, cols] = inputShapesOf(inputShape)[0];
+      return [batch, ...this.sizes(rows, cols), (this as unknown as { filters: number }).filters];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+        const conv = this as unknown as ConvFields & { filters: number };
+        const [rows, cols] = this.sizes(x.shape[1], x.shape[2]) as [number, number];
+        let y: Tensor = tf.conv2dTranspose(x, conv.kernel.read() as tfjs.Tensor4D, [x.shape[0], rows, cols, conv.filters], this.stridesPerAxis, conv.padding === 'same' ? 'same' : 'valid');
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), outputPadding: this.extra };
     }
   }
 
@@ -1167,6 +1291,8 @@ function defineLayers(tf: TF): LayerloomLayers {
     Conv1D: LayerloomConv1D,
     Conv2D: LayerloomConv2D,
     SeparableConv2D: LayerloomSeparableConv2D,
+    DepthwiseConv2D: LayerloomDepthwiseConv2D,
+    Conv2DTranspose: LayerloomConv2DTranspose,
     Subtract: LayerloomSubtract,
     GRU: LayerloomGRU,
     BatchNormalization: LayerloomBatchNormalization,

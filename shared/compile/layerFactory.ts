@@ -21,6 +21,8 @@ import {
   type ReLUArgs,
   type ResizeArgs,
   type SeparableConvLayerArgs,
+  type DepthwiseConvLayerArgs,
+  type Conv2DTransposeLayerArgs,
   type Sides1DArgs,
 } from './customLayers.js';
 import { routeLayerInputs, type RoutedInput } from '../codegen/plan.js';
@@ -70,6 +72,8 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.conv1d]: (tf, c) => new (layerloomLayers(tf).Conv1D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.conv2d]: (tf, c) => new (layerloomLayers(tf).Conv2D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.separableConv2d]: (tf, c) => new (layerloomLayers(tf).SeparableConv2D)(c as SeparableConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.depthwiseConv2d]: (tf, c) => new (layerloomLayers(tf).DepthwiseConv2D)(c as DepthwiseConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.conv2dTranspose]: (tf, c) => new (layerloomLayers(tf).Conv2DTranspose)(c as Conv2DTransposeLayerArgs),
   [CUSTOM_LAYER_CLASSES.relu]: (tf, c) => new (layerloomLayers(tf).ReLU)(c as ReLUArgs),
   [CUSTOM_LAYER_CLASSES.elu]: (tf, c) => new (layerloomLayers(tf).ELU)(c as ELUArgs),
   [CUSTOM_LAYER_CLASSES.softmax]: (tf, c) => new (layerloomLayers(tf).Softmax)(c as AxisArgs),

@@ -85,6 +85,9 @@ describe('tfjs spelling of a Keras call', () => {
 const TFJS_LACKS: Readonly<Record<string, readonly string[]>> = {
   ReLU: ['max_value', 'negative_slope', 'threshold'],
   PReLU: ['shared_axes'],
+  Conv1D: ['groups'],
+  Conv2D: ['groups'],
+  Conv2DTranspose: ['output_padding'],
   GlobalAveragePooling1D: ['keepdims'],
   GlobalAveragePooling2D: ['keepdims'],
   GlobalMaxPooling1D: ['keepdims'],

@@ -121,9 +121,12 @@ describe('convolution blocks (Keras 3 semantics)', () => {
     }
   });
 
-  it('offers no dilation where tfjs has none, and only paddings tfjs runs', () => {
+  it('offers no dilation where tfjs has none, and only paddings tfjs runs; a dilated depthwise conv runs as Layerloom’s own layer', () => {
     expect(getBlock('Conv2DTranspose')?.params.map((p) => p.name)).not.toContain('dilation_rate');
-    expect(getBlock('DepthwiseConv2D')?.params.map((p) => p.name)).not.toContain('dilation_rate');
+    const dw = getBlock('DepthwiseConv2D');
+    const dwParams = defaultParams(dw?.params ?? []);
+    expect(dw?.tfjs?.ownLayer?.(dwParams, [[8, 8, 3]])).toBeNull();
+    expect(dw?.tfjs?.ownLayer?.({ ...dwParams, dilation_rate: [2, 2] }, [[8, 8, 3]])).toBe('LayerloomDepthwiseConv2D');
     expect(getBlock('Conv2D')?.params.find((p) => p.name === 'padding')?.options).toEqual(['valid', 'same']);
     expect(getBlock('Conv1D')?.params.find((p) => p.name === 'padding')?.options).toEqual(['valid', 'same', 'causal']);
   });

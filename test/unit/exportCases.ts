@@ -144,7 +144,11 @@ export function handCases(): ExportCase[] {
         { id: 'zp', type: 'ZeroPadding2D', label: 'pad', params: { padding: [0, 1, 0, 1] }, from: { in: 'norm' } },
         { id: 'conv', type: 'Conv2D', label: 'stem', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], activation: 'swish', kernel_initializer: 'he_normal_fan_out' }, from: { in: 'zp' } },
         { id: 'r6', type: 'ReLU', label: 'relu6', params: { max_value: 6 }, from: { in: 'conv' } },
-        { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'r6' } },
+        // ConvNeXt's grouped convolution and a dilated depthwise one (Layerloom's own tfjs layers).
+        { id: 'gconv', type: 'Conv2D', label: 'grouped', params: { filters: 4, kernel_size: [3, 3], padding: 'same', groups: 2 }, from: { in: 'r6' } },
+        { id: 'dwd', type: 'DepthwiseConv2D', label: 'dilated_depthwise', params: { kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2] }, from: { in: 'gconv' } },
+        { id: 'up', type: 'Conv2DTranspose', label: 'up_odd', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 1] }, from: { in: 'dwd' } },
+        { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'up' } },
         { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },
         { id: 'se', type: 'GlobalAveragePooling2D', label: 'squeeze', params: { keepdims: true }, from: { in: 'pr' } },
         { id: 'ex', type: 'Multiply', label: 'excite', from: { in0: 'pr', in1: 'se' } },

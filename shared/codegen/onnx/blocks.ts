@@ -7,6 +7,7 @@
  * mappings reorder them where ONNX lays them out differently (conv kernels, LSTM gates).
  */
 import type { Dim, Params, Shape } from '../../blocks/types.js';
+import { convTransposeOutputLength } from '../../blocks/shapeUtils.js';
 import { bool, intTuple, num, str } from '../../blocks/paramUtils.js';
 import type { PlanLayer } from '../plan.js';
 import { attr, GraphBuilder, transposeData, type OnnxAttribute } from './graph.js';
@@ -176,6 +177,8 @@ function convLayer(ctx: MappingContext, spatial: 1 | 2): string {
   const inputs = [channelsFirst(ctx, input(ctx), spatial), w];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
   const y = b.op1('Conv', `${step.name}_conv`, inputs, {
+    // Keras's grouped kernel (window…, channels / groups, filters) is ONNX's (filters, channels / group, window…).
+    group: attr.int(typeof params.groups === 'number' ? params.groups : 1),
     kernel_shape: attr.ints(kernel),
     strides: attr.ints(strides),
     dilations: attr.ints(dilations),
@@ -203,14 +206,19 @@ function conv2dTranspose(ctx: MappingContext): string {
   const w = b.weight(`${step.name}/kernel`, [w0.shape[3], w0.shape[2], w0.shape[0], w0.shape[1]], transposeData(w0.data, w0.shape, [3, 2, 0, 1]));
   const inputs = [channelsFirst(ctx, input(ctx), 2), w];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
-  // TensorFlow's transposed conv: the full output cropped to n·s ("same", extra crop at the end)
-  // or to n·s + max(k − s, 0) ("valid"); a kernel smaller than the stride leaves zeros at the end.
+  // TensorFlow's transposed conv: the full output (n − 1)·s + k cropped to Keras's output size
+  // (half the crop before, the rest after, for "same"), or grown at the end with zeros when that
+  // size is larger (a kernel smaller than the stride, or output_padding).
   const same = str(params, 'padding') === 'same';
-  const pads = kernel.map((k, i) => {
-    const total = same ? Math.max(k - strides[i], 0) : 0;
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  const extra = Array.isArray(params.output_padding) ? intTuple(params, 'output_padding', 2) : null;
+  const inShape = inputShape(ctx);
+  const crops = kernel.map((k, i) => {
+    const n = inShape[i] as number;
+    const out = convTransposeOutputLength(n, k, same ? 'same' : 'valid', strides[i], 1, extra ? extra[i] : null) as number;
+    return (n - 1) * strides[i] + k - out;
   });
-  const outputPadding = kernel.map((k, i) => Math.max(strides[i] - k, 0));
+  const pads = crops.map((total) => (total > 0 ? [Math.floor(total / 2), total - Math.floor(total / 2)] : [0, 0]));
+  const outputPadding = crops.map((total) => Math.max(-total, 0));
   const y = b.op1('ConvTranspose', `${step.name}_deconv`, inputs, {
     kernel_shape: attr.ints(kernel),
     strides: attr.ints(strides),
@@ -222,7 +230,7 @@ function conv2dTranspose(ctx: MappingContext): string {
 
 function depthwiseConv(ctx: MappingContext): string {
   const { b, params, step } = ctx;
-  const { kernel, strides, dilations } = spatialParams(params, 2, false);
+  const { kernel, strides, dilations } = spatialParams(params, 2, 'dilation_rate' in params);
   const k = depthwiseKernel(weight(ctx, 0, 'depthwise kernel'));
   const inputs = [channelsFirst(ctx, input(ctx), 2), b.weight(`${step.name}/depthwise_kernel`, k.dims, k.data)];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));

@@ -16,8 +16,16 @@ function tsVar(name: string): string {
   return safeVar(name, TS_RESERVED);
 }
 
+/**
+ * True for a tuple with a `null` entry (Dropout's noiseShape `[null, 1, 1, 1]`): tfjs fills it with
+ * the input's size at run time, but its typings say `number[]`, so the export casts it.
+ */
+function hasNull(v: KerasArg): boolean {
+  return v !== null && typeof v === 'object' && 'tuple' in v && v.tuple.includes(null);
+}
+
 function tsProps(factory: string, args: ReadonlyArray<readonly [string, KerasArg]>, name: string | null): string[] {
-  const props = args.filter(([k, v]) => !isTfjsDefault(factory, k, v)).map(([k, v]) => `${k}: ${tsLiteral(v)}`);
+  const props = args.filter(([k, v]) => !isTfjsDefault(factory, k, v)).map(([k, v]) => `${k}: ${tsLiteral(v)}${hasNull(v) ? ' as number[]' : ''}`);
   if (name !== null) props.push(`name: ${tsString(name)}`);
   return props;
 }
