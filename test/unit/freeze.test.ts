@@ -20,6 +20,7 @@ import { parseProject } from '../../shared/graph/serialization.js';
 import { modelInput } from '../../electron/services/trainingEngine.js';
 import { nothingToTrain } from '../../shared/training/trainable.js';
 import { exportProject } from '../../electron/services/exportService.js';
+import { PYTHON, whyNoKeras } from '../helpers/python.js';
 import { rng } from '../helpers/randomGraphs.js';
 import { exampleCases, smokeDataset } from './exportCases.js';
 
@@ -117,6 +118,30 @@ describe('the TypeScript export of a model with every layer frozen', () => {
       expect(said).toContain(nothingToTrain(analyzeGraph(doc).totals)?.split(' Unfreeze')[0] ?? 'unreachable');
       expect(r.status).toBe(1);
       expect(existsSync(join(root, 'out', 'model'))).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  // Keras itself would run every epoch and change nothing, silently: model.py says so instead.
+  const noKeras = whyNoKeras();
+  it.skipIf(noKeras !== null)("the Python export's model.py stops with the same message", { timeout: 180_000 }, async () => {
+    const c = exampleCases().find((x) => x.id === 'mlp');
+    if (!c) throw new Error('the mlp example is missing');
+    const doc = frozenExcept(c.doc, []);
+    const root = mkdtempSync(join(tmpdir(), 'layerloom-frozen-py-'));
+    try {
+      const data = smokeDataset({ id: c.id, doc }, join(root, 'data'));
+      if (!data) throw new Error('no smoke dataset for the mlp example (test/assets)');
+      await exportProject({ doc, target: 'keras', folder: join(root, 'export'), seed: 1, tf });
+      const r = spawnSync(PYTHON, ['model.py', '--data', data, '--epochs', '1', '--output', join(root, 'out')], {
+        cwd: join(root, 'export'),
+        encoding: 'utf8',
+        timeout: 170_000,
+        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
+      });
+      expect(r.stderr).toContain(nothingToTrain(analyzeGraph(doc).totals)?.split(' Unfreeze')[0] ?? 'unreachable');
+      expect(r.status).toBe(1);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -248,7 +248,9 @@ function readH5Bytes(path: string, name: string, bytes: number, bytesRead: Uint8
         const group = get(`model_weights/${layer.h5Group}`);
         if (!isGroup(group)) throw new ModelFileError(`${name}: model_weights/${layer.h5Group} is missing, so the weights do not match model_config.`);
         const names = group.attrs.weight_names;
-        const list = Array.isArray(names) ? names.map(String) : [];
+        // Fixed-length strings (as h5py stores a numpy bytes array, e.g. Keras 2's `dense/bias:0`
+        // beside `dense/kernel:0`) come back padded with NULs.
+        const list = Array.isArray(names) ? names.map((n) => String(n).replace(/\0+$/, '')) : [];
         // A nested model's group holds all its layers' weights: take this layer's.
         const own = layer.h5Group === layer.name ? list : list.filter((w) => w.startsWith(`${layer.localName}/`) || w.includes(`/${layer.localName}/`));
         return own.map((w) => readDataset(get, `model_weights/${layer.h5Group}/${w}`, `${name}: model_weights/${layer.h5Group}/${w}`));

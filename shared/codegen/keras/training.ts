@@ -4,9 +4,29 @@
  */
 import { isAbsolutePath } from '../exportFile.js';
 import { pyString } from '../literals.js';
+import { everyLayerFrozen } from '../../training/trainable.js';
 import { kerasOptimizerExpression } from '../../training/compileTable.js';
 import type { TrainingPlan } from '../training.js';
 import type { KerasExportOptions } from './options.js';
+
+
+/**
+ * model.py's message for a model with every layer frozen (the app's words, the count filled in by
+ * Python), as string literals of at most 72 characters, one per line, so the file stays ≤ 88 wide.
+ */
+function allFrozenPython(): string {
+  const text = everyLayerFrozen('{model.count_params():,}', 'Unfreeze at least one layer, e.g. the head: in Layerloom (Unfreeze, then export again), or in model.py by removing trainable=False from its layer.');
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > 70) {
+      lines.push(`${line} `);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => `            ${l.includes('{') ? 'f' : ''}${pyString(l)}`).join('\n');
+}
 
 function optimizerExpr(t: TrainingPlan): string {
   // The shared table (Keras's defaults written out), the same values the app's tfjs optimizer uses.
@@ -287,6 +307,11 @@ export function mainFunction(t: TrainingPlan, saved: boolean): string {
             metrics=${metrics},
         )
     model.summary()
+    if not model.trainable_weights:
+        # Keras would run every epoch and change nothing.
+        raise SystemExit(
+${allFrozenPython()}
+        )
 
     # Non-chief workers of a multi-worker run write their copies to a scratch folder.
     output = args.output if is_chief() else tempfile.mkdtemp()

@@ -625,6 +625,15 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
             metrics=["accuracy"],
         )
     model.summary()
+    if not model.trainable_weights:
+        # Keras would run every epoch and change nothing.
+        raise SystemExit(
+            "Every layer with weights is frozen (Trainable off), so training would "
+            f"change nothing: all {model.count_params():,} weights are "
+            "non-trainable. Unfreeze at least one layer, e.g. the head: in "
+            "Layerloom (Unfreeze, then export again), or in model.py by removing "
+            "trainable=False from its layer."
+        )
 
     # Non-chief workers of a multi-worker run write their copies to a scratch folder.
     output = args.output if is_chief() else tempfile.mkdtemp()
