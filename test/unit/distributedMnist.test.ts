@@ -189,6 +189,8 @@ describe.skipIf(noKeras !== null)('the mnist example trains on 2 workers of tf.d
     for (const r of [single, replicas, chief, worker1]) expect(r.code, pythonStderr(r.log).slice(-3000)).toBe(0);
     expect(replicas.log).toMatch(/Replicas in sync: 2\b/);
     for (const r of [single, chief, worker1]) expect(r.log).toMatch(/Loaded weights from .*weights\.npz/);
+    // The same arithmetic in all: Keras compiles no step with XLA here (CPU), distributed or not.
+    for (const r of [single, replicas, chief, worker1]) expect(r.log).toMatch(/XLA \(jit_compile\): False\n/);
     expect(chief.log).toMatch(/Replicas in sync: 2\b/);
     expect(worker1.log).toMatch(/Replicas in sync: 2\b/);
 

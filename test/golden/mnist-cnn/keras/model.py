@@ -615,6 +615,9 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
             metrics=["accuracy"],
         )
     model.summary()
+    # Keras's "auto": XLA only in one process on a GPU, so a distributed run and a plain
+    # one there differ in more than the number of replicas.
+    print(f"XLA (jit_compile): {model.jit_compile}")
 
     # Non-chief workers of a multi-worker run write their copies to a scratch folder.
     output = args.output if is_chief() else tempfile.mkdtemp()
