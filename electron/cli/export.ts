@@ -16,7 +16,8 @@ import { parseWeightSource, WeightSourceError, type WeightSource } from '../../s
 const USAGE = `Usage: layerloom export FILE --to keras|ts|onnx -o DIR [--run best|latest|ID] [--checkpoint best|last] [--weights DIR | --seed N] [--quantize float16|uint8] [--tflite dynamic|float16|int8] [--opset N] [--force]
 
 Writes the project as runnable code into DIR:
-  --to keras        model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz
+  --to keras        model.py (build_model, load_weights, main to train), requirements.txt, README.md, weights.npz,
+                    k8s/tfjob.yaml + k8s/Dockerfile (Kubeflow TFJob: train on several machines)
   --to ts           model.ts (buildModel), weights.ts, train.ts, package.json, tsconfig.json, README.md, weights/
   --to onnx         model.onnx (weights inside), README.md (input and output names, types, shapes),
                     predict.py (runs it with ONNX Runtime)

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { generateKerasFiles } from '../../shared/codegen/keras/index.js';
@@ -157,7 +157,10 @@ describe('data parity: app pipeline, model.py and train.ts', () => {
         ['ts', generateTs(doc)],
       ] as const) {
         mkdirSync(join(root, c.id, sub), { recursive: true });
-        for (const f of files) writeFileSync(join(root, c.id, sub, f.path), f.content);
+        for (const f of files) {
+          mkdirSync(dirname(join(root, c.id, sub, f.path)), { recursive: true });
+          writeFileSync(join(root, c.id, sub, f.path), f.content);
+        }
       }
       app.set(c.id, await appSide(c));
     }
@@ -293,7 +296,10 @@ describe('CSV tokenizing: the app, model.py, train.ts and Python csv read the sa
       ['ts', generateTs(doc)],
     ] as const) {
       mkdirSync(join(root, sub));
-      for (const f of files) writeFileSync(join(root, sub, f.path), f.content);
+      for (const f of files) {
+        mkdirSync(dirname(join(root, sub, f.path)), { recursive: true });
+        writeFileSync(join(root, sub, f.path), f.content);
+      }
     }
     writeFileSync(join(root, 'jobs.json'), JSON.stringify(jobs));
     if (!noKeras) {

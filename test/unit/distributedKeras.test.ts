@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { generateKerasFiles } from '../../shared/codegen/keras/index.js';
@@ -78,7 +78,10 @@ describe.skipIf(noKeras !== null)('model.py --distribute (real tf.distribute)', 
     training: { ...DEFAULT_TRAINING, epochs: 2, batchSize: 32, seed: 7, validationSplit: 0.2 },
   };
   mkdirSync(join(root, 'export'));
-  for (const f of generateKerasFiles(doc)) writeFileSync(join(root, 'export', f.path), f.content);
+  for (const f of generateKerasFiles(doc)) {
+    mkdirSync(dirname(join(root, 'export', f.path)), { recursive: true });
+    writeFileSync(join(root, 'export', f.path), f.content);
+  }
   const dir = join(root, 'export');
 
   it('two workers on loopback train with 2 replicas in sync, the same weights, and the loss of one process; a lone worker gives up', { timeout: 900_000 }, async () => {

@@ -5,8 +5,8 @@
  * customLayersSource.generated.ts is written by `npm run gen`: this test only checks it.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { generateKeras, generateKerasFiles, KERAS_WEIGHTS_FILE, type ExportFile } from '../../shared/codegen/keras/index.js';
@@ -40,7 +40,8 @@ function checkGolden(folder: string, files: readonly ExportFile[]): void {
     return;
   }
   expect(existsSync(folder), `${folder} is missing: run UPDATE_GOLDEN=1 npx vitest run test/unit/exportGolden.test.ts and review it`).toBe(true);
-  expect(readdirSync(folder).sort()).toEqual(files.map((f) => f.path).sort());
+  const onDisk = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(join(folder, p)).isFile());
+  expect(onDisk.map((p) => p.split(sep).join('/')).sort()).toEqual(files.map((f) => f.path).sort());
   for (const f of files) expect(f.content, `${folder}/${f.path} differs from the generated file`).toBe(readFileSync(join(folder, f.path), 'utf8'));
 }
 

@@ -140,7 +140,8 @@ describe('export service', () => {
   it('writes a Keras folder and refuses to write into it again without force', async () => {
     const folder = join(root, 'keras');
     const result = await exportProject({ doc: mlp, target: 'keras', folder, tf });
-    expect(readdirSync(folder).sort()).toEqual(['README.md', 'layerloom-export.json', 'model.py', 'requirements.txt', 'weights.npz']);
+    expect(readdirSync(folder).sort()).toEqual(['README.md', 'k8s', 'layerloom-export.json', 'model.py', 'requirements.txt', 'weights.npz']);
+    expect(readdirSync(join(folder, 'k8s')).sort()).toEqual(['Dockerfile', 'tfjob.yaml']);
     expect(result.weightsFrom).toBe('initial');
     await expect(exportProject({ doc: mlp, target: 'keras', folder, tf })).rejects.toThrow(/not empty.*--force/s);
     await expect(exportProject({ doc: mlp, target: 'keras', folder, tf, force: true })).resolves.toMatchObject({ folder });

@@ -17,6 +17,7 @@ import type { KerasExportOptions } from './options.js';
 import { kerasReadme } from './readme.js';
 import { constants, distributeHelpers, mainFunction } from './training.js';
 import { tfliteSections } from './tflite.js';
+import { tfjobFiles } from './tfjob.js';
 
 export type { ExportFile } from '../exportFile.js';
 export { KERAS_WEIGHTS_FILE, type KerasExportOptions } from './options.js';
@@ -48,8 +49,9 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
     ...(trains ? ['import json'] : []),
     ...(trains ? ['import math'] : []),
     'import os',
-    // faulthandler, socket, subprocess, sys, time: multi-worker runs (the join timeout, --workers).
-    ...(trains ? ['import socket', 'import subprocess', 'import sys', 'import tempfile', 'import time'] : []),
+    ...(trains ? ['import re'] : []),
+    // faulthandler, signal, socket, subprocess, sys, time: multi-worker runs (the join timeout, --workers).
+    ...(trains ? ['import signal', 'import socket', 'import subprocess', 'import sys', 'import tempfile', 'import time'] : []),
     '',
     '# Distribution strategies and data pipelines below are TensorFlow\'s.',
     'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
@@ -79,13 +81,16 @@ export function kerasRequirements(): string {
   return `keras==${KERAS_VERSION}.*\ntensorflow==${TENSORFLOW_VERSION}.*\n${NUMPY_REQUIREMENT}\n`;
 }
 
-/** model.py, requirements.txt and README.md of a Keras export (model.py first). */
+/** model.py, requirements.txt, README.md and, for a model that trains, k8s/tfjob.yaml and k8s/Dockerfile of a Keras export (model.py first). */
 export function generateKerasFiles(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name' | 'dataset' | 'training'>, opts: KerasExportOptions = {}): ExportFile[] {
   const plan = planModel(doc);
   const t = planTraining(doc, plan);
+  const dataDefault = opts.dataPath === undefined ? (doc.dataset?.path ?? null) : opts.dataPath;
   return [
     { path: 'model.py', content: generateKeras(doc, opts) },
     { path: 'requirements.txt', content: kerasRequirements() },
     { path: 'README.md', content: kerasReadme(doc, plan, t, opts) },
+    // A model that trains also runs on a Kubernetes cluster (Kubeflow TFJob).
+    ...(t.dataKind ? tfjobFiles(doc.name || plan.modelName, dataDefault) : []),
   ];
 }

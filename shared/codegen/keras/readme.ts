@@ -4,6 +4,8 @@ import { dataLayout } from '../dataLayout.js';
 import type { ModelPlan } from '../plan.js';
 import type { TrainingPlan } from '../training.js';
 import type { KerasExportOptions } from './options.js';
+import { TFJOB_WORKERS } from './tfjob.js';
+import { WORKER_GRACE_S } from './training.js';
 import { recurrentLayers, TFLITE_REPRESENTATIVE_SAMPLES } from './tflite.js';
 
 /** README's TensorFlow Lite section: the three modes and what holds for this model. */
@@ -33,6 +35,7 @@ export function kerasReadme(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan,
     ...(opts.weightsFile ? [`| \`${opts.weightsFile}\` | the model's weights when it was exported (arrays in \`model.get_weights()\` order) |`] : []),
     ...(opts.tflite ? [`| \`model.tflite\` | the model with these weights as TensorFlow Lite (\`--tflite ${opts.tflite}\`) |`] : []),
     ...(opts.preprocessingFile ? [`| \`${opts.preprocessingFile}\` | how the weights' training run prepared its data (classes, CSV scaling, vocabulary); the loaders reuse it |`] : []),
+    ...(t.dataKind ? ['| `k8s/tfjob.yaml`, `k8s/Dockerfile` | a Kubeflow `TFJob` that trains on several machines of a Kubernetes cluster, and its image |'] : []),
   ];
   const train = t.dataKind
     ? `## Train
@@ -71,11 +74,19 @@ TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]}, "task": {"typ
 # on machine 1: the same, with "index": 1
 \`\`\`
 
-On one machine, \`python model.py --workers 2\` does this for you: it picks free 127.0.0.1 ports, starts two worker processes of the same run with a \`TF_CONFIG\` each (worker 0 is the chief), stops them all on Ctrl-C, and when one fails stops the others and names it.
+On one machine, \`python model.py --workers 2\` does this for you: it picks free 127.0.0.1 ports, starts two worker processes of the same run with a \`TF_CONFIG\` each (worker 0 is the chief) and prints their process ids; Ctrl-C stops them all.
 
-Every worker needs the dataset at the path given by \`--data\` and opens its port (here 12345) to the others. Each reads the same split in the same seeded order and takes its share of every global batch (\`tf.data\` auto-shard by data), so N workers train on the batches one process would; the strategy is created before any other TensorFlow op, and \`Replicas in sync: N\` is printed when training starts. Workers other than the chief write their checkpoints and model to a temporary folder. A worker whose cluster does not come together within \`--worker-timeout\` seconds stops (exit status 1) after saying what it waits for, and a collective that waits longer than that (a worker died mid-run) ends training with a message, instead of waiting forever.
+Every worker needs the dataset at the path given by \`--data\` and opens its port (here 12345) to the others. Each reads the same split in the same seeded order and takes its share of every global batch (\`tf.data\` auto-shard by data), so N workers train on the batches one process would; the strategy is created before any other TensorFlow op, and \`Replicas in sync: N\` is printed when training starts. Workers other than the chief write their checkpoints and model to a temporary folder.
 
-Keras 3 up to 3.15 does not train under \`MultiWorkerMirroredStrategy\` as it ships (tensorflow/tensorflow#72388): \`patch_keras_multiworker()\` replaces the two functions that fail, for those versions only, and keeps Keras's own \`fit\`, callbacks and metrics. Tested: two workers on one machine (127.0.0.1) with Keras 3.15.1 and TensorFlow 2.21 on CPU, ending with the loss of a single process at the same global batch (within 1e-3) and the same weights on both workers; not tested here: several machines, GPUs.
+When a worker dies mid-run, the others notice within seconds (TensorFlow's coordination service misses its heartbeats) and stop with a message naming it (\`Training stopped: worker 1 of this multi-worker run stopped or cannot be reached …\`); \`--workers\` then says which worker ended and how (\`worker 1 (127.0.0.1:PORT, process PID) was killed by SIGKILL\`), stops any worker still running after ${WORKER_GRACE_S} s, and exits with status 1. The chief's checkpoints from the epochs before stay in \`--output\`; no \`model.keras\` is written. A worker whose cluster does not come together within \`--worker-timeout\` seconds stops (exit status 1) after saying what it waits for, and a collective that waits longer than that ends training with a message, instead of waiting forever.
+
+Keras 3 up to 3.15 does not train under tf.distribute as one process would (tensorflow/tensorflow#72388): it draws a batch to learn the shapes, which starts an extra pass over the data (a dataset reshuffled every pass then trains in another order), and under \`MultiWorkerMirroredStrategy\` it fails. \`patch_keras_distribute()\` replaces the two functions concerned, for those versions only, and keeps Keras's own \`fit\`, callbacks and metrics. Keras compiles steps with XLA (\`jit_compile="auto"\`) only in one process on a GPU, never under tf.distribute: compare a distributed run with \`--distribute mirrored\` rather than with a plain run there.
+
+Tested on one machine (127.0.0.1), Keras 3.15.1 and TensorFlow 2.21 on CPU: two workers end with the same weights, bit for bit, and the validation loss of one process whose CPU is split into two replicas (to 1e-6), within 1e-3 of a plain single process at the same global batch (the rest is the rounding of summing two half-batch gradients); a worker killed mid-run ends the run as described above. Not tested here: several machines, GPUs.
+
+### Kubernetes (Kubeflow)
+
+\`k8s/tfjob.yaml\` is a Kubeflow \`TFJob\` (training operator, \`kubeflow.org/v1\`) of ${TFJOB_WORKERS} workers that run \`python model.py --distribute multiworker\` with the dataset and the chief's output on volumes; the operator sets each pod's \`TF_CONFIG\` and opens port 2222 between them. Build the image with \`docker build -f k8s/Dockerfile -t IMAGE .\` in this folder, push it, set \`image:\`, the claims and \`replicas:\` in the manifest, then \`kubectl apply -f k8s/tfjob.yaml\`. Tested: the manifest's command and \`TF_CONFIG\` as the operator writes it, on two local processes (127.0.0.1). Not tested here: the image build and a cluster.
 `
     : `## Train
 

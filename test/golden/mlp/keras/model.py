@@ -16,6 +16,8 @@ import io
 import json
 import math
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -456,36 +458,30 @@ def export_tflite(mode, data, weights, path):
     print(f"Wrote {path}: TFLite {mode}{batch}, {len(content)} bytes")
 
 
-def patch_keras_multiworker():
-    """Two small fixes Keras needs to train under MultiWorkerMirroredStrategy.
+def patch_keras_distribute():
+    """Two small fixes Keras needs to train under tf.distribute as one process would.
 
-    Keras 3 up to 3.15 (with TensorFlow 2.21; tensorflow/tensorflow#72388) reduces the
-    first batch with strategy.reduce() to learn its shapes, and each step's scalar
-    loss and metrics with strategy.reduce("MEAN", value, axis=0): on a multi-worker
-    strategy the first fails on PerReplica batches and the second with "Invalid
-    reduction dimension 0". Here the shapes come from this worker's first replica's
-    batch, and a scalar is averaged over all replicas (axis=None). Other Keras
-    versions are left as they are.
+    Keras 3 up to 3.15 (with TensorFlow 2.21; tensorflow/tensorflow#72388) draws the
+    first batch of the training data to learn its shapes, and reduces each step's
+    scalar loss and metrics with strategy.reduce("MEAN", value, axis=0). Drawing a
+    batch starts a pass over the data that is thrown away, so a dataset reshuffled
+    every pass then trains in another order than one process (and on a multi-worker
+    strategy the draw fails on PerReplica batches); the reduction fails with "Invalid
+    reduction dimension 0" on a multi-worker strategy. Here the shapes come from the
+    dataset's element spec (no batch is drawn), and a scalar is averaged over all
+    replicas (axis=None). Other Keras versions are left as they are.
     """
     version = tuple(int(p) for p in keras.__version__.split(".")[:2])
     if not (3, 0) <= version <= (3, 15):
         return
     from keras.src.backend.tensorflow import trainer as tf_trainer
 
-    def first_replica(value):
-        if isinstance(value, tf.distribute.DistributedValues):
-            local = tf.distribute.get_strategy().experimental_local_results(value)
-            return local[0]
-        return value
-
     def maybe_symbolic_build(self, iterator=None, data_batch=None):
         if self._distribute_strategy is None:
             return
+        if iterator is not None:
+            data_batch = iterator.data_adapter.get_tf_dataset().element_spec
         with self.distribute_strategy.scope():
-            if iterator is not None:
-                for _, _, it in iterator:
-                    data_batch = tf.nest.map_structure(first_replica, next(it))
-                    break
             self._symbolic_build(data_batch=data_batch)
 
     keras_reduce = tf_trainer.reduce_per_replica
@@ -507,10 +503,21 @@ def patch_keras_multiworker():
     tf_trainer.reduce_per_replica = reduce_per_replica
 
 
+def how_it_ended(code):
+    """A worker's exit status in words (a negative status: killed by a signal)."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"stopped with exit status {code}"
+
+
 def launch_workers(args):
     """Runs this program as args.workers local workers of one multi-worker run, on
     free 127.0.0.1 ports (a TF_CONFIG each; worker 0 is the chief). Ctrl-C stops them
-    all; a worker that fails stops the others, with a message naming it."""
+    all; when a worker fails, the others get WORKER_GRACE seconds to stop on their own
+    (each says what it saw), then are stopped, and the message names the worker."""
     ports = []
     for _ in range(args.workers):
         with socket.socket() as s:
@@ -527,9 +534,17 @@ def launch_workers(args):
         task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
         env = dict(os.environ, TF_CONFIG=json.dumps(task))
         workers.append(subprocess.Popen(command, env=env))
-    print(f"Started {args.workers} workers on {', '.join(cluster['worker'])}")
+    ids = ", ".join(str(w.pid) for w in workers)
+    print(
+        f"Started {args.workers} workers on {', '.join(cluster['worker'])} "
+        f"(process ids {ids}; worker 0 is the chief)",
+        flush=True,
+    )
 
-    def stop_all():
+    def stop_all(grace):
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(w.poll() is None for w in workers):
+            time.sleep(0.2)
         for w in workers:
             if w.poll() is None:
                 w.terminate()
@@ -538,26 +553,39 @@ def launch_workers(args):
                 w.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 w.kill()
+                w.wait()
+
+    def failure(index):
+        worker = workers[index]
+        return (
+            f"worker {index} ({cluster['worker'][index]}, process {worker.pid}) "
+            f"{how_it_ended(worker.returncode)}"
+        )
 
     try:
         while any(w.poll() is None for w in workers):
             failed = [i for i, w in enumerate(workers) if w.poll() not in (None, 0)]
             if failed:
-                stop_all()
-                code = workers[failed[0]].returncode
-                raise SystemExit(
-                    f"Worker {failed[0]} stopped with exit status {code} (its messages "
-                    "are above); the other workers were stopped."
+                print(
+                    f"Training failed: {failure(failed[0])}. The other workers get "
+                    f"{WORKER_GRACE} s to stop, then are stopped.",
+                    file=sys.stderr,
+                    flush=True,
                 )
-            time.sleep(0.5)
+                stop_all(WORKER_GRACE)
+                raise SystemExit(
+                    f"Training failed: {failure(failed[0])} (its messages are above); "
+                    f"every other worker has stopped. Checkpoints saved before then "
+                    f"are kept in {args.output}."
+                )
+            time.sleep(0.2)
     except KeyboardInterrupt:
-        stop_all()
+        stop_all(0)
         raise SystemExit("Stopped: Ctrl-C ended every worker.")
     failed = [i for i, w in enumerate(workers) if w.returncode != 0]
     if failed:
         raise SystemExit(
-            f"Worker {failed[0]} stopped with exit status "
-            f"{workers[failed[0]].returncode} (its messages are above)."
+            f"Training failed: {failure(failed[0])} (its messages are above)."
         )
 
 
@@ -566,6 +594,7 @@ def make_strategy(kind, worker_timeout):
     Called before any other TensorFlow op: collective ops are set up at startup."""
     if kind == "mirrored":
         # Synchronous data parallelism over all GPUs of this machine (the CPU if none).
+        patch_keras_distribute()
         return tf.distribute.MirroredStrategy()
     if kind == "multiworker":
         # Synchronous training on several machines; each reads its role from TF_CONFIG.
@@ -586,7 +615,7 @@ def make_strategy(kind, worker_timeout):
             communication_options=options
         )
         faulthandler.cancel_dump_traceback_later()
-        patch_keras_multiworker()
+        patch_keras_distribute()
         return strategy
     return None
 
@@ -601,6 +630,10 @@ def shard_by_data(dataset):
     return dataset.with_options(options)
 
 
+# Seconds the other workers started by --workers get to stop on their own (and say
+# what they saw) after one fails, before they are stopped.
+WORKER_GRACE = 60
+
 # How a worker of a multi-worker run that stopped or cannot be reached shows up.
 WORKER_ERRORS = (
     tf.errors.UnavailableError,
@@ -610,15 +643,27 @@ WORKER_ERRORS = (
 )
 
 
-def worker_lost(args, error):
-    """Ends a multi-worker run whose peer is gone with a message that says so."""
+def worker_lost(args, error, output):
+    """Ends a multi-worker run whose peer is gone with a message that names the peers
+    TensorFlow's error names (other than this worker) and says what was kept."""
     if args.distribute != "multiworker":
         raise error
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = str(error)
+    config = json.loads(os.environ.get("TF_CONFIG", "{}"))
+    task = config.get("task", {})
+    me = (task.get("type"), str(task.get("index")))
+    named = re.findall(r"/job:(\w+)(?:/replica:\d+)?/task:(\d+)", text)
+    peers = sorted({f"{job} {i}" for job, i in named if (job, i) != me})
+    who = " and ".join(peers) if peers else "another worker"
+    # TensorFlow's first line is often "Graph execution error:"; the cause is below.
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    cause = re.compile(r"unhealthy|crash|connect|socket|deadline|timed out", re.I)
+    detail = ([line for line in lines if cause.search(line)] or lines or [""])[0]
+    kept = f" Checkpoints saved before then are kept in {output}." if is_chief() else ""
     raise SystemExit(
-        "Training stopped: another worker of this multi-worker run stopped or "
-        f"cannot be reached ({type(error).__name__}: {detail}). Start every worker "
-        "again, each with its TF_CONFIG."
+        f"Training stopped: {who} of this multi-worker run stopped or cannot be "
+        f"reached ({type(error).__name__}: {detail}).{kept} Start every worker again, "
+        "each with its TF_CONFIG."
     )
 
 
@@ -715,6 +760,9 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
             "Layerloom (Unfreeze, then export again), or in model.py by removing "
             "trainable=False from its layer."
         )
+    # Keras's "auto": XLA only in one process on a GPU, so a distributed run and a plain
+    # one there differ in more than the number of replicas.
+    print(f"XLA (jit_compile): {model.jit_compile}")
 
     # Non-chief workers of a multi-worker run write their copies to a scratch folder.
     output = args.output if is_chief() else tempfile.mkdtemp()
@@ -747,7 +795,7 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
             verbose=verbose,
         )
     except WORKER_ERRORS as e:
-        worker_lost(args, e)
+        worker_lost(args, e, output)
     model.save(os.path.join(output, "model.keras"))
     with open(os.path.join(output, "history.json"), "w", encoding="utf-8") as f:
         json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f)
