@@ -518,7 +518,9 @@ export function ExplainPanel(): JSX.Element {
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     setDragging(false);
     if (!e.dataTransfer.files.length) return;
+    // A file dropped here is explained, not opened as a project (the window's own drop handler).
     e.preventDefault();
+    e.stopPropagation();
     explainFile(e.dataTransfer.files[0]);
   };
   const explainText = () => {
