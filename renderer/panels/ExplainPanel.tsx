@@ -282,10 +282,11 @@ function AttentionHead({
     if (!canvas || !ctx) return;
     canvas.width = size * cell;
     canvas.height = size * cell;
-    const peak = head.peak > 0 ? head.peak : 1;
+    // Smallest weight blue, largest red: after little training heads are nearly uniform (≈ 1/keys).
+    const span = head.peak - head.low;
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) {
-        const [red, green, blue] = heatColour(head.weights[r * size + c] / peak);
+        const [red, green, blue] = heatColour(span > 0 ? (head.weights[r * size + c] - head.low) / span : 0.5);
         ctx.fillStyle = `rgb(${red},${green},${blue})`;
         ctx.fillRect(c * cell, r * cell, cell, cell);
       }
@@ -306,7 +307,12 @@ function AttentionHead({
   };
   return (
     <figure className="ll-explain-head" data-testid="explain-attention-head">
-      <figcaption className="small">Head {head.head + 1}</figcaption>
+      <figcaption className="small">
+        Head {head.head + 1}{' '}
+        <span className="ll-muted">
+          {head.low.toFixed(3)} (blue) – {head.peak.toFixed(3)} (red)
+        </span>
+      </figcaption>
       <div className="ll-explain-headgrid" style={{ gridTemplateColumns: `${labelled ? 'auto ' : ''}${size * cell}px` }}>
         {labelled && <span />}
         {labelled && (
@@ -512,7 +518,9 @@ export function ExplainPanel(): JSX.Element {
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     setDragging(false);
     if (!e.dataTransfer.files.length) return;
+    // A file dropped here is explained, not opened as a project (the window's own drop handler).
     e.preventDefault();
+    e.stopPropagation();
     explainFile(e.dataTransfer.files[0]);
   };
   const explainText = () => {

@@ -34,6 +34,8 @@ export interface AttentionHeadView {
   readonly weights: Float32Array;
   /** The largest weight shown, which the colour scale maps to 1. */
   readonly peak: number;
+  /** The smallest weight shown, which the colour scale maps to 0 (a nearly uniform head still shows its pattern). */
+  readonly low: number;
 }
 
 /** An attention block's heads, cut to the positions shown, with a label per position. */
@@ -59,14 +61,16 @@ export function attentionView(map: ExplainAttention, tokens: readonly string[] |
   const heads = Array.from({ length: map.heads }, (_, h) => {
     const weights = new Float32Array(size * size);
     let peak = 0;
+    let low = Infinity;
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) {
         const w = map.weights[(h * q + r) * k + c];
         weights[r * size + c] = w;
         if (w > peak) peak = w;
+        if (w < low) low = w;
       }
     }
-    return { head: h, weights, peak };
+    return { head: h, weights, peak, low: size > 0 ? low : 0 };
   });
   return { size, labels, heads, hidden: Math.min(q, k) - size };
 }

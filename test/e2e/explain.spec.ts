@@ -80,6 +80,8 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       await expect(panel.getByTestId('explain-filters')).toHaveJSProperty('width', 23);
       await expect(panel.getByTestId('explain-weights')).toContainText('kernel (3, 3, 1, 32)');
       await expect(panel.getByTestId('explain-weights')).toContainText('bias (32)');
+      await panel.getByTestId('explain-weights').scrollIntoViewIfNeeded();
+      await app.shot('explain-weights-1280');
       await panel.getByTestId('explain-method-saliency').click();
       await expect(panel).toContainText('|∂score/∂pixel|');
       await panel.getByTestId('explain-method-gradcam').click();
@@ -172,6 +174,11 @@ test('train the digits CNN, then see its Grad-CAM and feature maps', async ({ ap
       // Every token is coloured (weights −1…1, the largest |weight| is 1).
       const weights = await tokens.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-weight'))));
       expect(Math.max(...weights.map(Math.abs))).toBeCloseTo(1, 3);
+      await panel.getByTestId('explain-tokens').scrollIntoViewIfNeeded();
+      await app.shot('explain-text-tokens-1280');
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await app.shot('explain-text-tokens-1920');
+      await page.setViewportSize({ width: 1280, height: 800 });
       const attention = panel.getByTestId('explain-attention');
       await expect(attention).toContainText('self_attention');
       await expect(attention.getByTestId('explain-attention-head')).toHaveCount(2);

@@ -36,6 +36,7 @@ describe('attention heads', () => {
     expect(v.labels).toEqual(['sunny', 'day']);
     expect(Array.from(v.heads[0].weights)).toEqual([0.1, 0.2, 0.25, 0.25].map(Math.fround));
     expect(v.heads[0].peak).toBeCloseTo(0.25);
+    expect(v.heads[0].low).toBeCloseTo(0.1);
     expect(Array.from(v.heads[1].weights)).toEqual([1, 0, 0.5, 0.5]);
   });
 
