@@ -100,7 +100,7 @@ export function newFlowCache(): FlowCache {
   return { nodes: new Map(), edges: new Map() };
 }
 
-const views = new Map<string, BlockView>();
+const views = new Map<string, { info: NodeAnalysis; view: BlockView }>();
 
 /**
  * What block `id` shows under `analysis` (null once it is gone): the same object as long as nothing
@@ -110,10 +110,12 @@ export function blockView(analysis: GraphAnalysis, id: string): BlockView | null
   const info = analysis.nodes.get(id);
   if (!info) return null;
   const prev = views.get(id);
+  // The selector runs on every store change (a selection, a drag): the same analysis, same view.
+  if (prev?.info === info) return prev.view;
   const fresh = viewOf(info.node, info);
-  if (prev && prev.node === fresh.node && prev.key === fresh.key) return prev;
-  views.set(id, fresh);
-  return fresh;
+  const view = prev && prev.view.node === fresh.node && prev.view.key === fresh.key ? prev.view : fresh;
+  views.set(id, { info, view });
+  return view;
 }
 
 const portsKey = (info: NodeAnalysis | undefined): string => (info ? info.ports.map((p) => `${p.name}${p.optional ? '?' : ''}`).join(',') : '');
