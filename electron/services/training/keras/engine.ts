@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../../../shared/codegen/keras/index.js';
 import { kerasLayerOrder, planModel } from '../../../../shared/codegen/plan.js';
@@ -216,7 +216,11 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     await mkdir(kerasDir, { recursive: true });
     // model.py as the Keras export writes it, for the settings in force and this run's data.
     const doc = { ...job.doc, training: settings, ...(job.doc.dataset ? { dataset: { ...job.doc.dataset, ...(job.targetColumn ? { targetColumn: job.targetColumn } : {}) } } : {}) };
-    for (const f of generateKerasFiles(doc, { dataPath: job.datasetPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile: 'preprocessing.json' })) await writeFile(join(kerasDir, f.path), f.content);
+    for (const f of generateKerasFiles(doc, { dataPath: job.datasetPath, weightsFile: KERAS_WEIGHTS_FILE, preprocessingFile: 'preprocessing.json' })) {
+      // The export has a k8s/ folder (the Kubeflow TFJob) beside model.py.
+      await mkdir(dirname(join(kerasDir, f.path)), { recursive: true });
+      await writeFile(join(kerasDir, f.path), f.content);
+    }
     await writeJson(join(kerasDir, 'preprocessing.json'), data.preprocessing);
     await writeFile(join(kerasDir, KERAS_WEIGHTS_FILE), encodeNpz(kerasWeightEntries(model, plan)));
     await writeFile(join(kerasDir, 'driver.py'), KERAS_DRIVER);
