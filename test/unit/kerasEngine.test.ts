@@ -19,6 +19,8 @@ import { PYTHON, whyNoKeras } from '../helpers/python.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const iris = join(root, 'assets/datasets/iris.csv');
 const noKeras = whyNoKeras();
+/** Each run starts Python and imports TensorFlow (seconds on a busy 2-core machine). */
+const SLOW = 240_000;
 let work: string;
 let digits: string;
 
@@ -109,7 +111,7 @@ describe('Keras engine', () => {
     const r = resumed.events.find((e) => e.kind === 'started');
     expect(r?.kind === 'started' && r.startEpoch).toBe(2);
     expect(resumed.events.some((e) => e.kind === 'log' && /trained on the Keras engine.*optimizer's state starts afresh/.test(e.message))).toBe(true);
-  });
+  }, SLOW);
 
   it.skipIf(noKeras !== null)('stops at a batch boundary on request and keeps a checkpoint', async () => {
     let asked = false;
@@ -124,7 +126,7 @@ describe('Keras engine', () => {
     const state = JSON.parse(readFileSync(join(finished.runDir as string, 'checkpoints/last/state.json'), 'utf8')) as { epochsDone: number; batchesDone: number };
     expect(state.epochsDone * 1000 + state.batchesDone).toBeGreaterThan(0);
     expect((await readRun(finished.runDir as string))?.status).toBe('stopped');
-  });
+  }, SLOW);
 
   it.skipIf(noKeras !== null)('names the versions found when Keras is too old', async () => {
     // A real interpreter and TensorFlow, with an old Keras first on the path.
@@ -134,7 +136,7 @@ describe('Keras engine', () => {
     const { finished } = await withPythonPath(old, () => run({ doc: irisMlp(), datasetPath: iris, engine: 'keras' }));
     expect(finished.error?.code).toBe('backend');
     expect(finished.message).toMatch(/too old: found Python 3\.\d+\.\d+, TensorFlow 2\.\d+\.\d+, Keras 2\.15\.0; the Keras engine needs TensorFlow 2\.16\.0 or newer and Keras 3\.0\.0 or newer/);
-  });
+  }, SLOW);
 
   it.skipIf(noKeras !== null)('shows the last line of an exception in the program; the full traceback is in the run folder', async () => {
     // model.py's own --batch-size 0 (after the engine's): tf.data refuses it with an exception.
@@ -143,7 +145,7 @@ describe('Keras engine', () => {
     expect(finished.message).toMatch(/^The Keras program failed: InvalidArgumentError: Batch size must be greater than zero\. .*The full log is in .*keras\.log/s);
     const logText = readFileSync(join(finished.runDir as string, 'keras.log'), 'utf8');
     expect(logText).toContain('Traceback (most recent call last)');
-  });
+  }, SLOW);
 
   it.skipIf(noKeras !== null)('fails the run with the NaN guard when the loss diverges', async () => {
     const csv = ['a,b,c,y'];
@@ -160,7 +162,7 @@ describe('Keras engine', () => {
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'nan']);
     expect(finished.message).toMatch(/became (NaN|infinite).*lower the learning rate/s);
     expect((await readRun(finished.runDir as string))?.error?.code).toBe('nan');
-  });
+  }, SLOW);
 
   it.skipIf(noKeras !== null)('a killed Python process fails the run and keeps its checkpoints', async () => {
     let pid = 0;
@@ -171,5 +173,5 @@ describe('Keras engine', () => {
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'crash']);
     expect(finished.message).toMatch(/Python process was killed \(SIGKILL\).*The last checkpoint \(after epoch \d+\) is kept/s);
     expect(existsSync(join(finished.runDir as string, 'checkpoints/last/model/model.json'))).toBe(true);
-  });
+  }, SLOW);
 });
