@@ -92,9 +92,19 @@ export class AppPage {
   async newFromTemplate(id: string): Promise<void> {
     await this.page.getByTestId('tb-template').click();
     await this.page.locator(`[data-template="${id}"]`).click();
+    // A project with unsaved changes asks first; that dialog can appear a moment after the click,
+    // so wait for either it or the templates dialog closing, not one look.
     const confirm = this.page.getByTestId('confirm');
-    if (await confirm.isVisible().catch(() => false)) await confirm.click();
-    await expect(this.page.getByTestId('dialog-templates')).toBeHidden();
+    const templates = this.page.getByTestId('dialog-templates');
+    await expect
+      .poll(async () => {
+        if (await confirm.isVisible().catch(() => false)) {
+          await confirm.click().catch(() => undefined);
+          return false;
+        }
+        return !(await templates.isVisible().catch(() => true)) && !(await confirm.isVisible().catch(() => false));
+      }, { timeout: 15_000, intervals: [100, 200, 300] })
+      .toBe(true);
     await this.settle();
   }
 
