@@ -31,6 +31,9 @@ interface Filter {
 
 const FILTERS: Readonly<Record<BrowseMode, readonly Filter[]>> = {
   open: [
+    // Open takes projects and models alike, so the first filter shows both: a user with a .keras
+    // file from a colleague should not have to find the filter first.
+    { label: 'Projects and models', extensions: ['.layerloom', '.keras', '.h5', '.hdf5', '.json'] },
     { label: 'Layerloom projects (.layerloom)', extensions: ['.layerloom'] },
     // Opening a model imports it as a project written beside it.
     { label: 'Keras / TensorFlow.js models (.keras, .h5, .json)', extensions: ['.keras', '.h5', '.hdf5', '.json'] },

@@ -259,6 +259,7 @@ test('the file browser opens a project from a listed folder, makes a folder, and
   await mkdir(join(work, 'projects', 'nested'), { recursive: true });
   await copyFile(join(FIXTURES, 'small-mlp.layerloom'), join(work, 'projects', 'small-mlp.layerloom'));
   await writeFile(join(work, 'projects', 'notes.txt'), 'not a project');
+  await writeFile(join(work, 'projects', 'colleague.keras'), 'a model file (listed, not opened here)');
 
   await page.getByTestId('tb-open').click();
   const dialog = page.getByTestId('dialog-open');
@@ -272,8 +273,12 @@ test('the file browser opens a project from a listed folder, makes a folder, and
   await expect(browser.getByTestId('file-crumbs').locator('button.current')).toHaveText('projects');
   await expect(browser.locator('.ll-file-row[data-name="nested"]')).toBeVisible();
   await expect(browser.locator('.ll-file-row[data-name="small-mlp.layerloom"]')).toBeVisible();
-  // The project filter hides other files; "All files" shows them.
+  // The first filter lists projects and models (Open imports a model) and hides other files;
+  // "All files" shows them.
+  await expect(browser.locator('.ll-file-row[data-name="colleague.keras"]')).toBeVisible();
   await expect(browser.locator('.ll-file-row[data-name="notes.txt"]')).toHaveCount(0);
+  await browser.getByRole('combobox', { name: 'File type' }).selectOption({ label: 'Layerloom projects (.layerloom)' });
+  await expect(browser.locator('.ll-file-row[data-name="colleague.keras"]')).toHaveCount(0);
   await browser.getByRole('combobox', { name: 'File type' }).selectOption({ label: 'All files' });
   await expect(browser.locator('.ll-file-row[data-name="notes.txt"]')).toBeVisible();
   // New folder.
