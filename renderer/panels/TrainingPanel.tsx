@@ -246,14 +246,7 @@ export function TrainingPanel(): JSX.Element {
     <div className="ll-training" data-testid="training-panel">
       <div className="ll-training-side">
         <Settings settings={settings} disabled={running} />
-        <label className="ll-field compact" title="tfjs: TensorFlow.js, nothing to install. Keras: the exported model.py in Python Keras/TensorFlow (graph mode, faster; needs Python with tensorflow and keras — see layerloom doctor).">
-          <span className="ll-field-label">Engine</span>
-          <select className="ll-input" disabled={running} value={t.engine} onChange={(e) => setTrainingEngine(e.target.value as TrainingEngine)} data-testid="train-engine">
-            <option value="tfjs">tfjs (built in)</option>
-            <option value="keras">Keras (Python)</option>
-          </select>
-        </label>
-        <div className="ll-row">
+        <div className="ll-row ll-train-actions">
           {running ? (
             <button className="ll-btn danger" onClick={() => void stopTraining()} disabled={t.phase === 'stopping'} data-testid="train-stop">
               <Icon name="stop" /> {t.phase === 'stopping' ? 'Stopping…' : 'Stop'}
@@ -263,8 +256,22 @@ export function TrainingPanel(): JSX.Element {
               <Icon name="play" /> Start training
             </button>
           )}
-          {why && !running && <span className="ll-muted small">{why}</span>}
+          {/* The engine sits beside Start: it is a choice about how to run, and a field of its own
+              pushed Start below a short dock. */}
+          <select
+            className="ll-input ll-train-engine"
+            disabled={running}
+            value={t.engine}
+            onChange={(e) => setTrainingEngine(e.target.value as TrainingEngine)}
+            aria-label="Training engine"
+            title="Engine. tfjs: TensorFlow.js, nothing to install. Keras: the exported model.py in Python Keras/TensorFlow (graph mode, faster; needs Python with tensorflow and keras — see layerloom doctor)."
+            data-testid="train-engine"
+          >
+            <option value="tfjs">on tfjs</option>
+            <option value="keras">on Keras</option>
+          </select>
         </div>
+        {why && !running && <div className="ll-muted small">{why}</div>}
         {!available && <div className="ll-callout info">Training is not available in this build yet (the training service is not connected).</div>}
       </div>
       <div className="ll-training-main">

@@ -162,6 +162,21 @@ test('the Training tab shows every control uncut at 1280×800', async ({ app, pa
     expect(b.y + b.height).toBeLessThanOrEqual(d.y + d.height);
     expect(b.x + b.width).toBeLessThanOrEqual(d.x + d.width);
   }
+  // …and none is hidden under another element (Start/Stop stays pinned to the dock's bottom edge).
+  const covered = await page.locator('.ll-training-side').locator('input, select, button').evaluateAll((els) =>
+    els
+      .map((el) => {
+        type Box = { x: number; y: number; width: number; height: number };
+        const g = globalThis as unknown as { document: { elementFromPoint(x: number, y: number): unknown } };
+        const e = el as unknown as { getBoundingClientRect(): Box; contains(o: unknown): boolean; closest(s: string): unknown; getAttribute(n: string): string | null; outerHTML: string };
+        const r = e.getBoundingClientRect();
+        const top = g.document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        // A switch's input is drawn by its label; the label counts as itself.
+        return top === el || e.contains(top) || (top !== null && e.closest('label') !== null && (e.closest('label') as { contains(o: unknown): boolean }).contains(top)) ? null : e.outerHTML.slice(0, 80);
+      })
+      .filter((t) => t !== null),
+  );
+  expect(covered).toEqual([]);
   // Every select is wide enough for its chosen option's text (plus its arrow).
   const cut = await page.locator('[data-testid=training-panel] select').evaluateAll((els) =>
     els
