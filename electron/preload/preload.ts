@@ -1,6 +1,7 @@
 /**
  * The preload: exposes exactly the typed API contract (shared/api/contract.ts) as
- * `window.layerloom`, and nothing else — no `ipcRenderer`, no Node, no Electron objects. It runs
+ * `window.layerloom`, plus `window.layerloomFiles.pathForFile` (a dropped file's path), and nothing
+ * else — no `ipcRenderer`, no Node, no Electron objects. It runs
  * sandboxed and context-isolated, so it is bundled as CommonJS with everything it imports.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';

@@ -87,10 +87,15 @@ describe('the exposed API', () => {
     expect(Object.isFrozen(api)).toBe(true);
   });
 
-  it('the preload exposes that object as window.layerloom and nothing else', async () => {
+  it('the preload exposes that object as window.layerloom, and only a dropped file\'s path beside it', async () => {
     const source = await readFile(join(ROOT, 'electron', 'preload', 'preload.ts'), 'utf8');
-    expect(source.match(/exposeInMainWorld\(/g)).toHaveLength(1);
+    expect([...source.matchAll(/exposeInMainWorld\(/g)]).toHaveLength(2);
     expect(source).toMatch(/exposeInMainWorld\('layerloom', createApiFacade\(transport\)\)/);
+    // The one addition: a File's path (webUtils works only in the preload; a File cannot cross IPC).
+    // It reads nothing else and sends nothing: the page then opens the path through openProject.
+    expect(source).toContain(
+      "contextBridge.exposeInMainWorld('layerloomFiles', {\n  pathForFile: (file: unknown): string => (file instanceof File ? webUtils.getPathForFile(file) : ''),\n});",
+    );
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     expect(imports).toEqual(['electron', '../../shared/api/facade.js', './bridgeTransport.js']);
   });
