@@ -9,6 +9,7 @@ import { editor } from '../app/session.js';
 import { api, errorMessage, isNotAvailable } from '../platform/api.js';
 import { openDialog, toast, useUi } from '../state/uiStore.js';
 import { Icon } from '../ui/Icon.js';
+import { languageOf } from './codeLanguage.js';
 
 const MonacoView = lazy(() => import('./MonacoView.js'));
 
@@ -76,16 +77,7 @@ export function CodePanel(): JSX.Element {
             </button>
           ))}
         </div>
-        {code && code.target === target && code.files.length > 1 && (
-          <div className="ll-file-tabs">
-            {code.files.map((f, i) => (
-              <button key={f.path} className={i === file ? 'active' : ''} onClick={() => setFile(i)}>
-                {f.path}
-              </button>
-            ))}
-          </div>
-        )}
-        {!(code && code.target === target && code.files.length > 1) && <span className="grow" />}
+        <span className="grow" />
         <button className="ll-btn" disabled={!shown} onClick={() => shown && void copyText(shown.content).then(() => toast('success', `Copied ${shown.path}.`))} data-testid="code-copy">
           <Icon name="copy" /> Copy
         </button>
@@ -93,11 +85,20 @@ export function CodePanel(): JSX.Element {
           <Icon name="export" /> Export…
         </button>
       </div>
+      {code && code.target === target && code.files.length > 1 && (
+        <div className="ll-file-tabs" role="tablist" aria-label="Files">
+          {code.files.map((f, i) => (
+            <button key={f.path} role="tab" aria-selected={i === file} className={i === file ? 'active' : ''} onClick={() => setFile(i)}>
+              {f.path}
+            </button>
+          ))}
+        </div>
+      )}
       {problem && <div className={`ll-callout ${problem.unavailable ? 'info' : 'warning'}`}>{problem.unavailable ? `Code generation is not available yet: ${problem.message}` : problem.message}</div>}
       <div className={`ll-code-view${problem && !problem.unavailable ? ' stale' : ''}`}>
         {shown ? (
           <Suspense fallback={<div className="ll-muted ll-pad">Loading editor…</div>}>
-            <MonacoView value={shown.content} language={code?.language ?? 'python'} theme={theme} path={`${target}/${shown.path}`} />
+            <MonacoView value={shown.content} language={languageOf(shown.path, code?.language ?? 'python')} theme={theme} path={`${target}/${shown.path}`} />
           </Suspense>
         ) : (
           !problem && <div className="ll-muted ll-pad">Generating…</div>

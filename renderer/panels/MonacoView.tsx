@@ -1,6 +1,6 @@
 /**
- * Monaco, bundled with the app (never fetched from a CDN): the editor core plus Python and
- * TypeScript syntax colouring, with its worker built by Vite. Loaded lazily with the Code panel.
+ * Monaco, bundled with the app (never fetched from a CDN): the editor core plus Python, TypeScript,
+ * YAML, Dockerfile and Markdown syntax colouring, with its worker built by Vite. Loaded lazily with the Code panel.
  * Wrapped in `nokey` so canvas shortcuts never swallow keys typed into it (see FACTS: Monaco 0.57
  * takes keys through a contenteditable element).
  */
@@ -11,6 +11,9 @@ import 'monaco-editor/features/folding/register';
 import 'monaco-editor/features/clipboard/register';
 import 'monaco-editor/languages/definitions/python/register';
 import 'monaco-editor/languages/definitions/typescript/register';
+import 'monaco-editor/languages/definitions/yaml/register';
+import 'monaco-editor/languages/definitions/dockerfile/register';
+import 'monaco-editor/languages/definitions/markdown/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import Editor, { loader } from '@monaco-editor/react';
 

@@ -17,6 +17,10 @@ test('every panel, dark and light', async ({ app, page }) => {
   await app.tab('code');
   await expect(page.getByTestId('code-editor')).toContainText('a Keras model exported from Layerloom', { timeout: 60_000 });
   await app.shot('code-keras');
+  await page.locator('.ll-file-tabs button', { hasText: 'tfjob.yaml' }).click();
+  await expect(page.getByTestId('code-editor')).toContainText('Kubeflow TFJob');
+  await app.shot('code-k8s');
+  await page.locator('.ll-file-tabs button', { hasText: 'model.py' }).click();
   await page.getByTestId('code-target-tfjs').click();
   await expect(page.getByTestId('code-editor')).toContainText('a TensorFlow.js model exported from Layerloom', { timeout: 60_000 });
   await app.shot('code-typescript');
