@@ -274,7 +274,12 @@ export function Canvas(): JSX.Element {
   // (unreadable there anyway), which keeps large graphs cheap to paint. Only crossing the
   // threshold re-renders (one class on the wrapper).
   const [far, setFar] = useState(false);
-  const onMove = useCallback((_: unknown, viewport: Viewport) => setFar(viewport.zoom < LOD_ZOOM), []);
+  const onMove = useCallback((_: unknown, viewport: Viewport) => {
+    setFar(viewport.zoom < LOD_ZOOM);
+    // The status bar's zoom follows a zoom gesture as it happens, not only when it ends; only a
+    // change of the shown percentage updates the store, so panning re-renders nothing.
+    if (Math.round(viewport.zoom * 100) !== Math.round(useUi.getState().zoom * 100)) useUi.setState({ zoom: viewport.zoom });
+  }, []);
   const onInit = useCallback((instance: { getZoom(): number }) => setFar(instance.getZoom() < LOD_ZOOM), []);
 
   return (
