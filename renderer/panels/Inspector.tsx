@@ -200,7 +200,9 @@ const SummaryRow = memo(function SummaryRow(r: { nodeId: string; name: string; k
 });
 
 function ProjectInspector(): JSX.Element {
-  // Deferred: the summary of a large graph renders after the canvas has painted an edit.
+  // Deferred: the summary of a large graph renders at low priority, in slices React can interrupt,
+  // and a newer edit replaces it unfinished. It may still run before the next frame; it only never
+  // holds up the urgent render of the canvas.
   const doc = useDeferredValue(useStore(editor.store, (s) => s.doc));
   const analysis = useDeferredValue(useStore(editor.store, (s) => s.analysis));
   const summary = useMemo(() => buildSummary(doc, analysis), [doc, analysis]);

@@ -20,7 +20,8 @@ const MAX_ROWS = 300;
 /** The problems panel. */
 export function ProblemsPanel(): JSX.Element {
   // Deferred: verifying quick fixes re-analyses the graph per candidate, so on large graphs this
-  // panel renders after the canvas has painted the edit, never in its way.
+  // panel renders at low priority, interruptible and dropped when a newer edit comes, never
+  // holding up the canvas's urgent render (it is not guaranteed to wait for the canvas's paint).
   const doc = useDeferredValue(useStore(editor.store, (s) => s.doc));
   const analysis = useDeferredValue(useStore(editor.store, (s) => s.analysis));
   const rows = useMemo(
