@@ -13,6 +13,7 @@ import { editor } from '../app/session.js';
 import { startTrainingNow } from '../app/appCommands.js';
 import { refreshRuns, setCompareMetric, setTrainingEngine, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
 import type { TrainingEngine } from '../../shared/training/protocol.js';
+import { runEngineLabel } from '../../shared/training/kerasVersions.js';
 import { openDialog, useUi } from '../state/uiStore.js';
 import { runTitle } from '../../shared/training/weightSource.js';
 import { LineChart, type ChartSeries } from '../charts/LineChart.js';
@@ -346,7 +347,7 @@ export function TrainingPanel(): JSX.Element {
                   </button>
                 </div>
                 <span className="ll-muted small mono">
-                  {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''}
+                  {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''} · <span data-testid="run-engine">{runEngineLabel(r)}</span>
                 </span>
               </li>
             );

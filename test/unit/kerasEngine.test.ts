@@ -106,6 +106,7 @@ describe('Keras engine', () => {
     expect(finished.status).toBe('completed');
     const started = events.find((e) => e.kind === 'started');
     expect(started?.kind === 'started' && started.backend).toMatch(/^Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+/);
+    expect(started?.kind === 'started' && started.engineLabel).toMatch(/^Keras · TF 2\.\d+ · CPU$/);
     const batches = events.filter((e) => e.kind === 'batch');
     // 50 training samples (one of each class's six validates) at batch 16: four batches an epoch,
     // each reported (interval 0).

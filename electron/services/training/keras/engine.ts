@@ -23,7 +23,7 @@ import { resolveProjectPath } from '../../../../shared/graph/projectPaths.js';
 import { serializeProject } from '../../../../shared/graph/serialization.js';
 import { CallbackList, type BatchEnd, type EpochEnd, type TrainingLoop } from '../../../../shared/training/callbacks.js';
 import type { DatasetTargetInfo, SkippedFile } from '../../../../shared/training/dataset.js';
-import { kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
+import { kerasEngineLabel, kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
 import { checkLoss, outputHead, resolveLoss, suggestLoss } from '../../../../shared/training/lossCheck.js';
 import { resolveMonitor, selectMetrics } from '../../../../shared/training/monitor.js';
 import type { EpochRecord, RunSummary, TrainingJob } from '../../../../shared/training/protocol.js';
@@ -163,6 +163,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     const settings = job.settings;
     // Until the driver reports its versions.
     let engineDescription = 'Keras (Python)';
+    let engineLabel = 'Keras';
 
     const io = modelInput(job.doc);
     const scanned = await scanDatasetPath(job.datasetPath, { targetColumn: job.targetColumn, samplesPerClass: 0 });
@@ -337,13 +338,14 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           const problem = kerasVersionProblem(message);
           if (problem) throw new TrainingError('backend', `${problem} (Python interpreter "${python}"). ${INSTALL}`);
           engineDescription = describeKeras(message);
-          await writeSummary({ backend: engineDescription });
+          engineLabel = kerasEngineLabel(message);
+          await writeSummary({ backend: engineDescription, engineLabel });
           break;
         }
         case 'begin':
           loop.batchesPerEpoch = message.steps || loop.batchesPerEpoch;
           await callbacks.onTrainBegin(loop);
-          hooks.emit({ kind: 'started', runId, startedAt, epochs: settings.epochs, batchesPerEpoch: loop.batchesPerEpoch, trainSamples: trainIds.length, validationSamples: valIds.length, backend: engineDescription, runDir: dir, loss, lossReason, classes: data.classes, startEpoch: loop.startEpoch });
+          hooks.emit({ kind: 'started', runId, startedAt, epochs: settings.epochs, batchesPerEpoch: loop.batchesPerEpoch, trainSamples: trainIds.length, validationSamples: valIds.length, backend: engineDescription, engineLabel, runDir: dir, loss, lossReason, classes: data.classes, startEpoch: loop.startEpoch });
           break;
         case 'batch': {
           if (message.epoch !== currentEpoch) {
