@@ -24,8 +24,9 @@ export function StatusBar(): JSX.Element {
   const start = useUi((s) => s.start);
   const phase = useTraining((s) => s.phase);
   const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
+  const keras = useStore(editor.store, (s) => s.doc.training?.engine === 'keras');
   // While the Keras engine trains, training does not use the tfjs backend: name the engine instead.
-  const engineLabel = useTraining((s) => (s.phase === 'running' || s.phase === 'stopping' || s.phase === 'starting' ? (s.started?.engineLabel ?? (s.engine === 'keras' && !s.started ? 'Keras · starting Python…' : null)) : null));
+  const engineLabel = useTraining((s) => (s.phase === 'running' || s.phase === 'stopping' || s.phase === 'starting' ? (s.started?.engineLabel ?? (keras && !s.started ? 'Keras · starting Python…' : null)) : null));
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = analysis.diagnostics.length - errors;
   const cost = analysis.cost;

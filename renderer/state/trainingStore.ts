@@ -34,8 +34,6 @@ interface TrainingState {
   compare: string[];
   /** The one metric compared runs are drawn on (null: val_loss, else the first recorded). */
   compareMetric: string | null;
-  /** The engine the next training runs on. */
-  engine: TrainingEngine;
 }
 
 /** The training store. */
@@ -53,13 +51,7 @@ export const useTraining = create<TrainingState>(() => ({
   runsError: null,
   compare: [],
   compareMetric: null,
-  engine: 'tfjs',
 }));
-
-/** Chooses the engine the next training runs on. */
-export function setTrainingEngine(engine: TrainingEngine): void {
-  useTraining.setState({ engine });
-}
 
 function onEvent(e: TrainingEvent): void {
   const s = useTraining.getState();

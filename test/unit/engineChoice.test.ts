@@ -3,12 +3,13 @@
  * the CLI's engine options reaching the engine (through the real `layerloom` command).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pickEngine, resolvePython, savePythonSetting, type EngineProbe } from '../../electron/services/engineService.js';
+import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import { kerasEngineLabel, runEngineLabel } from '../../shared/training/kerasVersions.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +55,24 @@ describe('engine choice', () => {
     const finished = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { status: string; error?: { code: string }; message: string };
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'backend']);
     expect(finished.message).toContain(`"${missing}" cannot be started`);
+
+    // Without --engine, the project's own choice (training.engine) decides.
+    const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
+    const file = join(work, 'keras-project.layerloom');
+    writeFileSync(file, JSON.stringify({ ...project, training: { ...project.training, engine: 'keras' } }));
+    const own = cli('train', file, '--data', 'assets/datasets/iris.csv', '--python', missing, '--out', join(work, 'runs'), '--json');
+    expect(JSON.parse(own.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ status: 'failed', error: { code: 'backend' } });
+  });
+
+  it('a project stores its engine in its training settings (absent: tfjs), and a bad one is refused', () => {
+    const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
+    const read = (engine: unknown) => parseProject(JSON.stringify({ ...project, training: { ...project.training, engine } }));
+    const keras = read('keras');
+    expect(keras.ok && keras.doc.training?.engine).toBe('keras');
+    expect(keras.ok && JSON.parse(serializeProject(keras.doc)).training.engine).toBe('keras');
+    const none = parseProject(JSON.stringify(project));
+    expect(none.ok && none.doc.training && 'engine' in none.doc.training).toBe(false);
+    expect(read('pytorch')).toMatchObject({ ok: false, errors: [expect.stringContaining('training.engine: expected one of "tfjs", "keras"')] });
   });
 });
 
