@@ -4,7 +4,6 @@
  */
 import { create } from 'zustand';
 import type { Metrics, RunSummary, TrainingEvent } from '../../shared/api/types.js';
-import type { TrainingEngine } from '../../shared/training/protocol.js';
 import { api, errorMessage, errorDetails } from '../platform/api.js';
 import { toast } from './uiStore.js';
 import { SESSION_KEY } from '../app/sessionKey.js';
