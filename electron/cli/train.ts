@@ -35,10 +35,11 @@ Options:
                        not promise bit-identical results.
   --out DIR            folder for run folders (default: <project folder>/runs)
   --resume RUN_DIR     continue a run from its last checkpoint
-  --engine NAME        tfjs (default): TensorFlow.js, nothing to install; keras: the exported
-                       model.py in Python Keras/TensorFlow (graph mode, faster; needs Python
-                       with tensorflow>=2.16 and keras>=3); auto: the faster engine here, as
-                       measured by \`layerloom doctor --probe\` (tfjs when never measured)
+  --engine NAME        tfjs: TensorFlow.js, nothing to install; keras: the exported model.py
+                       in Python Keras/TensorFlow (graph mode, faster; needs Python with
+                       tensorflow>=2.16 and keras>=3); auto: the faster engine here, as
+                       measured by \`layerloom doctor --probe\` (tfjs when never measured).
+                       Default: the project's training.engine, else tfjs
   --python PATH        the Keras engine's Python interpreter (default: LAYERLOOM_PYTHON, else
                        the saved setting, see \`layerloom doctor --set-python\`, else python3)
   --backend NAME       tfjs engine: ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
@@ -119,7 +120,8 @@ export async function runTrain(args: string[]): Promise<number> {
   }
   const overrides: { -readonly [K in keyof TrainingSettings]?: TrainingSettings[K] } = {};
   let backend: BackendChoice = 'auto';
-  let engineChoice: TrainingEngine | 'auto' = 'tfjs';
+  // Not given: the project's training settings choose (absent there: tfjs).
+  let engineChoice: TrainingEngine | 'auto' | undefined;
   try {
     if (values.engine !== undefined) {
       if (![...TRAINING_ENGINES, 'auto'].includes(values.engine)) throw new UsageError(`--engine: expected one of ${[...TRAINING_ENGINES, 'auto'].join(', ')}, got "${values.engine}".`);
@@ -247,8 +249,9 @@ export async function runTrain(args: string[]): Promise<number> {
   };
 
   const python = await resolvePython(values.python);
-  let engine: TrainingEngine = engineChoice === 'auto' ? 'tfjs' : engineChoice;
-  if (engineChoice === 'auto') {
+  const chosen = engineChoice ?? doc.training?.engine ?? 'tfjs';
+  let engine: TrainingEngine = chosen === 'auto' ? 'tfjs' : chosen;
+  if (chosen === 'auto') {
     const picked = pickEngine(await readProbe(await currentProbeKey(python)));
     engine = picked.engine;
     if (!json) out(`Engine: ${picked.reason}.`);

@@ -8,7 +8,7 @@ import { CommandError, EDITOR_COMMAND_INFO, runEditorCommand, type CommandInfo }
 import { canvas } from '../canvas/canvasController.js';
 import { api, errorMessage } from '../platform/api.js';
 import { openDialog, setTheme, showTab, toast, useUi } from '../state/uiStore.js';
-import { startTraining, stopTraining, useTraining } from '../state/trainingStore.js';
+import { startTraining, stopTraining } from '../state/trainingStore.js';
 import { editor, newProject, open, save, saveAs, showStartScreen } from './session.js';
 import { openContextMenuForSelection } from '../canvas/contextMenuStore.js';
 import { useExplain } from '../state/explainStore.js';
@@ -111,7 +111,8 @@ export function startTrainingNow(): void {
     return toast('warning', 'Choose a dataset first (Dataset tab).');
   }
   showTab('training');
-  const { engine } = useTraining.getState();
+  // The project's choice of engine (absent: tfjs).
+  const engine = doc.training?.engine ?? 'tfjs';
   void startTraining({ doc: doc.training ? doc : { ...doc, training: DEFAULT_TRAINING }, projectPath: path, ...(path ? {} : { sessionKey: SESSION_KEY }), ...(engine !== 'tfjs' ? { engine } : {}) });
 }
 

@@ -24,6 +24,9 @@ export function StatusBar(): JSX.Element {
   const start = useUi((s) => s.start);
   const phase = useTraining((s) => s.phase);
   const progress = useTraining((s) => s.lastBatch?.progress ?? 0);
+  const keras = useStore(editor.store, (s) => s.doc.training?.engine === 'keras');
+  // While the Keras engine trains, training does not use the tfjs backend: name the engine instead.
+  const engineLabel = useTraining((s) => (s.phase === 'running' || s.phase === 'stopping' || s.phase === 'starting' ? (s.started?.engineLabel ?? (keras && !s.started ? 'Keras · starting Python…' : null)) : null));
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = analysis.diagnostics.length - errors;
   const cost = analysis.cost;
@@ -64,10 +67,16 @@ export function StatusBar(): JSX.Element {
         </button>
       )}
       <span className="grow" />
-      <span title={backend && 'summary' in backend ? [backend.summary, ...backend.details].join('\n') : 'The backend doctor tells which TensorFlow backend training uses'} data-testid="status-backend">
-        {backend === null ? 'Backend: checking…' : 'unavailable' in backend ? 'Backend: unknown' : `${backend.backend} · ${backend.device}`}
-        {backend && 'ok' in backend && !backend.ok && <span className="ll-warn-count"> (slow)</span>}
-      </span>
+      {engineLabel ? (
+        <span title="This training runs on the Keras engine: the exported model.py in Python Keras/TensorFlow" data-testid="status-backend">
+          {engineLabel}
+        </span>
+      ) : (
+        <span title={backend && 'summary' in backend ? [backend.summary, ...backend.details].join('\n') : 'The backend doctor tells which TensorFlow backend training uses'} data-testid="status-backend">
+          {backend === null ? 'Backend: checking…' : 'unavailable' in backend ? 'Backend: unknown' : `${backend.backend} · ${backend.device}`}
+          {backend && 'ok' in backend && !backend.ok && <span className="ll-warn-count"> (slow)</span>}
+        </span>
+      )}
       <span>{Math.round(zoom * 100)}%</span>
       <span className={`ll-conn ${connection}`} title={host === 'web' ? `Browser host: ${connection}` : 'Desktop app'}>
         <span className="dot" />

@@ -11,8 +11,9 @@ import { DEFAULT_TRAINING, LOSSES, OPTIMIZERS, type TrainingSettings } from '../
 import { runEditorCommand } from '../editor/commands.js';
 import { editor } from '../app/session.js';
 import { startTrainingNow } from '../app/appCommands.js';
-import { refreshRuns, setCompareMetric, setTrainingEngine, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
+import { refreshRuns, setCompareMetric, stopTraining, toggleCompare, useTraining } from '../state/trainingStore.js';
 import type { TrainingEngine } from '../../shared/training/protocol.js';
+import { runEngineLabel } from '../../shared/training/kerasVersions.js';
 import { openDialog, useUi } from '../state/uiStore.js';
 import { runTitle } from '../../shared/training/weightSource.js';
 import { LineChart, type ChartSeries } from '../charts/LineChart.js';
@@ -261,8 +262,9 @@ export function TrainingPanel(): JSX.Element {
           <select
             className="ll-input ll-train-engine"
             disabled={running}
-            value={t.engine}
-            onChange={(e) => setTrainingEngine(e.target.value as TrainingEngine)}
+            value={settings.engine ?? 'tfjs'}
+            // A project setting (saved with it, undoable), like the other training settings.
+            onChange={(e) => runEditorCommand(editor, 'training.setSettings', { settings: { ...settings, engine: e.target.value as TrainingEngine } })}
             aria-label="Training engine"
             title="Engine. tfjs: TensorFlow.js, nothing to install. Keras: the exported model.py in Python Keras/TensorFlow (graph mode, faster; needs Python with tensorflow and keras — see layerloom doctor)."
             data-testid="train-engine"
@@ -346,7 +348,7 @@ export function TrainingPanel(): JSX.Element {
                   </button>
                 </div>
                 <span className="ll-muted small mono">
-                  {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''}
+                  {r.history.length}/{r.epochs} ep{acc !== undefined ? ` · acc ${fmt(acc)}` : ''} · <span data-testid="run-engine">{runEngineLabel(r)}</span>
                 </span>
               </li>
             );

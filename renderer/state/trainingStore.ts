@@ -4,7 +4,6 @@
  */
 import { create } from 'zustand';
 import type { Metrics, RunSummary, TrainingEvent } from '../../shared/api/types.js';
-import type { TrainingEngine } from '../../shared/training/protocol.js';
 import { api, errorMessage, errorDetails } from '../platform/api.js';
 import { toast } from './uiStore.js';
 import { SESSION_KEY } from '../app/sessionKey.js';
@@ -34,8 +33,6 @@ interface TrainingState {
   compare: string[];
   /** The one metric compared runs are drawn on (null: val_loss, else the first recorded). */
   compareMetric: string | null;
-  /** The engine the next training runs on. */
-  engine: TrainingEngine;
 }
 
 /** The training store. */
@@ -53,13 +50,7 @@ export const useTraining = create<TrainingState>(() => ({
   runsError: null,
   compare: [],
   compareMetric: null,
-  engine: 'tfjs',
 }));
-
-/** Chooses the engine the next training runs on. */
-export function setTrainingEngine(engine: TrainingEngine): void {
-  useTraining.setState({ engine });
-}
 
 function onEvent(e: TrainingEvent): void {
   const s = useTraining.getState();

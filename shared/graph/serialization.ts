@@ -17,6 +17,7 @@ import {
 import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type ProjectDocument } from './document.js';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 import { initialWeightsPathProblem } from './projectPaths.js';
+import { TRAINING_ENGINES } from '../training/protocol.js';
 
 /** Result of reading a project file. */
 export type ParseResult =
@@ -174,7 +175,8 @@ const TOP_KEYS = ['format', 'version', 'name', 'nodes', 'edges', 'dataset', 'tra
 const NODE_KEYS = ['id', 'type', 'label', 'params', 'position'] as const;
 const EDGE_KEYS = ['id', 'source', 'sourcePort', 'target', 'targetPort'] as const;
 const DATASET_KEYS = ['path', 'kind', 'targetColumn'] as const;
-const TRAINING_KEYS = Object.keys(DEFAULT_TRAINING);
+// `engine` is optional (absent: tfjs), so projects that never chose one are saved as before.
+const TRAINING_KEYS = [...Object.keys(DEFAULT_TRAINING), 'engine'];
 
 /**
  * Keys this build does not know (written by a newer Layerloom or another tool), kept as they are so
@@ -334,6 +336,7 @@ function readTraining(raw: Json, errors: string[]): TrainingSettings | null {
     earlyStopping,
     seed: numberIn('seed', d.seed, (x) => Number.isInteger(x), 'an integer'),
     augment: raw.augment === undefined ? d.augment : raw.augment === true,
+    ...(raw.engine === undefined ? {} : { engine: oneOf('engine', TRAINING_ENGINES, 'tfjs') }),
   };
 }
 

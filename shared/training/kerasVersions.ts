@@ -59,3 +59,23 @@ export function kerasVersionProblem(found: KerasVersions): string | null {
   if (!atLeast(found.tensorflow, MIN_TENSORFLOW) || !atLeast(found.keras, MIN_KERAS)) return `TensorFlow or Keras is too old: ${have}; ${need}`;
   return null;
 }
+
+/**
+ * The Keras engine in a few words, for the status bar and the runs list: `Keras · TF 2.21 · CPU`
+ * (`GPU`, or `2 GPUs`, when TensorFlow sees them).
+ */
+export function kerasEngineLabel(v: KerasVersions): string {
+  const gpus = (v.devices ?? []).filter((d) => /\bGPU\b/.test(d)).length;
+  const tf = v.tensorflow ? ` · TF ${release(v.tensorflow).slice(0, 2).join('.')}` : '';
+  return `Keras${tf} · ${gpus > 1 ? `${gpus} GPUs` : gpus === 1 ? 'GPU' : 'CPU'}`;
+}
+
+/**
+ * A run's engine and device in a few words: the label it recorded, else the engine and the device
+ * named at the end of its backend line (`… on CPU: Intel Xeon …`, `… on GPU:0`).
+ */
+export function runEngineLabel(run: { readonly engine?: string; readonly backend: string; readonly engineLabel?: string }): string {
+  if (run.engineLabel) return run.engineLabel;
+  const device = / on (GPU|CPU)\b/.exec(run.backend)?.[1];
+  return `${run.engine === 'keras' ? 'Keras' : 'tfjs'}${device ? ` · ${device}` : ''}`;
+}

@@ -168,6 +168,8 @@ export type TrainingEvent =
       readonly validationSamples: number;
       /** Backend and device actually used, e.g. `tensorflow (TF 2.21.0, CPU)`. */
       readonly backend: string;
+      /** The Keras engine in a few words (`Keras · TF 2.21 · CPU`, see kerasEngineLabel); absent on tfjs. */
+      readonly engineLabel?: string;
       readonly runDir: string;
       readonly loss: ResolvedLoss;
       /** Why this loss (for `auto`). */
@@ -276,6 +278,8 @@ export interface RunSummary {
   readonly backend: string;
   /** Which program trained it (absent in runs of versions before the Keras engine: tfjs). */
   readonly engine?: TrainingEngine;
+  /** The Keras engine's label (`Keras · TF 2.21 · CPU`); see runEngineLabel. */
+  readonly engineLabel?: string;
   readonly loss: ResolvedLoss | null;
   readonly settings: TrainingSettings;
   readonly bestEpoch?: number;

@@ -3,6 +3,8 @@
  * without touching anything.
  */
 
+import type { TrainingEngine } from './protocol.js';
+
 /**
  * Optimizers both tfjs and Keras provide with the same semantics. `momentum` is SGD with momentum
  * 0.9 (Keras `SGD(momentum=0.9)`). AdamW is not offered: tfjs 4.22 has no AdamW optimizer, and a
@@ -57,6 +59,8 @@ export interface TrainingSettings {
   readonly seed: number;
   /** Random flips/shifts for image datasets. */
   readonly augment: boolean;
+  /** Which engine trains the project (absent: `tfjs`, which needs nothing installed). */
+  readonly engine?: TrainingEngine;
 }
 
 /** Defaults for a new project. */

@@ -3,12 +3,14 @@
  * the CLI's engine options reaching the engine (through the real `layerloom` command).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pickEngine, resolvePython, savePythonSetting, type EngineProbe } from '../../electron/services/engineService.js';
+import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
+import { kerasEngineLabel, runEngineLabel } from '../../shared/training/kerasVersions.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'layerloom-engine-choice-'));
@@ -53,5 +55,41 @@ describe('engine choice', () => {
     const finished = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { status: string; error?: { code: string }; message: string };
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'backend']);
     expect(finished.message).toContain(`"${missing}" cannot be started`);
+
+    // Without --engine, the project's own choice (training.engine) decides.
+    const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
+    const file = join(work, 'keras-project.layerloom');
+    writeFileSync(file, JSON.stringify({ ...project, training: { ...project.training, engine: 'keras' } }));
+    const own = cli('train', file, '--data', 'assets/datasets/iris.csv', '--python', missing, '--out', join(work, 'runs'), '--json');
+    expect(JSON.parse(own.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ status: 'failed', error: { code: 'backend' } });
+  });
+
+  it('a project stores its engine in its training settings (absent: tfjs), and a bad one is refused', () => {
+    const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
+    const read = (engine: unknown) => parseProject(JSON.stringify({ ...project, training: { ...project.training, engine } }));
+    const keras = read('keras');
+    expect(keras.ok && keras.doc.training?.engine).toBe('keras');
+    expect(keras.ok && JSON.parse(serializeProject(keras.doc)).training.engine).toBe('keras');
+    const none = parseProject(JSON.stringify(project));
+    expect(none.ok && none.doc.training && 'engine' in none.doc.training).toBe(false);
+    expect(read('pytorch')).toMatchObject({ ok: false, errors: [expect.stringContaining('training.engine: expected one of "tfjs", "keras"')] });
+  });
+});
+
+describe('engine labels (status bar, runs list)', () => {
+  it('names the Keras engine with its TensorFlow version and device', () => {
+    const v = { python: '3.11.2', tensorflow: '2.21.0', keras: '3.15.0' };
+    expect(kerasEngineLabel({ ...v, devices: ['/device:CPU:0 (CPU)'] })).toBe('Keras · TF 2.21 · CPU');
+    expect(kerasEngineLabel({ ...v, devices: ['/device:CPU:0 (CPU)', '/device:GPU:0 (GPU)'] })).toBe('Keras · TF 2.21 · GPU');
+    expect(kerasEngineLabel({ ...v, devices: ['/device:CPU:0 (CPU)', '/device:GPU:0 (GPU)', '/device:GPU:1 (GPU)'] })).toBe('Keras · TF 2.21 · 2 GPUs');
+    expect(kerasEngineLabel({ ...v, tensorflow: '2.16.0rc0' })).toBe('Keras · TF 2.16 · CPU');
+  });
+
+  it('labels each run with its engine and device', () => {
+    expect(runEngineLabel({ engine: 'keras', backend: 'Keras 3.15.0 / TensorFlow 2.21.0 (Python 3.11.2) on CPU:0', engineLabel: 'Keras · TF 2.21 · CPU' })).toBe('Keras · TF 2.21 · CPU');
+    // Runs from before the label was recorded.
+    expect(runEngineLabel({ engine: 'keras', backend: 'Keras 3.15.0 / TensorFlow 2.21.0 (Python 3.11.2) on GPU:0' })).toBe('Keras · GPU');
+    expect(runEngineLabel({ backend: 'tensorflow (native, TF 2.21.0) on CPU: Intel Xeon (2 cores, 23.4 GiB)' })).toBe('tfjs · CPU');
+    expect(runEngineLabel({ engine: 'tfjs', backend: 'wasm on CPU' })).toBe('tfjs · CPU');
   });
 });

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProject } from '../../shared/graph/serialization.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import type { TrainingEvent } from '../../shared/training/protocol.js';
-import { readRun } from '../../electron/services/runsService.js';
+import * as tf from '@tensorflow/tfjs';
+import { planModel } from '../../shared/codegen/plan.js';
+import { compileModel } from '../../shared/compile/compile.js';
+import { loadWeightsInto, readRun } from '../../electron/services/runsService.js';
+import { kerasWeightEntries } from '../../electron/services/weights/kerasWeights.js';
+import { decodeNpz } from '../../electron/services/weights/npz.js';
 import { train, type TrainOptions } from '../../electron/services/trainingService.js';
 import { chain } from '../helpers/chainDoc.js';
 import { PYTHON, whyNoKeras } from '../helpers/python.js';
@@ -60,6 +65,20 @@ async function withPythonPath<T>(dir: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
+/** The weights Keras started a resumed run from (keras/start.npz) equal the checkpoint's, bit for bit. */
+async function expectStartedFrom(doc: ProjectDocument, from: string, runDir: string) {
+  const { model } = compileModel(doc, tf, { seed: 1 });
+  try {
+    await loadWeightsInto(model, join(from, 'checkpoints/last/model'), tf);
+    const expected = kerasWeightEntries(model, planModel(doc));
+    const started = decodeNpz(readFileSync(join(runDir, 'keras/start.npz')));
+    expect(started.map((e) => e.array.shape)).toEqual(expected.map((e) => e.array.shape));
+    started.forEach((e, i) => expect(Buffer.from(e.array.data.buffer, e.array.data.byteOffset, e.array.data.byteLength).equals(Buffer.from(expected[i].array.data.buffer, expected[i].array.data.byteOffset, expected[i].array.data.byteLength)), `array ${i}`).toBe(true));
+  } finally {
+    model.dispose();
+  }
+}
+
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'layerloom-keras-engine-'));
   // Ten classes of six digit images each: enough for the mnist example's 10-way output.
@@ -87,6 +106,7 @@ describe('Keras engine', () => {
     expect(finished.status).toBe('completed');
     const started = events.find((e) => e.kind === 'started');
     expect(started?.kind === 'started' && started.backend).toMatch(/^Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+/);
+    expect(started?.kind === 'started' && started.engineLabel).toMatch(/^Keras · TF 2\.\d+ · CPU$/);
     const batches = events.filter((e) => e.kind === 'batch');
     // 50 training samples (one of each class's six validates) at batch 16: four batches an epoch,
     // each reported (interval 0).
@@ -164,14 +184,50 @@ describe('Keras engine', () => {
     expect((await readRun(finished.runDir as string))?.error?.code).toBe('nan');
   }, SLOW);
 
-  it.skipIf(noKeras !== null)('a killed Python process fails the run and keeps its checkpoints', async () => {
+  it.skipIf(noKeras !== null)('a killed Python process leaves the run interrupted with its checkpoints kept, and it resumes on the Keras engine', async () => {
     let pid = 0;
     const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', overrides: { epochs: 500, batchSize: 8 } }, (e) => {
       if (e.kind === 'log') pid = Number(/Python process (\d+)/.exec(e.message)?.[1] ?? pid);
       if (e.kind === 'epoch' && e.epoch === 1 && pid) process.kill(pid, 'SIGKILL');
     });
+    const dir = finished.runDir as string;
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'crash']);
-    expect(finished.message).toMatch(/Python process was killed \(SIGKILL\).*The last checkpoint \(after epoch \d+\) is kept/s);
-    expect(existsSync(join(finished.runDir as string, 'checkpoints/last/model/model.json'))).toBe(true);
+    expect(finished.message).toMatch(/^Interrupted: the Keras engine's Python process was killed \(SIGKILL\)\. Its last checkpoint \(after epoch \d+\) is kept in checkpoints\/last; continue it with: layerloom train .* --resume /s);
+    expect(existsSync(join(dir, 'checkpoints/last/model/model.json'))).toBe(true);
+    const saved = await readRun(dir);
+    expect([saved?.status, saved?.resumable]).toEqual(['interrupted', true]);
+    const { epochsDone } = JSON.parse(readFileSync(join(dir, 'checkpoints/last/state.json'), 'utf8')) as { epochsDone: number };
+
+    // Resumed on the Keras engine: it goes on at the next epoch, from the checkpoint's weights.
+    const resumed = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', resumeFrom: dir, overrides: { epochs: epochsDone + 1, batchSize: 8 } });
+    expect(resumed.finished.message ?? '').toBe('');
+    expect(resumed.finished.status).toBe('completed');
+    const started = resumed.events.find((e) => e.kind === 'started');
+    expect(started?.kind === 'started' && started.startEpoch).toBe(epochsDone);
+    expect(resumed.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && e.epoch)).toEqual([epochsDone + 1]);
+    expect(resumed.events.some((e) => e.kind === 'log' && /optimizer's state starts afresh/.test(e.message))).toBe(true);
+    await expectStartedFrom(irisMlp(), dir, resumed.finished.runDir as string);
+    expect((await readRun(resumed.finished.runDir as string))?.history.map((h) => h.epoch)).toEqual([...Array.from({ length: epochsDone }, (_, i) => i + 1), epochsDone + 1]);
+  }, SLOW);
+
+  it.skipIf(noKeras !== null)('resumes a tfjs run on the Keras engine with its position and early-stopping state', async () => {
+    const settings = { batchSize: 8, earlyStopping: { enabled: true, monitor: 'val_loss' as const, patience: 2, restoreBestWeights: false } };
+    const first = await run({ doc: irisMlp(), datasetPath: iris, overrides: { ...settings, epochs: 2 } });
+    expect(first.finished.status).toBe('completed');
+    const dir = first.finished.runDir as string;
+    // A best no epoch can beat, one epoch ago: with patience 2 the next epoch without improvement
+    // ends the run, which Keras does only if it took over the best value and the wait.
+    const statePath = join(dir, 'checkpoints/last/state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(statePath, JSON.stringify({ ...state, best: { epoch: 1, value: 1e-9 }, wait: 1 }));
+    const resumed = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', resumeFrom: dir, overrides: { ...settings, epochs: 8 } });
+    expect(resumed.finished.message).toMatch(/^Stopped early at epoch 3/);
+    expect(resumed.finished.epochsCompleted).toBe(3);
+    const r = resumed.events.find((e) => e.kind === 'started');
+    expect(r?.kind === 'started' && r.startEpoch).toBe(2);
+    const after = JSON.parse(readFileSync(join(resumed.finished.runDir as string, 'checkpoints/last/state.json'), 'utf8')) as { best: unknown; wait: number };
+    expect([after.best, after.wait]).toEqual([{ epoch: 1, value: 1e-9 }, 2]);
+    expect(resumed.events.some((e) => e.kind === 'log' && /trained on the tfjs engine.*optimizer's state starts afresh/.test(e.message))).toBe(true);
+    await expectStartedFrom(irisMlp(), dir, resumed.finished.runDir as string);
   }, SLOW);
 });

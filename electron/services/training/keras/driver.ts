@@ -12,10 +12,13 @@
  *   {"type": "begin", "epochs", "steps"}
  *   {"type": "batch", "epoch", "batch", "batches", "logs", "seconds"}   at most every interval
  *   {"type": "epoch", "epoch", "logs", "learning_rate", "seconds", "train_seconds",
- *    "validation_seconds", "weights"}                                  weights: an .npz checkpoint
+ *    "validation_seconds", "weights", "wait"}                          weights: an .npz checkpoint;
+ *                                                                      wait: EarlyStopping's, or null
  *   {"type": "stopped", "epoch", "batch", "weights"}                   a stop at a batch boundary
  *   {"type": "end", "weights"}                                         the final weights
  *   {"type": "error", "message"}                                       the traceback's last line
+ * config.json: model, argv (model.py's), scratch, interval_ms, and for a resumed run `resume`:
+ * {"initial_epoch", "early_stopping": {"best", "best_epoch", "wait", "best_weights"} | null}.
  * stdin: a line `stop` asks for a stop at the next batch boundary; end of input (the worker is
  * gone) ends the process at once, so a killed app never leaves TensorFlow training.
  */
@@ -51,6 +54,39 @@ def last_line(error):
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def resume_keras(keras, np, resume):
+    """Continues a run: model.py's fit starts at the checkpoint's epoch (Keras's initial_epoch),
+    and its EarlyStopping keeps the checkpoint's best value and wait (and best weights). model.py
+    builds both itself, so they are set here, on the classes, before it runs. Returns a list that
+    holds the EarlyStopping once model.py creates it (its wait goes back with each epoch)."""
+    made = []
+    original_begin = keras.callbacks.EarlyStopping.on_train_begin
+
+    def on_train_begin(self, logs=None):
+        original_begin(self, logs)
+        made.append(self)
+        state = (resume or {}).get("early_stopping")
+        if state:
+            self.wait = state["wait"]
+            if state.get("best") is not None:
+                self.best = state["best"]
+                self.best_epoch = state["best_epoch"]
+            if self.restore_best_weights and state.get("best_weights"):
+                with np.load(state["best_weights"]) as f:
+                    self.best_weights = [f[f"arr_{i}"] for i in range(len(f.files))]
+
+    keras.callbacks.EarlyStopping.on_train_begin = on_train_begin
+    if resume:
+        original_fit = keras.Model.fit
+
+        def fit(self, *args, **kwargs):
+            kwargs.setdefault("initial_epoch", resume["initial_epoch"])
+            return original_fit(self, *args, **kwargs)
+
+        keras.Model.fit = fit
+    return made
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         config = json.load(f)
@@ -73,6 +109,7 @@ def main():
         sys.exit(2)
     np = modules["numpy"]
     keras = modules["keras"]
+    early_stopping = resume_keras(keras, np, config.get("resume"))
     spec = importlib.util.spec_from_file_location("model", config["model"])
     program = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(program)
@@ -114,6 +151,10 @@ def main():
 
         def on_train_begin(self, logs=None):
             self.steps = self.params.get("steps") or 0
+            if config.get("resume"):
+                # The weights Keras starts from, kept in the run folder to show what it resumed.
+                start = os.path.join(os.path.dirname(config["model"]), "start.npz")
+                np.savez(start, *[np.asarray(w, dtype=w.dtype) for w in self.model.get_weights()])
             send({"type": "begin", "epochs": self.params.get("epochs"), "steps": self.steps})
 
         def on_epoch_begin(self, epoch, logs=None):
@@ -178,6 +219,7 @@ def main():
                 "train_seconds": seconds - self.validation_seconds,
                 "validation_seconds": self.validation_seconds,
                 "weights": save_weights(self.model, "epoch"),
+                "wait": early_stopping[-1].wait if early_stopping else None,
             })
 
     reporter = Reporter()

@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../../../shared/codegen/keras/index.js';
@@ -23,14 +23,14 @@ import { resolveProjectPath } from '../../../../shared/graph/projectPaths.js';
 import { serializeProject } from '../../../../shared/graph/serialization.js';
 import { CallbackList, type BatchEnd, type EpochEnd, type TrainingLoop } from '../../../../shared/training/callbacks.js';
 import type { DatasetTargetInfo, SkippedFile } from '../../../../shared/training/dataset.js';
-import { kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
+import { kerasEngineLabel, kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
 import { checkLoss, outputHead, resolveLoss, suggestLoss } from '../../../../shared/training/lossCheck.js';
 import { resolveMonitor, selectMetrics } from '../../../../shared/training/monitor.js';
-import type { RunSummary, TrainingJob } from '../../../../shared/training/protocol.js';
+import type { EpochRecord, RunSummary, TrainingJob } from '../../../../shared/training/protocol.js';
 import { TFJS_LOSS, TFJS_METRIC } from '../../../../shared/training/compileTable.js';
 import { scanDatasetPath } from '../../datasetService.js';
 import { prepareDataset } from '../../datasets/pipeline.js';
-import { createRunDir, currentProcess, loadWeightsInto, saveModel, writeJson } from '../../runsService.js';
+import { createRunDir, currentProcess, loadWeightsInto, readCheckpointState, readRun, resumeNote, saveModel, writeJson, type CheckpointState } from '../../runsService.js';
 import { classifyTrainingError, finalEvaluation, makeOptimizer, modelInput, type EngineHooks, type LoopInput } from '../../trainingEngine.js';
 import type { LoadedBackend } from '../../trainingBackend.js';
 import { kerasWeightEntries } from '../../weights/kerasWeights.js';
@@ -90,12 +90,22 @@ export function describeKeras(v: KerasVersions): string {
   return `Keras ${v.keras} / TensorFlow ${v.tensorflow} (Python ${v.python}) on ${devices.length ? devices.join(', ') : 'CPU'}`;
 }
 
+/** The Python process died before the training ended: the run is recorded as interrupted. */
+class Interrupted extends TrainingError {
+  constructor(
+    message: string,
+    readonly resumable: boolean,
+  ) {
+    super('crash', message);
+  }
+}
+
 /** A message of the driver (driver.ts documents them). */
 type DriverMessage =
   | ({ type: 'versions' } & KerasVersions)
   | { type: 'begin'; epochs: number; steps: number }
   | { type: 'batch'; epoch: number; batch: number; batches: number; logs: Record<string, number | string>; seconds: number }
-  | { type: 'epoch'; epoch: number; logs: Record<string, number | string>; learning_rate: number; seconds: number; train_seconds: number; validation_seconds: number; weights: string }
+  | { type: 'epoch'; epoch: number; logs: Record<string, number | string>; learning_rate: number; seconds: number; train_seconds: number; validation_seconds: number; weights: string; wait: number | null }
   | { type: 'stopped'; epoch: number; batch: number; weights: string }
   | { type: 'end'; weights: string }
   | { type: 'error'; message: string };
@@ -112,6 +122,20 @@ async function loadKerasNpz(model: LayersModel, order: readonly string[], path: 
       v.write(tf.tensor(array.data, [...array.shape], array.dtype));
     });
   });
+}
+
+/** Where a run resumes from: its last checkpoint's position, the history up to it, and which engine trained it; loads the weights into `model`. */
+async function readResumePoint(from: string, model: LayersModel, tf: LoadedBackend['tf']): Promise<{ state: CheckpointState; history: EpochRecord[]; engine: string }> {
+  const ckpt = join(from, 'checkpoints', 'last');
+  try {
+    await access(join(ckpt, 'state.json'));
+    const state = await readCheckpointState(ckpt);
+    await loadWeightsInto(model, join(ckpt, 'model'), tf);
+    const previous = await readRun(from);
+    return { state, history: (previous?.history ?? []).filter((h) => h.epoch <= state.epochsDone), engine: previous?.engine ?? 'tfjs' };
+  } catch (e) {
+    throw new TrainingError('resume', `Cannot resume from ${from}: ${(e as Error).message}`);
+  }
 }
 
 /** Runs one training job on the Keras engine; every outcome ends with a `finished` event. */
@@ -137,11 +161,9 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
   };
   try {
     const settings = job.settings;
-    if (job.resumeFrom) {
-      throw new TrainingError('resume', `The Keras engine does not resume runs yet. Resume ${job.resumeFrom} with the tfjs engine (--engine tfjs): it continues from the run's checkpoint with its weights and position.`);
-    }
     // Until the driver reports its versions.
     let engineDescription = 'Keras (Python)';
+    let engineLabel = 'Keras';
 
     const io = modelInput(job.doc);
     const scanned = await scanDatasetPath(job.datasetPath, { targetColumn: job.targetColumn, samplesPerClass: 0 });
@@ -167,7 +189,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     model = compiled.model;
     optimizer = makeOptimizer(tf, settings);
     model.compile({ optimizer, loss: TFJS_LOSS[loss], metrics: selection.metrics.map((m) => TFJS_METRIC[m]) });
-    if (job.doc.initialWeights) {
+    if (!job.resumeFrom && job.doc.initialWeights) {
       const from = resolveProjectPath(job.doc.initialWeights, job.projectFile);
       try {
         await loadWeightsInto(model, from, tf);
@@ -178,6 +200,16 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     }
     const plan = planModel(job.doc);
     const order = kerasLayerOrder(plan);
+
+    // Resume: the checkpoint's weights and position (either engine's run). Keras starts at its
+    // epoch (fit's initial_epoch) and its EarlyStopping takes over the best value and the wait.
+    const resumed = job.resumeFrom ? await readResumePoint(job.resumeFrom, model, tf) : null;
+    if (resumed) {
+      const { state } = resumed;
+      epochsCompleted = state.epochsDone;
+      log('info', `${job.resumeFrom} trained on the ${resumed.engine === 'keras' ? 'Keras' : 'tfjs'} engine: its weights and position (epoch ${state.epochsDone}, early stopping's best and wait) carry over; the optimizer's state starts afresh (Keras builds its own optimizer in model.py, so the checkpoint's moments are not carried over).`);
+      if (state.batchesDone) log('info', `The checkpoint was taken at batch ${state.batchesDone} of epoch ${state.epochsDone + 1}: Keras trains that epoch again from its first batch, starting from the weights trained so far.`);
+    }
 
     // Run folder, as the tfjs engine writes it, plus keras/ (the program that trained it and its log).
     const created = await createRunDir(job.runsDir, runId);
@@ -192,8 +224,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
       finishedAt: null,
       status: 'running',
       epochs: settings.epochs,
-      epochsCompleted: 0,
-      history: [],
+      epochsCompleted: resumed?.state.epochsDone ?? 0,
+      history: resumed?.history ?? [],
       finalMetrics: {},
       dir,
       projectName: job.doc.name,
@@ -203,13 +235,14 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
       engine: 'keras',
       loss,
       settings,
+      ...(job.resumeFrom ? { resumedFrom: job.resumeFrom } : {}),
       trainSamples: trainIds.length,
       validationSamples: valIds.length,
       ...currentProcess(),
     };
     await writeFile(join(dir, 'graph.layerloom'), serializeProject(job.doc));
     await writeJson(join(dir, 'preprocessing.json'), data.preprocessing);
-    await writeJson(join(dir, 'history.json'), []);
+    await writeJson(join(dir, 'history.json'), resumed?.history ?? []);
     await writeSummary({});
 
     const kerasDir = join(dir, 'keras');
@@ -226,13 +259,33 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     await writeFile(join(kerasDir, 'driver.py'), KERAS_DRIVER);
     const argv = ['--data', job.datasetPath, '--epochs', String(settings.epochs), '--batch-size', String(settings.batchSize), '--weights', join(kerasDir, KERAS_WEIGHTS_FILE), '--output', join(kerasDir, 'output'), ...(job.modelArgs ?? [])];
     const scratch = join(kerasDir, 'scratch');
-    await writeJson(join(kerasDir, 'driver.json'), { model: join(kerasDir, 'model.py'), argv, scratch, interval_ms: job.progressIntervalMs ?? 100 });
+    const es = settings.earlyStopping;
+    let earlyStopping: Record<string, unknown> | null = null;
+    if (resumed && es.enabled) {
+      const { best, wait } = resumed.state;
+      earlyStopping = { wait, best: best?.value ?? null, best_epoch: best ? best.epoch - 1 : 0, best_weights: null };
+      // Keras restores the best weights at the end: those of the run resumed from, while no later epoch beats them.
+      if (best && es.restoreBestWeights) {
+        const bestModel = compileModel(job.doc, tf, { seed: settings.seed }).model;
+        try {
+          await loadWeightsInto(bestModel, join(job.resumeFrom as string, 'checkpoints', 'best', 'model'), tf);
+          await writeFile(join(kerasDir, 'best-start.npz'), encodeNpz(kerasWeightEntries(bestModel, plan)));
+          earlyStopping.best_weights = join(kerasDir, 'best-start.npz');
+        } catch {
+          log('warning', `${job.resumeFrom} has no best checkpoint to restore at the end; early stopping keeps the best weights from this run on.`);
+        } finally {
+          bestModel.dispose();
+        }
+      }
+    }
+    const resume = resumed ? { initial_epoch: resumed.state.epochsDone, early_stopping: earlyStopping } : null;
+    await writeJson(join(kerasDir, 'driver.json'), { model: join(kerasDir, 'model.py'), argv, scratch, interval_ms: job.progressIntervalMs ?? 100, ...(resume ? { resume } : {}) });
 
     const batchSize = settings.batchSize;
     // Keras says how many steps an epoch has when it begins (batchesPerEpoch is updated then).
     const loop: { -readonly [K in keyof TrainingLoop]: TrainingLoop[K] } = {
       epochs: settings.epochs,
-      startEpoch: 0,
+      startEpoch: resumed?.state.epochsDone ?? 0,
       skipBatches: 0,
       batchesPerEpoch: Math.ceil(trainIds.length / batchSize),
       validationSamples: valIds.length,
@@ -243,10 +296,12 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     for (const w of monitorWarnings) log('warning', w);
     await writeSummary({ monitor });
     const fitted = model;
-    const checkpoint = new ModelCheckpoint(fitted, optimizer, tf, { runDir: dir, monitor, best: null, schedule: () => loop.learningRate, wait: () => 0 });
-    const history = new RunHistory({ runDir: dir, previous: [], bestEpoch: () => checkpoint.best?.epoch, writeSummary });
+    // Keras's EarlyStopping counts the wait; the driver sends it with each epoch.
+    let kerasWait = resumed?.state.wait ?? 0;
+    const checkpoint = new ModelCheckpoint(fitted, optimizer, tf, { runDir: dir, monitor, best: resumed?.state.best ?? null, schedule: () => loop.learningRate, wait: () => kerasWait });
+    const history = new RunHistory({ runDir: dir, previous: resumed?.history ?? [], bestEpoch: () => checkpoint.best?.epoch, writeSummary });
     const callbacks = new CallbackList([
-      new NanGuard(() => checkpoint.failureNote(undefined)),
+      new NanGuard(() => checkpoint.failureNote(job.resumeFrom)),
       checkpoint,
       history,
       new Progress({ runId, emit: (e) => hooks.emit(e), intervalMs: job.progressIntervalMs ?? 100, validationBatches: Math.ceil(valIds.length / batchSize), improved: () => checkpoint.improved }),
@@ -283,13 +338,14 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           const problem = kerasVersionProblem(message);
           if (problem) throw new TrainingError('backend', `${problem} (Python interpreter "${python}"). ${INSTALL}`);
           engineDescription = describeKeras(message);
-          await writeSummary({ backend: engineDescription });
+          engineLabel = kerasEngineLabel(message);
+          await writeSummary({ backend: engineDescription, engineLabel });
           break;
         }
         case 'begin':
           loop.batchesPerEpoch = message.steps || loop.batchesPerEpoch;
           await callbacks.onTrainBegin(loop);
-          hooks.emit({ kind: 'started', runId, startedAt, epochs: settings.epochs, batchesPerEpoch: loop.batchesPerEpoch, trainSamples: trainIds.length, validationSamples: valIds.length, backend: engineDescription, runDir: dir, loss, lossReason, classes: data.classes, startEpoch: 0 });
+          hooks.emit({ kind: 'started', runId, startedAt, epochs: settings.epochs, batchesPerEpoch: loop.batchesPerEpoch, trainSamples: trainIds.length, validationSamples: valIds.length, backend: engineDescription, engineLabel, runDir: dir, loss, lossReason, classes: data.classes, startEpoch: loop.startEpoch });
           break;
         case 'batch': {
           if (message.epoch !== currentEpoch) {
@@ -315,6 +371,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           await loadKerasNpz(fitted, order, message.weights, tf);
           await rm(message.weights, { force: true });
           loop.learningRate = message.learning_rate;
+          kerasWait = message.wait ?? 0;
           const logs = Object.fromEntries(Object.entries(message.logs).map(([k, v]) => [k, Number(v)]));
           await callbacks.onEpochEnd({ epoch: message.epoch, logs, learningRate: message.learning_rate, seconds: message.seconds, trainSeconds: message.train_seconds, samples: trainIds.length, validationSeconds: message.validation_seconds }, loop);
           break;
@@ -354,11 +411,16 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     await new Promise<void>((r) => logFile.end(r));
     if (said.failure) throw said.failure;
     if (said.programError !== null || outcome.code !== 0 || !said.ended) {
-      const note = await checkpoint.failureNote(undefined);
-      const kept = note.startsWith('No checkpoint') ? 'No checkpoint was written.' : note.replace('The last good checkpoint', 'The last checkpoint');
-      if (said.programError !== null) throw new TrainingError('internal', `The Keras program failed: ${said.programError}. The full log is in ${logPath}. ${kept}`);
+      if (said.programError !== null) {
+        const note = await checkpoint.failureNote(undefined);
+        const kept = note.startsWith('No checkpoint') ? 'No checkpoint was written.' : note.replace('The last good checkpoint', 'The last checkpoint');
+        throw new TrainingError('internal', `The Keras program failed: ${said.programError}. The full log is in ${logPath}. ${kept}`);
+      }
+      // The process died (killed, out of memory) rather than the program failing: the run is
+      // interrupted, as when the worker itself dies, and resumes from its last checkpoint.
       const how = outcome.signal ? `was killed (${outcome.signal})` : `exited with code ${outcome.code}`;
-      throw new TrainingError('crash', `The Keras engine's Python process ${how} before the training ended. Its log is in ${logPath}. ${kept}`);
+      const { resumable, note } = await resumeNote(dir, { projectFile: job.projectFile, datasetPath: job.datasetPath });
+      throw new Interrupted(`Interrupted: the Keras engine's Python process ${how}${resumable ? '. ' : ' '}${note} Its log is in ${logPath}.`, resumable);
     }
     await rm(scratch, { recursive: true, force: true });
 
@@ -388,7 +450,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     heartbeat?.stop();
     if (child && child.exitCode === null) child.kill('SIGKILL');
     const error = classifyTrainingError(e, job.settings);
-    await writeSummary({ status: 'failed', finishedAt: new Date().toISOString(), error, message: error.message, epochsCompleted }).catch(() => undefined);
+    const interrupted = e instanceof Interrupted ? { status: 'interrupted' as const, resumable: e.resumable } : { status: 'failed' as const };
+    await writeSummary({ ...interrupted, finishedAt: new Date().toISOString(), error, message: error.message, epochsCompleted }).catch(() => undefined);
     hooks.emit({ kind: 'finished', runId, status: 'failed', message: error.message, error, finalMetrics: {}, ...(runDir ? { runDir } : {}), epochsCompleted });
     return summary;
   } finally {
