@@ -31,6 +31,7 @@ export const LAYERLOOM_TFJS_CLASSES = {
   resize: 'LayerloomResize',
   gru: 'LayerloomGRU',
   batchNormalization: 'LayerloomBatchNormalization',
+  layerNormalization: 'LayerloomLayerNormalization',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

@@ -20,7 +20,13 @@
  * - `LayerloomBatchNormalization`: tfjs's BatchNormalization with Keras's rule for a frozen layer
  *   (`trainable` false): it normalizes with its moving statistics also while the model trains, and
  *   leaves them unchanged. tfjs's own layer keeps using the batch's statistics and updating the
- *   moving ones during `fit` whatever `trainable` says. A frozen BatchNormalization block builds this one.
+ *   moving ones during `fit` whatever `trainable` says. A frozen BatchNormalization block builds this one,
+ *   and so does one with `center` or `scale` off: tfjs's own builds without gamma or beta but throws
+ *   on the first training step (it reads them anyway), so this one normalizes the batch itself then.
+ * - `LayerloomLayerNormalization`: Keras's `LayerNormalization` over one or several axes, with
+ *   `center`/`scale` on or off, computed as Keras's `ops.layer_normalization` (tfjs's own trips over
+ *   missing gamma/beta and runs through the rank-4 batch-norm kernels); the weights have the sizes of
+ *   the sorted axes, as Keras's.
  * - `LayerloomGRU` (with its cell `LayerloomGRUCell`): Keras's `GRU`, also with `reset_after=True`,
  *   Keras 3's default, which tfjs's GRUCell refuses. With reset_after the reset gate scales the
  *   recurrent product `h·U_h + b_rh` instead of the state, and the bias has two rows, `(2, 3·units)`:
@@ -141,6 +147,9 @@ export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] 
 /** tfjs config of {@link LayerloomLayers.BatchNormalization}: tfjs's own. */
 export type BatchNormalizationLayerArgs = Parameters<TF['layers']['batchNormalization']>[0];
 
+/** tfjs config of {@link LayerloomLayers.LayerNormalization}: Keras's `axis` (one or several), `epsilon`, `center`, `scale`. */
+export type LayerNormalizationLayerArgs = LayerArgs & { axis?: number | number[]; epsilon?: number; center?: boolean; scale?: boolean };
+
 /** tfjs config of {@link LayerloomLayers.GRU}: tfjs's own GRU config; `resetAfter` defaults to true, as in Keras 3. */
 export type GRULayerArgs = Parameters<TF['layers']['gru']>[0] & { resetAfter?: boolean };
 
@@ -170,6 +179,7 @@ export interface LayerloomLayers {
   readonly Subtract: new (args?: LayerArgs) => Layer;
   readonly GRU: new (args: GRULayerArgs) => tfjs.layers.RNN;
   readonly BatchNormalization: new (args: BatchNormalizationLayerArgs) => Layer;
+  readonly LayerNormalization: new (args: LayerNormalizationLayerArgs) => Layer;
   readonly ReLU: new (args: ReLUArgs) => Layer;
   readonly ELU: new (args: ELUArgs) => Layer;
   readonly Softmax: new (args: AxisArgs) => Layer;
@@ -195,6 +205,7 @@ export const CUSTOM_LAYER_CLASSES = {
   subtract: 'LayerloomSubtract',
   gru: 'LayerloomGRU',
   batchNormalization: 'LayerloomBatchNormalization',
+  layerNormalization: 'LayerloomLayerNormalization',
   relu: 'LayerloomReLU',
   elu: 'LayerloomELU',
   softmax: 'LayerloomSoftmax',
@@ -1245,17 +1256,106 @@ function defineLayers(tf: TF): LayerloomLayers {
 
   const BuiltinBatchNormalization = tf.layers.batchNormalization({}).constructor as Builtin<BatchNormalizationLayerArgs>;
 
+  /** tfjs's BatchNormalization fields read here (public in JavaScript, not in tfjs's typings). */
+  interface BatchNormFields {
+    readonly axis: number;
+    readonly momentum: number;
+    readonly epsilon: number;
+    readonly gamma: tfjs.LayerVariable | null;
+    readonly beta: tfjs.LayerVariable | null;
+    readonly movingMean: tfjs.LayerVariable;
+    readonly movingVariance: tfjs.LayerVariable;
+  }
+
   /** See the file comment. */
   class LayerloomBatchNormalization extends BuiltinBatchNormalization {
     static readonly className = CUSTOM_LAYER_CLASSES.batchNormalization;
 
     override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
       // Keras: `training and self.trainable` selects the batch statistics and the moving-average update.
-      return super.call(inputs, this.trainable ? kwargs : { ...kwargs, training: false });
+      const training = this.trainable && kwargs?.training === true;
+      const f = this as unknown as BatchNormFields;
+      // tfjs's training path reads gamma and beta unconditionally (it throws with center or scale
+      // off), so that case runs here, as Keras computes it: batch moments (biased variance), the
+      // moving averages updated with them, then (x − mean) / √(variance + ε) · γ + β.
+      if (training && (!f.gamma || !f.beta)) {
+        return tf.tidy(() => {
+          const x = Array.isArray(inputs) ? inputs[0] : inputs;
+          const axis = f.axis < 0 ? f.axis + x.rank : f.axis;
+          const reduce = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+          const { mean, variance } = tf.moments(x, reduce, true);
+          const flat = [x.shape[axis]];
+          for (const [stat, value] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+            const old = stat.read();
+            stat.write(tf.add(tf.mul(old, f.momentum), tf.mul(tf.reshape(value, flat), 1 - f.momentum)));
+          }
+          const broadcast = x.shape.map((d, i) => (i === axis ? d : 1));
+          let inv = tf.rsqrt(tf.add(variance, f.epsilon));
+          if (f.gamma) inv = tf.mul(inv, tf.reshape(f.gamma.read(), broadcast));
+          let y = tf.mul(tf.sub(x, mean), inv);
+          if (f.beta) y = tf.add(y, tf.reshape(f.beta.read(), broadcast));
+          return y;
+        });
+      }
+      return super.call(inputs, training ? kwargs : { ...kwargs, training: false });
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomLayerNormalization extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.layerNormalization;
+    private readonly axis: number[];
+    private readonly epsilon: number;
+    private readonly center: boolean;
+    private readonly scale: boolean;
+    private gamma: tfjs.LayerVariable | null = null;
+    private beta: tfjs.LayerVariable | null = null;
+
+    constructor(args: LayerNormalizationLayerArgs) {
+      super(args);
+      const axis = args.axis ?? -1;
+      const list = Array.isArray(axis) ? axis : [axis];
+      if (list.length === 0 || !list.every(Number.isInteger)) throw new Error(`LayerNormalization axis must be an integer or a list of integers, got ${JSON.stringify(axis)}.`);
+      // Keras sorts the axes; the weights have the sizes of the axes in that order.
+      this.axis = [...list].sort((a, b) => a - b);
+      this.epsilon = args.epsilon ?? 0.001;
+      this.center = args.center ?? true;
+      this.scale = args.scale ?? true;
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const shape = inputShapesOf(inputShape)[0];
+      const sizes = this.axis.map((a) => shape[tensorAxis(a, shape.length, 'LayerNormalization')]);
+      if (sizes.some((d) => d === null)) throw new Error(`LayerNormalization needs fixed sizes on axes [${this.axis.join(', ')}], got [${shape.join(', ')}].`);
+      const weightShape = sizes as number[];
+      // Keras's names and order: gamma, then beta.
+      if (this.scale) this.gamma = this.addWeight('gamma', weightShape, 'float32', tf.initializers.ones());
+      if (this.center) this.beta = this.addWeight('beta', weightShape, 'float32', tf.initializers.zeros());
+      this.built = true;
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const axes = this.axis.map((a) => tensorAxis(a, x.rank, 'LayerNormalization'));
+        const broadcast = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
+        // Keras's ops.layer_normalization: inv = rsqrt(var + ε) · γ; y = x · inv + (β − mean · inv).
+        const { mean, variance } = tf.moments(x, axes, true);
+        let inv = tf.rsqrt(tf.add(variance, this.epsilon));
+        if (this.gamma) inv = tf.mul(inv, tf.reshape(this.gamma.read(), broadcast));
+        let shift = tf.neg(tf.mul(mean, inv));
+        if (this.beta) shift = tf.add(shift, tf.reshape(this.beta.read(), broadcast));
+        return tf.add(tf.mul(x, inv), shift);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale };
     }
   }
 
   tf.serialization.registerClass(LayerloomBatchNormalization);
+  tf.serialization.registerClass(LayerloomLayerNormalization);
   tf.serialization.registerClass(LayerloomGRUCell);
   tf.serialization.registerClass(LayerloomGRU);
   tf.serialization.registerClass(LayerloomMultiHeadAttention);
@@ -1286,6 +1386,7 @@ function defineLayers(tf: TF): LayerloomLayers {
     Subtract: LayerloomSubtract,
     GRU: LayerloomGRU,
     BatchNormalization: LayerloomBatchNormalization,
+    LayerNormalization: LayerloomLayerNormalization,
     ReLU: LayerloomReLU,
     ELU: LayerloomELU,
     Softmax: LayerloomSoftmax,

@@ -14,6 +14,7 @@ import {
   type ELUArgs,
   type GlobalPoolingArgs,
   type BatchNormalizationLayerArgs,
+  type LayerNormalizationLayerArgs,
   type GRULayerArgs,
   type MultiHeadAttentionArgs,
   type NoiseArgs,
@@ -86,6 +87,7 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.zeroPadding1d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.cropping1d]: (tf, c) => new (layerloomLayers(tf).Cropping1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.batchNormalization]: (tf, c) => new (layerloomLayers(tf).BatchNormalization)(c as BatchNormalizationLayerArgs),
+  [CUSTOM_LAYER_CLASSES.layerNormalization]: (tf, c) => new (layerloomLayers(tf).LayerNormalization)(c as LayerNormalizationLayerArgs),
   [CUSTOM_LAYER_CLASSES.gru]: (tf, c) => new (layerloomLayers(tf).GRU)(c as GRULayerArgs),
   [CUSTOM_LAYER_CLASSES.subtract]: (tf, c) => new (layerloomLayers(tf).Subtract)(c as ConstructorParameters<ReturnType<typeof layerloomLayers>['Subtract']>[0]),
 };

@@ -220,7 +220,8 @@ function paramFromConfig(spec: ParamSpec, value: Json): ParamValue | undefined {
         const flat = (value as readonly (readonly number[])[]).flat();
         return spec.length === undefined || flat.length === spec.length ? flat : undefined;
       }
-      if (typeof value === 'number') return value;
+      // A list of any length written as one number (LayerNormalization's `axis=-1`) is that list.
+      if (typeof value === 'number') return spec.kind === 'ints' && spec.length === undefined ? [value] : value;
       return value === null ? null : undefined;
     default:
       return undefined;

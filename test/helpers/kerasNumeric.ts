@@ -44,6 +44,8 @@ export interface NumericCase {
 
 /** What a training-mode layer does to its input. */
 export type TrainingCheck =
+  /** Deterministic in training (batch statistics): outputs and the weights after the call equal Keras's. */
+  | { readonly kind: 'exact' }
   | { readonly kind: 'dropout'; readonly rate: number; /** Values per draw: channels dropped whole (SpatialDropout). */ readonly channelsLast?: boolean }
   | { readonly kind: 'additive'; readonly stddev: number }
   | { readonly kind: 'multiplicative'; readonly stddev: number };
@@ -105,7 +107,7 @@ function pythonValue(arg: KerasArg): unknown {
 interface Prepared {
   readonly json: Record<string, unknown>;
   /** The training-mode output and its input, when the case checks training mode. */
-  readonly training?: { readonly x: Float32Array; readonly y: Float32Array; readonly shape: number[] };
+  readonly training?: { readonly x: Float32Array; readonly y: Float32Array; readonly shape: number[]; readonly weightsAfter: number[][] };
   readonly tfjsOut: Float32Array | Int32Array | Uint8Array;
   readonly tfjsShape: number[];
   readonly weightNames: string[];
@@ -139,6 +141,8 @@ function prepare(c: NumericCase, index: number): Prepared {
   const xs = inputs.map((x) => tf.tensor(x.data, x.shape, x.dtype));
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const yTrain = c.training ? (model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor) : null;
+  // Weights after the training-mode call: BatchNormalization's moving statistics move.
+  const weightsAfter = c.training ? model.weights.map((w) => Array.from(w.read().dataSync())) : [];
   const call = def.layerCall(params, c.inputs);
   const custom = customKerasLayer(call.kerasClass);
   const prepared: Prepared = {
@@ -156,7 +160,7 @@ function prepare(c: NumericCase, index: number): Prepared {
       weights,
       training: c.training !== undefined,
     },
-    ...(yTrain ? { training: { x: Float32Array.from(inputs[0].data), y: yTrain.dataSync() as Float32Array, shape: yTrain.shape } } : {}),
+    ...(yTrain ? { training: { x: Float32Array.from(inputs[0].data), y: yTrain.dataSync() as Float32Array, shape: yTrain.shape, weightsAfter } } : {}),
     tfjsOut: y.dataSync(),
     tfjsShape: y.shape,
     weightNames: model.weights.map((w) => w.originalName),
@@ -175,6 +179,7 @@ interface KerasResult {
   readonly trainable: number;
   readonly nonTrainable: number;
   readonly trainingOutput?: number[];
+  readonly weightsAfterTraining?: number[][];
 }
 
 /** Registers a suite with one test per case: same weight shapes and order, same output shape and values. */
@@ -245,7 +250,8 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
       });
       const check = c.training;
       if (check) {
-        it(`${c.id}, training mode: the same noise as Keras (exact parts exactly, random parts in distribution)`, (ctx) => {
+        const title = check.kind === 'exact' ? 'the same outputs and moved weights as Keras' : 'the same noise as Keras (exact parts exactly, random parts in distribution)';
+        it(`${c.id}, training mode: ${title}`, (ctx) => {
           if (skipReason) {
             ctx.skip();
             return;
@@ -254,6 +260,17 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
           const theirs = keras.get(c.id)?.trainingOutput;
           expect(mine && theirs).toBeTruthy();
           if (!mine || !theirs) return;
+          if (check.kind === 'exact') {
+            const diff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+            const outDiff = diff(theirs, mine.y);
+            const after = keras.get(c.id)?.weightsAfterTraining ?? [];
+            expect(after.length, 'weights after the training call').toBe(mine.weightsAfter.length);
+            const weightDiff = Math.max(0, ...after.map((w, i) => diff(w, mine.weightsAfter[i])));
+            console.log(`${c.id} training: max |tfjs − Keras| output ${outDiff.toExponential(2)}, weights after ${weightDiff.toExponential(2)}`);
+            expect(outDiff, 'training-mode output').toBeLessThan(tolerance);
+            expect(weightDiff, 'weights after the training-mode call (moving statistics)').toBeLessThan(tolerance);
+            return;
+          }
           const a = trainingStats(mine.x, mine.y, check, mine.shape);
           const b = trainingStats(mine.x, theirs, check, mine.shape);
           console.log(`${c.id} training: tfjs ${JSON.stringify(a)}, Keras ${JSON.stringify(b)}`);

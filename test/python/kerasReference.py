@@ -53,8 +53,10 @@ def main(path):
         y = np.asarray(layer(*args, **call_args, training=False))
         extra = {}
         if case.get("training"):
-            # Random in training: the test compares statistics and the exact parts.
+            # Random in training: the test compares statistics and the exact parts; deterministic ones exactly.
             extra["trainingOutput"] = np.asarray(layer(*args, **call_args, training=True)).astype("float64").ravel().tolist()
+            # Deterministic layers (BatchNormalization) also move weights: the moving statistics.
+            extra["weightsAfterTraining"] = [np.asarray(w).astype("float64").ravel().tolist() for w in layer.get_weights()]
         results.append(
             {
                 **extra,

@@ -229,6 +229,23 @@ export function handCases(): ExportCase[] {
       },
     },
     {
+      // Normalization options: BatchNormalization without beta / gamma (Layerloom's own layer when
+      // training), LayerNormalization over several axes and without beta / gamma.
+      id: 'hand_norm_options',
+      doc: graphOf('Normalization options', [
+        { id: 'img', type: 'Input', label: 'image', params: { shape: [4, 5, 3] } },
+        { id: 'bn', type: 'BatchNormalization', label: 'bn_no_center', params: { center: false }, from: { in: 'img' } },
+        { id: 'ln', type: 'LayerNormalization', label: 'ln_image', params: { axis: [1, 2, 3], scale: false }, from: { in: 'bn' } },
+        { id: 'seq', type: 'Reshape', label: 'to_sequence', params: { target_shape: [20, 3] }, from: { in: 'ln' } },
+        { id: 'ln2', type: 'LayerNormalization', label: 'ln_plain_matrix', params: { axis: [-2, -1], center: false, scale: false }, from: { in: 'seq' } },
+        { id: 'bn2', type: 'BatchNormalization', label: 'bn_no_scale', params: { scale: false }, from: { in: 'ln2' } },
+        { id: 'ln3', type: 'LayerNormalization', label: 'ln_steps', params: { axis: [1], center: false }, from: { in: 'bn2' } },
+        { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'ln3' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
       // Transfer learning: a frozen backbone (BatchNormalization, a bidirectional GRU) under a trainable head.
       id: 'hand_frozen',
       doc: graphOf('Frozen backbone', [

@@ -19,6 +19,8 @@ describe('parseParamText', () => {
     expect(parseParamText(spec('ints'), '(3, 5)')).toEqual({ value: [3, 5] });
     expect(parseParamText(spec('ints'), '3x5')).toEqual({ value: [3, 5] });
     expect(parseParamText(spec('ints'), '3, None')).toHaveProperty('error');
+    // Axes counted from the end (LayerNormalization's axis): negative numbers.
+    expect(parseParamText(spec('ints', { min: -4 }), '-2, -1')).toEqual({ value: [-2, -1] });
   });
 
   it('parses shapes with None for a variable size', () => {

@@ -395,37 +395,71 @@ function flatten(ctx: MappingContext): string {
 
 function batchNorm(ctx: MappingContext): string {
   const { b, step } = ctx;
-  const [gamma, beta, mean, variance] = [0, 1, 2, 3].map((i) => weight(ctx, i, ['gamma', 'beta', 'moving mean', 'moving variance'][i]).data);
+  // The weights present, in Keras's order: gamma (scale on), beta (center on), moving mean, variance.
+  const center = ctx.params.center !== false;
+  const scaled = ctx.params.scale !== false;
+  let i = 0;
+  const gammaW = scaled ? weight(ctx, i++, 'gamma').data : null;
+  const betaW = center ? weight(ctx, i++, 'beta').data : null;
+  const mean = weight(ctx, i++, 'moving mean').data;
+  const variance = weight(ctx, i, 'moving variance').data;
   const eps = num(ctx.params, 'epsilon');
   // Inference is an affine map per feature on the last axis: x · scale + shift, as
   // tf.nn.batch_normalization computes it (ONNX's BatchNormalization wants channels on axis 1).
-  const scale = new Float32Array(gamma.length);
-  const shift = new Float32Array(gamma.length);
-  for (let i = 0; i < gamma.length; i++) {
-    scale[i] = Math.fround(gamma[i] / Math.sqrt(Math.fround(variance[i] + eps)));
-    shift[i] = Math.fround(beta[i] - mean[i] * scale[i]);
+  // Without gamma the factor is 1, without beta the offset 0, as in Keras.
+  const scale = new Float32Array(mean.length);
+  const shift = new Float32Array(mean.length);
+  for (let k = 0; k < mean.length; k++) {
+    scale[k] = Math.fround((gammaW ? gammaW[k] : 1) / Math.sqrt(Math.fround(variance[k] + eps)));
+    shift[k] = Math.fround((betaW ? betaW[k] : 0) - mean[k] * scale[k]);
   }
   b.decomposed('BatchNormalization', 'inference form x · scale + shift per channel (channels-last, so no ONNX BatchNormalization, which wants channels on axis 1)');
-  const y = b.op1('Mul', `${step.name}_scale`, [input(ctx), b.weight(`${step.name}/scale`, [gamma.length], scale)]);
-  return b.op1('Add', step.name, [y, b.weight(`${step.name}/shift`, [gamma.length], shift)]);
+  const y = b.op1('Mul', `${step.name}_scale`, [input(ctx), b.weight(`${step.name}/scale`, [mean.length], scale)]);
+  return b.op1('Add', step.name, [y, b.weight(`${step.name}/shift`, [mean.length], shift)]);
+}
+
+/** LayerNormalization's axes as per-sample indices + 1 (ONNX numbering with the batch as 0), sorted. */
+function layerNormAxes(ctx: MappingContext): number[] {
+  const rank = inputShape(ctx).length + 1;
+  const raw = ctx.params.axis;
+  const list = typeof raw === 'number' ? [raw] : Array.isArray(raw) && raw.length ? (raw as readonly (number | null)[]).map((d) => d ?? -1) : [-1];
+  return list.map((a) => (a < 0 ? a + rank : a)).sort((x, y) => x - y);
 }
 
 function layerNorm(ctx: MappingContext): string {
   const { b, step } = ctx;
-  const gamma = weight(ctx, 0, 'gamma');
-  const beta = weight(ctx, 1, 'beta');
-  const g = b.weight(`${step.name}/gamma`, gamma.shape, gamma.data);
-  const be = b.weight(`${step.name}/beta`, beta.shape, beta.data);
+  const center = ctx.params.center !== false;
+  const scaled = ctx.params.scale !== false;
+  const axes = layerNormAxes(ctx);
+  const shape = inputShape(ctx);
+  const rank = shape.length + 1;
+  // gamma / beta broadcast over the sample: their sizes on the normalized axes, 1 elsewhere.
+  const broadcast = shape.map((d, k) => (axes.includes(k + 1) ? (d ?? 1) : 1));
+  let i = 0;
+  const gamma = scaled ? weight(ctx, i++, 'gamma') : null;
+  const beta = center ? weight(ctx, i, 'beta') : null;
   const eps = num(ctx.params, 'epsilon');
   const x = input(ctx);
-  if (b.opset >= 17) return b.op1('LayerNormalization', step.name, [x, g, be], { axis: attr.int(-1), epsilon: attr.float(eps) });
-  b.decomposed('LayerNormalization', `mean and variance over the last axis by ReduceMean: LayerNormalization is an op from opset 17 (this export uses ${b.opset})`);
-  const mean = reduce(b, 'ReduceMean', `${step.name}_mean`, x, [-1], true);
+  // ONNX's op normalizes the trailing axes from `axis` on, and needs a scale of their shape.
+  const trailing = axes.every((a, k) => a === rank - axes.length + k);
+  if (b.opset >= 17 && trailing && gamma) {
+    const inputs = [x, b.weight(`${step.name}/gamma`, gamma.shape, gamma.data), ...(beta ? [b.weight(`${step.name}/beta`, beta.shape, beta.data)] : [])];
+    return b.op1('LayerNormalization', step.name, inputs, { axis: attr.int(axes[0] - rank), epsilon: attr.float(eps) });
+  }
+  const g = gamma ? b.weight(`${step.name}/gamma`, broadcast, gamma.data) : null;
+  const be = beta ? b.weight(`${step.name}/beta`, broadcast, beta.data) : null;
+  b.decomposed(
+    'LayerNormalization',
+    b.opset >= 17 ? 'mean and variance over its axes by ReduceMean (ONNX LayerNormalization needs trailing axes and a scale)' : `mean and variance over its axes by ReduceMean: LayerNormalization is an op from opset 17 (this export uses ${b.opset})`,
+  );
+  const mean = reduce(b, 'ReduceMean', `${step.name}_mean`, x, axes, true);
   const centred = b.op1('Sub', `${step.name}_centred`, [x, mean]);
-  const variance = reduce(b, 'ReduceMean', `${step.name}_var`, b.op1('Mul', `${step.name}_sq`, [centred, centred]), [-1], true);
+  const variance = reduce(b, 'ReduceMean', `${step.name}_var`, b.op1('Mul', `${step.name}_sq`, [centred, centred]), axes, true);
   const std = b.op1('Sqrt', `${step.name}_std`, [b.op1('Add', `${step.name}_var_eps`, [variance, b.float([eps])])]);
-  const normed = b.op1('Div', `${step.name}_normed`, [centred, std]);
-  return b.op1('Add', step.name, [b.op1('Mul', `${step.name}_scaled`, [normed, g]), be]);
+  let y = b.op1('Div', g || be ? `${step.name}_normed` : step.name, [centred, std]);
+  if (g) y = b.op1('Mul', be ? `${step.name}_scaled` : step.name, [y, g]);
+  if (be) y = b.op1('Add', step.name, [y, be]);
+  return y;
 }
 
 // ---------------------------------------------------------------------------------------------
