@@ -1,5 +1,5 @@
 /**
- * Convolution blocks: Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
+ * Convolution blocks: Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
  * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3, channels last).
  *
  * Where tfjs-layers 4.22 differs from Keras, a block runs Layerloom's own variant of the layer or
@@ -27,6 +27,10 @@ import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 /** Names of the spatial axes of 1-D and 2-D inputs, for messages. */
 const AXES_1D = ['length'] as const;
 const AXES_2D = ['height', 'width'] as const;
+const AXES_3D = ['depth', 'height', 'width'] as const;
+
+/** Number of spatial axes of a convolution or pooling block. */
+export type Spatial = 1 | 2 | 3;
 
 /** What to suggest instead of a block when the input has another rank. */
 export interface RankAlternatives {
@@ -88,8 +92,12 @@ function isResult(x: number | ShapeResult): x is ShapeResult {
 }
 
 /** Rank check shared by conv and pooling blocks (`spatial` axes plus channels): LL007 with a fix, or null. */
-export function checkSpatialRank(block: string, input: Shape, spatial: 1 | 2, alt: RankAlternatives): ShapeResult | null {
+export function checkSpatialRank(block: string, input: Shape, spatial: Spatial, alt: RankAlternatives): ShapeResult | null {
   if (input.length === spatial + 1) return null;
+  if (spatial === 3) {
+    const image = alt.image ? `; for a single image (height, width, channels) use ${alt.image}` : '';
+    return rankError(block, 'rank-5 (None, depth, height, width, channels)', input, `Set the Input shape to (depth, height, width, channels), e.g. (frames, height, width, 1) for a grey video or volume${image}.`);
+  }
   return spatial === 2
     ? rankError(block, 'rank-4 (None, height, width, channels)', input, imageRankHint(input, alt))
     : rankError(block, 'rank-3 (None, steps, features)', input, sequenceRankHint(input, alt));
@@ -106,7 +114,7 @@ interface Window {
 /** Output spatial dims of a forward convolution, or an LL009/LL011 result. */
 function slideWindow(block: string, input: Shape, w: Window): Dim[] | ShapeResult {
   const spatial = input.length - 1;
-  const axes = spatial === 1 ? AXES_1D : AXES_2D;
+  const axes = spatial === 1 ? AXES_1D : spatial === 2 ? AXES_2D : AXES_3D;
   if (w.strides.some((s) => s > 1) && w.dilation.some((d) => d > 1)) {
     return fail(
       'LL011',
@@ -137,16 +145,19 @@ const filtersParam: ParamSpec = {
   help: 'Number of output channels (feature detectors). 32–128 is typical; often doubled after each downsampling.',
 };
 
-function kernelParam(spatial: 1 | 2, extra = ''): ParamSpec {
+function kernelParam(spatial: Spatial, extra = ''): ParamSpec {
+  if (spatial === 3) {
+    return { name: 'kernel_size', label: 'Kernel size', kind: 'ints', length: 3, default: [3, 3, 3], min: 1, help: `Depth, height and width of each filter’s window, e.g. 3, 3, 3.${extra}` };
+  }
   return spatial === 1
     ? { name: 'kernel_size', label: 'Kernel size', kind: 'int', default: 3, min: 1, help: `How many steps each filter sees at once, e.g. 3 or 5.${extra}` }
     : { name: 'kernel_size', label: 'Kernel size', kind: 'ints', length: 2, default: [3, 3], min: 1, help: `Height and width of each filter’s window, e.g. 3, 3.${extra}` };
 }
 
-function stridesParam(spatial: 1 | 2, help: string): ParamSpec {
+function stridesParam(spatial: Spatial, help: string): ParamSpec {
   return spatial === 1
     ? { name: 'strides', label: 'Strides', kind: 'int', default: 1, min: 1, help }
-    : { name: 'strides', label: 'Strides', kind: 'ints', length: 2, default: [1, 1], min: 1, help };
+    : { name: 'strides', label: 'Strides', kind: 'ints', length: spatial, default: new Array<number>(spatial).fill(1), min: 1, help };
 }
 
 const STRIDES_HELP = 'Step between windows. 2 halves the size (a learned downsampling). Cannot be combined with dilation > 1.';
@@ -164,11 +175,11 @@ function paddingParam(options: readonly Padding[]): ParamSpec {
   };
 }
 
-function dilationParam(spatial: 1 | 2): ParamSpec {
+function dilationParam(spatial: Spatial): ParamSpec {
   const help = 'Spacing between kernel taps: widens the view without more weights (window = (kernel − 1) · dilation + 1). Needs strides 1.';
   return spatial === 1
     ? { name: 'dilation_rate', label: 'Dilation', kind: 'int', default: 1, min: 1, help, advanced: true }
-    : { name: 'dilation_rate', label: 'Dilation', kind: 'ints', length: 2, default: [1, 1], min: 1, help, advanced: true };
+    : { name: 'dilation_rate', label: 'Dilation', kind: 'ints', length: spatial, default: new Array<number>(spatial).fill(1), min: 1, help, advanced: true };
 }
 
 const depthMultiplierParam: ParamSpec = {
@@ -180,18 +191,18 @@ const depthMultiplierParam: ParamSpec = {
   help: 'Filters per input channel in the depthwise step: the depthwise output has channels × multiplier channels.',
 };
 
-/** A spatial tuple param as numbers (an int for 1-D blocks, a pair for 2-D ones). */
-function spatialValues(params: Params, name: string, spatial: 1 | 2): number[] {
+/** A spatial tuple param as numbers (an int for 1-D blocks, a pair for 2-D ones, a triple for 3-D). */
+function spatialValues(params: Params, name: string, spatial: Spatial): number[] {
   return intTuple(params, name, spatial);
 }
 
-/** Keras/tfjs literal of a spatial param: a plain int for 1-D blocks, a tuple for 2-D. */
-function spatialArg(params: Params, name: string, spatial: 1 | 2): KerasArg {
+/** Keras/tfjs literal of a spatial param: a plain int for 1-D blocks, a tuple for 2-D and 3-D. */
+function spatialArg(params: Params, name: string, spatial: Spatial): KerasArg {
   const values = spatialValues(params, name, spatial);
   return spatial === 1 ? values[0] : tuple(values);
 }
 
-function windowOf(params: Params, spatial: 1 | 2, withDilation: boolean): Window {
+function windowOf(params: Params, spatial: Spatial, withDilation: boolean): Window {
   return {
     kernel: spatialValues(params, 'kernel_size', spatial),
     strides: spatialValues(params, 'strides', spatial),
@@ -212,8 +223,8 @@ function channelsOf(inputs: readonly (Shape | null)[]): number {
 // Conv1D / Conv2D
 
 interface ConvKind {
-  readonly type: 'Conv1D' | 'Conv2D';
-  readonly spatial: 1 | 2;
+  readonly type: 'Conv1D' | 'Conv2D' | 'Conv3D';
+  readonly spatial: Spatial;
   /** What to suggest on a rank mismatch. */
   readonly alternative: RankAlternatives;
   readonly description: string;
@@ -264,7 +275,7 @@ function groupsOf(params: Params): number {
 }
 
 /** True when tfjs's own layer cannot train this conv (dilation > 1) or run it (causal padding). */
-function needsOwnLayer(params: Params, spatial: 1 | 2): boolean {
+function needsOwnLayer(params: Params, spatial: Spatial): boolean {
   return str(params, 'padding') === 'causal' || spatialValues(params, 'dilation_rate', spatial).some((d) => d > 1) || groupsOf(params) > 1;
 }
 
@@ -291,7 +302,7 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
  * Layerloom's subclass of tfjs's layer (same config and weights) where tfjs cannot train a dilated
  * kernel or run causal padding; tfjs's own layer (fused kernels) everywhere else.
  */
-function ownConvLayer(spatial: 1 | 2, className: string): TfjsSpelling {
+function ownConvLayer(spatial: Spatial, className: string): TfjsSpelling {
   return {
     ownLayer: (params) => (needsOwnLayer(params, spatial) ? className : null),
     // tfjs's own layer has no groups (it only runs groups = 1, which needs no argument).
@@ -318,9 +329,12 @@ function convBlock(kind: ConvKind): BlockDef {
       return positions === null ? null : (positions * product(spatialValues(params, 'kernel_size', kind.spatial)) * channelsOf(inputs) * num(params, 'filters')) / groupsOf(params);
     },
     keras: (params) => convCall(kind, params),
-    tfjs: ownConvLayer(kind.spatial, kind.spatial === 1 ? LAYERLOOM_TFJS_CLASSES.conv1d : LAYERLOOM_TFJS_CLASSES.conv2d),
+    tfjs: ownConvLayer(kind.spatial, OWN_CONV[kind.spatial]),
   });
 }
+
+/** Layerloom's conv layer per number of spatial axes. */
+const OWN_CONV: Readonly<Record<Spatial, string>> = { 1: LAYERLOOM_TFJS_CLASSES.conv1d, 2: LAYERLOOM_TFJS_CLASSES.conv2d, 3: LAYERLOOM_TFJS_CLASSES.conv3d };
 
 /** 1-D convolution over a sequence (None, steps, features). */
 export const Conv1DBlock: BlockDef = convBlock({
@@ -336,6 +350,14 @@ export const Conv2DBlock: BlockDef = convBlock({
   spatial: 2,
   alternative: { sequence: 'Conv1D', flat: 'Dense' },
   description: 'Slides filters over an image (None, height, width, channels) to detect local patterns.',
+});
+
+/** 3-D convolution over a volume or video (None, depth, height, width, channels). */
+export const Conv3DBlock: BlockDef = convBlock({
+  type: 'Conv3D',
+  spatial: 3,
+  alternative: { image: 'Conv2D' },
+  description: 'Slides 3-D filters over a volume or a video clip (None, depth, height, width, channels): scans, frames × height × width.',
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -547,4 +569,4 @@ function separableCall(params: Params): KerasCall {
 }
 
 /** Blocks in this family, registry order. */
-export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv2DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];
+export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv3DBlock, Conv2DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];

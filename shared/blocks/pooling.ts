@@ -1,32 +1,36 @@
 /**
- * Pooling and up-sampling blocks: MaxPooling1D/2D, AveragePooling1D/2D, GlobalAveragePooling1D/2D,
- * GlobalMaxPooling1D/2D, UpSampling2D. Semantics and parameter names follow `keras.layers` (Keras 3,
+ * Pooling and up-sampling blocks: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
+ * GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D, UpSampling2D. Semantics and parameter names follow `keras.layers` (Keras 3,
  * channels last).
  *
  * `strides` left empty (null) means "same as pool_size", as in Keras; tfjs is given the resolved
  * value. UpSampling2D "bilinear" runs as Layerloom's own `LayerloomResize`: tfjs's bilinear
  * up-sampling uses the old corner alignment (TF 1 `half_pixel_centers=False`) while Keras 3 resizes
- * with half-pixel centres.
+ * with half-pixel centres. The 3-D global poolings run as Layerloom's own global pooling layer
+ * (tfjs-layers 4.22 has none for rank 5).
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { bool, intTuple, str, tuple } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { formatShape, poolOutputLength, upsampledLength } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
-import { checkSpatialRank } from './conv.js';
+import { checkSpatialRank, type Spatial } from './conv.js';
 import { defineBlock } from './define.js';
 import { LAYERLOOM_TFJS_CLASSES, withArg } from './tfjsSpelling.js';
 
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
-type Spatial = 1 | 2;
-
 /** Names of the pooled axes, for messages. */
-const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: ['height', 'width'] };
+const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: ['height', 'width'], 3: ['depth', 'height', 'width'] };
+
+/** What to suggest on a rank mismatch: the same pooling for images or for sequences. */
+function alternatives(spatial: Spatial, other: string): { image?: string; sequence?: string } {
+  return spatial === 2 ? { sequence: other } : { image: other };
+}
 
 /** The pooling kinds: which reduction, how many spatial axes. */
 interface PoolKind {
-  readonly type: 'MaxPooling1D' | 'MaxPooling2D' | 'AveragePooling1D' | 'AveragePooling2D';
+  readonly type: 'MaxPooling1D' | 'MaxPooling2D' | 'MaxPooling3D' | 'AveragePooling1D' | 'AveragePooling2D' | 'AveragePooling3D';
   readonly spatial: Spatial;
   /** The same pooling for the other rank, suggested on a rank mismatch. */
   readonly other: string;
@@ -40,11 +44,11 @@ function poolParams(kind: PoolKind): ParamSpec[] {
   const size: ParamSpec =
     kind.spatial === 1
       ? { name: 'pool_size', label: 'Pool size', kind: 'int', default: 2, min: 1, help: sizeHelp }
-      : { name: 'pool_size', label: 'Pool size', kind: 'ints', length: 2, default: [2, 2], min: 1, help: sizeHelp };
+      : { name: 'pool_size', label: 'Pool size', kind: 'ints', length: kind.spatial, default: new Array<number>(kind.spatial).fill(2), min: 1, help: sizeHelp };
   const strides: ParamSpec =
     kind.spatial === 1
       ? { name: 'strides', label: 'Strides', kind: 'int', default: null, min: 1, nullable: true, help: stridesHelp }
-      : { name: 'strides', label: 'Strides', kind: 'ints', length: 2, default: null, min: 1, nullable: true, help: stridesHelp };
+      : { name: 'strides', label: 'Strides', kind: 'ints', length: kind.spatial, default: null, min: 1, nullable: true, help: stridesHelp };
   return [
     size,
     strides,
@@ -79,7 +83,7 @@ function poolBlock(kind: PoolKind): BlockDef {
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params): ShapeResult => {
       if (!input) return fail('LL004', `Connect an input to the ${kind.type}.`);
-      const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
+      const rank = checkSpatialRank(kind.type, input, kind.spatial, alternatives(kind.spatial, kind.other));
       if (rank) return rank;
       const { pool, strides } = poolWindow(params, kind.spatial);
       const padding = str(params, 'padding') === 'same' ? 'same' : 'valid';
@@ -126,6 +130,14 @@ export const MaxPooling2DBlock = poolBlock({
   description: 'Downsamples an image by keeping the largest value in each window (usually 2×2).',
 });
 
+/** Max over windows of a volume. */
+export const MaxPooling3DBlock = poolBlock({
+  type: 'MaxPooling3D',
+  spatial: 3,
+  other: 'MaxPooling2D',
+  description: 'Downsamples a volume or video (depth, height, width) by keeping the largest value in each window.',
+});
+
 /** Mean over windows of a sequence. */
 export const AveragePooling1DBlock = poolBlock({
   type: 'AveragePooling1D',
@@ -142,9 +154,23 @@ export const AveragePooling2DBlock = poolBlock({
   description: 'Downsamples an image by averaging each window.',
 });
 
+/** Mean over windows of a volume. */
+export const AveragePooling3DBlock = poolBlock({
+  type: 'AveragePooling3D',
+  spatial: 3,
+  other: 'AveragePooling2D',
+  description: 'Downsamples a volume or video (depth, height, width) by averaging each window.',
+});
+
 /** The global pooling kinds. */
 interface GlobalKind {
-  readonly type: 'GlobalAveragePooling1D' | 'GlobalAveragePooling2D' | 'GlobalMaxPooling1D' | 'GlobalMaxPooling2D';
+  readonly type:
+    | 'GlobalAveragePooling1D'
+    | 'GlobalAveragePooling2D'
+    | 'GlobalAveragePooling3D'
+    | 'GlobalMaxPooling1D'
+    | 'GlobalMaxPooling2D'
+    | 'GlobalMaxPooling3D';
   readonly spatial: Spatial;
   readonly other: string;
   readonly description: string;
@@ -171,12 +197,12 @@ function globalBlock(kind: GlobalKind): BlockDef {
       if (input.length === 1) {
         return rankError(
           kind.type,
-          kind.spatial === 1 ? 'rank-3 (None, steps, features)' : 'rank-4 (None, height, width, channels)',
+          kind.spatial === 1 ? 'rank-3 (None, steps, features)' : kind.spatial === 2 ? 'rank-4 (None, height, width, channels)' : 'rank-5 (None, depth, height, width, channels)',
           input,
           'The input is already one vector per sample: remove this block, or Reshape it to add the axes to pool over.',
         );
       }
-      const rank = checkSpatialRank(kind.type, input, kind.spatial, kind.spatial === 1 ? { image: kind.other } : { sequence: kind.other });
+      const rank = checkSpatialRank(kind.type, input, kind.spatial, alternatives(kind.spatial, kind.other));
       if (rank) return rank;
       const channels = input[input.length - 1];
       return ok(bool(params, 'keepdims') ? [...new Array<number>(kind.spatial).fill(1), channels] : [channels]);
@@ -184,14 +210,19 @@ function globalBlock(kind: GlobalKind): BlockDef {
     paramCount: () => NO_PARAMS,
     keras: (params): KerasCall => ({ kerasClass: kind.type, kerasArgs: [['keepdims', bool(params, 'keepdims')]] }),
     tfjs: {
-      // tfjs's global pooling layers have no keepdims.
-      ownLayer: (params) => (bool(params, 'keepdims') ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
+      // tfjs's global pooling layers have no keepdims, and none pools rank-5 inputs.
+      ownLayer: (params) => (ownGlobal(kind, params) ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
       adjust: (call, params) =>
-        bool(params, 'keepdims')
+        ownGlobal(kind, params)
           ? { ...call, args: [['reduction', kind.type.startsWith('GlobalMax') ? 'max' : 'mean'], ...call.args] }
           : { ...call, args: call.args.filter(([k]) => k !== 'keepdims') },
     },
   });
+}
+
+/** True when the global pooling runs as Layerloom's own layer. */
+function ownGlobal(kind: GlobalKind, params: Params): boolean {
+  return kind.spatial === 3 || bool(params, 'keepdims');
 }
 
 /** Mean over all steps of a sequence. */
@@ -210,6 +241,14 @@ export const GlobalAveragePooling2DBlock = globalBlock({
   description: 'Averages each channel over the whole image: a lighter alternative to Flatten before the classifier.',
 });
 
+/** Mean over a whole volume. */
+export const GlobalAveragePooling3DBlock = globalBlock({
+  type: 'GlobalAveragePooling3D',
+  spatial: 3,
+  other: 'GlobalAveragePooling2D',
+  description: 'Averages each channel over a whole volume or video clip: one feature vector per sample.',
+});
+
 /** Max over all steps of a sequence. */
 export const GlobalMaxPooling1DBlock = globalBlock({
   type: 'GlobalMaxPooling1D',
@@ -224,6 +263,14 @@ export const GlobalMaxPooling2DBlock = globalBlock({
   spatial: 2,
   other: 'GlobalMaxPooling1D',
   description: 'Keeps the largest value of each channel over the whole image.',
+});
+
+/** Max over a whole volume. */
+export const GlobalMaxPooling3DBlock = globalBlock({
+  type: 'GlobalMaxPooling3D',
+  spatial: 3,
+  other: 'GlobalMaxPooling2D',
+  description: 'Keeps the largest value of each channel over a whole volume or video clip.',
 });
 
 /** Repeats rows and columns to enlarge an image. */
@@ -277,11 +324,15 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
 export const poolingBlocks: readonly BlockDef[] = [
   MaxPooling1DBlock,
   MaxPooling2DBlock,
+  MaxPooling3DBlock,
   AveragePooling1DBlock,
   AveragePooling2DBlock,
+  AveragePooling3DBlock,
   GlobalAveragePooling1DBlock,
   GlobalAveragePooling2DBlock,
+  GlobalAveragePooling3DBlock,
   GlobalMaxPooling1DBlock,
   GlobalMaxPooling2DBlock,
+  GlobalMaxPooling3DBlock,
   UpSampling2DBlock,
 ];

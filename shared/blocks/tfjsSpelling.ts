@@ -14,6 +14,7 @@ export const LAYERLOOM_TFJS_CLASSES = {
   positionEmbedding: 'LayerloomPositionEmbedding',
   conv1d: 'LayerloomConv1D',
   conv2d: 'LayerloomConv2D',
+  conv3d: 'LayerloomConv3D',
   separableConv2d: 'LayerloomSeparableConv2D',
   depthwiseConv2d: 'LayerloomDepthwiseConv2D',
   conv2dTranspose: 'LayerloomConv2DTranspose',

@@ -72,6 +72,7 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.positionEmbedding]: (tf, c) => new (layerloomLayers(tf).PositionEmbedding)(c as PositionEmbeddingArgs),
   [CUSTOM_LAYER_CLASSES.conv1d]: (tf, c) => new (layerloomLayers(tf).Conv1D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.conv2d]: (tf, c) => new (layerloomLayers(tf).Conv2D)(c as ConvLayerArgs),
+  [CUSTOM_LAYER_CLASSES.conv3d]: (tf, c) => new (layerloomLayers(tf).Conv3D)(c as ConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.separableConv2d]: (tf, c) => new (layerloomLayers(tf).SeparableConv2D)(c as SeparableConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.depthwiseConv2d]: (tf, c) => new (layerloomLayers(tf).DepthwiseConv2D)(c as DepthwiseConvLayerArgs),
   [CUSTOM_LAYER_CLASSES.conv2dTranspose]: (tf, c) => new (layerloomLayers(tf).Conv2DTranspose)(c as Conv2DTransposeLayerArgs),

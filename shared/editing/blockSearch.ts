@@ -41,6 +41,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   PositionEmbedding: ['positional encoding', 'position encoding', 'transformer'],
   Conv2D: ['convolution', 'cnn', 'conv'],
   Conv2DTranspose: ['deconvolution', 'deconv', 'transposed convolution'],
+  Conv3D: ['volume', 'video', '3d convolution', 'voxel'],
   Dropout: ['regularization', 'drop'],
   Flatten: ['vectorize', 'ravel'],
   Reshape: ['view', 'resize shape'],

@@ -116,7 +116,7 @@ const IRRELEVANT = new Set(['name', 'dtype', 'trainable', 'zero_output_for_mask'
  */
 const CANONICAL: Readonly<Record<string, (config: JsonObject, site: LayerCallSite) => JsonObject>> = {
   ...Object.fromEntries(
-    ['MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D'].map((c) => [
+    ['MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D'].map((c) => [
       c,
       (config: JsonObject) => (JSON.stringify(config.strides) === JSON.stringify(config.pool_size) ? { ...config, strides: null } : config),
     ]),

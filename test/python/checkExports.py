@@ -80,7 +80,11 @@ def model_macs(keras, model):
             in_shapes = [tuple(inp.shape)] if hasattr(inp, "shape") else []
         out_shape = tuple(layer.output.shape) if hasattr(layer.output, "shape") else ()
         out_positions = _prod(out_shape[1:-1])
-        if name in ("Dense", "Conv1D", "Conv2D"):
+        # TimeDistributed(X): X's count on every step; the time axis is one more output position axis.
+        if name == "TimeDistributed":
+            layer = layer.layer
+            name = type(layer).__name__
+        if name in ("Dense", "Conv1D", "Conv2D", "Conv3D"):
             macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
         elif name == "Conv2DTranspose":
             positions = _prod(in_shapes[0][1:-1])

@@ -87,6 +87,7 @@ const TFJS_LACKS: Readonly<Record<string, readonly string[]>> = {
   PReLU: ['shared_axes'],
   Conv1D: ['groups'],
   Conv2D: ['groups'],
+  Conv3D: ['groups'],
   Conv2DTranspose: ['output_padding'],
   GlobalAveragePooling1D: ['keepdims'],
   GlobalAveragePooling2D: ['keepdims'],

@@ -190,6 +190,23 @@ export function handCases(): ExportCase[] {
       ]),
     },
     {
+      // Volumes (depth, height, width, channels): the 3-D convolution and pooling blocks, with
+      // strides, dilation, groups, "same" padding on odd sizes and a squeeze-and-excitation product.
+      id: 'hand_volume',
+      doc: graphOf('Volumes', [
+        { id: 'vol', type: 'Input', label: 'volume', params: { shape: [5, 7, 8, 2] } },
+        { id: 'c1', type: 'Conv3D', label: 'conv_stride', params: { filters: 4, kernel_size: [3, 3, 3], strides: [1, 2, 2], padding: 'same', activation: 'relu' }, from: { in: 'vol' } },
+        { id: 'c2', type: 'Conv3D', label: 'conv_dilated', params: { filters: 4, kernel_size: [2, 3, 3], dilation_rate: [2, 1, 1], padding: 'same', groups: 2 }, from: { in: 'c1' } },
+        { id: 'mp', type: 'MaxPooling3D', label: 'max_pool', from: { in: 'c2' } },
+        { id: 'ap', type: 'AveragePooling3D', label: 'avg_pool', params: { pool_size: [2, 2, 2], strides: [1, 1, 1], padding: 'same' }, from: { in: 'mp' } },
+        { id: 'gm', type: 'GlobalMaxPooling3D', label: 'squeeze', params: { keepdims: true }, from: { in: 'ap' } },
+        { id: 'ex', type: 'Multiply', label: 'excite', from: { in0: 'ap', in1: 'gm' } },
+        { id: 'ga', type: 'GlobalAveragePooling3D', label: 'pool', from: { in: 'ex' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 3, activation: 'softmax' }, from: { in: 'ga' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
       id: 'hand_branches',
       doc: graphOf('Branches & keywords', [
         { id: 'x', type: 'Input', label: 'lambda', params: seq },

@@ -96,7 +96,9 @@ function imageTarget(shape: readonly (number | null)[]): ImageTarget {
   const bad = () =>
     new DatasetError(
       `The Input block's shape (${shape.map((d) => d ?? 'None').join(', ')}) does not describe an image. Set it to (height, width, channels), ` +
-        `e.g. (28, 28, 1) for grey or (64, 64, 3) for colour images; images are resized to it.`,
+        `e.g. (28, 28, 1) for grey or (64, 64, 3) for colour images; images are resized to it.` +
+        // A volume or video Input (Conv3D models): no folder loader reads those yet.
+        (shape.length === 4 ? ' A (depth, height, width, channels) volume has no dataset loader yet: train such a model from its exported Keras or TypeScript code with your own loader.' : ''),
     );
   if (shape.length === 2 && shape.every((d) => d !== null)) return { height: shape[0], width: shape[1], channels: 1 };
   if (shape.length !== 3 || shape.some((d) => d === null)) throw bad();

@@ -161,7 +161,7 @@ function depthwiseKernel(w: OnnxWeight): { dims: number[]; data: Float32Array } 
   return { dims: [cin * m, 1, kh, kw], data: transposeData(w.data, [kh, kw, cin * m], [2, 0, 1]) };
 }
 
-function spatialParams(params: Params, spatial: 1 | 2, withDilation: boolean): { kernel: number[]; strides: number[]; dilations: number[] } {
+function spatialParams(params: Params, spatial: 1 | 2 | 3, withDilation: boolean): { kernel: number[]; strides: number[]; dilations: number[] } {
   return {
     kernel: intTuple(params, 'kernel_size', spatial),
     strides: intTuple(params, 'strides', spatial),
@@ -169,7 +169,7 @@ function spatialParams(params: Params, spatial: 1 | 2, withDilation: boolean): {
   };
 }
 
-function convLayer(ctx: MappingContext, spatial: 1 | 2): string {
+function convLayer(ctx: MappingContext, spatial: 1 | 2 | 3): string {
   const { b, params, step } = ctx;
   const { kernel, strides, dilations } = spatialParams(params, spatial, true);
   const k = convKernel(weight(ctx, 0, 'kernel'));
@@ -264,7 +264,7 @@ function separableConv(ctx: MappingContext): string {
   return finishSpatial(ctx, y, 2);
 }
 
-function pooling(ctx: MappingContext, spatial: 1 | 2, op: 'MaxPool' | 'AveragePool'): string {
+function pooling(ctx: MappingContext, spatial: 1 | 2 | 3, op: 'MaxPool' | 'AveragePool'): string {
   const { b, params, step } = ctx;
   const kernel = intTuple(params, 'pool_size', spatial);
   const strides = params.strides === null || params.strides === undefined ? kernel : intTuple(params, 'strides', spatial);
@@ -285,7 +285,7 @@ function reduce(b: GraphBuilder, op: 'ReduceMean' | 'ReduceMax', base: string, x
   return b.opset >= 18 ? b.op1(op, base, [x, b.int64(axes)], keep) : b.op1(op, base, [x], { axes: attr.ints(axes), ...keep });
 }
 
-function globalPooling(ctx: MappingContext, spatial: 1 | 2, op: 'ReduceMean' | 'ReduceMax'): string {
+function globalPooling(ctx: MappingContext, spatial: 1 | 2 | 3, op: 'ReduceMean' | 'ReduceMax'): string {
   const axes = Array.from({ length: spatial }, (_, i) => i + 1);
   return reduce(ctx.b, op, ctx.step.name, input(ctx), axes, bool(ctx.params, 'keepdims'));
 }
@@ -830,17 +830,22 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Reshape: reshape,
   Conv1D: (ctx) => convLayer(ctx, 1),
   Conv2D: (ctx) => convLayer(ctx, 2),
+  Conv3D: (ctx) => convLayer(ctx, 3),
   Conv2DTranspose: conv2dTranspose,
   DepthwiseConv2D: depthwiseConv,
   SeparableConv2D: separableConv,
   MaxPooling1D: (ctx) => pooling(ctx, 1, 'MaxPool'),
   MaxPooling2D: (ctx) => pooling(ctx, 2, 'MaxPool'),
+  MaxPooling3D: (ctx) => pooling(ctx, 3, 'MaxPool'),
   AveragePooling1D: (ctx) => pooling(ctx, 1, 'AveragePool'),
   AveragePooling2D: (ctx) => pooling(ctx, 2, 'AveragePool'),
+  AveragePooling3D: (ctx) => pooling(ctx, 3, 'AveragePool'),
   GlobalAveragePooling1D: (ctx) => globalPooling(ctx, 1, 'ReduceMean'),
   GlobalAveragePooling2D: (ctx) => globalPooling(ctx, 2, 'ReduceMean'),
+  GlobalAveragePooling3D: (ctx) => globalPooling(ctx, 3, 'ReduceMean'),
   GlobalMaxPooling1D: (ctx) => globalPooling(ctx, 1, 'ReduceMax'),
   GlobalMaxPooling2D: (ctx) => globalPooling(ctx, 2, 'ReduceMax'),
+  GlobalMaxPooling3D: (ctx) => globalPooling(ctx, 3, 'ReduceMax'),
   // Nearest neighbour, TensorFlow's pixel alignment: source pixel = floor(output pixel / size).
   UpSampling2D: (ctx) => {
     const [sh, sw] = intTuple(ctx.params, 'size', 2);
