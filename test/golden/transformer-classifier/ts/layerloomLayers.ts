@@ -15,7 +15,7 @@
  *   `set_weights`.
  * - `LayerloomPositionEmbedding`: `keras_hub.layers.PositionEmbedding`: a learned
  *   `(sequence_length, features)` table, sliced to the input's length and broadcast to its shape.
- * - `LayerloomConv1D`, `LayerloomConv2D`, `LayerloomSeparableConv2D`: tfjs's own conv layers (same
+ * - `LayerloomConv1D`, `LayerloomConv2D`, `LayerloomConv3D`, `LayerloomSeparableConv2D`: tfjs's own conv layers (same
  *   weights, config and shapes) for what they cannot do themselves. tfjs has no gradient for a
  *   convolution with dilation > 1, so these run it as a plain convolution with a dilated kernel (the
  *   kernel spread out with zeros, `(k - 1) * d + 1` taps wide): the same sums, and trainable. And
@@ -179,6 +179,7 @@ export interface LayerloomLayers {
   readonly PositionEmbedding: new (args: PositionEmbeddingArgs) => Layer;
   readonly Conv1D: new (args: ConvLayerArgs) => Layer;
   readonly Conv2D: new (args: ConvLayerArgs) => Layer;
+  readonly Conv3D: new (args: ConvLayerArgs) => Layer;
   readonly SeparableConv2D: new (args: SeparableConvLayerArgs) => Layer;
   readonly DepthwiseConv2D: new (args: DepthwiseConvLayerArgs) => Layer;
   readonly Conv2DTranspose: new (args: Conv2DTransposeLayerArgs) => Layer;
@@ -205,6 +206,7 @@ export const CUSTOM_LAYER_CLASSES = {
   positionEmbedding: 'LayerloomPositionEmbedding',
   conv1d: 'LayerloomConv1D',
   conv2d: 'LayerloomConv2D',
+  conv3d: 'LayerloomConv3D',
   separableConv2d: 'LayerloomSeparableConv2D',
   depthwiseConv2d: 'LayerloomDepthwiseConv2D',
   conv2dTranspose: 'LayerloomConv2DTranspose',
@@ -598,6 +600,7 @@ function defineLayers(tf: TF): LayerloomLayers {
   type Builtin<A> = (new (args: A) => Layer) & Pick<tfjs.serialization.SerializableConstructor<Layer>, 'fromConfig'>;
   const BuiltinConv1D = tf.layers.conv1d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
   const BuiltinConv2D = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
+  const BuiltinConv3D = tf.layers.conv3d({ filters: 1, kernelSize: 1 }).constructor as Builtin<ConvArgs>;
   const BuiltinSeparableConv2D = tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }).constructor as Builtin<SeparableArgs>;
   const BuiltinDepthwiseConv2D = tf.layers.depthwiseConv2d({ kernelSize: 1 }).constructor as Builtin<DepthwiseConvLayerArgs>;
   const BuiltinConv2DTranspose = tf.layers.conv2dTranspose({ filters: 1, kernelSize: 1 }).constructor as Builtin<Conv2DTransposeLayerArgs>;
@@ -606,8 +609,8 @@ function defineLayers(tf: TF): LayerloomLayers {
   const perAxis = (v: number | number[] | undefined, n: number, what: string): number[] =>
     Array.from({ length: n }, (_, i) => positiveInt(Array.isArray(v) ? v[i] ?? v[0] : v ?? 1, what));
 
-  /** See the file comment: a conv layer (1-D or 2-D) that runs dilation through a dilated kernel. */
-  const dilatedConv = (Base: Builtin<ConvArgs>, rank: 1 | 2, className: string) =>
+  /** See the file comment: a conv layer (1-D, 2-D or 3-D) that runs dilation through a dilated kernel. */
+  const dilatedConv = (Base: Builtin<ConvArgs>, rank: 1 | 2 | 3, className: string) =>
     class extends Base {
       static readonly className = className;
       /** Zeros put before the first step (causal Conv1D): (kernel_size - 1) * dilation_rate. */
@@ -655,7 +658,9 @@ function defineLayers(tf: TF): LayerloomLayers {
           const convolve = (xs: Tensor, k: Tensor): Tensor =>
             rank === 1
               ? tf.conv1d(xs as tfjs.Tensor3D, k as tfjs.Tensor3D, this.stridesPerAxis[0], padding)
-              : tf.conv2d(xs as tfjs.Tensor4D, k as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding);
+              : rank === 2
+                ? tf.conv2d(xs as tfjs.Tensor4D, k as tfjs.Tensor4D, [this.stridesPerAxis[0], this.stridesPerAxis[1]], padding)
+                : tf.conv3d(xs as tfjs.Tensor5D, k as tfjs.Tensor5D, [this.stridesPerAxis[0], this.stridesPerAxis[1], this.stridesPerAxis[2]], padding);
           // Groups: channel slice g of the input meets filter slice g of the kernel, outputs concatenated.
           let y =
             this.groups === 1
@@ -681,6 +686,8 @@ function defineLayers(tf: TF): LayerloomLayers {
   const LayerloomConv1D = dilatedConv(BuiltinConv1D, 1, CUSTOM_LAYER_CLASSES.conv1d);
   /** See the file comment. */
   const LayerloomConv2D = dilatedConv(BuiltinConv2D, 2, CUSTOM_LAYER_CLASSES.conv2d);
+  /** See the file comment (tfjs's conv3d has no gradient for dilation either, and no groups). */
+  const LayerloomConv3D = dilatedConv(BuiltinConv3D, 3, CUSTOM_LAYER_CLASSES.conv3d);
 
   /**
    * See the file comment: tfjs's SeparableConv2D with the dilation moved into the depthwise kernel.
@@ -1368,6 +1375,7 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomPositionEmbedding);
   tf.serialization.registerClass(LayerloomConv1D);
   tf.serialization.registerClass(LayerloomConv2D);
+  tf.serialization.registerClass(LayerloomConv3D);
   tf.serialization.registerClass(LayerloomSeparableConv2D);
   tf.serialization.registerClass(LayerloomSubtract);
   tf.serialization.registerClass(LayerloomReLU);
@@ -1386,6 +1394,7 @@ function defineLayers(tf: TF): LayerloomLayers {
     PositionEmbedding: LayerloomPositionEmbedding,
     Conv1D: LayerloomConv1D,
     Conv2D: LayerloomConv2D,
+    Conv3D: LayerloomConv3D,
     SeparableConv2D: LayerloomSeparableConv2D,
     DepthwiseConv2D: LayerloomDepthwiseConv2D,
     Conv2DTranspose: LayerloomConv2DTranspose,
