@@ -164,7 +164,12 @@ def main():
             steps["done"] += 1
             while steps["asked"] and steps["target"] is None:
                 agreed.wait()
-            return steps["target"] is not None and steps["done"] >= steps["target"]
+            if steps["target"] is None or steps["done"] < steps["target"]:
+                return False
+            if steps["done"] == steps["target"]:
+                # In every worker's log: the step they all agreed on.
+                print(f"Stopping after step {steps['done']}, as every worker does", flush=True)
+            return True
 
     threading.Thread(target=read_stdin, daemon=True).start()
 
