@@ -41,7 +41,7 @@ export const TRAINING_ENGINES: readonly TrainingEngine[] = ['tfjs', 'keras'];
  * The most local workers a Keras-engine run may start: each is a Python process with its own
  * TensorFlow (hundreds of MB and a few threads), so more than this on one machine is a mistake.
  */
-export const MAX_LOCAL_WORKERS = 32;
+const MAX_LOCAL_WORKERS = 32;
 
 /**
  * Why `workers` local workers cannot train on `engine`, or null when they can: what the CLI and

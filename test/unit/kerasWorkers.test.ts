@@ -139,7 +139,7 @@ describe('layerloom train --workers', () => {
     expect(run.pids.filter(alive)).toEqual([]);
   }, SLOW);
 
-  it.skipIf(noKeras !== null)('a killed worker ends the other, named with its last log line; the run fails with its checkpoints kept', async () => {
+  it.skipIf(noKeras !== null)('a killed worker ends the other, named with its last log line; the run is interrupted with its checkpoints kept', async () => {
     let killed = 0;
     const run = await cli(['--workers', '2', '--epochs', '300', '--batch-size', '4'], (e, r) => {
       if (e.kind === 'epoch' && !killed) {
@@ -151,10 +151,11 @@ describe('layerloom train --workers', () => {
     const finished = finishedOf(run);
     expect(finished?.kind === 'finished' && [run.code, finished.status, finished.error?.code]).toEqual([1, 'failed', 'crash']);
     const message = finished?.kind === 'finished' ? (finished.message ?? '') : '';
-    expect(message).toMatch(new RegExp(`^Worker 1 of 2 \\(Python process ${killed}, 127\\.0\\.0\\.1:\\d+\\) was killed \\(SIGKILL\\) before the training ended; its last log line: ".+"\\. Every other worker was stopped`));
-    expect(message).toContain('The last checkpoint');
+    expect(message).toMatch(new RegExp(`^Interrupted: worker 1 of 2 \\(Python process ${killed}, 127\\.0\\.0\\.1:\\d+\\) was killed \\(SIGKILL\\) before the training ended; its last log line: ".+"\\. Every other worker was stopped`));
+    // Resumable from the chief's checkpoint, on as many workers.
+    expect(message).toMatch(/Its last checkpoint \(after epoch \d+\) is kept in checkpoints\/last; continue it with: layerloom train .* --resume .* --engine keras --workers 2$/);
     const dir = finished?.kind === 'finished' ? (finished.runDir as string) : '';
-    expect(runJson(dir).status).toBe('failed');
+    expect(runJson(dir).status).toBe('interrupted');
     expect(existsSync(join(dir, 'checkpoints/last/model/model.json'))).toBe(true);
     expect(existsSync(join(dir, 'keras/worker-1'))).toBe(false);
     expect(run.pids.filter(alive)).toEqual([]);
