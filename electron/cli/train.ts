@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { BACKEND_CHOICES, TRAINING_ENGINES, type BackendChoice, type TrainingEngine, type TrainingEvent } from '../../shared/training/protocol.js';
+import { BACKEND_CHOICES, TRAINING_ENGINES, workersProblem, type BackendChoice, type TrainingEngine, type TrainingEvent } from '../../shared/training/protocol.js';
 import { pickEngine, readProbe, resolvePython } from '../services/engineService.js';
 import { currentProbeKey } from './doctor.js';
 import { OPTIMIZERS, type OptimizerName, type TrainingSettings } from '../../shared/training/settings.js';
@@ -40,6 +40,11 @@ Options:
                        tensorflow>=2.16 and keras>=3); auto: the faster engine here, as
                        measured by \`layerloom doctor --probe\` (tfjs when never measured).
                        Default: the project's training.engine, else tfjs
+  --workers N          Keras engine: train as N local workers of one multi-worker run
+                       (tf.distribute MultiWorkerMirroredStrategy; N Python processes on free
+                       127.0.0.1 ports, each with its TF_CONFIG; worker 0, the chief, reports
+                       progress and writes the run; the global batch stays --batch-size).
+                       Ctrl-C stops every worker after the same step. Default 1: one process.
   --python PATH        the Keras engine's Python interpreter (default: LAYERLOOM_PYTHON, else
                        the saved setting, see \`layerloom doctor --set-python\`, else python3)
   --backend NAME       tfjs engine: ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
@@ -99,6 +104,7 @@ export async function runTrain(args: string[]): Promise<number> {
         backend: { type: 'string' },
         engine: { type: 'string' },
         python: { type: 'string' },
+        workers: { type: 'string' },
         thread: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -122,6 +128,7 @@ export async function runTrain(args: string[]): Promise<number> {
   let backend: BackendChoice = 'auto';
   // Not given: the project's training settings choose (absent there: tfjs).
   let engineChoice: TrainingEngine | 'auto' | undefined;
+  let workers = 1;
   try {
     if (values.engine !== undefined) {
       if (![...TRAINING_ENGINES, 'auto'].includes(values.engine)) throw new UsageError(`--engine: expected one of ${[...TRAINING_ENGINES, 'auto'].join(', ')}, got "${values.engine}".`);
@@ -146,6 +153,12 @@ export async function runTrain(args: string[]): Promise<number> {
     if (values.optimizer !== undefined) {
       if (!(OPTIMIZERS as readonly string[]).includes(values.optimizer)) throw new UsageError(`--optimizer: expected one of ${OPTIMIZERS.join(', ')}, got "${values.optimizer}".`);
       overrides.optimizer = values.optimizer as OptimizerName;
+    }
+    if (values.workers !== undefined) {
+      workers = values.workers.trim() === '' ? NaN : Number(values.workers);
+      // The count here; the engine once the project's setting is known.
+      const problem = workersProblem(workers, 'keras', values.workers);
+      if (problem) throw new UsageError(problem);
     }
     if (values.backend !== undefined) {
       if (!(BACKEND_CHOICES as readonly string[]).includes(values.backend)) throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${values.backend}".`);
@@ -250,6 +263,12 @@ export async function runTrain(args: string[]): Promise<number> {
 
   const python = await resolvePython(values.python);
   const chosen = engineChoice ?? doc.training?.engine ?? 'tfjs';
+  // --workers needs the Keras engine by name or setting: "auto" might pick tfjs.
+  const workersRefused = workersProblem(workers, chosen === 'keras' ? 'keras' : 'tfjs');
+  if (workersRefused) {
+    console.error(workersRefused);
+    return 2;
+  }
   let engine: TrainingEngine = chosen === 'auto' ? 'tfjs' : chosen;
   if (chosen === 'auto') {
     const picked = pickEngine(await readProbe(await currentProbeKey(python)));
@@ -259,7 +278,7 @@ export async function runTrain(args: string[]): Promise<number> {
   const handle = train(
     {
       doc,
-      ...(engine === 'keras' ? { engine, python } : {}),
+      ...(engine === 'keras' ? { engine, python, workers } : {}),
       projectPath: resolve(file),
       ...(values.data ? { datasetPath: resolve(values.data) } : {}),
       ...(values.target ? { targetColumn: values.target } : {}),

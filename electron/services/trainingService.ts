@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectDocument } from '../../shared/graph/document.js';
-import { WORKER_FLAG, type BackendChoice, type HostToWorker, type TrainingEngine, type TrainingEvent, type TrainingJob, type WorkerEvent } from '../../shared/training/protocol.js';
+import { WORKER_FLAG, workersProblem, type BackendChoice, type HostToWorker, type TrainingEngine, type TrainingEvent, type TrainingJob, type WorkerEvent } from '../../shared/training/protocol.js';
 import { DEFAULT_TRAINING, type TrainingSettings } from '../../shared/training/settings.js';
 import { resolveDatasetPath } from './datasetService.js';
 import { defaultRunsDir, resumeNote, runIdFor, writeJson } from './runsService.js';
@@ -55,6 +55,8 @@ export interface TrainOptions {
   readonly python?: string;
   /** The Keras engine: more options for model.py's command line. */
   readonly modelArgs?: readonly string[];
+  /** The Keras engine: local worker processes of one multi-worker run (see TrainingJob). */
+  readonly workers?: number;
   readonly cacheBudgetMB?: number;
   readonly progressIntervalMs?: number;
   /** `process` (default) or `thread`. Ignored when `spawn` is given. */
@@ -178,6 +180,11 @@ export function train(options: TrainOptions, onEvent: (event: TrainingEvent) => 
     onEvent(e);
     finishedResolve(e);
   };
+  const workersRefused = workersProblem(options.workers ?? 1, options.engine ?? 'tfjs');
+  if (workersRefused) {
+    queueMicrotask(() => finish({ kind: 'finished', runId, status: 'failed', message: workersRefused, error: { code: 'backend', message: workersRefused }, finalMetrics: {}, epochsCompleted: 0 }));
+    return { runId, stop: () => undefined, kill: () => undefined, crash: () => undefined, done };
+  }
   if (!datasetRef) {
     const message = 'The project has no dataset. Choose a dataset folder (or CSV file) first.';
     queueMicrotask(() => finish({ kind: 'finished', runId, status: 'failed', message, error: { code: 'dataset', message }, finalMetrics: {}, epochsCompleted: 0 }));
@@ -196,6 +203,7 @@ export function train(options: TrainOptions, onEvent: (event: TrainingEvent) => 
     ...(options.engine && options.engine !== 'tfjs' ? { engine: options.engine } : {}),
     ...(options.python ? { python: options.python } : {}),
     ...(options.modelArgs?.length ? { modelArgs: options.modelArgs } : {}),
+    ...(options.workers !== undefined && options.workers !== 1 ? { workers: options.workers } : {}),
     ...(options.cacheBudgetMB ? { cacheBudgetMB: options.cacheBudgetMB } : {}),
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
   };

@@ -37,6 +37,27 @@ export type TrainingEngine = 'tfjs' | 'keras';
 /** Every engine, for argument validation. */
 export const TRAINING_ENGINES: readonly TrainingEngine[] = ['tfjs', 'keras'];
 
+/**
+ * The most local workers a Keras-engine run may start: each is a Python process with its own
+ * TensorFlow (hundreds of MB and a few threads), so more than this on one machine is a mistake.
+ */
+const MAX_LOCAL_WORKERS = 32;
+
+/**
+ * Why `workers` local workers cannot train on `engine`, or null when they can: what the CLI and
+ * the worker both check, so a message names the value and the fix wherever it came from. `given`
+ * is the value as the user wrote it (the CLI's text).
+ */
+export function workersProblem(workers: number, engine: TrainingEngine, given: string = String(workers)): string | null {
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_LOCAL_WORKERS) {
+    return `--workers: expected a whole number of local worker processes from 1 to ${MAX_LOCAL_WORKERS}, got "${given}". Each worker is a Python process with its own TensorFlow; to train on more, run the exported model.py on several machines (docs/distributed.md).`;
+  }
+  if (workers > 1 && engine !== 'keras') {
+    return `--workers ${workers} needs the Keras engine (--engine keras): the tfjs engine trains in one process. Add --engine keras, or leave --workers out.`;
+  }
+  return null;
+}
+
 /** Everything the worker needs to run (or resume) one training. */
 export interface TrainingJob {
   /** Id of the run; also its folder name under `runsDir`. */
@@ -62,6 +83,11 @@ export interface TrainingJob {
   readonly python?: string;
   /** The Keras engine: more options for model.py's command line (e.g. a distribution mode). */
   readonly modelArgs?: readonly string[];
+  /**
+   * The Keras engine: local worker processes of one multi-worker run (default 1: one process, no
+   * tf.distribute). Worker 0, the chief, reports progress and writes the run folder.
+   */
+  readonly workers?: number;
   /** Decoded images are kept in memory up to this many MiB (default 512). */
   readonly cacheBudgetMB?: number;
   /** At most one batch event per this many milliseconds (default 100; the last batch of an epoch is always sent). */

@@ -17,10 +17,22 @@
  *   {"type": "stopped", "epoch", "batch", "weights"}                   a stop at a batch boundary
  *   {"type": "end", "weights"}                                         the final weights
  *   {"type": "error", "message"}                                       the traceback's last line
- * config.json: model, argv (model.py's), scratch, interval_ms, and for a resumed run `resume`:
+ *   {"type": "position", "step"}                                       multi-worker: reply to `stop`
+ * config.json: model, argv (model.py's), scratch, interval_ms, workers and chief (below), and for
+ * a resumed run `resume`:
  * {"initial_epoch", "early_stopping": {"best", "best_epoch", "wait", "best_weights"} | null}.
  * stdin: a line `stop` asks for a stop at the next batch boundary; end of input (the worker is
  * gone) ends the process at once, so a killed app never leaves TensorFlow training.
+ *
+ * One of several workers of a multi-worker run (config `workers` > 1, TF_CONFIG in the
+ * environment): every worker must stop after the same step, or the others wait forever in the
+ * next collective. So `stop` makes each worker reply at once (from its stdin thread, even while a
+ * step waits in a collective) with the last step it finished, and hold at its next batch end; the
+ * worker process sends every worker `stop-at N`, N one past the largest step reported, and each
+ * stops after step N. No worker can be past N: each holds at most one step after the one it
+ * reported. Only the chief (config `chief`) writes weights; the others report nothing else used.
+ * SIGINT is ignored: a terminal's Ctrl-C reaches every process of its group, and the stop comes
+ * from the worker process (the CLI turns Ctrl-C into a stop at a batch boundary).
  */
 export const KERAS_DRIVER = String.raw`"""Layerloom's Keras engine: trains the exported model.py and reports to Layerloom."""
 
@@ -29,11 +41,14 @@ import json
 import math
 import os
 import re
+import signal
 import sys
 import threading
 import time
 import traceback
 
+# The worker process decides (a stop line, or closing stdin): see the header.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 OUT = os.fdopen(os.dup(1), "w", buffering=1)
 # model.py's prints, Keras's summary and warnings go to the log, never into the JSON lines.
 os.dup2(2, 1)
@@ -100,7 +115,9 @@ def main():
         except Exception as e:  # noqa: BLE001 - reported to the worker, which names the fix
             versions[name] = None
             versions[name + "_error"] = (type(e).__name__ + ": " + str(e)).splitlines()[0]
-    if modules.get("tensorflow"):
+    # Listing devices starts TensorFlow's runtime, which a multi-worker strategy must
+    # configure first ("Collective ops must be configured at program startup").
+    if modules.get("tensorflow") and config.get("workers", 1) <= 1:
         tf = modules["tensorflow"]
         versions["devices"] = [d.name + " (" + d.device_type + ")" for d in tf.config.list_logical_devices()]
     send(versions)
@@ -115,13 +132,44 @@ def main():
     spec.loader.exec_module(program)
 
     stop = threading.Event()
+    multi = config.get("workers", 1) > 1
+    chief = config.get("chief", True)
+    # Multi-worker stop: the steps finished (all epochs), whether a stop was asked, and the
+    # agreed last step (see the header).
+    agreed = threading.Condition()
+    steps = {"done": 0, "asked": False, "target": None}
 
     def read_stdin():
         for line in sys.stdin:
-            if line.strip() == "stop":
-                stop.set()
+            words = line.split()
+            if words == ["stop"]:
+                if not multi:
+                    stop.set()
+                    continue
+                with agreed:
+                    steps["asked"] = True
+                    send({"type": "position", "step": steps["done"]})
+            elif len(words) == 2 and words[0] == "stop-at":
+                with agreed:
+                    steps["target"] = int(words[1])
+                    agreed.notify_all()
         # The worker is gone: leave now rather than train for nobody.
         os._exit(3)
+
+    def stop_now():
+        """Called at each batch end: whether to stop after this step."""
+        if not multi:
+            return stop.is_set()
+        with agreed:
+            steps["done"] += 1
+            while steps["asked"] and steps["target"] is None:
+                agreed.wait()
+            if steps["target"] is None or steps["done"] < steps["target"]:
+                return False
+            if steps["done"] == steps["target"]:
+                # In every worker's log: the step they all agreed on.
+                print(f"Stopping after step {steps['done']}, as every worker does", flush=True)
+            return True
 
     threading.Thread(target=read_stdin, daemon=True).start()
 
@@ -131,6 +179,8 @@ def main():
     counter = [0]
 
     def save_weights(model, tag):
+        if not chief:
+            return None
         counter[0] += 1
         path = os.path.join(scratch, f"{counter[0]:05d}-{tag}.npz")
         # Archive order is model.get_weights() order (what load_weights() reads back).
@@ -151,7 +201,7 @@ def main():
 
         def on_train_begin(self, logs=None):
             self.steps = self.params.get("steps") or 0
-            if config.get("resume"):
+            if config.get("resume") and chief:
                 # The weights Keras starts from, kept in the run folder to show what it resumed.
                 start = os.path.join(os.path.dirname(config["model"]), "start.npz")
                 np.savez(start, *[np.asarray(w, dtype=w.dtype) for w in self.model.get_weights()])
@@ -174,7 +224,8 @@ def main():
             values = finite(logs or {})
             bad = any(isinstance(v, str) for v in values.values())
             last = self.steps and done >= self.steps
-            if bad or last or stop.is_set() or now - self.last_sent >= interval:
+            stopping = stop_now()
+            if bad or last or stopping or now - self.last_sent >= interval:
                 send({
                     "type": "batch",
                     "epoch": self.epoch,
@@ -190,7 +241,7 @@ def main():
                 self.diverged = True
                 self.model.stop_training = True
                 return
-            if stop.is_set() and not self.stopped:
+            if stopping and not self.stopped:
                 self.stopped = True
                 self.model.stop_training = True
                 if not last:

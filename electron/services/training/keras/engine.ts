@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../../../shared/codegen/keras/index.js';
 import { kerasLayerOrder, planModel } from '../../../../shared/codegen/plan.js';
@@ -26,7 +27,7 @@ import type { DatasetTargetInfo, SkippedFile } from '../../../../shared/training
 import { kerasEngineLabel, kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
 import { checkLoss, outputHead, resolveLoss, suggestLoss } from '../../../../shared/training/lossCheck.js';
 import { resolveMonitor, selectMetrics } from '../../../../shared/training/monitor.js';
-import type { EpochRecord, RunSummary, TrainingJob } from '../../../../shared/training/protocol.js';
+import { workersProblem, type EpochRecord, type RunSummary, type TrainingJob } from '../../../../shared/training/protocol.js';
 import { TFJS_LOSS, TFJS_METRIC } from '../../../../shared/training/compileTable.js';
 import { scanDatasetPath } from '../../datasetService.js';
 import { prepareDataset } from '../../datasets/pipeline.js';
@@ -108,7 +109,8 @@ type DriverMessage =
   | { type: 'epoch'; epoch: number; logs: Record<string, number | string>; learning_rate: number; seconds: number; train_seconds: number; validation_seconds: number; weights: string; wait: number | null }
   | { type: 'stopped'; epoch: number; batch: number; weights: string }
   | { type: 'end'; weights: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'position'; step: number };
 
 /** Sets a tfjs model's weights from an .npz in Keras `get_weights()` order (the inverse of kerasWeightEntries). */
 async function loadKerasNpz(model: LayersModel, order: readonly string[], path: string, tf: LoadedBackend['tf']): Promise<void> {
@@ -138,6 +140,42 @@ async function readResumePoint(from: string, model: LayersModel, tf: LoadedBacke
   }
 }
 
+/** One process of the driver (one worker of a multi-worker run). */
+interface Worker {
+  readonly index: number;
+  readonly proc: ChildProcess;
+  readonly logPath: string;
+  /** A non-chief's own folder (its scratch and model.py's copies), removed at the end. */
+  readonly folder: string | null;
+  /** The last line it wrote to its log, to name what it was doing when it ended. */
+  lastLine: string;
+  /** What its driver reported as the program's failure. */
+  error: string | null;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly logClosed: Promise<void>;
+}
+
+/** Distinct free TCP ports on 127.0.0.1 (held together while chosen, so no two are the same). */
+async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** The message for a multi-worker run ended by one of its workers. */
+function lostWorker(w: Worker, workers: number, address: string | undefined, code: number | null, signal: NodeJS.Signals | null): string {
+  const how = signal ? `was killed (${signal})` : w.error ? `failed (${w.error})` : `exited with code ${code}`;
+  const last = w.lastLine ? `its last log line: "${w.lastLine}"` : 'it wrote no log line';
+  return `worker ${w.index}${w.index === 0 ? ' (the chief)' : ''} of ${workers} (Python process ${w.proc.pid ?? '?'}, ${address ?? 'loopback'}) ${how} before the training ended; ${last}. Every other worker was stopped (a multi-worker run cannot go on without one of its workers). Its log is ${w.logPath}.`;
+}
+
 /** Runs one training job on the Keras engine; every outcome ends with a `finished` event. */
 export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hooks: EngineHooks): Promise<RunSummary | null> {
   const { tf } = backend;
@@ -151,7 +189,11 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
   let optimizer: Optimizer | null = null;
   let summary: RunSummary | null = null;
   let epochsCompleted = 0;
-  let child: ChildProcess | null = null;
+  // The driver's processes: one, or one per worker of a multi-worker run (worker 0, the chief, first).
+  const procs: Worker[] = [];
+  const killAll = () => {
+    for (const w of procs) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
+  };
   const writeSummary = async (patch: Partial<RunSummary>) => {
     if (!summary || !runDir) return;
     summary = { ...summary, ...patch };
@@ -161,6 +203,10 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
   };
   try {
     const settings = job.settings;
+    const workers = job.workers ?? 1;
+    const workersRefused = workersProblem(workers, 'keras');
+    if (workersRefused) throw new TrainingError('backend', workersRefused);
+    const multi = workers > 1;
     // Until the driver reports its versions.
     let engineDescription = 'Keras (Python)';
     let engineLabel = 'Keras';
@@ -257,7 +303,13 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     await writeJson(join(kerasDir, 'preprocessing.json'), data.preprocessing);
     await writeFile(join(kerasDir, KERAS_WEIGHTS_FILE), encodeNpz(kerasWeightEntries(model, plan)));
     await writeFile(join(kerasDir, 'driver.py'), KERAS_DRIVER);
-    const argv = ['--data', job.datasetPath, '--epochs', String(settings.epochs), '--batch-size', String(settings.batchSize), '--weights', join(kerasDir, KERAS_WEIGHTS_FILE), '--output', join(kerasDir, 'output'), ...(job.modelArgs ?? [])];
+    // A multi-worker run: model.py's own tf.distribute path, each worker with its TF_CONFIG.
+    const addresses = multi ? (await freeLoopbackPorts(workers)).map((port) => `127.0.0.1:${port}`) : [];
+    const argv = [
+      ...['--data', job.datasetPath, '--epochs', String(settings.epochs), '--batch-size', String(settings.batchSize), '--weights', join(kerasDir, KERAS_WEIGHTS_FILE), '--output', join(kerasDir, 'output')],
+      ...(multi ? ['--distribute', 'multiworker'] : []),
+      ...(job.modelArgs ?? []),
+    ];
     const scratch = join(kerasDir, 'scratch');
     const es = settings.earlyStopping;
     let earlyStopping: Record<string, unknown> | null = null;
@@ -279,7 +331,14 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
       }
     }
     const resume = resumed ? { initial_epoch: resumed.state.epochsDone, early_stopping: earlyStopping } : null;
-    await writeJson(join(kerasDir, 'driver.json'), { model: join(kerasDir, 'model.py'), argv, scratch, interval_ms: job.progressIntervalMs ?? 100, ...(resume ? { resume } : {}) });
+    const config = { model: join(kerasDir, 'model.py'), argv, scratch, interval_ms: job.progressIntervalMs ?? 100, workers, ...(resume ? { resume } : {}) };
+    await writeJson(join(kerasDir, 'driver.json'), config);
+    for (let i = 1; i < workers; i++) {
+      // A non-chief writes nothing the run keeps: its copies go to its own folder, removed at the end.
+      const own = join(kerasDir, `worker-${i}`);
+      await mkdir(own, { recursive: true });
+      await writeJson(join(kerasDir, `driver-worker-${i}.json`), { ...config, scratch: join(own, 'scratch'), chief: false });
+    }
 
     const batchSize = settings.batchSize;
     // Keras says how many steps an epoch has when it begins (batchesPerEpoch is updated then).
@@ -308,28 +367,95 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
       { onEpochEnd: (end: EpochEnd) => void (epochsCompleted = end.epoch + 1) },
     ]);
 
-    // The driver.
+    // The driver: one process, or one per worker (each with its TF_CONFIG; worker 0 is the chief).
     const logPath = join(dir, 'keras.log');
-    const logFile = createWriteStream(logPath);
-    const proc = spawn(python, [join(kerasDir, 'driver.py'), join(kerasDir, 'driver.json')], { cwd: kerasDir, env: pythonEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    child = proc;
-    log('info', `Keras engine: Python process ${proc.pid ?? '?'} runs ${join(kerasDir, 'model.py')}; its log is ${logPath}.`);
-    proc.stderr.pipe(logFile);
-    proc.stdin.on('error', () => undefined);
+    const said: { failure: Error | null; programError: string | null; ended: boolean; stoppedAt: { epoch: number; batch: number } | null; lost: string | null } = { failure: null, programError: null, ended: false, stoppedAt: null, lost: null };
+    let spawnError: Error | null = null;
+    let onChiefLine: (line: string) => void = () => undefined;
+    // Multi-worker stop: every worker's last finished step; all of them stop one step past the largest.
+    const positions = new Map<number, number>();
+    const onPosition = (index: number, step: number) => {
+      positions.set(index, step);
+      if (positions.size !== workers) return;
+      const target = Math.max(...positions.values()) + 1;
+      for (const w of procs) w.proc.stdin?.write(`stop-at ${target}\n`);
+    };
+    for (let index = 0; index < workers; index++) {
+      const own = index === 0 ? null : join(kerasDir, `worker-${index}`);
+      const env = {
+        ...pythonEnv(),
+        ...(multi ? { TF_CONFIG: JSON.stringify({ cluster: { worker: addresses }, task: { type: 'worker', index } }) } : {}),
+        // model.py's non-chief copies (tempfile.mkdtemp) land in the worker's own folder.
+        ...(own ? { TMPDIR: own, TEMP: own, TMP: own } : {}),
+      };
+      const configPath = join(kerasDir, index === 0 ? 'driver.json' : `driver-worker-${index}.json`);
+      const proc = spawn(python, [join(kerasDir, 'driver.py'), configPath], { cwd: kerasDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const workerLog = index === 0 ? logPath : join(dir, `keras-worker-${index}.log`);
+      const logFile = createWriteStream(workerLog);
+      const w: Worker = {
+        index,
+        proc,
+        logPath: workerLog,
+        logClosed: new Promise<void>((r) => logFile.on('close', () => r())),
+        folder: own,
+        lastLine: '',
+        error: null,
+        exited: new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal }))),
+      };
+      procs.push(w);
+      proc.on('error', (e) => {
+        spawnError ??= e;
+        killAll();
+      });
+      proc.stdin.on('error', () => undefined);
+      proc.stderr.pipe(logFile);
+      let partial = '';
+      proc.stderr.on('data', (d: Buffer) => {
+        const lines = (partial + d.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines.map((l) => l.trim()).filter(Boolean)) {
+          w.lastLine = line;
+          if (index === 0 && multi && line.startsWith('Replicas in sync:')) log('info', line);
+        }
+      });
+      createInterface({ input: proc.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        let message: DriverMessage;
+        try {
+          message = JSON.parse(line) as DriverMessage;
+        } catch {
+          return;
+        }
+        if (message.type === 'error') w.error = message.message;
+        // Answered at once, not after the chief's queue of messages: every worker holds meanwhile.
+        if (message.type === 'position') onPosition(index, message.step);
+        else if (index === 0) onChiefLine(line);
+      });
+      void w.exited.then(({ code, signal }) => {
+        // A multi-worker run cannot go on without any of its workers: the others would wait in
+        // the next collective. The first to end badly is the one named.
+        if (!multi || (code === 0 && signal === null) || said.lost !== null || said.failure) return;
+        said.lost = lostWorker(w, workers, addresses[index], code, signal);
+        killAll();
+      });
+    }
+    const chief = procs[0];
+    log(
+      'info',
+      multi
+        ? `Keras engine: ${workers} workers of one multi-worker run on ${addresses.join(', ')} (Python processes ${procs.map((w) => w.proc.pid ?? '?').join(', ')}; worker 0, the chief, reports progress and writes the run folder) run ${join(kerasDir, 'model.py')}; their logs are ${procs.map((w) => w.logPath).join(', ')}.`
+        : `Keras engine: Python process ${chief.proc.pid ?? '?'} runs ${join(kerasDir, 'model.py')}; its log is ${logPath}.`,
+    );
     let stopSent = false;
     const stopPoll = setInterval(() => {
       if (!stopSent && hooks.stopRequested()) {
         stopSent = true;
-        proc.stdin.write('stop\n');
+        for (const w of procs) w.proc.stdin?.write('stop\n');
       }
     }, 50);
     // What the driver said (a closure writes it, so it is an object TypeScript does not narrow).
-    const said: { failure: Error | null; programError: string | null; ended: boolean; stoppedAt: { epoch: number; batch: number } | null } = { failure: null, programError: null, ended: false, stoppedAt: null };
     let seenInEpoch = 0;
     let currentEpoch = -1;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
-    let spawnError: Error | null = null;
-    const spawnFailed = new Promise<Error>((resolve) => proc.on('error', (e) => resolve((spawnError = e))));
     let chain = Promise.resolve();
     const handle = async (message: DriverMessage) => {
       switch (message.type) {
@@ -391,8 +517,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           break;
       }
     };
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
+    onChiefLine = (line) => {
       chain = chain.then(async () => {
         if (said.failure) return;
         try {
@@ -400,16 +525,22 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
         } catch (e) {
           // The NaN guard (or a checkpoint that cannot be written) ends the run: stop Python too.
           said.failure = e instanceof Error ? e : new Error(String(e));
-          proc.kill('SIGKILL');
+          killAll();
         }
       });
-    });
-    const outcome = await Promise.race([exited, spawnFailed.then((e) => Promise.reject(new TrainingError('backend', noPython(python, e.message))))]);
-    if (spawnError) throw new TrainingError('backend', noPython(python, (spawnError as Error).message));
+    };
+    const outcomes = await Promise.all(procs.map((w) => w.exited));
     clearInterval(stopPoll);
+    if (spawnError) throw new TrainingError('backend', noPython(python, (spawnError as Error).message));
+    const outcome = outcomes[0];
     await chain;
-    await new Promise<void>((r) => logFile.end(r));
+    await Promise.all(procs.map((w) => w.logClosed));
     if (said.failure) throw said.failure;
+    if (said.lost !== null) {
+      // Like a killed process: the run is interrupted and resumes from its last checkpoint.
+      const { resumable, note } = await resumeNote(dir, { projectFile: job.projectFile, datasetPath: job.datasetPath });
+      throw new Interrupted(`Interrupted: ${said.lost}${resumable ? ' ' : ' The run stopped '}${note}${resumable ? ` --engine keras --workers ${workers}` : ''}`, resumable);
+    }
     if (said.programError !== null || outcome.code !== 0 || !said.ended) {
       if (said.programError !== null) {
         const note = await checkpoint.failureNote(undefined);
@@ -448,7 +579,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     return summary;
   } catch (e) {
     heartbeat?.stop();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    killAll();
     const error = classifyTrainingError(e, job.settings);
     const interrupted = e instanceof Interrupted ? { status: 'interrupted' as const, resumable: e.resumable } : { status: 'failed' as const };
     await writeSummary({ ...interrupted, finishedAt: new Date().toISOString(), error, message: error.message, epochsCompleted }).catch(() => undefined);
@@ -456,6 +587,10 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     return summary;
   } finally {
     heartbeat?.stop();
+    // Every worker has ended (killed ones within moments) before their own folders go.
+    killAll();
+    await Promise.race([Promise.all(procs.map((w) => w.exited)), new Promise((r) => setTimeout(r, 10_000))]);
+    for (const w of procs) if (w.folder) await rm(w.folder, { recursive: true, force: true }).catch(() => undefined);
     model?.dispose();
     optimizer?.dispose();
   }
