@@ -192,6 +192,9 @@ export const API_ARGUMENTS: ArgValidators = {
     }),
   ],
   getBackendStatus: [],
+  getPythonInterpreter: [],
+  // An absolute path, or "" to remove the setting.
+  setPythonInterpreter: [(v, path) => (v === '' ? good('') : filePath(v, path))],
   listExplainSamples: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
   explainSample: [
     object({
