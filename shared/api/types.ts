@@ -98,7 +98,7 @@ export interface TemplateInfo {
 }
 
 /** What a native path picker is for; decides the dialog kind and filters. */
-export type PickPurpose = 'openProject' | 'saveProject' | 'datasetFolder' | 'exportFolder';
+export type PickPurpose = 'openProject' | 'saveProject' | 'datasetFolder' | 'exportFolder' | 'pythonInterpreter';
 
 /** The Keras engine's Python interpreter (`getPythonInterpreter`, `setPythonInterpreter`). */
 export interface PythonInterpreterStatus {
