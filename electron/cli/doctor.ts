@@ -12,7 +12,7 @@ import type { BackendReport } from '../../shared/api/backend.js';
 import { parseProject } from '../../shared/graph/serialization.js';
 import { kerasVersionProblem, type KerasVersions } from '../../shared/training/kerasVersions.js';
 import { BackendUnavailableError, describeDevice, loadBestBackend, type LoadBackendOptions } from '../services/backendService.js';
-import { measureEngines, probeKey, readProbe, resolvePython, savePythonSetting, type EngineProbe } from '../services/engineService.js';
+import { checkPythonInterpreter, measureEngines, probeKey, readProbe, resolvePython, savePythonSetting, type EngineProbe } from '../services/engineService.js';
 import { describeKeras, probeKeras } from '../services/training/keras/engine.js';
 
 const HELP = `Usage: layerloom doctor [--json] [--backend auto|native-gpu|native|wasm|cpu] [--probe]
@@ -138,9 +138,8 @@ export async function runDoctor(args: string[]): Promise<number> {
     if (path) {
       // Only an interpreter that can run the engine is saved.
       try {
-        const found = await probeKeras(path);
-        const problem = kerasVersionProblem(found);
-        if (problem) throw new Error(problem);
+        // The same check as the app's interpreter setting.
+        const found = await checkPythonInterpreter(path);
         console.log(`Saved: the Keras engine runs ${path} (${describeKeras(found)}).`);
       } catch (e) {
         console.error(`Not saved: ${(e as Error).message}`);

@@ -41,6 +41,9 @@ export function dialogPlan(request: PickPathRequest, platform: string, defaultDi
             ? { title: 'Choose a dataset folder or CSV file', defaultPath, filters: [{ name: 'Dataset', extensions: ['csv'] }], properties: ['openDirectory', 'openFile'] }
             : { title: 'Choose a dataset folder', defaultPath, properties: ['openDirectory'] },
       };
+    case 'pythonInterpreter':
+      // A program: no filter (python, python3.11, python.exe), hidden folders shown (a .venv).
+      return { kind: 'open', options: { title: 'Choose the Python interpreter', buttonLabel: 'Choose', defaultPath, properties: ['openFile', 'showHiddenFiles'] } };
     case 'exportFolder':
       return { kind: 'open', options: { title: 'Export into folder', buttonLabel: 'Export here', defaultPath, properties: ['openDirectory', 'createDirectory', 'promptToCreate'] } };
   }

@@ -10,6 +10,7 @@ import type { ProjectDocument } from '../../shared/graph/document.js';
 import { notAvailable } from '../../shared/api/errors.js';
 import type {
   BackendStatus,
+  PythonInterpreterStatus,
   CodeTarget,
   DatasetReport,
   DatasetScanRequest,
@@ -33,6 +34,7 @@ import { listWeightChoices } from '../services/weightSourceService.js';
 import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../shared/codegen/keras/index.js';
 import { generateTs, TS_WEIGHTS_FOLDER } from '../../shared/codegen/typescript/index.js';
 import { getBackendStatus } from '../services/backendService.js';
+import { pythonInterpreterStatus, setPythonInterpreter } from '../services/engineService.js';
 import { scanDataset } from '../services/datasetService.js';
 import { exportProject } from '../services/exportService.js';
 import { measureAccuracyInWorker } from '../services/accuracyCheck.js';
@@ -63,7 +65,7 @@ export interface ServiceAdapters {
     write(request: ExportRequest & { readonly runsDir?: string }): Promise<ExportResult>;
     choices(request: WeightChoicesRequest & { readonly runsDir?: string }): Promise<WeightChoices>;
   };
-  readonly backend: AdapterState & { status(): Promise<BackendStatus> };
+  readonly backend: AdapterState & { status(): Promise<BackendStatus>; python(): Promise<PythonInterpreterStatus>; setPython(path: string): Promise<PythonInterpreterStatus> };
 }
 
 const ON: AdapterState = { available: true, reason: '' };
@@ -119,7 +121,19 @@ export function serviceAdapters(): ServiceAdapters {
         return listWeightChoices({ ...request, tf: await exportTf() });
       },
     },
-    backend: { ...ON, status: () => getBackendStatus() },
+    backend: {
+      ...ON,
+      status: () => getBackendStatus(),
+      python: () => pythonInterpreterStatus(),
+      setPython: async (path) => {
+        try {
+          return await setPythonInterpreter(path);
+        } catch (e) {
+          // Nothing was saved: say why, and keep the person's typing (the renderer shows it).
+          throw new ApiError('invalid-argument', `Not saved: ${(e as Error).message}`);
+        }
+      },
+    },
   };
 }
 
@@ -152,7 +166,7 @@ export function withServicesOff(base: ServiceAdapters, off: Partial<Record<keyof
           },
     codegen: off.codegen === undefined ? base.codegen : { ...state(off.codegen), generate: fail('Code generation', off.codegen) },
     export: off.export === undefined ? base.export : { ...state(off.export), write: fail('Export', off.export), choices: fail('Export', off.export) },
-    backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend) },
+    backend: off.backend === undefined ? base.backend : { ...state(off.backend), status: fail('The backend doctor', off.backend), python: fail('The Python interpreter check', off.backend), setPython: fail('The Python interpreter setting', off.backend) },
   };
 }
 

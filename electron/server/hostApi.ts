@@ -226,6 +226,8 @@ export async function createHostApi(options: HostApiOptions): Promise<HostApi> {
     listWeightChoices: (request) => adapters.export.choices({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     exportCode: (request) => adapters.export.write({ ...request, ...sessionRuns(request.projectPath, request.sessionKey) }),
     getBackendStatus: () => adapters.backend.status(),
+    getPythonInterpreter: () => adapters.backend.python(),
+    setPythonInterpreter: (path) => adapters.backend.setPython(path),
     listExplainSamples: ({ doc, projectPath }) => explainSamples(doc, projectPath),
     cellSamples: ({ runDir, actual, predicted }) => cellSamples(runDir, actual, predicted),
     explainSample: (request) => explainWorkers.explain(request, sessionRuns(request.projectPath, request.sessionKey).runsDir),

@@ -10,11 +10,13 @@ import { mkdir, readFile, rm, mkdtemp } from 'node:fs/promises';
 import { cpus, homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectDocument } from '../../shared/graph/document.js';
-import type { KerasVersions } from '../../shared/training/kerasVersions.js';
+import type { PythonInterpreterStatus } from '../../shared/api/types.js';
+import { kerasVersionProblem, type KerasVersions } from '../../shared/training/kerasVersions.js';
 import type { TrainingEngine } from '../../shared/training/protocol.js';
 import { writeJson } from './runsService.js';
 import { defaultPython } from './tfliteService.js';
 import { train } from './trainingService.js';
+import { describeKeras, probeKeras } from './training/keras/engine.js';
 
 /** Where the settings and the probe cache live. */
 export function engineSettingsDir(): string {
@@ -38,6 +40,43 @@ export async function resolvePython(named?: string, dir = engineSettingsDir()): 
   if (process.env.LAYERLOOM_PYTHON) return process.env.LAYERLOOM_PYTHON;
   const settings = await readJsonOr<{ python?: unknown }>(join(dir, 'settings.json'), {});
   return typeof settings.python === 'string' && settings.python ? settings.python : defaultPython();
+}
+
+/**
+ * Checks that `python` can run the Keras engine (it starts, and has TensorFlow ≥ 2.16 and Keras ≥ 3)
+ * and returns what it has; throws an Error whose message says what is wrong and how to fix it.
+ * What `layerloom doctor --set-python` and the app's interpreter setting check before saving.
+ */
+export async function checkPythonInterpreter(python: string): Promise<KerasVersions> {
+  const found = await probeKeras(python);
+  const problem = kerasVersionProblem(found);
+  if (problem) throw new Error(`${problem} (Python interpreter "${python}"). Install them there with \`${python} -m pip install "tensorflow>=2.16" "keras>=3"\`, or choose another interpreter.`);
+  return found;
+}
+
+/** The Keras engine's interpreter, where it comes from, and what it has (the app's setting shows it). */
+export async function pythonInterpreterStatus(dir = engineSettingsDir(), checked?: { python: string; versions: KerasVersions }): Promise<PythonInterpreterStatus> {
+  const settings = await readJsonOr<{ python?: unknown }>(join(dir, 'settings.json'), {});
+  const saved = typeof settings.python === 'string' && settings.python ? settings.python : null;
+  const source = process.env.LAYERLOOM_PYTHON ? 'environment' : saved ? 'setting' : 'default';
+  const python = await resolvePython(undefined, dir);
+  try {
+    // An interpreter just checked is not started again.
+    const versions = checked?.python === python ? checked.versions : await checkPythonInterpreter(python);
+    return { python, source, saved, versions, description: describeKeras(versions), problem: null };
+  } catch (e) {
+    return { python, source, saved, versions: null, description: null, problem: (e as Error).message };
+  }
+}
+
+/**
+ * Saves `python` as the Keras engine's interpreter once it passes {@link checkPythonInterpreter}
+ * (nothing is saved otherwise: the error says why); an empty string removes the setting.
+ */
+export async function setPythonInterpreter(python: string, dir = engineSettingsDir()): Promise<PythonInterpreterStatus> {
+  const versions = python ? await checkPythonInterpreter(python) : null;
+  await savePythonSetting(python, dir);
+  return pythonInterpreterStatus(dir, versions ? { python, versions } : undefined);
 }
 
 /** Saves the Python interpreter setting (an empty string removes it). */

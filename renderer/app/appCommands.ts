@@ -212,6 +212,7 @@ const APP_COMMANDS: readonly AppCommand[] = [
   { id: 'view.commandPalette', title: 'Command palette', shortcut: ['Mod+K', 'Mod+Shift+P'], group: 'View', run: () => openDialog({ kind: 'commands' }) },
   { id: 'training.start', title: 'Start training', shortcut: ['Mod+Enter'], group: 'Training', run: startTrainingNow },
   { id: 'training.stop', title: 'Stop training', group: 'Training', run: () => stopTraining() },
+  { id: 'training.python', title: 'Python interpreter of the Keras engine…', group: 'Training', run: () => openDialog({ kind: 'python' }) },
   {
     id: 'backend.refresh',
     title: 'Check backend',

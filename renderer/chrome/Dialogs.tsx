@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type JSX, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { ExportTargetKind, RecentProject, TemplateInfo, WeightChoices, WeightQuantization } from '../../shared/api/types.js';
+import type { ExportTargetKind, PythonInterpreterStatus, RecentProject, TemplateInfo, WeightChoices, WeightQuantization } from '../../shared/api/types.js';
 import { quantizationLines, WEIGHT_QUANTIZATIONS } from '../../shared/codegen/quantize.js';
 import { TFLITE_MODES, tfliteLine, tfliteProblem, type TfliteMode } from '../../shared/codegen/keras/tflite.js';
 import { planModel } from '../../shared/codegen/plan.js';
@@ -504,6 +504,106 @@ function ConfirmDialog({ d }: { d: Extract<Dialog, { kind: 'confirm' }> }): JSX.
   );
 }
 
+const SOURCE: Record<PythonInterpreterStatus['source'], string> = {
+  setting: 'the saved setting',
+  environment: 'LAYERLOOM_PYTHON, which wins over the setting',
+  default: 'the default: no interpreter is saved',
+};
+
+/**
+ * The Keras engine's Python interpreter: the one in use and what it has; another is checked (as
+ * `layerloom doctor --set-python` checks it) before it is saved, and a bad one is refused with the
+ * reason, keeping what was typed. An app started from a desktop launcher may not see the shell's
+ * PATH, so this is where a virtual environment's interpreter is named.
+ */
+function PythonDialog(): JSX.Element {
+  const [status, setStatus] = useState<PythonInterpreterStatus | null>(null);
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState<'checking' | 'saving' | null>('checking');
+  const [error, setError] = useState<string | null>(null);
+  const native = useUi((s) => s.appInfo?.capabilities.nativeDialogs ?? false);
+  // The field keeps the focus across a check (its button is disabled meanwhile), so Escape still closes.
+  const input = useRef<HTMLInputElement>(null);
+  const show = (s: PythonInterpreterStatus) => {
+    setStatus(s);
+    setPath(s.saved ?? s.python);
+  };
+  useEffect(() => {
+    void api.getPythonInterpreter().then(show, (e: unknown) => setError(errorMessage(e))).finally(() => setBusy(null));
+  }, []);
+  const save = (value: string) => {
+    setBusy('saving');
+    setError(null);
+    api.setPythonInterpreter(value).then(
+      (s) => {
+        show(s);
+        toast('success', value ? `The Keras engine now runs ${value}.` : 'Removed the interpreter setting: the Keras engine runs the default.');
+      },
+      (e: unknown) => setError(errorMessage(e)),
+    ).finally(() => {
+      setBusy(null);
+      input.current?.focus();
+    });
+  };
+  const browse = () => {
+    // Electron: the native dialog; the browser host: the host-backed file browser.
+    const chosen = native
+      ? api.pickPath({ purpose: 'pythonInterpreter', ...(path ? { defaultPath: path } : {}) })
+      : browseForPath({ mode: 'file', title: 'Choose the Python interpreter (e.g. a virtual environment’s bin/python)', initialPath: path.trim() ? `${folderOf(path.trim())}/` : '/', actionLabel: 'Choose' });
+    void chosen.then((p) => p && setPath(p), () => undefined).finally(() => input.current?.focus());
+  };
+  return (
+    <Modal title="Python interpreter (Keras engine)" testId="dialog-python">
+      <p className="ll-muted small">The Keras engine trains in this Python, which needs TensorFlow ≥ 2.16 and Keras ≥ 3. A desktop launcher may not see your shell’s PATH: name a virtual environment’s interpreter here.</p>
+      <div className="ll-cards">
+        <div className="ll-card">
+          <span className="k">In use</span>
+          <span className="v small mono" data-testid="python-current">
+            {status ? status.python : 'checking…'}
+          </span>
+          {status && <span className="ll-muted small">from {SOURCE[status.source]}</span>}
+        </div>
+        <div className="ll-card">
+          <span className="k">Found</span>
+          <span className={`v small${status?.problem ? ' ll-warn-count' : ''}`} data-testid="python-versions">
+            {busy === 'checking' ? 'Checking (starting Python and TensorFlow)…' : status ? (status.description ?? status.problem) : '—'}
+          </span>
+        </div>
+      </div>
+      <form
+        className="ll-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) save(path.trim());
+        }}
+      >
+        <input ref={input} className="ll-input mono grow" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/venv/bin/python" aria-label="Python interpreter path" data-testid="python-path" />
+        <button type="button" className="ll-btn" onClick={browse} data-testid="python-browse">
+          <Icon name="folder" /> Browse…
+        </button>
+        <button type="submit" className="ll-btn primary" disabled={!path.trim() || busy !== null} data-testid="python-save">
+          {busy === 'saving' ? 'Checking…' : 'Check and save'}
+        </button>
+      </form>
+      {error && (
+        <div className="ll-callout error small" role="alert" data-testid="python-error">
+          {error}
+        </div>
+      )}
+      <div className="ll-row end">
+        {status?.saved && (
+          <button className="ll-btn" disabled={busy !== null} onClick={() => save('')} data-testid="python-reset">
+            Use the default
+          </button>
+        )}
+        <button className="ll-btn" onClick={closeDialog}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
 /** Renders the open dialog, if any. */
 export function Dialogs(): JSX.Element | null {
   const dialog = useUi((s) => s.dialog);
@@ -525,6 +625,8 @@ export function Dialogs(): JSX.Element | null {
       return <RecoveryDialog entries={dialog.entries} />;
     case 'confirm':
       return <ConfirmDialog d={dialog} />;
+    case 'python':
+      return <PythonDialog />;
     case 'run':
       return (
         <Modal title="Run" testId="dialog-run" wide>

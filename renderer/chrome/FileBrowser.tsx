@@ -20,7 +20,9 @@ export type BrowseMode =
   /** A folder (export target). */
   | 'folder'
   /** A dataset: a folder of images or a CSV file. */
-  | 'data';
+  | 'data'
+  /** Any existing file (a program, such as the Python interpreter). */
+  | 'file';
 
 /** A file-type filter. */
 interface Filter {
@@ -42,6 +44,7 @@ const FILTERS: Readonly<Record<BrowseMode, readonly Filter[]>> = {
   save: [{ label: 'Layerloom projects (.layerloom)', extensions: ['.layerloom'] }, { label: 'All files' }],
   folder: [{ label: 'Folders only', extensions: [] }, { label: 'Folders and files' }],
   data: [{ label: 'Data (folders, .csv, .tsv)', extensions: ['.csv', '.tsv'] }, { label: 'All files' }],
+  file: [{ label: 'All files' }],
 };
 
 /** The separator a path uses (a Windows host sends `\`). */

@@ -272,6 +272,11 @@ export function TrainingPanel(): JSX.Element {
             <option value="tfjs">on tfjs</option>
             <option value="keras">on Keras</option>
           </select>
+          {(settings.engine ?? 'tfjs') === 'keras' && (
+            <button className="ll-tool ll-train-python" onClick={() => openDialog({ kind: 'python' })} aria-label="Python interpreter of the Keras engine…" title="Python interpreter of the Keras engine: which one it runs, its Keras/TensorFlow versions, choose another" data-testid="train-python">
+              <Icon name="settings" />
+            </button>
+          )}
         </div>
         {why && !running && <div className="ll-muted small">{why}</div>}
         {!available && <div className="ll-callout info">Training is not available in this build yet (the training service is not connected).</div>}

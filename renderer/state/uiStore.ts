@@ -17,6 +17,8 @@ export type Dialog =
   | { readonly kind: 'help' }
   | { readonly kind: 'commands' }
   | { readonly kind: 'export' }
+  /** The Keras engine's Python interpreter setting. */
+  | { readonly kind: 'python' }
   /** One run folder in the runs browser. */
   | { readonly kind: 'run'; readonly dir: string }
   | { readonly kind: 'recovery'; readonly entries: readonly RecoveryEntry[] }

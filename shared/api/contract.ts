@@ -8,6 +8,7 @@ import type {
   AppCommandEvent,
   AppInfo,
   BackendStatus,
+  PythonInterpreterStatus,
   DatasetReport,
   DatasetScanRequest,
   ExportRequest,
@@ -95,6 +96,10 @@ export interface ApiRequests {
   exportCode: { args: [request: ExportRequest]; result: ExportResult };
   /** Which TensorFlow backend and device training will use, and why. */
   getBackendStatus: { args: []; result: BackendStatus };
+  /** The Keras engine's Python interpreter, where it comes from, and its Keras/TensorFlow versions. */
+  getPythonInterpreter: { args: []; result: PythonInterpreterStatus };
+  /** Checks an interpreter (as `layerloom doctor --set-python` does) and saves it; "" removes the setting. Fails, saving nothing, when the Keras engine cannot use it. */
+  setPythonInterpreter: { args: [path: string]; result: PythonInterpreterStatus };
   /** A few images per class of the project's dataset, with thumbnails, to explain. */
   listExplainSamples: { args: [request: { doc: ProjectDocument; projectPath: string | null }]; result: ExplainSample[] };
   /** A trained run's prediction on one sample, Grad-CAM, saliency and every block's output (computed in a worker). */
@@ -166,6 +171,8 @@ const METHOD_SET: Record<ApiMethod, true> = {
   listWeightChoices: true,
   exportCode: true,
   getBackendStatus: true,
+  getPythonInterpreter: true,
+  setPythonInterpreter: true,
   listExplainSamples: true,
   explainSample: true,
   cellSamples: true,

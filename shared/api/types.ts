@@ -12,6 +12,7 @@ export type { WeightChoices, WeightProvenance } from '../training/weightSource.j
 export type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { CheckpointChoice, WeightProvenance } from '../training/weightSource.js';
 import type { TrainingEngine } from '../training/protocol.js';
+import type { KerasVersions } from '../training/kerasVersions.js';
 import type { QuantizationReport, WeightQuantization } from '../codegen/quantize.js';
 import type { TfliteMode } from '../codegen/keras/tflite.js';
 
@@ -97,7 +98,23 @@ export interface TemplateInfo {
 }
 
 /** What a native path picker is for; decides the dialog kind and filters. */
-export type PickPurpose = 'openProject' | 'saveProject' | 'datasetFolder' | 'exportFolder';
+export type PickPurpose = 'openProject' | 'saveProject' | 'datasetFolder' | 'exportFolder' | 'pythonInterpreter';
+
+/** The Keras engine's Python interpreter (`getPythonInterpreter`, `setPythonInterpreter`). */
+export interface PythonInterpreterStatus {
+  /** The interpreter the Keras engine runs. */
+  readonly python: string;
+  /** Where it comes from: LAYERLOOM_PYTHON, the saved setting, or the default (python3). */
+  readonly source: 'environment' | 'setting' | 'default';
+  /** The saved setting (null: none). */
+  readonly saved: string | null;
+  /** What it has; null when the Keras engine cannot use it. */
+  readonly versions: KerasVersions | null;
+  /** One line: `Keras 3.15.0 / TensorFlow 2.21.0 (Python 3.11.2) on CPU:0`. */
+  readonly description: string | null;
+  /** Why the Keras engine cannot use it, and the fix; null when it can. */
+  readonly problem: string | null;
+}
 
 /** Arguments of `pickPath`. */
 export interface PickPathRequest {

@@ -142,7 +142,7 @@ export function object<S extends Shape>(shape: S): Validator<ShapeValue<S>> {
 const req = <T>(validator: Validator<T>) => ({ validator: validator as Validator<unknown> & Validator<T> });
 const opt = <T>(validator: Validator<T>) => ({ validator: validator as Validator<unknown> & Validator<T>, optional: true as const });
 
-const PICK_PURPOSES: readonly PickPurpose[] = ['openProject', 'saveProject', 'datasetFolder', 'exportFolder'];
+const PICK_PURPOSES: readonly PickPurpose[] = ['openProject', 'saveProject', 'datasetFolder', 'exportFolder', 'pythonInterpreter'];
 const CODE_TARGETS: readonly CodeTarget[] = ['keras', 'tfjs'];
 const EXPORT_TARGETS: readonly ExportTargetKind[] = [...CODE_TARGETS, 'onnx'];
 /** Ids of templates, runs and recovery entries: short, safe as file names. */
@@ -192,6 +192,9 @@ export const API_ARGUMENTS: ArgValidators = {
     }),
   ],
   getBackendStatus: [],
+  getPythonInterpreter: [],
+  // An absolute path, or "" to remove the setting.
+  setPythonInterpreter: [(v, path) => (v === '' ? good('') : filePath(v, path))],
   listExplainSamples: [object({ doc: req(projectDocument), projectPath: req(nullable(filePath)) })],
   explainSample: [
     object({

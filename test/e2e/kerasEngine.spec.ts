@@ -41,12 +41,48 @@ test('trains the mnist example on the Keras engine, stops it and exports the run
     await app.openPath(project);
     await app.tab('training');
 
-    await test.step('choose Keras and train: live progress and charts', async () => {
+    await test.step('choose Keras (a project setting) and name its Python interpreter: a bad one is refused, a good one saved', async () => {
       await page.getByTestId('train-engine').selectOption('keras');
+      await expect(page.getByTestId('status-saved')).toHaveText('Unsaved changes');
+      await page.getByTestId('train-python').click();
+      const dialog = page.getByTestId('dialog-python');
+      // The interpreter in use (the default here: the host's HOME is the test's own) and what it has.
+      await expect(dialog.getByTestId('python-versions')).toContainText(/Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+/, { timeout: 120_000 });
+      const bad = join(work, 'no-such-python');
+      await dialog.getByTestId('python-path').fill(bad);
+      await dialog.getByTestId('python-save').click();
+      await expect(dialog.getByTestId('python-error')).toContainText(`Not saved: The Keras engine needs Python with TensorFlow and Keras, but the Python interpreter "${bad}" cannot be started`);
+      await expect(dialog.getByTestId('python-path')).toHaveValue(bad);
+      for (const size of [
+        { width: 1280, height: 800 },
+        { width: 1920, height: 1080 },
+      ]) {
+        await page.setViewportSize(size);
+        await app.shot(`keras-python-${size.width}x${size.height}`);
+      }
+      // The browser host picks the file in its own file browser.
+      const python = (await run('python3', ['-c', 'import sys; print(sys.executable)'])).stdout.trim();
+      await dialog.getByTestId('python-browse').click();
+      const browser = page.getByTestId('dialog-browse');
+      await expect(browser.getByTestId('file-list')).toBeVisible();
+      await app.shot('keras-python-browse');
+      await browser.getByTestId('path-input').fill(python);
+      await browser.getByTestId('path-submit').click();
+      await expect(dialog.getByTestId('python-path')).toHaveValue(python);
+      await dialog.getByTestId('python-save').click();
+      await expect(dialog.getByTestId('python-current')).toHaveText(python, { timeout: 120_000 });
+      await expect(dialog).toContainText('from the saved setting');
+      await expect(dialog.getByTestId('python-error')).toHaveCount(0);
+      await page.keyboard.press('Escape');
+      await expect(dialog).toHaveCount(0);
+    });
+
+    await test.step('train on Keras: live progress and charts, the status bar names the engine', async () => {
       await page.getByTestId('train-start').click();
       // Any epoch from the second on: fast epochs can pass between two looks.
       await expect(page.getByTestId('train-status')).toContainText(/Epoch ([2-9]|[1-9]\d+)\/5000/, { timeout: 180_000 });
       await expect(page.getByTestId('training-panel')).toContainText('Keras 3.');
+      await expect(page.getByTestId('status-backend')).toHaveText(/^Keras · TF 2\.\d+ · CPU$/);
       for (const size of [
         { width: 1280, height: 800 },
         { width: 1920, height: 1080 },
@@ -62,6 +98,7 @@ test('trains the mnist example on the Keras engine, stops it and exports the run
       const saved = JSON.parse(await readFile(join(work, 'runs', id, 'run.json'), 'utf8')) as { engine: string; status: string; epochsCompleted: number };
       expect([saved.engine, saved.status]).toEqual(['keras', 'stopped']);
       expect(saved.epochsCompleted).toBeGreaterThanOrEqual(1);
+      await expect(page.getByTestId('run-engine').first()).toHaveText(/^Keras · TF 2\.\d+ · CPU$/);
       await page.getByTestId('run-open').first().click();
       await expect(page.getByTestId('run-backend')).toContainText('keras · Keras 3.');
       await app.shot('keras-run');

@@ -36,7 +36,7 @@ function offlineAdapters(): ServiceAdapters {
     training: { ...off, start: fail, stop: fail, listRuns: fail, openRun: fail, labelRun: fail },
     codegen: { ...off, generate: fail },
     export: { ...off, write: fail, choices: fail },
-    backend: { ...off, status: fail },
+    backend: { ...off, status: fail, python: fail, setPython: fail },
   };
 }
 

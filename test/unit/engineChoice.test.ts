@@ -3,12 +3,14 @@
  * the CLI's engine options reaching the engine (through the real `layerloom` command).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pickEngine, resolvePython, savePythonSetting, type EngineProbe } from '../../electron/services/engineService.js';
+import { pickEngine, resolvePython, savePythonSetting, setPythonInterpreter, type EngineProbe } from '../../electron/services/engineService.js';
+import { validateArgs } from '../../shared/api/validation.js';
+import { PYTHON, whyNoKeras } from '../helpers/python.js';
 import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import { kerasEngineLabel, runEngineLabel } from '../../shared/training/kerasVersions.js';
 
@@ -92,4 +94,31 @@ describe('engine labels (status bar, runs list)', () => {
     expect(runEngineLabel({ backend: 'tensorflow (native, TF 2.21.0) on CPU: Intel Xeon (2 cores, 23.4 GiB)' })).toBe('tfjs · CPU');
     expect(runEngineLabel({ engine: 'tfjs', backend: 'wasm on CPU' })).toBe('tfjs · CPU');
   });
+});
+
+const noKeras = whyNoKeras();
+/** The interpreter as an absolute path (the app's setting takes only those). */
+const PYTHON_PATH = spawnSync(PYTHON, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
+
+describe('the interpreter setting in the app (getPythonInterpreter, setPythonInterpreter)', () => {
+  it('checks an interpreter as doctor does before saving it, and saves nothing when it cannot run the engine', async () => {
+    const dir = join(work, 'app-setting');
+    const env = process.env.LAYERLOOM_PYTHON;
+    delete process.env.LAYERLOOM_PYTHON;
+    try {
+      const missing = join(work, 'no-such-python');
+      await expect(setPythonInterpreter(missing, dir)).rejects.toThrow(`"${missing}" cannot be started`);
+      expect(existsSync(join(dir, 'settings.json'))).toBe(false);
+      // The IPC argument: an absolute path, or "" to remove the setting.
+      expect(validateArgs('setPythonInterpreter', ['bin/python3'])).toMatchObject({ ok: false, errors: [expect.stringContaining('path must be absolute')] });
+      expect(validateArgs('setPythonInterpreter', [''])).toMatchObject({ ok: true });
+      if (noKeras !== null) return;
+      const status = await setPythonInterpreter(PYTHON_PATH, dir);
+      expect(status).toMatchObject({ python: PYTHON_PATH, source: 'setting', saved: PYTHON_PATH, problem: null });
+      expect(status.description).toMatch(/^Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+\.\d+ \(Python 3\.\d+\.\d+\) on CPU/);
+      expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toEqual({ python: PYTHON_PATH });
+    } finally {
+      if (env !== undefined) process.env.LAYERLOOM_PYTHON = env;
+    }
+  }, 120_000);
 });
