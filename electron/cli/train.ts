@@ -47,6 +47,9 @@ Options:
                        Ctrl-C stops every worker after the same step. Default 1: one process.
   --python PATH        the Keras engine's Python interpreter (default: LAYERLOOM_PYTHON, else
                        the saved setting, see \`layerloom doctor --set-python\`, else python3)
+  --mixed-precision    keras engine: Keras's mixed_float16 policy on a GPU (float16 compute,
+                       float32 weights and outputs); on a machine without a GPU it says so and
+                       trains in float32. The tfjs engine trains in float32 only.
   --backend NAME       tfjs engine: ${BACKEND_CHOICES.join(', ')} (default: auto, the best that loads)
   --thread             run the worker in a thread instead of a child process
   --json               print every event as one JSON line (for scripts)
@@ -83,6 +86,8 @@ function int(name: string, v: string | undefined, min: number): number | undefin
 
 class UsageError extends Error {}
 
+const MIXED_PRECISION_TFJS = '--mixed-precision needs the Keras engine (--engine keras): the tfjs engine trains in float32 only.';
+
 /** Runs `layerloom train`; returns the exit code. */
 export async function runTrain(args: string[]): Promise<number> {
   let parsed;
@@ -105,6 +110,7 @@ export async function runTrain(args: string[]): Promise<number> {
         engine: { type: 'string' },
         python: { type: 'string' },
         workers: { type: 'string' },
+        'mixed-precision': { type: 'boolean' },
         thread: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -134,6 +140,7 @@ export async function runTrain(args: string[]): Promise<number> {
       if (![...TRAINING_ENGINES, 'auto'].includes(values.engine)) throw new UsageError(`--engine: expected one of ${[...TRAINING_ENGINES, 'auto'].join(', ')}, got "${values.engine}".`);
       engineChoice = values.engine as TrainingEngine | 'auto';
     }
+    if (values['mixed-precision'] && engineChoice === 'tfjs') throw new UsageError(MIXED_PRECISION_TFJS);
     const epochs = int('epochs', values.epochs, 1);
     const batch = int('batch-size', values['batch-size'], 1);
     const seed = int('seed', values.seed, Number.MIN_SAFE_INTEGER);
@@ -274,11 +281,16 @@ export async function runTrain(args: string[]): Promise<number> {
     const picked = pickEngine(await readProbe(await currentProbeKey(python)));
     engine = picked.engine;
     if (!json) out(`Engine: ${picked.reason}.`);
+    if (values['mixed-precision'] && engine === 'tfjs') {
+      console.error(`${MIXED_PRECISION_TFJS} --engine auto picked tfjs here (${picked.reason}).`);
+      return 2;
+    }
   }
   const handle = train(
     {
       doc,
       ...(engine === 'keras' ? { engine, python, workers } : {}),
+      ...(values['mixed-precision'] ? { modelArgs: ['--mixed-precision'] } : {}),
       projectPath: resolve(file),
       ...(values.data ? { datasetPath: resolve(values.data) } : {}),
       ...(values.target ? { targetColumn: values.target } : {}),

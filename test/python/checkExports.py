@@ -3,12 +3,13 @@
 Usage: python3 checkExports.py JOBS.json  -> prints one JSON object on the last stdout line.
 
 JOBS.json: {"cases": [{"id", "dir", "inputs"}], "trains": [{"id", "dir", "args"}],
-            "defaults": {"Class": {"arg": value}}}
+            "mixed": [{"id", "dir", "args"}], "defaults": {"Class": {"arg": value}}}
 For each case: imports DIR/model.py, calls build_model(), counts parameters, loads DIR/weights.npz
 with the exported load_weights(), runs the model on the arrays of INPUTS (an .npz, in model input
 order) with training=False and saves the outputs to DIR/keras_outputs.npz (in model output order).
 "trains" run DIR/model.py's main() with the command-line ARGS (a short training) and report what
-it wrote to its --output folder. "defaults" are Layerloom's table of Keras constructor defaults, checked against the signatures of
+it wrote to its --output folder. "mixed" run main() with ARGS (--mixed-precision among them) on a
+GPU as TensorFlow would list one, the GPU path on this CPU, and report the dtypes. "defaults" are Layerloom's table of Keras constructor defaults, checked against the signatures of
 the installed Keras. Keras missing: {"error": "..."}; a case that fails: {"id", "error"}.
 """
 import importlib.util
@@ -162,6 +163,53 @@ def run_training(case):
     return {"id": case["id"], "files": sorted(os.listdir(output))}
 
 
+def run_mixed_precision(case):
+    """main() with --mixed-precision as on a machine with a GPU, on this CPU: TensorFlow's
+    device list names a GPU, so model.py takes its GPU path (float16 kernels also run on
+    the CPU, slowly). Reports the policy, the dtypes the model computes in and the loss."""
+    import keras
+    import tensorflow as tf
+
+    listed = tf.config.list_physical_devices
+
+    def with_gpu(device_type=None):
+        if device_type == "GPU":
+            return [tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU")]
+        return listed(device_type)
+
+    tf.config.list_physical_devices = with_gpu
+    spec = importlib.util.spec_from_file_location(f"mixed_{case['id']}", os.path.join(case["dir"], "model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        model = module.main(case["args"], verbose=0)
+        output = case["args"][case["args"].index("--output") + 1]
+        with open(os.path.join(output, "history.json"), encoding="utf-8") as f:
+            history = json.load(f)
+        return {
+            "id": case["id"],
+            "policy": keras.mixed_precision.global_policy().name,
+            "hidden": sorted({layer.compute_dtype for layer in model.layers[1:-1]}),
+            "outputs": [t._keras_history.operation.compute_dtype for t in model.outputs],
+            "prediction": str(model(np_random(model)).dtype),
+            "weights": sorted({str(w.dtype) for w in model.get_weights()}),
+            "optimizer": type(model.optimizer).__name__,
+            "loss": history["loss"],
+            "files": sorted(os.listdir(output)),
+        }
+    finally:
+        tf.config.list_physical_devices = listed
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def np_random(model):
+    """A batch of two random inputs for a one-input model."""
+    import numpy as np
+
+    shape = (2, *model.inputs[0].shape[1:])
+    return np.random.default_rng(0).random(shape, dtype="float32")
+
+
 def main(path):
     try:
         import numpy as np
@@ -183,6 +231,12 @@ def main(path):
             trains.append(run_training(case))
         except BaseException as e:  # SystemExit included: main() exits with a message on bad data.
             trains.append({"id": case["id"], "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()})
+    mixed = []
+    for case in jobs.get("mixed", []):
+        try:
+            mixed.append(run_mixed_precision(case))
+        except BaseException as e:
+            mixed.append({"id": case["id"], "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()})
     sys.stdout.flush()
     print()
     print(
@@ -192,6 +246,7 @@ def main(path):
                 "defaults": check_defaults(keras, jobs.get("defaults", {})),
                 "results": results,
                 "trains": trains,
+                "mixed": mixed,
             }
         )
     )

@@ -3,7 +3,7 @@
  * the CLI's engine options reaching the engine (through the real `layerloom` command).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,23 @@ describe('engine choice', () => {
     const none = parseProject(JSON.stringify(project));
     expect(none.ok && none.doc.training && 'engine' in none.doc.training).toBe(false);
     expect(read('pytorch')).toMatchObject({ ok: false, errors: [expect.stringContaining('training.engine: expected one of "tfjs", "keras"')] });
+  });
+
+  it('layerloom train --mixed-precision: the tfjs engine refuses it; the Keras engine passes it to model.py', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/layerloom.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAYERLOOM_SETTINGS_DIR: join(work, 'mixed') } });
+    const tfjs = cli('train', 'examples/mlp.layerloom', '--mixed-precision');
+    expect([tfjs.status, tfjs.stderr.trim()]).toEqual([2, '--mixed-precision needs the Keras engine (--engine keras): the tfjs engine trains in float32 only.']);
+    // auto with nothing measured picks tfjs, so it refuses too, and says why.
+    const auto = cli('train', 'examples/mlp.layerloom', '--data', 'assets/datasets/iris.csv', '--engine', 'auto', '--mixed-precision');
+    expect(auto.status).toBe(2);
+    expect(auto.stderr).toMatch(/^--mixed-precision needs the Keras engine .* --engine auto picked tfjs here \(.*layerloom doctor --probe/s);
+    // The Keras engine writes model.py's command line before it starts Python (missing here).
+    const runs = join(work, 'mixed-runs');
+    const keras = cli('train', 'examples/mlp.layerloom', '--data', 'assets/datasets/iris.csv', '--engine', 'keras', '--python', join(work, 'no-python'), '--mixed-precision', '--out', runs, '--json');
+    expect(keras.status).toBe(1);
+    const [run] = readdirSync(runs);
+    const driver = JSON.parse(readFileSync(join(runs, run, 'keras', 'driver.json'), 'utf8')) as { argv: string[] };
+    expect(driver.argv.slice(-1)).toEqual(['--mixed-precision']);
   });
 });
 

@@ -60,6 +60,21 @@ interface PyResult {
   readonly weights?: [string, number[]][];
 }
 
+/** main() with --mixed-precision on a (listed) GPU: the policy and the dtypes the model ended with. */
+interface MixedResult {
+  readonly id: string;
+  readonly error?: string;
+  readonly trace?: string;
+  readonly policy?: string;
+  readonly hidden?: string[];
+  readonly outputs?: string[];
+  readonly prediction?: string;
+  readonly weights?: string[];
+  readonly optimizer?: string;
+  readonly loss?: number[];
+  readonly files?: string[];
+}
+
 interface TrainResult {
   readonly id: string;
   readonly files?: string[];
@@ -90,6 +105,7 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
   const trainIds: string[] = [];
   let defaultsWrong: string[] = [];
   let kerasVersion = '';
+  let mixedResult: MixedResult | null = null;
 
   beforeAll(async () => {
     const jobs: { id: string; dir: string; inputs: string }[] = [];
@@ -128,14 +144,19 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
       const args = ['--data', data, '--epochs', '1', '--batch-size', '8', '--output', join(root, `${c.id}-trained`)];
       // One of them inside tf.distribute.MirroredStrategy (all local devices: the CPU here).
       if (c.id === 'mlp') args.push('--distribute', 'mirrored');
+      // One with --mixed-precision: on this CPU a notice, then float32.
+      if (c.id === 'resnet-mini') args.push('--mixed-precision');
       return [{ id: c.id, dir: join(root, c.id), args }];
     });
     trainIds.push(...trains.map((t) => t.id));
+    // --mixed-precision's GPU path, with TensorFlow's device list naming a GPU.
+    const mnistData = smoke.get('mnist-cnn');
+    const mixed = mnistData && !prepErrors.has('mnist-cnn') ? [{ id: 'mnist-cnn', dir: join(root, 'mnist-cnn'), args: ['--data', mnistData, '--epochs', '1', '--batch-size', '8', '--output', join(root, 'mnist-cnn-mixed'), '--mixed-precision'] }] : [];
     const jobsFile = join(root, 'jobs.json');
-    writeFileSync(jobsFile, JSON.stringify({ cases: jobs, trains, defaults: KERAS_DEFAULTS }));
+    writeFileSync(jobsFile, JSON.stringify({ cases: jobs, trains, mixed, defaults: KERAS_DEFAULTS }));
     const r = spawnSync(PYTHON, [script, jobsFile], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
     const last = r.stdout.trim().split('\n').pop() ?? '';
-    let parsed: { error?: string; keras?: string; defaults?: string[]; results?: PyResult[]; trains?: TrainResult[] };
+    let parsed: { error?: string; keras?: string; defaults?: string[]; results?: PyResult[]; trains?: TrainResult[]; mixed?: MixedResult[] };
     try {
       parsed = JSON.parse(last) as typeof parsed;
     } catch {
@@ -146,6 +167,7 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
     defaultsWrong = parsed.defaults ?? [];
     for (const res of parsed.results ?? []) results.set(res.id, res);
     for (const res of parsed.trains ?? []) trained.set(res.id, res);
+    mixedResult = parsed.mixed?.[0] ?? null;
   }, 900_000);
 
   afterAll(() => {
@@ -170,6 +192,23 @@ describe.skipIf(skipReason !== null)('Keras export runs in real Keras', () => {
       if (res?.error) throw new Error(`${id}: ${res.error}\n${res.trace ?? ''}`);
       expect([id, res?.files]).toEqual([id, expect.arrayContaining(['best.weights.h5', 'last.weights.h5', 'model.keras'])]);
     }
+  });
+
+  it('--mixed-precision on a GPU: float16 compute, float32 weights and output layer, loss scaling; trains and saves', () => {
+    const r = mixedResult;
+    if (r?.error) throw new Error(`${r.error}\n${r.trace ?? ''}`);
+    expect(r && { ...r, loss: undefined }).toEqual({
+      id: 'mnist-cnn',
+      policy: 'mixed_float16',
+      hidden: ['float16'],
+      outputs: ['float32'],
+      prediction: "<dtype: 'float32'>",
+      weights: ['float32'],
+      optimizer: 'LossScaleOptimizer',
+      loss: undefined,
+      files: expect.arrayContaining(['best.weights.h5', 'last.weights.h5', 'model.keras']),
+    });
+    expect(r?.loss?.every((v) => Number.isFinite(v))).toBe(true);
   });
 
   for (const c of cases) {

@@ -19,6 +19,7 @@ import { kerasWeightEntries } from '../../electron/services/weights/kerasWeights
 import { decodeNpz } from '../../electron/services/weights/npz.js';
 import { train, type TrainOptions } from '../../electron/services/trainingService.js';
 import { chain } from '../helpers/chainDoc.js';
+import { MIXED_PRECISION_CPU_NOTICE } from '../../shared/codegen/keras/index.js';
 import { PYTHON, whyNoKeras } from '../helpers/python.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -133,9 +134,10 @@ describe('Keras engine', () => {
     expect(resumed.events.some((e) => e.kind === 'log' && /trained on the Keras engine.*optimizer's state starts afresh/.test(e.message))).toBe(true);
   }, SLOW);
 
-  it.skipIf(noKeras !== null)('stops at a batch boundary on request and keeps a checkpoint', async () => {
+  it.skipIf(noKeras !== null)('stops at a batch boundary on request and keeps a checkpoint; --mixed-precision without a GPU says so and trains in float32', async () => {
     let asked = false;
-    const { finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', overrides: { epochs: 40, batchSize: 4 }, progressIntervalMs: 0 }, (e, h) => {
+    // The same run asks for mixed precision (one Python start for both): no GPU here.
+    const { events, finished } = await run({ doc: irisMlp(), datasetPath: iris, engine: 'keras', overrides: { epochs: 40, batchSize: 4 }, progressIntervalMs: 0, modelArgs: ['--mixed-precision'] }, (e, h) => {
       if (e.kind === 'batch' && !asked) {
         asked = true;
         h.stop();
@@ -146,6 +148,10 @@ describe('Keras engine', () => {
     const state = JSON.parse(readFileSync(join(finished.runDir as string, 'checkpoints/last/state.json'), 'utf8')) as { epochsDone: number; batchesDone: number };
     expect(state.epochsDone * 1000 + state.batchesDone).toBeGreaterThan(0);
     expect((await readRun(finished.runDir as string))?.status).toBe('stopped');
+    const notice = events.filter((e) => e.kind === 'log' && e.level === 'warning' && e.message.startsWith('--mixed-precision:'));
+    expect(notice.map((e) => e.kind === 'log' && e.message)).toEqual([MIXED_PRECISION_CPU_NOTICE]);
+    expect(MIXED_PRECISION_CPU_NOTICE).toMatch(/not supported on the CPU.*trains in float32/);
+    expect(readFileSync(join(finished.runDir as string, 'keras.log'), 'utf8')).toContain("Keras's mixed_float16 policy is not supported on the CPU");
   }, SLOW);
 
   it.skipIf(noKeras !== null)('names the versions found when Keras is too old', async () => {

@@ -15,12 +15,13 @@ import { dataSections } from './data.js';
 import { buildModelFunction, customClasses, loadWeightsFunction } from './model.js';
 import type { KerasExportOptions } from './options.js';
 import { kerasReadme } from './readme.js';
-import { constants, distributeHelpers, mainFunction } from './training.js';
+import { constants, distributeHelpers, mainFunction, mixedPrecisionHelpers } from './training.js';
 import { tfliteSections } from './tflite.js';
 import { tfjobFiles } from './tfjob.js';
 
 export type { ExportFile } from '../exportFile.js';
 export { KERAS_WEIGHTS_FILE, type KerasExportOptions } from './options.js';
+export { MIXED_PRECISION_CPU_NOTICE } from './training.js';
 export { isTfliteMode, TFLITE_FILE, tfliteLine, tfliteProblem, type TfliteMode } from './tflite.js';
 
 /** The Python header docstring. */
@@ -69,7 +70,7 @@ export function generateKeras(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'na
   const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
   sections.push(...dataSections(t, saved));
   sections.push(...tfliteSections(plan, t, saved));
-  if (t.dataKind) sections.push(distributeHelpers());
+  if (t.dataKind) sections.push(distributeHelpers(), mixedPrecisionHelpers());
   sections.push(mainFunction(t, saved));
   sections.push('if __name__ == "__main__":\n    main()\n');
   const [head, ...rest] = sections.map((s) => s.trimEnd());

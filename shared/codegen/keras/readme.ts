@@ -54,6 +54,7 @@ python model.py --data PATH --epochs ${t.settings.epochs} --batch-size ${t.setti
 | \`--distribute\` | \`none\` | \`mirrored\` or \`multiworker\`, see below |
 | \`--workers\` | 1 | N > 1: start N local workers of one \`multiworker\` run on free 127.0.0.1 ports, see below |
 | \`--worker-timeout\` | 300 | \`multiworker\`: seconds a worker waits for the others before it stops with a message |
+| \`--mixed-precision\` | off | on a GPU, Keras's \`mixed_float16\` policy: float16 compute, float32 weights, the output layer float32 (so the loss is float32) and loss scaling; without a GPU it says so and trains in float32 |
 
 The optimizer (${t.settings.optimizer}, learning rate ${t.settings.learningRate}), loss (\`${t.loss}\`), metrics, validation split (${t.settings.validationSplit}), early stopping and seed (${t.settings.seed}) are the project's settings, written at the top of \`model.py\`.
 

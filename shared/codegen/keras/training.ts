@@ -115,6 +115,8 @@ def launch_workers(args):
     command += ["--weights", args.weights, "--output", args.output]
     command += ["--worker-timeout", str(args.worker_timeout)]
     command += ["--distribute", "multiworker"]
+    if args.mixed_precision:
+        command += ["--mixed-precision"]
     workers = []
     for index in range(args.workers):
         task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
@@ -265,6 +267,56 @@ def is_chief():
 `;
 }
 
+/** What model.py (and the Keras engine) says when --mixed-precision is asked for on a machine without a GPU. */
+export const MIXED_PRECISION_CPU_NOTICE =
+  '--mixed-precision: TensorFlow sees no GPU here, and Keras\'s mixed_float16 policy is not supported on the CPU (float16 is slower there, not faster), so this run trains in float32.';
+
+/**
+ * set_mixed_precision() and keep_outputs_float32(): `--mixed-precision`, Keras's mixed_float16
+ * policy on a GPU with the output layers kept float32 (Keras's mixed-precision guide), and a
+ * clear notice and float32 on a machine without one.
+ */
+export function mixedPrecisionHelpers(): string {
+  return `MIXED_PRECISION_CPU_NOTICE = (
+${pyLines(MIXED_PRECISION_CPU_NOTICE, 4)}
+)
+
+
+def set_mixed_precision():
+    """--mixed-precision: Keras's mixed_float16 policy (float16 compute, float32
+    weights; compile() wraps the optimizer in a LossScaleOptimizer) when TensorFlow
+    sees a GPU. Without one it says so and leaves the policy float32. Returns the
+    policy in force."""
+    if not tf.config.list_physical_devices("GPU"):
+        print(MIXED_PRECISION_CPU_NOTICE, file=sys.stderr, flush=True)
+        return keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    print("Mixed precision: mixed_float16 (float16 compute; weights, outputs float32)")
+    return "mixed_float16"
+
+
+def keep_outputs_float32(model):
+    """Makes the layers that produce the model's outputs compute in float32, as
+    Keras's mixed-precision guide asks: a float16 softmax or loss can overflow or
+    lose small probabilities. Their weights are float32 under the policy already."""
+    for output in model.outputs:
+        output._keras_history.operation.dtype_policy = "float32"`;
+}
+
+/** A long message as Python string literals of at most 72 characters, one per line, indented. */
+function pyLines(text: string, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > 70) {
+      lines.push(`${line} `);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => `${' '.repeat(indent)}${pyString(l)}`).join('\n');
+}
+
 /** The `main()` of model.py: parses the options, loads the data, compiles and trains the model. */
 export function mainFunction(t: TrainingPlan, saved: boolean): string {
   const s = t.settings;
@@ -340,10 +392,14 @@ export function mainFunction(t: TrainingPlan, saved: boolean): string {
   const body = t.dataKind
     ? `${load}
 
+    # After the strategy (it must come first) and before the model is built.
+    mixed_precision = args.mixed_precision and set_mixed_precision() == "mixed_float16"
     if strategy:
         print(f"Replicas in sync: {strategy.num_replicas_in_sync}")
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = build_model()
+        if mixed_precision:
+            keep_outputs_float32(model)
         if args.weights.lower() != "none" and os.path.exists(args.weights):
             load_weights(model, args.weights)
             print(f"Loaded weights from {args.weights}")
@@ -421,6 +477,11 @@ ${fit}
         type=float,
         default=300,
         help="multiworker: seconds to wait for the other workers before giving up",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="float16 compute on a GPU (Keras's mixed_float16); float32 on the CPU",
     )
     args = parser.parse_args(argv)
 ${t.dataKind ? `    if args.workers > 1 and not args.tflite and args.data is not None:

@@ -17,7 +17,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
-import { generateKerasFiles, KERAS_WEIGHTS_FILE } from '../../../../shared/codegen/keras/index.js';
+import { generateKerasFiles, KERAS_WEIGHTS_FILE, MIXED_PRECISION_CPU_NOTICE } from '../../../../shared/codegen/keras/index.js';
 import { kerasLayerOrder, planModel } from '../../../../shared/codegen/plan.js';
 import { compileModel } from '../../../../shared/compile/compile.js';
 import { resolveProjectPath } from '../../../../shared/graph/projectPaths.js';
@@ -465,6 +465,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           if (problem) throw new TrainingError('backend', `${problem} (Python interpreter "${python}"). ${INSTALL}`);
           engineDescription = describeKeras(message);
           engineLabel = kerasEngineLabel(message);
+          // model.py says it too, but into keras.log: the person who asked should see it.
+          if (job.modelArgs?.includes('--mixed-precision') && !(message.devices ?? []).some((d) => d.endsWith('(GPU)'))) log('warning', MIXED_PRECISION_CPU_NOTICE);
           await writeSummary({ backend: engineDescription, engineLabel });
           break;
         }

@@ -448,6 +448,8 @@ def launch_workers(args):
     command += ["--weights", args.weights, "--output", args.output]
     command += ["--worker-timeout", str(args.worker_timeout)]
     command += ["--distribute", "multiworker"]
+    if args.mixed_precision:
+        command += ["--mixed-precision"]
     workers = []
     for index in range(args.workers):
         task = {"cluster": cluster, "task": {"type": "worker", "index": index}}
@@ -597,6 +599,34 @@ def is_chief():
     return task.get("type") == "worker" and task.get("index", 0) == 0
 
 
+MIXED_PRECISION_CPU_NOTICE = (
+    "--mixed-precision: TensorFlow sees no GPU here, and Keras's "
+    "mixed_float16 policy is not supported on the CPU (float16 is slower "
+    "there, not faster), so this run trains in float32."
+)
+
+
+def set_mixed_precision():
+    """--mixed-precision: Keras's mixed_float16 policy (float16 compute, float32
+    weights; compile() wraps the optimizer in a LossScaleOptimizer) when TensorFlow
+    sees a GPU. Without one it says so and leaves the policy float32. Returns the
+    policy in force."""
+    if not tf.config.list_physical_devices("GPU"):
+        print(MIXED_PRECISION_CPU_NOTICE, file=sys.stderr, flush=True)
+        return keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    print("Mixed precision: mixed_float16 (float16 compute; weights, outputs float32)")
+    return "mixed_float16"
+
+
+def keep_outputs_float32(model):
+    """Makes the layers that produce the model's outputs compute in float32, as
+    Keras's mixed-precision guide asks: a float16 softmax or loss can overflow or
+    lose small probabilities. Their weights are float32 under the policy already."""
+    for output in model.outputs:
+        output._keras_history.operation.dtype_policy = "float32"
+
+
 def main(argv=None, extra_callbacks=(), verbose="auto"):
     """Trains as the options in argv (default: the command line) say. A program that
     imports this file may add Keras callbacks and quiet the progress bar; returns the
@@ -639,6 +669,11 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
         default=300,
         help="multiworker: seconds to wait for the other workers before giving up",
     )
+    parser.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="float16 compute on a GPU (Keras's mixed_float16); float32 on the CPU",
+    )
     args = parser.parse_args(argv)
     if args.workers > 1 and not args.tflite and args.data is not None:
         return launch_workers(args)
@@ -655,10 +690,14 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
 
     train, validation = load_data(args.data, args.batch_size, VALIDATION_SPLIT)
 
+    # After the strategy (it must come first) and before the model is built.
+    mixed_precision = args.mixed_precision and set_mixed_precision() == "mixed_float16"
     if strategy:
         print(f"Replicas in sync: {strategy.num_replicas_in_sync}")
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = build_model()
+        if mixed_precision:
+            keep_outputs_float32(model)
         if args.weights.lower() != "none" and os.path.exists(args.weights):
             load_weights(model, args.weights)
             print(f"Loaded weights from {args.weights}")
