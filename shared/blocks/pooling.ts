@@ -184,14 +184,20 @@ function globalBlock(kind: GlobalKind): BlockDef {
     paramCount: () => NO_PARAMS,
     keras: (params): KerasCall => ({ kerasClass: kind.type, kerasArgs: [['keepdims', bool(params, 'keepdims')]] }),
     tfjs: {
-      // tfjs's global pooling layers have no keepdims.
-      ownLayer: (params) => (bool(params, 'keepdims') ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
+      // tfjs's global pooling layers have no keepdims, and its GlobalAveragePooling1D ignores a
+      // padding mask (Embedding mask_zero) that Keras's honours.
+      ownLayer: (params) => (ownGlobalPooling(kind.type, params) ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
       adjust: (call, params) =>
-        bool(params, 'keepdims')
+        ownGlobalPooling(kind.type, params)
           ? { ...call, args: [['reduction', kind.type.startsWith('GlobalMax') ? 'max' : 'mean'], ...call.args] }
           : { ...call, args: call.args.filter(([k]) => k !== 'keepdims') },
     },
   });
+}
+
+/** True when the block runs as Layerloom's own global pooling layer (see globalBlock). */
+function ownGlobalPooling(type: string, params: Params): boolean {
+  return bool(params, 'keepdims') || type === 'GlobalAveragePooling1D';
 }
 
 /** Mean over all steps of a sequence. */
