@@ -14,6 +14,7 @@ import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
 import { DEFAULT_TRAINING } from '../training/settings.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { formatBytes, formatCount } from './numbers.js';
+import { maskDiagnostics } from './masking.js';
 
 /** What one block costs for one sample (float32). */
 export interface NodeCost {
@@ -316,6 +317,9 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
       }
     }
   }
+
+  // Padding masks (Embedding mask_zero): where one is dropped or cannot be taken.
+  for (const d of maskDiagnostics(order, (id) => doc.nodes[index.get(id) as number], (id) => defs.get(id), incoming)) addNodeDiag(d);
 
   // Inputs/outputs and reachability.
   const inputs = doc.nodes.filter((n) => defs.get(n.id)?.role === 'input').map((n) => n.id);

@@ -43,6 +43,8 @@ export const DIAGNOSTICS = {
   LL025: { code: 'LL025', severity: 'error', title: 'A size is too large to compute' },
   LL026: { code: 'LL026', severity: 'warning', title: 'Two blocks have the same layer name' },
   LL027: { code: 'LL027', severity: 'error', title: 'An imported layer Layerloom cannot represent (kept as it was)' },
+  LL030: { code: 'LL030', severity: 'warning', title: 'A block drops the padding mask of an Embedding with mask_zero' },
+  LL031: { code: 'LL031', severity: 'error', title: 'A block cannot take the padding mask of an Embedding with mask_zero yet' },
 } as const satisfies Record<string, DiagnosticInfo>;
 
 /** A diagnostic code. */

@@ -2,14 +2,14 @@
  * Embedding blocks: Embedding (`keras.layers.Embedding`) and PositionEmbedding
  * (`keras_hub.layers.PositionEmbedding`, built as Layerloom's own tfjs layer).
  *
- * Embedding has no `mask_zero`: Keras 3 layers downstream honour the mask (GlobalAveragePooling1D
- * averages only unmasked steps, attention ignores masked keys) while tfjs's ignore it, so the same
- * model would compute different numbers in the app and in exported Keras code.
+ * Embedding's `mask_zero` marks id 0 as padding: the blocks after it that Keras masks (recurrent
+ * layers, GlobalAveragePooling1D) skip those steps. Which blocks pass, use or drop the mask, and
+ * which cannot take it yet, is the graph analysis's (analysis/masking.ts).
  * Whether the ids are integers is checked by the graph analysis (LL019, LL021) for every block that
  * declares `tokenIds`: it sees the Input's dtype.
  */
 import type { BlockDef, KerasCall, ParamSpec } from './types.js';
-import { KERNEL_INITIALIZERS, initializerParam, num, str } from './paramUtils.js';
+import { KERNEL_INITIALIZERS, bool, initializerParam, num, str } from './paramUtils.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -34,6 +34,14 @@ export const EmbeddingBlock: BlockDef = defineBlock({
     { name: 'input_dim', label: 'Vocabulary size', kind: 'int', default: 10000, min: 1, warnAbove: 10_000_000, help: 'Number of distinct token ids: the largest id plus one. Ids outside 0…input_dim−1 fail at run time.' },
     { name: 'output_dim', label: 'Vector size', kind: 'int', default: 64, min: 1, warnAbove: 65_536, help: 'Length of each token’s vector (the model width). 32–512 is typical.' },
     embeddingsInitializer,
+    {
+      name: 'mask_zero',
+      label: 'Id 0 is padding',
+      kind: 'bool',
+      default: false,
+      advanced: true,
+      help: 'Treat token id 0 as padding (Keras’s mask_zero): recurrent layers carry their state over padded steps and GlobalAveragePooling1D averages only the real ones. Id 0 then cannot be a real token.',
+    },
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
@@ -48,8 +56,12 @@ export const EmbeddingBlock: BlockDef = defineBlock({
       ['input_dim', num(params, 'input_dim')],
       ['output_dim', num(params, 'output_dim')],
       ['embeddings_initializer', str(params, 'embeddings_initializer')],
+      ['mask_zero', bool(params, 'mask_zero')],
     ],
   }),
+  // tfjs writes an unset maskZero as null and false as false; leaving it unset when off keeps the
+  // saved configs of existing models as they were.
+  tfjs: { adjust: (call, params) => (bool(params, 'mask_zero') ? call : { ...call, args: call.args.filter(([k]) => k !== 'maskZero') }) },
 });
 
 /** Learned position vectors (keras_hub semantics): output = the first `length` rows of a table, shaped like the input. */

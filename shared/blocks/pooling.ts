@@ -210,7 +210,8 @@ function globalBlock(kind: GlobalKind): BlockDef {
     paramCount: () => NO_PARAMS,
     keras: (params): KerasCall => ({ kerasClass: kind.type, kerasArgs: [['keepdims', bool(params, 'keepdims')]] }),
     tfjs: {
-      // tfjs's global pooling layers have no keepdims, and none pools rank-5 inputs.
+      // tfjs's global pooling layers have no keepdims, none pools rank-5 inputs, and its
+      // GlobalAveragePooling1D ignores a padding mask (Embedding mask_zero) that Keras's honours.
       ownLayer: (params) => (ownGlobal(kind, params) ? LAYERLOOM_TFJS_CLASSES.globalPooling : null),
       adjust: (call, params) =>
         ownGlobal(kind, params)
@@ -220,9 +221,9 @@ function globalBlock(kind: GlobalKind): BlockDef {
   });
 }
 
-/** True when the global pooling runs as Layerloom's own layer. */
+/** True when the global pooling runs as Layerloom's own layer (see globalBlock). */
 function ownGlobal(kind: GlobalKind, params: Params): boolean {
-  return kind.spatial === 3 || bool(params, 'keepdims');
+  return kind.spatial === 3 || bool(params, 'keepdims') || kind.type === 'GlobalAveragePooling1D';
 }
 
 /** Mean over all steps of a sequence. */

@@ -84,6 +84,8 @@ describe('tfjs spelling of a Keras call', () => {
 /** Keras options that tfjs's own layer of a block does not take (see the block's `tfjs.ownLayer`). */
 const TFJS_LACKS: Readonly<Record<string, readonly string[]>> = {
   ReLU: ['max_value', 'negative_slope', 'threshold'],
+  // Left unset while off: tfjs saves an unset maskZero as null, as every model saved before it.
+  Embedding: ['mask_zero'],
   PReLU: ['shared_axes'],
   Conv1D: ['groups'],
   Conv2D: ['groups'],

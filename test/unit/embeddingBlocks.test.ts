@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runBlockCases } from '../helpers/blockTest.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { checkParamValue } from '../../shared/blocks/paramUtils.js';
+import type { ParamValue } from '../../shared/blocks/types.js';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import { emptyDocument } from '../../shared/graph/document.js';
+import { addNode, connect } from '../../shared/graph/operations.js';
 
 // Expected shapes and counts measured with Keras 3.15 (keras.layers.Embedding); PositionEmbedding
 // follows keras_hub.layers.PositionEmbedding: a (sequence_length, features) table.
@@ -12,6 +16,7 @@ describe('embedding blocks (Keras 3 semantics)', () => {
     { name: 'Embedding appends one axis to any input shape', block: 'Embedding', params: { input_dim: 50, output_dim: 8 }, inputs: [[4, 6]], shape: [4, 6, 8], count: 400, dtype: 'int32' },
     { block: 'Embedding', params: { input_dim: 20, output_dim: 3, embeddings_initializer: 'normal' }, inputs: [[1]], shape: [1, 3], count: 60, dtype: 'int32' },
     { name: 'Embedding needs its input', block: 'Embedding', inputs: [null], shape: null, codes: ['LL004'] },
+    { name: 'Embedding mask_zero (the mask survives the saved topology)', block: 'Embedding', params: { input_dim: 5, output_dim: 2, mask_zero: true }, inputs: [[6]], shape: [6, 2], count: 10, dtype: 'int32' },
     { block: 'PositionEmbedding', params: { sequence_length: 64 }, inputs: [[64, 32]], shape: [64, 32], count: 2048 },
     { name: 'PositionEmbedding accepts shorter inputs', block: 'PositionEmbedding', params: { sequence_length: 100 }, inputs: [[20, 8]], shape: [20, 8], count: 800 },
     { name: 'PositionEmbedding on a variable length', block: 'PositionEmbedding', params: { sequence_length: 128 }, inputs: [[null, 16]], shape: [null, 16], count: 2048 },
@@ -26,5 +31,57 @@ describe('embedding blocks (Keras 3 semantics)', () => {
       expect(def, type).toBeDefined();
       for (const spec of def?.params ?? []) expect([type, spec.name, checkParamValue(spec, spec.default)]).toEqual([type, spec.name, null]);
     }
+  });
+});
+
+/** A chain Input(8 ids) → Embedding(mask_zero) → blocks → Output, and the mask codes analysis gives. */
+function maskCodes(chain: readonly (readonly [string, Readonly<Record<string, ParamValue>>?])[], maskZero = true): string[] {
+  let doc = emptyDocument('mask');
+  const input = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [8], dtype: 'int32' } });
+  const emb = addNode(input.doc, 'Embedding', { x: 1, y: 0 }, { label: 'emb', params: { input_dim: 5, output_dim: 4, mask_zero: maskZero } });
+  doc = connect(emb.doc, input.nodeId, emb.nodeId, 'in').doc;
+  let last = emb.nodeId;
+  chain.forEach(([type, params], i) => {
+    const added = addNode(doc, type, { x: i + 2, y: 0 }, { params: params ?? {} });
+    doc = added.doc;
+    const def = getBlock(type);
+    const node = doc.nodes.find((n) => n.id === added.nodeId);
+    for (const port of def && node ? def.ports(node.params) : []) if (!port.optional) doc = connect(doc, last, added.nodeId, port.name).doc;
+    last = added.nodeId;
+  });
+  const out = addNode(doc, 'Output', { x: 99, y: 0 });
+  doc = connect(out.doc, last, out.nodeId, 'in').doc;
+  return analyzeGraph(doc)
+    .diagnostics.filter((d) => d.code === 'LL030' || d.code === 'LL031')
+    .map((d) => `${d.code} ${doc.nodes.find((n) => n.id === d.nodeId)?.type ?? ''}`);
+}
+
+// Which blocks pass, use, drop or cannot take a padding mask: Keras 3.15's behaviour, measured
+// (a dropping layer is one Keras warns "does not support masking" for).
+describe('padding masks (Embedding mask_zero) through the graph', () => {
+  const rows: { chain: (readonly [string, Readonly<Record<string, ParamValue>>?])[]; codes: string[] }[] = [
+    { chain: [['LSTM']], codes: [] },
+    { chain: [['Dense', { units: 3 }], ['ReLU'], ['Dropout'], ['LayerNormalization'], ['GRU', { return_sequences: true }], ['GlobalAveragePooling1D'], ['Dense', { units: 2 }]], codes: [] },
+    // The mask ends in the recurrent layer (no sequences) or the average: nothing after sees it.
+    { chain: [['SimpleRNN'], ['LeakyReLU']], codes: [] },
+    { chain: [['GlobalAveragePooling1D'], ['Softmax']], codes: [] },
+    { chain: [['Flatten'], ['Dense', { units: 2 }]], codes: ['LL030 Flatten'] },
+    { chain: [['GlobalMaxPooling1D']], codes: ['LL030 GlobalMaxPooling1D'] },
+    { chain: [['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D'] },
+    { chain: [['Dense', { units: 4 }], ['Add']], codes: ['LL031 Add'] },
+    { chain: [['MultiHeadAttention', { num_heads: 2, key_dim: 2 }]], codes: ['LL031 MultiHeadAttention'] },
+    { chain: [['Softmax']], codes: ['LL031 Softmax'] },
+    { chain: [['LeakyReLU'], ['LSTM']], codes: ['LL031 LeakyReLU'] },
+    { chain: [['LSTM', { bidirectional: true, return_sequences: true }], ['LSTM']], codes: ['LL031 LSTM'] },
+    { chain: [['LSTM', { bidirectional: true }]], codes: [] },
+  ];
+  for (const { chain, codes } of rows) {
+    it(`Embedding(mask_zero) → ${chain.map(([t, p]) => `${t}${p ? JSON.stringify(p) : ''}`).join(' → ')}: ${codes.join(', ') || 'no mask diagnostics'}`, () => {
+      expect(maskCodes(chain)).toEqual(codes);
+    });
+  }
+  it('without mask_zero nothing is said', () => {
+    expect(maskCodes([['Flatten'], ['Dense', { units: 2 }]], false)).toEqual([]);
+    expect(maskCodes([['Softmax']], false)).toEqual([]);
   });
 });

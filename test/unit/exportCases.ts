@@ -299,6 +299,34 @@ export function handCases(): ExportCase[] {
         },
       },
     },
+    {
+      // Embedding mask_zero with ids 0 (padding) among the inputs (vocabulary 3): the recurrent
+      // layers carry their state over padded steps, GlobalAveragePooling1D averages the real
+      // steps only, Dense, ReLU, Dropout and LayerNormalization pass the mask on, GlobalMaxPooling1D
+      // and Flatten drop it (LL030) — each as Keras does.
+      id: 'hand_masked',
+      doc: graphOf('Padded text', [
+        { id: 'tok', type: 'Input', label: 'tokens', params: { shape: [8], dtype: 'int32' } },
+        { id: 'emb', type: 'Embedding', label: 'embedding', params: { input_dim: 3, output_dim: 4, mask_zero: true }, from: { in: 'tok' } },
+        { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 3, return_sequences: true }, from: { in: 'emb' } },
+        { id: 'd', type: 'Dense', label: 'per_step', params: { units: 4 }, from: { in: 'lstm' } },
+        { id: 'r', type: 'ReLU', label: 'relu', from: { in: 'd' } },
+        { id: 'drop', type: 'Dropout', label: 'drop', params: { rate: 0.2 }, from: { in: 'r' } },
+        { id: 'ln', type: 'LayerNormalization', label: 'norm', from: { in: 'drop' } },
+        { id: 'gru', type: 'GRU', label: 'gru_back', params: { units: 3, return_sequences: true, go_backwards: true }, from: { in: 'ln' } },
+        { id: 'rnn', type: 'SimpleRNN', label: 'rnn', params: { units: 2, return_sequences: true }, from: { in: 'gru' } },
+        { id: 'gap', type: 'GlobalAveragePooling1D', label: 'mean_real_steps', from: { in: 'rnn' } },
+        { id: 'bi', type: 'LSTM', label: 'bi_last', params: { units: 2, bidirectional: true }, from: { in: 'emb' } },
+        { id: 'g0', type: 'GRU', label: 'gru_v1', params: { units: 2, reset_after: false }, from: { in: 'emb' } },
+        { id: 'gapk', type: 'GlobalAveragePooling1D', label: 'mean_keepdims', params: { keepdims: true }, from: { in: 'emb' } },
+        { id: 'fk', type: 'Flatten', label: 'flat_mean', from: { in: 'gapk' } },
+        { id: 'gmp', type: 'GlobalMaxPooling1D', label: 'max_all_steps', from: { in: 'emb' } },
+        { id: 'f', type: 'Flatten', label: 'flat', from: { in: 'emb' } },
+        { id: 'cat', type: 'Concatenate', label: 'all', params: { num_inputs: 6 }, from: { in0: 'gap', in1: 'bi', in2: 'g0', in3: 'fk', in4: 'gmp', in5: 'f' } },
+        { id: 'p', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'cat' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'p' } },
+      ]),
+    },
   ];
 }
 

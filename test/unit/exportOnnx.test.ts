@@ -98,7 +98,9 @@ const scan: ExportCase = {
     { id: 'out', type: 'Output', from: { in: 'g' } },
   ]),
 };
-const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases];
+/** A graph with an Embedding that masks padding: ONNX cannot carry the mask (refused, below). */
+const masksPadding = (c: ExportCase): boolean => c.doc.nodes.some((n) => n.type === 'Embedding' && n.params.mask_zero === true);
+const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases].filter((c) => !masksPadding(c));
 const cases: OnnxCase[] = [
   ...base,
   { id: 'opset13_transformer', doc: exampleCases().find((c) => c.id === 'transformer-classifier')?.doc ?? gelu.doc, opset: 13 },
@@ -113,6 +115,22 @@ describe('ONNX export cases', () => {
     expect(random.uncovered).toEqual([]);
     const covered = new Set(base.flatMap((c) => [...featuresOf(c.doc)]));
     expect(covered.size).toBeGreaterThan(30);
+  });
+
+  it('refuse a model whose Embedding masks padding (mask_zero), naming the block and the way out', async () => {
+    const c = handCases().find(masksPadding);
+    if (!c) throw new Error('no hand case with mask_zero');
+    const root = mkdtempSync(join(tmpdir(), 'layerloom-onnx-mask-'));
+    const model = compileModel(c.doc, tf).model;
+    try {
+      await model.save(folderSaveHandler(join(root, 'tfjs')));
+      await expect(exportProject({ doc: c.doc, target: 'onnx', folder: join(root, 'out'), source: { kind: 'folder', path: join(root, 'tfjs') }, tf })).rejects.toThrow(
+        /Embedding "embedding" treats id 0 as padding \(mask_zero\).*Export Keras or TypeScript code, or turn mask_zero off/,
+      );
+    } finally {
+      model.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -482,6 +482,13 @@ function merge(op: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Average'): OnnxMappi
 // Embeddings
 
 function embedding(ctx: MappingContext): string {
+  // A padding mask changes what the recurrent and pooling layers after it compute, and ONNX's
+  // operators take no per-step mask.
+  if (ctx.params.mask_zero === true) {
+    throw new Error(
+      `Embedding "${ctx.step.node.label}" treats id 0 as padding (mask_zero), which ONNX's operators cannot carry to the layers after it, so the model cannot be exported to ONNX. Export Keras or TypeScript code, or turn mask_zero off.`,
+    );
+  }
   const table = weight(ctx, 0, 'embeddings');
   // Keras (and tfjs) cast float ids to int32, truncating toward zero; ONNX's Cast does the same.
   const ids = ctx.inputTypes[0] === 'int32' ? input(ctx) : ctx.b.op1('Cast', `${ctx.step.name}_ids`, [input(ctx)], { to: attr.int(ONNX_INT32) });

@@ -852,6 +852,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: ReLUArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       this.maxValue = args.maxValue ?? null;
       this.negativeSlope = args.negativeSlope ?? 0;
       this.threshold = args.threshold ?? 0;
@@ -936,6 +938,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: AxisArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       this.axis = args.axis ?? -1;
     }
 
@@ -979,6 +983,15 @@ function defineLayers(tf: TF): LayerloomLayers {
       if (args.reduction !== 'mean' && args.reduction !== 'max') throw new Error(`GlobalPooling reduction must be "mean" or "max", got ${JSON.stringify(args.reduction)}.`);
       this.reduction = args.reduction;
       this.keepdims = args.keepdims ?? false;
+      // Keras's GlobalAveragePooling1D averages only the steps a padding mask keeps (and ends the
+      // mask); its max pooling ignores a mask.
+      this.supportsMasking = this.reduction === 'mean';
+    }
+
+    override computeMask(): Tensor {
+      // The pooled output has no steps left to mask. tfjs's declared type wants a tensor, but null
+      // is what its executor reads as "no mask" (tfjs's own RNN returns it the same way).
+      return null as unknown as Tensor;
     }
 
     override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
@@ -987,10 +1000,16 @@ function defineLayers(tf: TF): LayerloomLayers {
       return this.keepdims ? [shape[0], ...shape.slice(1, -1).map(() => 1), channels] : [shape[0], channels];
     }
 
-    override call(inputs: Tensor | Tensor[]): Tensor {
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
       return tf.tidy(() => {
         const x = Array.isArray(inputs) ? inputs[0] : inputs;
         const axes = Array.from({ length: x.rank - 2 }, (_, i) => i + 1);
+        const mask: unknown = kwargs?.mask;
+        if (this.reduction === 'mean' && x.rank === 3 && mask instanceof tf.Tensor) {
+          // Keras: sum(x · mask) / sum(mask) over the steps (0/0 = NaN for an all-padding row, as there).
+          const m = tf.expandDims(tf.cast(mask, x.dtype), 2);
+          return tf.div(tf.sum(tf.mul(x, m), 1, this.keepdims), tf.sum(m, 1, this.keepdims));
+        }
         return this.reduction === 'mean' ? tf.mean(x, axes, this.keepdims) : tf.max(x, axes, this.keepdims);
       });
     }
@@ -1023,6 +1042,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: NoiseArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       this.stddev = args.stddev ?? 0;
       this.seed = args.seed;
     }
@@ -1044,6 +1065,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: NoiseArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       this.rate = rateOf(args.rate, 'GaussianDropout');
       this.seed = args.seed;
     }

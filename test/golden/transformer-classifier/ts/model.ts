@@ -59,7 +59,9 @@ export function buildModel(): tf.LayersModel {
   const norm_2 = tf.layers.layerNormalization({
     name: 'norm_2',
   }).apply(residual_2) as tf.SymbolicTensor;
-  const pool = tf.layers.globalAveragePooling1d({
+  const pool = new layerloom.GlobalPooling({
+    reduction: 'mean',
+    keepdims: false,
     name: 'pool',
   }).apply(norm_2) as tf.SymbolicTensor;
   const dropout = tf.layers.dropout({

@@ -1,0 +1,118 @@
+/**
+ * Padding masks (Keras's `mask_zero` on Embedding): which block outputs carry a mask, and where the
+ * graph drops one or feeds one to a block that cannot take it yet.
+ *
+ * The rules are Keras 3.15's, measured block by block, and hold for the app's tfjs layers too:
+ * - keep: the block passes its input's mask on unchanged (Dense, Dropout, LayerNormalization, …);
+ * - recurrent blocks use it (a padded step carries the state over and repeats the last output) and
+ *   pass it on only with `return_sequences`;
+ * - GlobalAveragePooling1D uses it (averages the real steps only) and ends it;
+ * - every other layer drops it (Keras warns "does not support masking"): the blocks after it see
+ *   padded steps as data. Layerloom warns on that block (LL030).
+ * Blocks where Keras does something with the mask that the app's tfjs layers would not do the same
+ * way (merges, attention, Softmax, and layers whose tfjs version drops the mask where Keras keeps
+ * it) get an error (LL031) rather than a model that predicts differently from its Keras export.
+ */
+import type { BlockDef, Params } from '../blocks/types.js';
+import type { GraphEdge, GraphNode } from '../graph/document.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+
+/** Blocks that pass a mask on unchanged, in Keras and in the app's tfjs layers alike. */
+const KEEPS_MASK: ReadonlySet<string> = new Set([
+  'Dense',
+  'Dropout',
+  'Activation',
+  'LayerNormalization',
+  'BatchNormalization',
+  'ReLU',
+  'PReLU',
+  'Normalization',
+  'GaussianNoise',
+  'GaussianDropout',
+  'SpatialDropout1D',
+]);
+
+/** Recurrent blocks: they skip masked steps. */
+const RECURRENT: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+
+/** Why a block cannot take a masked input yet, by block type. */
+const NOT_YET: Readonly<Record<string, string>> = {
+  MultiHeadAttention: 'Keras turns the mask into an attention mask (padded keys get no weight), which the app’s attention layer does not do yet',
+  Softmax: 'Keras’s Softmax applies the mask along the last axis, which is the features here, not the steps',
+  LeakyReLU: 'Keras passes the mask on through it, but tfjs’s LeakyReLU drops it',
+  ELU: 'Keras passes the mask on through it, but tfjs’s ELU drops it',
+  Rescaling: 'Keras passes the mask on through it, but tfjs’s Rescaling drops it',
+  ...Object.fromEntries(
+    ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].map((t) => [
+      t,
+      'Keras combines the inputs’ masks (and Multiply, Maximum and Minimum replace the masked values), which tfjs’s merge layers do differently',
+    ]),
+  ),
+};
+
+/** The mask a masked block output came from (the Embedding), for the messages. */
+interface MaskSource {
+  readonly label: string;
+}
+
+/**
+ * LL030 (a block drops the padding mask) and LL031 (a block cannot take it yet) for a graph, given
+ * its topological order, nodes, definitions and incoming edges per port.
+ */
+export function maskDiagnostics(
+  order: readonly string[],
+  nodeOf: (id: string) => GraphNode,
+  defOf: (id: string) => BlockDef | undefined,
+  incoming: ReadonlyMap<string, ReadonlyMap<string, GraphEdge>>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const masked = new Map<string, MaskSource>();
+  for (const id of order) {
+    const node = nodeOf(id);
+    const def = defOf(id);
+    if (!def) continue;
+    if (def.type === 'Embedding' && node.params.mask_zero === true) {
+      masked.set(id, { label: node.label });
+      continue;
+    }
+    const sources = [...(incoming.get(id)?.values() ?? [])].map((e) => masked.get(e.source)).filter((m): m is MaskSource => m !== undefined);
+    if (sources.length === 0 || def.role !== 'layer') continue;
+    const from = sources[0];
+    const rule = maskRule(def.type, node.params);
+    if (rule.kind === 'keep') masked.set(id, from);
+    else if (rule.kind === 'error') {
+      out.push(
+        diagnostic(
+          'LL031',
+          `${def.type} "${node.label}" gets the padding mask of Embedding "${from.label}" (mask_zero), and ${rule.why}. Put a recurrent layer or GlobalAveragePooling1D between them, or turn mask_zero off.`,
+          { nodeId: id },
+        ),
+      );
+    } else if (rule.kind === 'drop') {
+      out.push(
+        diagnostic(
+          'LL030',
+          `${def.type} "${node.label}" drops the padding mask of Embedding "${from.label}" (mask_zero), as Keras does: the blocks after it treat padded steps as data. To skip padding, use the mask before it (a recurrent layer or GlobalAveragePooling1D).`,
+          { nodeId: id },
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+type MaskRule = { readonly kind: 'keep' | 'use' | 'drop' } | { readonly kind: 'error'; readonly why: string };
+
+/** What a block of this type and these params does with a masked input. */
+function maskRule(type: string, params: Params): MaskRule {
+  if (KEEPS_MASK.has(type)) return { kind: 'keep' };
+  if (RECURRENT.has(type)) {
+    if (params.bidirectional === true && params.return_sequences === true) {
+      return { kind: 'error', why: 'Keras’s Bidirectional zeroes the outputs of padded steps when it returns sequences, which the app’s layer does not do yet' };
+    }
+    return { kind: params.return_sequences === true ? 'keep' : 'use' };
+  }
+  if (type === 'GlobalAveragePooling1D') return { kind: 'use' };
+  const why = Object.prototype.hasOwnProperty.call(NOT_YET, type) ? NOT_YET[type] : undefined;
+  return why === undefined ? { kind: 'drop' } : { kind: 'error', why };
+}
