@@ -276,6 +276,11 @@ export async function runTrain(args: string[]): Promise<number> {
     console.error(workersRefused);
     return 2;
   }
+  // Likewise --mixed-precision, once the project's own engine setting is known.
+  if (values['mixed-precision'] && chosen === 'tfjs') {
+    console.error(MIXED_PRECISION_TFJS);
+    return 2;
+  }
   let engine: TrainingEngine = chosen === 'auto' ? 'tfjs' : chosen;
   if (chosen === 'auto') {
     const picked = pickEngine(await readProbe(await currentProbeKey(python)));
