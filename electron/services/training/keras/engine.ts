@@ -369,7 +369,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
 
     // The driver: one process, or one per worker (each with its TF_CONFIG; worker 0 is the chief).
     const logPath = join(dir, 'keras.log');
-    const said: { failure: Error | null; programError: string | null; ended: boolean; stoppedAt: { epoch: number; batch: number } | null; lost: string | null } = { failure: null, programError: null, ended: false, stoppedAt: null, lost: null };
+    const said: { failure: Error | null; programError: string | null; ended: boolean; stoppedAt: { epoch: number; batch: number } | null; lost: string | null; lostWorker: Worker | null } = { failure: null, programError: null, ended: false, stoppedAt: null, lost: null, lostWorker: null };
     let spawnError: Error | null = null;
     let onChiefLine: (line: string) => void = () => undefined;
     // Multi-worker stop: every worker's last finished step; all of them stop one step past the largest.
@@ -436,6 +436,7 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
         // the next collective. The first to end badly is the one named.
         if (!multi || (code === 0 && signal === null) || said.lost !== null || said.failure) return;
         said.lost = lostWorker(w, workers, addresses[index], code, signal);
+        said.lostWorker = w;
         killAll();
       });
     }
@@ -538,6 +539,12 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     await chain;
     await Promise.all(procs.map((w) => w.logClosed));
     if (said.failure) throw said.failure;
+    if (said.lost !== null && said.lostWorker?.error) {
+      // The program failed on a worker (bad data, a bad option): a failure, not an interruption.
+      const note = await checkpoint.failureNote(undefined);
+      const kept = note.startsWith('No checkpoint') ? 'No checkpoint was written.' : note.replace('The last good checkpoint', 'The last checkpoint');
+      throw new TrainingError('internal', `The Keras program failed: ${said.lost} ${kept}`);
+    }
     if (said.lost !== null) {
       // Like a killed process: the run is interrupted and resumes from its last checkpoint.
       const { resumable, note } = await resumeNote(dir, { projectFile: job.projectFile, datasetPath: job.datasetPath });
