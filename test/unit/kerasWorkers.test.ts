@@ -100,6 +100,8 @@ describe('layerloom train --workers', () => {
     const finished = finishedOf(run);
     expect(finished?.kind === 'finished' && [run.code, finished.status, finished.message ?? '']).toEqual([0, 'completed', '']);
     expect(run.events.some((e) => e.kind === 'log' && e.message === 'Replicas in sync: 2')).toBe(true);
+    const started = run.events.find((e) => e.kind === 'started');
+    expect(started?.kind === 'started' && started.backend).toMatch(/^Keras 3\.\d+\.\d+ \/ TensorFlow 2\.\d+\.\d+ \(Python [\d.]+\) on 2 local workers$/);
     const dir = finished?.kind === 'finished' ? (finished.runDir as string) : '';
     for (const log of ['keras.log', 'keras-worker-1.log']) expect(readFileSync(join(dir, log), 'utf8'), log).toContain('Replicas in sync: 2');
     expect([runJson(dir).status, runJson(dir).epochsCompleted]).toEqual(['completed', 1]);

@@ -464,7 +464,9 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           // The driver reports what it imported before it imports model.py.
           const problem = kerasVersionProblem(message);
           if (problem) throw new TrainingError('backend', `${problem} (Python interpreter "${python}"). ${INSTALL}`);
-          engineDescription = describeKeras(message);
+          // A worker of a multi-worker run lists no devices (that would start TensorFlow before
+          // its strategy): the run says how many workers instead.
+          engineDescription = multi ? `${describeKeras({ ...message, devices: [] }).replace(/ on CPU$/, '')} on ${workers} local workers` : describeKeras(message);
           engineLabel = kerasEngineLabel(message);
           // model.py says it too, but into keras.log: the person who asked should see it.
           if (job.modelArgs?.includes('--mixed-precision') && !(message.devices ?? []).some((d) => d.endsWith('(GPU)'))) log('warning', MIXED_PRECISION_CPU_NOTICE);
