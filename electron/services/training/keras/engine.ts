@@ -469,7 +469,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
           engineDescription = multi ? `${describeKeras({ ...message, devices: [] }).replace(/ on CPU$/, '')} on ${workers} local workers` : describeKeras(message);
           engineLabel = kerasEngineLabel(message);
           // model.py says it too, but into keras.log: the person who asked should see it.
-          if (job.modelArgs?.includes('--mixed-precision') && !(message.devices ?? []).some((d) => d.endsWith('(GPU)'))) log('warning', MIXED_PRECISION_CPU_NOTICE);
+          // (A multi-worker run's workers list no devices: its workers' logs say it.)
+          if (!multi && job.modelArgs?.includes('--mixed-precision') && !(message.devices ?? []).some((d) => d.endsWith('(GPU)'))) log('warning', MIXED_PRECISION_CPU_NOTICE);
           await writeSummary({ backend: engineDescription, engineLabel });
           break;
         }
