@@ -214,20 +214,24 @@ print("VERSION", keras.__version__, keras.backend.backend())
   c = cRuns.length ? Math.max(...cRuns) : Number.NaN;
   const d = dRuns.length ? Math.max(...dRuns) : Number.NaN;
 
-  console.log(`backend: ${backendName} (model.fit in this process: ${description})`);
-  console.log(`(a) Layerloom engine       ${fmt(a).padStart(8)} samples/s   (rounds: ${aRuns.map(fmt).join(', ')})`);
-  console.log(`(b) tfjs model.fit         ${fmt(b).padStart(8)} samples/s   (rounds: ${bRuns.map(fmt).join(', ')})`);
-  console.log(`(c) Keras ${kerasNote ? `(${kerasNote})` : ''}`.padEnd(26) + ` ${fmt(c).padStart(8)} samples/s   (rounds: ${cRuns.map(fmt).join(', ')})`);
-  console.log(`(d) Layerloom Keras engine  ${fmt(d).padStart(7)} samples/s   (rounds: ${dRuns.map(fmt).join(', ')}; ${kerasEngineName || 'not run'}; per-batch progress on)`);
-  console.log(`a/b = ${(a / b).toFixed(3)}   (goal ≥ 0.97)`);
-  console.log(`a/c = ${Number.isFinite(c) ? (a / c).toFixed(3) : 'n/a'}   (long-run goal ≥ 1.0)`);
+  if (runTfjs) {
+    console.log(`backend: ${backendName} (model.fit in this process: ${description})`);
+    console.log(`(a) Layerloom engine       ${fmt(a).padStart(8)} samples/s   (rounds: ${aRuns.map(fmt).join(', ')})`);
+    console.log(`(b) tfjs model.fit         ${fmt(b).padStart(8)} samples/s   (rounds: ${bRuns.map(fmt).join(', ')})`);
+  }
+  if (runKerasRows) console.log(`(c) Keras ${kerasNote ? `(${kerasNote})` : ''}`.padEnd(26) + ` ${fmt(c).padStart(8)} samples/s   (rounds: ${cRuns.map(fmt).join(', ')})`);
+  if (runKerasRows) console.log(`(d) Layerloom Keras engine  ${fmt(d).padStart(7)} samples/s   (rounds: ${dRuns.map(fmt).join(', ')}; ${kerasEngineName || 'not run'}; per-batch progress on)`);
+  if (runTfjs) {
+    console.log(`a/b = ${(a / b).toFixed(3)}   (goal ≥ 0.97)`);
+    if (runKerasRows) console.log(`a/c = ${Number.isFinite(c) ? (a / c).toFixed(3) : 'n/a'}   (long-run goal ≥ 1.0)`);
+  }
   // Each round's d against the c run just before it (same load), then their median: the best of
   // each alone can pair a lucky c with an unlucky d on a shared machine.
   const pairs = dRuns.map((dr, i) => dr / cRuns[i]).sort((p, q) => p - q);
   const median = pairs.length ? (pairs[(pairs.length - 1) >> 1] + pairs[pairs.length >> 1]) / 2 : Number.NaN;
-  console.log(`d/c = ${Number.isFinite(c) && Number.isFinite(d) ? (d / c).toFixed(3) : 'n/a'}   (goal ≥ 0.9; best d / best c; per round: ${pairs.map((p) => p.toFixed(2)).join(', ') || 'n/a'}, median ${Number.isFinite(median) ? median.toFixed(3) : 'n/a'})`);
+  if (runKerasRows) console.log(`d/c = ${Number.isFinite(c) && Number.isFinite(d) ? (d / c).toFixed(3) : 'n/a'}   (goal ≥ 0.9; best d / best c; per round: ${pairs.map((p) => p.toFixed(2)).join(', ') || 'n/a'}, median ${Number.isFinite(median) ? median.toFixed(3) : 'n/a'})`);
   console.log(`load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end (${os.cpus().length} CPUs)`);
-  console.log(`pipeline: ${fmt(decodePerSec)} images/s decoded (cold, ${prepared.kind}) vs ${fmt(a)} samples/s trained → ${(decodePerSec / a).toFixed(1)}× headroom; later epochs read the cache`);
+  if (runTfjs) console.log(`pipeline: ${fmt(decodePerSec)} images/s decoded (cold, ${prepared.kind}) vs ${fmt(a)} samples/s trained → ${(decodePerSec / a).toFixed(1)}× headroom; later epochs read the cache`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -425,9 +425,13 @@ ${allFrozenPython()}
     early_stopping_monitor = EARLY_STOPPING_MONITOR
     if validation is None:
         early_stopping_monitor = early_stopping_monitor.removeprefix("val_")` : ''}
-    callbacks = [
-${callbacks.join('\n')}
-        *extra_callbacks,
+    callbacks = []
+    if checkpoints:
+        callbacks += [
+${callbacks.slice(0, 2).map((c) => c.replace(/^/gm, '    ')).join('\n')}
+        ]
+    callbacks += [
+${[...callbacks.slice(2), '        *extra_callbacks,'].join('\n')}
     ]
 ${fit}
     model.save(os.path.join(output, "model.keras"))
@@ -436,10 +440,12 @@ ${fit}
     print(f"Saved the trained model to {os.path.join(output, 'model.keras')}")
     return model`
     : load;
-  return `def main(argv=None, extra_callbacks=(), verbose="auto"):
+  return `def main(argv=None, extra_callbacks=(), verbose="auto", checkpoints=True):
     """Trains as the options in argv (default: the command line) say. A program that
     imports this file may add Keras callbacks and quiet the progress bar; returns the
-    trained model."""
+    trained model. checkpoints=False leaves out the per-epoch best/last .weights.h5
+    files (each write takes a pass over the weights and optimizer state), for a
+    program that saves its own."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)

@@ -274,7 +274,9 @@ def main():
             })
 
     reporter = Reporter()
-    model = program.main(config["argv"], extra_callbacks=[reporter], verbose=0)
+    # The reporter saves every epoch's weights for Layerloom's own checkpoints: model.py's
+    # per-epoch .weights.h5 files would repeat that work inside each measured epoch.
+    model = program.main(config["argv"], extra_callbacks=[reporter], verbose=0, checkpoints=False)
     if reporter.diverged:
         return
     send({"type": "end", "weights": save_weights(model, "final")})

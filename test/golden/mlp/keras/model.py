@@ -708,10 +708,12 @@ def keep_outputs_float32(model):
         output._keras_history.operation.dtype_policy = "float32"
 
 
-def main(argv=None, extra_callbacks=(), verbose="auto"):
+def main(argv=None, extra_callbacks=(), verbose="auto", checkpoints=True):
     """Trains as the options in argv (default: the command line) say. A program that
     imports this file may add Keras callbacks and quiet the progress bar; returns the
-    trained model."""
+    trained model. checkpoints=False leaves out the per-epoch best/last .weights.h5
+    files (each write takes a pass over the weights and optimizer state), for a
+    program that saves its own."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA, help="dataset folder or CSV file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -807,16 +809,20 @@ def main(argv=None, extra_callbacks=(), verbose="auto"):
     output = args.output if is_chief() else tempfile.mkdtemp()
     os.makedirs(output, exist_ok=True)
     monitor = "val_loss" if validation is not None else "loss"
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(
-            os.path.join(output, "best.weights.h5"),
-            monitor=monitor,
-            save_best_only=True,
-            save_weights_only=True,
-        ),
-        keras.callbacks.ModelCheckpoint(
-            os.path.join(output, "last.weights.h5"), save_weights_only=True
-        ),
+    callbacks = []
+    if checkpoints:
+        callbacks += [
+            keras.callbacks.ModelCheckpoint(
+                os.path.join(output, "best.weights.h5"),
+                monitor=monitor,
+                save_best_only=True,
+                save_weights_only=True,
+            ),
+            keras.callbacks.ModelCheckpoint(
+                os.path.join(output, "last.weights.h5"), save_weights_only=True
+            ),
+        ]
+    callbacks += [
         *extra_callbacks,
     ]
     # The rows reshuffled every epoch in the same seeded order on every worker.
