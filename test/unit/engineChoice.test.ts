@@ -57,14 +57,18 @@ describe('engine choice', () => {
     const finished = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { status: string; error?: { code: string }; message: string };
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'backend']);
     expect(finished.message).toContain(`"${missing}" cannot be started`);
+  });
 
-    // Without --engine, the project's own choice (training.engine) decides.
+  it('layerloom train without --engine trains on the engine the project names (training.engine)', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/layerloom.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAYERLOOM_SETTINGS_DIR: join(work, 'cli') } });
+    const missing = join(work, 'no-python');
     const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
     const file = join(work, 'keras-project.layerloom');
     writeFileSync(file, JSON.stringify({ ...project, training: { ...project.training, engine: 'keras' } }));
     const own = cli('train', file, '--data', 'assets/datasets/iris.csv', '--python', missing, '--out', join(work, 'runs'), '--json');
-    expect(JSON.parse(own.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ status: 'failed', error: { code: 'backend' } });
-  });
+    // The Keras engine was asked for: it names the interpreter it could not start.
+    expect(JSON.parse(own.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ status: 'failed', error: { code: 'backend' }, message: expect.stringContaining(`"${missing}" cannot be started`) });
+  }, 120_000);
 
   it('a project stores its engine in its training settings (absent: tfjs), and a bad one is refused', () => {
     const project = JSON.parse(readFileSync(join(root, 'examples/mlp.layerloom'), 'utf8')) as { training: Record<string, unknown> };
