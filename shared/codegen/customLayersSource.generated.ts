@@ -1389,6 +1389,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: LayerNormalizationLayerArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       const axis = args.axis ?? -1;
       const list = Array.isArray(axis) ? axis : [axis];
       if (list.length === 0 || !list.every(Number.isInteger)) throw new Error(\`LayerNormalization axis must be an integer or a list of integers, got \${JSON.stringify(axis)}.\`);
