@@ -76,6 +76,18 @@ export function maskDiagnostics(
       continue;
     }
     const sources = [...(incoming.get(id)?.values() ?? [])].map((e) => masked.get(e.source)).filter((m): m is MaskSource => m !== undefined);
+    if (sources.length === 0 && def.role === 'layer' && masked.size > 0 && readsMask(def.type)) {
+      // tfjs's executor keeps the last padding mask it saw in the call arguments and hands it to
+      // every later layer that reads one, where Keras passes none: refused rather than wrong.
+      out.push(
+        diagnostic(
+          'LL031',
+          `${def.type} "${node.label}" gets no padding mask, but the app's tfjs model would apply the one of Embedding "${[...masked.values()][0].label}" (mask_zero) to it. Feed it from that Embedding's masked path, or turn mask_zero off.`,
+          { nodeId: id },
+        ),
+      );
+      continue;
+    }
     if (sources.length === 0 || def.role !== 'layer') continue;
     const from = sources[0];
     const rule = maskRule(def.type, node.params);
@@ -99,6 +111,11 @@ export function maskDiagnostics(
     }
   }
   return out;
+}
+
+/** Blocks whose tfjs layer reads a padding mask from its call arguments. */
+function readsMask(type: string): boolean {
+  return RECURRENT.has(type) || type === 'GlobalAveragePooling1D';
 }
 
 type MaskRule = { readonly kind: 'keep' | 'use' | 'drop' } | { readonly kind: 'error'; readonly why: string };

@@ -197,21 +197,20 @@ export const FlattenBlock: BlockDef = defineBlock({
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => {
     if (!input) return fail('LL004', 'Connect an input.');
-    const flat = flattenedShape(input);
-    if (flat === null) {
-      return fail(
-        'LL018',
-        `Flatten needs every size fixed, got ${formatShape(input)}. Use GlobalAveragePooling instead for variable sizes, or fix the size on the Input.`,
-      );
-    }
-    return ok(flat);
+    // Like Keras 3: a variable size anywhere gives a variable length ((None, 2, None) → (None,));
+    // a Dense after it then asks for a fixed size (LL018), as Keras's does.
+    return ok(flattenedShape(input) ?? [null]);
   },
   paramCount: () => NO_PARAMS,
   keras: (): KerasCall => ({ kerasClass: 'Flatten', kerasArgs: [] }),
   tfjs: {
-    // tfjs's Flatten insists on rank ≥ 3 where Keras accepts a flat input unchanged; express that
-    // case as the equivalent Reshape so both libraries build the same model.
-    adjust: (call, _params, [input]) => (input && input.length === 1 ? { factory: 'reshape', args: [['targetShape', tuple([...input])]] } : call),
+    // tfjs's Flatten insists on rank ≥ 3 where Keras accepts a flat input unchanged, and on fixed
+    // sizes where Keras flattens variable ones; express those cases as the equivalent Reshape so
+    // both libraries build the same model.
+    adjust: (call, _params, [input]) => {
+      if (input && input.some((d) => d === null)) return { factory: 'reshape', args: [['targetShape', tuple([-1])]] };
+      return input && input.length === 1 ? { factory: 'reshape', args: [['targetShape', tuple([...input])]] } : call;
+    },
   },
 });
 
@@ -233,8 +232,18 @@ export const ReshapeBlock: BlockDef = defineBlock({
     switch (result.problem) {
       case 'invalid-target':
         return fail('LL011', `Target shape ${wanted} is invalid: use positive sizes, with at most one -1 to infer a size.`, 'target_shape');
-      case 'needs-inferred-axis':
-        return fail('LL018', `Reshape of ${formatShape(input)} needs a -1 entry, because the input size is variable.`, 'target_shape');
+      case 'needs-inferred-axis': {
+        // Keras 3 builds it and checks the size when it runs: only inputs whose variable sizes make
+        // exactly the target's number of values pass.
+        const known = target.reduce((a, b) => a * b, 1);
+        return ok(target, [
+          warning(
+            'LL017',
+            `Reshape of ${formatShape(input)} into ${wanted} runs only on inputs of exactly ${known} values; other sizes fail when the model runs (as in Keras). Use -1 for one entry to take any size.`,
+            'target_shape',
+          ),
+        ]);
+      }
       case 'not-divisible':
         return fail('LL017', `Cannot reshape ${result.size} values (${formatShape(input)}) into ${wanted}: ${result.size} is not divisible by ${result.known}.`, 'target_shape');
       case 'size-mismatch':

@@ -120,6 +120,7 @@ export const KERAS_DEFAULTS: Defaults = {
     dropout: 0,
     use_bias: true,
     output_shape: null,
+    attention_axes: null,
     kernel_initializer: 'glorot_uniform',
     bias_initializer: 'zeros',
   },

@@ -92,6 +92,24 @@ const MODEL_CLASSES = new Set(['Functional', 'Sequential', 'Model']);
 
 /** Stands for the output of a layer that cannot be imported (already reported). */
 const BROKEN = '\u0000broken';
+/** The tensor of a `not_equal(ids, 0)` that is an Embedding's padding mask (see {@link paddingMaskOf}). */
+const PADDING_MASK = '\u0000padding-mask';
+
+/**
+ * True when layer `l` is Keras 3's record of an Embedding's padding mask: `not_equal(ids, 0)` on the
+ * tensor an Embedding with `mask_zero=True` of the same model reads.
+ */
+function paddingMaskOf(l: JsonObject, layers: readonly JsonObject[]): boolean {
+  const node: Json = Array.isArray(l.inbound_nodes) && l.inbound_nodes.length === 1 ? (l.inbound_nodes[0] as Json) : null;
+  if (!isObject(node) || !Array.isArray(node.args) || node.args.length !== 2 || node.args[1] !== 0) return false;
+  const [ids] = keras3Refs(node.args[0] as Json);
+  if (!ids) return false;
+  return layers.some((other) => {
+    if (kerasClassOf(other) !== 'Embedding' || !isObject(other.config) || other.config.mask_zero !== true || !Array.isArray(other.inbound_nodes)) return false;
+    const call = other.inbound_nodes.length === 1 ? parseInbound(other.inbound_nodes[0] as Json) : null;
+    return call !== null && call.args.length === 1 && call.args[0].layer === ids.layer && call.args[0].tensor === ids.tensor;
+  });
+}
 
 /** The model config object from any of the JSON shapes that carry one. */
 export function modelConfigOf(json: Json, what: string): JsonObject {
@@ -295,7 +313,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
   let inputIndex = 0;
   for (const l of layers) {
     const name = layerName(l);
-    const cls = kerasClassOf(l);
+    let cls = kerasClassOf(l);
     let lconf: JsonObject = isObject(l.config) ? l.config : {};
     const inbound = sequential ? [] : Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
     if (inbound.length > 1) {
@@ -305,8 +323,16 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       continue;
     }
     const call = inbound.length ? parseInbound(inbound[0] as Json) : { args: [], kwTensors: {}, kwargs: {} };
-    const refs = [...call.args, ...Object.values(call.kwTensors)];
     const source = (r: { layer: string; tensor: number }): string | undefined => scope.tensors.get(`${r.layer}#${r.tensor}`);
+    // Keras 3 records an Embedding's padding mask as `not_equal(ids, 0)` passed to the layers that
+    // take it (`lstm(x, mask=...)`); the graph derives the same mask from the Embedding's mask_zero.
+    if (cls === 'NotEqual' && paddingMaskOf(l, layers)) {
+      scope.tensors.set(`${name}#0`, PADDING_MASK);
+      continue;
+    }
+    const maskRef = call.kwTensors.mask as TensorRef | undefined;
+    const kwTensors = maskRef && source(maskRef) === PADDING_MASK ? Object.fromEntries(Object.entries(call.kwTensors).filter(([k]) => k !== 'mask')) : call.kwTensors;
+    const refs = [...call.args, ...Object.values(kwTensors)];
     if (cls === 'InputLayer') {
       if (inputs !== null) {
         const bound = inputs[inputIndex++];
@@ -362,6 +388,18 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     if (!broken && shapes.some((s) => s === null)) {
       const analysis = analyzeGraph(b.doc);
       shapes = inputIds.map((id) => analysis.nodes.get(id)?.shape ?? null);
+    }
+    // Layerloom's own global pooling layer (a tfjs model saved by Layerloom) names its reduction;
+    // the Keras class follows from it and the input's rank.
+    if (cls === 'GlobalPooling' && shapes[0] && shapes[0].length >= 2 && shapes[0].length <= 4) {
+      cls = `Global${lconf.reduction === 'max' ? 'Max' : 'Average'}Pooling${shapes[0].length - 1}D`;
+      lconf = Object.fromEntries(Object.entries(lconf).filter(([k]) => k !== 'reduction'));
+    }
+    if (inputIds.includes(PADDING_MASK)) {
+      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: 'computes with an Embedding’s padding mask as a tensor; Layerloom passes the mask only as Keras does on its own' }] });
+      scope.tensors.set(`${name}#0`, BROKEN);
+      previous = BROKEN;
+      continue;
     }
     const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: kwargs });
     if (Array.isArray(mapped) && b.allowUnsupported && !broken) {

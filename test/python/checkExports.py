@@ -103,8 +103,11 @@ def model_macs(keras, model):
         elif name == "MultiHeadAttention":
             q, v = in_shapes[0], in_shapes[1]
             k = in_shapes[2] if len(in_shapes) > 2 else v
-            tq, tk, tv = q[1], k[1], v[1]
-            if None in (tq, tk, tv):
+            # Positions: every axis between batch and features (rank 4-5 with attention_axes);
+            # each query position scores the key positions along the attention axes.
+            tq, tk, tv = _prod(q[1:-1]), _prod(k[1:-1]), _prod(v[1:-1])
+            attended = _prod([k[a] for a in layer._attention_axes])
+            if None in (tq, tk, tv, attended):
                 macs = None
             else:
                 heads, key_dim, value_dim = layer.num_heads, layer.key_dim, layer.value_dim
@@ -113,7 +116,7 @@ def model_macs(keras, model):
                     + tk * _prod(layer.key_dense.kernel.shape)
                     + tv * _prod(layer.value_dense.kernel.shape)
                     + tq * _prod(layer.output_dense.kernel.shape)
-                    + heads * tq * tk * (key_dim + value_dim)
+                    + heads * tq * attended * (key_dim + value_dim)
                 )
         else:
             macs = 0

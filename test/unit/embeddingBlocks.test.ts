@@ -67,13 +67,15 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
     { chain: [['GlobalAveragePooling1D'], ['Softmax']], codes: [] },
     { chain: [['Flatten'], ['Dense', { units: 2 }]], codes: ['LL030 Flatten'] },
     { chain: [['GlobalMaxPooling1D']], codes: ['LL030 GlobalMaxPooling1D'] },
-    { chain: [['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D'] },
     { chain: [['Dense', { units: 4 }], ['Add']], codes: ['LL031 Add'] },
     { chain: [['MultiHeadAttention', { num_heads: 2, key_dim: 2 }]], codes: ['LL031 MultiHeadAttention'] },
     { chain: [['Softmax']], codes: ['LL031 Softmax'] },
-    { chain: [['LeakyReLU'], ['LSTM']], codes: ['LL031 LeakyReLU'] },
-    { chain: [['LSTM', { bidirectional: true, return_sequences: true }], ['LSTM']], codes: ['LL031 LSTM'] },
+    { chain: [['LeakyReLU'], ['LSTM']], codes: ['LL031 LeakyReLU', 'LL031 LSTM'] },
+    { chain: [['LSTM', { bidirectional: true, return_sequences: true }], ['LSTM']], codes: ['LL031 LSTM', 'LL031 LSTM'] },
     { chain: [['LSTM', { bidirectional: true }]], codes: [] },
+    // tfjs's executor hands the last mask it saw to later mask-reading layers that Keras gives none.
+    { chain: [['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D', 'LL031 LSTM'] },
+    { chain: [['Flatten'], ['Reshape', { target_shape: [-1, 4] }], ['GlobalAveragePooling1D']], codes: ['LL030 Flatten', 'LL031 GlobalAveragePooling1D'] },
   ];
   for (const { chain, codes } of rows) {
     it(`Embedding(mask_zero) → ${chain.map(([t, p]) => `${t}${p ? JSON.stringify(p) : ''}`).join(' → ')}: ${codes.join(', ') || 'no mask diagnostics'}`, () => {
@@ -83,5 +85,38 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
   it('without mask_zero nothing is said', () => {
     expect(maskCodes([['Flatten'], ['Dense', { units: 2 }]], false)).toEqual([]);
     expect(maskCodes([['Softmax']], false)).toEqual([]);
+  });
+});
+
+// In the app's tfjs model, trailing padding must leave a recurrent layer's last output as the
+// unpadded sequence's (Keras's masked steps carry the state over), through every block that passes
+// the mask on — Layerloom's own layers included (LayerNormalization without center, ReLU with a cap).
+describe('padding masks in the app’s tfjs model', () => {
+  it('trailing padding leaves the LSTM output as without it, through passing blocks', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { compileModel } = await import('../../shared/compile/compile.js');
+    let doc = emptyDocument('mask');
+    const chain: [string, Readonly<Record<string, ParamValue>>][] = [
+      ['Input', { shape: [null], dtype: 'int32' }],
+      ['Embedding', { input_dim: 5, output_dim: 4, mask_zero: true }],
+      ['LayerNormalization', { center: false }],
+      ['ReLU', { max_value: 0.5 }],
+      ['Dense', { units: 3 }],
+      ['LSTM', { units: 2 }],
+      ['Output', {}],
+    ];
+    let last: string | null = null;
+    chain.forEach(([type, params], i) => {
+      const added = addNode(doc, type, { x: i, y: 0 }, { params });
+      doc = last ? connect(added.doc, last, added.nodeId, 'in').doc : added.doc;
+      last = added.nodeId;
+    });
+    expect(analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const model = compileModel(doc, tf, { seed: 3 }).model;
+    const short = model.predict(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')) as import('@tensorflow/tfjs').Tensor;
+    const padded = model.predict(tf.tensor2d([[1, 2, 3, 0, 0]], [1, 5], 'int32')) as import('@tensorflow/tfjs').Tensor;
+    const [a, b] = [Array.from(short.dataSync()), Array.from(padded.dataSync())];
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 6);
+    model.dispose();
   });
 });

@@ -300,6 +300,38 @@ export function handCases(): ExportCase[] {
       },
     },
     {
+      // Flatten and Reshape of variable sizes as Keras 3.15 builds them: Flatten of (2, None) is
+      // (None,), a Reshape of it with -1 stays variable, and a Reshape without -1 runs on the
+      // inputs whose size fits (length 3 here: 2 · 3 = 6 values).
+      id: 'hand_variable_flatten',
+      doc: graphOf('Variable flatten', [
+        { id: 'x', type: 'Input', label: 'x', params: { shape: [2, null] } },
+        { id: 'f', type: 'Flatten', label: 'flat', from: { in: 'x' } },
+        { id: 'r', type: 'Reshape', label: 'pairs', params: { target_shape: [-1, 2] }, from: { in: 'f' } },
+        { id: 'l', type: 'LSTM', label: 'lstm', params: { units: 3 }, from: { in: 'r' } },
+        { id: 'r6', type: 'Reshape', label: 'six', params: { target_shape: [6] }, from: { in: 'x' } },
+        { id: 'cat', type: 'Concatenate', label: 'both', from: { in0: 'l', in1: 'r6' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2 }, from: { in: 'cat' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
+      // MultiHeadAttention on rank 4 (an image's rows attending along each row, attention_axes
+      // (2,)) and on rank 5 over two of three axes, cross-attention to a differently long key.
+      id: 'hand_attention_axes',
+      doc: graphOf('Attention axes', [
+        { id: 'img', type: 'Input', label: 'image', params: { shape: [3, 4, 6] } },
+        { id: 'rows', type: 'MultiHeadAttention', label: 'along_rows', params: { num_heads: 2, key_dim: 3, attention_axes: [2] }, from: { query: 'img', value: 'img' } },
+        { id: 'all', type: 'MultiHeadAttention', label: 'all_positions', params: { num_heads: 2, key_dim: 3 }, from: { query: 'rows', value: 'img' } },
+        { id: 'vol', type: 'Reshape', label: 'volume', params: { target_shape: [3, 2, 2, 6] }, from: { in: 'all' } },
+        { id: 'mem', type: 'Input', label: 'memory', params: { shape: [3, 5, 2, 4] } },
+        { id: 'x', type: 'MultiHeadAttention', label: 'cross', params: { num_heads: 2, key_dim: 2, value_dim: 3, attention_axes: [2, 3] }, from: { query: 'vol', value: 'mem' } },
+        { id: 'f', type: 'Flatten', label: 'flat', from: { in: 'x' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2 }, from: { in: 'f' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
+      ]),
+    },
+    {
       // Embedding mask_zero with ids 0 (padding) among the inputs (vocabulary 3): the recurrent
       // layers carry their state over padded steps, GlobalAveragePooling1D averages the real
       // steps only, Dense, ReLU, Dropout and LayerNormalization pass the mask on, GlobalMaxPooling1D

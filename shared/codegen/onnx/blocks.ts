@@ -772,6 +772,11 @@ function attention(ctx: MappingContext): string {
   const keyDim = num(params, 'key_dim');
   const valueDim = typeof params.value_dim === 'number' ? params.value_dim : keyDim;
   const useBias = bool(params, 'use_bias');
+  if (ctx.inputShapes.some((shape) => shape !== null && shape.length !== 2)) {
+    throw new Error(
+      `MultiHeadAttention "${step.node.label}" attends over rank-4/5 inputs (attention_axes), which the ONNX export does not write yet. Export Keras or TypeScript code, or Reshape to a sequence (None, length, features) before it.`,
+    );
+  }
   b.decomposed('MultiHeadAttention', 'projections by MatMul, per-head scores by MatMul, Softmax, causal mask by Where: ONNX has no multi-head attention op in the default domain before opset 23');
   const query = input(ctx, 0);
   const value = input(ctx, 1);

@@ -92,6 +92,11 @@ export type MultiHeadAttentionArgs = LayerArgs & {
   useCausalMask?: boolean;
   kernelInitializer?: string;
   biasInitializer?: string;
+  /**
+   * Keras's `attention_axes` (1 = the first axis after the batch), for inputs of rank 4–5; null:
+   * every axis between batch and features.
+   */
+  attentionAxes?: number[] | null;
 };
 
 /** tfjs config of {@link LayerloomLayers.PositionEmbedding}. */
@@ -436,7 +441,14 @@ function defineLayers(tf: TF): LayerloomLayers {
       this.useCausalMask = args.useCausalMask ?? false;
       this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
       this.biasInitializer = args.biasInitializer ?? 'zeros';
+      const axes = args.attentionAxes ?? null;
+      if (axes !== null && (!Array.isArray(axes) || axes.length === 0 || axes.some((a, i) => !Number.isInteger(a) || a < 1 || (i > 0 && a <= axes[i - 1])))) {
+        throw new Error(`MultiHeadAttention attentionAxes must be null or increasing axes from 1, got ${JSON.stringify(axes)}.`);
+      }
+      this.attentionAxes = axes;
     }
+
+    private readonly attentionAxes: number[] | null;
 
     override build(inputShape: LayerShape | LayerShape[]): void {
       const shapes = inputShapesOf(inputShape);
@@ -444,8 +456,8 @@ function defineLayers(tf: TF): LayerloomLayers {
       const key = shapes[2] ?? value;
       const width = (s: LayerShape, port: string): number => {
         const last = s[s.length - 1];
-        if (s.length !== 3 || last === null) {
-          throw new Error(`MultiHeadAttention needs ${port} shaped (batch, length, features) with fixed features, got [${s.join(', ')}].`);
+        if (s.length < 3 || s.length > 5 || last === null) {
+          throw new Error(`MultiHeadAttention needs ${port} shaped (batch, length, features) (or rank 4–5) with fixed features, got [${s.join(', ')}].`);
         }
         return last;
       };
@@ -515,6 +527,29 @@ function defineLayers(tf: TF): LayerloomLayers {
         // One tensor means self-attention (query = value = key).
         const [query, value = list[0]] = list;
         const key = list[2] ?? value;
+        if (query.rank === 3) return this.attend(query, value, key, kwargs);
+        // Rank 4–5: Keras's einsum attends over the attention axes jointly (one softmax over all
+        // their key positions) and treats the other axes like the batch. The same numbers: move the
+        // other axes next to the batch, flatten each group, attend as on sequences, and undo it.
+        const middle = Array.from({ length: query.rank - 2 }, (_, i) => i + 1);
+        const axes = this.attentionAxes ?? middle;
+        const others = middle.filter((a) => !axes.includes(a));
+        const perm = [0, ...others, ...axes, query.rank - 1];
+        const fold = (x: Tensor): Tensor => {
+          const t = tf.transpose(x, perm);
+          const sizeOf = (group: number[]): number => group.reduce((n, a) => n * x.shape[a], 1);
+          return tf.reshape(t, [x.shape[0] * sizeOf(others), sizeOf(axes), x.shape[x.rank - 1]]);
+        };
+        const out = this.attend(fold(query), fold(value), fold(key), kwargs);
+        const permuted = perm.map((a) => query.shape[a]);
+        const inverse = perm.map((_, i) => perm.indexOf(i));
+        return tf.transpose(tf.reshape(out, permuted), inverse);
+      });
+    }
+
+    /** Attention on sequences: query (B, T, dq), value (B, S, dv), key (B, S, dk). */
+    private attend(query: Tensor, value: Tensor, key: Tensor, kwargs: Kwargs): Tensor {
+      return tf.tidy(() => {
         const [batch, queryLength, queryWidth] = query.shape;
         const keyLength = key.shape[1] ?? 0;
         if (value.shape[1] !== keyLength) {
@@ -543,6 +578,7 @@ function defineLayers(tf: TF): LayerloomLayers {
         useCausalMask: this.useCausalMask,
         kernelInitializer: this.kernelInitializer,
         biasInitializer: this.biasInitializer,
+        attentionAxes: this.attentionAxes,
       };
     }
   }
@@ -1349,6 +1385,8 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     constructor(args: LayerNormalizationLayerArgs) {
       super(args);
+      // Passes a padding mask (Embedding maskZero) on, as Keras's layer does.
+      this.supportsMasking = true;
       const axis = args.axis ?? -1;
       const list = Array.isArray(axis) ? axis : [axis];
       if (list.length === 0 || !list.every(Number.isInteger)) throw new Error(`LayerNormalization axis must be an integer or a list of integers, got ${JSON.stringify(axis)}.`);
