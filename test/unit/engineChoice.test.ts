@@ -57,7 +57,7 @@ describe('engine choice', () => {
     const finished = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { status: string; error?: { code: string }; message: string };
     expect([finished.status, finished.error?.code]).toEqual(['failed', 'backend']);
     expect(finished.message).toContain(`"${missing}" cannot be started`);
-  });
+  }, 180_000);
 
   it('layerloom train without --engine trains on the engine the project names (training.engine)', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/layerloom.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LAYERLOOM_SETTINGS_DIR: join(work, 'cli') } });
@@ -96,7 +96,7 @@ describe('engine choice', () => {
     const [run] = readdirSync(runs);
     const driver = JSON.parse(readFileSync(join(runs, run, 'keras', 'driver.json'), 'utf8')) as { argv: string[] };
     expect(driver.argv.slice(-1)).toEqual(['--mixed-precision']);
-  });
+  }, 180_000);
 });
 
 describe('engine labels (status bar, runs list)', () => {
