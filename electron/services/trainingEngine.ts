@@ -12,6 +12,7 @@ import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import { stepRandomness } from '../../shared/compile/stepRandomness.js';
+import { applyWeightConstraints, regularizationPenalty } from '../../shared/compile/constraints.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
@@ -158,6 +159,8 @@ async function fit(input: LoopInput, loop: TrainingLoop, callbacks: CallbackList
         let out: number | number[];
         try {
           out = await model.trainOnBatch(xs, ys);
+          // Keras projects constrained weights (max_norm, non_neg, unit_norm) after each step; tfjs does not.
+          applyWeightConstraints(model);
         } finally {
           tf.dispose([xs, ys]);
         }
@@ -243,6 +246,8 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
   }
   const means: Record<string, number> = {};
   names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
+  // Keras's evaluate counts the weight regularization penalty in the loss (tfjs's leaves it out).
+  if (count && names[0] === 'loss') means.loss += regularizationPenalty(model);
   return { means, count, actual, predicted, sampleIds, top };
 }
 
