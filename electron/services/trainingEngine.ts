@@ -12,7 +12,7 @@ import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import { stepRandomness } from '../../shared/compile/stepRandomness.js';
-import { applyWeightConstraints, regularizationPenalty } from '../../shared/compile/constraints.js';
+import { regularizationPenalty } from '../../shared/compile/regularization.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
@@ -159,8 +159,6 @@ async function fit(input: LoopInput, loop: TrainingLoop, callbacks: CallbackList
         let out: number | number[];
         try {
           out = await model.trainOnBatch(xs, ys);
-          // Keras projects constrained weights (max_norm, non_neg, unit_norm) after each step; tfjs does not.
-          applyWeightConstraints(model);
         } finally {
           tf.dispose([xs, ys]);
         }

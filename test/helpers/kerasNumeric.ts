@@ -19,7 +19,6 @@ import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
 import type { KerasArg, ParamValue } from '../../shared/blocks/types.js';
 import { customKerasLayer } from '../../shared/codegen/customLayers.js';
-import { applyWeightConstraints } from '../../shared/compile/constraints.js';
 import { rng } from './randomGraphs.js';
 import { pythonStderr } from './pythonLog.js';
 
@@ -44,7 +43,7 @@ export interface NumericCase {
   /**
    * Also take one SGD step with this learning rate on mean(y²), on both sides: the regularization
    * penalty, the step's loss (penalties included, as fit reports it) and the weights after the step
-   * (constraints applied) must equal Keras's.
+   * must equal Keras's.
    */
   readonly step?: number;
 }
@@ -124,7 +123,7 @@ interface Prepared {
   readonly step?: { readonly penalty: number; readonly loss: number; readonly weightsAfter: number[][] };
 }
 
-/** One SGD step on mean(y²) as the app trains (trainOnBatch, then the weight constraints). */
+/** One SGD step on mean(y²) as the app trains (trainOnBatch). */
 async function sgdStep(model: tf.LayersModel, xs: tf.Tensor[], learningRate: number): Promise<NonNullable<Prepared['step']>> {
   const penalties = model.calculateLosses();
   const penalty = penalties.reduce((a, p) => a + p.dataSync()[0], 0);
@@ -133,7 +132,6 @@ async function sgdStep(model: tf.LayersModel, xs: tf.Tensor[], learningRate: num
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const target = tf.zerosLike(y);
   const loss = (await model.trainOnBatch(xs.length === 1 ? xs[0] : xs, target)) as number;
-  applyWeightConstraints(model);
   tf.dispose([y, target]);
   return { penalty, loss, weightsAfter: model.weights.map((w) => Array.from(w.read().dataSync())) };
 }
@@ -156,6 +154,8 @@ async function prepare(c: NumericCase, index: number): Promise<Prepared> {
     return { shape, data: w.originalName.endsWith('variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
   });
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  // tfjs applies a weight's constraint when it is set (Keras does not): Keras gets the values tfjs holds.
+  model.weights.forEach((w, i) => (weights[i].data = Array.from(w.read().dataSync())));
   const inputs = c.inputs.map((s) => {
     const shape = [BATCH, ...s];
     const n = shape.reduce((a, b) => a * b, 1);

@@ -67,7 +67,7 @@ def main(path):
             extra["weightsAfterTraining"] = [np.asarray(w).astype("float64").ravel().tolist() for w in layer.get_weights()]
         if case.get("step"):
             # One SGD step on mean(y²) (+ the layer's regularization penalties, as fit adds them):
-            # the loss Keras reports for it, and the weights after it (constraints applied).
+            # the loss Keras reports for it, and the weights after it.
             extra["penalty"] = float(sum(float(np.asarray(l)) for l in layer.losses))
             x_in = [keras.Input(shape=a.shape[1:], dtype=str(a.dtype)) for a in inputs]
             y_out = layer([x_in] if case.get("listInput") else x_in[0] if len(x_in) == 1 else x_in, **call_args)
