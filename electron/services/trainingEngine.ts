@@ -12,6 +12,7 @@ import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import { stepRandomness } from '../../shared/compile/stepRandomness.js';
+import { regularizationPenalty } from '../../shared/compile/regularization.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import type { ProjectDocument } from '../../shared/graph/document.js';
 import { serializeProject } from '../../shared/graph/serialization.js';
@@ -243,6 +244,8 @@ async function evaluateSplit(input: LoopInput, ids: Int32Array, withPredictions:
   }
   const means: Record<string, number> = {};
   names.forEach((n, i) => (means[n] = count ? sums[i] / count : Number.NaN));
+  // Keras's evaluate counts the weight regularization penalty in the loss (tfjs's leaves it out).
+  if (count && names[0] === 'loss') means.loss += regularizationPenalty(model);
   return { means, count, actual, predicted, sampleIds, top };
 }
 

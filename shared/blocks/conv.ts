@@ -17,7 +17,7 @@
  *   all; Keras 3.15 lets SeparableConv2D through).
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, TfjsSpelling } from './types.js';
-import { BIAS_INITIALIZERS, activationParam, bool, initializerParam, intTuple, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { activationParam, BIAS_INITIALIZERS, bool, initializerParam, intTuple, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, shapeSize, type Padding } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -250,6 +250,8 @@ function convParams(kind: ConvKind): ParamSpec[] {
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('kernel'),
+    ...regularizerParams('bias'),
   ];
 }
 
@@ -294,6 +296,7 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...regularizerArgs(params, ['kernel', 'bias']),
     ],
   };
 }
@@ -388,6 +391,8 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('kernel'),
+    ...regularizerParams('bias'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
@@ -428,6 +433,7 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...regularizerArgs(params, ['kernel', 'bias']),
     ],
   }),
   tfjs: {

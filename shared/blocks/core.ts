@@ -3,7 +3,7 @@
  * Semantics and parameter names follow `keras.layers`.
  */
 import type { BlockDef, KerasCall, PortSpec, Shape } from './types.js';
-import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
 import { fail, ok, warning } from './results.js';
@@ -77,6 +77,8 @@ export const DenseBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('kernel'),
+    ...regularizerParams('bias'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
@@ -116,6 +118,7 @@ export const DenseBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...regularizerArgs(params, ['kernel', 'bias']),
     ],
   }),
 });

@@ -193,6 +193,62 @@ export function initializerParam(name: string, label: string, def: string, optio
   };
 }
 
+/** Weights a block can regularize, by the prefix of their Keras arguments (`kernel_regularizer`). */
+export type RegularizedWeight = 'kernel' | 'bias' | 'recurrent' | 'embeddings';
+
+const WEIGHT_LABELS: Readonly<Record<RegularizedWeight, string>> = { kernel: 'Kernel', bias: 'Bias', recurrent: 'Recurrent kernel', embeddings: 'Embeddings' };
+
+/**
+ * Keras's `<weight>_regularizer` as two factors (advanced): `<weight>_l1` and `<weight>_l2`, both 0
+ * (no regularizer) by default. The training loss adds l1 · Σ|w| + l2 · Σw², as Keras's L1, L2 and
+ * L1L2 regularizers do.
+ */
+export function regularizerParams(weight: RegularizedWeight): ParamSpec[] {
+  const label = WEIGHT_LABELS[weight];
+  return [
+    {
+      name: `${weight}_l1`,
+      label: `${label} L1`,
+      kind: 'float',
+      default: 0,
+      min: 0,
+      help: `Adds this factor × the sum of |w| over the ${label.toLowerCase()} weights to the training loss (Keras’s ${weight}_regularizer=L1). Pushes weights to exactly 0. 0 turns it off.`,
+      advanced: true,
+    },
+    {
+      name: `${weight}_l2`,
+      label: `${label} L2`,
+      kind: 'float',
+      default: 0,
+      min: 0,
+      help: `Adds this factor × the sum of w² over the ${label.toLowerCase()} weights to the training loss (Keras’s ${weight}_regularizer=L2, “weight decay”; typical 1e-4 to 1e-2). 0 turns it off.`,
+      advanced: true,
+    },
+  ];
+}
+
+/** A factor param read as a number ≥ 0 (0 where a document written before the option has none). */
+function factor(params: Params, name: string): number {
+  const v = params[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/**
+ * The Keras `<weight>_regularizer` arguments of the weights whose factors are set (none when all
+ * are 0, so the call reads as before): `L1(l1=…)`, `L2(l2=…)` or `L1L2(l1=…, l2=…)`.
+ */
+export function regularizerArgs(params: Params, weights: readonly RegularizedWeight[]): [string, KerasArg][] {
+  const out: [string, KerasArg][] = [];
+  for (const w of weights) {
+    const l1 = factor(params, `${w}_l1`);
+    const l2 = factor(params, `${w}_l2`);
+    if (l1 === 0 && l2 === 0) continue;
+    const args: [string, KerasArg][] = l1 && l2 ? [['l1', l1], ['l2', l2]] : l1 ? [['l1', l1]] : [['l2', l2]];
+    out.push([`${w}_regularizer`, { module: 'regularizers', className: l1 && l2 ? 'L1L2' : l1 ? 'L1' : 'L2', args }]);
+  }
+  return out;
+}
+
 /** A Python/TS tuple literal. */
 export function tuple(values: readonly KerasArg[]): KerasArg {
   return { tuple: values };

@@ -3,7 +3,7 @@
  * derives the tfjs factory and config by one rule, and each block's `tfjs` table ({@link TfjsSpelling})
  * states only where tfjs differs. Pure: names and values only, no tfjs.
  */
-import type { KerasArg, KerasArgs, KerasCall, LayerCall, Params, Shape, TfjsSpelling } from './types.js';
+import type { KerasArg, KerasArgs, KerasCall, KerasObject, LayerCall, Params, Shape, TfjsSpelling } from './types.js';
 
 /**
  * Class names of Layerloom's own tfjs layers (shared/compile/customLayers.ts registers classes under
@@ -82,9 +82,23 @@ function isInitializerArg(kerasName: string): boolean {
   return kerasName === 'initializer' || kerasName.endsWith('_initializer');
 }
 
-/** tfjs value of a Keras argument: initializer names translated, everything else unchanged. */
+/** tfjs value of a Keras argument: initializer names and Keras objects translated, everything else unchanged. */
 export function tfjsArgValue(kerasName: string, value: KerasArg): KerasArg {
+  if (value !== null && typeof value === 'object' && 'module' in value) return tfjsObject(value);
   return isInitializerArg(kerasName) && typeof value === 'string' ? tfjsInitializer(value) : value;
+}
+
+/**
+ * tfjs's spelling of a regularizer or constraint: tfjs has one regularizer class, `L1L2` (its l1()
+ * and l2() build it with the other factor 0: the same penalty); constraints keep their class names
+ * with camelCase arguments (`max_value` → `maxValue`).
+ */
+function tfjsObject(value: KerasObject): KerasObject {
+  if (value.module === 'regularizers') {
+    const get = (k: string): KerasArg => value.args.find(([name]) => name === k)?.[1] ?? 0;
+    return { module: 'regularizers', className: 'L1L2', args: [['l1', get('l1')], ['l2', get('l2')]] };
+  }
+  return { ...value, args: value.args.map(([k, v]) => [tfjsArgName(k), v] as const) };
 }
 
 /** Keras arguments in tfjs spelling, by the default rule plus the block's renames. */

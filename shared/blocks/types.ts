@@ -161,7 +161,21 @@ export type KerasArg =
   | boolean
   | null
   | { readonly tuple: readonly KerasArg[] }
-  | { readonly raw: string };
+  | { readonly raw: string }
+  | KerasObject;
+
+/**
+ * A Keras object given to a layer argument, built by a class of `keras.<module>`: a weight
+ * regularizer (`keras.regularizers.L2(l2=0.01)`) or constraint (`keras.constraints.MaxNorm(max_value=2, axis=0)`).
+ * Printed as that constructor call in Python and as tfjs's serialized form (`{className, config}`) in tfjs.
+ */
+export interface KerasObject {
+  readonly module: 'regularizers' | 'constraints';
+  /** Keras class name (`L1`, `L2`, `L1L2`, `MaxNorm`, `NonNeg`, `UnitNorm`), or tfjs's in a tfjs call (`L1L2`). */
+  readonly className: string;
+  /** Constructor arguments, Keras spelling (tfjs spelling in a tfjs call). */
+  readonly args: KerasArgs;
+}
 
 /** A block as its family file writes it (see {@link defineBlock} in define.ts for the defaults). */
 export interface BlockSpec {

@@ -22,6 +22,7 @@ export function pyLiteral(arg: KerasArg): string {
   if (typeof arg === 'number') return numberLiteral(arg);
   if (typeof arg === 'string') return pyString(arg);
   if ('raw' in arg) return arg.raw;
+  if ('module' in arg) return `keras.${arg.module}.${arg.className}(${arg.args.map(([k, v]) => `${k}=${pyLiteral(v)}`).join(', ')})`;
   const items = arg.tuple.map(pyLiteral);
   return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }
@@ -37,6 +38,12 @@ export function tsLiteral(arg: KerasArg): string {
   if (typeof arg === 'boolean' || typeof arg === 'number') return typeof arg === 'number' ? numberLiteral(arg) : String(arg);
   if (typeof arg === 'string') return tsString(arg);
   if ('raw' in arg) return arg.raw;
+  // tfjs's factories (tf.regularizers.l1l2, tf.constraints.maxNorm, ...), typed where a layer config takes them.
+  if ('module' in arg) {
+    const factory = arg.className === 'L1L2' ? 'l1l2' : arg.className.charAt(0).toLowerCase() + arg.className.slice(1);
+    const config = arg.args.length ? `{ ${arg.args.map(([k, v]) => `${k}: ${tsLiteral(v)}`).join(', ')} }` : '';
+    return `tf.${arg.module}.${factory}(${config})`;
+  }
   return `[${arg.tuple.map(tsLiteral).join(', ')}]`;
 }
 

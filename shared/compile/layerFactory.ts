@@ -35,6 +35,8 @@ type Layer = tfjs.layers.Layer;
 export function tfjsValue(arg: KerasArg): unknown {
   if (arg !== null && typeof arg === 'object') {
     if ('tuple' in arg) return arg.tuple.map(tfjsValue);
+    // tfjs deserializes a regularizer or constraint from `{className, config}`.
+    if ('module' in arg) return { className: arg.className, config: Object.fromEntries(arg.args.map(([k, v]) => [k, tfjsValue(v)])) };
     throw new Error(`Raw code "${arg.raw}" cannot be turned into a tfjs config value.`);
   }
   return arg;

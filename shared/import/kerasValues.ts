@@ -126,7 +126,33 @@ export function sameKerasValue(printed: KerasArg, written: Json | undefined): bo
     if (!Array.isArray(written) || written.length !== printed.tuple.length) return false;
     return printed.tuple.every((p, i) => sameKerasValue(p, (written as readonly Json[])[i]));
   }
+  if ('module' in printed) {
+    if (printed.module === 'regularizers') {
+      const mine = regularizerFactors({ class_name: printed.className, config: Object.fromEntries(printed.args.map(([k, v]) => [k, typeof v === 'number' ? v : null])) });
+      const theirs = regularizerFactors(written);
+      return mine !== null && theirs !== null && close(mine.l1, theirs.l1) && close(mine.l2, theirs.l2);
+    }
+    if (!isObject(written) || written.class_name !== printed.className || !isObject(written.config)) return false;
+    const config = written.config;
+    return printed.args.every(([k, v]) => sameKerasValue(v, config[k])) && Object.keys(config).every((k) => printed.args.some(([name]) => name === k));
+  }
   return false;
+}
+
+/**
+ * The l1 and l2 factors of a regularizer as Keras (`L1`, `L2`, `L1L2`, also their snake-case
+ * aliases) or tfjs (`L1L2`) writes it; null for anything else (a custom regularizer). `L1(0.01)`,
+ * `L1L2(l1=0.01, l2=0)` and tfjs's `l1(0.01)` are one penalty.
+ */
+export function regularizerFactors(v: Json | undefined): { readonly l1: number; readonly l2: number } | null {
+  if (!isObject(v) || typeof v.class_name !== 'string') return null;
+  const config = isObject(v.config) ? v.config : {};
+  const read = (k: string): number | null => (config[k] === undefined || config[k] === null ? 0 : typeof config[k] === 'number' ? config[k] : null);
+  const name = v.class_name.replace(/_/g, '').toUpperCase();
+  const l1 = name === 'L1' || name === 'L1L2' ? read('l1') : 0;
+  const l2 = name === 'L2' || name === 'L1L2' ? read('l2') : 0;
+  if (!['L1', 'L2', 'L1L2'].includes(name) || l1 === null || l2 === null) return null;
+  return { l1, l2 };
 }
 
 /** A config value shown in a report: short, valid JSON-ish text. */

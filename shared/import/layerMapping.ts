@@ -14,7 +14,7 @@ import { BLOCKS } from '../blocks/registry.js';
 import { checkParamValue, defaultParams } from '../blocks/paramUtils.js';
 import type { BlockDef, KerasCall, ParamSpec, ParamValue, Params, Shape } from '../blocks/types.js';
 import { KERAS_DEFAULTS } from '../codegen/defaults.js';
-import { canonicalString, isObject, sameKerasValue, showValue, type Json, type JsonObject } from './kerasValues.js';
+import { canonicalString, isObject, regularizerFactors, sameKerasValue, showValue, type Json, type JsonObject } from './kerasValues.js';
 
 /** One reason a layer cannot be imported: the option (config key), and why. */
 export interface LayerProblem {
@@ -242,7 +242,25 @@ function readParams(def: BlockDef, seed: Params, config: JsonObject): Record<str
     }
     if (v !== undefined) params[spec.name] = v;
   }
+  // `kernel_regularizer=L2(0.01)` → the block's factors `kernel_l1`, `kernel_l2` (the printer
+  // comparison then checks that printing them gives the same penalty back).
+  for (const [key, raw] of Object.entries(config)) {
+    const weight = /^(.*)_regularizer$/.exec(key)?.[1];
+    const factors = weight ? regularizerFactors(raw) : null;
+    if (!weight || !factors || !def.params.some((p) => p.name === `${weight}_l1`)) continue;
+    params[`${weight}_l1`] = shortFloat32(factors.l1);
+    params[`${weight}_l2`] = shortFloat32(factors.l2);
+  }
   return params;
+}
+
+/**
+ * The shortest decimal with the same float32 value: Keras stores L1's factor as float32 and writes
+ * 0.01 as 0.009999999776482582; the block (and the exported code) shows 0.01.
+ */
+function shortFloat32(x: number): number {
+  const short = Number(x.toPrecision(7));
+  return Math.fround(short) === Math.fround(x) ? short : x;
 }
 
 /** Everything that keeps `params` from being exactly this config; empty when they are. */
@@ -300,7 +318,11 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
 }
 
 function toJson(arg: import('../blocks/types.js').KerasArg): Json {
-  if (arg !== null && typeof arg === 'object') return 'tuple' in arg ? arg.tuple.map(toJson) : arg.raw;
+  if (arg !== null && typeof arg === 'object') {
+    if ('tuple' in arg) return arg.tuple.map(toJson);
+    if ('module' in arg) return { class_name: arg.className, config: Object.fromEntries(arg.args.map(([k, v]) => [k, toJson(v)])) };
+    return arg.raw;
+  }
   return arg;
 }
 

@@ -72,6 +72,9 @@ export const SPATIAL_CASES: readonly NumericCase[] = [
   { id: 'minimum', block: 'Minimum', inputs: [[6], [6]] },
   { id: 'concatenate three on axis -2', block: 'Concatenate', params: { num_inputs: 3, axis: -2 }, inputs: [[2, 3], [1, 3], [4, 3]] },
   { id: 'concatenate on axis 1', block: 'Concatenate', params: { axis: 1 }, inputs: [[2, 2, 3], [3, 2, 3]] },
+  { id: 'conv1d kernel L2, bias L1: one SGD step', block: 'Conv1D', params: { filters: 2, kernel_size: 3, kernel_l2: 0.01, bias_l1: 0.1 }, inputs: [[6, 2]], step: 0.1 },
+  { id: 'conv2d dilated (own layer) kernel L1L2: one SGD step', block: 'Conv2D', params: { filters: 2, kernel_size: [2, 2], dilation_rate: [2, 2], kernel_l1: 0.01, kernel_l2: 0.01 }, inputs: [[5, 5, 2]], step: 0.1 },
+  { id: 'conv2d transpose kernel L2: one SGD step', block: 'Conv2DTranspose', params: { filters: 2, kernel_size: [2, 2], strides: [2, 2], kernel_l2: 0.05 }, inputs: [[3, 3, 2]], step: 0.1 },
 ];
 
 /** Attention, recurrent layers and Embedding (attentionKeras.test.ts). */
@@ -100,6 +103,7 @@ export const SEQUENCE_CASES: readonly NumericCase[] = [
   { id: 'bidirectional lstm frozen', block: 'LSTM', params: { units: 3, bidirectional: true, trainable: false }, inputs: [[6, 3]] },
   { id: 'bidirectional simple rnn mul', block: 'SimpleRNN', params: { units: 3, bidirectional: true, merge_mode: 'mul' }, inputs: [[6, 3]] },
   { id: 'embedding', block: 'Embedding', params: { input_dim: 7, output_dim: 3 }, inputs: [[5]], ids: 7 },
+  { id: 'embedding embeddings L2: one SGD step', block: 'Embedding', params: { input_dim: 7, output_dim: 3, embeddings_l2: 0.1 }, inputs: [[5]], ids: 7, step: 0.1 },
 ];
 
 /** Dense, activations, reshaping, global pooling and position embedding (coreKeras.test.ts). */
@@ -136,4 +140,6 @@ export const CORE_CASES: readonly NumericCase[] = [
   { id: 'gaussian noise', block: 'GaussianNoise', params: { stddev: 0.3 }, inputs: [[20, 20]], training: { kind: 'additive', stddev: 0.3 } },
   { id: 'gaussian dropout', block: 'GaussianDropout', params: { rate: 0.2 }, inputs: [[20, 20]], training: { kind: 'multiplicative', stddev: Math.sqrt(0.2 / 0.8) } },
   { id: 'permute', block: 'Permute', params: { dims: [3, 1, 2] }, inputs: [[2, 3, 4]] },
+  { id: 'dense kernel L1L2, bias L2: penalty and one SGD step', block: 'Dense', params: { units: 3, kernel_l1: 0.01, kernel_l2: 0.02, bias_l2: 0.5 }, inputs: [[4]], step: 0.1 },
+  { id: 'dense kernel L1 only: one SGD step', block: 'Dense', params: { units: 2, activation: 'tanh', kernel_l1: 0.05 }, inputs: [[3, 4]], step: 0.1 },
 ];

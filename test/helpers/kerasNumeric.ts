@@ -40,6 +40,12 @@ export interface NumericCase {
    * drop fraction and the noise's mean and spread statistically.
    */
   readonly training?: TrainingCheck;
+  /**
+   * Also take one SGD step with this learning rate on mean(y²), on both sides: the regularization
+   * penalty, the step's loss (penalties included, as fit reports it) and the weights after the step
+   * must equal Keras's.
+   */
+  readonly step?: number;
 }
 
 /** What a training-mode layer does to its input. */
@@ -99,6 +105,8 @@ export function trainingStats(x: ArrayLike<number>, y: ArrayLike<number>, check:
 function pythonValue(arg: KerasArg): unknown {
   if (arg !== null && typeof arg === 'object') {
     if ('tuple' in arg) return arg.tuple.map(pythonValue);
+    // A regularizer or constraint: kerasReference.py builds it with keras.<module>.get.
+    if ('module' in arg) return { __keras_object__: arg.module, class_name: arg.className, config: Object.fromEntries(arg.args.map(([k, v]) => [k, pythonValue(v)])) };
     throw new Error(`raw code ${arg.raw} in a numeric case`);
   }
   return arg;
@@ -112,9 +120,23 @@ interface Prepared {
   readonly tfjsShape: number[];
   readonly weightNames: string[];
   readonly weightShapes: number[][];
+  readonly step?: { readonly penalty: number; readonly loss: number; readonly weightsAfter: number[][] };
 }
 
-function prepare(c: NumericCase, index: number): Prepared {
+/** One SGD step on mean(y²) as the app trains (trainOnBatch). */
+async function sgdStep(model: tf.LayersModel, xs: tf.Tensor[], learningRate: number): Promise<NonNullable<Prepared['step']>> {
+  const penalties = model.calculateLosses();
+  const penalty = penalties.reduce((a, p) => a + p.dataSync()[0], 0);
+  tf.dispose(penalties);
+  model.compile({ optimizer: tf.train.sgd(learningRate), loss: 'meanSquaredError' });
+  const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
+  const target = tf.zerosLike(y);
+  const loss = (await model.trainOnBatch(xs.length === 1 ? xs[0] : xs, target)) as number;
+  tf.dispose([y, target]);
+  return { penalty, loss, weightsAfter: model.weights.map((w) => Array.from(w.read().dataSync())) };
+}
+
+async function prepare(c: NumericCase, index: number): Promise<Prepared> {
   const def = getBlock(c.block);
   if (!def?.layerCall) throw new Error(`${c.block} is not a layer block`);
   const params = { ...defaultParams(def.params), ...(c.params ?? {}) };
@@ -132,6 +154,8 @@ function prepare(c: NumericCase, index: number): Prepared {
     return { shape, data: w.originalName.endsWith('variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
   });
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+  // tfjs applies a weight's constraint when it is set (Keras does not): Keras gets the values tfjs holds.
+  model.weights.forEach((w, i) => (weights[i].data = Array.from(w.read().dataSync())));
   const inputs = c.inputs.map((s) => {
     const shape = [BATCH, ...s];
     const n = shape.reduce((a, b) => a * b, 1);
@@ -159,12 +183,14 @@ function prepare(c: NumericCase, index: number): Prepared {
       inputs,
       weights,
       training: c.training !== undefined,
+      step: c.step ?? null,
     },
     ...(yTrain ? { training: { x: Float32Array.from(inputs[0].data), y: yTrain.dataSync() as Float32Array, shape: yTrain.shape, weightsAfter } } : {}),
     tfjsOut: y.dataSync(),
     tfjsShape: y.shape,
     weightNames: model.weights.map((w) => w.originalName),
     weightShapes: model.weights.map((w) => w.shape as number[]),
+    ...(c.step ? { step: await sgdStep(model, xs, c.step) } : {}),
   };
   tf.dispose([...xs, y, ...(yTrain ? [yTrain] : [])]);
   model.dispose();
@@ -180,6 +206,9 @@ interface KerasResult {
   readonly nonTrainable: number;
   readonly trainingOutput?: number[];
   readonly weightsAfterTraining?: number[][];
+  readonly penalty?: number;
+  readonly stepLoss?: number;
+  readonly weightsAfterStep?: number[][];
 }
 
 /** Registers a suite with one test per case: same weight shapes and order, same output shape and values. */
@@ -190,8 +219,8 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
     let skipReason = '';
     let dir = '';
 
-    beforeAll(() => {
-      cases.forEach((c, i) => prepared.set(c.id, prepare(c, i)));
+    beforeAll(async () => {
+      for (const [i, c] of cases.entries()) prepared.set(c.id, await prepare(c, i));
       dir = mkdtempSync(join(tmpdir(), 'layerloom-keras-'));
       const file = join(dir, 'cases.json');
       writeFileSync(file, JSON.stringify([...prepared.values()].map((p) => p.json)));
@@ -248,6 +277,25 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
         console.log(`${c.id}: max |tfjs − Keras| = ${maxDiff.toExponential(2)} over ${theirs.output.length} values`);
         expect(maxDiff, `max |tfjs − Keras| over ${theirs.output.length} values`).toBeLessThan(tolerance);
       });
+      if (c.step) {
+        it(`${c.id}: the regularization penalty, one SGD step's loss and the weights after it equal Keras's`, (ctx) => {
+          if (skipReason) {
+            ctx.skip();
+            return;
+          }
+          const mine = prepared.get(c.id)?.step;
+          const theirs = keras.get(c.id);
+          expect(mine && theirs?.stepLoss !== undefined).toBeTruthy();
+          if (!mine || !theirs || theirs.stepLoss === undefined || theirs.penalty === undefined) return;
+          const after = theirs.weightsAfterStep ?? [];
+          const weightDiff = Math.max(0, ...after.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - mine.weightsAfter[i][j])), 0)));
+          console.log(`${c.id} step: penalty ${mine.penalty} vs ${theirs.penalty}, loss ${mine.loss} vs ${theirs.stepLoss}, weights after max diff ${weightDiff.toExponential(2)}`);
+          expect(Math.abs(mine.penalty - theirs.penalty), 'regularization penalty').toBeLessThan(1e-5 * Math.max(1, Math.abs(theirs.penalty)));
+          expect(Math.abs(mine.loss - theirs.stepLoss), 'loss of the step (penalty included)').toBeLessThan(1e-5 * Math.max(1, Math.abs(theirs.stepLoss)));
+          expect(after.length).toBe(mine.weightsAfter.length);
+          expect(weightDiff, 'weights after the step').toBeLessThan(1e-5);
+        });
+      }
       const check = c.training;
       if (check) {
         const title = check.kind === 'exact' ? 'the same outputs and moved weights as Keras' : 'the same noise as Keras (exact parts exactly, random parts in distribution)';

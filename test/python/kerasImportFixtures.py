@@ -85,9 +85,21 @@ def native_models(keras):
 
     def lambda_and_regularizer():
         x = keras.Input((4,))
-        y = layers.Dense(3, kernel_regularizer=keras.regularizers.L2(0.01), name="reg")(x)
+        # An activity regularizer (a loss on the layer's output) has no block option; weight regularizers do.
+        y = layers.Dense(3, activity_regularizer=keras.regularizers.L2(0.01), name="reg")(x)
         y = layers.Lambda(lambda t: t * 2, name="double")(y)
         return keras.Model(x, y, name="custom")
+
+    def options():
+        # Options written as Keras writes them: Conv1D sizes as one-element lists, weight
+        # regularizers, BatchNormalization without beta, LayerNormalization over two axes.
+        x = keras.Input((8, 3))
+        y = layers.Conv1D(4, [3], strides=[1], dilation_rate=[2], padding="same", kernel_regularizer=keras.regularizers.L1L2(l1=0.01, l2=0.001), bias_regularizer=keras.regularizers.L2(0.1), name="conv")(x)
+        y = layers.BatchNormalization(center=False)(y)
+        y = layers.LayerNormalization(axis=[1, 2], scale=False)(y)
+        y = layers.Conv1D(2, [2], strides=[2], name="strided")(y)
+        y = layers.Flatten()(y)
+        return keras.Model(x, layers.Dense(2, kernel_regularizer=keras.regularizers.L1(0.01), name="head")(y), name="options")
 
     def shared():
         a = keras.Input((4,), name="a")
@@ -99,7 +111,7 @@ def native_models(keras):
         x = keras.Input((5, 3))
         return keras.Model(x, layers.GRU(4)(x), name="gru_default")
 
-    return {"seq": seq, "cnn": cnn, "nested": nested, "lambda_and_regularizer": lambda_and_regularizer, "shared": shared, "gru_default": gru_default}
+    return {"seq": seq, "cnn": cnn, "nested": nested, "lambda_and_regularizer": lambda_and_regularizer, "shared": shared, "gru_default": gru_default, "options": options}
 
 
 def main():

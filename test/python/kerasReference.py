@@ -17,6 +17,14 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def keras_object(keras, value):
+    """A regularizer or constraint argument (`{"__keras_object__": module, "class_name", "config"}`) built by Keras."""
+    if isinstance(value, dict) and "__keras_object__" in value:
+        module = getattr(keras, value["__keras_object__"])
+        return module.get({"class_name": value["class_name"], "config": value["config"]})
+    return value
+
+
 def main(path):
     try:
         import numpy as np
@@ -38,7 +46,7 @@ def main(path):
             layer_class = custom[name]
         else:
             layer_class = getattr(keras.layers, name)
-        layer = layer_class(**case["kerasArgs"])
+        layer = layer_class(**{k: keras_object(keras, v) for k, v in case["kerasArgs"].items()})
         if case.get("bidirectional"):
             layer = keras.layers.Bidirectional(layer, merge_mode=case["bidirectional"])
         inputs = [np.asarray(x["data"], dtype=x["dtype"]).reshape(x["shape"]) for x in case["inputs"]]
@@ -57,6 +65,17 @@ def main(path):
             extra["trainingOutput"] = np.asarray(layer(*args, **call_args, training=True)).astype("float64").ravel().tolist()
             # Deterministic layers (BatchNormalization) also move weights: the moving statistics.
             extra["weightsAfterTraining"] = [np.asarray(w).astype("float64").ravel().tolist() for w in layer.get_weights()]
+        if case.get("step"):
+            # One SGD step on mean(y²) (+ the layer's regularization penalties, as fit adds them):
+            # the loss Keras reports for it, and the weights after it.
+            extra["penalty"] = float(sum(float(np.asarray(l)) for l in layer.losses))
+            x_in = [keras.Input(shape=a.shape[1:], dtype=str(a.dtype)) for a in inputs]
+            y_out = layer([x_in] if case.get("listInput") else x_in[0] if len(x_in) == 1 else x_in, **call_args)
+            model = keras.Model(x_in, y_out)
+            model.compile(optimizer=keras.optimizers.SGD(learning_rate=case["step"]), loss="mse")
+            target = np.zeros(np.asarray(model(inputs if len(inputs) > 1 else inputs[0])).shape, dtype="float32")
+            extra["stepLoss"] = float(model.train_on_batch(inputs if len(inputs) > 1 else inputs[0], target))
+            extra["weightsAfterStep"] = [np.asarray(w).astype("float64").ravel().tolist() for w in layer.get_weights()]
         results.append(
             {
                 **extra,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { compileModel } from '../../shared/compile/compile.js';
+import { regularizationPenalty } from '../../shared/compile/regularization.js';
 import { CompileError } from '../../shared/codegen/plan.js';
 import { sanitizeName, layerNamesFor } from '../../shared/graph/layerNames.js';
 import { parseProject } from '../../shared/graph/serialization.js';
@@ -142,5 +143,34 @@ describe('compile', () => {
     // The generator must exercise the compile path, not only the error path.
     console.log(`random graphs: ${valid} of ${seeds} valid and compiled`);
     expect(valid).toBeGreaterThan(seeds / 10);
+  });
+});
+
+describe('weight regularizers in the compiled model', () => {
+  it('tfjs’s evaluate leaves the regularization penalty out and trainOnBatch counts it; regularizationPenalty gives the difference', async () => {
+    let doc = emptyDocument('regularized');
+    const input = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [3] } });
+    doc = input.doc;
+    const dense = addNode(doc, 'Dense', { x: 0, y: 100 }, { params: { units: 2, kernel_l1: 0.1, kernel_l2: 0.2, bias_l2: 0.3 } });
+    doc = dense.doc;
+    const output = addNode(doc, 'Output', { x: 0, y: 200 });
+    doc = connect(output.doc, input.nodeId, dense.nodeId, 'in').doc;
+    doc = connect(doc, dense.nodeId, output.nodeId, 'in').doc;
+    const { model } = compileModel(doc, tf);
+    const x = tf.tensor2d([[1, -2, 0.5], [0.3, 0.7, -1]]);
+    const y = tf.tensor2d([[0, 1], [1, 0]]);
+    try {
+      model.setWeights([tf.tensor2d([[0.4, -0.3], [0.2, 0.1], [-0.5, 0.6]]), tf.tensor1d([0.1, -0.2])]);
+      model.compile({ optimizer: tf.train.sgd(1), loss: 'meanSquaredError' });
+      const [kernel, bias] = model.getWeights().map((w) => Array.from(w.dataSync()));
+      const expected = 0.1 * kernel.reduce((a, v) => a + Math.abs(v), 0) + 0.2 * kernel.reduce((a, v) => a + v * v, 0) + 0.3 * bias.reduce((a, v) => a + v * v, 0);
+      expect(regularizationPenalty(model)).toBeCloseTo(expected, 6);
+      const evaluated = (model.evaluate(x, y) as tf.Scalar).dataSync()[0];
+      const trained = (await model.trainOnBatch(x, y)) as number;
+      expect(trained).toBeCloseTo(evaluated + expected, 5);
+    } finally {
+      tf.dispose([x, y]);
+      model.dispose();
+    }
   });
 });

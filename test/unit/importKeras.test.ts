@@ -182,7 +182,7 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     }
   }
 
-  for (const id of ['seq', 'cnn', 'nested']) {
+  for (const id of ['seq', 'cnn', 'nested', 'options']) {
     for (const format of FORMATS) {
       it(`plain Keras ${id} ${format}: Keras's totals${format === 'model.json' ? '' : ' and predictions'}`, async () => {
         const res = keras(`native_${id}`);
@@ -192,6 +192,15 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
           const s = buildSummary(imported.doc);
           expect([s.total, s.trainable]).toEqual([res.total, res.trainable]);
           if (id === 'nested') expect(imported.doc.nodes.map((n) => n.label).filter((l) => l.startsWith('encoder/'))).toHaveLength(2);
+          if (id === 'options') {
+            // Conv1D's one-element lists, the regularizers' factors, the normalization options.
+            const params = (label: string) => imported.doc.nodes.find((n) => n.label === label)?.params;
+            expect(params('conv')).toMatchObject({ kernel_size: 3, strides: 1, dilation_rate: 2, kernel_l1: 0.01, kernel_l2: 0.001, bias_l1: 0, bias_l2: 0.1 });
+            expect(params('strided')).toMatchObject({ kernel_size: 2, strides: 2, kernel_l1: 0, kernel_l2: 0 });
+            expect(params('head')).toMatchObject({ kernel_l1: 0.01, kernel_l2: 0 });
+            expect(imported.doc.nodes.find((n) => n.type === 'BatchNormalization')?.params).toMatchObject({ center: false, scale: true });
+            expect(imported.doc.nodes.find((n) => n.type === 'LayerNormalization')?.params).toMatchObject({ axis: [1, 2], center: true, scale: false });
+          }
           if (format !== 'model.json') expectSamePredictions(imported, dir);
         } finally {
           imported.model?.dispose();
@@ -246,7 +255,7 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
         ['reg', 'Dense'],
         ['double', 'Lambda'],
       ]);
-      expect(e.layers[0].problems.map((p) => p.option)).toEqual(['kernel_regularizer']);
+      expect(e.layers[0].problems.map((p) => p.option)).toEqual(['activity_regularizer']);
     }
   });
 
