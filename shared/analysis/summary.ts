@@ -50,7 +50,7 @@ function kerasTypeOf(info: NodeAnalysis): string {
   const hit = byShapes?.get(key);
   if (hit !== undefined) return hit;
   const call = info.def?.layerCall?.(info.node.params, info.inputShapes);
-  const kerasType = call?.bidirectional ? 'Bidirectional' : (call?.kerasClass ?? info.node.type);
+  const kerasType = call?.bidirectional ? 'Bidirectional' : call?.timeDistributed ? 'TimeDistributed' : (call?.kerasClass ?? info.node.type);
   if (!byShapes) kerasTypeCache.set(info.node.params, (byShapes = new Map<string, string>()));
   byShapes.set(key, kerasType);
   return kerasType;

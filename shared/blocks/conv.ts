@@ -318,6 +318,8 @@ function convBlock(kind: ConvKind): BlockDef {
     type: kind.type,
     category: 'Convolution',
     description: kind.description,
+    // TimeDistributed(Conv2D) is the frame-wise CNN of video models; Conv3D's input has no room for a time axis.
+    timeDistributable: kind.spatial !== 3,
     params: convParams(kind),
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => inferConv(kind, input, params),

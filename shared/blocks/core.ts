@@ -69,6 +69,7 @@ function lastDimOrError(block: string, shape: Shape): number | string {
 /** Fully connected layer on the last axis. */
 export const DenseBlock: BlockDef = defineBlock({
   type: 'Dense',
+  timeDistributable: true,
   category: 'Core',
   description: 'Fully connected layer: every output unit sees every feature of the last axis.',
   params: [
@@ -194,6 +195,7 @@ export const DropoutBlock: BlockDef = defineBlock({
 /** Flattens everything but the batch axis. */
 export const FlattenBlock: BlockDef = defineBlock({
   type: 'Flatten',
+  timeDistributable: true,
   category: 'Reshaping',
   description: 'Turns a feature map into one long vector per sample.',
   params: [],

@@ -3,8 +3,10 @@
  * defaults filled in, the parameters every layer shares appended, and the layer call (Keras call +
  * derived tfjs spelling) in one function.
  */
-import type { BlockDef, BlockSpec, KerasCall, ParamCount, ParamSpec, Params } from './types.js';
+import type { BlockDef, BlockSpec, KerasCall, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult } from './types.js';
 import { deriveLayerCall } from './tfjsSpelling.js';
+import { fail } from './results.js';
+import { formatShape } from './shapeUtils.js';
 
 /**
  * Keras's `layer.trainable`, on every layer block (project format 2). Off freezes the layer: its
@@ -42,8 +44,90 @@ function withTrainable(call: KerasCall, params: Params): KerasCall {
   return isFrozen(params) ? { ...call, kerasArgs: [...call.kerasArgs, ['trainable', false]] } : call;
 }
 
+/**
+ * Keras's `TimeDistributed` wrapper as an option of the wrapped block (like Bidirectional on the
+ * recurrent blocks): on the canvas a video model reads Conv2D → MaxPooling2D → Flatten → LSTM with
+ * one switch on each, rather than a wrapper block holding a nested layer.
+ */
+const TIME_DISTRIBUTED_PARAM: ParamSpec = {
+  name: 'time_distributed',
+  label: 'Time distributed',
+  kind: 'bool',
+  default: false,
+  advanced: true,
+  help: 'Applies this layer to every step of the first axis on its own, with the same weights (Keras’s TimeDistributed): e.g. a Conv2D on each frame of a video (None, frames, height, width, channels).',
+};
+
+function isTimeDistributed(params: Params): boolean {
+  return params.time_distributed === true;
+}
+
+/** The shapes the wrapped layer sees: each input without its first (time) axis. */
+function perStep(inputs: readonly (Shape | null)[]): (Shape | null)[] {
+  return inputs.map((s) => (s ? s.slice(1) : s));
+}
+
+/** Shape rule of a time-distributed block: the layer's rule on one step, the time axis kept in front. */
+function timeDistributedShape(spec: BlockSpec, inputs: readonly (Shape | null)[], params: Params): ShapeResult {
+  const input = inputs[0];
+  if (!input) return spec.inferShape(inputs, params);
+  if (input.length < 2) {
+    return fail(
+      'LL007',
+      `${spec.type} with "Time distributed" needs a time axis before the per-step shape, e.g. (None, steps, features), got ${formatShape(input)}. Turn "Time distributed" off, or Reshape the input to (steps, ...).`,
+      'time_distributed',
+    );
+  }
+  const inner = spec.inferShape(perStep(inputs), params);
+  const problems = inner.problems.map((p) => ({ ...p, message: `On each step (time distributed over ${input[0] ?? 'None'} steps): ${p.message}` }));
+  return { shape: inner.shape ? [input[0], ...inner.shape] : null, problems };
+}
+
 /** The block definition of a spec. */
 export function defineBlock(spec: BlockSpec): BlockDef {
+  return spec.timeDistributable ? timeDistributable(baseDefinition(spec), spec) : baseDefinition(spec);
+}
+
+/**
+ * Adds the `time_distributed` option to a block: with it on, the shape rule, counts and the layer
+ * call are those of the layer on one step, and the call is wrapped in TimeDistributed.
+ */
+function timeDistributable(def: BlockDef, spec: BlockSpec): BlockDef {
+  const { keras, macs } = def;
+  const layerCall = (p: Params, inputs: readonly (Shape | null)[]): LayerCall => {
+    const call = def.layerCall?.(p, inputs);
+    if (!call) throw new Error(`${def.type} has no layer call.`);
+    return call;
+  };
+  const params = def.params.some((p) => p.name === 'trainable')
+    ? [...def.params.filter((p) => p.name !== 'trainable'), TIME_DISTRIBUTED_PARAM, ...def.params.filter((p) => p.name === 'trainable')]
+    : [...def.params, TIME_DISTRIBUTED_PARAM];
+  return {
+    ...def,
+    params,
+    inferShape: (inputs, p) => (isTimeDistributed(p) ? timeDistributedShape(spec, inputs, p) : def.inferShape(inputs, p)),
+    paramCount: (inputs, p) => def.paramCount(isTimeDistributed(p) ? perStep(inputs) : inputs, p),
+    ...(macs
+      ? {
+          macs: (inputs, p, output) => {
+            if (!isTimeDistributed(p)) return macs(inputs, p, output);
+            const steps = inputs[0]?.[0] ?? null;
+            const one = macs(perStep(inputs), p, output.slice(1));
+            return steps === null || one === null ? null : steps * one;
+          },
+        }
+      : {}),
+    ...(keras && def.layerCall
+      ? {
+          keras: (p: Params, inputs: readonly (Shape | null)[]) => (isTimeDistributed(p) ? { ...keras(p, perStep(inputs)), timeDistributed: true as const } : keras(p, inputs)),
+          layerCall: (p: Params, inputs: readonly (Shape | null)[]) =>
+            isTimeDistributed(p) ? { ...layerCall(p, perStep(inputs)), timeDistributed: true as const } : layerCall(p, inputs),
+        }
+      : {}),
+  };
+}
+
+function baseDefinition(spec: BlockSpec): BlockDef {
   const { keras } = spec;
   const role = spec.role ?? 'layer';
   const frozenKeras = keras && ((params: Params, inputs: Parameters<typeof keras>[1]) => withTrainable(keras(params, inputs), params));

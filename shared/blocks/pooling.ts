@@ -79,6 +79,7 @@ function poolBlock(kind: PoolKind): BlockDef {
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
+    timeDistributable: kind.spatial !== 3,
     params: poolParams(kind),
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params): ShapeResult => {
@@ -181,6 +182,7 @@ function globalBlock(kind: GlobalKind): BlockDef {
     type: kind.type,
     category: 'Pooling',
     description: kind.description,
+    timeDistributable: kind.spatial !== 3,
     params: [
       {
         name: 'keepdims',

@@ -99,6 +99,11 @@ export interface KerasCall {
   readonly kerasArgs: KerasArgs;
   /** Wraps the layer in `Bidirectional(layer, merge_mode=...)`. */
   readonly bidirectional?: { readonly mergeMode: string };
+  /**
+   * Wraps the layer in `TimeDistributed(layer)`: applied with the same weights to every step of the
+   * input's first axis (the arguments are those of the layer on one step).
+   */
+  readonly timeDistributed?: true;
   /** Extra keyword arguments for the call itself (`layer(x, use_causal_mask=True)`). */
   readonly callArgs?: KerasArgs;
 }
@@ -199,6 +204,11 @@ export interface BlockSpec {
    * training-mode calls on the same input differ. Absent: training mode is deterministic.
    */
   readonly randomInTraining?: (params: Params) => boolean;
+  /**
+   * The block offers Keras's `TimeDistributed` wrapper as its `time_distributed` option (added by
+   * {@link defineBlock}): the layer runs on each step of the first axis with shared weights.
+   */
+  readonly timeDistributable?: boolean;
   readonly params: readonly ParamSpec[];
   /** Input ports; may depend on params (merge blocks grow ports with `num_inputs`). */
   ports(params: Params): readonly PortSpec[];

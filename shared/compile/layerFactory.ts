@@ -51,17 +51,28 @@ export function tfjsConfig(call: LayerCall, name: string): Record<string, unknow
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
-/** Creates the tfjs layer for a (non-custom) call, wrapping it in Bidirectional when asked. */
+/**
+ * The layer of `call` built by `make`, inside the wrapper the call asks for: Bidirectional or
+ * TimeDistributed (the inner layer named `<name>_inner`, the wrapper `<name>`).
+ */
+function wrapped(tf: TF, call: LayerCall, name: string, make: (config: Record<string, unknown>) => Layer): Layer {
+  if (call.bidirectional) {
+    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => Layer;
+    return wrap({ layer: make(tfjsConfig(call, `${name}_inner`)), mergeMode: call.bidirectional.mergeMode, name });
+  }
+  if (call.timeDistributed) {
+    const wrap = tf.layers.timeDistributed as unknown as (c: Record<string, unknown>) => Layer;
+    return wrap({ layer: make(tfjsConfig(call, `${name}_inner`)), name });
+  }
+  return make(tfjsConfig(call, name));
+}
+
+/** Creates the tfjs layer for a (non-custom) call, wrapping it in Bidirectional or TimeDistributed when asked. */
 export function createLayer(tf: TF, call: LayerCall, name: string): Layer {
   const factories = tf.layers as unknown as Record<string, LayerFactory | undefined>;
   const factory = factories[call.tfjsFactory];
   if (typeof factory !== 'function') throw new Error(`tf.layers.${call.tfjsFactory} does not exist in this tfjs version.`);
-  if (call.bidirectional) {
-    const inner = factory(tfjsConfig(call, `${name}_inner`));
-    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => Layer;
-    return wrap({ layer: inner, mergeMode: call.bidirectional.mergeMode, name });
-  }
-  return factory(tfjsConfig(call, name));
+  return wrapped(tf, call, name, factory);
 }
 
 /**
@@ -97,16 +108,12 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
 
 /**
  * Builds the custom layer of a {@link LayerCall} with `custom: true` (`tfjsFactory` is the class
- * name), wrapped in Bidirectional when asked (a recurrent own layer).
+ * name), wrapped in Bidirectional or TimeDistributed when asked.
  */
 export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer {
   const make = Object.prototype.hasOwnProperty.call(CUSTOM_CONSTRUCTORS, call.tfjsFactory) ? CUSTOM_CONSTRUCTORS[call.tfjsFactory] : undefined;
   if (!make) throw new Error(`"${call.tfjsFactory}" is not one of Layerloom's custom layers (${Object.values(CUSTOM_LAYER_CLASSES).join(', ')}).`);
-  if (call.bidirectional) {
-    const wrap = tf.layers.bidirectional as unknown as (c: Record<string, unknown>) => Layer;
-    return wrap({ layer: make(tf, tfjsConfig(call, `${name}_inner`)), mergeMode: call.bidirectional.mergeMode, name });
-  }
-  return make(tf, tfjsConfig(call, name));
+  return wrapped(tf, call, name, (config) => make(tf, config));
 }
 
 /**

@@ -264,7 +264,7 @@ function shortFloat32(x: number): number {
 }
 
 /** Everything that keeps `params` from being exactly this config; empty when they are. */
-function differences(def: BlockDef, params: Params, kerasClass: string, config: JsonObject, site: LayerCallSite, wrapper: JsonObject | null): LayerProblem[] {
+function differences(def: BlockDef, params: Params, kerasClass: string, config: JsonObject, site: LayerCallSite, wrapper: JsonObject | null, timeDistributed: boolean): LayerProblem[] {
   const problems: LayerProblem[] = [];
   for (const spec of def.params) {
     const why = checkParamValue(spec, params[spec.name]);
@@ -273,6 +273,9 @@ function differences(def: BlockDef, params: Params, kerasClass: string, config: 
   const call = printed(def, params, site.inputShapes);
   if (!call || call.kerasClass !== kerasClass) return [...problems, { option: null, reason: `these settings make a ${call?.kerasClass ?? 'different layer'}, not ${kerasClass}` }];
   if (Boolean(call.bidirectional) !== Boolean(wrapper)) return [...problems, { option: null, reason: wrapper ? `Layerloom's ${def.type} cannot be wrapped in Bidirectional` : 'not bidirectional' }];
+  if (Boolean(call.timeDistributed) !== timeDistributed) {
+    return [...problems, { option: null, reason: timeDistributed ? `Layerloom's ${def.type} cannot be wrapped in TimeDistributed (Dense, Conv1D/2D, 1-D/2-D pooling and Flatten can)` : 'not time distributed' }];
+  }
   if (call.bidirectional && wrapper && call.bidirectional.mergeMode !== wrapper.merge_mode) {
     problems.push({ option: 'merge_mode', reason: `merge_mode=${showValue(wrapper.merge_mode)} is not supported` });
   }
@@ -336,13 +339,27 @@ export function dtypeName(v: Json | undefined): string | null {
 /**
  * The block for one Keras layer, or the problems that keep every candidate block from being it
  * (those of the closest candidate). `className` is the layer's class; a `Bidirectional` config is
- * read as its inner layer with the wrapper's merge mode.
+ * read as its inner layer with the wrapper's merge mode, a `TimeDistributed` one as its inner layer
+ * with the block's `time_distributed` option on.
  */
 export function mapKerasLayer(className: string, rawConfig: JsonObject, site: LayerCallSite): MappedLayer | LayerProblem[] {
   let kerasClass = className;
   let config = rawConfig;
   let wrapper: JsonObject | null = null;
   const wrapperProblems: LayerProblem[] = [];
+  const timeDistributed = className === 'TimeDistributed';
+  if (timeDistributed) {
+    const inner = rawConfig.layer;
+    if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) return [{ option: 'layer', reason: 'the TimeDistributed wrapper has no inner layer config' }];
+    kerasClass = inner.class_name;
+    config = inner.config;
+    if (kerasClass === 'Bidirectional' || kerasClass === 'TimeDistributed') return [{ option: 'layer', reason: `TimeDistributed around ${kerasClass} is not supported` }];
+    for (const [k, v] of Object.entries(rawConfig)) {
+      if (['name', 'trainable', 'dtype', 'layer'].includes(k)) continue;
+      wrapperProblems.push({ option: k, reason: `TimeDistributed ${k}=${showValue(v)} is not supported` });
+    }
+    if (rawConfig.trainable === false) config = { ...config, trainable: false };
+  }
   if (className === 'Bidirectional') {
     const inner = rawConfig.layer;
     if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) return [{ option: 'layer', reason: 'the Bidirectional wrapper has no inner layer config' }];
@@ -376,8 +393,9 @@ export function mapKerasLayer(className: string, rawConfig: JsonObject, site: La
       params.bidirectional = wrapper !== null;
       if (wrapper && typeof wrapper.merge_mode === 'string') params.merge_mode = wrapper.merge_mode;
     }
+    if (def.params.some((p) => p.name === 'time_distributed')) params.time_distributed = timeDistributed;
     for (const [k, v] of Object.entries(site.callKwargs)) if (def.params.some((p) => p.name === k) && typeof v === 'boolean') params[k] = v;
-    const problems = [...wrapperProblems, ...differences(def, params, kerasClass, config, site, wrapper)];
+    const problems = [...wrapperProblems, ...differences(def, params, kerasClass, config, site, wrapper, timeDistributed)];
     if (!problems.length) return { type: def.type, params };
     if (!best || problems.length < best.length) best = problems;
   }

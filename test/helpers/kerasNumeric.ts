@@ -177,6 +177,7 @@ async function prepare(c: NumericCase, index: number): Promise<Prepared> {
       customSource: custom ? [...custom.imports, custom.python].join('\n') : null,
       kerasArgs: Object.fromEntries(call.kerasArgs.map(([k, v]) => [k, pythonValue(v)])),
       bidirectional: call.bidirectional?.mergeMode ?? null,
+      timeDistributed: call.timeDistributed === true,
       callArgs: Object.fromEntries((call.callArgs ?? []).map(([k, v]) => [k, pythonValue(v)])),
       // Merge layers take a list; attention takes query, value, key as separate arguments.
       listInput: c.inputs.length > 1 && call.kerasClass !== 'MultiHeadAttention',

@@ -54,6 +54,8 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
   const frozen = rng(seed * 7919 + 1);
   // Embedding's mask_zero likewise.
   const masks = rng(seed * 104_729 + 3);
+  // And the TimeDistributed option: its own stream, rarely on.
+  const timeDistributed = rng(seed * 130_363 + 5);
   const layers = BLOCKS.filter((b) => b.type !== 'Input' && b.type !== 'Output');
   let doc = emptyDocument(`random_${seed}`);
   const rank = 1 + Math.floor(r() * 3);
@@ -66,7 +68,12 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
     // Token ids only make sense into an Embedding, so an int32 graph starts with one.
     const def = i === 0 && wantsInts ? (layers.find((b) => b.type === 'Embedding') ?? pick(r, layers)) : pick(r, layers);
     const params: Record<string, ParamValue> = {};
-    for (const spec of def.params) params[spec.name] = spec.name === 'trainable' ? frozen() >= 0.25 : spec.name === 'mask_zero' ? masks() < 0.5 : randomParam(r, spec);
+    for (const spec of def.params) {
+      if (spec.name === 'trainable') params[spec.name] = frozen() >= 0.25;
+      else if (spec.name === 'mask_zero') params[spec.name] = masks() < 0.5;
+      else if (spec.name === 'time_distributed') params[spec.name] = timeDistributed() < 0.2;
+      else params[spec.name] = randomParam(r, spec);
+    }
     const added = addNode(doc, def.type, { x: (i + 1) * 200, y: 0 }, { params });
     doc = added.doc;
     for (const port of def.ports(params)) {

@@ -5,7 +5,7 @@ Usage: python3 kerasReference.py CASES.json  → prints one JSON object on the l
                                 "trainable", "nonTrainable"}]}
 or {"error": "..."} when Keras cannot be imported. Each case gives the Keras class and keyword
 arguments exactly as Layerloom's generated code would print them (LayerCall.kerasArgs), an optional
-Bidirectional merge mode, call keyword arguments, whether the inputs go in as one list (merge
+Bidirectional merge mode or TimeDistributed wrapper, call keyword arguments, whether the inputs go in as one list (merge
 layers, `listInput`), the inputs and the weights in tfjs order, which must be Keras's order for
 `set_weights` to accept them. `customSource`, when given, is the Python of Layerloom's own class
 as the exported model.py defines it (the class is taken from it instead of keras.layers).
@@ -49,6 +49,8 @@ def main(path):
         layer = layer_class(**{k: keras_object(keras, v) for k, v in case["kerasArgs"].items()})
         if case.get("bidirectional"):
             layer = keras.layers.Bidirectional(layer, merge_mode=case["bidirectional"])
+        if case.get("timeDistributed"):
+            layer = keras.layers.TimeDistributed(layer)
         inputs = [np.asarray(x["data"], dtype=x["dtype"]).reshape(x["shape"]) for x in case["inputs"]]
         call_args = case.get("callArgs", {})
         # Merge layers take their inputs as one list: `Add()([a, b])`.

@@ -207,6 +207,33 @@ export function handCases(): ExportCase[] {
       ]),
     },
     {
+      // A video classifier: the same small CNN on every frame (TimeDistributed, every block that
+      // offers it), then an LSTM over the frames.
+      id: 'hand_time_distributed',
+      doc: graphOf('Frames', [
+        { id: 'vid', type: 'Input', label: 'video', params: { shape: [4, 8, 8, 2] } },
+        { id: 'c', type: 'Conv2D', label: 'frame_conv', params: { filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'relu', time_distributed: true }, from: { in: 'vid' } },
+        { id: 'p', type: 'MaxPooling2D', label: 'frame_pool', params: { time_distributed: true }, from: { in: 'c' } },
+        { id: 'a', type: 'AveragePooling2D', label: 'frame_avg', params: { strides: [1, 1], padding: 'same', time_distributed: true }, from: { in: 'p' } },
+        { id: 'c2', type: 'Conv2D', label: 'frame_dilated', params: { filters: 3, kernel_size: [2, 2], dilation_rate: [2, 2], time_distributed: true }, from: { in: 'a' } },
+        { id: 'f', type: 'Flatten', label: 'frame_flat', params: { time_distributed: true }, from: { in: 'c2' } },
+        { id: 'g', type: 'GlobalAveragePooling2D', label: 'frame_gap', params: { time_distributed: true }, from: { in: 'c2' } },
+        { id: 'gm', type: 'GlobalMaxPooling2D', label: 'frame_gmp', params: { time_distributed: true }, from: { in: 'a' } },
+        { id: 'cat', type: 'Concatenate', label: 'frame_features', params: { num_inputs: 3 }, from: { in0: 'f', in1: 'g', in2: 'gm' } },
+        { id: 'd', type: 'Dense', label: 'frame_dense', params: { units: 6, activation: 'tanh', time_distributed: true }, from: { in: 'cat' } },
+        { id: 'r', type: 'Reshape', label: 'frame_rows', params: { target_shape: [4, 3, 2] }, from: { in: 'd' } },
+        { id: 'c1', type: 'Conv1D', label: 'row_conv', params: { filters: 4, kernel_size: 2, padding: 'same', time_distributed: true }, from: { in: 'r' } },
+        { id: 'mp1', type: 'MaxPooling1D', label: 'row_pool', params: { padding: 'same', time_distributed: true }, from: { in: 'c1' } },
+        { id: 'ap1', type: 'AveragePooling1D', label: 'row_avg', params: { strides: 1, padding: 'same', time_distributed: true }, from: { in: 'mp1' } },
+        { id: 'ga1', type: 'GlobalAveragePooling1D', label: 'row_gap', params: { time_distributed: true }, from: { in: 'ap1' } },
+        { id: 'gm1', type: 'GlobalMaxPooling1D', label: 'row_gmp', params: { time_distributed: true }, from: { in: 'ap1' } },
+        { id: 'cat2', type: 'Concatenate', label: 'row_features', from: { in0: 'ga1', in1: 'gm1' } },
+        { id: 'l', type: 'LSTM', label: 'over_frames', params: { units: 3 }, from: { in: 'cat2' } },
+        { id: 'o', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'l' } },
+        { id: 'out', type: 'Output', label: 'out', from: { in: 'o' } },
+      ]),
+    },
+    {
       id: 'hand_branches',
       doc: graphOf('Branches & keywords', [
         { id: 'x', type: 'Input', label: 'lambda', params: seq },
@@ -363,13 +390,14 @@ export function handCases(): ExportCase[] {
   ];
 }
 
-/** What a graph exercises: its block types, and `LSTM(bi)` etc. for wrapped recurrent blocks. */
+/** What a graph exercises: its block types, `LSTM(bi)` etc. for wrapped recurrent blocks and `Conv2D(td)` etc. for time-distributed ones. */
 export function featuresOf(doc: ProjectDocument): Set<string> {
   const out = new Set<string>();
   for (const n of doc.nodes) {
     if (n.type === 'Input' || n.type === 'Output') continue;
     out.add(n.type);
     if (n.params.bidirectional === true) out.add(`${n.type}(bi)`);
+    if (n.params.time_distributed === true) out.add(`${n.type}(td)`);
   }
   return out;
 }
@@ -381,6 +409,7 @@ export function allFeatures(): Set<string> {
     if (b.type === 'Input' || b.type === 'Output') continue;
     out.add(b.type);
     if (b.params.some((p) => p.name === 'bidirectional')) out.add(`${b.type}(bi)`);
+    if (b.params.some((p) => p.name === 'time_distributed')) out.add(`${b.type}(td)`);
   }
   return out;
 }

@@ -124,6 +124,10 @@ function layerStatement(step: PlanLayer, v: (name: string) => string): string {
     args = [inner];
     if (!isKerasDefault('Bidirectional', 'merge_mode', call.bidirectional.mergeMode)) args.push(`merge_mode=${pyString(call.bidirectional.mergeMode)}`);
   }
+  if (call.timeDistributed) {
+    args = [nestedCall(cls, args as string[], PY_LINE_WIDTH)];
+    cls = 'layers.TimeDistributed';
+  }
   args.push(`name=${pyString(step.name)}`);
   const extra = (call.callArgs ?? []).map(([k, val]) => `${k}=${pyLiteral(val)}`);
   let callArgs: CallArg[];

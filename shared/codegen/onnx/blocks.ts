@@ -823,6 +823,32 @@ function attention(ctx: MappingContext): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// TimeDistributed
+
+/**
+ * A block with `time_distributed` on: the steps are folded into the batch ((B, T, …) → (B·T, …)),
+ * the block's own mapping runs on that, and the result is unfolded to (B, T, …). The fold needs the
+ * per-step sizes fixed; the unfold takes B and T from the input's shape, so both may vary.
+ */
+export function timeDistributedMapping(mapping: OnnxMapping, ctx: MappingContext): string {
+  const { b, step } = ctx;
+  const full = inputShape(ctx);
+  const rest = full.slice(1);
+  const outRest = ctx.shape.slice(1);
+  if ([...rest, ...outRest].some((d) => d === null)) {
+    throw new Error(
+      `${step.def.type} "${step.node.label}" is time distributed over an input with a variable size after the time axis ${JSON.stringify(full)}: the ONNX export folds the steps into the batch and needs the per-step sizes fixed. Fix them on the Input, or export to Keras or TypeScript.`,
+    );
+  }
+  const x = input(ctx);
+  const folded = b.op1('Reshape', `${step.name}_fold_steps`, [x, b.int64([-1, ...(rest as number[])])]);
+  const y = mapping({ ...ctx, inputs: [folded, ...ctx.inputs.slice(1)], inputShapes: [rest, ...ctx.inputShapes.slice(1)], shape: outRest });
+  const batchAndSteps = b.op1('Slice', `${step.name}_batch_steps`, [b.op1('Shape', `${step.name}_shape`, [x]), b.int64([0]), b.int64([2]), b.int64([0])]);
+  const target = b.op1('Concat', `${step.name}_unfold_shape`, [batchAndSteps, b.int64(outRest as number[])], { axis: attr.int(0) });
+  return b.op1('Reshape', `${step.name}_unfold_steps`, [y, target]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 /**

@@ -8,7 +8,7 @@ import type { ProjectDocument } from '../../graph/document.js';
 import { sanitizeName } from '../../graph/layerNames.js';
 import type { ExportFile } from '../exportFile.js';
 import type { ModelPlan } from '../plan.js';
-import { ONNX_MAPPINGS, type OnnxWeight } from './blocks.js';
+import { ONNX_MAPPINGS, timeDistributedMapping, type MappingContext, type OnnxWeight } from './blocks.js';
 import { GraphBuilder, irVersionFor, nodeReads, pruneDeadNodes, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './graph.js';
 import { onnxPredictScript, onnxReadme } from './readme.js';
 
@@ -59,7 +59,8 @@ export function buildOnnxGraph(plan: ModelPlan, weights: ReadonlyMap<string, rea
     if (step.kind !== 'layer') continue;
     const mapping = ONNX_MAPPINGS[step.def.type];
     if (!mapping) throw new Error(`Block ${step.def.type} ("${step.node.label}") has no ONNX mapping yet, so the model cannot be exported to ONNX.`);
-    const out = mapping({
+    const run = step.node.params.time_distributed === true ? (ctx: MappingContext) => timeDistributedMapping(mapping, ctx) : mapping;
+    const out = run({
       b,
       step,
       params: step.node.params,

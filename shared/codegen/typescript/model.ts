@@ -57,14 +57,20 @@ function layerStatement(step: PlanLayer): string {
   const suffix = `.apply(${applied}) as tf.SymbolicTensor;`;
   const ctor = (props: string): string =>
     call.custom ? `new ${CUSTOM}.${customClassKey(call.tfjsFactory)}(${props})` : `tf.layers.${call.tfjsFactory}(${props})`;
-  if (call.bidirectional) {
+  if (call.bidirectional || call.timeDistributed) {
+    // The wrapper (Bidirectional or TimeDistributed) named as the block, the layer inside it `<name>_inner`, as the compiler builds them.
+    const wrapper = call.bidirectional ? 'bidirectional' : 'timeDistributed';
     const innerProps = tsProps(call.tfjsFactory, call.tfjsArgs, `${step.name}_inner`);
-    const outer = (inner: string): string[] => [`layer: ${inner}`, `mergeMode: ${tsString(call.bidirectional?.mergeMode ?? 'concat')}`, `name: ${tsString(step.name)}`];
-    const flat = `  const ${target} = tf.layers.bidirectional(${objectLine(outer(ctor(objectLine(innerProps))))})${suffix}`;
+    const outer = (inner: string): string[] => [
+      `layer: ${inner}`,
+      ...(call.bidirectional ? [`mergeMode: ${tsString(call.bidirectional.mergeMode)}`] : []),
+      `name: ${tsString(step.name)}`,
+    ];
+    const flat = `  const ${target} = tf.layers.${wrapper}(${objectLine(outer(ctor(objectLine(innerProps))))})${suffix}`;
     if (flat.length <= TS_LINE_WIDTH) return repeats + flat;
     const innerLine = `layer: ${ctor(objectLine(innerProps))}`;
     const inner = innerLine.length + 4 <= TS_LINE_WIDTH ? ctor(objectLine(innerProps)) : ctor(objectBlock(innerProps, '    '));
-    return `${repeats}  const ${target} = tf.layers.bidirectional(${objectBlock(outer(inner), '  ')})${suffix}`;
+    return `${repeats}  const ${target} = tf.layers.${wrapper}(${objectBlock(outer(inner), '  ')})${suffix}`;
   }
   const props = tsProps(call.tfjsFactory, call.tfjsArgs, step.name);
   const flat = `  const ${target} = ${ctor(objectLine(props))}${suffix}`;
