@@ -277,6 +277,35 @@ function customClassProblem(l: JsonObject): LayerProblem | null {
 }
 
 /**
+ * A layer that works on channels-first tensors (`data_format="channels_first"`, or
+ * BatchNormalization on axis 1 of an image or sequence): the channels-last config Layerloom's block
+ * takes, and the input shapes as that block sees them. Layerloom's blocks are channels last, so the
+ * layer is imported between two Permute blocks (to channels last and back), which compute exactly
+ * what Keras does: Keras itself transposes around its channels-first kernels on CPU. Null for an
+ * ordinary channels-last layer.
+ */
+function channelsFirstLayer(cls: string, config: JsonObject, shapes: readonly (Shape | null)[]): { config: JsonObject; shapes: Shape[] } | null {
+  const input = shapes[0];
+  if (shapes.length !== 1 || !input || input.length < 2) return null;
+  const axis: Json | undefined = Array.isArray(config.axis) && config.axis.length === 1 ? (config.axis as readonly Json[])[0] : config.axis;
+  let last: JsonObject;
+  if (config.data_format === 'channels_first') last = { ...config, data_format: 'channels_last' };
+  else if (cls === 'BatchNormalization' && (axis === 1 || axis === -input.length)) last = { ...config, axis: -1 };
+  else return null;
+  return { config: last, shapes: [[...input.slice(1), input[0]]] };
+}
+
+/** Keras's Permute `dims` moving the channels (axis 1) last, for a per-sample rank. */
+function toChannelsLast(rank: number): number[] {
+  return [...Array.from({ length: rank - 1 }, (_, i) => i + 2), 1];
+}
+
+/** Keras's Permute `dims` moving the last axis (the channels) back to axis 1. */
+function toChannelsFirst(rank: number): number[] {
+  return [rank, ...Array.from({ length: rank - 1 }, (_, i) => i + 1)];
+}
+
+/**
  * Adds a model's layers to the builder. `inputs` binds the model's input layers to node ids of the
  * outer model (null at the top). Returns the node ids of the model's outputs.
  */
@@ -401,7 +430,10 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       previous = BROKEN;
       continue;
     }
-    const mapped = custom ? [custom] : mapKerasLayer(cls, lconf, { inputCount: inputIds.length, inputShapes: shapes, callKwargs: kwargs });
+    const channelsFirst = custom || broken ? null : channelsFirstLayer(cls, lconf, shapes);
+    const mapped = custom
+      ? [custom]
+      : mapKerasLayer(cls, channelsFirst?.config ?? lconf, { inputCount: inputIds.length, inputShapes: channelsFirst?.shapes ?? shapes, callKwargs: kwargs });
     if (Array.isArray(mapped) && b.allowUnsupported && !broken) {
       const id = b.nodeId(label(scope, name));
       const reg = l.registered_name;
@@ -444,6 +476,27 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     }
     const def = getBlock(mapped.type);
     if (!def) throw new Error(`Block ${mapped.type} vanished from the catalog.`);
+    if (channelsFirst) {
+      // Permute → channels-last block → Permute back (unless the block's output has no channel axis left).
+      const rank = channelsFirst.shapes[0].length;
+      const before = b.nodeId(label(scope, `${name}_to_channels_last`));
+      b.doc = addNode(b.doc, 'Permute', { x: 0, y: 0 }, { id: before, label: label(scope, `${name}_to_channels_last`), params: { dims: toChannelsLast(rank) } }).doc;
+      b.doc = connect(b.doc, inputIds[0], before, 'in').doc;
+      const id = b.nodeId(label(scope, name));
+      b.doc = addNode(b.doc, mapped.type, { x: 0, y: 0 }, { id, label: label(scope, name), params: mapped.params }).doc;
+      b.doc = connect(b.doc, before, id, def.ports(mapped.params)[0]?.name ?? 'in').doc;
+      const out = def.inferShape(channelsFirst.shapes, mapped.params).shape;
+      let result = id;
+      if (out && out.length >= 2) {
+        result = b.nodeId(label(scope, `${name}_to_channels_first`));
+        b.doc = addNode(b.doc, 'Permute', { x: 0, y: 0 }, { id: result, label: label(scope, `${name}_to_channels_first`), params: { dims: toChannelsFirst(out.length) } }).doc;
+        b.doc = connect(b.doc, id, result, 'in').doc;
+      }
+      scope.tensors.set(`${name}#0`, result);
+      previous = result;
+      b.layers.push({ nodeId: id, name: label(scope, name), localName: name, kerasClass: cls, archivePath: archiveOf.get(l) ?? '', h5Group: scope.h5Group ?? name });
+      continue;
+    }
     const id = b.nodeId(label(scope, name));
     b.doc = addNode(b.doc, mapped.type, { x: 0, y: 0 }, { id, label: label(scope, name), params: mapped.params }).doc;
     // Ports: attention takes (query, value, key=...); other blocks take their tensors in port order.

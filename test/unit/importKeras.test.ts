@@ -182,7 +182,7 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
     }
   }
 
-  for (const id of ['seq', 'cnn', 'nested', 'options']) {
+  for (const id of ['seq', 'cnn', 'nested', 'options', 'channels_first', 'time_distributed']) {
     for (const format of FORMATS) {
       it(`plain Keras ${id} ${format}: Keras's totals${format === 'model.json' ? '' : ' and predictions'}`, async () => {
         const res = keras(`native_${id}`);
@@ -200,6 +200,16 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
             expect(params('head')).toMatchObject({ kernel_l1: 0.01, kernel_l2: 0 });
             expect(imported.doc.nodes.find((n) => n.type === 'BatchNormalization')?.params).toMatchObject({ center: false, scale: true });
             expect(imported.doc.nodes.find((n) => n.type === 'LayerNormalization')?.params).toMatchObject({ axis: [1, 2], center: true, scale: false });
+          }
+          // Channels-first layers come in between Permutes (none after Flatten and global pooling, whose outputs have no channel axis).
+          if (id === 'channels_first') {
+            const count = (type: string): number => imported.doc.nodes.filter((n) => n.type === type).length;
+            expect([count('Conv2D'), count('Conv1D'), count('Conv3D'), count('BatchNormalization'), count('Permute')]).toEqual([1, 1, 1, 1, 15]);
+          }
+          // TimeDistributed(X) is block X with its time_distributed option on.
+          if (id === 'time_distributed') {
+            const wrapped = imported.doc.nodes.filter((n) => n.params.time_distributed === true).map((n) => n.type);
+            expect(wrapped).toEqual(['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense']);
           }
           if (format !== 'model.json') expectSamePredictions(imported, dir);
         } finally {
