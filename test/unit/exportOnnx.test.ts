@@ -21,6 +21,7 @@ import { compileModel } from '../../shared/compile/compile.js';
 import { exportProject, inspectExport } from '../../electron/services/exportService.js';
 import { encodeNpz } from '../../electron/services/weights/npz.js';
 import { folderSaveHandler } from '../../electron/services/weights/tfjsFolder.js';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { coveringRandomCases, exampleCases, featuresOf, handCases, INPUT_SEED, predictTfjs, randomInputs, type ExportCase } from './exportCases.js';
 import { graphOf } from './exportCases.js';
 import { lastPythonError, pythonStderr } from '../helpers/pythonLog.js';
@@ -101,7 +102,8 @@ const scan: ExportCase = {
 /** A graph with an Embedding that masks padding: ONNX cannot carry the mask (refused, below). */
 const masksPadding = (c: ExportCase): boolean => c.doc.nodes.some((n) => n.type === 'Embedding' && n.params.mask_zero === true);
 /** A graph with attention over rank-4/5 inputs: not written to ONNX yet (refused, below). */
-const attendsOverAxes = (c: ExportCase): boolean => c.id === 'hand_attention_axes';
+const attendsOverAxes = (c: ExportCase): boolean =>
+  c.id === 'hand_attention_axes' || [...analyzeGraph(c.doc).nodes.values()].some((n) => n.node.type === 'MultiHeadAttention' && (n.shape?.length ?? 0) > 2);
 const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases].filter((c) => !masksPadding(c) && !attendsOverAxes(c));
 const cases: OnnxCase[] = [
   ...base,
