@@ -113,9 +113,9 @@ export function maskDiagnostics(
   return out;
 }
 
-/** Blocks whose tfjs layer reads a padding mask from its call arguments. */
+/** Blocks whose tfjs layer reads a padding mask from its call arguments (tfjs's Softmax adds -1e9 where it is 0). */
 function readsMask(type: string): boolean {
-  return RECURRENT.has(type) || type === 'GlobalAveragePooling1D';
+  return RECURRENT.has(type) || type === 'GlobalAveragePooling1D' || type === 'Softmax';
 }
 
 type MaskRule = { readonly kind: 'keep' | 'use' | 'drop' } | { readonly kind: 'error'; readonly why: string };

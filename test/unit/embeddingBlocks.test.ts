@@ -64,7 +64,7 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
     { chain: [['Dense', { units: 3 }], ['ReLU'], ['Dropout'], ['LayerNormalization'], ['GRU', { return_sequences: true }], ['GlobalAveragePooling1D'], ['Dense', { units: 2 }]], codes: [] },
     // The mask ends in the recurrent layer (no sequences) or the average: nothing after sees it.
     { chain: [['SimpleRNN'], ['LeakyReLU']], codes: [] },
-    { chain: [['GlobalAveragePooling1D'], ['Softmax']], codes: [] },
+    { chain: [['GlobalAveragePooling1D'], ['Dense', { units: 2 }]], codes: [] },
     { chain: [['Flatten'], ['Dense', { units: 2 }]], codes: ['LL030 Flatten'] },
     { chain: [['GlobalMaxPooling1D']], codes: ['LL030 GlobalMaxPooling1D'] },
     { chain: [['Dense', { units: 4 }], ['Add']], codes: ['LL031 Add'] },
@@ -76,6 +76,10 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
     // tfjs's executor hands the last mask it saw to later mask-reading layers that Keras gives none.
     { chain: [['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D', 'LL031 LSTM'] },
     { chain: [['Flatten'], ['Reshape', { target_shape: [-1, 4] }], ['GlobalAveragePooling1D']], codes: ['LL030 Flatten', 'LL031 GlobalAveragePooling1D'] },
+    // tfjs's Softmax reads that mask too (random_39 of the import tests: Embedding → MaxPooling1D →
+    // Concatenate → ReLU → Softmax failed to predict, mask (2, 7) against features (2, 2, 448)).
+    { chain: [['GlobalAveragePooling1D'], ['Softmax']], codes: ['LL031 Softmax'] },
+    { chain: [['MaxPooling1D'], ['ReLU'], ['Softmax']], codes: ['LL030 MaxPooling1D', 'LL031 Softmax'] },
   ];
   for (const { chain, codes } of rows) {
     it(`Embedding(mask_zero) → ${chain.map(([t, p]) => `${t}${p ? JSON.stringify(p) : ''}`).join(' → ')}: ${codes.join(', ') || 'no mask diagnostics'}`, () => {
