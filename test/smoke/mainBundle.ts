@@ -214,7 +214,7 @@ async function checkApiMethods(stateDir: string): Promise<void> {
   if (!invoke) return fail(`registerInvokeHandler did not register ${INVOKE_CHANNEL}`);
   const call = (method: string, args: unknown[], url = APP_INDEX_URL) => invoke(invokeEvent(CONTENTS, url), method, args);
 
-  const noArguments = new Set<ApiMethod>(['getAppInfo', 'listTemplates', 'listRecent', 'listRecovery', 'getBackendStatus']);
+  const noArguments = new Set<ApiMethod>(['getAppInfo', 'listTemplates', 'listRecent', 'listRecovery', 'getBackendStatus', 'getPythonInterpreter']);
   for (const method of API_METHODS) {
     if (typeof (host.implementation as unknown as Record<string, unknown>)[method] !== 'function') {
       fail(`${method}: the host API has no implementation`);
