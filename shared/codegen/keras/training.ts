@@ -16,16 +16,7 @@ import type { KerasExportOptions } from './options.js';
  */
 function allFrozenPython(): string {
   const text = everyLayerFrozen('{model.count_params():,}', 'Unfreeze at least one layer, e.g. the head: in Layerloom (Unfreeze, then export again), or in model.py by removing trainable=False from its layer.');
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + word.length + 1 > 70) {
-      lines.push(`${line} `);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  lines.push(line);
-  return lines.map((l) => `            ${l.includes('{') ? 'f' : ''}${pyString(l)}`).join('\n');
+  return pyLines(text, 12, true);
 }
 
 function optimizerExpr(t: TrainingPlan): string {
@@ -303,8 +294,11 @@ def keep_outputs_float32(model):
         output._keras_history.operation.dtype_policy = "float32"`;
 }
 
-/** A long message as Python string literals of at most 72 characters, one per line, indented. */
-function pyLines(text: string, indent: number): string {
+/**
+ * A long message as Python string literals of at most 72 characters, one per line, indented;
+ * `formatted`: lines holding a `{…}` placeholder become f-strings.
+ */
+function pyLines(text: string, indent: number, formatted = false): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -314,7 +308,7 @@ function pyLines(text: string, indent: number): string {
     } else line = line ? `${line} ${word}` : word;
   }
   lines.push(line);
-  return lines.map((l) => `${' '.repeat(indent)}${pyString(l)}`).join('\n');
+  return lines.map((l) => `${' '.repeat(indent)}${formatted && l.includes('{') ? 'f' : ''}${pyString(l)}`).join('\n');
 }
 
 /** The `main()` of model.py: parses the options, loads the data, compiles and trains the model. */
