@@ -44,6 +44,25 @@ import { join, relative, sep } from 'node:path';
 import { resolveProjectPath } from '../../shared/graph/projectPaths.js';
 import { access, writeFile } from 'node:fs/promises';
 
+/**
+ * Where a run resumes from (either engine's run): its last checkpoint's position, the history up to
+ * it, and which engine trained it. Loads the checkpoint's weights into `model`, and its optimizer
+ * state into `optimizer` when given (the tfjs engine; the Keras engine builds its own optimizer).
+ */
+export async function readResumePoint(from: string, model: LayersModel, tf: TF, optimizer?: Optimizer): Promise<{ state: CheckpointState; history: EpochRecord[]; engine: string }> {
+  const ckpt = join(from, 'checkpoints', 'last');
+  try {
+    await access(join(ckpt, 'state.json'));
+    const state = await readCheckpointState(ckpt);
+    await loadWeightsInto(model, join(ckpt, 'model'), tf);
+    if (optimizer) await loadOptimizer(optimizer, ckpt, tf);
+    const previous = await readRun(from);
+    return { state, history: (previous?.history ?? []).filter((h) => h.epoch <= state.epochsDone), engine: previous?.engine ?? 'tfjs' };
+  } catch (e) {
+    throw new TrainingError('resume', `Cannot resume from ${from}: ${(e as Error).message}`);
+  }
+}
+
 /** How the engine talks to its host. */
 export interface EngineHooks {
   emit(event: TrainingEvent): void;
@@ -395,24 +414,15 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
     let resumed: CheckpointState | null = null;
     let previousHistory: EpochRecord[] = [];
     if (job.resumeFrom) {
-      const ckpt = join(job.resumeFrom, 'checkpoints', 'last');
-      try {
-        await access(join(ckpt, 'state.json'));
-        resumed = await readCheckpointState(ckpt);
-        await loadWeightsInto(model, join(ckpt, 'model'), tf);
-        await loadOptimizer(optimizer, ckpt, tf);
-        const previous = await readRun(job.resumeFrom);
-        // Keras keeps its optimizer's moments in its own form: a Keras-engine checkpoint holds the
-        // weights and position only, so the optimizer starts afresh.
-        if (previous?.engine === 'keras') log('info', `${job.resumeFrom} trained on the Keras engine: its weights and position carry over; the optimizer's state starts afresh.`);
-        const epochsDone = resumed.epochsDone;
-        previousHistory = (previous?.history ?? []).filter((h) => h.epoch <= epochsDone);
-        startEpoch = resumed.epochsDone;
-        epochsCompleted = startEpoch;
-        skipBatches = resumed.batchesDone;
-      } catch (e) {
-        throw new TrainingError('resume', `Cannot resume from ${job.resumeFrom}: ${(e as Error).message}`);
-      }
+      const point = await readResumePoint(job.resumeFrom, model, tf, optimizer);
+      // Keras keeps its optimizer's moments in its own form: a Keras-engine checkpoint holds the
+      // weights and position only, so the optimizer starts afresh.
+      if (point.engine === 'keras') log('info', `${job.resumeFrom} trained on the Keras engine: its weights and position carry over; the optimizer's state starts afresh.`);
+      resumed = point.state;
+      previousHistory = point.history;
+      startEpoch = resumed.epochsDone;
+      epochsCompleted = startEpoch;
+      skipBatches = resumed.batchesDone;
     }
 
     // Run folder.

@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -27,12 +27,12 @@ import type { DatasetTargetInfo, SkippedFile } from '../../../../shared/training
 import { kerasEngineLabel, kerasVersionProblem, type KerasVersions } from '../../../../shared/training/kerasVersions.js';
 import { checkLoss, outputHead, resolveLoss, suggestLoss } from '../../../../shared/training/lossCheck.js';
 import { resolveMonitor, selectMetrics } from '../../../../shared/training/monitor.js';
-import { workersProblem, type EpochRecord, type RunSummary, type TrainingJob } from '../../../../shared/training/protocol.js';
+import { workersProblem, type RunSummary, type TrainingJob } from '../../../../shared/training/protocol.js';
 import { TFJS_LOSS, TFJS_METRIC } from '../../../../shared/training/compileTable.js';
 import { scanDatasetPath } from '../../datasetService.js';
 import { prepareDataset } from '../../datasets/pipeline.js';
-import { createRunDir, currentProcess, loadWeightsInto, readCheckpointState, readRun, resumeNote, saveModel, writeJson, type CheckpointState } from '../../runsService.js';
-import { classifyTrainingError, finalEvaluation, makeOptimizer, modelInput, type EngineHooks, type LoopInput } from '../../trainingEngine.js';
+import { createRunDir, currentProcess, loadWeightsInto, resumeNote, saveModel, writeJson } from '../../runsService.js';
+import { classifyTrainingError, finalEvaluation, makeOptimizer, modelInput, readResumePoint, type EngineHooks, type LoopInput } from '../../trainingEngine.js';
 import type { LoadedBackend } from '../../trainingBackend.js';
 import { kerasWeightEntries } from '../../weights/kerasWeights.js';
 import { decodeNpz, encodeNpz } from '../../weights/npz.js';
@@ -124,20 +124,6 @@ async function loadKerasNpz(model: LayersModel, order: readonly string[], path: 
       v.write(tf.tensor(array.data, [...array.shape], array.dtype));
     });
   });
-}
-
-/** Where a run resumes from: its last checkpoint's position, the history up to it, and which engine trained it; loads the weights into `model`. */
-async function readResumePoint(from: string, model: LayersModel, tf: LoadedBackend['tf']): Promise<{ state: CheckpointState; history: EpochRecord[]; engine: string }> {
-  const ckpt = join(from, 'checkpoints', 'last');
-  try {
-    await access(join(ckpt, 'state.json'));
-    const state = await readCheckpointState(ckpt);
-    await loadWeightsInto(model, join(ckpt, 'model'), tf);
-    const previous = await readRun(from);
-    return { state, history: (previous?.history ?? []).filter((h) => h.epoch <= state.epochsDone), engine: previous?.engine ?? 'tfjs' };
-  } catch (e) {
-    throw new TrainingError('resume', `Cannot resume from ${from}: ${(e as Error).message}`);
-  }
 }
 
 /** One process of the driver (one worker of a multi-worker run). */
