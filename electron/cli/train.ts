@@ -140,7 +140,6 @@ export async function runTrain(args: string[]): Promise<number> {
       if (![...TRAINING_ENGINES, 'auto'].includes(values.engine)) throw new UsageError(`--engine: expected one of ${[...TRAINING_ENGINES, 'auto'].join(', ')}, got "${values.engine}".`);
       engineChoice = values.engine as TrainingEngine | 'auto';
     }
-    if (values['mixed-precision'] && engineChoice === 'tfjs') throw new UsageError(MIXED_PRECISION_TFJS);
     const epochs = int('epochs', values.epochs, 1);
     const batch = int('batch-size', values['batch-size'], 1);
     const seed = int('seed', values.seed, Number.MIN_SAFE_INTEGER);
