@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { API_METHODS, type ApiMethod } from '../../shared/api/contract.js';
+import { API_ARGUMENTS } from '../../shared/api/validation.js';
 
 type IpcHandlersModule = typeof import('../../electron/main/ipcHandlers.js');
 type IpcProtocolModule = typeof import('../../electron/main/ipcProtocol.js');
@@ -214,7 +215,8 @@ async function checkApiMethods(stateDir: string): Promise<void> {
   if (!invoke) return fail(`registerInvokeHandler did not register ${INVOKE_CHANNEL}`);
   const call = (method: string, args: unknown[], url = APP_INDEX_URL) => invoke(invokeEvent(CONTENTS, url), method, args);
 
-  const noArguments = new Set<ApiMethod>(['getAppInfo', 'listTemplates', 'listRecent', 'listRecovery', 'getBackendStatus', 'getPythonInterpreter']);
+  // Methods whose argument schema is empty: called without arguments they answer; every other one must refuse.
+  const noArguments = new Set<ApiMethod>(API_METHODS.filter((m) => API_ARGUMENTS[m].length === 0));
   for (const method of API_METHODS) {
     if (typeof (host.implementation as unknown as Record<string, unknown>)[method] !== 'function') {
       fail(`${method}: the host API has no implementation`);
