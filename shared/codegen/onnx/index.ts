@@ -59,6 +59,11 @@ export function buildOnnxGraph(plan: ModelPlan, weights: ReadonlyMap<string, rea
     if (step.kind !== 'layer') continue;
     const mapping = ONNX_MAPPINGS[step.def.type];
     if (!mapping) throw new Error(`Block ${step.def.type} ("${step.node.label}") has no ONNX mapping yet, so the model cannot be exported to ONNX.`);
+    if (step.outputs.length > 1 || (step.def.callConvention === 'initial-state' && step.inputs.slice(1).some((i) => i.source !== null))) {
+      throw new Error(
+        `${step.def.type} "${step.node.label}" passes recurrent states (Return state or Initial state from inputs), which the ONNX export does not write yet. Export to Keras or TensorFlow.js, or turn both options off for ONNX.`,
+      );
+    }
     const run = step.node.params.time_distributed === true ? (ctx: MappingContext) => timeDistributedMapping(mapping, ctx) : mapping;
     const out = run({
       b,

@@ -1,0 +1,211 @@
+/**
+ * Recurrent states between blocks equal real Keras 3: encoder/decoder graphs where a SimpleRNN,
+ * LSTM or GRU (plain and Bidirectional) returns its final states (`return_state`) and another
+ * starts from them (`initial_state`). For each graph the app's tfjs model is exported to Keras
+ * (model.py + weights.npz); in one Python process, build_model() must have the analysis's parameter
+ * counts and Keras's layer order as planned, and with the same weights its predictions (several
+ * outputs, states among them) must equal the tfjs model's within 1e-4. Then the tfjs models train
+ * a few steps. Skipped, saying why, without Python + Keras.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
+import { kerasLayerOrder, planModel } from '../../shared/codegen/plan.js';
+import { compileModel } from '../../shared/compile/compile.js';
+import { exportProject } from '../../electron/services/exportService.js';
+import { decodeNpz, encodeNpz, type NpyArray } from '../../electron/services/weights/npz.js';
+import { folderSaveHandler } from '../../electron/services/weights/tfjsFolder.js';
+import { graphOf, INPUT_SEED, maxAbsDiff, predictTfjs, randomInputs, type ExportCase } from './exportCases.js';
+import { lastPythonError, pythonStderr } from '../helpers/pythonLog.js';
+
+const PYTHON = process.env.PYTHON ?? 'python3';
+const script = fileURLToPath(new URL('../python/checkExports.py', import.meta.url));
+
+function whyNoKeras(): string | null {
+  const r = spawnSync(PYTHON, ['-c', 'import keras, numpy'], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  if (r.error) return `${PYTHON} cannot be run (${r.error.message})`;
+  if (r.status !== 0) return `${PYTHON} cannot import keras: ${lastPythonError(r.stderr)}`;
+  return null;
+}
+
+await tf.setBackend('cpu');
+
+/** The encoder/decoder graphs: small shapes, every recurrent kind, plain and bidirectional. */
+export function stateCases(): ExportCase[] {
+  const inputs = [
+    { id: 'ei', type: 'Input', label: 'encoder_in', params: { shape: [5, 3] } },
+    { id: 'di', type: 'Input', label: 'decoder_in', params: { shape: [4, 2] } },
+  ];
+  return [
+    {
+      // The classic Keras seq2seq: LSTM encoder states start the LSTM decoder.
+      id: 'lstm_seq2seq',
+      doc: graphOf('LSTM seq2seq', [
+        ...inputs,
+        { id: 'enc', type: 'LSTM', label: 'encoder', params: { units: 4, return_state: true }, from: { in: 'ei' } },
+        { id: 'dec', type: 'LSTM', label: 'decoder', params: { units: 4, return_sequences: true, initial_state: true }, from: { in: 'di', initial_h: 'enc:h', initial_c: 'enc:c' } },
+        { id: 'd', type: 'Dense', label: 'tokens', params: { units: 3, activation: 'softmax' }, from: { in: 'dec' } },
+        { id: 'o', type: 'Output', label: 'next_token', from: { in: 'd' } },
+      ]),
+    },
+    {
+      // GRU with reset_after (Layerloom's own tfjs GRU): the decoder also returns its state, and
+      // that state is a model output of its own.
+      id: 'gru_seq2seq_state_out',
+      doc: graphOf('GRU seq2seq', [
+        ...inputs,
+        { id: 'enc', type: 'GRU', label: 'encoder', params: { units: 3, return_state: true, return_sequences: true }, from: { in: 'ei' } },
+        { id: 'dec', type: 'GRU', label: 'decoder', params: { units: 3, initial_state: true, return_state: true }, from: { in: 'di', initial_h: 'enc:h' } },
+        { id: 'd', type: 'Dense', label: 'score', params: { units: 2 }, from: { in: 'dec' } },
+        { id: 'o', type: 'Output', label: 'score_out', from: { in: 'd' } },
+        { id: 'o2', type: 'Output', label: 'decoder_state', from: { in: 'dec:h' } },
+        { id: 'o3', type: 'Output', label: 'encoder_steps', from: { in: 'enc' } },
+      ]),
+    },
+    {
+      // SimpleRNN and tfjs's own GRU (reset_after off), a state through a Dense first.
+      id: 'simplernn_gru_v1',
+      doc: graphOf('SimpleRNN state', [
+        ...inputs,
+        { id: 'enc', type: 'SimpleRNN', label: 'encoder', params: { units: 3, return_state: true }, from: { in: 'ei' } },
+        { id: 'proj', type: 'Dense', label: 'bridge', params: { units: 3, activation: 'tanh' }, from: { in: 'enc:h' } },
+        { id: 'dec', type: 'GRU', label: 'decoder', params: { units: 3, initial_state: true, reset_after: false, return_sequences: true }, from: { in: 'di', initial_h: 'proj' } },
+        { id: 'o', type: 'Output', label: 'steps', from: { in: 'dec' } },
+        { id: 'o2', type: 'Output', label: 'summary', from: { in: 'enc' } },
+      ]),
+    },
+    {
+      // Bidirectional: Keras's order [out, forward h, forward c, backward h, backward c] both ways.
+      id: 'bidirectional_lstm',
+      doc: graphOf('Bidirectional seq2seq', [
+        ...inputs,
+        { id: 'enc', type: 'LSTM', label: 'encoder', params: { units: 2, return_state: true, bidirectional: true }, from: { in: 'ei' } },
+        {
+          id: 'dec',
+          type: 'LSTM',
+          label: 'decoder',
+          params: { units: 2, return_sequences: true, initial_state: true, bidirectional: true, merge_mode: 'sum' },
+          from: { in: 'di', initial_h: 'enc:h', initial_c: 'enc:c', initial_h_backward: 'enc:h_backward', initial_c_backward: 'enc:c_backward' },
+        },
+        { id: 'o', type: 'Output', label: 'steps', from: { in: 'dec' } },
+        { id: 'o2', type: 'Output', label: 'backward_cell', from: { in: 'enc:c_backward' } },
+      ]),
+    },
+    {
+      // A bidirectional GRU's two final states, concatenated.
+      id: 'bidirectional_gru_states',
+      doc: graphOf('Bidirectional GRU states', [
+        inputs[0],
+        { id: 'enc', type: 'GRU', label: 'encoder', params: { units: 2, return_state: true, bidirectional: true }, from: { in: 'ei' } },
+        { id: 'cat', type: 'Concatenate', label: 'both', from: { in0: 'enc:h', in1: 'enc:h_backward' } },
+        { id: 'o', type: 'Output', label: 'state', from: { in: 'cat' } },
+      ]),
+    },
+  ];
+}
+
+const skipReason = whyNoKeras();
+if (skipReason) console.log(`Recurrent state check against Keras skipped: ${skipReason}. Install keras 3.15 and tensorflow-cpu 2.21 (see FACTS.md) to run it.`);
+
+interface PyResult {
+  readonly id: string;
+  readonly error?: string;
+  readonly trace?: string;
+  readonly total?: number;
+  readonly trainable?: number;
+  readonly layers?: string[];
+}
+
+const cases = stateCases();
+
+describe('recurrent states between blocks', () => {
+  it('every case analyses without a problem; state ports have (units) shapes', () => {
+    for (const c of cases) expect([c.id, analyzeGraph(c.doc).diagnostics]).toEqual([c.id, []]);
+    const enc = analyzeGraph(cases[3].doc).nodes.get('enc');
+    expect(enc?.outputs.map((p) => p.name)).toEqual(['out', 'h', 'c', 'h_backward', 'c_backward']);
+    expect([...(enc?.outputShapes.entries() ?? [])]).toEqual([['out', [4]], ['h', [2]], ['c', [2]], ['h_backward', [2]], ['c_backward', [2]]]);
+  });
+
+  it('train a few steps in tfjs (loss falls, weights stay finite)', async () => {
+    const c = cases[0];
+    const model = compileModel(c.doc, tf, { seed: 3 }).model;
+    model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
+    const xs = [tf.randomNormal([8, 5, 3], 0, 1, 'float32', 1), tf.randomNormal([8, 4, 2], 0, 1, 'float32', 2)];
+    const ys = tf.oneHot(tf.tensor2d(Array.from({ length: 32 }, (_, i) => i % 3), [8, 4], 'int32'), 3).toFloat();
+    try {
+      const h = await model.fit(xs, ys, { epochs: 8, batchSize: 8, verbose: 0 });
+      const loss = h.history.loss as number[];
+      expect(loss.every(Number.isFinite)).toBe(true);
+      expect(loss[loss.length - 1]).toBeLessThan(loss[0]);
+    } finally {
+      tf.dispose([...xs, ys]);
+      model.dispose();
+    }
+  });
+});
+
+describe.skipIf(skipReason !== null)('recurrent states equal Keras 3', () => {
+  const root = mkdtempSync(join(tmpdir(), 'layerloom-rnn-state-'));
+  const expected = new Map<string, NpyArray[]>();
+  const results = new Map<string, PyResult>();
+  const prepErrors = new Map<string, string>();
+
+  beforeAll(async () => {
+    const jobs: { id: string; dir: string; inputs: string }[] = [];
+    for (const c of cases) {
+      const dir = join(root, c.id);
+      let model: tf.LayersModel | null = null;
+      try {
+        model = compileModel(c.doc, tf, { seed: 11 }).model;
+        await model.save(folderSaveHandler(join(root, `${c.id}-tfjs`)));
+        await exportProject({ doc: c.doc, target: 'keras', folder: dir, source: { kind: 'folder', path: join(root, `${c.id}-tfjs`) }, tf });
+        const inputs = randomInputs(planModel(c.doc), INPUT_SEED);
+        writeFileSync(join(dir, 'inputs.npz'), encodeNpz(inputs.map((array, i) => ({ name: `in${i}`, array }))));
+        expected.set(c.id, predictTfjs(tf, model, inputs));
+        jobs.push({ id: c.id, dir, inputs: join(dir, 'inputs.npz') });
+      } catch (e) {
+        prepErrors.set(c.id, (e as Error).message);
+      } finally {
+        model?.dispose();
+      }
+    }
+    const jobsFile = join(root, 'jobs.json');
+    writeFileSync(jobsFile, JSON.stringify({ cases: jobs, trains: [], mixed: [], defaults: {} }));
+    const r = spawnSync(PYTHON, [script, jobsFile], { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    let parsed: { error?: string; results?: PyResult[] };
+    try {
+      parsed = JSON.parse(last) as typeof parsed;
+    } catch {
+      throw new Error(`checkExports.py gave no result (exit ${r.status}):\n${pythonStderr(r.stderr).slice(-4000)}`);
+    }
+    if (parsed.error) throw new Error(parsed.error);
+    for (const res of parsed.results ?? []) results.set(res.id, res);
+  }, 400_000);
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  for (const c of cases) {
+    it(`${c.id}: same params, Keras layer order as planned, same predictions`, () => {
+      const prep = prepErrors.get(c.id);
+      if (prep) throw new Error(`${c.id}: exporting or running the app's tfjs model failed: ${prep}`);
+      const res = results.get(c.id);
+      if (res?.error) throw new Error(`${c.id}: ${res.error}\n${res.trace ?? ''}\n${readFileSync(join(root, c.id, 'model.py'), 'utf8')}`);
+      const totals = analyzeGraph(c.doc).totals;
+      expect([res?.total, res?.trainable]).toEqual([totals.trainable + totals.nonTrainable, totals.trainable]);
+      expect(res?.layers).toEqual(kerasLayerOrder(planModel(c.doc)));
+      const outputs = decodeNpz(new Uint8Array(readFileSync(join(root, c.id, 'keras_outputs.npz'))));
+      const want = expected.get(c.id) ?? [];
+      expect(outputs.length).toBe(want.length);
+      outputs.forEach((o, i) => {
+        expect(o.array.shape).toEqual(want[i].shape);
+        expect(maxAbsDiff(o.array, want[i])).toBeLessThanOrEqual(1e-4);
+      });
+    });
+  }
+});
