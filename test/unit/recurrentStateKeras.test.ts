@@ -10,12 +10,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { kerasLayerOrder, planModel } from '../../shared/codegen/plan.js';
+import { buildOnnxGraph } from '../../shared/codegen/onnx/index.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import { exportProject } from '../../electron/services/exportService.js';
 import { decodeNpz, encodeNpz, type NpyArray } from '../../electron/services/weights/npz.js';
@@ -36,7 +37,7 @@ function whyNoKeras(): string | null {
 await tf.setBackend('cpu');
 
 /** The encoder/decoder graphs: small shapes, every recurrent kind, plain and bidirectional. */
-export function stateCases(): ExportCase[] {
+function stateCases(): ExportCase[] {
   const inputs = [
     { id: 'ei', type: 'Input', label: 'encoder_in', params: { shape: [5, 3] } },
     { id: 'di', type: 'Input', label: 'decoder_in', params: { shape: [4, 2] } },
@@ -130,6 +131,74 @@ describe('recurrent states between blocks', () => {
     expect(enc?.outputs.map((p) => p.name)).toEqual(['out', 'h', 'c', 'h_backward', 'c_backward']);
     expect([...(enc?.outputShapes.entries() ?? [])]).toEqual([['out', [4]], ['h', [2]], ['c', [2]], ['h_backward', [2]], ['c_backward', [2]]]);
   });
+
+  it('the tfjs models survive save and load (model.json) with the same predictions', async () => {
+    for (const c of cases) {
+      const model = compileModel(c.doc, tf, { seed: 5 }).model;
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      if (!artifacts) throw new Error('nothing saved');
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+      const inputs = randomInputs(planModel(c.doc), INPUT_SEED);
+      const want = predictTfjs(tf, model, inputs);
+      const got = predictTfjs(tf, loaded, inputs);
+      expect([c.id, got.map((g, i) => maxAbsDiff(g, want[i]))]).toEqual([c.id, want.map(() => 0)]);
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+
+  it('the ONNX export refuses wired states, naming the block and the way out; unwired states are no obstacle', () => {
+    expect(() => buildOnnxGraph(planModel(cases[0].doc), new Map())).toThrow(
+      /LSTM "encoder" passes recurrent states .*Export to Keras or TensorFlow\.js, or turn both options off for ONNX/,
+    );
+    // return_state on with nothing wired to the states: only the missing weights stop it here.
+    const plain = graphOf('unwired', [
+      { id: 'ei', type: 'Input', label: 'encoder_in', params: { shape: [5, 3] } },
+      { id: 'enc', type: 'LSTM', label: 'encoder', params: { units: 2, return_state: true }, from: { in: 'ei' } },
+      { id: 'o', type: 'Output', label: 'o', from: { in: 'enc' } },
+    ]);
+    expect(() => buildOnnxGraph(planModel(plain), new Map())).toThrow(/its weights lack/);
+  });
+
+  it('the TypeScript export builds the same model (topology, predictions) and type-checks', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'layerloom-rnn-state-ts-'));
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
+    try {
+      for (const c of cases) {
+        const app = compileModel(c.doc, tf, { seed: 7 }).model;
+        await app.save(folderSaveHandler(join(root, `${c.id}-saved`)));
+        await exportProject({ doc: c.doc, target: 'ts', folder: join(root, c.id), source: { kind: 'folder', path: join(root, `${c.id}-saved`) }, tf });
+        const { buildModel } = (await import(pathToFileURL(join(root, c.id, 'model.ts')).href)) as { buildModel: () => tf.LayersModel };
+        const { loadWeights } = (await import(pathToFileURL(join(root, c.id, 'weights.ts')).href)) as { loadWeights: (m: tf.LayersModel, folder: string) => Promise<void> };
+        const exported = buildModel();
+        try {
+          expect(exported.toJSON(null, false)).toEqual(app.toJSON(null, false));
+          await loadWeights(exported, join(root, c.id, 'weights'));
+          const inputs = randomInputs(planModel(c.doc), INPUT_SEED);
+          const want = predictTfjs(tf, app, inputs);
+          const got = predictTfjs(tf, exported, inputs);
+          expect([c.id, Math.max(...got.map((g, i) => maxAbsDiff(g, want[i])))]).toEqual([c.id, 0]);
+        } finally {
+          exported.dispose();
+          app.dispose();
+        }
+      }
+      // The destructured `const [x, x_h, x_c] = ... as tf.SymbolicTensor[]` type-checks (strict).
+      const options = (JSON.parse(readFileSync(join(root, cases[0].id, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> }).compilerOptions;
+      writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, include: cases.map((c) => `${c.id}/model.ts`) }));
+      const r = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { encoding: 'utf8', timeout: 300_000 });
+      expect(r.stdout + r.stderr).toBe('');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('train a few steps in tfjs (loss falls, weights stay finite)', async () => {
     const c = cases[0];
