@@ -17,6 +17,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { kerasLayerOrder, planModel } from '../../shared/codegen/plan.js';
 import { buildOnnxGraph } from '../../shared/codegen/onnx/index.js';
+import { copyNodes, pastePayload, parseClipboard, serializeClipboard } from '../../shared/editing/clipboard.js';
+import { checkConnection } from '../../shared/editing/connectCheck.js';
+import { connect, setParam } from '../../shared/graph/operations.js';
+import { parseProject, serializeProject } from '../../shared/graph/serialization.js';
 import { compileModel } from '../../shared/compile/compile.js';
 import { exportProject } from '../../electron/services/exportService.js';
 import { decodeNpz, encodeNpz, type NpyArray } from '../../electron/services/weights/npz.js';
@@ -130,6 +134,43 @@ describe('recurrent states between blocks', () => {
     const enc = analyzeGraph(cases[3].doc).nodes.get('enc');
     expect(enc?.outputs.map((p) => p.name)).toEqual(['out', 'h', 'c', 'h_backward', 'c_backward']);
     expect([...(enc?.outputShapes.entries() ?? [])]).toEqual([['out', [4]], ['h', [2]], ['c', [2]], ['h_backward', [2]], ['c_backward', [2]]]);
+  });
+
+  it('turning Return state off keeps the wires from the states and says how to fix them', () => {
+    const doc = setParam(cases[0].doc, 'enc', 'return_state', false);
+    expect(doc.edges.filter((e) => e.source === 'enc').map((e) => e.sourcePort)).toEqual(['h', 'c']);
+    const dec = analyzeGraph(doc).nodes.get('dec');
+    expect(dec?.shape).toBeNull();
+    expect(dec?.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['LL016', 'The wire into "decoder" comes from the "h" output of "encoder", which it no longer has. Turn "Return state" back on in "encoder", or reconnect the wire from an output it has ("out").'],
+      ['LL016', 'The wire into "decoder" comes from the "c" output of "encoder", which it no longer has. Turn "Return state" back on in "encoder", or reconnect the wire from an output it has ("out").'],
+    ]);
+    expect(() => connect(doc, { node: 'enc', port: 'h' }, 'd', 'in')).toThrow('encoder has no output "h". Turn on "Return state" to get its final states.');
+    expect(checkConnection(doc, { node: 'enc', port: 'c' }, 'd', 'in')).toEqual({ ok: false, reason: 'encoder has no output "c".' });
+  });
+
+  it('an initial state of the wrong size is an error naming the size it needs', () => {
+    // The decoder's c fed from the encoder's output steps (5, 3): not (None, 3).
+    const doc = connect(cases[1].doc, 'enc', 'dec', 'initial_h').doc;
+    const diagnostics = analyzeGraph(doc).nodes.get('dec')?.diagnostics ?? [];
+    expect(diagnostics.map((d) => [d.code, d.param])).toEqual([['LL007', 'initial_state']]);
+    expect(diagnostics[0].message).toContain('the initial state on "h" must be (None, 3) — (batch, units) — but got (None, 5, 3)');
+  });
+
+  it('project files and the clipboard keep each wire\'s output port; unknown ports are refused on load', () => {
+    const doc = cases[3].doc;
+    const text = serializeProject(doc);
+    const back = parseProject(text);
+    expect(back.ok && back.doc.edges.map((e) => e.sourcePort)).toEqual(doc.edges.map((e) => e.sourcePort));
+    const raw = JSON.parse(text) as { edges: { sourcePort?: string }[] };
+    raw.edges[2].sourcePort = 'state';
+    const bad = parseProject(JSON.stringify(raw));
+    expect(bad.ok ? null : bad.errors.join('\n')).toContain('sourcePort: expected one of "out", "h", "c", "h_backward", "c_backward", got "state"');
+    const payload = parseClipboard(serializeClipboard(copyNodes(doc, ['ei', 'di', 'enc', 'dec']) ?? ({} as never)));
+    if (!payload) throw new Error('clipboard not read back');
+    const pasted = pastePayload(doc, payload, { offset: { x: 40, y: 40 } });
+    const ports = pasted.doc.edges.filter((e) => pasted.edgeIds.includes(e.id)).map((e) => `${e.sourcePort}->${e.targetPort}`);
+    expect(ports.sort()).toEqual(['c->initial_c', 'c_backward->initial_c_backward', 'h->initial_h', 'h_backward->initial_h_backward', 'out->in', 'out->in'].sort());
   });
 
   it('the tfjs models survive save and load (model.json) with the same predictions', async () => {
