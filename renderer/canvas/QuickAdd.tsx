@@ -29,7 +29,7 @@ export function QuickAdd({ state }: { state: QuickAddState }): JSX.Element {
     if (!def) return;
     close();
     try {
-      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom, splice: Boolean(state.splice) } : {}) });
+      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom, ...(state.connectPort ? { connectPort: state.connectPort } : {}), splice: Boolean(state.splice) } : {}) });
     } catch (e) {
       toast('warning', e instanceof CommandError ? e.message : String(e));
     }

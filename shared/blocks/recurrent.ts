@@ -206,16 +206,13 @@ function statePorts(kind: RecurrentKind, params: Params): string[] {
   return bool(params, 'bidirectional') ? [...one, ...one.map((n) => `${n}_backward`)] : one;
 }
 
-const STATE_LABELS: Readonly<Record<string, string>> = {
-  h: 'h (final state)',
-  c: 'c (final cell state)',
-  h_backward: 'h backward',
-  c_backward: 'c backward',
-};
+/** Short labels (the canvas draws up to five ports on one block edge): `←` marks the backward layer's. */
+const STATE_LABELS: Readonly<Record<string, string>> = { h: 'h', c: 'c', h_backward: 'h←', c_backward: 'c←' };
 
 function recurrentInputs(kind: RecurrentKind, params: Params): readonly PortSpec[] {
   if (!bool(params, 'initial_state')) return SINGLE_INPUT;
-  return [...SINGLE_INPUT, ...statePorts(kind, params).map((n) => ({ name: `initial_${n}`, label: `initial ${n.replace('_', ' ')}` }))];
+  // Initial states read h0, c0 (h0←, c0← for the backward layer).
+  return [...SINGLE_INPUT, ...statePorts(kind, params).map((n) => ({ name: `initial_${n}`, label: (STATE_LABELS[n] ?? n).replace(/^(h|c)/, '$10') }))];
 }
 
 function recurrentOutputs(kind: RecurrentKind, params: Params): readonly PortSpec[] {

@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)('Keras models that pass recurrent states import K
       const imported = await importModelFile(join(dir, `${name}.keras`), { tf });
       const model = imported.model;
       try {
-        const k = (keras as KerasRun)[name];
+        const k = keras[name];
         expect(analyzeGraph(imported.doc).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         expect(imported.doc.edges.filter((e) => e.sourcePort !== 'out').map((e) => `${e.sourcePort}->${e.targetPort}`).sort()).toEqual(ports[name]);
         expect(buildSummary(imported.doc).total).toBe(k.params);
