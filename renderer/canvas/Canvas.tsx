@@ -202,8 +202,8 @@ export function Canvas(): JSX.Element {
     }
   }, []);
 
-  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType }: { nodeId: string | null; handleType: string | null }) => {
-    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId });
+  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType, handleId }: { nodeId: string | null; handleType: string | null; handleId: string | null }) => {
+    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId, dragPort: handleId ?? 'out' });
   }, []);
 
   const onConnectEnd: OnConnectEnd = useCallback((event: globalThis.MouseEvent | TouchEvent, state: FinalConnectionState) => {
