@@ -159,7 +159,26 @@ export const BlockNode = memo(function BlockNode({ id, selected }: NodeProps<Blo
           </span>
         )}
       </div>
-      {view.hasOutput && <Handle type="source" position={Position.Bottom} id="out" className="ll-handle ll-handle-out" />}
+      {view.hasOutput &&
+        view.outputs.map((o, i) => (
+          // One handle per output port; a block with several (an LSTM's out, h, c) names each below it.
+          <Handle
+            key={o.name}
+            type="source"
+            position={Position.Bottom}
+            id={o.name}
+            className="ll-handle ll-handle-out"
+            style={{ left: `${portFraction(i, view.outputs.length) * 100}%` }}
+            title={o.shape ? `${o.name}: ${o.shape}` : o.name}
+            data-port={o.name}
+          >
+            {view.outputs.length > 1 && (
+              <span className="ll-port-label ll-port-label-out" data-testid="output-port-label">
+                {o.label}
+              </span>
+            )}
+          </Handle>
+        ))}
     </div>
   );
 });

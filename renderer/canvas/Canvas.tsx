@@ -185,15 +185,16 @@ export function Canvas(): JSX.Element {
   }, []);
 
   const isValidConnection: IsValidConnection<ShapeFlowEdge> = useCallback((c) => {
-    const verdict = checkConnection(editor.doc, c.source, c.target, c.targetHandle ?? 'in');
+    const verdict = checkConnection(editor.doc, { node: c.source, port: c.sourceHandle ?? 'out' }, c.target, c.targetHandle ?? 'in');
     useConnectHint.setState({ reason: verdict.ok ? null : verdict.reason });
     return verdict.ok;
   }, []);
 
   const onConnect = useCallback((c: Connection) => {
     const targetPort = c.targetHandle ?? 'in';
-    const verdict = checkConnection(editor.doc, c.source, c.target, targetPort);
-    tryRun(() => void runEditorCommand(editor, 'graph.connect', { source: c.source, target: c.target, targetPort }));
+    const sourcePort = c.sourceHandle ?? 'out';
+    const verdict = checkConnection(editor.doc, { node: c.source, port: sourcePort }, c.target, targetPort);
+    tryRun(() => void runEditorCommand(editor, 'graph.connect', { source: c.source, sourcePort, target: c.target, targetPort }));
     // Wired with a problem a quick fix repairs: say so, and show the block with its fix.
     if (verdict.ok && verdict.problem) {
       toast('warning', `Connected, with a problem: ${verdict.problem} Fix it with "${verdict.fix}" on the block.`);
@@ -201,8 +202,8 @@ export function Canvas(): JSX.Element {
     }
   }, []);
 
-  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType }: { nodeId: string | null; handleType: string | null }) => {
-    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId });
+  const onConnectStart: OnConnectStart = useCallback((_: unknown, { nodeId, handleType, handleId }: { nodeId: string | null; handleType: string | null; handleId: string | null }) => {
+    if (nodeId && handleType === 'source') useConnectHint.setState({ dragFrom: nodeId, dragPort: handleId ?? 'out' });
   }, []);
 
   const onConnectEnd: OnConnectEnd = useCallback((event: globalThis.MouseEvent | TouchEvent, state: FinalConnectionState) => {
@@ -215,7 +216,8 @@ export function Canvas(): JSX.Element {
     // A wire dropped on empty canvas: offer to add a block connected to it.
     if (!state.toNode && state.fromNode && state.fromHandle?.type === 'source' && 'clientX' in event) {
       const flow = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      useUi.setState({ quickAdd: { screen: { x: event.clientX, y: event.clientY }, flow: { x: flow.x, y: flow.y - 40 }, connectFrom: state.fromNode.id } });
+      const port = state.fromHandle.id && state.fromHandle.id !== 'out' ? { connectPort: state.fromHandle.id } : {};
+      useUi.setState({ quickAdd: { screen: { x: event.clientX, y: event.clientY }, flow: { x: flow.x, y: flow.y - 40 }, connectFrom: state.fromNode.id, ...port } });
     }
   }, [rf]);
 

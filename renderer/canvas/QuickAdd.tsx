@@ -18,7 +18,7 @@ export function QuickAdd({ state }: { state: QuickAddState }): JSX.Element {
   const input = useRef<HTMLInputElement>(null);
   const from = state.connectFrom ? editor.doc.nodes.find((n) => n.id === state.connectFrom) : undefined;
   // A wire dropped on the canvas: offer only blocks that take its shape.
-  const accepting = useMemo(() => (state.connectFrom && !state.splice ? blocksAcceptingOutputOf(state.connectFrom) : null), [state.connectFrom, state.splice]);
+  const accepting = useMemo(() => (state.connectFrom && !state.splice ? blocksAcceptingOutputOf(state.connectFrom, state.connectPort) : null), [state.connectFrom, state.connectPort, state.splice]);
   const results = useMemo(() => searchBlocks(query, accepting ?? undefined), [query, accepting]);
 
   useEffect(() => input.current?.focus(), []);
@@ -29,7 +29,7 @@ export function QuickAdd({ state }: { state: QuickAddState }): JSX.Element {
     if (!def) return;
     close();
     try {
-      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom, splice: Boolean(state.splice) } : {}) });
+      runEditorCommand(editor, 'graph.addBlock', { type: def.type, position: state.flow, ...(state.connectFrom ? { connectFrom: state.connectFrom, ...(state.connectPort ? { connectPort: state.connectPort } : {}), splice: Boolean(state.splice) } : {}) });
     } catch (e) {
       toast('warning', e instanceof CommandError ? e.message : String(e));
     }

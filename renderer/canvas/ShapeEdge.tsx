@@ -49,9 +49,11 @@ export const ShapeEdge = memo(function ShapeEdge(props: EdgeProps<ShapeFlowEdge>
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected } = props;
   // Read from the analysis here, not from the edge's data: see ShapeFlowEdge. Strings and a
   // boolean, so the wire re-renders only when what it shows changes.
-  const shape = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).shape);
-  const compact = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).compact);
-  const error = useStore(editor.store, (s) => edgeView(s.analysis, { id, source, target }).error);
+  // Each wire shows the shape of the output port it leaves from (an LSTM's `out`, `h` or `c`).
+  const wire = { id, source, sourcePort: data?.sourcePort ?? 'out', target };
+  const shape = useStore(editor.store, (s) => edgeView(s.analysis, wire).shape);
+  const compact = useStore(editor.store, (s) => edgeView(s.analysis, wire).compact);
+  const error = useStore(editor.store, (s) => edgeView(s.analysis, wire).error);
   const [hover, setHover] = useState(false);
   const route = data?.route ?? null;
   let path: string;

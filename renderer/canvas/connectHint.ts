@@ -8,13 +8,16 @@ import type { BlockDef } from '../../shared/blocks/types.js';
 import { BLOCKS } from '../../shared/blocks/registry.js';
 import { editor } from '../app/session.js';
 
-/** `reason`: why the hovered target refuses the wire (null when it accepts or nothing is hovered). `dragFrom`: the source block of a wire being dragged. */
-export const useConnectHint = create<{ reason: string | null; dragFrom: string | null }>(() => ({ reason: null, dragFrom: null }));
+/**
+ * `reason`: why the hovered target refuses the wire (null when it accepts or nothing is hovered).
+ * `dragFrom`: the source block of a wire being dragged; `dragPort`: the output port it leaves from.
+ */
+export const useConnectHint = create<{ reason: string | null; dragFrom: string | null; dragPort?: string }>(() => ({ reason: null, dragFrom: null }));
 
-/** The blocks that take what `sourceId` puts out without an error (null: its shape is unknown). */
-export function blocksAcceptingOutputOf(sourceId: string): BlockDef[] | null {
+/** The blocks that take what `sourceId` puts out on `port` without an error (null: its shape is unknown). */
+export function blocksAcceptingOutputOf(sourceId: string, port = 'out'): BlockDef[] | null {
   const { doc, analysis } = editor.state;
-  const shape = analysis.nodes.get(sourceId)?.shape;
+  const shape = analysis.nodes.get(sourceId)?.outputShapes.get(port);
   const src = doc.nodes.find((n) => n.id === sourceId);
   if (!shape || !src) return null;
   // Token ids stay int32 only straight out of an int32 Input; every computed value is float.

@@ -22,6 +22,8 @@ export interface BlockView {
   readonly macs: number | null;
   readonly ports: readonly { readonly name: string; readonly label: string; readonly optional: boolean }[];
   readonly hasOutput: boolean;
+  /** Output ports, `out` first (a recurrent block with Return state also has its states), each with the shape it gives. */
+  readonly outputs: readonly { readonly name: string; readonly label: string; readonly shape: string }[];
   readonly diagnostics: readonly Diagnostic[];
   readonly severity: 'error' | 'warning' | null;
   /** Changes whenever anything drawn changes (cheap comparison). */
@@ -50,15 +52,16 @@ export interface EdgeView {
  * (`edgeView`), so an edit that changes shapes leaves the edge array as it was and React Flow does
  * not rebuild its connection lookups for every wire of a big graph.
  */
-export type ShapeFlowEdge = Edge<{ route: WireRoute | null }, 'shape'>;
+export type ShapeFlowEdge = Edge<{ route: WireRoute | null; /** The document's output port (the drawn handle may be `out` in its stead). */ sourcePort: string }, 'shape'>;
 
-/** What the wire `edge` shows under `analysis`. */
-export function edgeView(analysis: GraphAnalysis, edge: { readonly id: string; readonly source: string; readonly target: string }): EdgeView {
+/** What the wire `edge` shows under `analysis`: the shape of the output port it leaves from. */
+export function edgeView(analysis: GraphAnalysis, edge: { readonly id: string; readonly source: string; readonly sourcePort?: string; readonly target: string }): EdgeView {
   const src = analysis.nodes.get(edge.source);
   const dst = analysis.nodes.get(edge.target);
+  const shape = src?.outputShapes.get(edge.sourcePort ?? 'out') ?? null;
   return {
-    shape: src?.shape ? formatShape(src.shape) : '',
-    compact: src?.shape ? formatShapeCompact(src.shape) : '',
+    shape: shape ? formatShape(shape) : '',
+    compact: shape ? formatShapeCompact(shape) : '',
     error: Boolean(dst?.diagnostics.some((d) => d.edgeId === edge.id && d.severity === 'error')),
   };
 }
@@ -83,8 +86,12 @@ function viewOf(node: GraphNode, info: NodeAnalysis | undefined): BlockView {
   const params = info ? info.params.trainable + info.params.nonTrainable : 0;
   const ports = (info?.ports ?? []).map((p) => ({ name: p.name, label: p.label, optional: Boolean(p.optional) }));
   const macs = info?.cost.macs ?? null;
-  const key = `${shape}|${params}|${macs}|${ports.map((p) => p.name).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
-  return { node, shape, params, macs, ports, hasOutput: def ? def.role !== 'output' : true, diagnostics, severity, key };
+  const outputs = (info?.outputs ?? []).map((p) => {
+    const s = info?.outputShapes.get(p.name) ?? null;
+    return { name: p.name, label: p.label, shape: s ? formatShape(s) : '' };
+  });
+  const key = `${shape}|${params}|${macs}|${ports.map((p) => p.name).join(',')}|${outputs.map((o) => `${o.name}${o.shape}`).join(',')}|${diagnostics.map((d) => d.code + d.message).join('|')}`;
+  return { node, shape, params, macs, ports, hasOutput: def ? def.role !== 'output' : true, outputs, diagnostics, severity, key };
 }
 
 /** Caches between derivations. */
@@ -118,7 +125,8 @@ export function blockView(analysis: GraphAnalysis, id: string): BlockView | null
   return view;
 }
 
-const portsKey = (info: NodeAnalysis | undefined): string => (info ? info.ports.map((p) => `${p.name}${p.optional ? '?' : ''}`).join(',') : '');
+const portsKey = (info: NodeAnalysis | undefined): string =>
+  info ? `${info.ports.map((p) => `${p.name}${p.optional ? '?' : ''}`).join(',')}>${info.outputs.map((p) => p.name).join(',')}` : '';
 
 /** React Flow nodes for a document. `measured` keeps sizes React Flow measured, so it does not re-measure. */
 export function deriveNodes(
@@ -175,7 +183,13 @@ export function deriveEdges(
   const selected = new Set(selection.edges);
   const next = new Map<string, ShapeFlowEdge>();
   const positions = Object.keys(routes).length ? new Map(doc.nodes.map((n) => [n.id, n.position])) : null;
+  const nodesById = doc.edges.some((e) => e.sourcePort !== 'out') ? new Map(doc.nodes.map((n) => [n.id, n])) : null;
   const out = doc.edges.map((e) => {
+    // A wire from a state port its block no longer has (Return state off) is drawn from `out`, so it
+    // stays visible (red, with the block's diagnostic) instead of vanishing with its handle.
+    const node = e.sourcePort === 'out' ? undefined : nodesById?.get(e.source);
+    const def = node ? getBlock(node.type) : undefined;
+    const sourceHandle = node && def && !def.outputs(node.params).some((p) => p.name === e.sourcePort) ? 'out' : e.sourcePort;
     const candidate = positions ? routes[e.id] : undefined;
     const sp = positions?.get(e.source);
     const tp = positions?.get(e.target);
@@ -186,14 +200,16 @@ export function deriveEdges(
     if (
       prev &&
       prev.source === e.source &&
+      prev.sourceHandle === sourceHandle &&
       prev.target === e.target &&
       prev.targetHandle === e.targetPort &&
       prev.data?.route === route &&
+      prev.data.sourcePort === e.sourcePort &&
       Boolean(prev.selected) === isSelected
     ) {
       rf = prev;
     } else {
-      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle: 'out', target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { route } };
+      rf = { id: e.id, type: 'shape', source: e.source, sourceHandle, target: e.target, targetHandle: e.targetPort, selected: isSelected, data: { route, sourcePort: e.sourcePort } };
     }
     next.set(e.id, rf);
     return rf;

@@ -29,10 +29,10 @@ export class CommandError extends Error {
 /** Arguments and results of every editor command. */
 export interface EditorCommands {
   'graph.addBlock': {
-    args: { type: string; position: Position; params?: Readonly<Record<string, ParamValue>>; label?: string; connectFrom?: string; splice?: boolean };
+    args: { type: string; position: Position; params?: Readonly<Record<string, ParamValue>>; label?: string; connectFrom?: string; connectPort?: string; splice?: boolean };
     result: string;
   };
-  'graph.connect': { args: { source: string; target: string; targetPort: string }; result: string };
+  'graph.connect': { args: { source: string; sourcePort?: string; target: string; targetPort: string }; result: string };
   'graph.disconnect': { args: { edgeIds: readonly string[] }; result: void };
   'graph.setParam': { args: { nodeId: string; name: string; value: ParamValue; coalesce?: string }; result: void };
   'graph.rename': { args: { nodeId: string; label: string }; result: void };
@@ -128,7 +128,7 @@ function setTrainable(editor: Editor, trainable: boolean): void {
 }
 
 const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
-  'graph.addBlock': (editor, { type, position, params, label, connectFrom, splice }) =>
+  'graph.addBlock': (editor, { type, position, params, label, connectFrom, connectPort, splice }) =>
     wrap(() => {
       const def = getBlock(type);
       if (!def) throw new CommandError(`Unknown block type "${type}".`);
@@ -143,16 +143,19 @@ const HANDLERS: { readonly [K in EditorCommandId]: Handler<K> } = {
       let doc = moveGroupToFreeSpace(added.doc, [added.nodeId], blockSize);
       if (connectFrom) {
         const port = def.ports(doc.nodes[doc.nodes.length - 1].params)[0];
-        if (port && checkConnection(doc, connectFrom, added.nodeId, port.name).ok) doc = connect(doc, connectFrom, added.nodeId, port.name).doc;
+        // From the output port the wire was dragged out of (an LSTM's h or c), else `out`.
+        const from = { node: connectFrom, port: connectPort ?? 'out' };
+        if (port && checkConnection(doc, from, added.nodeId, port.name).ok) doc = connect(doc, from, added.nodeId, port.name).doc;
       }
       editor.apply('graph.addBlock', doc, { select: { nodes: [added.nodeId], edges: [] } });
       return added.nodeId;
     }),
-  'graph.connect': (editor, { source, target, targetPort }) =>
+  'graph.connect': (editor, { source, sourcePort, target, targetPort }) =>
     wrap(() => {
-      const verdict = checkConnection(editor.doc, source, target, targetPort);
+      const from = { node: source, port: sourcePort ?? 'out' };
+      const verdict = checkConnection(editor.doc, from, target, targetPort);
       if (!verdict.ok) throw new CommandError(verdict.reason);
-      const r = connect(editor.doc, source, target, targetPort);
+      const r = connect(editor.doc, from, target, targetPort);
       editor.apply('graph.connect', r.doc);
       return r.edgeId;
     }),

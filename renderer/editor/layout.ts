@@ -178,6 +178,7 @@ export async function layoutDocument(doc: Pick<ProjectDocument, 'nodes' | 'edges
   const analysis = analyzeGraph(doc);
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   const portNames = new Map<string, readonly string[]>();
+  const outputNames = new Map<string, readonly string[]>();
   const children: ElkNode[] = doc.nodes.map((n) => {
     const def = getBlock(n.type);
     const size = blockSize(n);
@@ -191,25 +192,34 @@ export async function layoutDocument(doc: Pick<ProjectDocument, 'nodes' | 'edges
       height: 0,
       layoutOptions: { 'elk.port.side': 'NORTH', 'elk.port.index': String(i) },
     }));
-    if (def?.role !== 'output') ports.push({ id: portId(n.id, 'out'), x: size.width / 2, y: size.height, width: 0, height: 0, layoutOptions: { 'elk.port.side': 'SOUTH' } });
+    // Output ports along the bottom edge, spaced as the block draws them (one: the middle).
+    const outs = def?.role === 'output' ? [] : def ? def.outputs(n.params).map((p) => p.name) : ['out'];
+    outputNames.set(n.id, outs);
+    outs.forEach((name, i) =>
+      ports.push({ id: portId(n.id, name), x: Math.round(portFraction(i, outs.length) * size.width), y: size.height, width: 0, height: 0, layoutOptions: { 'elk.port.side': 'SOUTH', 'elk.port.index': String(i) } }),
+    );
+    // Port labels sit above the block (inputs) and below it (outputs): keep wires' labels out of those strips.
+    const top = names.length > 1 ? PORT_LABEL_ROOM : 0;
+    const bottom = outs.length > 1 ? PORT_LABEL_ROOM : 0;
     return {
       id: n.id,
       ...size,
       ports,
       layoutOptions: {
         'elk.portConstraints': 'FIXED_POS',
-        // Port labels sit above the block: keep wires' labels out of that strip.
-        ...(names.length > 1 ? { 'elk.margins': `[top=${PORT_LABEL_ROOM},left=0,bottom=0,right=0]` } : {}),
+        ...(top || bottom ? { 'elk.margins': `[top=${top},left=0,bottom=${bottom},right=0]` } : {}),
       },
     };
   });
   const edges: ElkExtendedEdge[] = doc.edges
     .filter((e) => byId.has(e.source) && byId.has(e.target) && (portNames.get(e.target) ?? []).includes(e.targetPort))
     .map((e) => {
-      const text = formatShapeCompact(analysis.nodes.get(e.source)?.shape ?? null);
+      const text = formatShapeCompact(analysis.nodes.get(e.source)?.outputShapes.get(e.sourcePort) ?? null);
+      // A wire from a port its block no longer has (Return state off) starts at `out` here.
+      const from = (outputNames.get(e.source) ?? []).includes(e.sourcePort) ? e.sourcePort : 'out';
       return {
         id: e.id,
-        sources: [portId(e.source, 'out')],
+        sources: [portId(e.source, from)],
         targets: [portId(e.target, e.targetPort)],
         labels: [{ id: `${e.id}\u0000label`, text, ...edgeLabelSize(text), layoutOptions: { 'elk.edgeLabels.placement': 'CENTER' } }],
       };

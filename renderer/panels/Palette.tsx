@@ -33,7 +33,8 @@ export function Palette(): JSX.Element {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   // While a wire is dragged out of a block: only the blocks that take its shape.
   const dragFrom = useConnectHint((s) => s.dragFrom);
-  const accepting = useMemo(() => (dragFrom ? blocksAcceptingOutputOf(dragFrom) : null), [dragFrom]);
+  const dragPort = useConnectHint((s) => s.dragPort);
+  const accepting = useMemo(() => (dragFrom ? blocksAcceptingOutputOf(dragFrom, dragPort) : null), [dragFrom, dragPort]);
   const filtering = Boolean(query) || accepting !== null;
   const found = useMemo(() => searchBlocks(query, accepting ?? undefined), [query, accepting]);
   const groups = useMemo(() => {
@@ -49,7 +50,7 @@ export function Palette(): JSX.Element {
       blocks: filtering ? (byCat.get(c) ?? []) : BLOCKS.filter((b) => b.category === c),
     }));
   }, [found, filtering]);
-  const dragShape = dragFrom ? editor.state.analysis.nodes.get(dragFrom)?.shape : undefined;
+  const dragShape = dragFrom ? editor.state.analysis.nodes.get(dragFrom)?.outputShapes.get(dragPort ?? 'out') : undefined;
 
   return (
     <aside className="ll-palette" aria-label="Blocks">

@@ -55,6 +55,8 @@ export interface QuickAddState {
   readonly flow: { readonly x: number; readonly y: number };
   /** Connect the new block after this one. */
   readonly connectFrom?: string;
+  /** The output port of `connectFrom` the wire left from (an LSTM's `h`); absent: `out`. */
+  readonly connectPort?: string;
   /** Splice it into `connectFrom`'s outgoing wires (quick-add with a block selected). */
   readonly splice?: boolean;
 }

@@ -8,7 +8,7 @@ import { OPAQUE_LAYER_TYPE, opaqueMessage, opaqueOutputShape, opaqueParamCount, 
 import { getBlock } from '../blocks/registry.js';
 import { checkParamValue } from '../blocks/paramUtils.js';
 import { shapeSize } from '../blocks/shapeUtils.js';
-import type { BlockDef, ParamCount, ParamSpec, PortSpec, Shape } from '../blocks/types.js';
+import { DEFAULT_OUTPUT_PORT, type BlockDef, type ParamCount, type ParamSpec, type PortSpec, type Shape } from '../blocks/types.js';
 import type { GraphEdge, GraphNode, ProjectDocument } from '../graph/document.js';
 import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
 import { DEFAULT_TRAINING } from '../training/settings.js';
@@ -57,8 +57,12 @@ export interface NodeAnalysis {
   readonly inputEdges: ReadonlyMap<string, GraphEdge>;
   /** Input shapes in port order (`null` when unconnected or unknown). */
   readonly inputShapes: readonly (Shape | null)[];
-  /** Output shape, or null when it cannot be known (an error here or upstream). */
+  /** Output shape (of the `out` port), or null when it cannot be known (an error here or upstream). */
   readonly shape: Shape | null;
+  /** Output ports, `out` first (a recurrent block with `return_state` has more). */
+  readonly outputs: readonly PortSpec[];
+  /** Shape of each output port (null when it cannot be known); `out`'s is {@link shape}. */
+  readonly outputShapes: ReadonlyMap<string, Shape | null>;
   readonly params: ParamCount;
   readonly cost: NodeCost;
   readonly diagnostics: readonly Diagnostic[];
@@ -81,6 +85,7 @@ export interface GraphAnalysis {
   readonly valid: boolean;
 }
 
+const SINGLE_OUTPUT: readonly PortSpec[] = [{ name: DEFAULT_OUTPUT_PORT, label: 'out' }];
 const ZERO: ParamCount = { trainable: 0, nonTrainable: 0 };
 const NO_COST: NodeCost = { macs: 0, outputBytes: null, weightBytes: 0 };
 const GIB = 1024 ** 3;
@@ -126,10 +131,12 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
   const index = new Map<string, number>();
   const defs = new Map<string, BlockDef | undefined>();
   const portsOf = new Map<string, readonly PortSpec[]>();
+  const outPortsOf = new Map<string, readonly PortSpec[]>();
   doc.nodes.forEach((n, i) => {
     index.set(n.id, i);
     const def = getBlock(n.type);
     defs.set(n.id, def);
+    outPortsOf.set(n.id, def && n.type !== OPAQUE_LAYER_TYPE ? def.outputs(n.params) : SINGLE_OUTPUT);
     if (n.type === OPAQUE_LAYER_TYPE) {
       addNodeDiag(diagnostic('LL027', opaqueMessage(n.params), { nodeId: n.id }));
       portsOf.set(n.id, opaquePorts(n.params));
@@ -162,6 +169,8 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
   // Edges: targets, ports, one connection per port.
   const incoming = new Map<string, Map<string, GraphEdge>>();
   const outgoing = new Map<string, string[]>();
+  /** Edges from an output port their source block does not have (with these params). */
+  const missingSource = new Set<string>();
   for (const e of doc.edges) {
     const src = index.get(e.source);
     const dst = index.get(e.target);
@@ -178,6 +187,24 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
         }),
       );
       continue;
+    }
+    const outPorts = outPortsOf.get(e.source) ?? SINGLE_OUTPUT;
+    const sourceNode = doc.nodes[src];
+    if (defs.get(e.source) && !outPorts.some((p) => p.name === e.sourcePort)) {
+      // Kept, not dropped: the wire says what the user meant; the block it feeds gets no shape
+      // until the port is back or the wire moves.
+      const has = outPorts.map((p) => `"${p.name}"`).join(', ');
+      const fix =
+        'return_state' in sourceNode.params
+          ? `Turn "Return state" back on in "${sourceNode.label}", or reconnect the wire from an output it has (${has}).`
+          : `Reconnect the wire from an output it has (${has}).`;
+      addNodeDiag(
+        diagnostic('LL016', `The wire into "${doc.nodes[dst].label}" comes from the "${e.sourcePort}" output of "${sourceNode.label}", which it no longer has. ${fix}`, {
+          nodeId: e.target,
+          edgeId: e.id,
+        }),
+      );
+      missingSource.add(e.id);
     }
     let byPort = incoming.get(e.target);
     if (!byPort) incoming.set(e.target, (byPort = new Map<string, GraphEdge>()));
@@ -236,6 +263,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
 
   // Shapes, in order.
   const shapes = new Map<string, Shape | null>();
+  const portShapes = new Map<string, ReadonlyMap<string, Shape | null>>();
   const analyses = new Map<string, NodeAnalysis>();
   const counts = new Map<string, ParamCount>();
   const costs = new Map<string, NodeCost>();
@@ -259,7 +287,9 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
         }
         return null;
       }
-      const s = shapes.get(e.source);
+      // A state port has a shape only when its block's own output has one.
+      const own = missingSource.has(e.id) ? null : shapes.get(e.source);
+      const s = !own || e.sourcePort === DEFAULT_OUTPUT_PORT ? own : portShapes.get(e.source)?.get(e.sourcePort);
       if (s === null || s === undefined) upstreamUnknown = true;
       return s ?? null;
     });
@@ -277,6 +307,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
         addNodeDiag(diagnostic(p.code, p.message, { nodeId: id, param: p.param, severity: p.severity }));
       }
       shape = result.shape;
+      if (shape && result.outputs) portShapes.set(id, new Map(Object.entries(result.outputs)));
       if (shape) {
         const count = def.paramCount(inputShapes, node.params);
         const macs = def.macs ? def.macs(inputShapes, node.params, shape) : 0;
@@ -408,10 +439,14 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
       else macs += cost.macs;
       if (defs.get(n.id)?.role !== 'output') activationBytes += cost.outputBytes ?? 0;
     }
+    const outPorts = outPortsOf.get(n.id) ?? SINGLE_OUTPUT;
+    const own = shapes.get(n.id) ?? null;
     analyses.set(n.id, {
       node: n,
       def: defs.get(n.id),
       ports: portsOf.get(n.id) ?? [],
+      outputs: outPorts,
+      outputShapes: new Map(outPorts.map((p) => [p.name, p.name === DEFAULT_OUTPUT_PORT ? own : own === null ? null : (portShapes.get(n.id)?.get(p.name) ?? null)])),
       inputEdges: incoming.get(n.id) ?? new Map(),
       inputShapes: inputShapesOf.get(n.id) ?? [],
       shape: shapes.get(n.id) ?? null,

@@ -3,10 +3,13 @@
  * defaults filled in, the parameters every layer shares appended, and the layer call (Keras call +
  * derived tfjs spelling) in one function.
  */
-import type { BlockDef, BlockSpec, KerasCall, LayerCall, ParamCount, ParamSpec, Params, Shape, ShapeResult } from './types.js';
+import { DEFAULT_OUTPUT_PORT, type BlockDef, type BlockSpec, type KerasCall, type LayerCall, type ParamCount, type ParamSpec, type Params, type PortSpec, type Shape, type ShapeResult } from './types.js';
 import { deriveLayerCall } from './tfjsSpelling.js';
 import { fail } from './results.js';
 import { formatShape } from './shapeUtils.js';
+
+/** The output ports of a block that declares none: one `out`. */
+const SINGLE_OUTPUT: readonly PortSpec[] = [{ name: DEFAULT_OUTPUT_PORT, label: 'out' }];
 
 /**
  * Keras's `layer.trainable`, on every layer block (project format 2). Off freezes the layer: its
@@ -135,6 +138,7 @@ function baseDefinition(spec: BlockSpec): BlockDef {
     ...spec,
     role,
     callConvention: spec.callConvention ?? 'single',
+    outputs: spec.outputs ?? (() => SINGLE_OUTPUT),
     params: role === 'layer' && !NO_TRAINABLE_ARGUMENT.has(spec.type) ? [...spec.params, TRAINABLE_PARAM] : spec.params,
     paramCount: (inputs, params) => (isFrozen(params) ? frozenCount(spec.paramCount(inputs, params)) : spec.paramCount(inputs, params)),
     ...(frozenKeras ? { keras: frozenKeras, layerCall: (params, inputs) => deriveLayerCall(frozenKeras(params, inputs), spec.tfjs, params, inputs) } : {}),

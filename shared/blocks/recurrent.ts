@@ -7,7 +7,7 @@
  * defaults to true, Keras 3's default; tfjs's GRUCell refuses it, so such a GRU runs as Layerloom's
  * own layer (LayerloomGRU in shared/compile/customLayers.ts) and exports as plain Keras GRU.
  */
-import type { BlockDef, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult } from './types.js';
+import { DEFAULT_OUTPUT_PORT, type BlockDef, type KerasCall, type ParamCount, type ParamSpec, type Params, type PortSpec, type Shape, type ShapeProblem, type ShapeResult } from './types.js';
 import {
   ACTIVATIONS,
   BIAS_INITIALIZERS,
@@ -19,7 +19,7 @@ import {
   str,
   useBiasParam,
 } from './paramUtils.js';
-import { fail, ok } from './results.js';
+import { fail } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
@@ -70,6 +70,20 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
       kind: 'bool',
       default: false,
       help: 'On: output every step (None, timesteps, units), e.g. to stack another recurrent layer or attention. Off: only the last step (None, units).',
+    },
+    {
+      name: 'return_state',
+      label: 'Return state',
+      kind: 'bool',
+      default: false,
+      help: 'On: the block also outputs its final state (h; LSTM also c; the backward ones too when bidirectional) on extra ports, e.g. to start a decoder from an encoder’s state (Keras’s return_state).',
+    },
+    {
+      name: 'initial_state',
+      label: 'Initial state from inputs',
+      kind: 'bool',
+      default: false,
+      help: 'On: adds input ports for the starting state (initial h; LSTM also c; the backward ones too when bidirectional), each (None, units), e.g. an encoder’s final state. Keras: layer(x, initial_state=[h, c]). Off: the state starts at zeros.',
     },
     { name: 'go_backwards', label: 'Go backwards', kind: 'bool', default: false, help: 'Read the sequence from the end to the start. Not with bidirectional (it already reads both ways).', advanced: true },
     {
@@ -137,7 +151,7 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
   return specs;
 }
 
-function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params): ShapeResult {
+function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params, stateInputs: readonly (Shape | null)[]): ShapeResult {
   if (!input) return fail('LL004', `Connect a sequence (None, timesteps, features) to the ${kind.type}.`);
   if (input.length !== 2) {
     const fix =
@@ -160,8 +174,51 @@ function inferRecurrent(kind: RecurrentKind, input: Shape | null, params: Params
     );
   }
   const units = num(params, 'units');
+  const problems: ShapeProblem[] = [];
+  const states = statePorts(kind, params);
+  states.forEach((port, i) => {
+    const s = stateInputs[i];
+    if (s && (s.length !== 1 || s[0] !== units)) {
+      problems.push({
+        code: 'LL007',
+        severity: 'error',
+        message: `${kind.type}: the initial state on "${port}" must be (None, ${units}) — (batch, units) — but got ${formatShape(s)}. Feed it a state of ${units} units (e.g. another ${kind.type}'s h with units = ${units}), or change Units.`,
+        param: 'initial_state',
+      });
+    }
+  });
+  if (problems.length) return { shape: null, problems };
   const width = bool(params, 'bidirectional') && str(params, 'merge_mode') === 'concat' ? 2 * units : units;
-  return ok(bool(params, 'return_sequences') ? [steps, width] : [width]);
+  const shape: Shape = bool(params, 'return_sequences') ? [steps, width] : [width];
+  if (!bool(params, 'return_state')) return { shape, problems };
+  // Every final state is (batch, units), forward and backward alike.
+  const outputs = Object.fromEntries(statePorts(kind, params).map((port): [string, Shape] => [port, [units]]));
+  return { shape, problems, outputs };
+}
+
+/**
+ * The state names of one layer, in Keras's order: `h` (and LSTM's `c`), then, when bidirectional,
+ * the backward layer's `h_backward` (and `c_backward`). Output ports with `return_state` on carry
+ * these names; input ports with `initial_state` on are `initial_<name>`.
+ */
+function statePorts(kind: RecurrentKind, params: Params): string[] {
+  const one = kind.type === 'LSTM' ? ['h', 'c'] : ['h'];
+  return bool(params, 'bidirectional') ? [...one, ...one.map((n) => `${n}_backward`)] : one;
+}
+
+/** Short labels (the canvas draws up to five ports on one block edge): `←` marks the backward layer's. */
+const STATE_LABELS: Readonly<Record<string, string>> = { h: 'h', c: 'c', h_backward: 'h←', c_backward: 'c←' };
+
+function recurrentInputs(kind: RecurrentKind, params: Params): readonly PortSpec[] {
+  if (!bool(params, 'initial_state')) return SINGLE_INPUT;
+  // Initial states read h0, c0 (h0←, c0← for the backward layer).
+  return [...SINGLE_INPUT, ...statePorts(kind, params).map((n) => ({ name: `initial_${n}`, label: (STATE_LABELS[n] ?? n).replace(/^(h|c)/, '$10') }))];
+}
+
+function recurrentOutputs(kind: RecurrentKind, params: Params): readonly PortSpec[] {
+  const out: PortSpec = { name: DEFAULT_OUTPUT_PORT, label: 'out' };
+  if (!bool(params, 'return_state')) return [out];
+  return [out, ...statePorts(kind, params).map((n) => ({ name: n, label: STATE_LABELS[n] ?? n }))];
 }
 
 function countRecurrent(kind: RecurrentKind, input: Shape | null, params: Params): ParamCount {
@@ -192,6 +249,7 @@ function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
       ['dropout', num(params, 'dropout')],
       ['recurrent_dropout', num(params, 'recurrent_dropout')],
       ['return_sequences', bool(params, 'return_sequences')],
+      ['return_state', bool(params, 'return_state')],
       ['go_backwards', bool(params, 'go_backwards')],
       ...(isGru ? ([['reset_after', bool(params, 'reset_after')]] as const) : []),
     ],
@@ -206,8 +264,10 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
     description: kind.description,
     randomInTraining: (params) => num(params, 'dropout') > 0 || num(params, 'recurrent_dropout') > 0,
     params: sharedParams(kind),
-    ports: () => SINGLE_INPUT,
-    inferShape: ([input], params) => inferRecurrent(kind, input, params),
+    callConvention: 'initial-state',
+    ports: (params) => recurrentInputs(kind, params),
+    outputs: (params) => recurrentOutputs(kind, params),
+    inferShape: ([input, ...states], params) => inferRecurrent(kind, input, params, states),
     paramCount: ([input], params) => countRecurrent(kind, input, params),
     // Per step: each gate's kernel and recurrent kernel (gates · units · (features + units)), both directions.
     macs: ([input], params) => {

@@ -83,9 +83,14 @@ export interface ShapeProblem {
 
 /** Result of shape inference for one block. */
 export interface ShapeResult {
-  /** The output shape, or null when an error makes it unknowable. */
+  /** The output shape (of the `out` port), or null when an error makes it unknowable. */
   readonly shape: Shape | null;
   readonly problems: readonly ShapeProblem[];
+  /**
+   * Shapes of the block's other output ports (see {@link BlockSpec.outputs}), keyed by port name:
+   * a recurrent layer's final states with `return_state` on. Absent: the block has only `out`.
+   */
+  readonly outputs?: Readonly<Record<string, Shape>>;
 }
 
 /** A Keras argument list: `[name, value]` pairs in Keras spelling, in the order they are printed. */
@@ -155,9 +160,14 @@ export type BlockRole = 'input' | 'output' | 'layer';
 /**
  * How a layer is applied to the tensors on its ports: `single` — one tensor (`layer(x)`); `list` —
  * the tensors of all ports in port order (`Add()([a, b])`); `query-value-key` — attention's
- * `mha(query, value, key=key)`, where a repeated tensor means self-attention.
+ * `mha(query, value, key=key)`, where a repeated tensor means self-attention; `initial-state` — a
+ * recurrent layer's `layer(x, initial_state=[h, c])`: the first port is the sequence, the others
+ * (when connected) its initial states in port order.
  */
-export type CallConvention = 'single' | 'list' | 'query-value-key';
+export type CallConvention = 'single' | 'list' | 'query-value-key' | 'initial-state';
+
+/** The one output port of most blocks. */
+export const DEFAULT_OUTPUT_PORT = 'out';
 
 /** A literal for generated code. Tuples print as `(1, 2)` in Python and `[1, 2]` in TS. */
 export type KerasArg =
@@ -212,6 +222,12 @@ export interface BlockSpec {
   readonly params: readonly ParamSpec[];
   /** Input ports; may depend on params (merge blocks grow ports with `num_inputs`). */
   ports(params: Params): readonly PortSpec[];
+  /**
+   * Output ports, in the order the Keras layer returns its tensors; the first is always `out`
+   * ({@link DEFAULT_OUTPUT_PORT}). Absent: one `out` port. A recurrent layer with `return_state`
+   * adds its final states (`h`, LSTM's `c`, and the backward ones when bidirectional).
+   */
+  readonly outputs?: (params: Params) => readonly PortSpec[];
   /** Output shape from the connected input shapes (in port order; `null` for an unconnected optional port). */
   inferShape(inputs: readonly (Shape | null)[], params: Params): ShapeResult;
   /** Weight counts, given valid input shapes. */
@@ -233,6 +249,7 @@ export interface BlockSpec {
 export interface BlockDef extends BlockSpec {
   readonly role: BlockRole;
   readonly callConvention: CallConvention;
+  readonly outputs: (params: Params) => readonly PortSpec[];
   /**
    * The layer as a constructor call in Keras and tfjs spelling (the Keras call plus its derived tfjs
    * spelling). Absent only for Input and Output.

@@ -6,7 +6,7 @@
  */
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic } from '../analysis/diagnostics.js';
-import type { BlockDef, LayerCall, Shape } from '../blocks/types.js';
+import { DEFAULT_OUTPUT_PORT, type BlockDef, type LayerCall, type Shape } from '../blocks/types.js';
 import type { GraphNode, ProjectDocument } from '../graph/document.js';
 import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
 
@@ -40,17 +40,29 @@ export interface PlanLayer {
   readonly def: BlockDef;
   readonly name: string;
   readonly call: LayerCall;
-  /** Per port (block port order): the port name and the layer name feeding it, or null when unconnected. */
-  readonly inputs: readonly { readonly port: string; readonly source: string | null }[];
+  /**
+   * Per port (block port order): the port name, the tensor feeding it (`source`: its variable name,
+   * the layer's name for an `out` port; see {@link PlanLayer.outputs}) and the layer that makes it,
+   * or nulls when unconnected.
+   */
+  readonly inputs: readonly { readonly port: string; readonly source: string | null; readonly layer: string | null }[];
   readonly inputShapes: readonly (Shape | null)[];
   readonly shape: Shape;
+  /**
+   * The tensors the layer returns, in Keras's order (`out` first, then e.g. a recurrent layer's
+   * final states): port name and tensor (variable) name. One entry, named as the layer, for most.
+   */
+  readonly outputs: readonly { readonly port: string; readonly tensor: string }[];
 }
 
 /** A model output: the layer that feeds an Output block. */
 export interface PlanOutput {
   /** Label of the Output block (what the prediction means, e.g. `digit`). */
   readonly label: string;
+  /** The tensor that feeds it (a layer name, or a state tensor's name; see {@link PlanLayer.outputs}). */
   readonly source: string;
+  /** The layer that makes that tensor. */
+  readonly layer: string;
   readonly shape: Shape;
 }
 
@@ -77,6 +89,21 @@ export function planModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>
   const steps: (PlanInput | PlanLayer)[] = [];
   const byId = new Map<string, PlanInput | PlanLayer>();
   const layerNames = new Map<string, string>();
+  // Tensors beyond a layer's `out` are named `<layer>_<port>`, kept clear of every layer name.
+  const taken = new Set(allNames.values());
+  const tensorNames = new Map<string, string>();
+  const tensorOf = (nodeId: string, port: string): string => {
+    const layer = allNames.get(nodeId) as string;
+    if (port === DEFAULT_OUTPUT_PORT) return layer;
+    const key = `${nodeId}\u0000${port}`;
+    const known = tensorNames.get(key);
+    if (known) return known;
+    let name = `${layer}_${port}`;
+    for (let i = 2; taken.has(name); i++) name = `${layer}_${port}_${i}`;
+    taken.add(name);
+    tensorNames.set(key, name);
+    return name;
+  };
   for (const id of analysis.order) {
     const info = analysis.nodes.get(id);
     if (!info || !info.def || unused.has(id) || info.def.role === 'output') continue;
@@ -105,10 +132,11 @@ export function planModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>
         call: info.def.layerCall(info.node.params, info.inputShapes),
         inputs: info.ports.map((p) => {
           const e = info.inputEdges.get(p.name);
-          return { port: p.name, source: e ? (allNames.get(e.source) ?? null) : null };
+          return { port: p.name, source: e ? tensorOf(e.source, e.sourcePort) : null, layer: e ? (allNames.get(e.source) ?? null) : null };
         }),
         inputShapes: info.inputShapes,
         shape: info.shape ?? [],
+        outputs: info.outputs.map((p) => ({ port: p.name, tensor: tensorOf(id, p.name) })),
       };
     }
     steps.push(step);
@@ -117,8 +145,15 @@ export function planModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'>
   const inputs = analysis.inputs.filter((id) => !unused.has(id)).map((id) => byId.get(id) as PlanInput);
   const outputs = analysis.outputs.map((id): PlanOutput => {
     const info = analysis.nodes.get(id);
-    const src = info?.inputEdges.get('in')?.source ?? '';
-    return { label: info?.node.label ?? 'output', source: allNames.get(src) as string, shape: analysis.nodes.get(src)?.shape ?? [] };
+    const edge = info?.inputEdges.get('in');
+    const src = edge?.source ?? '';
+    const port = edge?.sourcePort ?? DEFAULT_OUTPUT_PORT;
+    return {
+      label: info?.node.label ?? 'output',
+      source: tensorOf(src, port),
+      layer: allNames.get(src) as string,
+      shape: analysis.nodes.get(src)?.outputShapes.get(port) ?? [],
+    };
   });
   return { modelName: sanitizeName(doc.name || 'model'), steps, inputs, outputs, analysis, layerNames };
 }
@@ -129,17 +164,18 @@ export function planLayers(plan: ModelPlan): PlanLayer[] {
 }
 
 /**
- * Tensors a layer receives, in the order Keras records them on the call (`Node.input_tensors`):
- * positional arguments first, then keyword arguments sorted by name. Attention is called as
- * `mha(query, value, key=key)`, so that is `[query, value, key]`.
+ * Layers whose tensors a layer receives, in the order Keras records them on the call
+ * (`Node.input_tensors`): positional arguments first, then keyword arguments sorted by name.
+ * Attention is called as `mha(query, value, key=key)`, so that is `[query, value, key]`; a recurrent
+ * layer as `rnn(x, initial_state=[h, c])`, so `[x, h, c]`.
  */
 export function kerasCallInputs(step: PlanLayer): string[] {
-  const connected = step.inputs.filter((i) => i.source !== null);
+  const connected = step.inputs.filter((i) => i.layer !== null);
   if (isAttention(step)) {
-    const by = (port: string): string | null => step.inputs.find((i) => i.port === port)?.source ?? null;
+    const by = (port: string): string | null => step.inputs.find((i) => i.port === port)?.layer ?? null;
     return [by('query'), by('value'), by('key')].filter((s): s is string => s !== null);
   }
-  return connected.map((i) => i.source as string);
+  return connected.map((i) => i.layer as string);
 }
 
 /** True for layers called as `mha(query, value, key=key)` (their block's call convention). */
@@ -166,7 +202,7 @@ export function kerasLayerOrder(plan: ModelPlan): string[] {
     finished.add(name);
     postOrder.push(name);
   };
-  for (const out of plan.outputs) visit(out.source);
+  for (const out of plan.outputs) visit(out.layer);
   const depth = new Map<string, number>();
   for (const name of [...postOrder].reverse()) {
     const d = depth.get(name) ?? 0;

@@ -9,7 +9,7 @@ import type { GraphAnalysis } from '../analysis/analyze.js';
 import { planModel } from '../codegen/plan.js';
 import type { ProjectDocument } from '../graph/document.js';
 import { layerloomLayers } from './customLayers.js';
-import { applyLayer } from './layerFactory.js';
+import { applyLayerOutputs } from './layerFactory.js';
 import { layerSeed, withSeededRandom } from './seeding.js';
 import type { SymbolicTensor, TF } from './tfTypes.js';
 
@@ -51,11 +51,15 @@ export function compileModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
       continue;
     }
     const inputs = step.inputs.map((i) => (i.source === null ? null : tensor(i.source)));
-    const build = () => applyLayer(tf, step.def.callConvention, step.call, inputs, step.name);
+    const build = () => applyLayerOutputs(tf, step.def.callConvention, step.call, inputs, step.name);
     // Applying a layer builds it, which runs its initializers: seeded per block, they give the same
     // weights whatever else the graph holds.
     const seed = options.seed;
-    tensors.set(step.name, seed === undefined ? build() : withSeededRandom(layerSeed(seed, step.nodeId), build));
+    const made = seed === undefined ? build() : withSeededRandom(layerSeed(seed, step.nodeId), build);
+    if (made.length !== step.outputs.length) {
+      throw new Error(`Layer "${step.name}" made ${made.length} tensors, but its block has ${step.outputs.length} outputs (${step.outputs.map((o) => o.port).join(', ')}).`);
+    }
+    step.outputs.forEach((o, i) => tensors.set(o.tensor, made[i]));
   }
   const outputs = plan.outputs.map((o) => tensor(o.source));
   const model = tf.model({

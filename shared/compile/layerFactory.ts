@@ -118,16 +118,30 @@ export function createCustomLayer(tf: TF, call: LayerCall, name: string): Layer 
 
 /**
  * Builds the layer of `call` and applies it to the tensors on the block's ports (port order;
- * `null` for an unconnected optional port), as its call convention says. Repeated inputs are routed
- * as {@link routeLayerInputs} explains.
+ * `null` for an unconnected optional port), as its call convention says, and returns every tensor
+ * it makes (one, or a recurrent layer's output then its final states with `return_state`).
+ * Repeated inputs are routed as {@link routeLayerInputs} explains.
  */
-export function applyLayer(tf: TF, convention: CallConvention, call: LayerCall, inputs: readonly (SymbolicTensor | null)[], name: string): SymbolicTensor {
+export function applyLayerOutputs(tf: TF, convention: CallConvention, call: LayerCall, inputs: readonly (SymbolicTensor | null)[], name: string): SymbolicTensor[] {
   const layer = call.custom ? createCustomLayer(tf, call, name) : createLayer(tf, call, name);
   const routed = routedTensors(tf, routeLayerInputs(inputs, convention === 'query-value-key', name));
   if (routed.length === 0) throw new Error(`Layer "${name}" has no input connected.`);
-  // `single`: one tensor; `list`: always the list; attention: one tensor means self-attention.
-  const arg = convention === 'list' ? routed : routed.length === 1 ? routed[0] : routed;
-  return layer.apply(arg) as SymbolicTensor;
+  let out: SymbolicTensor | SymbolicTensor[];
+  if (convention === 'initial-state') {
+    // tfjs's RNN and Bidirectional take the starting states as `initialState` (Keras's initial_state).
+    const [x, ...states] = routed;
+    out = (states.length ? layer.apply(x, { initialState: states }) : layer.apply(x)) as SymbolicTensor | SymbolicTensor[];
+  } else {
+    // `single`: one tensor; `list`: always the list; attention: one tensor means self-attention.
+    const arg = convention === 'list' ? routed : routed.length === 1 ? routed[0] : routed;
+    out = layer.apply(arg) as SymbolicTensor | SymbolicTensor[];
+  }
+  return Array.isArray(out) ? out : [out];
+}
+
+/** {@link applyLayerOutputs} for a layer that makes one tensor (its first, `out`, otherwise). */
+export function applyLayer(tf: TF, convention: CallConvention, call: LayerCall, inputs: readonly (SymbolicTensor | null)[], name: string): SymbolicTensor {
+  return applyLayerOutputs(tf, convention, call, inputs, name)[0];
 }
 
 /**

@@ -86,7 +86,7 @@ export function pastePayload(
     const source = idMap.get(e.source);
     const target = idMap.get(e.target);
     if (!source || !target) continue;
-    const c = connect(next, source, target, e.targetPort);
+    const c = connect(next, { node: source, port: e.sourcePort }, target, e.targetPort);
     next = c.doc;
     edgeIds.push(c.edgeId);
   }

@@ -10,7 +10,7 @@ import type { DiagnosticCode } from '../analysis/diagnostics.js';
 import { getBlock, blockRole, blockTypeWithRole } from '../blocks/registry.js';
 import type { BlockDef, Shape } from '../blocks/types.js';
 import { emptyDocument, type ProjectDocument } from '../graph/document.js';
-import { addNode, connect } from '../graph/operations.js';
+import { addNode, connect, type OutputRef } from '../graph/operations.js';
 import { quickFixesFor } from './quickFixes.js';
 
 /**
@@ -48,8 +48,10 @@ export function reaches(doc: Pick<ProjectDocument, 'edges'>, from: string, to: s
   return false;
 }
 
-/** Checks connecting `source`'s output to `target`'s `targetPort`. */
-export function checkConnection(doc: ProjectDocument, source: string, target: string, targetPort: string): ConnectionVerdict {
+/** Checks connecting `source`'s output (its `out`, or the port an {@link OutputRef} names) to `target`'s `targetPort`. */
+export function checkConnection(doc: ProjectDocument, from: string | OutputRef, target: string, targetPort: string): ConnectionVerdict {
+  const source = typeof from === 'string' ? from : from.node;
+  const sourcePort = typeof from === 'string' ? 'out' : from.port;
   const src = doc.nodes.find((n) => n.id === source);
   const dst = doc.nodes.find((n) => n.id === target);
   if (!src || !dst) return { ok: false, reason: 'One of the blocks no longer exists.' };
@@ -59,13 +61,17 @@ export function checkConnection(doc: ProjectDocument, source: string, target: st
   if (def && !def.ports(dst.params).some((p) => p.name === targetPort)) {
     return { ok: false, reason: `${dst.label} has no input "${targetPort}".` };
   }
-  if (doc.edges.some((e) => e.source === source && e.target === target && e.targetPort === targetPort)) {
+  const srcDef = getBlock(src.type);
+  if (srcDef && !srcDef.outputs(src.params).some((p) => p.name === sourcePort)) {
+    return { ok: false, reason: `${src.label} has no output "${sourcePort}".` };
+  }
+  if (doc.edges.some((e) => e.source === source && e.sourcePort === sourcePort && e.target === target && e.targetPort === targetPort)) {
     return { ok: false, reason: 'These blocks are already connected that way.' };
   }
   if (reaches(doc, target, source)) {
     return { ok: false, reason: `That would make a loop (${dst.label} already feeds ${src.label}). A network must flow one way.` };
   }
-  const next = connect(doc, source, target, targetPort).doc;
+  const next = connect(doc, { node: source, port: sourcePort }, target, targetPort).doc;
   const analysis = analyzeGraph(next);
   const problem = analysis.nodes.get(target)?.diagnostics.find((d) => d.severity === 'error' && !NOT_ABOUT_THIS_CONNECTION.has(d.code));
   if (problem) {

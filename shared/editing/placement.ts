@@ -201,7 +201,7 @@ export function spliceIntoEdge(
     next = moveNodes(next, positions);
   }
   const added = addNode(next, type, position, options.params ? { params: options.params } : {});
-  next = connect(added.doc, edge.source, added.nodeId, port).doc;
+  next = connect(added.doc, { node: edge.source, port: edge.sourcePort }, added.nodeId, port).doc;
   next = connect(next, added.nodeId, edge.target, edge.targetPort).doc;
   next = moveGroupToFreeSpace(next, [added.nodeId], sizeOf);
   return { doc: next, nodeId: added.nodeId };
@@ -220,11 +220,12 @@ export function deleteAndReconnect(doc: ProjectDocument, nodeId: string): { doc:
   if (incoming.length !== 1 || outgoing.length === 0) {
     throw new EditError(`${node.label} is not between two blocks (it needs one input wire and at least one output wire), so there are no neighbours to reconnect.`);
   }
-  const source = incoming[0].source;
+  const source = { node: incoming[0].source, port: incoming[0].sourcePort };
   let next = removeNodes(doc, [nodeId]);
   let reconnected = 0;
   for (const e of outgoing) {
-    if (!checkConnection(next, source, e.target, e.targetPort).ok) continue;
+    // A wire from one of the block's final states has nothing to stand for once the block is gone.
+    if (e.sourcePort !== 'out' || !checkConnection(next, source, e.target, e.targetPort).ok) continue;
     next = connect(next, source, e.target, e.targetPort).doc;
     reconnected++;
   }

@@ -33,11 +33,20 @@ export interface GraphNode {
 export interface GraphEdge {
   readonly id: string;
   readonly source: string;
-  /** Always `out` today: every block has one output. Kept for forward compatibility. */
+  /**
+   * The source block's output port: `out` (every block's output), or a recurrent block's final
+   * state with `return_state` on (`h`, `c`, `h_backward`, `c_backward`). One of {@link OUTPUT_PORTS}.
+   */
   readonly sourcePort: string;
   readonly target: string;
   readonly targetPort: string;
 }
+
+/**
+ * Every output port name a block may have. A file naming another is refused on load; a port the
+ * block lacks with its current params (return_state off) is kept and reported by the analysis.
+ */
+export const OUTPUT_PORTS: readonly string[] = ['out', 'h', 'c', 'h_backward', 'c_backward'];
 
 /** A whole project. */
 export interface ProjectDocument {

@@ -4,7 +4,7 @@
  */
 import { getBlock } from '../blocks/registry.js';
 import { defaultParams } from '../blocks/paramUtils.js';
-import type { ParamValue } from '../blocks/types.js';
+import { DEFAULT_OUTPUT_PORT, type ParamValue } from '../blocks/types.js';
 import type { DatasetRef, TrainingSettings } from '../training/settings.js';
 import type { GraphEdge, GraphNode, Position, ProjectDocument } from './document.js';
 
@@ -70,18 +70,31 @@ export function removeNodes(doc: ProjectDocument, ids: readonly string[]): Proje
   };
 }
 
+/** One output port of a block: `{ node, port }` (e.g. an LSTM's final state `h`). */
+export interface OutputRef {
+  readonly node: string;
+  readonly port: string;
+}
+
 /**
- * Connects `source`'s output to `target`'s `targetPort`. A port takes one connection, so an
- * existing edge into that port is replaced (as when dragging a new wire onto a used socket).
+ * Connects `source`'s output — its `out`, or the port an {@link OutputRef} names — to `target`'s
+ * `targetPort`. A port takes one connection, so an existing edge into that port is replaced (as
+ * when dragging a new wire onto a used socket).
  */
 export function connect(
   doc: ProjectDocument,
-  source: string,
+  from: string | OutputRef,
   target: string,
   targetPort: string,
   edgeId?: string,
 ): { doc: ProjectDocument; edgeId: string } {
-  nodeOrThrow(doc, source);
+  const source = typeof from === 'string' ? from : from.node;
+  const sourcePort = typeof from === 'string' ? DEFAULT_OUTPUT_PORT : from.port;
+  const sourceNode = nodeOrThrow(doc, source);
+  const sourceDef = getBlock(sourceNode.type);
+  if (sourceDef && sourcePort !== DEFAULT_OUTPUT_PORT && !sourceDef.outputs(sourceNode.params).some((p) => p.name === sourcePort)) {
+    throw new EditError(`${sourceNode.label} has no output "${sourcePort}".${'return_state' in sourceNode.params ? ' Turn on "Return state" to get its final states.' : ''}`);
+  }
   const targetNode = nodeOrThrow(doc, target);
   if (source === target) throw new EditError('A block cannot feed itself.');
   const def = getBlock(targetNode.type);
@@ -90,7 +103,7 @@ export function connect(
   }
   const ids = new Set(doc.edges.map((e) => e.id));
   const id = edgeId ?? uniqueId(ids, 'e');
-  const edge: GraphEdge = { id, source, sourcePort: 'out', target, targetPort };
+  const edge: GraphEdge = { id, source, sourcePort, target, targetPort };
   const kept = doc.edges.filter((e) => !(e.target === target && e.targetPort === targetPort));
   return { doc: { ...doc, edges: [...kept, edge] }, edgeId: id };
 }

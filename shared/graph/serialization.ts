@@ -14,7 +14,7 @@ import {
   type EarlyStoppingSettings,
   type TrainingSettings,
 } from '../training/settings.js';
-import { CURRENT_FORMAT_VERSION, FORMAT_ID, type GraphEdge, type GraphNode, type ProjectDocument } from './document.js';
+import { CURRENT_FORMAT_VERSION, FORMAT_ID, OUTPUT_PORTS, type GraphEdge, type GraphNode, type ProjectDocument } from './document.js';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 import { initialWeightsPathProblem } from './projectPaths.js';
 import { TRAINING_ENGINES } from '../training/protocol.js';
@@ -252,9 +252,11 @@ function readEdge(raw: Json, path: string, ids: ReadonlySet<string>, errors: str
     if (typeof v === 'string' && v !== '' && !ids.has(v)) errors.push(`${path}.${key}: no node has id "${v}"`);
   }
   const sourcePort = raw.sourcePort === undefined ? 'out' : raw.sourcePort;
-  if (sourcePort !== 'out') errors.push(`${path}.sourcePort: expected "out", got ${show(sourcePort)}`);
+  if (typeof sourcePort !== 'string' || !OUTPUT_PORTS.includes(sourcePort)) {
+    errors.push(`${path}.sourcePort: expected one of ${OUTPUT_PORTS.map((p) => `"${p}"`).join(', ')}, got ${show(sourcePort)}`);
+  }
   if (errors.length > before) return null;
-  return { ...unknownKeys(raw, EDGE_KEYS), id: raw.id as string, source: raw.source as string, sourcePort: 'out', target: raw.target as string, targetPort: raw.targetPort as string };
+  return { ...unknownKeys(raw, EDGE_KEYS), id: raw.id as string, source: raw.source as string, sourcePort: sourcePort as string, target: raw.target as string, targetPort: raw.targetPort as string };
 }
 
 function readDataset(raw: Json, errors: string[]): DatasetRef | null {

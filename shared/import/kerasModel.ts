@@ -12,9 +12,9 @@
 import { blockTypeWithRole, getBlock } from '../blocks/registry.js';
 import { LAYERLOOM_TFJS_CLASSES } from '../blocks/tfjsSpelling.js';
 import { analyzeGraph } from '../analysis/analyze.js';
-import type { Shape } from '../blocks/types.js';
+import { DEFAULT_OUTPUT_PORT, type Shape } from '../blocks/types.js';
 import { emptyDocument, type ProjectDocument } from '../graph/document.js';
-import { addNode, connect, snakeCase } from '../graph/operations.js';
+import { addNode, connect as connectNodes, snakeCase, type OutputRef } from '../graph/operations.js';
 import { isObject, showValue, type Json, type JsonObject } from './kerasValues.js';
 import { dtypeName, mapKerasLayer, type LayerProblem } from './layerMapping.js';
 import { layeredPositions } from './layout.js';
@@ -109,6 +109,25 @@ function paddingMaskOf(l: JsonObject, layers: readonly JsonObject[]): boolean {
     const call = other.inbound_nodes.length === 1 ? parseInbound(other.inbound_nodes[0] as Json) : null;
     return call !== null && call.args.length === 1 && call.args[0].layer === ids.layer && call.args[0].tensor === ids.tensor;
   });
+}
+
+/**
+ * A tensor in a scope: the node id for a block's `out`, `id` + U+0001 + port for another output
+ * port (a recurrent layer's final state, Keras tensor index 1, 2, …).
+ */
+function portRef(id: string, port: string): string {
+  return port === DEFAULT_OUTPUT_PORT ? id : `${id}\u0001${port}`;
+}
+
+/** The node and output port of a scope tensor (see {@link portRef}). */
+function outputOf(ref: string): OutputRef {
+  const [node, port] = ref.split('\u0001');
+  return { node, port: port ?? DEFAULT_OUTPUT_PORT };
+}
+
+/** {@link connectNodes} from a scope tensor (see {@link portRef}). */
+function connect(doc: ProjectDocument, from: string, target: string, targetPort: string): { doc: ProjectDocument } {
+  return connectNodes(doc, outputOf(from), target, targetPort);
 }
 
 /** The model config object from any of the JSON shapes that carry one. */
@@ -360,8 +379,12 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       continue;
     }
     const maskRef = call.kwTensors.mask as TensorRef | undefined;
-    const kwTensors = maskRef && source(maskRef) === PADDING_MASK ? Object.fromEntries(Object.entries(call.kwTensors).filter(([k]) => k !== 'mask')) : call.kwTensors;
-    const refs = [...call.args, ...Object.values(kwTensors)];
+    let kwTensors = maskRef && source(maskRef) === PADDING_MASK ? Object.fromEntries(Object.entries(call.kwTensors).filter(([k]) => k !== 'mask')) : call.kwTensors;
+    // A recurrent layer's `initial_state=[h, c]` (Keras 3 records it as a keyword): its states come
+    // right after the sequence, as the block's ports do. Keras 2 and tfjs list them as inputs already.
+    const stateRefs = call.kwTensors.initial_state ? [call.kwTensors.initial_state] : keras3Refs(call.kwargs.initial_state ?? null);
+    kwTensors = Object.fromEntries(Object.entries(kwTensors).filter(([k]) => k !== 'initial_state'));
+    const refs = [...call.args, ...stateRefs, ...Object.values(kwTensors)];
     if (cls === 'InputLayer') {
       if (inputs !== null) {
         const bound = inputs[inputIndex++];
@@ -406,7 +429,7 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       continue;
     }
     const custom = customClassProblem(l);
-    let kwargs = call.kwargs;
+    let kwargs = stateRefs.length ? Object.fromEntries(Object.entries(call.kwargs).filter(([k]) => k !== 'initial_state')) : call.kwargs;
     if (OWN_TFJS_CLASSES.has(text(l.class_name))) {
       const moved = Object.fromEntries(CONFIG_CALL_ARGS.filter((k) => lconf[k] === true).map((k) => [k, true]));
       kwargs = { ...kwargs, ...moved };
@@ -416,7 +439,10 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     let shapes: (Shape | null)[] = sequential ? [null] : refs.map((r) => r.shape);
     if (!broken && shapes.some((s) => s === null)) {
       const analysis = analyzeGraph(b.doc);
-      shapes = inputIds.map((id) => analysis.nodes.get(id)?.shape ?? null);
+      shapes = inputIds.map((ref) => {
+        const { node, port } = outputOf(ref);
+        return analysis.nodes.get(node)?.outputShapes.get(port) ?? null;
+      });
     }
     // Layerloom's own global pooling layer (a tfjs model saved by Layerloom) names its reduction;
     // the Keras class follows from it and the input's rank.
@@ -476,6 +502,8 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
     }
     const def = getBlock(mapped.type);
     if (!def) throw new Error(`Block ${mapped.type} vanished from the catalog.`);
+    // A recurrent layer called with starting states takes them on its initial-state ports.
+    if (def.callConvention === 'initial-state' && inputIds.length > 1) mapped.params.initial_state = true;
     if (channelsFirst) {
       // Permute → channels-last block → Permute back (unless the block's output has no channel axis left).
       const rank = channelsFirst.shapes[0].length;
@@ -515,7 +543,8 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       continue;
     }
     for (const [port, src] of wiring) b.doc = connect(b.doc, src, id, port).doc;
-    scope.tensors.set(`${name}#0`, id);
+    // Keras's tensor index i is the block's i-th output port (a recurrent layer's final states after its output).
+    def.outputs(mapped.params).forEach((p, i) => scope.tensors.set(`${name}#${i}`, portRef(id, p.name)));
     previous = id;
     b.layers.push({ nodeId: id, name: label(scope, name), localName: name, kerasClass: cls, archivePath: archiveOf.get(l) ?? '', h5Group: scope.h5Group ?? name });
   }
@@ -552,8 +581,10 @@ export function importKerasModel(modelConfig: JsonObject, options: KerasImportOp
   const outputType = blockTypeWithRole('output');
   const layerNames = new Map(b.doc.nodes.map((n) => [n.id, n.label]));
   for (const src of outputs) {
-    const id = b.nodeId(`${layerNames.get(src) ?? 'output'}_output`);
-    b.doc = addNode(b.doc, outputType, { x: 0, y: 0 }, { id, label: layerNames.get(src) ?? 'output' }).doc;
+    const { node, port } = outputOf(src);
+    const name = `${layerNames.get(node) ?? 'output'}${port === DEFAULT_OUTPUT_PORT ? '' : `_${port}`}`;
+    const id = b.nodeId(`${name}_output`);
+    b.doc = addNode(b.doc, outputType, { x: 0, y: 0 }, { id, label: name }).doc;
     b.doc = connect(b.doc, src, id, 'in').doc;
   }
   const positions = layeredPositions(b.doc);

@@ -24,7 +24,7 @@ export interface HookNode {
 export interface HookDoc {
   readonly name: string;
   readonly nodes: readonly HookNode[];
-  readonly edges: readonly { readonly id: string; readonly source: string; readonly target: string; readonly targetPort: string }[];
+  readonly edges: readonly { readonly id: string; readonly source: string; readonly sourcePort: string; readonly target: string; readonly targetPort: string }[];
   readonly dataset: { readonly path: string; readonly kind?: string; readonly targetColumn?: string } | null;
   readonly training: Readonly<Record<string, unknown>> | null;
 }
@@ -113,9 +113,9 @@ export class AppPage {
     await this.page.locator(`.ll-palette-item[data-block-type="${type}"]`).dragTo(this.page.getByTestId('canvas'), { targetPosition: at });
   }
 
-  /** Connects `from`'s output to `to`'s input port by dragging between the handles. */
-  async connect(from: string, to: string, port = 'in'): Promise<void> {
-    const src = await this.node(from).locator('.react-flow__handle.source').boundingBox();
+  /** Connects `from`'s output (`fromPort`, e.g. an LSTM's `h`) to `to`'s input port by dragging between the handles. */
+  async connect(from: string, to: string, port = 'in', fromPort = 'out'): Promise<void> {
+    const src = await this.node(from).locator(`.react-flow__handle.source[data-handleid="${fromPort}"]`).boundingBox();
     const dst = await this.node(to).locator(`.react-flow__handle[data-handleid="${port}"]`).boundingBox();
     if (!src || !dst) throw new Error(`Cannot see the handles of ${from} → ${to}`);
     const m = this.page.mouse;

@@ -56,6 +56,9 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
   const masks = rng(seed * 104_729 + 3);
   // And the TimeDistributed option: its own stream, rarely on.
   const timeDistributed = rng(seed * 130_363 + 5);
+  // A recurrent block's return_state too (its state ports stay unwired here); initial_state stays
+  // off, as its ports want states, not whatever random block comes before.
+  const states = rng(seed * 155_921 + 7);
   const layers = BLOCKS.filter((b) => b.type !== 'Input' && b.type !== 'Output');
   let doc = emptyDocument(`random_${seed}`);
   const rank = 1 + Math.floor(r() * 3);
@@ -72,6 +75,8 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
       if (spec.name === 'trainable') params[spec.name] = frozen() >= 0.25;
       else if (spec.name === 'mask_zero') params[spec.name] = masks() < 0.5;
       else if (spec.name === 'time_distributed') params[spec.name] = timeDistributed() < 0.2;
+      else if (spec.name === 'return_state') params[spec.name] = states() < 0.3;
+      else if (spec.name === 'initial_state') params[spec.name] = false;
       else params[spec.name] = randomParam(r, spec);
     }
     const added = addNode(doc, def.type, { x: (i + 1) * 200, y: 0 }, { params });

@@ -115,13 +115,21 @@ export function randomCases(count: number, size = 5): ExportCase[] {
 
 type Spec = { id: string; type: string; label?: string; params?: Record<string, ParamValue>; from?: Record<string, string> };
 
-/** A graph from a list of blocks in document order, each naming its inputs by port. */
+/**
+ * A graph from a list of blocks in document order, each naming its inputs by port; a source
+ * `node:port` takes another output port than `out` (e.g. `enc:h`, an LSTM's final state).
+ */
 export function graphOf(name: string, specs: readonly Spec[]): ProjectDocument {
   let doc = emptyDocument(name);
   specs.forEach((s, i) => {
     doc = addNode(doc, s.type, { x: i * 200, y: 0 }, { id: s.id, label: s.label ?? s.id, params: s.params }).doc;
   });
-  for (const s of specs) for (const [port, source] of Object.entries(s.from ?? {})) doc = connect(doc, source, s.id, port).doc;
+  for (const s of specs) {
+    for (const [port, source] of Object.entries(s.from ?? {})) {
+      const [node, out] = source.split(':');
+      doc = connect(doc, out ? { node, port: out } : node, s.id, port).doc;
+    }
+  }
   return doc;
 }
 

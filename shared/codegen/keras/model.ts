@@ -137,11 +137,19 @@ function layerStatement(step: PlanLayer, v: (name: string) => string): string {
     const value = by('value') as string;
     const key = by('key');
     callArgs = [v(query), v(value), ...(key ? [`key=${v(key)}`] : [])];
+  } else if (step.def.callConvention === 'initial-state') {
+    // `layers.LSTM(...)(x, initial_state=[h, c])`: the sequence, then the starting states.
+    const [x, ...states] = step.inputs.filter((i) => i.source !== null).map((i) => v(i.source as string));
+    const stateList: CallArg = (indent) =>
+      indent === null ? `initial_state=[${states.join(', ')}]` : `${indent}initial_state=[\n${states.map((st) => `${indent}    ${st},`).join('\n')}\n${indent}]`;
+    callArgs = [x, ...(states.length ? [stateList] : [])];
   } else {
     const connected = step.inputs.filter((i) => i.source !== null).map((i) => v(i.source as string));
     callArgs = [connected.length === 1 ? connected[0] : nestedList(connected)];
   }
-  return wrapApplied('    ', `${v(step.name)} = ${cls}`, args, [...callArgs, ...extra], PY_LINE_WIDTH);
+  // With return_state a layer returns its output and final states: `x, x_h, x_c = layers.LSTM(...)`.
+  const target = step.outputs.length > 1 ? step.outputs.map((o) => v(o.tensor)).join(', ') : v(step.name);
+  return wrapApplied('    ', `${target} = ${cls}`, args, [...callArgs, ...extra], PY_LINE_WIDTH);
 }
 
 /** Custom layer classes model.py must define, in first-use order. */

@@ -55,10 +55,18 @@ export function buildOnnxGraph(plan: ModelPlan, weights: ReadonlyMap<string, rea
     tensors.set(i.name, i.name);
     return { name: i.name, type: i.dtype, dims: valueDims(i.name, i.shape) };
   });
+  // Tensors something reads: a recurrent layer's final states are refused only when wired onward.
+  const wired = new Set<string>([...plan.outputs.map((o) => o.source), ...plan.steps.flatMap((s) => (s.kind === 'layer' ? s.inputs.map((i) => i.source ?? '') : []))]);
   for (const step of plan.steps) {
     if (step.kind !== 'layer') continue;
     const mapping = ONNX_MAPPINGS[step.def.type];
     if (!mapping) throw new Error(`Block ${step.def.type} ("${step.node.label}") has no ONNX mapping yet, so the model cannot be exported to ONNX.`);
+    const statesUsed = step.outputs.slice(1).some((o) => wired.has(o.tensor));
+    if (statesUsed || (step.def.callConvention === 'initial-state' && step.inputs.slice(1).some((i) => i.source !== null))) {
+      throw new Error(
+        `${step.def.type} "${step.node.label}" passes recurrent states (Return state or Initial state from inputs), which the ONNX export does not write yet. Export to Keras or TensorFlow.js, or turn both options off for ONNX.`,
+      );
+    }
     const run = step.node.params.time_distributed === true ? (ctx: MappingContext) => timeDistributedMapping(mapping, ctx) : mapping;
     const out = run({
       b,

@@ -42,7 +42,9 @@ function objectBlock(props: readonly string[], indent: string): string {
 /** The layer constructor expression for a step, with its object argument formatted to fit. */
 function layerStatement(step: PlanLayer): string {
   const { call } = step;
-  const target = tsVar(step.name);
+  // With return_state a layer returns its output and final states: `const [x, x_h, x_c] = ...`.
+  const multi = step.outputs.length > 1;
+  const target = multi ? `[${step.outputs.map((o) => tsVar(o.tensor)).join(', ')}]` : tsVar(step.name);
   const ports = isAttention(step)
     ? ['query', 'value', 'key'].map((p) => step.inputs.find((i) => i.port === p)?.source ?? null)
     : step.inputs.map((i) => i.source);
@@ -53,8 +55,12 @@ function layerStatement(step: PlanLayer): string {
     .map((r) => `  const ${tsVar(r.identityName as string)} = tf.layers.activation({ activation: 'linear', name: ${tsString(r.identityName as string)} }).apply(${tsVar(r.source)}) as tf.SymbolicTensor;\n`)
     .join('');
   const connected = routed.map((r) => r.identityName ?? r.source);
-  const applied = connected.length === 1 ? tsVar(connected[0]) : `[${connected.map(tsVar).join(', ')}]`;
-  const suffix = `.apply(${applied}) as tf.SymbolicTensor;`;
+  let applied = connected.length === 1 ? tsVar(connected[0]) : `[${connected.map(tsVar).join(', ')}]`;
+  if (step.def.callConvention === 'initial-state' && connected.length > 1) {
+    // tfjs's RNN and Bidirectional take the starting states as `initialState`.
+    applied = `${tsVar(connected[0])}, { initialState: [${connected.slice(1).map(tsVar).join(', ')}] }`;
+  }
+  const suffix = `.apply(${applied}) as ${multi ? 'tf.SymbolicTensor[]' : 'tf.SymbolicTensor'};`;
   const ctor = (props: string): string =>
     call.custom ? `new ${CUSTOM}.${customClassKey(call.tfjsFactory)}(${props})` : `tf.layers.${call.tfjsFactory}(${props})`;
   if (call.bidirectional || call.timeDistributed) {
