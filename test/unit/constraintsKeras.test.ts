@@ -58,6 +58,16 @@ const CASES: readonly NumericCase[] = [
     step: 0.1,
     steps: 3,
   },
+  { id: 'lstm kernel max_norm 0.3, recurrent unit_norm on axis 1, bias non_neg: 2 SGD steps', block: 'LSTM', params: { units: 2, kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.3, recurrent_constraint: 'unit_norm', recurrent_constraint_axis: [1], bias_constraint: 'non_neg' }, inputs: [[4, 3]], step: 0.5, steps: 2 },
+  {
+    id: 'gru reset_after (own layer) kernel min_max_norm, recurrent max_norm 0.4, bias (2, 3·units) max_norm 0.3: 2 SGD steps',
+    block: 'GRU',
+    params: { units: 2, kernel_constraint: 'min_max_norm', kernel_constraint_min_value: 1, kernel_constraint_max_value: 1.5, recurrent_constraint: 'max_norm', recurrent_constraint_max_value: 0.4, bias_constraint: 'max_norm', bias_constraint_max_value: 0.3 },
+    inputs: [[4, 3]],
+    step: 0.5,
+    steps: 2,
+  },
+  { id: 'bidirectional simple rnn kernel max_norm 0.3 (both directions): 2 SGD steps', block: 'SimpleRNN', params: { units: 2, bidirectional: true, kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.3 }, inputs: [[4, 3]], step: 0.5, steps: 2 },
   { id: 'embedding max_norm 0.2 per token (axis 1): 3 SGD steps', block: 'Embedding', params: { input_dim: 7, output_dim: 3, embeddings_constraint: 'max_norm', embeddings_constraint_max_value: 0.2, embeddings_constraint_axis: [1] }, inputs: [[5]], ids: 7, step: 0.5, steps: 3 },
 ];
 
