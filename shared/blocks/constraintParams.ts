@@ -7,13 +7,13 @@ import type { KerasArg, ParamSpec, Params, ShapeProblem } from './types.js';
 import { tuple } from './paramUtils.js';
 
 /** Weights a block can constrain, by the prefix of their Keras argument (`depthwise_constraint`). */
-export type ConstrainedWeightName = 'kernel' | 'bias' | 'embeddings' | 'depthwise' | 'pointwise' | 'recurrent';
+type ConstrainedWeightName = 'kernel' | 'bias' | 'embeddings' | 'depthwise' | 'pointwise' | 'recurrent';
 
 /** The constraints offered, by Keras's short name ("none": no constraint). */
-export const CONSTRAINT_KINDS = ['none', 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'] as const;
+const CONSTRAINT_KINDS = ['none', 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm'] as const;
 
 /** Keras's class of each constraint kind, and back. */
-export const CONSTRAINT_CLASSES: Readonly<Record<string, string>> = { max_norm: 'MaxNorm', non_neg: 'NonNeg', unit_norm: 'UnitNorm', min_max_norm: 'MinMaxNorm' };
+const CONSTRAINT_CLASSES: Readonly<Record<string, string>> = { max_norm: 'MaxNorm', non_neg: 'NonNeg', unit_norm: 'UnitNorm', min_max_norm: 'MinMaxNorm' };
 
 const LABELS: Readonly<Record<ConstrainedWeightName, string>> = {
   kernel: 'Kernel',
