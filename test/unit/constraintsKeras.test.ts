@@ -8,9 +8,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../../shared/compile/compile.js';
+import type { TrainingEvent, TrainingJob } from '../../shared/training/protocol.js';
+import { DEFAULT_TRAINING } from '../../shared/training/settings.js';
+import { runTrainingJob } from '../../electron/services/trainingEngine.js';
+import { loadWeightsInto } from '../../electron/services/runsService.js';
+import { chain } from '../helpers/chainDoc.js';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
-import { projectWeight, type WeightConstraint } from '../../shared/compile/constraints.js';
+import { applyConstraints, projectWeight, type WeightConstraint } from '../../shared/compile/constraints.js';
 import { describeKerasNumeric, type NumericCase } from '../helpers/kerasNumeric.js';
 
 /**
@@ -127,5 +136,50 @@ describe('constraint options', () => {
     // UnitNorm of a vector of norm 1e-6 is 1e-6 / (1e-6 + 1e-7) = 0.909..., not 1: Keras's ε.
     close(projectWeight(tf, tiny, c({ className: 'UnitNorm' })), [1e-6 / (1e-6 + 1e-7), 0]);
     tf.dispose([w, tiny]);
+  });
+});
+
+describe('the tfjs training engine', () => {
+  it('projects constrained weights after its steps: the saved model keeps every column norm of a max_norm kernel within the max, and the projection leaves no tensor behind', { timeout: 120_000 }, async () => {
+    const work = mkdtempSync(join(tmpdir(), 'layerloom-constraints-'));
+    try {
+      const csv = ['a,b,c,y'];
+      for (let i = 0; i < 32; i++) csv.push(`${i % 5},${(i * 7) % 13},${Math.sin(i).toFixed(3)},${(i * 0.37 + 0.11).toFixed(2)}`);
+      const file = join(work, 'data.csv');
+      writeFileSync(file, csv.join('\n'));
+      // he_normal on 3 inputs gives column norms near 1.4: the 0.05 cap binds from the first step.
+      const doc = chain('constrained', [
+        ['in', 'Input', { shape: [3] }],
+        ['d1', 'Dense', { units: 4, activation: 'relu', kernel_initializer: 'he_normal', kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.05 }],
+        ['d2', 'Dense', { units: 1, activation: 'linear' }],
+        ['out', 'Output'],
+      ]);
+      await tf.setBackend('cpu');
+      const backend = { tf, name: 'cpu', description: 'cpu (test)' };
+      const run = async (id: string) => {
+        const events: TrainingEvent[] = [];
+        const job: TrainingJob = { runId: id, doc, datasetPath: file, settings: { ...DEFAULT_TRAINING, epochs: 2, batchSize: 8, optimizer: 'sgd', learningRate: 0.01 }, runsDir: join(work, 'runs'), projectFile: null };
+        await runTrainingJob(job, backend, { emit: (e) => events.push(e), stopRequested: () => false });
+        const finished = events.find((e) => e.kind === 'finished');
+        expect(finished, finished?.message).toMatchObject({ status: 'completed' });
+        return finished && 'runDir' in finished ? String(finished.runDir) : '';
+      };
+      const runDir = await run('constrained');
+      // The run's initial weights: the same seed.
+      const { model, constraints } = compileModel(doc, tf, { seed: DEFAULT_TRAINING.seed });
+      const initial = model.layers[1].getWeights()[0].arraySync() as number[][];
+      const before = tf.memory().numTensors;
+      applyConstraints(tf, model, constraints);
+      expect(tf.memory().numTensors).toBe(before);
+      await loadWeightsInto(model, join(runDir, 'model'), tf);
+      const kernel = model.layers[1].getWeights()[0].arraySync() as number[][];
+      const norms = (k: number[][]) => k[0].map((_, j) => Math.hypot(...k.map((row) => row[j])));
+      // The seeded start breaks the cap (so the projection had work to do); the trained kernel keeps it.
+      expect(Math.max(...norms(initial))).toBeGreaterThan(0.05);
+      for (const n of norms(kernel)) expect(n).toBeLessThanOrEqual(0.05 + 1e-6);
+      model.dispose();
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
