@@ -11,6 +11,7 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import type { TF } from '../../shared/compile/tfTypes.js';
 import { compileModel } from '../../shared/compile/compile.js';
+import { applyConstraints, type ConstrainedWeight } from '../../shared/compile/constraints.js';
 import { stepRandomness } from '../../shared/compile/stepRandomness.js';
 import { regularizationPenalty } from '../../shared/compile/regularization.js';
 import { CompileError } from '../../shared/codegen/plan.js';
@@ -133,6 +134,8 @@ const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 export interface LoopInput {
   readonly tf: TF;
   readonly model: LayersModel;
+  /** The model's constrained weights, projected after every step as Keras does (shared/compile/constraints.ts). */
+  readonly constraints: readonly ConstrainedWeight[];
   readonly data: PreparedDataset;
   readonly loss: ResolvedLoss;
   readonly outUnits: number;
@@ -178,6 +181,8 @@ async function fit(input: LoopInput, loop: TrainingLoop, callbacks: CallbackList
         let out: number | number[];
         try {
           out = await model.trainOnBatch(xs, ys);
+          // Keras projects constrained weights right after each optimizer step; tfjs's step does not.
+          if (input.constraints.length) applyConstraints(tf, model, input.constraints);
         } finally {
           tf.dispose([xs, ys]);
         }
@@ -549,7 +554,7 @@ export async function runTrainingJob(job: TrainingJob, backend: LoadedBackend, h
       learningRate: resumed?.learningRate ?? settings.learningRate,
       stopTraining: false,
     };
-    const input: LoopInput = { tf, model, data, loss, outUnits, names, settings, split: () => ({ train: trainIds, validation: valIds }), reportFailed, afterEpochData, hooks };
+    const input: LoopInput = { tf, model, constraints: compiled.constraints, data, loss, outUnits, names, settings, split: () => ({ train: trainIds, validation: valIds }), reportFailed, afterEpochData, hooks };
     const end = await fit(input, loop, callbacks);
     if (end.reason === 'requested' && end.batchesDone > 0) log('info', `Stopped at epoch ${end.epochsDone + 1}, batch ${end.batchesDone} of ${batchesPerEpoch}; the model so far is saved.`);
     await callbacks.onTrainEnd(end, loop);

@@ -18,6 +18,7 @@
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, TfjsSpelling } from './types.js';
 import { activationParam, BIAS_INITIALIZERS, bool, initializerParam, intTuple, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
+import { constraintArgs, constraintParams } from './constraintParams.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, shapeSize, type Padding } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -252,6 +253,8 @@ function convParams(kind: ConvKind): ParamSpec[] {
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
     ...regularizerParams('kernel'),
     ...regularizerParams('bias'),
+    ...constraintParams('kernel'),
+    ...constraintParams('bias'),
   ];
 }
 
@@ -297,6 +300,7 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
       ...regularizerArgs(params, ['kernel', 'bias']),
+      ...constraintArgs(params, ['kernel', 'bias']),
     ],
   };
 }
@@ -320,6 +324,7 @@ function convBlock(kind: ConvKind): BlockDef {
     description: kind.description,
     // TimeDistributed(Conv2D) is the frame-wise CNN of video models; Conv3D's input has no room for a time axis.
     timeDistributable: kind.spatial !== 3,
+    constrainedWeightRanks: { kernel: kind.spatial + 2, bias: 1 },
     params: convParams(kind),
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => inferConv(kind, input, params),
@@ -395,7 +400,10 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
     ...regularizerParams('kernel'),
     ...regularizerParams('bias'),
+    ...constraintParams('kernel'),
+    ...constraintParams('bias'),
   ],
+  constrainedWeightRanks: { kernel: 4, bias: 1 },
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
     if (!input) return fail('LL004', 'Connect an input to the Conv2DTranspose.');
@@ -436,6 +444,7 @@ export const Conv2DTransposeBlock: BlockDef = defineBlock({
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
       ...regularizerArgs(params, ['kernel', 'bias']),
+      ...constraintArgs(params, ['kernel', 'bias']),
     ],
   }),
   tfjs: {
@@ -489,7 +498,10 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...constraintParams('depthwise'),
+    ...constraintParams('bias'),
   ],
+  constrainedWeightRanks: { depthwise: 4, bias: 1 },
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => inferDepthwise('DepthwiseConv2D', input, params, true, (c) => c * num(params, 'depth_multiplier')),
   paramCount: (inputs, params) => {
@@ -513,6 +525,7 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...constraintArgs(params, ['depthwise', 'bias']),
     ],
   }),
   // tfjs's own layer ignores dilation: Layerloom's runs it as a dilated kernel.
@@ -538,7 +551,11 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
       help: 'How the depthwise and the pointwise kernels start (TensorFlow.js uses one initializer for both, so the export sets both to this).',
     },
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...constraintParams('depthwise'),
+    ...constraintParams('pointwise'),
+    ...constraintParams('bias'),
   ],
+  constrainedWeightRanks: { depthwise: 4, pointwise: 4, bias: 1 },
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => inferDepthwise('SeparableConv2D', input, params, true, () => num(params, 'filters')),
   paramCount: (inputs, params) => {
@@ -572,6 +589,7 @@ function separableCall(params: Params): KerasCall {
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['pointwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...constraintArgs(params, ['depthwise', 'pointwise', 'bias']),
     ],
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { BlockDef, KerasCall, PortSpec, Shape } from './types.js';
 import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
+import { constraintArgs, constraintParams } from './constraintParams.js';
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
 import { fail, ok, warning } from './results.js';
@@ -80,7 +81,10 @@ export const DenseBlock: BlockDef = defineBlock({
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
     ...regularizerParams('kernel'),
     ...regularizerParams('bias'),
+    ...constraintParams('kernel'),
+    ...constraintParams('bias'),
   ],
+  constrainedWeightRanks: { kernel: 2, bias: 1 },
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
     if (!input) return fail('LL004', 'Connect an input.');
@@ -120,6 +124,7 @@ export const DenseBlock: BlockDef = defineBlock({
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
       ...regularizerArgs(params, ['kernel', 'bias']),
+      ...constraintArgs(params, ['kernel', 'bias']),
     ],
   }),
 });

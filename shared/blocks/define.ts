@@ -5,6 +5,7 @@
  */
 import { DEFAULT_OUTPUT_PORT, type BlockDef, type BlockSpec, type KerasCall, type LayerCall, type ParamCount, type ParamSpec, type Params, type PortSpec, type Shape, type ShapeResult } from './types.js';
 import { deriveLayerCall } from './tfjsSpelling.js';
+import { constraintProblem } from './constraintParams.js';
 import { fail } from './results.js';
 import { formatShape } from './shapeUtils.js';
 
@@ -87,7 +88,8 @@ function timeDistributedShape(spec: BlockSpec, inputs: readonly (Shape | null)[]
 }
 
 /** The block definition of a spec. */
-export function defineBlock(spec: BlockSpec): BlockDef {
+export function defineBlock(written: BlockSpec): BlockDef {
+  const spec = { ...written, inferShape: withConstraintCheck(written) };
   return spec.timeDistributable ? timeDistributable(baseDefinition(spec), spec) : baseDefinition(spec);
 }
 
@@ -127,6 +129,17 @@ function timeDistributable(def: BlockDef, spec: BlockSpec): BlockDef {
             isTimeDistributed(p) ? { ...layerCall(p, perStep(inputs)), timeDistributed: true as const } : layerCall(p, inputs),
         }
       : {}),
+  };
+}
+
+/** The block's shape rule, plus the check of its weight constraints' axes and bounds where it has any. */
+function withConstraintCheck(spec: BlockSpec): BlockSpec['inferShape'] {
+  const ranks = spec.constrainedWeightRanks;
+  if (!ranks) return (inputs, params) => spec.inferShape(inputs, params);
+  return (inputs, params) => {
+    const result = spec.inferShape(inputs, params);
+    const problem = constraintProblem(spec.type, params, ranks);
+    return problem ? { ...result, problems: [...result.problems, problem] } : result;
   };
 }
 

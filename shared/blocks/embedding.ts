@@ -10,6 +10,7 @@
  */
 import type { BlockDef, KerasCall, ParamSpec } from './types.js';
 import { KERNEL_INITIALIZERS, bool, initializerParam, num, regularizerArgs, regularizerParams, str } from './paramUtils.js';
+import { constraintArgs, constraintParams } from './constraintParams.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -43,7 +44,9 @@ export const EmbeddingBlock: BlockDef = defineBlock({
       help: 'Treat token id 0 as padding (Keras’s mask_zero): recurrent layers carry their state over padded steps and GlobalAveragePooling1D averages only the real ones. Id 0 then cannot be a real token.',
     },
     ...regularizerParams('embeddings'),
+    ...constraintParams('embeddings'),
   ],
+  constrainedWeightRanks: { embeddings: 2 },
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => {
     if (!input) return fail('LL004', 'Connect the token ids (an Input of shape (length), data type int32).');
@@ -59,6 +62,7 @@ export const EmbeddingBlock: BlockDef = defineBlock({
       ['embeddings_initializer', str(params, 'embeddings_initializer')],
       ['mask_zero', bool(params, 'mask_zero')],
       ...regularizerArgs(params, ['embeddings']),
+      ...constraintArgs(params, ['embeddings']),
     ],
   }),
   // tfjs writes an unset maskZero as null and false as false; leaving it unset when off keeps the

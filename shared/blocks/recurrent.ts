@@ -23,6 +23,7 @@ import { fail } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
+import { constraintArgs, constraintParams } from './constraintParams.js';
 import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 /** The three recurrent kinds and what distinguishes them. */
@@ -110,6 +111,9 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('recurrent_initializer', 'Recurrent initializer', 'orthogonal', RECURRENT_INITIALIZERS),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...constraintParams('kernel'),
+    ...constraintParams('recurrent'),
+    ...constraintParams('bias'),
   );
   if (kind.type === 'GRU') {
     specs.push({
@@ -252,6 +256,7 @@ function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
       ['return_state', bool(params, 'return_state')],
       ['go_backwards', bool(params, 'go_backwards')],
       ...(isGru ? ([['reset_after', bool(params, 'reset_after')]] as const) : []),
+      ...constraintArgs(params, ['kernel', 'recurrent', 'bias']),
     ],
     ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
   };
@@ -263,6 +268,8 @@ function recurrentBlock(kind: RecurrentKind): BlockDef {
     category: 'Recurrent',
     description: kind.description,
     randomInTraining: (params) => num(params, 'dropout') > 0 || num(params, 'recurrent_dropout') > 0,
+    // The bias has no axis option (its constraint takes the norm over axis 0, Keras's default).
+    constrainedWeightRanks: { kernel: 2, recurrent: 2, bias: 1 },
     params: sharedParams(kind),
     callConvention: 'initial-state',
     ports: (params) => recurrentInputs(kind, params),

@@ -101,9 +101,18 @@ function tfjsObject(value: KerasObject): KerasObject {
   return { ...value, args: value.args.map(([k, v]) => [tfjsArgName(k), v] as const) };
 }
 
-/** Keras arguments in tfjs spelling, by the default rule plus the block's renames. */
+/**
+ * True for a weight constraint argument (`kernel_constraint`, `depthwise_constraint`, ...). These stay
+ * out of the tfjs config: tfjs applies a constraint whenever a weight is set or loaded, Keras only
+ * after each optimizer step, so the trainer projects the weights itself (compile/constraints.ts).
+ */
+function isConstraintArg(kerasName: string): boolean {
+  return kerasName.endsWith('_constraint');
+}
+
+/** Keras arguments in tfjs spelling, by the default rule plus the block's renames (weight constraints left out). */
 export function tfjsArgs(kerasArgs: KerasArgs, rename: Readonly<Record<string, string>> = {}): [string, KerasArg][] {
-  return kerasArgs.map(([name, value]) => [rename[name] ?? tfjsArgName(name), tfjsArgValue(name, value)]);
+  return kerasArgs.filter(([name]) => !isConstraintArg(name)).map(([name, value]) => [rename[name] ?? tfjsArgName(name), tfjsArgValue(name, value)]);
 }
 
 /** The full layer call: the Keras call with its tfjs spelling derived (see {@link TfjsSpelling}). */

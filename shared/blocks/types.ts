@@ -219,6 +219,11 @@ export interface BlockSpec {
    * {@link defineBlock}): the layer runs on each step of the first axis with shared weights.
    */
   readonly timeDistributable?: boolean;
+  /**
+   * The rank of each weight the block offers a constraint on (`kernel: 4` for a Conv2D kernel), so
+   * {@link defineBlock} reports a constraint axis the weight does not have (constraintParams.ts).
+   */
+  readonly constrainedWeightRanks?: Readonly<Record<string, number>>;
   readonly params: readonly ParamSpec[];
   /** Input ports; may depend on params (merge blocks grow ports with `num_inputs`). */
   ports(params: Params): readonly PortSpec[];

@@ -8,6 +8,7 @@
 import type { GraphAnalysis } from '../analysis/analyze.js';
 import { planModel } from '../codegen/plan.js';
 import type { ProjectDocument } from '../graph/document.js';
+import { callConstraints, type ConstrainedWeight } from './constraints.js';
 import { layerloomLayers } from './customLayers.js';
 import { applyLayerOutputs } from './layerFactory.js';
 import { layerSeed, withSeededRandom } from './seeding.js';
@@ -22,6 +23,8 @@ export interface CompiledModel {
   /** Node ids of the model's inputs and outputs, in model order. */
   readonly inputNodeIds: readonly string[];
   readonly outputNodeIds: readonly string[];
+  /** Weights with a Keras constraint: the trainer projects them after each step (constraints.ts). */
+  readonly constraints: readonly ConstrainedWeight[];
 }
 
 /** Options of {@link compileModel}. */
@@ -73,5 +76,6 @@ export function compileModel(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'nam
     analysis: plan.analysis,
     inputNodeIds: plan.inputs.map((i) => i.nodeId),
     outputNodeIds: plan.analysis.outputs,
+    constraints: plan.steps.flatMap((s) => (s.kind === 'input' ? [] : callConstraints(s.call, s.name))),
   };
 }

@@ -132,7 +132,9 @@ export function sameKerasValue(printed: KerasArg, written: Json | undefined): bo
       const theirs = regularizerFactors(written);
       return mine !== null && theirs !== null && close(mine.l1, theirs.l1) && close(mine.l2, theirs.l2);
     }
-    if (!isObject(written) || written.class_name !== printed.className || !isObject(written.config)) return false;
+    if (!isObject(written) || typeof written.class_name !== 'string' || !isObject(written.config)) return false;
+    // Keras also knows its constraints by snake-case aliases (`max_norm` for MaxNorm).
+    if (written.class_name.replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase()) !== printed.className) return false;
     const config = written.config;
     return printed.args.every(([k, v]) => sameKerasValue(v, config[k])) && Object.keys(config).every((k) => printed.args.some(([name]) => name === k));
   }

@@ -251,7 +251,46 @@ function readParams(def: BlockDef, seed: Params, config: JsonObject): Record<str
     params[`${weight}_l1`] = shortFloat32(factors.l1);
     params[`${weight}_l2`] = shortFloat32(factors.l2);
   }
+  // `kernel_constraint=MaxNorm(2, axis=0)` → `kernel_constraint` "max_norm" and its numbers (the
+  // printer comparison then checks that printing them gives the same constraint back).
+  for (const [key, raw] of Object.entries(config)) {
+    const weight = /^(.*)_constraint$/.exec(key)?.[1];
+    if (!weight || !def.params.some((p) => p.name === key)) continue;
+    // No constraint (the generic reading takes null for "linear", the activations' None).
+    params[key] = 'none';
+    const read = constraintSettings(raw);
+    if (!read) continue;
+    params[key] = read.kind;
+    if (read.maxValue !== undefined) params[`${key}_max_value`] = shortFloat32(read.maxValue);
+    if (read.minValue !== undefined) params[`${key}_min_value`] = shortFloat32(read.minValue);
+    if (read.rate !== undefined) params[`${key}_rate`] = shortFloat32(read.rate);
+    if (read.axis !== undefined && def.params.some((p) => p.name === `${key}_axis`)) params[`${key}_axis`] = read.axis;
+  }
   return params;
+}
+
+/** Keras's constraint classes and their snake-case aliases → the block's constraint kind. */
+const CONSTRAINT_KIND: Readonly<Record<string, string>> = {
+  MaxNorm: 'max_norm',
+  max_norm: 'max_norm',
+  NonNeg: 'non_neg',
+  non_neg: 'non_neg',
+  UnitNorm: 'unit_norm',
+  unit_norm: 'unit_norm',
+  MinMaxNorm: 'min_max_norm',
+  min_max_norm: 'min_max_norm',
+};
+
+/** A Keras MaxNorm, NonNeg, UnitNorm or MinMaxNorm config as the block's settings; null for another constraint. */
+function constraintSettings(v: Json | undefined): { kind: string; maxValue?: number; minValue?: number; rate?: number; axis?: number[] } | null {
+  if (!isObject(v) || typeof v.class_name !== 'string') return null;
+  const kind = CONSTRAINT_KIND[v.class_name];
+  if (!kind) return null;
+  const config = isObject(v.config) ? v.config : {};
+  const n = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] : undefined);
+  const rawAxis = config.axis;
+  const axis = typeof rawAxis === 'number' ? [rawAxis] : Array.isArray(rawAxis) && rawAxis.every((a) => typeof a === 'number') ? rawAxis : undefined;
+  return { kind, maxValue: n('max_value'), minValue: n('min_value'), rate: n('rate'), axis };
 }
 
 /**

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { getBlock } from '../../shared/blocks/registry.js';
 import { defaultParams } from '../../shared/blocks/paramUtils.js';
 import { applyBlock } from '../../shared/compile/layerFactory.js';
+import { applyConstraints, callConstraints, projectWeight, type ConstrainedWeight } from '../../shared/compile/constraints.js';
 import type { KerasArg, ParamValue } from '../../shared/blocks/types.js';
 import { customKerasLayer } from '../../shared/codegen/customLayers.js';
 import { rng } from './randomGraphs.js';
@@ -46,6 +47,13 @@ export interface NumericCase {
    * must equal Keras's.
    */
   readonly step?: number;
+  /**
+   * Take this many steps (1 when absent) with this optimizer (SGD when absent; Adam with Keras's
+   * defaults, every hyperparameter explicit on both sides); weight constraints are projected after
+   * each step, as the trainer does.
+   */
+  readonly steps?: number;
+  readonly optimizer?: 'sgd' | 'adam';
 }
 
 /** What a training-mode layer does to its input. */
@@ -120,20 +128,42 @@ interface Prepared {
   readonly tfjsShape: number[];
   readonly weightNames: string[];
   readonly weightShapes: number[][];
-  readonly step?: { readonly penalty: number; readonly loss: number; readonly weightsAfter: number[][] };
+  /**
+   * `violation`: how far the starting weights are from their constraints (max |projection − w|; null
+   * without constraints), so a constraint case shows its projection really moved weights.
+   */
+  readonly step?: { readonly penalty: number; readonly loss: number; readonly weightsAfter: number[][]; readonly violation: number | null };
 }
 
-/** One SGD step on mean(y²) as the app trains (trainOnBatch). */
-async function sgdStep(model: tf.LayersModel, xs: tf.Tensor[], learningRate: number): Promise<NonNullable<Prepared['step']>> {
+/** Max |projection(w) − w| over the constrained weights of `model` (nothing is changed). */
+function constraintViolation(model: tf.LayersModel, constrained: readonly ConstrainedWeight[]): number {
+  let worst = 0;
+  for (const c of constrained) {
+    for (const w of model.getLayer(c.layer).trainableWeights.filter((v) => v.originalName.endsWith(`/${c.weight}`))) {
+      const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(projectWeight(tf, w.read(), c.constraint), w.read()))).dataSync()[0]);
+      worst = Math.max(worst, gap);
+    }
+  }
+  return worst;
+}
+
+/** Training steps on mean(y²) as the app trains them (trainOnBatch, then the weight constraints). */
+async function sgdStep(model: tf.LayersModel, xs: tf.Tensor[], c: NumericCase, constrained: readonly ConstrainedWeight[]): Promise<NonNullable<Prepared['step']>> {
   const penalties = model.calculateLosses();
   const penalty = penalties.reduce((a, p) => a + p.dataSync()[0], 0);
   tf.dispose(penalties);
-  model.compile({ optimizer: tf.train.sgd(learningRate), loss: 'meanSquaredError' });
+  const violation = constrained.length ? constraintViolation(model, constrained) : null;
+  const rate = c.step ?? 0;
+  model.compile({ optimizer: c.optimizer === 'adam' ? tf.train.adam(rate, 0.9, 0.999, 1e-7) : tf.train.sgd(rate), loss: 'meanSquaredError' });
   const y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const target = tf.zerosLike(y);
-  const loss = (await model.trainOnBatch(xs.length === 1 ? xs[0] : xs, target)) as number;
+  let loss = Number.NaN;
+  for (let i = 0; i < (c.steps ?? 1); i++) {
+    loss = (await model.trainOnBatch(xs.length === 1 ? xs[0] : xs, target)) as number;
+    applyConstraints(tf, model, constrained);
+  }
   tf.dispose([y, target]);
-  return { penalty, loss, weightsAfter: model.weights.map((w) => Array.from(w.read().dataSync())) };
+  return { penalty, loss, weightsAfter: model.weights.map((w) => Array.from(w.read().dataSync())), violation };
 }
 
 async function prepare(c: NumericCase, index: number): Promise<Prepared> {
@@ -153,9 +183,8 @@ async function prepare(c: NumericCase, index: number): Promise<Prepared> {
     // everything else takes values of both signs.
     return { shape, data: w.originalName.endsWith('variance') ? uniform(n, 0.5, 1.5) : uniform(n, -0.5, 0.5) };
   });
+  // Keras gets these very values: a weight's constraint must not move them on setting (Keras's does not).
   model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
-  // tfjs applies a weight's constraint when it is set (Keras does not): Keras gets the values tfjs holds.
-  model.weights.forEach((w, i) => (weights[i].data = Array.from(w.read().dataSync())));
   const inputs = c.inputs.map((s) => {
     const shape = [BATCH, ...s];
     const n = shape.reduce((a, b) => a * b, 1);
@@ -185,13 +214,15 @@ async function prepare(c: NumericCase, index: number): Promise<Prepared> {
       weights,
       training: c.training !== undefined,
       step: c.step ?? null,
+      steps: c.steps ?? 1,
+      optimizer: c.optimizer ?? 'sgd',
     },
     ...(yTrain ? { training: { x: Float32Array.from(inputs[0].data), y: yTrain.dataSync() as Float32Array, shape: yTrain.shape, weightsAfter } } : {}),
     tfjsOut: y.dataSync(),
     tfjsShape: y.shape,
     weightNames: model.weights.map((w) => w.originalName),
     weightShapes: model.weights.map((w) => w.shape as number[]),
-    ...(c.step ? { step: await sgdStep(model, xs, c.step) } : {}),
+    ...(c.step ? { step: await sgdStep(model, xs, c, callConstraints(call, `case${index}`)) } : {}),
   };
   tf.dispose([...xs, y, ...(yTrain ? [yTrain] : [])]);
   model.dispose();
@@ -279,7 +310,8 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
         expect(maxDiff, `max |tfjs − Keras| over ${theirs.output.length} values`).toBeLessThan(tolerance);
       });
       if (c.step) {
-        it(`${c.id}: the regularization penalty, one SGD step's loss and the weights after it equal Keras's`, (ctx) => {
+        const training = `${c.steps ?? 1} ${c.optimizer === 'adam' ? 'Adam' : 'SGD'} step(s)`;
+        it(`${c.id}: the regularization penalty, the last of ${training}' loss and the weights after them equal Keras's`, (ctx) => {
           if (skipReason) {
             ctx.skip();
             return;
@@ -295,6 +327,8 @@ export function describeKerasNumeric(title: string, cases: readonly NumericCase[
           expect(Math.abs(mine.loss - theirs.stepLoss), 'loss of the step (penalty included)').toBeLessThan(1e-5 * Math.max(1, Math.abs(theirs.stepLoss)));
           expect(after.length).toBe(mine.weightsAfter.length);
           expect(weightDiff, 'weights after the step').toBeLessThan(1e-5);
+          // A constrained case starts from weights that break the constraint: the projection matters.
+          if (mine.violation !== null) expect(mine.violation, 'the starting weights break the constraint').toBeGreaterThan(1e-3);
         });
       }
       const check = c.training;

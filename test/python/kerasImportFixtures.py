@@ -98,9 +98,11 @@ def native_models(keras):
         y = layers.Conv1D(4, [3], strides=[1], dilation_rate=[2], padding="same", kernel_regularizer=keras.regularizers.L1L2(l1=0.01, l2=0.001), bias_regularizer=keras.regularizers.L2(0.1), name="conv")(x)
         y = layers.BatchNormalization(center=False)(y)
         y = layers.LayerNormalization(axis=[1, 2], scale=False)(y)
-        y = layers.Conv1D(2, [2], strides=[2], name="strided")(y)
+        # Weight constraints the random weights break: predictions must use the weights as saved.
+        y = layers.Conv1D(2, [2], strides=[2], kernel_constraint=keras.constraints.MinMaxNorm(1.5, 2.5, rate=0.8, axis=[0, 1]), name="strided")(y)
         y = layers.Flatten()(y)
-        return keras.Model(x, layers.Dense(2, kernel_regularizer=keras.regularizers.L1(0.01), name="head")(y), name="options")
+        head = layers.Dense(2, kernel_regularizer=keras.regularizers.L1(0.01), kernel_constraint=keras.constraints.MaxNorm(0.5), bias_constraint=keras.constraints.NonNeg(), name="head")
+        return keras.Model(x, head(y), name="options")
 
     def shared():
         a = keras.Input((4,), name="a")

@@ -74,9 +74,16 @@ def main(path):
             x_in = [keras.Input(shape=a.shape[1:], dtype=str(a.dtype)) for a in inputs]
             y_out = layer([x_in] if case.get("listInput") else x_in[0] if len(x_in) == 1 else x_in, **call_args)
             model = keras.Model(x_in, y_out)
-            model.compile(optimizer=keras.optimizers.SGD(learning_rate=case["step"]), loss="mse")
+            optimizer = (
+                keras.optimizers.Adam(learning_rate=case["step"], beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+                if case.get("optimizer") == "adam"
+                else keras.optimizers.SGD(learning_rate=case["step"])
+            )
+            model.compile(optimizer=optimizer, loss="mse")
             target = np.zeros(np.asarray(model(inputs if len(inputs) > 1 else inputs[0])).shape, dtype="float32")
-            extra["stepLoss"] = float(model.train_on_batch(inputs if len(inputs) > 1 else inputs[0], target))
+            # Several steps: Keras projects constrained weights after each one.
+            for _ in range(case.get("steps", 1)):
+                extra["stepLoss"] = float(model.train_on_batch(inputs if len(inputs) > 1 else inputs[0], target))
             extra["weightsAfterStep"] = [np.asarray(w).astype("float64").ravel().tolist() for w in layer.get_weights()]
         results.append(
             {

@@ -282,7 +282,8 @@ export function handCases(): ExportCase[] {
     },
     {
       // Normalization options: BatchNormalization without beta / gamma (Layerloom's own layer when
-      // training), LayerNormalization over several axes and without beta / gamma; weight regularizers.
+      // training), LayerNormalization over several axes and without beta / gamma; weight regularizers
+      // and constraints.
       id: 'hand_norm_options',
       doc: graphOf('Normalization options', [
         { id: 'img', type: 'Input', label: 'image', params: { shape: [4, 5, 3] } },
@@ -292,9 +293,9 @@ export function handCases(): ExportCase[] {
         { id: 'ln2', type: 'LayerNormalization', label: 'ln_plain_matrix', params: { axis: [-2, -1], center: false, scale: false }, from: { in: 'seq' } },
         { id: 'bn2', type: 'BatchNormalization', label: 'bn_no_scale', params: { scale: false }, from: { in: 'ln2' } },
         { id: 'ln3', type: 'LayerNormalization', label: 'ln_steps', params: { axis: [1], center: false }, from: { in: 'bn2' } },
-        { id: 'c1', type: 'Conv1D', label: 'conv_l1l2', params: { filters: 2, kernel_size: 3, kernel_l1: 0.01, kernel_l2: 0.001, bias_l2: 0.1 }, from: { in: 'ln3' } },
+        { id: 'c1', type: 'Conv1D', label: 'conv_l1l2', params: { filters: 2, kernel_size: 3, kernel_l1: 0.01, kernel_l2: 0.001, bias_l2: 0.1, kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.5, kernel_constraint_axis: [0, 1] }, from: { in: 'ln3' } },
         { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'c1' } },
-        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax', kernel_l2: 0.01 }, from: { in: 'f' } },
+        { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax', kernel_l2: 0.01, kernel_constraint: 'unit_norm', bias_constraint: 'min_max_norm', bias_constraint_min_value: 0.5 }, from: { in: 'f' } },
         { id: 'out', type: 'Output', label: 'out', from: { in: 'd' } },
       ]),
     },

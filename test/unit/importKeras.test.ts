@@ -196,8 +196,8 @@ describe.skipIf(skipReason !== null)('Import of models saved by real Keras', () 
             // Conv1D's one-element lists, the regularizers' factors, the normalization options.
             const params = (label: string) => imported.doc.nodes.find((n) => n.label === label)?.params;
             expect(params('conv')).toMatchObject({ kernel_size: 3, strides: 1, dilation_rate: 2, kernel_l1: 0.01, kernel_l2: 0.001, bias_l1: 0, bias_l2: 0.1 });
-            expect(params('strided')).toMatchObject({ kernel_size: 2, strides: 2, kernel_l1: 0, kernel_l2: 0 });
-            expect(params('head')).toMatchObject({ kernel_l1: 0.01, kernel_l2: 0 });
+            expect(params('strided')).toMatchObject({ kernel_size: 2, strides: 2, kernel_l1: 0, kernel_l2: 0, kernel_constraint: 'min_max_norm', kernel_constraint_min_value: 1.5, kernel_constraint_max_value: 2.5, kernel_constraint_rate: 0.8, kernel_constraint_axis: [0, 1] });
+            expect(params('head')).toMatchObject({ kernel_l1: 0.01, kernel_l2: 0, kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.5, kernel_constraint_axis: [0], bias_constraint: 'non_neg' });
             expect(imported.doc.nodes.find((n) => n.type === 'BatchNormalization')?.params).toMatchObject({ center: false, scale: true });
             expect(imported.doc.nodes.find((n) => n.type === 'LayerNormalization')?.params).toMatchObject({ axis: [1, 2], center: true, scale: false });
           }

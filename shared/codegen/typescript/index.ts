@@ -20,6 +20,7 @@ import type { TsExportOptions } from './options.js';
 import { packageJson, TSCONFIG } from './project.js';
 import { readmeTs } from './readme.js';
 import { trainTs } from './training.js';
+import { planConstraints } from './constraints.js';
 import { WEIGHTS_TS } from './weights.js';
 
 export { TS_WEIGHTS_FOLDER, type TsExportOptions } from './options.js';
@@ -32,7 +33,7 @@ export function generateTs(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'name'
   const files: ExportFile[] = [
     { path: 'model.ts', content: modelTs(doc, plan) },
     { path: 'weights.ts', content: WEIGHTS_TS },
-    { path: 'train.ts', content: trainTs(t, opts, dataDefault) },
+    { path: 'train.ts', content: trainTs(t, opts, dataDefault, planConstraints(plan)) },
   ];
   // Layerloom's split, tokenizer and resizing, which train.ts's loaders use.
   files.push({ path: TS_DATA_PREP_FILE, content: DATA_PREP_TS });

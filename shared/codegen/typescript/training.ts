@@ -11,6 +11,8 @@ import type { TrainingPlan } from '../training.js';
 import { loaderTs } from './data.js';
 import { importLines } from './imports.js';
 import type { TsExportOptions } from './options.js';
+import type { ConstrainedWeight } from '../../compile/constraints.js';
+import { constraintsCallbackTs, constraintsTs } from './constraints.js';
 
 function tsLoss(loss: ResolvedLoss): string {
   return TFJS_LOSS[loss];
@@ -38,7 +40,7 @@ function dataImports(t: TrainingPlan): string {
 }
 
 /** The text of train.ts. */
-export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: string | null): string {
+export function trainTs(t: TrainingPlan, opts: TsExportOptions, dataDefault: string | null, constrained: readonly ConstrainedWeight[] = []): string {
   const s = t.settings;
   const es = s.earlyStopping;
   const saved = Boolean(opts.preprocessingFile) && t.dataKind !== null;
@@ -122,7 +124,7 @@ class Checkpoints extends tf.Callback {
   }
 }
 
-async function main(): Promise<void> {
+${constraintsTs(constrained)}async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
       data: { type: 'string' },
@@ -188,7 +190,7 @@ ${
       }),
     );
   }
-  if (EARLY_STOPPING) callbacks.push(tf.callbacks.earlyStopping({ monitor, patience: EARLY_STOPPING.patience }));
+${constraintsCallbackTs(constrained)}  if (EARLY_STOPPING) callbacks.push(tf.callbacks.earlyStopping({ monitor, patience: EARLY_STOPPING.patience }));
   await model.fit(xTrain, yTrain, { epochs, batchSize, validationData, shuffle: true, callbacks });
   if (EARLY_STOPPING?.restoreBestWeights && checkpoints.bestWeights) model.setWeights(checkpoints.bestWeights);
   await model.save(\`file://\${join(output, 'model')}\`);

@@ -560,7 +560,8 @@ export async function runKerasJob(job: TrainingJob, backend: LoadedBackend, hook
     if (position) log('info', `Stopped at epoch ${position.epoch + 1}, batch ${position.batch} of ${loop.batchesPerEpoch}; the model so far is saved.`);
 
     await saveModel(fitted, join(dir, 'model'), tf);
-    const input: LoopInput = { tf, model: fitted, data, loss, outUnits, names, settings, split: () => ({ train: trainIds, validation: valIds }), reportFailed: (failed: readonly SkippedFile[]) => failed.length, afterEpochData: async () => undefined, hooks };
+    // Keras applied the constraints while it trained; this input only evaluates.
+    const input: LoopInput = { tf, model: fitted, constraints: [], data, loss, outUnits, names, settings, split: () => ({ train: trainIds, validation: valIds }), reportFailed: (failed: readonly SkippedFile[]) => failed.length, afterEpochData: async () => undefined, hooks };
     const { evaluation, finalMetrics } = await finalEvaluation(input, dir, scanned.source, trainIds, valIds);
     const best = checkpoint.best;
     const earlyStopped = !stopped && epochsCompleted < settings.epochs;
