@@ -16,6 +16,8 @@ import {
   bool,
   initializerParam,
   num,
+  regularizerArgs,
+  regularizerParams,
   str,
   useBiasParam,
 } from './paramUtils.js';
@@ -96,6 +98,9 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('recurrent_initializer', 'Recurrent initializer', 'orthogonal', RECURRENT_INITIALIZERS),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('kernel'),
+    ...regularizerParams('recurrent'),
+    ...regularizerParams('bias'),
   );
   if (kind.type === 'GRU') {
     specs.push({
@@ -194,6 +199,7 @@ function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
       ['return_sequences', bool(params, 'return_sequences')],
       ['go_backwards', bool(params, 'go_backwards')],
       ...(isGru ? ([['reset_after', bool(params, 'reset_after')]] as const) : []),
+      ...regularizerArgs(params, ['kernel', 'recurrent', 'bias']),
     ],
     ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
   };

@@ -58,6 +58,9 @@ export const CUSTOM_LAYERS_TS = `/**
  *   once per size (rows, then columns), so it has exact gradients on every backend.
  * - \`LayerloomZeroPadding1D\`, \`LayerloomCropping1D\`: Keras's 1-D padding and cropping (tfjs has
  *   the 2-D ones only).
+ * - Recurrent penalties: tfjs's RNN and Bidirectional layers leave their cells' (and copies')
+ *   weight regularization penalties out of the model's loss; \`layerloomLayers\` makes them count
+ *   them, as Keras does (see countRecurrentPenalties).
  * - A faster \`Orthogonal\` initializer (Keras's default for recurrent kernels). tfjs's own builds its
  *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
  *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
@@ -1481,6 +1484,46 @@ function defineLayers(tf: TF): LayerloomLayers {
   };
 }
 
+/** A layer's penalty functions (tfjs's \`RegularizerFn\`: one scalar each, evaluated when called). */
+type PenaltyFns = Layer['losses'];
+
+/**
+ * Makes tfjs's recurrent layers count their weights' regularization penalties, as Keras's do. tfjs's
+ * RNN layer keeps its weights in its cell, whose \`addWeight\` records the penalties on the cell, but
+ * the model collects penalties only from its own layers (\`Container.calculateLosses\`), so an LSTM's
+ * \`kernel_regularizer\` never reached the loss (measured: 0 where Keras's is 0.17). Bidirectional has
+ * the same gap one level up: its \`losses\` are those of the layer it was given, never built, not of
+ * the forward and backward copies that hold the weights. Installed once per \`tf\` namespace, on the
+ * classes, so every way a model comes to be (compiled, loaded from a checkpoint, built by an
+ * exported model.ts) counts them: in \`fit\`/\`trainOnBatch\` and in \`calculateLosses\`.
+ */
+function countRecurrentPenalties(tf: TF): void {
+  const base = tf.layers.Layer.prototype;
+  // The layer's own penalties: tfjs's Layer.losses getter, run on this layer.
+  const own = (layer: Layer): PenaltyFns => Reflect.get<typeof base, 'losses'>(base, 'losses', layer);
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap['Bidirectional'] as [{ prototype: object }, unknown] | undefined;
+  if (!Object.getOwnPropertyDescriptor(base, 'losses')?.get || !entry) {
+    throw new Error('This tfjs version has no Layer.losses getter or no registered Bidirectional class: update countRecurrentPenalties.');
+  }
+  Object.defineProperty(tf.RNN.prototype, 'losses', {
+    configurable: true,
+    get(this: tfjs.RNN): PenaltyFns {
+      return [...own(this), ...this.cell.losses];
+    },
+  });
+  /** Bidirectional's copies of the wrapped layer (private in tfjs's typings). */
+  interface BidirectionalFields {
+    readonly forwardLayer?: Layer;
+    readonly backwardLayer?: Layer;
+  }
+  Object.defineProperty(entry[0].prototype, 'losses', {
+    configurable: true,
+    get(this: Layer & BidirectionalFields): PenaltyFns {
+      return [...own(this), ...(this.forwardLayer?.losses ?? []), ...(this.backwardLayer?.losses ?? [])];
+    },
+  });
+}
+
 /** A single shape or the list of a multi-input layer, always as a list. */
 function inputShapesOf(inputShape: LayerShape | LayerShape[]): LayerShape[] {
   return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];
@@ -1497,6 +1540,7 @@ const defined = new WeakMap<TF, LayerloomLayers>();
 export function layerloomLayers(tf: TF): LayerloomLayers {
   let layers = defined.get(tf);
   if (!layers) {
+    countRecurrentPenalties(tf);
     layers = defineLayers(tf);
     defined.set(tf, layers);
   }

@@ -110,6 +110,11 @@ export const SEQUENCE_CASES: readonly NumericCase[] = [
   { id: 'bidirectional lstm frozen', block: 'LSTM', params: { units: 3, bidirectional: true, trainable: false }, inputs: [[6, 3]] },
   { id: 'bidirectional simple rnn mul', block: 'SimpleRNN', params: { units: 3, bidirectional: true, merge_mode: 'mul' }, inputs: [[6, 3]] },
   { id: 'embedding', block: 'Embedding', params: { input_dim: 7, output_dim: 3 }, inputs: [[5]], ids: 7 },
+  { id: 'lstm kernel L2, recurrent L1, bias L1L2: one SGD step', block: 'LSTM', params: { units: 3, kernel_l2: 0.05, recurrent_l1: 0.02, bias_l1: 0.01, bias_l2: 0.1 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'gru reset_after=True (own cell) kernel L1L2, recurrent L2, bias L2: one SGD step', block: 'GRU', params: { units: 3, kernel_l1: 0.01, kernel_l2: 0.02, recurrent_l2: 0.05, bias_l2: 0.2 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'gru reset_after=False recurrent L1: one SGD step', block: 'GRU', params: { units: 2, reset_after: false, recurrent_l1: 0.05, return_sequences: true }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'bidirectional simple rnn kernel L2, recurrent L2: one SGD step', block: 'SimpleRNN', params: { units: 2, bidirectional: true, kernel_l2: 0.1, recurrent_l2: 0.05, bias_l1: 0.1 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'bidirectional gru reset_after=True bias L1: one SGD step', block: 'GRU', params: { units: 2, bidirectional: true, merge_mode: 'sum', bias_l1: 0.1, kernel_l2: 0.01 }, inputs: [[4, 2]], step: 0.1 },
   { id: 'embedding embeddings L2: one SGD step', block: 'Embedding', params: { input_dim: 7, output_dim: 3, embeddings_l2: 0.1 }, inputs: [[5]], ids: 7, step: 0.1 },
 ];
 

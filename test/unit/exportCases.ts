@@ -312,8 +312,9 @@ export function handCases(): ExportCase[] {
           { id: 'tok', type: 'Input', label: 'tokens', params: { shape: [12], dtype: 'int32' } },
           { id: 'emb', type: 'Embedding', label: 'embedding', params: { input_dim: 40, output_dim: 8 }, from: { in: 'tok' } },
           { id: 'pos', type: 'PositionEmbedding', label: 'positions', params: { sequence_length: 16 }, from: { in: 'emb' } },
-          { id: 'gru', type: 'GRU', label: 'gru', params: { units: 5, bidirectional: true, merge_mode: 'sum', return_sequences: true }, from: { in: 'pos' } },
-          { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 4, bidirectional: true, go_backwards: false }, from: { in: 'gru' } },
+          // Recurrent weight regularizers: Layerloom's own GRU cell and tfjs's LSTM, both bidirectional.
+          { id: 'gru', type: 'GRU', label: 'gru', params: { units: 5, bidirectional: true, merge_mode: 'sum', return_sequences: true, kernel_l2: 0.01, recurrent_l1: 0.001 }, from: { in: 'pos' } },
+          { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 4, bidirectional: true, go_backwards: false, recurrent_l2: 0.02, bias_l1: 0.01, bias_l2: 0.01 }, from: { in: 'gru' } },
           { id: 'p', type: 'Dense', label: 'predictions', params: { units: 1, activation: 'sigmoid' }, from: { in: 'lstm' } },
           { id: 'out', type: 'Output', label: 'label', from: { in: 'p' } },
         ]),
