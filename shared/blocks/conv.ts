@@ -489,6 +489,8 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('depthwise'),
+    ...regularizerParams('bias'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => inferDepthwise('DepthwiseConv2D', input, params, true, (c) => c * num(params, 'depth_multiplier')),
@@ -513,6 +515,7 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...regularizerArgs(params, ['depthwise', 'bias']),
     ],
   }),
   // tfjs's own layer ignores dilation: Layerloom's runs it as a dilated kernel.
@@ -538,6 +541,9 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
       help: 'How the depthwise and the pointwise kernels start (TensorFlow.js uses one initializer for both, so the export sets both to this).',
     },
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+    ...regularizerParams('depthwise'),
+    ...regularizerParams('pointwise'),
+    ...regularizerParams('bias'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => inferDepthwise('SeparableConv2D', input, params, true, () => num(params, 'filters')),
@@ -572,6 +578,7 @@ function separableCall(params: Params): KerasCall {
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['pointwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
+      ...regularizerArgs(params, ['depthwise', 'pointwise', 'bias']),
     ],
   };
 }
