@@ -12,7 +12,7 @@
  * tfjs's own layers use, stop there.
  */
 import type { BlockDef, KerasCall, ParamSpec, Params, Shape, ShapeResult } from './types.js';
-import { dims, num, tuple } from './paramUtils.js';
+import { dims, num, regularizerArgs, regularizerParams, tuple } from './paramUtils.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -106,6 +106,8 @@ export const BatchNormalizationBlock: BlockDef = defineBlock({
     epsilonParam,
     centerParam,
     scaleParam,
+    ...regularizerParams('gamma'),
+    ...regularizerParams('beta'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input]) => inferNormalized('BatchNormalization', input),
@@ -122,6 +124,7 @@ export const BatchNormalizationBlock: BlockDef = defineBlock({
       ['epsilon', num(params, 'epsilon')],
       ['center', params.center !== false],
       ['scale', params.scale !== false],
+      ...regularizerArgs(params, ['gamma', 'beta']),
     ],
   }),
   // A frozen BatchNormalization keeps its moving statistics (Keras's rule; tfjs's own layer does
@@ -195,6 +198,8 @@ export const LayerNormalizationBlock: BlockDef = defineBlock({
     epsilonParam,
     centerParam,
     scaleParam,
+    ...regularizerParams('gamma'),
+    ...regularizerParams('beta'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params) => inferLayerNorm(input, params),
@@ -212,6 +217,7 @@ export const LayerNormalizationBlock: BlockDef = defineBlock({
         ['epsilon', num(params, 'epsilon')],
         ['center', params.center !== false],
         ['scale', params.scale !== false],
+        ...regularizerArgs(params, ['gamma', 'beta']),
       ],
     };
   },

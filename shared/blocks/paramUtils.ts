@@ -194,9 +194,18 @@ export function initializerParam(name: string, label: string, def: string, optio
 }
 
 /** Weights a block can regularize, by the prefix of their Keras arguments (`kernel_regularizer`). */
-export type RegularizedWeight = 'kernel' | 'bias' | 'recurrent' | 'embeddings';
+export type RegularizedWeight = 'kernel' | 'bias' | 'recurrent' | 'embeddings' | 'depthwise' | 'pointwise' | 'gamma' | 'beta';
 
-const WEIGHT_LABELS: Readonly<Record<RegularizedWeight, string>> = { kernel: 'Kernel', bias: 'Bias', recurrent: 'Recurrent kernel', embeddings: 'Embeddings' };
+const WEIGHT_LABELS: Readonly<Record<RegularizedWeight, string>> = {
+  kernel: 'Kernel',
+  bias: 'Bias',
+  recurrent: 'Recurrent kernel',
+  embeddings: 'Embeddings',
+  depthwise: 'Depthwise kernel',
+  pointwise: 'Pointwise kernel',
+  gamma: 'Gamma (scale)',
+  beta: 'Beta (offset)',
+};
 
 /**
  * Keras's `<weight>_regularizer` as two factors (advanced): `<weight>_l1` and `<weight>_l2`, both 0

@@ -49,6 +49,9 @@
  *   once per size (rows, then columns), so it has exact gradients on every backend.
  * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`: Keras's 1-D padding and cropping (tfjs has
  *   the 2-D ones only).
+ * - Recurrent penalties: tfjs's RNN and Bidirectional layers leave their cells' (and copies')
+ *   weight regularization penalties out of the model's loss; `layerloomLayers` makes them count
+ *   them, as Keras does (see countRecurrentPenalties).
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
  *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
  *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
@@ -153,7 +156,14 @@ export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] 
 export type BatchNormalizationLayerArgs = Parameters<TF['layers']['batchNormalization']>[0];
 
 /** tfjs config of {@link LayerloomLayers.LayerNormalization}: Keras's `axis` (one or several), `epsilon`, `center`, `scale`. */
-export type LayerNormalizationLayerArgs = LayerArgs & { axis?: number | number[]; epsilon?: number; center?: boolean; scale?: boolean };
+export type LayerNormalizationLayerArgs = LayerArgs & {
+  axis?: number | number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  gammaRegularizer?: RegularizerArg;
+  betaRegularizer?: RegularizerArg;
+};
 
 /** tfjs config of {@link LayerloomLayers.GRU}: tfjs's own GRU config; `resetAfter` defaults to true, as in Keras 3. */
 export type GRULayerArgs = Parameters<TF['layers']['gru']>[0] & { resetAfter?: boolean };
@@ -258,6 +268,32 @@ function dilateKernel(tf: TF, kernel: Tensor, dilations: readonly number[]): Ten
     k = tf.reshape(sliced, [...shape.slice(0, axis), width, ...shape.slice(axis + 1)]);
   });
   return k;
+}
+
+/** A regularizer instance (tfjs's `L1L2`). */
+type Regularizer = ReturnType<TF['regularizers']['l1l2']>;
+
+/** A weight regularizer in a custom layer's config: tfjs's serialized `{className, config}` (as tfjs's own layers take it) or an instance. */
+type RegularizerArg = { className: string; config: ConfigDict } | Regularizer | null;
+
+/**
+ * The regularizer of a config value, undefined for none. tfjs has one regularizer class, `L1L2`
+ * (its l1() and l2() build it too), read with tfjs's own rule (a factor left out is 0.01); `what`
+ * names the option in the error for anything else.
+ */
+function makeRegularizer(tf: TF, value: RegularizerArg | undefined, what: string): Regularizer | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof tf.serialization.Serializable) return value;
+  const { l1, l2 } = value.config;
+  if (value.className !== 'L1L2' || (l1 !== undefined && typeof l1 !== 'number') || (l2 !== undefined && typeof l2 !== 'number')) {
+    throw new Error(`${what}: ${JSON.stringify(value)} is not a regularizer tfjs knows; use {className: 'L1L2', config: {l1, l2}}.`);
+  }
+  return tf.regularizers.l1l2({ l1, l2 });
+}
+
+/** A regularizer as tfjs's own layers write it in their config (`{className, config}`), or null. */
+function regularizerConfig(r: Regularizer | undefined): ConfigDict | null {
+  return r ? { className: r.getClassName(), config: r.getConfig() } : null;
 }
 
 function makeInitializer(tf: TF, name: string): Initializer {
@@ -1376,6 +1412,8 @@ function defineLayers(tf: TF): LayerloomLayers {
     private readonly scale: boolean;
     private gamma: tfjs.LayerVariable | null = null;
     private beta: tfjs.LayerVariable | null = null;
+    private readonly gammaRegularizer: Regularizer | undefined;
+    private readonly betaRegularizer: Regularizer | undefined;
 
     constructor(args: LayerNormalizationLayerArgs) {
       super(args);
@@ -1389,6 +1427,8 @@ function defineLayers(tf: TF): LayerloomLayers {
       this.epsilon = args.epsilon ?? 0.001;
       this.center = args.center ?? true;
       this.scale = args.scale ?? true;
+      this.gammaRegularizer = makeRegularizer(tf, args.gammaRegularizer, 'LayerNormalization gammaRegularizer');
+      this.betaRegularizer = makeRegularizer(tf, args.betaRegularizer, 'LayerNormalization betaRegularizer');
     }
 
     override build(inputShape: LayerShape | LayerShape[]): void {
@@ -1397,8 +1437,8 @@ function defineLayers(tf: TF): LayerloomLayers {
       if (sizes.some((d) => d === null)) throw new Error(`LayerNormalization needs fixed sizes on axes [${this.axis.join(', ')}], got [${shape.join(', ')}].`);
       const weightShape = sizes as number[];
       // Keras's names and order: gamma, then beta.
-      if (this.scale) this.gamma = this.addWeight('gamma', weightShape, 'float32', tf.initializers.ones());
-      if (this.center) this.beta = this.addWeight('beta', weightShape, 'float32', tf.initializers.zeros());
+      if (this.scale) this.gamma = this.addWeight('gamma', weightShape, 'float32', tf.initializers.ones(), this.gammaRegularizer);
+      if (this.center) this.beta = this.addWeight('beta', weightShape, 'float32', tf.initializers.zeros(), this.betaRegularizer);
       this.built = true;
     }
 
@@ -1418,7 +1458,15 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
 
     override getConfig(): ConfigDict {
-      return { ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale };
+      return {
+        ...super.getConfig(),
+        axis: this.axis,
+        epsilon: this.epsilon,
+        center: this.center,
+        scale: this.scale,
+        gammaRegularizer: regularizerConfig(this.gammaRegularizer),
+        betaRegularizer: regularizerConfig(this.betaRegularizer),
+      };
     }
   }
 
@@ -1471,6 +1519,46 @@ function defineLayers(tf: TF): LayerloomLayers {
   };
 }
 
+/** A layer's penalty functions (tfjs's `RegularizerFn`: one scalar each, evaluated when called). */
+type PenaltyFns = Layer['losses'];
+
+/**
+ * Makes tfjs's recurrent layers count their weights' regularization penalties, as Keras's do. tfjs's
+ * RNN layer keeps its weights in its cell, whose `addWeight` records the penalties on the cell, but
+ * the model collects penalties only from its own layers (`Container.calculateLosses`), so an LSTM's
+ * `kernel_regularizer` never reached the loss (measured: 0 where Keras's is 0.17). Bidirectional has
+ * the same gap one level up: its `losses` are those of the layer it was given, never built, not of
+ * the forward and backward copies that hold the weights. Installed once per `tf` namespace, on the
+ * classes, so every way a model comes to be (compiled, loaded from a checkpoint, built by an
+ * exported model.ts) counts them: in `fit`/`trainOnBatch` and in `calculateLosses`.
+ */
+function countRecurrentPenalties(tf: TF): void {
+  const base = tf.layers.Layer.prototype;
+  // The layer's own penalties: tfjs's Layer.losses getter, run on this layer.
+  const own = (layer: Layer): PenaltyFns => Reflect.get<typeof base, 'losses'>(base, 'losses', layer);
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap['Bidirectional'] as [{ prototype: object }, unknown] | undefined;
+  if (!Object.getOwnPropertyDescriptor(base, 'losses')?.get || !entry) {
+    throw new Error('This tfjs version has no Layer.losses getter or no registered Bidirectional class: update countRecurrentPenalties.');
+  }
+  Object.defineProperty(tf.RNN.prototype, 'losses', {
+    configurable: true,
+    get(this: tfjs.RNN): PenaltyFns {
+      return [...own(this), ...this.cell.losses];
+    },
+  });
+  /** Bidirectional's copies of the wrapped layer (private in tfjs's typings). */
+  interface BidirectionalFields {
+    readonly forwardLayer?: Layer;
+    readonly backwardLayer?: Layer;
+  }
+  Object.defineProperty(entry[0].prototype, 'losses', {
+    configurable: true,
+    get(this: Layer & BidirectionalFields): PenaltyFns {
+      return [...own(this), ...(this.forwardLayer?.losses ?? []), ...(this.backwardLayer?.losses ?? [])];
+    },
+  });
+}
+
 /** A single shape or the list of a multi-input layer, always as a list. */
 function inputShapesOf(inputShape: LayerShape | LayerShape[]): LayerShape[] {
   return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];
@@ -1487,6 +1575,7 @@ const defined = new WeakMap<TF, LayerloomLayers>();
 export function layerloomLayers(tf: TF): LayerloomLayers {
   let layers = defined.get(tf);
   if (!layers) {
+    countRecurrentPenalties(tf);
     layers = defineLayers(tf);
     defined.set(tf, layers);
   }

@@ -69,6 +69,8 @@ function wrapped(tf: TF, call: LayerCall, name: string, make: (config: Record<st
 
 /** Creates the tfjs layer for a (non-custom) call, wrapping it in Bidirectional or TimeDistributed when asked. */
 export function createLayer(tf: TF, call: LayerCall, name: string): Layer {
+  // Installs Layerloom's fixes to tfjs's own layers too (recurrent layers count their penalties).
+  layerloomLayers(tf);
   const factories = tf.layers as unknown as Record<string, LayerFactory | undefined>;
   const factory = factories[call.tfjsFactory];
   if (typeof factory !== 'function') throw new Error(`tf.layers.${call.tfjsFactory} does not exist in this tfjs version.`);

@@ -219,10 +219,13 @@ function readNode(raw: Json, path: string, errors: string[]): GraphNode | null {
         continue;
       }
       // Wrong types make the file unreadable; right-typed values out of range are kept and
-      // reported on the node by analysis (LL011).
-      const problem = checkParamType(spec, value);
+      // reported on the node by analysis (LL011). A one-element list where the block takes one
+      // integer (Conv1D's `kernel_size: [3]`, as Keras writes 1-D sizes and the import reads them)
+      // is that integer.
+      const single = spec.kind === 'int' && Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]) ? (value[0] as number) : value;
+      const problem = checkParamType(spec, single);
       if (problem) errors.push(`${path}.params.${key}: ${problem}`);
-      else params[key] = value as ParamValue;
+      else params[key] = single as ParamValue;
     }
   }
   if (errors.length > before) return null;

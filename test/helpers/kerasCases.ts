@@ -82,6 +82,16 @@ export const SPATIAL_CASES: readonly NumericCase[] = [
   { id: 'conv1d kernel L2, bias L1: one SGD step', block: 'Conv1D', params: { filters: 2, kernel_size: 3, kernel_l2: 0.01, bias_l1: 0.1 }, inputs: [[6, 2]], step: 0.1 },
   { id: 'conv2d dilated (own layer) kernel L1L2: one SGD step', block: 'Conv2D', params: { filters: 2, kernel_size: [2, 2], dilation_rate: [2, 2], kernel_l1: 0.01, kernel_l2: 0.01 }, inputs: [[5, 5, 2]], step: 0.1 },
   { id: 'conv2d transpose kernel L2: one SGD step', block: 'Conv2DTranspose', params: { filters: 2, kernel_size: [2, 2], strides: [2, 2], kernel_l2: 0.05 }, inputs: [[3, 3, 2]], step: 0.1 },
+  { id: 'depthwise depthwise L2, bias L1: one SGD step', block: 'DepthwiseConv2D', params: { kernel_size: [2, 2], depth_multiplier: 2, depthwise_l2: 0.05, bias_l1: 0.1 }, inputs: [[4, 4, 2]], step: 0.1 },
+  { id: 'depthwise dilated (own layer) depthwise L1L2: one SGD step', block: 'DepthwiseConv2D', params: { kernel_size: [2, 2], dilation_rate: [2, 2], depthwise_l1: 0.02, depthwise_l2: 0.02 }, inputs: [[5, 5, 2]], step: 0.1 },
+  { id: 'separable depthwise L2, pointwise L1, bias L2: one SGD step', block: 'SeparableConv2D', params: { filters: 3, kernel_size: [2, 2], depthwise_l2: 0.05, pointwise_l1: 0.02, bias_l2: 0.1 }, inputs: [[4, 4, 2]], step: 0.1 },
+  { id: 'separable multiplier 2 (own layer) pointwise L1L2, depthwise L1: one SGD step', block: 'SeparableConv2D', params: { filters: 2, kernel_size: [2, 2], depth_multiplier: 2, pointwise_l1: 0.01, pointwise_l2: 0.05, depthwise_l1: 0.02 }, inputs: [[4, 4, 2]], step: 0.1 },
+  { id: 'conv3d kernel L2, bias L1: one SGD step', block: 'Conv3D', params: { filters: 2, kernel_size: [2, 2, 2], kernel_l2: 0.05, bias_l1: 0.1 }, inputs: [[3, 3, 3, 2]], step: 0.1 },
+  { id: 'conv3d dilated (own layer) kernel L1: one SGD step', block: 'Conv3D', params: { filters: 2, kernel_size: [2, 2, 2], dilation_rate: [2, 1, 1], kernel_l1: 0.02 }, inputs: [[4, 3, 3, 2]], step: 0.1 },
+  { id: 'batch normalization gamma L2, beta L1: one SGD step', block: 'BatchNormalization', params: { gamma_l2: 0.1, beta_l1: 0.05 }, inputs: [[3, 4]], step: 0.1 },
+  { id: 'batch normalization center off (own layer) gamma L1L2: one SGD step', block: 'BatchNormalization', params: { center: false, gamma_l1: 0.02, gamma_l2: 0.1 }, inputs: [[3, 4]], step: 0.1 },
+  { id: 'layer normalization gamma L2, beta L1: one SGD step', block: 'LayerNormalization', params: { gamma_l2: 0.1, beta_l1: 0.05 }, inputs: [[3, 4]], step: 0.1 },
+  { id: 'layer normalization axes [-2, -1] (own layer) gamma L1, beta L2: one SGD step', block: 'LayerNormalization', params: { axis: [-2, -1], gamma_l1: 0.02, beta_l2: 0.2 }, inputs: [[3, 4]], step: 0.1 },
 ];
 
 /** Attention, recurrent layers and Embedding (attentionKeras.test.ts). */
@@ -110,6 +120,11 @@ export const SEQUENCE_CASES: readonly NumericCase[] = [
   { id: 'bidirectional lstm frozen', block: 'LSTM', params: { units: 3, bidirectional: true, trainable: false }, inputs: [[6, 3]] },
   { id: 'bidirectional simple rnn mul', block: 'SimpleRNN', params: { units: 3, bidirectional: true, merge_mode: 'mul' }, inputs: [[6, 3]] },
   { id: 'embedding', block: 'Embedding', params: { input_dim: 7, output_dim: 3 }, inputs: [[5]], ids: 7 },
+  { id: 'lstm kernel L2, recurrent L1, bias L1L2: one SGD step', block: 'LSTM', params: { units: 3, kernel_l2: 0.05, recurrent_l1: 0.02, bias_l1: 0.01, bias_l2: 0.1 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'gru reset_after=True (own cell) kernel L1L2, recurrent L2, bias L2: one SGD step', block: 'GRU', params: { units: 3, kernel_l1: 0.01, kernel_l2: 0.02, recurrent_l2: 0.05, bias_l2: 0.2 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'gru reset_after=False recurrent L1: one SGD step', block: 'GRU', params: { units: 2, reset_after: false, recurrent_l1: 0.05, return_sequences: true }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'bidirectional simple rnn kernel L2, recurrent L2: one SGD step', block: 'SimpleRNN', params: { units: 2, bidirectional: true, kernel_l2: 0.1, recurrent_l2: 0.05, bias_l1: 0.1 }, inputs: [[4, 2]], step: 0.1 },
+  { id: 'bidirectional gru reset_after=True bias L1: one SGD step', block: 'GRU', params: { units: 2, bidirectional: true, merge_mode: 'sum', bias_l1: 0.1, kernel_l2: 0.01 }, inputs: [[4, 2]], step: 0.1 },
   { id: 'embedding embeddings L2: one SGD step', block: 'Embedding', params: { input_dim: 7, output_dim: 3, embeddings_l2: 0.1 }, inputs: [[5]], ids: 7, step: 0.1 },
 ];
 

@@ -174,3 +174,40 @@ describe('weight regularizers in the compiled model', () => {
     }
   });
 });
+
+describe('weight regularizers on recurrent blocks', () => {
+  it('a bidirectional LSTM’s kernel, recurrent and bias penalties count in trainOnBatch and regularizationPenalty, also after a JSON round trip', async () => {
+    let doc = emptyDocument('regularized-rnn');
+    const input = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [3, 2] } });
+    doc = input.doc;
+    const lstm = addNode(doc, 'LSTM', { x: 0, y: 100 }, { params: { units: 2, bidirectional: true, kernel_l1: 0.1, recurrent_l2: 0.2, bias_l1: 0.05, bias_l2: 0.3 } });
+    doc = lstm.doc;
+    const output = addNode(doc, 'Output', { x: 0, y: 200 });
+    doc = connect(output.doc, input.nodeId, lstm.nodeId, 'in').doc;
+    doc = connect(doc, lstm.nodeId, output.nodeId, 'in').doc;
+    const { model } = compileModel(doc, tf);
+    const loaded = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(model.toJSON(null, false))));
+    const x = tf.tensor3d([[[1, -2], [0.5, 0.3], [0.7, -1]]]);
+    const y = tf.tensor2d([[0, 1, 1, 0]]);
+    try {
+      // Weights per direction: kernel (2, 8), recurrent kernel (2, 8), bias (8).
+      const expected = model.getWeights().reduce((sum, w, i) => {
+        const v = Array.from(w.dataSync());
+        const factors = [[0.1, 0], [0, 0.2], [0.05, 0.3]][i % 3];
+        return sum + factors[0] * v.reduce((a, b) => a + Math.abs(b), 0) + factors[1] * v.reduce((a, b) => a + b * b, 0);
+      }, 0);
+      expect(expected).toBeGreaterThan(0.1);
+      expect(regularizationPenalty(model)).toBeCloseTo(expected, 5);
+      loaded.setWeights(model.getWeights());
+      expect(regularizationPenalty(loaded)).toBeCloseTo(expected, 5);
+      model.compile({ optimizer: tf.train.sgd(1), loss: 'meanSquaredError' });
+      const evaluated = (model.evaluate(x, y) as tf.Scalar).dataSync()[0];
+      const trained = (await model.trainOnBatch(x, y)) as number;
+      expect(trained).toBeCloseTo(evaluated + expected, 5);
+    } finally {
+      tf.dispose([x, y]);
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+});

@@ -154,7 +154,7 @@ export function handCases(): ExportCase[] {
         { id: 'r6', type: 'ReLU', label: 'relu6', params: { max_value: 6 }, from: { in: 'conv' } },
         // ConvNeXt's grouped convolution and a dilated depthwise one (Layerloom's own tfjs layers).
         { id: 'gconv', type: 'Conv2D', label: 'grouped', params: { filters: 4, kernel_size: [3, 3], padding: 'same', groups: 2 }, from: { in: 'r6' } },
-        { id: 'dwd', type: 'DepthwiseConv2D', label: 'dilated_depthwise', params: { kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2] }, from: { in: 'gconv' } },
+        { id: 'dwd', type: 'DepthwiseConv2D', label: 'dilated_depthwise', params: { kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2], depthwise_l2: 0.01 }, from: { in: 'gconv' } },
         { id: 'up', type: 'Conv2DTranspose', label: 'up_odd', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 1] }, from: { in: 'dwd' } },
         { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'up' } },
         { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },
@@ -203,7 +203,7 @@ export function handCases(): ExportCase[] {
       id: 'hand_volume',
       doc: graphOf('Volumes', [
         { id: 'vol', type: 'Input', label: 'volume', params: { shape: [5, 7, 8, 2] } },
-        { id: 'c1', type: 'Conv3D', label: 'conv_stride', params: { filters: 4, kernel_size: [3, 3, 3], strides: [1, 2, 2], padding: 'same', activation: 'relu' }, from: { in: 'vol' } },
+        { id: 'c1', type: 'Conv3D', label: 'conv_stride', params: { filters: 4, kernel_size: [3, 3, 3], strides: [1, 2, 2], padding: 'same', activation: 'relu', kernel_l2: 0.01, bias_l1: 0.01 }, from: { in: 'vol' } },
         { id: 'c2', type: 'Conv3D', label: 'conv_dilated', params: { filters: 4, kernel_size: [2, 3, 3], dilation_rate: [2, 1, 1], padding: 'same', groups: 2 }, from: { in: 'c1' } },
         { id: 'mp', type: 'MaxPooling3D', label: 'max_pool', from: { in: 'c2' } },
         { id: 'ap', type: 'AveragePooling3D', label: 'avg_pool', params: { pool_size: [2, 2, 2], strides: [1, 1, 1], padding: 'same' }, from: { in: 'mp' } },
@@ -283,16 +283,17 @@ export function handCases(): ExportCase[] {
     {
       // Normalization options: BatchNormalization without beta / gamma (Layerloom's own layer when
       // training), LayerNormalization over several axes and without beta / gamma; weight regularizers
-      // and constraints.
+      // and constraints (also gamma/beta and a SeparableConv2D's depthwise/pointwise ones).
       id: 'hand_norm_options',
       doc: graphOf('Normalization options', [
         { id: 'img', type: 'Input', label: 'image', params: { shape: [4, 5, 3] } },
-        { id: 'bn', type: 'BatchNormalization', label: 'bn_no_center', params: { center: false }, from: { in: 'img' } },
-        { id: 'ln', type: 'LayerNormalization', label: 'ln_image', params: { axis: [1, 2, 3], scale: false }, from: { in: 'bn' } },
+        { id: 'bn', type: 'BatchNormalization', label: 'bn_no_center', params: { center: false, gamma_l2: 0.01 }, from: { in: 'img' } },
+        { id: 'sep', type: 'SeparableConv2D', label: 'separable_reg', params: { filters: 3, kernel_size: [2, 2], padding: 'same', depthwise_l2: 0.01, pointwise_l1: 0.001, bias_l2: 0.1 }, from: { in: 'bn' } },
+        { id: 'ln', type: 'LayerNormalization', label: 'ln_image', params: { axis: [1, 2, 3], scale: false, beta_l1: 0.01 }, from: { in: 'sep' } },
         { id: 'seq', type: 'Reshape', label: 'to_sequence', params: { target_shape: [20, 3] }, from: { in: 'ln' } },
         { id: 'ln2', type: 'LayerNormalization', label: 'ln_plain_matrix', params: { axis: [-2, -1], center: false, scale: false }, from: { in: 'seq' } },
         { id: 'bn2', type: 'BatchNormalization', label: 'bn_no_scale', params: { scale: false }, from: { in: 'ln2' } },
-        { id: 'ln3', type: 'LayerNormalization', label: 'ln_steps', params: { axis: [1], center: false }, from: { in: 'bn2' } },
+        { id: 'ln3', type: 'LayerNormalization', label: 'ln_steps', params: { axis: [1], center: false, gamma_l2: 0.05 }, from: { in: 'bn2' } },
         { id: 'c1', type: 'Conv1D', label: 'conv_l1l2', params: { filters: 2, kernel_size: 3, kernel_l1: 0.01, kernel_l2: 0.001, bias_l2: 0.1, kernel_constraint: 'max_norm', kernel_constraint_max_value: 0.5, kernel_constraint_axis: [0, 1] }, from: { in: 'ln3' } },
         { id: 'f', type: 'Flatten', label: 'flatten', from: { in: 'c1' } },
         { id: 'd', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax', kernel_l2: 0.01, kernel_constraint: 'unit_norm', bias_constraint: 'min_max_norm', bias_constraint_min_value: 0.5 }, from: { in: 'f' } },
@@ -321,8 +322,9 @@ export function handCases(): ExportCase[] {
           { id: 'tok', type: 'Input', label: 'tokens', params: { shape: [12], dtype: 'int32' } },
           { id: 'emb', type: 'Embedding', label: 'embedding', params: { input_dim: 40, output_dim: 8 }, from: { in: 'tok' } },
           { id: 'pos', type: 'PositionEmbedding', label: 'positions', params: { sequence_length: 16 }, from: { in: 'emb' } },
-          { id: 'gru', type: 'GRU', label: 'gru', params: { units: 5, bidirectional: true, merge_mode: 'sum', return_sequences: true }, from: { in: 'pos' } },
-          { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 4, bidirectional: true, go_backwards: false }, from: { in: 'gru' } },
+          // Recurrent weight regularizers: Layerloom's own GRU cell and tfjs's LSTM, both bidirectional.
+          { id: 'gru', type: 'GRU', label: 'gru', params: { units: 5, bidirectional: true, merge_mode: 'sum', return_sequences: true, kernel_l2: 0.01, recurrent_l1: 0.001 }, from: { in: 'pos' } },
+          { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 4, bidirectional: true, go_backwards: false, recurrent_l2: 0.02, bias_l1: 0.01, bias_l2: 0.01 }, from: { in: 'gru' } },
           { id: 'p', type: 'Dense', label: 'predictions', params: { units: 1, activation: 'sigmoid' }, from: { in: 'lstm' } },
           { id: 'out', type: 'Output', label: 'label', from: { in: 'p' } },
         ]),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { planModel } from '../../shared/codegen/plan.js';
 import { compileModel } from '../../shared/compile/compile.js';
+import { regularizationPenalty } from '../../shared/compile/regularization.js';
 import { exportProject } from '../../electron/services/exportService.js';
 import { folderSaveHandler } from '../../electron/services/weights/tfjsFolder.js';
 import {
@@ -20,6 +21,7 @@ import {
   leftOut,
   coveringRandomCases,
   exampleCases,
+  graphOf,
   handCases,
   INPUT_SEED,
   maxAbsDiff,
@@ -126,6 +128,38 @@ describe('TypeScript export', () => {
     }
     expect(failures).toEqual([]);
   }, 600_000);
+
+  it('the exported model counts tfjs’s recurrent layers’ regularization penalties by itself (fresh process), as the app does', async () => {
+    // Only tfjs's own recurrent layers (no Layerloom layer that would load layerloomLayers anyway).
+    const doc = graphOf('Regularized recurrent', [
+      { id: 'in', type: 'Input', label: 'steps', params: { shape: [4, 2] } },
+      { id: 'l', type: 'LSTM', label: 'lstm', params: { units: 3, bidirectional: true, return_sequences: true, kernel_l2: 0.05, recurrent_l1: 0.01, bias_l2: 0.1 }, from: { in: 'in' } },
+      { id: 'g', type: 'GRU', label: 'gru', params: { units: 2, reset_after: false, recurrent_l2: 0.02 }, from: { in: 'l' } },
+      { id: 'out', type: 'Output', label: 'out', from: { in: 'g' } },
+    ]);
+    const dir = join(root, 'regularized_rnn');
+    const { model: app } = compileModel(doc, tf);
+    try {
+      await app.save(folderSaveHandler(`${dir}-saved`));
+      await exportProject({ doc, target: 'ts', folder: dir, source: { kind: 'folder', path: `${dir}-saved` }, tf });
+      const want = regularizationPenalty(app);
+      expect(want).toBeGreaterThan(0.01);
+      // A process where only the exported files have touched tfjs: tfjs alone leaves these out.
+      const script = join(root, 'penalty-check.mts');
+      writeFileSync(
+        script,
+        `import { buildModel } from './regularized_rnn/model.js';\nimport { loadWeights } from './regularized_rnn/weights.js';\n` +
+          `const model = buildModel();\nawait loadWeights(model, ${JSON.stringify(join(dir, 'weights'))});\n` +
+          'console.log(JSON.stringify(model.calculateLosses().reduce((a, p) => a + p.dataSync()[0], 0)));\n',
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const got = Number(r.stdout.trim().split('\n').pop());
+      expect(Math.abs(got - want)).toBeLessThan(1e-6 * want);
+    } finally {
+      app.dispose();
+    }
+  });
 
   for (const c of cases) {
     it(`${c.id}: buildModel() equals the app's model (config, weights, predictions)`, async () => {

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { buildSummary } from '../../shared/analysis/summary.js';
 import { generateKeras } from '../../shared/codegen/keras/index.js';
 import { planModel } from '../../shared/codegen/plan.js';
@@ -61,9 +62,10 @@ function comparable(doc: ProjectDocument): { nodes: Record<string, unknown>; edg
   const built = new Set([...planModel(doc).layerNames.keys(), ...doc.nodes.filter((n) => n.type === 'Output').map((n) => n.id)]);
   doc = { ...doc, nodes: doc.nodes.filter((n) => built.has(n.id)), edges: doc.edges.filter((e) => built.has(e.source) && built.has(e.target)) };
   const names = layerNamesFor(doc.nodes);
+  const analysis = analyzeGraph(doc);
   const nameOf = (id: string): string => names.get(id) ?? `output<-${doc.edges.find((e) => e.target === id)?.source ? names.get(doc.edges.find((e) => e.target === id)?.source as string) : '?'}`;
   const nodes: Record<string, unknown> = {};
-  for (const n of doc.nodes) nodes[nameOf(n.id)] = { type: n.type, params: sameModelParams(n.params) };
+  for (const n of doc.nodes) nodes[nameOf(n.id)] = { type: n.type, params: sameModelParams(n.params, analysis.nodes.get(n.id)?.inputShapes[0] ?? null) };
   const edges = doc.edges.map((e) => `${nameOf(e.source)} -> ${nameOf(e.target)}:${e.targetPort}`).sort();
   return { nodes, edges };
 }
@@ -71,11 +73,13 @@ function comparable(doc: ProjectDocument): { nodes: Record<string, unknown>; edg
 /**
  * Params written the one way a Keras config can give them back, where two settings build the same
  * layer: merge_mode only matters when bidirectional; attention's value_dim equal to key_dim is
- * what value_dim=None means; pooling strides equal to the pool size is what strides=None means;
- * swish and silu are one Keras function.
+ * what value_dim=None means; attention over every axis between batch and features (of the query,
+ * `input`) is what attention_axes=None means; pooling strides equal to the pool size is what
+ * strides=None means; swish and silu are one Keras function.
  */
-function sameModelParams(params: ProjectDocument['nodes'][number]['params']): Record<string, unknown> {
+function sameModelParams(params: ProjectDocument['nodes'][number]['params'], input: readonly (number | null)[] | null): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
+  if (Array.isArray(out.attention_axes) && input && JSON.stringify(out.attention_axes) === JSON.stringify(input.slice(1).map((_, i) => i + 1))) out.attention_axes = null;
   if (out.bidirectional === false) delete out.merge_mode;
   // Keras 3's swish is silu (one function, written as "silu").
   for (const k of ['activation', 'recurrent_activation']) if (out[k] === 'swish') out[k] = 'silu';

@@ -65,6 +65,28 @@ describe('project file format', () => {
     expect(JSON.parse(serializeProject(parsed.doc)).nodes[3].params).toEqual({ warp: 9, path: [1, 2] });
   });
 
+  it('reads Conv1D sizes written as one-element lists ([3], as Keras writes them) as the number, and saves the number', () => {
+    let doc = emptyDocument('Conv1D lists');
+    const a = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [10, 2] } });
+    const b = addNode(a.doc, 'Conv1D', { x: 200, y: 0 }, { params: { filters: 2 } });
+    const c = addNode(b.doc, 'MaxPooling1D', { x: 400, y: 0 });
+    doc = connect(connect(c.doc, a.nodeId, b.nodeId, 'in').doc, b.nodeId, c.nodeId, 'in').doc;
+    const raw = JSON.parse(serializeProject(doc));
+    Object.assign(raw.nodes[1].params, { kernel_size: [3], strides: [1], dilation_rate: [2] });
+    Object.assign(raw.nodes[2].params, { pool_size: [2] });
+    const parsed = parseProject(JSON.stringify(raw));
+    expect(parsed.ok ? [] : parsed.errors).toEqual([]);
+    if (!parsed.ok) return;
+    expect(parsed.doc.nodes[1].params).toMatchObject({ kernel_size: 3, strides: 1, dilation_rate: 2 });
+    expect(parsed.doc.nodes[2].params).toMatchObject({ pool_size: 2 });
+    expect(JSON.parse(serializeProject(parsed.doc)).nodes[1].params).toMatchObject({ kernel_size: 3, strides: 1, dilation_rate: 2 });
+    // A list of another length is no single size: refused, naming the parameter.
+    raw.nodes[1].params.kernel_size = [3, 3];
+    const bad = parseProject(JSON.stringify(raw));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors).toEqual(['nodes[1].params.kernel_size: expected integer ≥ 1, got [3,3]']);
+  });
+
   it('refuses a file from a newer version, naming both versions', () => {
     const raw = JSON.parse(serializeProject(smallDoc()));
     raw.version = CURRENT_FORMAT_VERSION + 1;

@@ -93,7 +93,7 @@ function customClassKey(className: string): string {
 export function modelTs(doc: Pick<ProjectDocument, 'name'>, plan: ModelPlan): string {
   const usesCustom = usesCustomLayers(plan);
   const body: string[] = [];
-  // Only Layerloom's initializers in use: calling layerloomLayers registers them.
+  // Only Layerloom's initializers or recurrent penalties in use: calling layerloomLayers installs them.
   if (usesCustom) body.push(plan.steps.some((s) => s.kind === 'layer' && s.call.custom) ? `  const ${CUSTOM} = layerloomLayers(tf);` : '  layerloomLayers(tf);');
   for (const step of plan.steps) {
     if (step.kind === 'input') {
@@ -126,8 +126,22 @@ ${body.join('\n')}
 `;
 }
 
+/** tfjs's recurrent layers, whose regularization penalties count only once layerloomLayers(tf) ran. */
+const TFJS_RECURRENT = new Set(['simpleRNN', 'lstm', 'gru']);
+
+/** True for a regularizer argument (`kernelRegularizer: {className: 'L1L2', ...}`). */
+function isRegularizer(v: KerasArg): boolean {
+  return v !== null && typeof v === 'object' && 'module' in v && v.module === 'regularizers';
+}
+
 /** True when the model uses Layerloom's own layers, which the export ships as layerloomLayers.ts. */
 export function usesCustomLayers(plan: ModelPlan): boolean {
-  // Layerloom's own initializers are registered by the same file.
-  return plan.steps.some((s) => s.kind === 'layer' && (s.call.custom || s.call.tfjsArgs.some(([, v]) => typeof v === 'string' && LAYERLOOM_TFJS_INITIALIZERS.has(v))));
+  // Layerloom's own initializers are registered by the same file, and it makes tfjs's recurrent
+  // layers count their weights' penalties in the loss (countRecurrentPenalties in customLayers.ts).
+  return plan.steps.some(
+    (s) =>
+      s.kind === 'layer' &&
+      (s.call.custom ||
+        s.call.tfjsArgs.some(([, v]) => (typeof v === 'string' && LAYERLOOM_TFJS_INITIALIZERS.has(v)) || (TFJS_RECURRENT.has(s.call.tfjsFactory) && isRegularizer(v)))),
+  );
 }
