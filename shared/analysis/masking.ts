@@ -142,8 +142,11 @@ export function takesMaskArgument(type: string, params: Params): boolean {
   return RECURRENT.has(type) || TAKES_MASK_ARGUMENT.has(type) || params.time_distributed === true;
 }
 
-/** Blocks besides the recurrent ones whose Keras call has a `mask` argument. */
-const TAKES_MASK_ARGUMENT: ReadonlySet<string> = new Set(['GlobalAveragePooling1D', 'BatchNormalization', 'Softmax', 'MultiHeadAttention']);
+/**
+ * Blocks besides the recurrent ones whose Keras call has a `mask` argument. (MultiHeadAttention and
+ * the merges read their inputs' masks inside the call: no `mask=` is recorded for them.)
+ */
+const TAKES_MASK_ARGUMENT: ReadonlySet<string> = new Set(['GlobalAveragePooling1D', 'BatchNormalization', 'Softmax']);
 
 /** Blocks whose tfjs layer reads a padding mask from its call arguments (tfjs's Softmax adds -1e9 where it is 0). */
 function readsMask(type: string): boolean {
