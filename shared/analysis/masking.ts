@@ -1,6 +1,6 @@
 /**
- * Padding masks (Keras's `mask_zero` on Embedding): which block outputs carry a mask, and where the
- * graph drops one or feeds one to a block that cannot take it yet.
+ * Padding masks (Keras's `mask_zero` on Embedding, and the Masking layer): which block outputs carry
+ * a mask, and where the graph drops one or feeds one to a block that cannot take it yet.
  *
  * The rules are Keras 3.15's, measured block by block, and hold for the app's tfjs layers too:
  * - keep: the block passes its input's mask on unchanged (Dense, Dropout, LayerNormalization, …);
@@ -50,9 +50,19 @@ const NOT_YET: Readonly<Record<string, string>> = {
   ),
 };
 
-/** The mask a masked block output came from (the Embedding), for the messages. */
+/** The mask a masked block output came from (an Embedding or a Masking block), for the messages. */
 interface MaskSource {
-  readonly label: string;
+  /** How messages name it: `Embedding "emb" (mask_zero)`, `Masking "pad" (mask_value 0)`. */
+  readonly name: string;
+  /** How a message says to remove it. */
+  readonly off: string;
+}
+
+/** The mask a block starts (a masked Embedding, a Masking block), or null. */
+function maskSourceOf(def: BlockDef, node: GraphNode): MaskSource | null {
+  if (def.type === 'Embedding' && node.params.mask_zero === true) return { name: `Embedding "${node.label}" (mask_zero)`, off: 'turn mask_zero off' };
+  if (def.type === 'Masking') return { name: `Masking "${node.label}" (mask_value ${String(node.params.mask_value)})`, off: 'remove the Masking block' };
+  return null;
 }
 
 /**
@@ -71,8 +81,10 @@ export function maskDiagnostics(
     const node = nodeOf(id);
     const def = defOf(id);
     if (!def) continue;
-    if (def.type === 'Embedding' && node.params.mask_zero === true) {
-      masked.set(id, { label: node.label });
+    // A Masking block replaces any mask it gets with its own, as Keras's and tfjs's do.
+    const started = maskSourceOf(def, node);
+    if (started) {
+      masked.set(id, started);
       continue;
     }
     const sources = [...(incoming.get(id)?.values() ?? [])].map((e) => masked.get(e.source)).filter((m): m is MaskSource => m !== undefined);
@@ -82,7 +94,7 @@ export function maskDiagnostics(
       out.push(
         diagnostic(
           'LL031',
-          `${def.type} "${node.label}" gets no padding mask, but the app's tfjs model would apply the one of Embedding "${[...masked.values()][0].label}" (mask_zero) to it. Feed it from that Embedding's masked path, or turn mask_zero off.`,
+          `${def.type} "${node.label}" gets no padding mask, but the app's tfjs model would apply the one of ${[...masked.values()][0].name} to it. Feed it from that block's masked path, or ${[...masked.values()][0].off}.`,
           { nodeId: id },
         ),
       );
@@ -96,7 +108,7 @@ export function maskDiagnostics(
       out.push(
         diagnostic(
           'LL031',
-          `${def.type} "${node.label}" gets the padding mask of Embedding "${from.label}" (mask_zero), and ${rule.why}. Put a recurrent layer or GlobalAveragePooling1D between them, or turn mask_zero off.`,
+          `${def.type} "${node.label}" gets the padding mask of ${from.name}, and ${rule.why}. Put a recurrent layer or GlobalAveragePooling1D between them, or ${from.off}.`,
           { nodeId: id },
         ),
       );
@@ -104,7 +116,7 @@ export function maskDiagnostics(
       out.push(
         diagnostic(
           'LL030',
-          `${def.type} "${node.label}" drops the padding mask of Embedding "${from.label}" (mask_zero), as Keras does: the blocks after it treat padded steps as data. To skip padding, use the mask before it (a recurrent layer or GlobalAveragePooling1D).`,
+          `${def.type} "${node.label}" drops the padding mask of ${from.name}, as Keras does: the blocks after it treat padded steps as data. To skip padding, use the mask before it (a recurrent layer or GlobalAveragePooling1D).`,
           { nodeId: id },
         ),
       );
@@ -112,6 +124,29 @@ export function maskDiagnostics(
   }
   return out;
 }
+
+/**
+ * True when a block of this type and these params passes a masked input's mask on to its output
+ * (Keras 3.15's rule, the same in the app's tfjs layers).
+ */
+export function passesMask(type: string, params: Params): boolean {
+  return maskRule(type, params).kind === 'keep';
+}
+
+/**
+ * True when Keras calls a layer of this block with its input's mask as a `mask=` argument (its call
+ * takes one), which Keras 3 records in the saved graph as op layers computing the mask: measured in
+ * 3.15 for every block that can get a mask.
+ */
+export function takesMaskArgument(type: string, params: Params): boolean {
+  return RECURRENT.has(type) || TAKES_MASK_ARGUMENT.has(type) || params.time_distributed === true;
+}
+
+/**
+ * Blocks besides the recurrent ones whose Keras call has a `mask` argument. (MultiHeadAttention and
+ * the merges read their inputs' masks inside the call: no `mask=` is recorded for them.)
+ */
+const TAKES_MASK_ARGUMENT: ReadonlySet<string> = new Set(['GlobalAveragePooling1D', 'BatchNormalization', 'Softmax']);
 
 /** Blocks whose tfjs layer reads a padding mask from its call arguments (tfjs's Softmax adds -1e9 where it is 0). */
 function readsMask(type: string): boolean {

@@ -1,6 +1,7 @@
 /**
- * Embedding blocks: Embedding (`keras.layers.Embedding`) and PositionEmbedding
- * (`keras_hub.layers.PositionEmbedding`, built as Layerloom's own tfjs layer).
+ * Embedding blocks: Embedding (`keras.layers.Embedding`), PositionEmbedding
+ * (`keras_hub.layers.PositionEmbedding`, built as Layerloom's own tfjs layer), and Masking
+ * (`keras.layers.Masking`), the padding mask of sequences that arrive as vectors rather than ids.
  *
  * Embedding's `mask_zero` marks id 0 as padding: the blocks after it that Keras masks (recurrent
  * layers, GlobalAveragePooling1D) skip those steps. Which blocks pass, use or drop the mask, and
@@ -123,5 +124,33 @@ export const PositionEmbeddingBlock: BlockDef = defineBlock({
   tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.positionEmbedding },
 });
 
+/**
+ * Keras's Masking: a step whose features all equal `mask_value` is padding. Like Keras (and tfjs's
+ * Masking layer, which computes the same), it zeroes those steps and masks them for the layers
+ * after it, by the same rules as Embedding's mask_zero (analysis/masking.ts).
+ */
+export const MaskingBlock: BlockDef = defineBlock({
+  type: 'Masking',
+  category: 'Core',
+  description: 'Marks steps whose features all equal the mask value as padding: recurrent layers skip them, GlobalAveragePooling1D leaves them out.',
+  params: [
+    {
+      name: 'mask_value',
+      label: 'Mask value',
+      kind: 'float',
+      default: 0,
+      help: 'A step (the last axis) whose every feature equals this value is padding. Keras’s default is 0. Padded steps come out as zeros.',
+    },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input]) => {
+    if (!input) return fail('LL004', 'Connect a sequence of vectors (None, steps, features) to the Masking.');
+    // Keras accepts any rank: the mask covers every axis but the last (the features).
+    return ok(input);
+  },
+  paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
+  keras: (params): KerasCall => ({ kerasClass: 'Masking', kerasArgs: [['mask_value', num(params, 'mask_value')]] }),
+});
+
 /** Blocks in this family, registry order. */
-export const embeddingBlocks: readonly BlockDef[] = [EmbeddingBlock, PositionEmbeddingBlock];
+export const embeddingBlocks: readonly BlockDef[] = [EmbeddingBlock, PositionEmbeddingBlock, MaskingBlock];

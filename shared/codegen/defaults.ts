@@ -111,6 +111,7 @@ export const KERAS_DEFAULTS: Defaults = {
   LayerNormalization: { ...NORM_COMMON },
   Concatenate: { axis: -1 },
   Embedding: { embeddings_initializer: 'uniform', mask_zero: false },
+  Masking: { mask_value: 0 },
   LSTM: { ...RNN_COMMON, unit_forget_bias: true },
   GRU: { ...RNN_COMMON, reset_after: true },
   SimpleRNN: { ...RNN_COMMON },

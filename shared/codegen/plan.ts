@@ -6,6 +6,7 @@
  */
 import { analyzeGraph, type GraphAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic } from '../analysis/diagnostics.js';
+import { passesMask, takesMaskArgument } from '../analysis/masking.js';
 import { DEFAULT_OUTPUT_PORT, type BlockDef, type LayerCall, type Shape } from '../blocks/types.js';
 import type { GraphNode, ProjectDocument } from '../graph/document.js';
 import { layerNamesFor, sanitizeName } from '../graph/layerNames.js';
@@ -192,6 +193,25 @@ export function isAttention(step: PlanLayer): boolean {
 export function kerasLayerOrder(plan: ModelPlan): string[] {
   const parents = new Map<string, string[]>();
   for (const s of plan.steps) parents.set(s.name, s.kind === 'layer' ? kerasCallInputs(s) : []);
+  // Keras 3 computes a Masking layer's mask as two op layers, `any(not_equal(x, mask_value), -1)`
+  // on the Masking's input, and passes it as `mask=` (after the other arguments) to the layers whose
+  // call takes one. Those ops lengthen the paths from that input, so they count for the depths.
+  const maskOf = new Map<string, string>();
+  for (const s of plan.steps) {
+    if (s.kind !== 'layer') continue;
+    const sources = kerasCallInputs(s);
+    if (s.def.type === 'Masking' && sources.length === 1) {
+      const [test, any] = [`\u0000not_equal:${s.name}`, `\u0000any:${s.name}`];
+      parents.set(test, sources);
+      parents.set(any, [test]);
+      maskOf.set(s.name, any);
+      continue;
+    }
+    const mask = sources.map((name) => maskOf.get(name)).find((m) => m !== undefined);
+    if (!mask) continue;
+    if (passesMask(s.def.type, s.node.params)) maskOf.set(s.name, mask);
+    if (takesMaskArgument(s.def.type, s.node.params)) parents.set(s.name, [...sources, mask]);
+  }
   const index = new Map<string, number>();
   const finished = new Set<string>();
   const postOrder: string[] = [];
@@ -216,7 +236,9 @@ export function kerasLayerOrder(plan: ModelPlan): string[] {
       index.set(input.name, -1);
     }
   }
-  return [...depth.keys()].sort((a, b) => (depth.get(b) as number) - (depth.get(a) as number) || (index.get(a) as number) - (index.get(b) as number));
+  return [...depth.keys()]
+    .filter((name) => !name.startsWith('\u0000'))
+    .sort((a, b) => (depth.get(b) as number) - (depth.get(a) as number) || (index.get(a) as number) - (index.get(b) as number));
 }
 
 /** One tensor a layer is applied to: a source, optionally routed through a weightless identity layer. */

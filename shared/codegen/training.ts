@@ -123,6 +123,16 @@ export function planTraining(doc: Pick<ProjectDocument, 'nodes' | 'edges' | 'dat
       dataProblem: `the model has ${plan.inputs.length} inputs and ${plan.outputs.length} outputs; the dataset loaders feed one input and one output. Write a loader that yields (inputs, targets) in model order.`,
     };
   }
+  // The loaders give one label per sample; a prediction per step (a sequence tagger's, which Keras
+  // scores on the real, unmasked steps only) needs targets of its own shape.
+  const output = plan.outputs[0];
+  if (output.shape.length !== 1) {
+    return {
+      ...base,
+      dataKind: null,
+      dataProblem: `the dataset loaders give one label per sample, but the output "${output.label}" has shape ${JSON.stringify(output.shape)} per sample (a prediction per step or position). Write a loader that yields targets of that shape (Keras leaves masked steps out of the loss).`,
+    };
+  }
   const kind = doc.dataset?.kind ?? guessKind(plan);
   const input = plan.inputs[0];
   const shape: Shape = input.shape;

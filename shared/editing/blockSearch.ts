@@ -39,6 +39,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   UpSampling2D: ['resize', 'upsample', 'upscale', 'interpolate'],
   MultiHeadAttention: ['transformer', 'attention', 'mha', 'self attention', 'self-attention'],
   PositionEmbedding: ['positional encoding', 'position encoding', 'transformer'],
+  Masking: ['padding', 'mask', 'pad', 'skip padding', 'variable length'],
   Conv2D: ['convolution', 'cnn', 'conv'],
   Conv2DTranspose: ['deconvolution', 'deconv', 'transposed convolution'],
   Conv3D: ['volume', 'video', '3d convolution', 'voxel'],

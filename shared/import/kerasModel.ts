@@ -130,6 +130,27 @@ function connect(doc: ProjectDocument, from: string, target: string, targetPort:
   return connectNodes(doc, outputOf(from), target, targetPort);
 }
 
+/** The tensor of a Masking layer's `not_equal(x, mask_value)`, before its `any(axis=-1)` (see {@link maskingTestOf}). */
+const MASKING_TEST = '\u0000masking-test';
+
+/**
+ * True when layer `l` is the first half of Keras 3's record of a Masking layer's mask:
+ * `not_equal(x, mask_value)` on the tensor a Masking layer with that mask_value of the same model
+ * reads (`any(..., axis=-1)` of it is the mask).
+ */
+function maskingTestOf(l: JsonObject, layers: readonly JsonObject[]): boolean {
+  const node: Json = Array.isArray(l.inbound_nodes) && l.inbound_nodes.length === 1 ? (l.inbound_nodes[0] as Json) : null;
+  if (!isObject(node) || !Array.isArray(node.args) || node.args.length !== 2 || typeof node.args[1] !== 'number') return false;
+  const value = node.args[1];
+  const [x] = keras3Refs(node.args[0] as Json);
+  if (!x) return false;
+  return layers.some((other) => {
+    if (kerasClassOf(other) !== 'Masking' || !isObject(other.config) || other.config.mask_value !== value || !Array.isArray(other.inbound_nodes)) return false;
+    const call = other.inbound_nodes.length === 1 ? parseInbound(other.inbound_nodes[0] as Json) : null;
+    return call !== null && call.args.length === 1 && call.args[0].layer === x.layer && call.args[0].tensor === x.tensor;
+  });
+}
+
 /** The model config object from any of the JSON shapes that carry one. */
 export function modelConfigOf(json: Json, what: string): JsonObject {
   let v: Json = json;
@@ -378,6 +399,16 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       scope.tensors.set(`${name}#0`, PADDING_MASK);
       continue;
     }
+    // A Masking layer's mask is recorded as `any(not_equal(x, mask_value), axis=-1)`; the graph
+    // derives it from the Masking block.
+    if (cls === 'NotEqual' && maskingTestOf(l, layers)) {
+      scope.tensors.set(`${name}#0`, MASKING_TEST);
+      continue;
+    }
+    if (cls === 'Any' && call.args.length === 1 && source(call.args[0]) === MASKING_TEST && lconf.axis === -1 && lconf.keepdims === false) {
+      scope.tensors.set(`${name}#0`, PADDING_MASK);
+      continue;
+    }
     const maskRef = call.kwTensors.mask as TensorRef | undefined;
     let kwTensors = maskRef && source(maskRef) === PADDING_MASK ? Object.fromEntries(Object.entries(call.kwTensors).filter(([k]) => k !== 'mask')) : call.kwTensors;
     // A recurrent layer's `initial_state=[h, c]` (Keras 3 records it as a keyword): its states come
@@ -450,8 +481,8 @@ function addModel(b: Builder, model: JsonObject, scope: Scope, inputs: readonly 
       cls = `Global${lconf.reduction === 'max' ? 'Max' : 'Average'}Pooling${shapes[0].length - 1}D`;
       lconf = Object.fromEntries(Object.entries(lconf).filter(([k]) => k !== 'reduction'));
     }
-    if (inputIds.includes(PADDING_MASK)) {
-      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: 'computes with an Embedding’s padding mask as a tensor; Layerloom passes the mask only as Keras does on its own' }] });
+    if (inputIds.includes(PADDING_MASK) || inputIds.includes(MASKING_TEST)) {
+      b.unsupported.push({ layer: label(scope, name), kerasClass: cls, problems: [{ option: null, reason: 'computes with a padding mask (of an Embedding or a Masking layer) as a tensor; Layerloom passes the mask only as Keras does on its own' }] });
       scope.tensors.set(`${name}#0`, BROKEN);
       previous = BROKEN;
       continue;

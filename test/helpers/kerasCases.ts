@@ -144,6 +144,8 @@ export const CORE_CASES: readonly NumericCase[] = [
   { id: 'global average pool 2d', block: 'GlobalAveragePooling2D', inputs: [[4, 5, 3]] },
   { id: 'global max pool 1d', block: 'GlobalMaxPooling1D', inputs: [[6, 4]] },
   { id: 'position embedding', block: 'PositionEmbedding', params: { sequence_length: 8 }, inputs: [[5, 3]] },
+  { id: 'masking, mask_value 0.3 (no step all 0.3: values pass)', block: 'Masking', params: { mask_value: 0.3 }, inputs: [[5, 3]] },
+  { id: 'masking on 0/1 values (steps all 0 come out zeroed)', block: 'Masking', inputs: [[6, 2]], ids: 2 },
   { id: 'dense swish (Keras writes it silu)', block: 'Dense', params: { units: 4, activation: 'swish' }, inputs: [[5]] },
   { id: 'relu6', block: 'ReLU', params: { max_value: 0.4 }, inputs: [[3, 5]] },
   { id: 'relu plain', block: 'ReLU', inputs: [[7]] },

@@ -4,8 +4,11 @@ import { getBlock } from '../../shared/blocks/registry.js';
 import { checkParamValue } from '../../shared/blocks/paramUtils.js';
 import type { ParamValue } from '../../shared/blocks/types.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
-import { emptyDocument } from '../../shared/graph/document.js';
+import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { addNode, connect } from '../../shared/graph/operations.js';
+import { checkLoss } from '../../shared/training/lossCheck.js';
+import { planModel } from '../../shared/codegen/plan.js';
+import { planTraining } from '../../shared/codegen/training.js';
 
 // Expected shapes and counts measured with Keras 3.15 (keras.layers.Embedding); PositionEmbedding
 // follows keras_hub.layers.PositionEmbedding: a (sequence_length, features) table.
@@ -34,13 +37,25 @@ describe('embedding blocks (Keras 3 semantics)', () => {
   });
 });
 
+type Chain = readonly (readonly [string, Readonly<Record<string, ParamValue>>?])[];
+
 /** A chain Input(8 ids) → Embedding(mask_zero) → blocks → Output, and the mask codes analysis gives. */
-function maskCodes(chain: readonly (readonly [string, Readonly<Record<string, ParamValue>>?])[], maskZero = true): string[] {
-  let doc = emptyDocument('mask');
-  const input = addNode(doc, 'Input', { x: 0, y: 0 }, { params: { shape: [8], dtype: 'int32' } });
+function maskCodes(chain: Chain, maskZero = true): string[] {
+  const input = addNode(emptyDocument('mask'), 'Input', { x: 0, y: 0 }, { params: { shape: [8], dtype: 'int32' } });
   const emb = addNode(input.doc, 'Embedding', { x: 1, y: 0 }, { label: 'emb', params: { input_dim: 5, output_dim: 4, mask_zero: maskZero } });
-  doc = connect(emb.doc, input.nodeId, emb.nodeId, 'in').doc;
-  let last = emb.nodeId;
+  return chainCodes(connect(emb.doc, input.nodeId, emb.nodeId, 'in').doc, emb.nodeId, chain);
+}
+
+/** A chain Input(8 steps of 4 features) → blocks → Output, and the mask codes analysis gives. */
+function vectorMaskCodes(chain: Chain): string[] {
+  const input = addNode(emptyDocument('mask'), 'Input', { x: 0, y: 0 }, { params: { shape: [8, 4] } });
+  return chainCodes(input.doc, input.nodeId, chain);
+}
+
+/** Appends `chain` and an Output after node `start`, and returns the mask codes of the analysis (code and block type). */
+function chainCodes(start: ProjectDocument, startId: string, chain: Chain): string[] {
+  let doc = start;
+  let last = startId;
   chain.forEach(([type, params], i) => {
     const added = addNode(doc, type, { x: i + 2, y: 0 }, { params: params ?? {} });
     doc = added.doc;
@@ -92,6 +107,36 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
   });
 });
 
+// The Masking block starts a mask as Embedding's mask_zero does (Keras 3.15: the same layers pass,
+// use, drop or refuse it), and replaces any mask it gets.
+describe('padding masks (Masking) through the graph', () => {
+  const rows: { chain: Chain; codes: string[] }[] = [
+    { chain: [['Masking'], ['LSTM']], codes: [] },
+    { chain: [['Masking', { mask_value: -1 }], ['Dense', { units: 3 }], ['GRU', { return_sequences: true }], ['GlobalAveragePooling1D']], codes: [] },
+    { chain: [['Masking'], ['Flatten'], ['Dense', { units: 2 }]], codes: ['LL030 Flatten'] },
+    { chain: [['Masking'], ['Softmax']], codes: ['LL031 Softmax'] },
+    { chain: [['Masking'], ['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D', 'LL031 LSTM'] },
+    // A Masking after a block that dropped the mask starts a new one: the LSTM gets it.
+    { chain: [['Masking'], ['Conv1D', { filters: 2, kernel_size: 3 }], ['Masking'], ['LSTM']], codes: ['LL030 Conv1D'] },
+    { chain: [['Masking'], ['MultiHeadAttention', { num_heads: 2, key_dim: 2 }]], codes: ['LL031 MultiHeadAttention'] },
+  ];
+  for (const { chain, codes } of rows) {
+    it(`${chain.map(([t, p]) => `${t}${p ? JSON.stringify(p) : ''}`).join(' → ')}: ${codes.join(', ') || 'no mask diagnostics'}`, () => {
+      expect(vectorMaskCodes(chain)).toEqual(codes);
+    });
+  }
+  it('names the Masking block and the way out', () => {
+    const input = addNode(emptyDocument('mask'), 'Input', { x: 0, y: 0 }, { params: { shape: [8, 4] } });
+    const m = addNode(input.doc, 'Masking', { x: 1, y: 0 }, { label: 'pad', params: { mask_value: 0.5 } });
+    const s = addNode(m.doc, 'Softmax', { x: 2, y: 0 });
+    let doc = connect(connect(s.doc, input.nodeId, m.nodeId, 'in').doc, m.nodeId, s.nodeId, 'in').doc;
+    const out = addNode(doc, 'Output', { x: 3, y: 0 });
+    doc = connect(out.doc, s.nodeId, out.nodeId, 'in').doc;
+    const msg = analyzeGraph(doc).diagnostics.find((d) => d.code === 'LL031')?.message ?? '';
+    expect(msg).toMatch(/padding mask of Masking "pad" \(mask_value 0\.5\).*or remove the Masking block\./);
+  });
+});
+
 // In the app's tfjs model, trailing padding must leave a recurrent layer's last output as the
 // unpadded sequence's (Keras's masked steps carry the state over), through every block that passes
 // the mask on — Layerloom's own layers included (LayerNormalization without center, ReLU with a cap).
@@ -122,5 +167,41 @@ describe('padding masks in the app’s tfjs model', () => {
     const [a, b] = [Array.from(short.dataSync()), Array.from(padded.dataSync())];
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 6);
     model.dispose();
+  });
+});
+
+// Keras scores a masked output on its real steps only (3.15: the loss is the mean over the unmasked
+// steps, accuracy counts them alone). A masked output keeps its steps axis, and the app's trainers and
+// the exported training scripts score one label per sample: they refuse it, naming why, rather than
+// train a model that differs from Keras's.
+describe('a masked (per-step) output is not trained on per-sample labels', () => {
+  const tagger = (): ProjectDocument => {
+    let doc = emptyDocument('tagger');
+    const chain: [string, Readonly<Record<string, ParamValue>>][] = [
+      ['Input', { shape: [8], dtype: 'int32' }],
+      ['Embedding', { input_dim: 5, output_dim: 4, mask_zero: true }],
+      ['LSTM', { units: 3, return_sequences: true }],
+      ['Dense', { units: 3, activation: 'softmax' }],
+      ['Output', {}],
+    ];
+    let last: string | null = null;
+    chain.forEach(([type, params], i) => {
+      const added = addNode(doc, type, { x: i, y: 0 }, { label: type === 'Output' ? 'tags' : undefined, params });
+      doc = last ? connect(added.doc, last, added.nodeId, 'in').doc : added.doc;
+      last = added.nodeId;
+    });
+    return doc;
+  };
+
+  it('the trainers (LL014)', () => {
+    const codes = checkLoss(tagger(), 'auto', { task: 'classification', numClasses: 3 }).map((d) => `${d.code} ${d.severity}`);
+    expect(codes).toEqual(['LL014 error']);
+  });
+
+  it('the exported train.py / train.ts', () => {
+    const doc = tagger();
+    const t = planTraining(doc, planModel(doc));
+    expect(t.dataKind).toBeNull();
+    expect(t.dataProblem).toMatch(/one label per sample, but the output "tags" has shape \[8,3\] per sample.*Write a loader that yields targets of that shape/);
   });
 });

@@ -101,10 +101,12 @@ const scan: ExportCase = {
 };
 /** A graph with an Embedding that masks padding: ONNX cannot carry the mask (refused, below). */
 const masksPadding = (c: ExportCase): boolean => c.doc.nodes.some((n) => n.type === 'Embedding' && n.params.mask_zero === true);
+/** A graph with a Masking block: refused for the same reason. */
+const masksSteps = (c: ExportCase): boolean => c.doc.nodes.some((n) => n.type === 'Masking');
 /** A graph with attention over rank-4/5 inputs: not written to ONNX yet (refused, below). */
 const attendsOverAxes = (c: ExportCase): boolean =>
   c.id === 'hand_attention_axes' || [...analyzeGraph(c.doc).nodes.values()].some((n) => n.node.type === 'MultiHeadAttention' && (n.shape?.length ?? 0) > 2);
-const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases].filter((c) => !masksPadding(c) && !attendsOverAxes(c));
+const base: OnnxCase[] = [...exampleCases(), ...handCases(), gelu, scan, ...random.cases].filter((c) => !masksPadding(c) && !masksSteps(c) && !attendsOverAxes(c));
 const cases: OnnxCase[] = [
   ...base,
   { id: 'opset13_transformer', doc: exampleCases().find((c) => c.id === 'transformer-classifier')?.doc ?? gelu.doc, opset: 13 },
@@ -123,6 +125,7 @@ describe('ONNX export cases', () => {
 
   for (const [what, pick, message] of [
     ['whose Embedding masks padding (mask_zero)', masksPadding, /Embedding "embedding" treats id 0 as padding \(mask_zero\).*Export Keras or TypeScript code, or turn mask_zero off/],
+    ['with a Masking block', masksSteps, /Masking "mask_half" marks padded steps.*Export Keras or TypeScript code, or remove the Masking block/],
     ['with attention over rank-4 inputs (attention_axes)', attendsOverAxes, /MultiHeadAttention "along_rows" attends over rank-4\/5 inputs.*Export Keras or TypeScript code/],
   ] as const) {
     it(`refuse a model ${what}, naming the block and the way out`, () => refuses(pick, message));

@@ -495,6 +495,12 @@ function embedding(ctx: MappingContext): string {
   return ctx.b.op1('Gather', ctx.step.name, [ctx.b.weight(`${ctx.step.name}/embeddings`, table.shape, table.data), ids], { axis: attr.int(0) });
 }
 
+function masking(ctx: MappingContext): string {
+  throw new Error(
+    `Masking "${ctx.step.node.label}" marks padded steps, which ONNX's operators cannot carry to the layers after it, so the model cannot be exported to ONNX. Export Keras or TypeScript code, or remove the Masking block.`,
+  );
+}
+
 function positionEmbedding(ctx: MappingContext): string {
   const { b, step } = ctx;
   const table = weight(ctx, 0, 'embeddings');
@@ -925,6 +931,7 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Concatenate: (ctx) => ctx.b.op1('Concat', ctx.step.name, ctx.inputs.map((_, i) => input(ctx, i)), { axis: attr.int(num(ctx.params, 'axis')) }),
   Embedding: embedding,
   PositionEmbedding: positionEmbedding,
+  Masking: masking,
   SimpleRNN: recurrent,
   LSTM: recurrent,
   GRU: recurrent,
