@@ -1,5 +1,5 @@
 /**
- * Convolution blocks: Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
+ * Convolution blocks: Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D, SeparableConv2D.
  * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3, channels last).
  *
  * Where tfjs-layers 4.22 differs from Keras, a block runs Layerloom's own variant of the layer or
@@ -10,7 +10,8 @@
  * - tfjs has no gradient for dilated convolutions, and its Conv1D throws when run with
  *   `padding="causal"`: those cases run as Layerloom's subclasses of tfjs's layers
  *   (compile/customLayers.ts: a dilated kernel instead of a dilated op; left padding, as Keras does);
- * - Conv2DTranspose and DepthwiseConv2D have no dilation in tfjs (it is ignored), so it is not offered;
+ * - Conv2DTranspose and DepthwiseConv2D have no dilation in tfjs (it is ignored), so it is not offered
+ *   (nor on Conv3DTranspose, which tfjs lacks and runs as Layerloom's own layer);
  * - SeparableConv2D in tfjs uses the depthwise initializer for the pointwise kernel too, so there is
  *   one initializer for both;
  * - strides > 1 together with dilation > 1 is refused (Keras refuses it for Conv1D/Conv2D, tfjs for
@@ -371,94 +372,132 @@ export const Conv3DBlock: BlockDef = convBlock({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Conv2DTranspose
+// Conv2DTranspose / Conv3DTranspose
+
+interface TransposeKind {
+  readonly type: 'Conv2DTranspose' | 'Conv3DTranspose';
+  readonly spatial: 2 | 3;
+  readonly description: string;
+}
+
+function transposeBlock(kind: TransposeKind): BlockDef {
+  const { type, spatial } = kind;
+  const sizes = spatial === 2 ? 'height and width' : 'depth, height and width';
+  return defineBlock({
+    type,
+    category: 'Convolution',
+    description: kind.description,
+    params: [
+      filtersParam,
+      kernelParam(spatial, ` Dilation is not offered: TensorFlow.js’s transposed convolutions have none, and the app must build the same model as Keras.`),
+      stridesParam(spatial, `Upsampling factor per axis: 2 doubles ${sizes}.`),
+      paddingParam(['valid', 'same']),
+      {
+        name: 'output_padding',
+        label: 'Output padding',
+        kind: 'ints',
+        length: spatial,
+        default: null,
+        nullable: true,
+        min: 0,
+        advanced: true,
+        help: `Extra ${spatial === 2 ? 'rows and columns' : 'slices, rows and columns'} at the end of the output, each smaller than the stride: picks one of the sizes a strided Conv${spatial}D could have come from (e.g. 7 rather than 8 from 4 at stride 2). Empty: the smallest size that fits.`,
+      },
+      activationParam('linear'),
+      useBiasParam,
+      initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
+      initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+      ...regularizerParams('kernel'),
+      ...regularizerParams('bias'),
+      ...constraintParams('kernel'),
+      ...constraintParams('bias'),
+    ],
+    constrainedWeightRanks: { kernel: spatial + 2, bias: 1 },
+    ports: () => SINGLE_INPUT,
+    inferShape: ([input], params) => {
+      if (!input) return fail('LL004', `Connect an input to the ${type}.`);
+      const rank = checkSpatialRank(type, input, spatial, spatial === 2 ? { flat: 'Dense' } : { image: 'Conv2DTranspose' });
+      if (rank) return rank;
+      const channels = fixedChannels(type, input, 'the kernel has one slice per input channel');
+      if (isResult(channels)) return channels;
+      const kernel = intTuple(params, 'kernel_size', spatial);
+      const strides = intTuple(params, 'strides', spatial);
+      const padding = str(params, 'padding') as Padding;
+      const extra = outputPaddingOf(params, spatial);
+      if (extra && extra.some((p, i) => p >= strides[i])) {
+        return fail('LL011', `Output padding (${extra.join(', ')}) must be smaller than the strides (${strides.join(', ')}) on each axis, as Keras requires.`, 'output_padding');
+      }
+      const dims = kernel.map((k, i) => convTransposeOutputLength(input[i], k, padding, strides[i], 1, extra ? extra[i] : null));
+      if (dims.some((d) => d !== null && d < 1)) return fail('LL009', `Output padding (${extra?.join(', ')}) gives an empty output ${formatShape([...dims, num(params, 'filters')])}. Raise it or use padding "valid".`, 'output_padding');
+      // TensorFlow runs a "same" transposed convolution only when a "same" convolution of stride s
+      // would take its output back to the input size (⌈out / s⌉ = n); Keras passes the size on and fails.
+      const axes = spatial === 2 ? AXES_2D : AXES_3D;
+      const stuck = padding === 'same' && extra ? dims.findIndex((d, i) => d !== null && input[i] !== null && Math.ceil(d / strides[i]) !== input[i]) : -1;
+      if (stuck >= 0) {
+        return fail(
+          'LL011',
+          `${type}: output padding ${extra?.[stuck]} with kernel ${kernel[stuck]} and stride ${strides[stuck]} on the ${axes[stuck]} gives ${dims[stuck]} from ${input[stuck]}, a size TensorFlow cannot run with padding "same" (a stride-${strides[stuck]} "same" convolution of ${dims[stuck]} gives ${Math.ceil((dims[stuck] ?? 0) / strides[stuck])}, not ${input[stuck]}). Raise the output padding on that axis by 1, or use an odd kernel size there.`,
+          'output_padding',
+        );
+      }
+      return ok([...dims, num(params, 'filters')]);
+    },
+    paramCount: (inputs, params) => {
+      const filters = num(params, 'filters');
+      return { trainable: product(intTuple(params, 'kernel_size', spatial)) * filters * channelsOf(inputs) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+    },
+    // Each input position scatters its channels through the whole kernel into every filter.
+    macs: ([input], params) => {
+      const positions = input ? shapeSize(input.slice(0, -1)) : null;
+      return positions === null ? null : positions * product(intTuple(params, 'kernel_size', spatial)) * channelsOf([input]) * num(params, 'filters');
+    },
+    keras: (params): KerasCall => ({
+      kerasClass: type,
+      kerasArgs: [
+        ['filters', num(params, 'filters')],
+        ['kernel_size', spatialArg(params, 'kernel_size', spatial)],
+        ['strides', spatialArg(params, 'strides', spatial)],
+        ['padding', str(params, 'padding')],
+        ['output_padding', outputPaddingOf(params, spatial) ? tuple(outputPaddingOf(params, spatial) ?? []) : null],
+        ['activation', str(params, 'activation')],
+        ['use_bias', bool(params, 'use_bias')],
+        ['kernel_initializer', str(params, 'kernel_initializer')],
+        ['bias_initializer', str(params, 'bias_initializer')],
+        ...regularizerArgs(params, ['kernel', 'bias']),
+        ...constraintArgs(params, ['kernel', 'bias']),
+      ],
+    }),
+    tfjs:
+      spatial === 2
+        ? {
+            // tfjs's own layer has no output padding: Layerloom's computes Keras's output size.
+            ownLayer: (params) => (outputPaddingOf(params, 2) ? LAYERLOOM_TFJS_CLASSES.conv2dTranspose : null),
+            adjust: (call, params) => (outputPaddingOf(params, 2) ? call : { ...call, args: call.args.filter(([k]) => k !== 'outputPadding') }),
+          }
+        : // tfjs has no 3-D transposed convolution layer (and no gradient for its op).
+          { ownLayer: () => LAYERLOOM_TFJS_CLASSES.conv3dTranspose },
+  });
+}
 
 /** Transposed 2-D convolution ("deconvolution"): learned upsampling. */
-export const Conv2DTransposeBlock: BlockDef = defineBlock({
+export const Conv2DTransposeBlock: BlockDef = transposeBlock({
   type: 'Conv2DTranspose',
-  category: 'Convolution',
+  spatial: 2,
   description: 'Learned upsampling: the reverse of a strided Conv2D (decoders, segmentation, generators).',
-  params: [
-    filtersParam,
-    kernelParam(2, ' Dilation is not offered: TensorFlow.js’s Conv2DTranspose has none, and the app must build the same model as Keras.'),
-    stridesParam(2, 'Upsampling factor per axis: 2 doubles height and width.'),
-    paddingParam(['valid', 'same']),
-    {
-      name: 'output_padding',
-      label: 'Output padding',
-      kind: 'ints',
-      length: 2,
-      default: null,
-      nullable: true,
-      min: 0,
-      advanced: true,
-      help: 'Extra rows and columns at the end of the output, each smaller than the stride: picks one of the sizes a strided Conv2D could have come from (e.g. 7 rather than 8 from 4 at stride 2). Empty: the smallest size that fits.',
-    },
-    activationParam('linear'),
-    useBiasParam,
-    initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
-    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('kernel'),
-    ...regularizerParams('bias'),
-    ...constraintParams('kernel'),
-    ...constraintParams('bias'),
-  ],
-  constrainedWeightRanks: { kernel: 4, bias: 1 },
-  ports: () => SINGLE_INPUT,
-  inferShape: ([input], params) => {
-    if (!input) return fail('LL004', 'Connect an input to the Conv2DTranspose.');
-    const rank = checkSpatialRank('Conv2DTranspose', input, 2, { flat: 'Dense' });
-    if (rank) return rank;
-    const channels = fixedChannels('Conv2DTranspose', input, 'the kernel has one slice per input channel');
-    if (isResult(channels)) return channels;
-    const kernel = intTuple(params, 'kernel_size', 2);
-    const strides = intTuple(params, 'strides', 2);
-    const padding = str(params, 'padding') as Padding;
-    const extra = outputPaddingOf(params);
-    if (extra && extra.some((p, i) => p >= strides[i])) {
-      return fail('LL011', `Output padding (${extra.join(', ')}) must be smaller than the strides (${strides.join(', ')}) on each axis, as Keras requires.`, 'output_padding');
-    }
-    const dims = [0, 1].map((i) => convTransposeOutputLength(input[i], kernel[i], padding, strides[i], 1, extra ? extra[i] : null));
-    if (dims.some((d) => d !== null && d < 1)) return fail('LL009', `Output padding (${extra?.join(', ')}) gives an empty output ${formatShape([...dims, num(params, 'filters')])}. Raise it or use padding "valid".`, 'output_padding');
-    return ok([...dims, num(params, 'filters')]);
-  },
-  paramCount: (inputs, params) => {
-    const filters = num(params, 'filters');
-    return { trainable: product(intTuple(params, 'kernel_size', 2)) * filters * channelsOf(inputs) + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
-  },
-  // Each input position scatters its channels through the whole kernel into every filter.
-  macs: ([input], params) => {
-    const positions = input ? shapeSize(input.slice(0, -1)) : null;
-    return positions === null ? null : positions * product(intTuple(params, 'kernel_size', 2)) * channelsOf([input]) * num(params, 'filters');
-  },
-  keras: (params): KerasCall => ({
-    kerasClass: 'Conv2DTranspose',
-    kerasArgs: [
-      ['filters', num(params, 'filters')],
-      ['kernel_size', spatialArg(params, 'kernel_size', 2)],
-      ['strides', spatialArg(params, 'strides', 2)],
-      ['padding', str(params, 'padding')],
-      ['output_padding', outputPaddingOf(params) ? tuple(outputPaddingOf(params) ?? []) : null],
-      ['activation', str(params, 'activation')],
-      ['use_bias', bool(params, 'use_bias')],
-      ['kernel_initializer', str(params, 'kernel_initializer')],
-      ['bias_initializer', str(params, 'bias_initializer')],
-      ...regularizerArgs(params, ['kernel', 'bias']),
-      ...constraintArgs(params, ['kernel', 'bias']),
-    ],
-  }),
-  tfjs: {
-    // tfjs's own layer has no output padding: Layerloom's computes Keras's output size.
-    ownLayer: (params) => (outputPaddingOf(params) ? LAYERLOOM_TFJS_CLASSES.conv2dTranspose : null),
-    adjust: (call, params) => (outputPaddingOf(params) ? call : { ...call, args: call.args.filter(([k]) => k !== 'outputPadding') }),
-  },
 });
 
-/** Conv2DTranspose's output_padding per axis, or null for Keras's None. */
-function outputPaddingOf(params: Params): number[] | null {
+/** Transposed 3-D convolution: learned upsampling of a volume. */
+export const Conv3DTransposeBlock: BlockDef = transposeBlock({
+  type: 'Conv3DTranspose',
+  spatial: 3,
+  description: 'Learned upsampling of a volume or video clip: the reverse of a strided Conv3D (3-D U-Nets, volume decoders).',
+});
+
+/** A transposed convolution's output_padding per axis, or null for Keras's None. */
+function outputPaddingOf(params: Params, spatial: 2 | 3): number[] | null {
   const v = params.output_padding;
   if (v === null || v === undefined) return null;
-  return intTuple(params, 'output_padding', 2);
+  return intTuple(params, 'output_padding', spatial);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,4 +641,4 @@ function separableCall(params: Params): KerasCall {
 }
 
 /** Blocks in this family, registry order. */
-export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv3DBlock, Conv2DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];
+export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv3DBlock, Conv2DTransposeBlock, Conv3DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];

@@ -1,11 +1,11 @@
 /**
- * Padding, cropping and axis rearranging: ZeroPadding1D/2D, Cropping1D/2D, RepeatVector, Permute.
+ * Padding, cropping and axis rearranging: ZeroPadding1D/2D/3D, Cropping1D/2D/3D, RepeatVector, Permute.
  * Semantics and names follow `keras.layers` (Keras 3, channels last).
  *
  * Paddings and croppings are stored one entry per side — `(before, after)` for a sequence,
  * `(top, bottom, left, right)` for an image — and printed as Keras writes them
- * (`((top, bottom), (left, right))`). tfjs-layers 4.22 has no ZeroPadding1D or Cropping1D: they run
- * as Layerloom's own `LayerloomZeroPadding1D` / `LayerloomCropping1D`.
+ * (`((top, bottom), (left, right))`). tfjs-layers 4.22 has no 1-D or 3-D padding and cropping: they
+ * run as Layerloom's own `LayerloomZeroPadding1D/3D` / `LayerloomCropping1D/3D`.
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { dims, intTuple, num, tuple } from './paramUtils.js';
@@ -18,10 +18,10 @@ import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 const NO_PARAMS = { trainable: 0, nonTrainable: 0 } as const;
 
-type Spatial = 1 | 2;
+type Spatial = 1 | 2 | 3;
 
-const SIDES: Readonly<Record<Spatial, string>> = { 1: 'before, after', 2: 'top, bottom, left, right' };
-const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: ['height', 'width'] };
+const SIDES: Readonly<Record<Spatial, string>> = { 1: 'before, after', 2: 'top, bottom, left, right', 3: 'front, back, top, bottom, left, right' };
+const AXES: Readonly<Record<Spatial, readonly string[]>> = { 1: ['length'], 2: ['height', 'width'], 3: ['depth', 'height', 'width'] };
 
 /** `(before, after)` per spatial axis. */
 function sides(params: Params, name: string, spatial: Spatial): [number, number][] {
@@ -29,7 +29,7 @@ function sides(params: Params, name: string, spatial: Spatial): [number, number]
   return Array.from({ length: spatial }, (_, i) => [v[2 * i], v[2 * i + 1]] as [number, number]);
 }
 
-/** The Keras literal: `(a, b)` for a sequence, `((top, bottom), (left, right))` for an image. */
+/** The Keras literal: `(a, b)` for a sequence, `((top, bottom), (left, right))` for an image (and a third pair for a volume). */
 function sidesLiteral(pairs: readonly [number, number][]): KerasArg {
   return pairs.length === 1 ? tuple(pairs[0]) : tuple(pairs.map((p) => tuple(p)));
 }
@@ -48,7 +48,7 @@ function sidesParam(name: 'padding' | 'cropping', spatial: Spatial, def: number)
 }
 
 interface PadKind {
-  readonly type: 'ZeroPadding1D' | 'ZeroPadding2D' | 'Cropping1D' | 'Cropping2D';
+  readonly type: 'ZeroPadding1D' | 'ZeroPadding2D' | 'ZeroPadding3D' | 'Cropping1D' | 'Cropping2D' | 'Cropping3D';
   readonly spatial: Spatial;
   readonly crop: boolean;
   readonly description: string;
@@ -90,7 +90,9 @@ function padBlock(kind: PadKind): BlockDef {
     tfjs:
       kind.spatial === 1
         ? { ownLayer: () => (kind.crop ? LAYERLOOM_TFJS_CLASSES.cropping1d : LAYERLOOM_TFJS_CLASSES.zeroPadding1d) }
-        : kind.crop
+        : kind.spatial === 3
+          ? { ownLayer: () => (kind.crop ? LAYERLOOM_TFJS_CLASSES.cropping3d : LAYERLOOM_TFJS_CLASSES.zeroPadding3d) }
+          : kind.crop
           ? { adjust: (call) => ({ ...call, factory: 'cropping2D' }) }
           : undefined,
   });
@@ -109,6 +111,16 @@ export const ZeroPadding2DBlock = padBlock({
 export const Cropping1DBlock = padBlock({ type: 'Cropping1D', spatial: 1, crop: true, description: 'Removes steps from the start and end of a sequence.' });
 /** Rows and columns removed from the borders of an image. */
 export const Cropping2DBlock = padBlock({ type: 'Cropping2D', spatial: 2, crop: true, description: 'Removes rows and columns at the borders of an image.' });
+
+/** Zeros around a volume. */
+export const ZeroPadding3DBlock = padBlock({
+  type: 'ZeroPadding3D',
+  spatial: 3,
+  crop: false,
+  description: 'Adds zero slices, rows and columns around a volume or video clip (depth, height, width).',
+});
+/** Slices, rows and columns removed from the borders of a volume. */
+export const Cropping3DBlock = padBlock({ type: 'Cropping3D', spatial: 3, crop: true, description: 'Removes slices, rows and columns at the borders of a volume or video clip.' });
 
 /** Repeats a vector n times: (features) → (n, features). */
 export const RepeatVectorBlock: BlockDef = defineBlock({
@@ -160,4 +172,13 @@ export const PermuteBlock: BlockDef = defineBlock({
 });
 
 /** Blocks in this family, registry order. */
-export const paddingBlocks: readonly BlockDef[] = [ZeroPadding1DBlock, ZeroPadding2DBlock, Cropping1DBlock, Cropping2DBlock, RepeatVectorBlock, PermuteBlock];
+export const paddingBlocks: readonly BlockDef[] = [
+  ZeroPadding1DBlock,
+  ZeroPadding2DBlock,
+  ZeroPadding3DBlock,
+  Cropping1DBlock,
+  Cropping2DBlock,
+  Cropping3DBlock,
+  RepeatVectorBlock,
+  PermuteBlock,
+];

@@ -1,13 +1,14 @@
 /**
  * Pooling and up-sampling blocks: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
- * GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D, UpSampling2D. Semantics and parameter names follow `keras.layers` (Keras 3,
+ * GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D, UpSampling2D/3D. Semantics and parameter names follow `keras.layers` (Keras 3,
  * channels last).
  *
  * `strides` left empty (null) means "same as pool_size", as in Keras; tfjs is given the resolved
  * value. UpSampling2D "bilinear" runs as Layerloom's own `LayerloomResize`: tfjs's bilinear
  * up-sampling uses the old corner alignment (TF 1 `half_pixel_centers=False`) while Keras 3 resizes
  * with half-pixel centres. The 3-D global poolings run as Layerloom's own global pooling layer
- * (tfjs-layers 4.22 has none for rank 5).
+ * (tfjs-layers 4.22 has none for rank 5), and UpSampling3D as Layerloom's own `LayerloomUpSampling3D`
+ * (tfjs has no 3-D up-sampling).
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { bool, intTuple, str, tuple } from './paramUtils.js';
@@ -323,6 +324,25 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
   },
 });
 
+/** Repeats slices, rows and columns to enlarge a volume. */
+export const UpSampling3DBlock: BlockDef = defineBlock({
+  type: 'UpSampling3D',
+  category: 'Pooling',
+  description: 'Enlarges a volume or video clip by repeating each slice, row and column (no weights); the cheap alternative to Conv3DTranspose.',
+  params: [{ name: 'size', label: 'Size', kind: 'ints', length: 3, default: [2, 2, 2], min: 1, warnAbove: 64, help: 'Repeat factor for depth, height and width: 2, 2, 2 doubles all three.' }],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params): ShapeResult => {
+    if (!input) return fail('LL004', 'Connect an input to the UpSampling3D.');
+    const rank = checkSpatialRank('UpSampling3D', input, 3, { image: 'UpSampling2D' });
+    if (rank) return rank;
+    const size = intTuple(params, 'size', 3);
+    return ok([upsampledLength(input[0], size[0]), upsampledLength(input[1], size[1]), upsampledLength(input[2], size[2]), input[3]]);
+  },
+  paramCount: () => NO_PARAMS,
+  keras: (params): KerasCall => ({ kerasClass: 'UpSampling3D', kerasArgs: [['size', tuple(intTuple(params, 'size', 3))]] }),
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.upSampling3d },
+});
+
 /** Blocks in this family, registry order. */
 export const poolingBlocks: readonly BlockDef[] = [
   MaxPooling1DBlock,
@@ -338,4 +358,5 @@ export const poolingBlocks: readonly BlockDef[] = [
   GlobalMaxPooling2DBlock,
   GlobalMaxPooling3DBlock,
   UpSampling2DBlock,
+  UpSampling3DBlock,
 ];

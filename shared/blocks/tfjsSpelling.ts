@@ -33,6 +33,11 @@ export const LAYERLOOM_TFJS_CLASSES = {
   gru: 'LayerloomGRU',
   batchNormalization: 'LayerloomBatchNormalization',
   layerNormalization: 'LayerloomLayerNormalization',
+  zeroPadding3d: 'LayerloomZeroPadding3D',
+  cropping3d: 'LayerloomCropping3D',
+  upSampling3d: 'LayerloomUpSampling3D',
+  spatialDropout3d: 'LayerloomSpatialDropout3D',
+  conv3dTranspose: 'LayerloomConv3DTranspose',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

@@ -74,6 +74,7 @@ export const KERAS_DEFAULTS: Defaults = {
   Conv3D: { ...CONV_COMMON, strides: t(1, 1, 1), dilation_rate: t(1, 1, 1) },
   Conv1DTranspose: { ...CONV_TRANSPOSE_COMMON, strides: 1, dilation_rate: 1 },
   Conv2DTranspose: { ...CONV_TRANSPOSE_COMMON, strides: t(1, 1), dilation_rate: t(1, 1) },
+  Conv3DTranspose: { ...CONV_TRANSPOSE_COMMON, strides: t(1, 1, 1), dilation_rate: t(1, 1, 1) },
   SeparableConv1D: {
     padding: 'valid', activation: 'linear', use_bias: true, strides: 1, dilation_rate: 1, depth_multiplier: 1,
     depthwise_initializer: 'glorot_uniform', pointwise_initializer: 'glorot_uniform', bias_initializer: 'zeros',
@@ -130,6 +131,10 @@ export const KERAS_DEFAULTS: Defaults = {
   ZeroPadding1D: { padding: 1 },
   ZeroPadding2D: { padding: t(1, 1) },
   Cropping1D: { cropping: t(1, 1) },
+  UpSampling3D: { size: t(2, 2, 2) },
+  ZeroPadding3D: { padding: t(1, 1, 1) },
+  Cropping3D: { cropping: t(t(1, 1), t(1, 1), t(1, 1)) },
+  SpatialDropout3D: {},
   GaussianNoise: {},
   GaussianDropout: {},
   SpatialDropout1D: {},

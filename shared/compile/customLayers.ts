@@ -47,8 +47,17 @@
  *   half-pixel centres (tfjs's resize layer aligns pixels differently, and its kernels' gradients
  *   ignore half-pixel centres). Runs as two matrix products with interpolation matrices computed
  *   once per size (rows, then columns), so it has exact gradients on every backend.
- * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`: Keras's 1-D padding and cropping (tfjs has
- *   the 2-D ones only).
+ * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`, `LayerloomZeroPadding3D`, `LayerloomCropping3D`:
+ *   Keras's 1-D and 3-D padding and cropping (tfjs has the 2-D ones only).
+ * - `LayerloomUpSampling3D`: Keras's `UpSampling3D` (each voxel repeated along depth, height and
+ *   width; tfjs has none). Built from reshape and concat, so its gradient works on every backend.
+ * - `LayerloomSpatialDropout3D`: as `LayerloomSpatialDropout2D`, one draw per sample and channel of
+ *   a volume.
+ * - `LayerloomConv3DTranspose`: Keras's `Conv3DTranspose` (tfjs has no layer, and no gradient for
+ *   its `conv3dTranspose` op). Runs as the forward convolution it is the transpose of: the input
+ *   spread out by the strides (zeros between the voxels), padded by kernel − 1 less Keras's crop,
+ *   convolved with the kernel mirrored and its two channel axes swapped. The kernel keeps Keras's
+ *   layout `(kd, kh, kw, filters, channels)`, so weights load with `set_weights`.
  * - Recurrent penalties: tfjs's RNN and Bidirectional layers leave their cells' (and copies')
  *   weight regularization penalties out of the model's loss; `layerloomLayers` makes them count
  *   them, as Keras does (see countRecurrentPenalties).
@@ -72,6 +81,8 @@ type Kwargs = Parameters<Layer['call']>[1];
 type LayerShape = tfjs.Shape;
 type Initializer = ReturnType<TF['initializers']['ones']>;
 type ConfigDict = tfjs.serialization.ConfigDict;
+type WeightRegularizer = ReturnType<TF['regularizers']['l1l2']>;
+type WeightConstraint = ReturnType<TF['constraints']['maxNorm']>;
 
 /**
  * tfjs config of {@link LayerloomLayers.MultiHeadAttention}. Initializers are tfjs identifiers
@@ -151,6 +162,12 @@ export function resizeMatrix(inSize: number, outSize: number, interpolation: 'bi
 
 /** tfjs config of {@link LayerloomLayers.ZeroPadding1D} (`padding`) and {@link LayerloomLayers.Cropping1D} (`cropping`): `[before, after]`. */
 export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] };
+/** tfjs config of {@link LayerloomLayers.ZeroPadding3D} and {@link LayerloomLayers.Cropping3D}: `[before, after]` for depth, height and width. */
+export type Sides3DArgs = LayerArgs & { padding?: number[][]; cropping?: number[][] };
+/** tfjs config of {@link LayerloomLayers.UpSampling3D}: the repeat factor for depth, height and width. */
+export type UpSampling3DArgs = LayerArgs & { size?: number[] };
+/** tfjs config of {@link LayerloomLayers.Conv3DTranspose}: tfjs's conv3d config plus Keras's output padding. */
+export type Conv3DTransposeLayerArgs = Parameters<TF['layers']['conv3d']>[0] & { outputPadding?: number[] | null };
 
 /** tfjs config of {@link LayerloomLayers.BatchNormalization}: tfjs's own. */
 export type BatchNormalizationLayerArgs = Parameters<TF['layers']['batchNormalization']>[0];
@@ -207,6 +224,11 @@ export interface LayerloomLayers {
   readonly Resize: new (args: ResizeArgs) => Layer;
   readonly ZeroPadding1D: new (args: Sides1DArgs) => Layer;
   readonly Cropping1D: new (args: Sides1DArgs) => Layer;
+  readonly ZeroPadding3D: new (args: Sides3DArgs) => Layer;
+  readonly Cropping3D: new (args: Sides3DArgs) => Layer;
+  readonly UpSampling3D: new (args: UpSampling3DArgs) => Layer;
+  readonly SpatialDropout3D: new (args: NoiseArgs) => Layer;
+  readonly Conv3DTranspose: new (args: Conv3DTransposeLayerArgs) => Layer;
 }
 
 /** Class names under which the layers are registered (and `LayerCall.tfjsFactory` of their blocks). */
@@ -234,6 +256,11 @@ export const CUSTOM_LAYER_CLASSES = {
   gaussianDropout: 'LayerloomGaussianDropout',
   spatialDropout2d: 'LayerloomSpatialDropout2D',
   resize: 'LayerloomResize',
+  zeroPadding3d: 'LayerloomZeroPadding3D',
+  cropping3d: 'LayerloomCropping3D',
+  upSampling3d: 'LayerloomUpSampling3D',
+  spatialDropout3d: 'LayerloomSpatialDropout3D',
+  conv3dTranspose: 'LayerloomConv3DTranspose',
 } as const;
 
 /**
@@ -1147,28 +1174,33 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
-  /** See the file comment: drops whole channels of an image (one draw per sample and channel) while training. */
-  class LayerloomSpatialDropout2D extends tf.layers.Layer {
-    static readonly className = CUSTOM_LAYER_CLASSES.spatialDropout2d;
-    private readonly rate: number;
-    seed: number | undefined;
+  /** See the file comment: drops whole channels (one draw per sample and channel) of an image or a volume while training. */
+  const spatialDropout = (spatial: 2 | 3, className: string) =>
+    class extends tf.layers.Layer {
+      static readonly className = className;
+      private readonly rate: number;
+      seed: number | undefined;
 
-    constructor(args: NoiseArgs) {
-      super(args);
-      this.rate = rateOf(args.rate, 'SpatialDropout2D');
-      this.seed = args.seed;
-    }
+      constructor(args: NoiseArgs) {
+        super(args);
+        this.rate = rateOf(args.rate, `SpatialDropout${spatial}D`);
+        this.seed = args.seed;
+      }
 
-    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
-      return whileTraining(inputs, kwargs, (x) =>
-        this.rate > 0 ? tf.dropout(x, this.rate, [x.shape[0] ?? 1, 1, 1, x.shape[3] ?? 1], this.seed) : tf.clone(x),
-      );
-    }
+      override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+        return whileTraining(inputs, kwargs, (x) =>
+          this.rate > 0 ? tf.dropout(x, this.rate, [x.shape[0] ?? 1, ...new Array<number>(spatial).fill(1), x.shape[spatial + 1] ?? 1], this.seed) : tf.clone(x),
+        );
+      }
 
-    override getConfig(): ConfigDict {
-      return { ...super.getConfig(), rate: this.rate };
-    }
-  }
+      override getConfig(): ConfigDict {
+        return { ...super.getConfig(), rate: this.rate };
+      }
+    };
+  /** See the file comment. */
+  const LayerloomSpatialDropout2D = spatialDropout(2, CUSTOM_LAYER_CLASSES.spatialDropout2d);
+  /** See the file comment. */
+  const LayerloomSpatialDropout3D = spatialDropout(3, CUSTOM_LAYER_CLASSES.spatialDropout3d);
 
   /** See the file comment. */
   class LayerloomResize extends tf.layers.Layer {
@@ -1268,6 +1300,211 @@ function defineLayers(tf: TF): LayerloomLayers {
 
     override getConfig(): ConfigDict {
       return { ...super.getConfig(), cropping: this.cropping };
+    }
+  }
+
+  /** `[before, after]` for each of depth, height and width, as non-negative integers. */
+  const sides3 = (v: number[][] | undefined, what: string): [number, number][] => {
+    const pairs = v ?? [[1, 1], [1, 1], [1, 1]];
+    if (pairs.length !== 3 || pairs.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((n) => !Number.isInteger(n) || n < 0))) {
+      throw new Error(`${what} must be three pairs of integers ≥ 0 (depth, height, width), got ${JSON.stringify(v)}.`);
+    }
+    return pairs.map((p) => [p[0], p[1]] as [number, number]);
+  };
+
+  /** See the file comment. */
+  class LayerloomZeroPadding3D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.zeroPadding3d;
+    private readonly padding: [number, number][];
+
+    constructor(args: Sides3DArgs) {
+      super(args);
+      this.padding = sides3(args.padding, 'ZeroPadding3D padding');
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, ...rest] = inputShapesOf(inputShape)[0];
+      return [batch, ...this.padding.map(([a, b], i) => (rest[i] === null ? null : rest[i] + a + b)), rest[3]];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        return tf.pad(x, [[0, 0], ...this.padding, [0, 0]]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), padding: this.padding };
+    }
+  }
+
+  /** See the file comment. */
+  class LayerloomCropping3D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.cropping3d;
+    private readonly cropping: [number, number][];
+
+    constructor(args: Sides3DArgs) {
+      super(args);
+      this.cropping = sides3(args.cropping, 'Cropping3D cropping');
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, ...rest] = inputShapesOf(inputShape)[0];
+      return [batch, ...this.cropping.map(([a, b], i) => (rest[i] === null ? null : rest[i] - a - b)), rest[3]];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const sizes = this.cropping.map(([a, b], i) => (x.shape[i + 1] ?? 0) - a - b);
+        return tf.slice(x, [0, ...this.cropping.map((p) => p[0]), 0], [-1, ...sizes, -1]);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), cropping: this.cropping };
+    }
+  }
+
+  /**
+   * `x` with each entry along `axis` repeated `times` in a row, from reshape and concat only (tfjs's
+   * tile has no gradient above rank 4): `(outer, n, inner)` → `(outer, n, times, inner)` → `(…, n · times, …)`.
+   */
+  const repeatAxis = (x: Tensor, axis: number, times: number): Tensor => {
+    if (times === 1) return x;
+    const shape = x.shape;
+    const n = shape[axis];
+    const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const one = tf.reshape(x, [outer, n, 1, inner]);
+    return tf.reshape(tf.concat(new Array<Tensor>(times).fill(one), 2), [...shape.slice(0, axis), n * times, ...shape.slice(axis + 1)]);
+  };
+
+  /** See the file comment. */
+  class LayerloomUpSampling3D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.upSampling3d;
+    private readonly size: number[];
+
+    constructor(args: UpSampling3DArgs) {
+      super(args);
+      const size = args.size ?? [2, 2, 2];
+      if (!Array.isArray(size) || size.length !== 3) throw new Error(`UpSampling3D size must be three integers ≥ 1 (depth, height, width), got ${JSON.stringify(args.size)}.`);
+      this.size = size.map((v) => positiveInt(v, 'UpSampling3D size'));
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, ...rest] = inputShapesOf(inputShape)[0];
+      return [batch, ...this.size.map((f, i) => (rest[i] === null ? null : rest[i] * f)), rest[3]];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        let x = Array.isArray(inputs) ? inputs[0] : inputs;
+        this.size.forEach((f, i) => {
+          x = repeatAxis(x, i + 1, f);
+        });
+        return x;
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), size: this.size };
+    }
+  }
+
+  /**
+   * See the file comment. tfjs's Conv3D class supplies the config, initializers, regularizers,
+   * constraints and activation; this builds Keras's transposed kernel and runs the transposed
+   * convolution as a forward one.
+   */
+  class LayerloomConv3DTranspose extends BuiltinConv3D {
+    static readonly className = CUSTOM_LAYER_CLASSES.conv3dTranspose;
+    /** Keras's `output_padding`, or null for its default output size. */
+    private readonly extra: number[] | null;
+    private readonly stridesPerAxis: number[];
+    private readonly windows: number[];
+
+    constructor(args: Conv3DTransposeLayerArgs) {
+      const { outputPadding, ...rest } = args;
+      super(rest);
+      this.stridesPerAxis = perAxis(args.strides, 3, 'Conv3DTranspose strides');
+      this.windows = perAxis(args.kernelSize, 3, 'Conv3DTranspose kernelSize');
+      const extra = outputPadding ?? null;
+      if (extra !== null && (extra.length !== 3 || extra.some((p, i) => !Number.isInteger(p) || p < 0 || p >= this.stridesPerAxis[i]))) {
+        throw new Error(`Conv3DTranspose outputPadding must be three integers ≥ 0, each below its stride (${this.stridesPerAxis.join(', ')}), got ${JSON.stringify(outputPadding)}.`);
+      }
+      this.extra = extra;
+      if (perAxis(args.dilationRate, 3, 'Conv3DTranspose dilationRate').some((d) => d !== 1)) throw new Error('Conv3DTranspose takes no dilation in Layerloom.');
+    }
+
+    /** Keras's output length of axis `i` for an input length `n`. */
+    private outLength(n: number, i: number): number {
+      const same = (this as unknown as ConvFields).padding === 'same';
+      const k = this.windows[i];
+      const s = this.stridesPerAxis[i];
+      if (this.extra === null) return same ? n * s : n * s + Math.max(k - s, 0);
+      return (n - 1) * s + k - 2 * (same ? Math.floor(k / 2) : 0) + this.extra[i];
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const shape = inputShapesOf(inputShape)[0];
+      const channels = shape[4];
+      if (channels === null || channels === undefined) throw new Error('Conv3DTranspose needs a fixed number of input channels.');
+      const self = this as unknown as {
+        filters: number;
+        useBias: boolean;
+        kernelInitializer: Initializer;
+        biasInitializer: Initializer;
+        kernelRegularizer?: WeightRegularizer;
+        biasRegularizer?: WeightRegularizer;
+        kernelConstraint?: WeightConstraint;
+        biasConstraint?: WeightConstraint;
+        kernel: tfjs.LayerVariable;
+        bias: tfjs.LayerVariable | null;
+      };
+      self.kernel = this.addWeight('kernel', [...this.windows, self.filters, channels], 'float32', self.kernelInitializer, self.kernelRegularizer, true, self.kernelConstraint);
+      if (self.useBias) self.bias = this.addWeight('bias', [self.filters], 'float32', self.biasInitializer, self.biasRegularizer, true, self.biasConstraint);
+      this.inputSpec = [{ ndim: 5, axes: { [-1]: channels } }];
+      this.built = true;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, ...rest] = inputShapesOf(inputShape)[0];
+      return [batch, ...[0, 1, 2].map((i) => (rest[i] === null ? null : this.outLength(rest[i], i))), (this as unknown as { filters: number }).filters];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const conv = this as unknown as ConvFields;
+        const same = conv.padding === 'same';
+        // Zeros between the voxels (stride − 1 per gap): length (n − 1)·s + 1 on each axis.
+        const spread = dilateKernel(tf, x, [1, ...this.stridesPerAxis]);
+        // TensorFlow's full transposed output has (n − 1)·s + k positions; Keras keeps `out` of them
+        // from `crop before` on (half the excess, rounded down, for "same"), zeros past the end.
+        const pads: [number, number][] = [0, 1, 2].map((i) => {
+          const n = x.shape[i + 1];
+          const k = this.windows[i];
+          const full = (n - 1) * this.stridesPerAxis[i] + k;
+          const out = this.outLength(n, i);
+          const before = same && full > out ? Math.floor((full - out) / 2) : 0;
+          return [k - 1 - before, out + before - ((n - 1) * this.stridesPerAxis[i] + 1)];
+        });
+        const padded = tf.pad(spread, [[0, 0], ...pads.map(([a, b]) => [Math.max(a, 0), Math.max(b, 0)] as [number, number]), [0, 0]]);
+        const trimmed = pads.some(([a, b]) => a < 0 || b < 0)
+          ? tf.slice(padded, [0, ...pads.map(([a]) => Math.max(-a, 0)), 0], [-1, ...pads.map(([a, b], i) => padded.shape[i + 1] - Math.max(-a, 0) - Math.max(-b, 0)), -1])
+          : padded;
+        // Kernel (k…, filters, channels) mirrored in space, as conv3d's (k…, channels, filters).
+        const kernel = tf.transpose(tf.reverse(conv.kernel.read(), [0, 1, 2]), [0, 1, 2, 4, 3]);
+        let y: Tensor = tf.conv3d(trimmed as tfjs.Tensor5D, kernel as tfjs.Tensor5D, 1, 'valid');
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), outputPadding: this.extra };
     }
   }
 
@@ -1480,6 +1717,8 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomConv2D);
   tf.serialization.registerClass(LayerloomConv3D);
   tf.serialization.registerClass(LayerloomSeparableConv2D);
+  tf.serialization.registerClass(LayerloomDepthwiseConv2D);
+  tf.serialization.registerClass(LayerloomConv2DTranspose);
   tf.serialization.registerClass(LayerloomSubtract);
   tf.serialization.registerClass(LayerloomReLU);
   tf.serialization.registerClass(LayerloomELU);
@@ -1492,6 +1731,11 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomResize);
   tf.serialization.registerClass(LayerloomZeroPadding1D);
   tf.serialization.registerClass(LayerloomCropping1D);
+  tf.serialization.registerClass(LayerloomZeroPadding3D);
+  tf.serialization.registerClass(LayerloomCropping3D);
+  tf.serialization.registerClass(LayerloomUpSampling3D);
+  tf.serialization.registerClass(LayerloomSpatialDropout3D);
+  tf.serialization.registerClass(LayerloomConv3DTranspose);
   return {
     MultiHeadAttention: LayerloomMultiHeadAttention,
     PositionEmbedding: LayerloomPositionEmbedding,
@@ -1516,6 +1760,11 @@ function defineLayers(tf: TF): LayerloomLayers {
     Resize: LayerloomResize,
     ZeroPadding1D: LayerloomZeroPadding1D,
     Cropping1D: LayerloomCropping1D,
+    ZeroPadding3D: LayerloomZeroPadding3D,
+    Cropping3D: LayerloomCropping3D,
+    UpSampling3D: LayerloomUpSampling3D,
+    SpatialDropout3D: LayerloomSpatialDropout3D,
+    Conv3DTranspose: LayerloomConv3DTranspose,
   };
 }
 

@@ -25,6 +25,9 @@ import {
   type DepthwiseConvLayerArgs,
   type Conv2DTransposeLayerArgs,
   type Sides1DArgs,
+  type Sides3DArgs,
+  type UpSampling3DArgs,
+  type Conv3DTransposeLayerArgs,
 } from './customLayers.js';
 import { routeLayerInputs, type RoutedInput } from '../codegen/plan.js';
 import type { SymbolicTensor, TF } from './tfTypes.js';
@@ -102,6 +105,11 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.resize]: (tf, c) => new (layerloomLayers(tf).Resize)(c as ResizeArgs),
   [CUSTOM_LAYER_CLASSES.zeroPadding1d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding1D)(c as Sides1DArgs),
   [CUSTOM_LAYER_CLASSES.cropping1d]: (tf, c) => new (layerloomLayers(tf).Cropping1D)(c as Sides1DArgs),
+  [CUSTOM_LAYER_CLASSES.zeroPadding3d]: (tf, c) => new (layerloomLayers(tf).ZeroPadding3D)(c as Sides3DArgs),
+  [CUSTOM_LAYER_CLASSES.cropping3d]: (tf, c) => new (layerloomLayers(tf).Cropping3D)(c as Sides3DArgs),
+  [CUSTOM_LAYER_CLASSES.upSampling3d]: (tf, c) => new (layerloomLayers(tf).UpSampling3D)(c as UpSampling3DArgs),
+  [CUSTOM_LAYER_CLASSES.spatialDropout3d]: (tf, c) => new (layerloomLayers(tf).SpatialDropout3D)(c as NoiseArgs),
+  [CUSTOM_LAYER_CLASSES.conv3dTranspose]: (tf, c) => new (layerloomLayers(tf).Conv3DTranspose)(c as Conv3DTransposeLayerArgs),
   [CUSTOM_LAYER_CLASSES.batchNormalization]: (tf, c) => new (layerloomLayers(tf).BatchNormalization)(c as BatchNormalizationLayerArgs),
   [CUSTOM_LAYER_CLASSES.layerNormalization]: (tf, c) => new (layerloomLayers(tf).LayerNormalization)(c as LayerNormalizationLayerArgs),
   [CUSTOM_LAYER_CLASSES.gru]: (tf, c) => new (layerloomLayers(tf).GRU)(c as GRULayerArgs),

@@ -47,6 +47,7 @@ const SEEDED_CLASSES: ReadonlySet<string> = new Set([
   CUSTOM_LAYER_CLASSES.gaussianNoise,
   CUSTOM_LAYER_CLASSES.gaussianDropout,
   CUSTOM_LAYER_CLASSES.spatialDropout2d,
+  CUSTOM_LAYER_CLASSES.spatialDropout3d,
 ]);
 
 /** How a layer takes per-step seeds, or null when it draws nothing at random. */

@@ -87,7 +87,7 @@ def model_macs(keras, model):
             name = type(layer).__name__
         if name in ("Dense", "Conv1D", "Conv2D", "Conv3D"):
             macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
-        elif name == "Conv2DTranspose":
+        elif name in ("Conv2DTranspose", "Conv3DTranspose"):
             positions = _prod(in_shapes[0][1:-1])
             macs = None if positions is None else positions * _prod(layer.kernel.shape)
         elif name == "DepthwiseConv2D":

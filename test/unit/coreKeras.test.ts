@@ -18,7 +18,7 @@ describeKerasNumeric('core layers equal Keras 3 (shape, parameter count, outputs
 describe('the activation, preprocessing and noise layers train in tfjs', () => {
   // Layerloom's own layers among them (ReLU with slope/threshold, ELU, Softmax on axis 1,
   // Normalization, 1-D padding/cropping) must pass gradients back to their inputs.
-  const types = new Set(['ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax', 'Rescaling', 'Normalization', 'RepeatVector', 'Permute', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
+  const types = new Set(['ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax', 'Rescaling', 'Normalization', 'RepeatVector', 'Permute', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout']);
   for (const c of CORE_CASES.filter((x) => types.has(x.block))) {
     it(`${c.id}: finite gradients reach the input in training mode`, () => {
       const def = getBlock(c.block);

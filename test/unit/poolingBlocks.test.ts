@@ -46,6 +46,16 @@ describe('pooling and up-sampling blocks (Keras 3 semantics)', () => {
     { block: 'UpSampling2D', params: { size: [2, 3] }, inputs: [[null, 5, 2]], shape: [null, 15, 2], count: 0 },
     { block: 'UpSampling2D', params: { size: [1, 4] }, inputs: [[3, 3, 1]], shape: [3, 12, 1], count: 0 },
     { block: 'UpSampling2D', inputs: [[28, 28]], shape: null, codes: ['LL007'] },
+    { block: 'UpSampling3D', inputs: [[2, 3, 4, 5]], shape: [4, 6, 8, 5], count: 0 },
+    { block: 'UpSampling3D', params: { size: [1, 3, 2] }, inputs: [[null, 3, 4, 1]], shape: [null, 9, 8, 1], count: 0 },
+    { block: 'UpSampling3D', inputs: [[7, 7, 3]], shape: null, codes: ['LL007'] },
+    { block: 'ZeroPadding3D', inputs: [[2, 3, 4, 5]], shape: [4, 5, 6, 5], count: 0 },
+    { block: 'ZeroPadding3D', params: { padding: [0, 1, 2, 0, 1, 1] }, inputs: [[2, null, 4, 1]], shape: [3, null, 6, 1], count: 0 },
+    { block: 'Cropping3D', params: { cropping: [1, 0, 0, 2, 1, 1] }, inputs: [[3, 4, 4, 2]], shape: [2, 2, 2, 2], count: 0 },
+    { name: 'Cropping3D refuses to crop a whole axis (LL009)', block: 'Cropping3D', params: { cropping: [0, 0, 2, 2, 0, 0] }, inputs: [[3, 4, 4, 2]], shape: null, codes: ['LL009'] },
+    { block: 'Cropping3D', inputs: [[4, 4, 2]], shape: null, codes: ['LL007'] },
+    { block: 'SpatialDropout3D', inputs: [[2, 3, 4, 5]], shape: [2, 3, 4, 5], count: 0 },
+    { block: 'SpatialDropout3D', inputs: [[4, 5]], shape: null, codes: ['LL007'] },
   ]);
 
   it('strides left empty mean "same as pool_size", as in Keras, and tfjs gets the resolved value', () => {

@@ -197,20 +197,21 @@ function finishSpatial(ctx: MappingContext, y: string, spatial: number): string 
   return channelsLast(ctx, activation(ctx.b, `${ctx.step.name}_act`, y, act, ctx.step.def.type), spatial);
 }
 
-function conv2dTranspose(ctx: MappingContext): string {
+function convTranspose(ctx: MappingContext, spatial: 2 | 3): string {
   const { b, params, step } = ctx;
-  const kernel = intTuple(params, 'kernel_size', 2);
-  const strides = intTuple(params, 'strides', 2);
+  const kernel = intTuple(params, 'kernel_size', spatial);
+  const strides = intTuple(params, 'strides', spatial);
   const w0 = weight(ctx, 0, 'kernel');
-  // Keras (kh, kw, out, in) → ONNX ConvTranspose (in, out, kh, kw).
-  const w = b.weight(`${step.name}/kernel`, [w0.shape[3], w0.shape[2], w0.shape[0], w0.shape[1]], transposeData(w0.data, w0.shape, [3, 2, 0, 1]));
-  const inputs = [channelsFirst(ctx, input(ctx), 2), w];
+  // Keras (k…, out, in) → ONNX ConvTranspose (in, out, k…).
+  const perm = [spatial + 1, spatial, ...Array.from({ length: spatial }, (_, i) => i)];
+  const w = b.weight(`${step.name}/kernel`, perm.map((p) => w0.shape[p]), transposeData(w0.data, w0.shape, perm));
+  const inputs = [channelsFirst(ctx, input(ctx), spatial), w];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
   // TensorFlow's transposed conv: the full output (n − 1)·s + k cropped to Keras's output size
   // (half the crop before, the rest after, for "same"), or grown at the end with zeros when that
   // size is larger (a kernel smaller than the stride, or output_padding).
   const same = str(params, 'padding') === 'same';
-  const extra = Array.isArray(params.output_padding) ? intTuple(params, 'output_padding', 2) : null;
+  const extra = Array.isArray(params.output_padding) ? intTuple(params, 'output_padding', spatial) : null;
   const inShape = inputShape(ctx);
   const crops = kernel.map((k, i) => {
     const n = inShape[i] as number;
@@ -225,7 +226,7 @@ function conv2dTranspose(ctx: MappingContext): string {
     pads: attr.ints([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]),
     output_padding: attr.ints(outputPadding),
   });
-  return finishSpatial(ctx, y, 2);
+  return finishSpatial(ctx, y, spatial);
 }
 
 function depthwiseConv(ctx: MappingContext): string {
@@ -326,17 +327,17 @@ function padAmounts(pairs: readonly (readonly [number, number])[]): number[] {
   return [0, ...pairs.map((p) => p[0]), 0, 0, ...pairs.map((p) => p[1]), 0];
 }
 
-function sidePairs(params: Params, name: string, spatial: 1 | 2): [number, number][] {
+function sidePairs(params: Params, name: string, spatial: 1 | 2 | 3): [number, number][] {
   const v = intTuple(params, name, 2 * spatial);
   return Array.from({ length: spatial }, (_, i) => [v[2 * i], v[2 * i + 1]] as [number, number]);
 }
 
-function zeroPadding(ctx: MappingContext, spatial: 1 | 2): string {
+function zeroPadding(ctx: MappingContext, spatial: 1 | 2 | 3): string {
   return ctx.b.op1('Pad', ctx.step.name, [input(ctx), ctx.b.int64(padAmounts(sidePairs(ctx.params, 'padding', spatial)))], { mode: attr.string('constant') });
 }
 
 /** Slice from `before` to `-after` on each spatial axis (an end past the size is clamped, so 2^31 − 1 means "to the end"). */
-function cropping(ctx: MappingContext, spatial: 1 | 2): string {
+function cropping(ctx: MappingContext, spatial: 1 | 2 | 3): string {
   const pairs = sidePairs(ctx.params, 'cropping', spatial);
   const starts = pairs.map((p) => p[0]);
   const ends = pairs.map((p) => (p[1] > 0 ? -p[1] : 2147483647));
@@ -868,6 +869,7 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   // Noise layers are identity outside training (an ONNX model only predicts).
   SpatialDropout1D: (ctx) => input(ctx),
   SpatialDropout2D: (ctx) => input(ctx),
+  SpatialDropout3D: (ctx) => input(ctx),
   GaussianNoise: (ctx) => input(ctx),
   GaussianDropout: (ctx) => input(ctx),
   Flatten: flatten,
@@ -875,7 +877,8 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Conv1D: (ctx) => convLayer(ctx, 1),
   Conv2D: (ctx) => convLayer(ctx, 2),
   Conv3D: (ctx) => convLayer(ctx, 3),
-  Conv2DTranspose: conv2dTranspose,
+  Conv2DTranspose: (ctx) => convTranspose(ctx, 2),
+  Conv3DTranspose: (ctx) => convTranspose(ctx, 3),
   DepthwiseConv2D: depthwiseConv,
   SeparableConv2D: separableConv,
   MaxPooling1D: (ctx) => pooling(ctx, 1, 'MaxPool'),
@@ -900,6 +903,15 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
       nearest_mode: attr.string('floor'),
     });
   },
+  // Each voxel repeated: source = floor(output / size) on depth, height and width.
+  UpSampling3D: (ctx) => {
+    const [sd, sh, sw] = intTuple(ctx.params, 'size', 3);
+    return ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, sd, sh, sw, 1], [5])], {
+      mode: attr.string('nearest'),
+      coordinate_transformation_mode: attr.string('asymmetric'),
+      nearest_mode: attr.string('floor'),
+    });
+  },
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   Resizing: (ctx) => {
@@ -913,8 +925,10 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Softmax: (ctx) => ctx.b.op1('Softmax', ctx.step.name, [input(ctx)], { axis: attr.int(num(ctx.params, 'axis')) }),
   ZeroPadding1D: (ctx) => zeroPadding(ctx, 1),
   ZeroPadding2D: (ctx) => zeroPadding(ctx, 2),
+  ZeroPadding3D: (ctx) => zeroPadding(ctx, 3),
   Cropping1D: (ctx) => cropping(ctx, 1),
   Cropping2D: (ctx) => cropping(ctx, 2),
+  Cropping3D: (ctx) => cropping(ctx, 3),
   // (batch, features) → (batch, 1, features), broadcast to (batch, n, features).
   RepeatVector: (ctx) =>
     ctx.b.op1('Expand', ctx.step.name, [ctx.b.op1('Unsqueeze', `${ctx.step.name}_row`, [input(ctx), ctx.b.int64([1])]), ctx.b.int64([1, num(ctx.params, 'n'), 1])]),
