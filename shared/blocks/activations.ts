@@ -8,7 +8,7 @@
  * axis as `LayerloomSoftmax`; the Keras export uses Keras's classes.
  */
 import type { BlockDef, KerasCall, ParamSpec, Params, Shape, ShapeResult } from './types.js';
-import { dims, num } from './paramUtils.js';
+import { dims, num, regularizerArgs, regularizerParams } from './paramUtils.js';
 import { fail, ok } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -100,6 +100,7 @@ export const PReLUBlock: BlockDef = defineBlock({
       min: 1,
       help: 'Axes (1 = first axis after the batch) that share one slope: 1, 2 on an image learns one slope per channel. Empty: one slope per value.',
     },
+    ...regularizerParams('alpha'),
   ],
   ports: () => SINGLE_INPUT,
   inferShape: ([input], params): ShapeResult => {
@@ -123,6 +124,7 @@ export const PReLUBlock: BlockDef = defineBlock({
       kerasArgs: [
         ['alpha_initializer', params.alpha_initializer === 'ones' ? 'ones' : 'zeros'],
         ['shared_axes', shared.length ? { tuple: shared } : null],
+        ...regularizerArgs(params, ['alpha']),
       ],
     };
   },

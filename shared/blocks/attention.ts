@@ -4,7 +4,7 @@
  * `keras.layers.MultiHeadAttention` unchanged; exported Keras code uses Keras's own layer.
  */
 import type { BlockDef, KerasCall, Params, PortSpec, Shape, ShapeProblem, ShapeResult } from './types.js';
-import { BIAS_INITIALIZERS, bool, initializerParam, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { BIAS_INITIALIZERS, bool, initializerParam, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
 import { fail, ok, rankError, warning } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { defineBlock } from './define.js';
@@ -140,6 +140,7 @@ function attentionCall(params: Params): KerasCall {
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
       ['attention_axes', Array.isArray(params.attention_axes) ? tuple(params.attention_axes) : null],
+      ...regularizerArgs(params, ['kernel', 'bias']),
     ],
     // Keras takes the causal mask per call (`mha(q, v, use_causal_mask=True)`); the tfjs layer keeps it in its config.
     ...(bool(params, 'use_causal_mask') ? { callArgs: [['use_causal_mask', true]] as const } : {}),
@@ -196,6 +197,8 @@ export const MultiHeadAttentionBlock: BlockDef = defineBlock({
       advanced: true,
       help: 'For rank-4/5 inputs (an image’s rows and columns, say): the axes attended over, counted as Keras does (1 = the first after the batch). Empty: all axes between batch and features. Positions along the other axes attend separately.',
     },
+    ...regularizerParams('kernel'),
+    ...regularizerParams('bias'),
   ],
   ports: () => ATTENTION_PORTS,
   inferShape: inferAttention,

@@ -194,7 +194,7 @@ export function initializerParam(name: string, label: string, def: string, optio
 }
 
 /** Weights a block can regularize, by the prefix of their Keras arguments (`kernel_regularizer`). */
-export type RegularizedWeight = 'kernel' | 'bias' | 'recurrent' | 'embeddings' | 'depthwise' | 'pointwise' | 'gamma' | 'beta';
+export type RegularizedWeight = 'kernel' | 'bias' | 'recurrent' | 'embeddings' | 'depthwise' | 'pointwise' | 'gamma' | 'beta' | 'alpha';
 
 const WEIGHT_LABELS: Readonly<Record<RegularizedWeight, string>> = {
   kernel: 'Kernel',
@@ -205,6 +205,7 @@ const WEIGHT_LABELS: Readonly<Record<RegularizedWeight, string>> = {
   pointwise: 'Pointwise kernel',
   gamma: 'Gamma (scale)',
   beta: 'Beta (offset)',
+  alpha: 'Slope (alpha)',
 };
 
 /**

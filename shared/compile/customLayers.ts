@@ -105,6 +105,9 @@ export type MultiHeadAttentionArgs = LayerArgs & {
    * every axis between batch and features.
    */
   attentionAxes?: number[] | null;
+  /** Keras's kernel_regularizer / bias_regularizer: on the four projections' kernels / biases. */
+  kernelRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
 };
 
 /** tfjs config of {@link LayerloomLayers.PositionEmbedding}. */
@@ -478,6 +481,8 @@ function defineLayers(tf: TF): LayerloomLayers {
     private readonly useCausalMask: boolean;
     private readonly kernelInitializer: string;
     private readonly biasInitializer: string;
+    private readonly kernelRegularizer: Regularizer | undefined;
+    private readonly biasRegularizer: Regularizer | undefined;
     // In Keras's weight order: query, key, value, attention_output; each kernel then bias.
     private kernels: tfjs.LayerVariable[] = [];
     private biases: (tfjs.LayerVariable | null)[] = [];
@@ -498,6 +503,8 @@ function defineLayers(tf: TF): LayerloomLayers {
       this.useCausalMask = args.useCausalMask ?? false;
       this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
       this.biasInitializer = args.biasInitializer ?? 'zeros';
+      this.kernelRegularizer = makeRegularizer(tf, args.kernelRegularizer, 'MultiHeadAttention kernelRegularizer');
+      this.biasRegularizer = makeRegularizer(tf, args.biasRegularizer, 'MultiHeadAttention biasRegularizer');
       const axes = args.attentionAxes ?? null;
       if (axes !== null && (!Array.isArray(axes) || axes.length === 0 || axes.some((a, i) => !Number.isInteger(a) || a < 1 || (i > 0 && a <= axes[i - 1])))) {
         throw new Error(`MultiHeadAttention attentionAxes must be null or increasing axes from 1, got ${JSON.stringify(axes)}.`);
@@ -529,8 +536,8 @@ function defineLayers(tf: TF): LayerloomLayers {
         ['attention_output', [h, this.valueDim, dq], [dq]],
       ];
       for (const [name, kernelShape, biasShape] of projections) {
-        this.kernels.push(this.addWeight(`${name}/kernel`, kernelShape, 'float32', makeInitializer(tf, this.kernelInitializer)));
-        this.biases.push(this.useBias ? this.addWeight(`${name}/bias`, biasShape, 'float32', makeInitializer(tf, this.biasInitializer)) : null);
+        this.kernels.push(this.addWeight(`${name}/kernel`, kernelShape, 'float32', makeInitializer(tf, this.kernelInitializer), this.kernelRegularizer));
+        this.biases.push(this.useBias ? this.addWeight(`${name}/bias`, biasShape, 'float32', makeInitializer(tf, this.biasInitializer), this.biasRegularizer) : null);
       }
       this.built = true;
     }
@@ -636,6 +643,8 @@ function defineLayers(tf: TF): LayerloomLayers {
         kernelInitializer: this.kernelInitializer,
         biasInitializer: this.biasInitializer,
         attentionAxes: this.attentionAxes,
+        kernelRegularizer: regularizerConfig(this.kernelRegularizer),
+        biasRegularizer: regularizerConfig(this.biasRegularizer),
       };
     }
   }

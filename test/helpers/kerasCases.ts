@@ -127,6 +127,7 @@ export const SEQUENCE_CASES: readonly NumericCase[] = [
   { id: 'bidirectional lstm frozen', block: 'LSTM', params: { units: 3, bidirectional: true, trainable: false }, inputs: [[6, 3]] },
   { id: 'bidirectional simple rnn mul', block: 'SimpleRNN', params: { units: 3, bidirectional: true, merge_mode: 'mul' }, inputs: [[6, 3]] },
   { id: 'embedding', block: 'Embedding', params: { input_dim: 7, output_dim: 3 }, inputs: [[5]], ids: 7 },
+  { id: 'mha kernel L2, bias L1: one SGD step', block: 'MultiHeadAttention', params: { num_heads: 2, key_dim: 2, kernel_l2: 0.05, bias_l1: 0.02 }, inputs: [[3, 4], [3, 4]], step: 0.1 },
   { id: 'lstm kernel L2, recurrent L1, bias L1L2: one SGD step', block: 'LSTM', params: { units: 3, kernel_l2: 0.05, recurrent_l1: 0.02, bias_l1: 0.01, bias_l2: 0.1 }, inputs: [[4, 2]], step: 0.1 },
   { id: 'gru reset_after=True (own cell) kernel L1L2, recurrent L2, bias L2: one SGD step', block: 'GRU', params: { units: 3, kernel_l1: 0.01, kernel_l2: 0.02, recurrent_l2: 0.05, bias_l2: 0.2 }, inputs: [[4, 2]], step: 0.1 },
   { id: 'gru reset_after=False recurrent L1: one SGD step', block: 'GRU', params: { units: 2, reset_after: false, recurrent_l1: 0.05, return_sequences: true }, inputs: [[4, 2]], step: 0.1 },
@@ -175,6 +176,7 @@ export const CORE_CASES: readonly NumericCase[] = [
   { id: 'gaussian noise', block: 'GaussianNoise', params: { stddev: 0.3 }, inputs: [[20, 20]], training: { kind: 'additive', stddev: 0.3 } },
   { id: 'gaussian dropout', block: 'GaussianDropout', params: { rate: 0.2 }, inputs: [[20, 20]], training: { kind: 'multiplicative', stddev: Math.sqrt(0.2 / 0.8) } },
   { id: 'permute', block: 'Permute', params: { dims: [3, 1, 2] }, inputs: [[2, 3, 4]] },
+  { id: 'prelu alpha L1L2: one SGD step', block: 'PReLU', params: { alpha_l1: 0.05, alpha_l2: 0.1 }, inputs: [[3, 4]], step: 0.1 },
   { id: 'dense kernel L1L2, bias L2: penalty and one SGD step', block: 'Dense', params: { units: 3, kernel_l1: 0.01, kernel_l2: 0.02, bias_l2: 0.5 }, inputs: [[4]], step: 0.1 },
   { id: 'dense kernel L1 only: one SGD step', block: 'Dense', params: { units: 2, activation: 'tanh', kernel_l1: 0.05 }, inputs: [[3, 4]], step: 0.1 },
 ];

@@ -72,7 +72,8 @@ def main(path):
             # the loss Keras reports for it, and the weights after it.
             extra["penalty"] = float(sum(float(np.asarray(l)) for l in layer.losses))
             x_in = [keras.Input(shape=a.shape[1:], dtype=str(a.dtype)) for a in inputs]
-            y_out = layer([x_in] if case.get("listInput") else x_in[0] if len(x_in) == 1 else x_in, **call_args)
+            # As the output above: a merge takes its inputs as one list, attention as separate arguments.
+            y_out = layer(*([x_in] if case.get("listInput") else x_in), **call_args)
             model = keras.Model(x_in, y_out)
             optimizer = (
                 keras.optimizers.Adam(learning_rate=case["step"], beta_1=0.9, beta_2=0.999, epsilon=1e-7)

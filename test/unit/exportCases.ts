@@ -157,7 +157,7 @@ export function handCases(): ExportCase[] {
         { id: 'dwd', type: 'DepthwiseConv2D', label: 'dilated_depthwise', params: { kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2], depthwise_l2: 0.01 }, from: { in: 'gconv' } },
         { id: 'up', type: 'Conv2DTranspose', label: 'up_odd', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 1] }, from: { in: 'dwd' } },
         { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'up' } },
-        { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2] }, from: { in: 'crop' } },
+        { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2], alpha_l2: 0.01 }, from: { in: 'crop' } },
         { id: 'se', type: 'GlobalAveragePooling2D', label: 'squeeze', params: { keepdims: true }, from: { in: 'pr' } },
         { id: 'ex', type: 'Multiply', label: 'excite', from: { in0: 'pr', in1: 'se' } },
         // EfficientNet's stochastic depth: one keep/drop draw per sample.
@@ -372,7 +372,7 @@ export function handCases(): ExportCase[] {
       doc: graphOf('Attention axes', [
         { id: 'img', type: 'Input', label: 'image', params: { shape: [3, 4, 6] } },
         { id: 'rows', type: 'MultiHeadAttention', label: 'along_rows', params: { num_heads: 2, key_dim: 3, attention_axes: [2] }, from: { query: 'img', value: 'img' } },
-        { id: 'all', type: 'MultiHeadAttention', label: 'all_positions', params: { num_heads: 2, key_dim: 3 }, from: { query: 'rows', value: 'img' } },
+        { id: 'all', type: 'MultiHeadAttention', label: 'all_positions', params: { num_heads: 2, key_dim: 3, kernel_l2: 0.01, bias_l1: 0.001 }, from: { query: 'rows', value: 'img' } },
         { id: 'vol', type: 'Reshape', label: 'volume', params: { target_shape: [3, 2, 2, 6] }, from: { in: 'all' } },
         { id: 'mem', type: 'Input', label: 'memory', params: { shape: [3, 5, 2, 4] } },
         { id: 'x', type: 'MultiHeadAttention', label: 'cross', params: { num_heads: 2, key_dim: 2, value_dim: 3, attention_axes: [2, 3] }, from: { query: 'vol', value: 'mem' } },
