@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyDocument } from '../../shared/graph/document.js';
 import { addNode, connect, setParam } from '../../shared/graph/operations.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
-import { blockView, deriveNodes, newFlowCache } from '../../renderer/canvas/flowModel.js';
+import { blockView, deriveEdges, deriveNodes, edgeView, newFlowCache } from '../../renderer/canvas/flowModel.js';
 import { NO_SELECTION } from '../../renderer/editor/editorStore.js';
 
 // A parameter edit must leave React Flow's node array as it was (React Flow then does no work per
@@ -42,5 +42,32 @@ describe('canvas nodes across a parameter edit', () => {
     const after = deriveNodes(broken, analyzeGraph(broken), NO_SELECTION, new Map(), cache);
     expect(after).not.toBe(before);
     expect(after.find((n) => n.id === dense)?.data.severity).toBe('error');
+  });
+});
+
+// A recurrent block with Return state: one handle per output port, each wire from its own port and
+// labelled with that port's shape; a wire from a port the block lost is drawn from `out`, unlabelled.
+describe('canvas wires from a recurrent block’s states', () => {
+  it('handles per output port, wires from their port, a lost port drawn from out', () => {
+    let doc = emptyDocument('t');
+    const seq = addNode(doc, 'Input', { x: 0, y: 0 }, { id: 'x', params: { shape: [5, 3] } });
+    const enc = addNode(seq.doc, 'LSTM', { x: 0, y: 100 }, { id: 'enc', params: { units: 4, return_state: true } });
+    const dense = addNode(enc.doc, 'Dense', { x: 0, y: 200 }, { id: 'd', params: { units: 2 } });
+    doc = connect(dense.doc, 'x', 'enc', 'in').doc;
+    doc = connect(doc, { node: 'enc', port: 'c' }, 'd', 'in').doc;
+    const a = analyzeGraph(doc);
+    expect(blockView(a, 'enc')?.outputs).toEqual([
+      { name: 'out', label: 'out', shape: '(None, 4)' },
+      { name: 'h', label: 'h', shape: '(None, 4)' },
+      { name: 'c', label: 'c', shape: '(None, 4)' },
+    ]);
+    const wire = doc.edges.find((e) => e.target === 'd');
+    if (!wire) throw new Error('no wire');
+    expect(deriveEdges(doc, NO_SELECTION, newFlowCache()).find((e) => e.id === wire.id)?.sourceHandle).toBe('c');
+    expect(edgeView(a, wire).compact).toBe('4');
+    const off = setParam(doc, 'enc', 'return_state', false);
+    const drawn = deriveEdges(off, NO_SELECTION, newFlowCache()).find((e) => e.id === wire.id);
+    expect([drawn?.sourceHandle, drawn?.data?.sourcePort]).toEqual(['out', 'c']);
+    expect(edgeView(analyzeGraph(off), wire)).toEqual({ shape: '', compact: '', error: true });
   });
 });
