@@ -3,6 +3,7 @@
  * (which must only ever produce diagnostics), the valid ones must compile to exactly what
  * analysis inferred.
  */
+import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { BLOCKS } from '../../shared/blocks/registry.js';
 import type { Dim, ParamSpec, ParamValue } from '../../shared/blocks/types.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
@@ -59,6 +60,11 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
   // A recurrent block's return_state too (its state ports stay unwired here); initial_state stays
   // off, as its ports want states, not whatever random block comes before.
   const states = rng(seed * 155_921 + 7);
+  const retries = rng(seed * 199_999 + 13);
+  let tries = 0;
+  // Weight regularizers and constraints: their own stream, mostly off, so the many parameters they
+  // add to each weight-carrying block leave the graph of each seed as it was.
+  const penalties = rng(seed * 181_081 + 11);
   const layers = BLOCKS.filter((b) => b.type !== 'Input' && b.type !== 'Output');
   let doc = emptyDocument(`random_${seed}`);
   const rank = 1 + Math.floor(r() * 3);
@@ -77,8 +83,10 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
       else if (spec.name === 'time_distributed') params[spec.name] = timeDistributed() < 0.2;
       else if (spec.name === 'return_state') params[spec.name] = states() < 0.3;
       else if (spec.name === 'initial_state') params[spec.name] = false;
+      else if (/_(l1|l2)$|_constraint(_|$)/.test(spec.name)) params[spec.name] = penalties() < 0.15 ? randomParam(penalties, spec) : spec.default;
       else params[spec.name] = randomParam(r, spec);
     }
+    const before = doc;
     const added = addNode(doc, def.type, { x: (i + 1) * 200, y: 0 }, { params });
     doc = added.doc;
     for (const port of def.ports(params)) {
@@ -87,6 +95,16 @@ export function randomGraph(seed: number, size = 5): ProjectDocument {
       const from = r() < 0.7 ? ids[ids.length - 1] : pick(r, ids);
       doc = connect(doc, from, added.nodeId, port.name).doc;
     }
+    // Most blocks want one input rank, and the catalog has many (1-D, 2-D, 3-D families): a block
+    // that cannot take what it was wired to is usually drawn again (up to three times), so enough
+    // graphs stay valid to exercise the compile path; some stay, for the error path.
+    if (retries() < 0.6 && tries < 3 && analyzeGraph(doc).diagnostics.some((d) => d.nodeId === added.nodeId && d.severity === 'error')) {
+      doc = before;
+      tries++;
+      i--;
+      continue;
+    }
+    tries = 0;
     ids.push(added.nodeId);
   }
   const out = addNode(doc, 'Output', { x: (size + 1) * 200, y: 0 });
