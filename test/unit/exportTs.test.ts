@@ -107,7 +107,7 @@ describe('TypeScript export', () => {
 
   const noTfjsNode = whyNoTfjsNode();
   if (noTfjsNode) console.log(`train.ts smoke runs skipped: ${noTfjsNode}.`);
-  it.skipIf(noTfjsNode !== null)('train.ts trains every example and hand case with a dataset (tfjs-node)', () => {
+  it.skipIf(noTfjsNode !== null)('train.ts trains every example and hand case with a dataset (tfjs-node), projecting constrained weights after each batch', async () => {
     const runs = [...exampleCases(), ...handCases()].flatMap((c) => {
       const data = smokeDataset(c, join(root, `${c.id}-data`));
       return data ? [{ c, data }] : [];
@@ -127,6 +127,23 @@ describe('TypeScript export', () => {
       else for (const f of ['model/model.json', 'model/weights.bin', 'last/model.json']) if (!existsSync(join(output, f))) failures.push(`${c.id}: no ${f}`);
     }
     expect(failures).toEqual([]);
+    // Weight constraints: train.ts projects after each batch. hand_norm_options's conv_l1l2 kernel
+    // (max_norm 0.5 per filter, axes 0 and 1) starts near norm 1 and ends within the cap.
+    const constrained = runs.find(({ c }) => c.id === 'hand_norm_options');
+    expect(constrained).toBeDefined();
+    if (constrained) {
+      const { loadWeights } = (await import(pathToFileURL(join(root, 'hand_norm_options', 'weights.ts')).href)) as WeightsModule;
+      const model = compileModel(constrained.c.doc, tf).model;
+      try {
+        const norms = (): number[] => tf.tidy(() => Array.from(tf.sqrt(tf.sum(tf.square(model.getLayer('conv_l1l2').getWeights()[0]), [0, 1])).dataSync()));
+        await loadWeights(model, join(root, 'hand_norm_options', 'weights'));
+        expect(Math.max(...norms()), 'the exported weights break the constraint').toBeGreaterThan(0.5);
+        await loadWeights(model, join(root, 'hand_norm_options-trained', 'model'));
+        for (const n of norms()) expect(n).toBeLessThanOrEqual(0.5 + 1e-6);
+      } finally {
+        model.dispose();
+      }
+    }
   }, 600_000);
 
   it('the exported model counts tfjs’s recurrent layers’ regularization penalties by itself (fresh process), as the app does', async () => {

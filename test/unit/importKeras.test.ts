@@ -75,7 +75,8 @@ function comparable(doc: ProjectDocument): { nodes: Record<string, unknown>; edg
  * layer: merge_mode only matters when bidirectional; attention's value_dim equal to key_dim is
  * what value_dim=None means; attention over every axis between batch and features (of the query,
  * `input`) is what attention_axes=None means; pooling strides equal to the pool size is what
- * strides=None means; swish and silu are one Keras function.
+ * strides=None means; swish and silu are one Keras function; a weight constraint's numbers matter
+ * only where its kind prints them (an empty max is the kind's Keras default).
  */
 function sameModelParams(params: ProjectDocument['nodes'][number]['params'], input: readonly (number | null)[] | null): Record<string, unknown> {
   const out: Record<string, unknown> = { ...params };
@@ -86,6 +87,12 @@ function sameModelParams(params: ProjectDocument['nodes'][number]['params'], inp
   if ('value_dim' in out && out.value_dim === out.key_dim) out.value_dim = null;
   // A pooling layer's strides equal to its pool size is what strides=None means.
   if ('pool_size' in out && JSON.stringify(out.strides) === JSON.stringify(out.pool_size)) out.strides = null;
+  for (const key of Object.keys(out).filter((k) => k.endsWith('_constraint'))) {
+    const kind = out[key];
+    const printed: Record<string, readonly string[]> = { max_norm: ['max_value', 'axis'], unit_norm: ['axis'], min_max_norm: ['min_value', 'max_value', 'rate', 'axis'] };
+    for (const part of ['max_value', 'min_value', 'rate', 'axis']) if (!(printed[String(kind)] ?? []).includes(part)) delete out[`${key}_${part}`];
+    if (out[`${key}_max_value`] === null) out[`${key}_max_value`] = kind === 'min_max_norm' ? 1 : 2;
+  }
   return out;
 }
 
