@@ -24,6 +24,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   ZeroPadding1D: ['pad sequence', 'padding'],
   Cropping2D: ['crop', 'trim'],
   Cropping1D: ['crop sequence', 'trim'],
+  CenterCrop: ['crop', 'center crop', 'centre crop', 'middle'],
   ZeroPadding3D: ['pad volume', 'padding'],
   Cropping3D: ['crop volume', 'trim'],
   UpSampling3D: ['upsample volume', 'upscale'],

@@ -69,6 +69,8 @@ export const SPATIAL_CASES: readonly NumericCase[] = [
   { id: 'cropping 2d', block: 'Cropping2D', params: { cropping: [1, 0, 1, 2] }, inputs: [[4, 6, 2]] },
   { id: 'cropping 1d', block: 'Cropping1D', params: { cropping: [1, 2] }, inputs: [[6, 3]] },
   { id: 'up-sampling 2×3 bilinear', block: 'UpSampling2D', params: { size: [2, 3], interpolation: 'bilinear' }, inputs: [[3, 2, 2]] },
+  { id: 'center crop 7×6 → 4×3 (odd excess: one more at the bottom and right)', block: 'CenterCrop', params: { height: 4, width: 3 }, inputs: [[7, 6, 2]] },
+  { id: 'center crop, same size', block: 'CenterCrop', params: { height: 3, width: 4 }, inputs: [[3, 4, 1]] },
   { id: 'resizing 5×5 → 3×3 bilinear (half-pixel centres)', block: 'Resizing', params: { height: 3, width: 3 }, inputs: [[5, 5, 2]] },
   { id: 'resizing 4×6 → 7×3 nearest', block: 'Resizing', params: { height: 7, width: 3, interpolation: 'nearest' }, inputs: [[4, 6, 2]] },
   { id: 'resizing 3×3 → 8×5 bilinear', block: 'Resizing', params: { height: 8, width: 5 }, inputs: [[3, 3, 1]] },

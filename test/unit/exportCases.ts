@@ -157,7 +157,8 @@ export function handCases(): ExportCase[] {
         { id: 'dwd', type: 'DepthwiseConv2D', label: 'dilated_depthwise', params: { kernel_size: [3, 3], padding: 'same', dilation_rate: [2, 2], depthwise_l2: 0.01 }, from: { in: 'gconv' } },
         { id: 'up', type: 'Conv2DTranspose', label: 'up_odd', params: { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 1] }, from: { in: 'dwd' } },
         { id: 'crop', type: 'Cropping2D', label: 'crop', params: { cropping: [1, 0, 0, 1] }, from: { in: 'up' } },
-        { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2], alpha_l2: 0.01 }, from: { in: 'crop' } },
+        { id: 'cc', type: 'CenterCrop', label: 'center', params: { height: 8, width: 7 }, from: { in: 'crop' } },
+        { id: 'pr', type: 'PReLU', label: 'prelu', params: { shared_axes: [1, 2], alpha_l2: 0.01 }, from: { in: 'cc' } },
         { id: 'se', type: 'GlobalAveragePooling2D', label: 'squeeze', params: { keepdims: true }, from: { in: 'pr' } },
         { id: 'ex', type: 'Multiply', label: 'excite', from: { in0: 'pr', in1: 'se' } },
         // EfficientNet's stochastic depth: one keep/drop draw per sample.

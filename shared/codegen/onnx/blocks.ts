@@ -8,6 +8,7 @@
  */
 import type { Dim, Params, Shape } from '../../blocks/types.js';
 import { convTransposeOutputLength } from '../../blocks/shapeUtils.js';
+import { centerCropSides } from '../../blocks/preprocessing.js';
 import { bool, intTuple, num, str } from '../../blocks/paramUtils.js';
 import type { PlanLayer } from '../plan.js';
 import { attr, GraphBuilder, transposeData, type OnnxAttribute } from './graph.js';
@@ -941,6 +942,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Cropping1D: (ctx) => cropping(ctx, 1),
   Cropping2D: (ctx) => cropping(ctx, 2),
   Cropping3D: (ctx) => cropping(ctx, 3),
+  CenterCrop: (ctx) => {
+    const [[top], [left]] = centerCropSides(inputShape(ctx), num(ctx.params, 'height'), num(ctx.params, 'width'));
+    const { b } = ctx;
+    return b.op1('Slice', ctx.step.name, [input(ctx), b.int64([top, left]), b.int64([top + num(ctx.params, 'height'), left + num(ctx.params, 'width')]), b.int64([1, 2])]);
+  },
   // (batch, features) → (batch, 1, features), broadcast to (batch, n, features).
   RepeatVector: (ctx) =>
     ctx.b.op1('Expand', ctx.step.name, [ctx.b.op1('Unsqueeze', `${ctx.step.name}_row`, [input(ctx), ctx.b.int64([1])]), ctx.b.int64([1, num(ctx.params, 'n'), 1])]),
