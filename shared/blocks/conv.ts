@@ -1,5 +1,6 @@
 /**
- * Convolution blocks: Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose, DepthwiseConv2D, SeparableConv2D.
+ * Convolution blocks: Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+ * DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D.
  * Semantics, parameter names and weight layouts follow `keras.layers` (Keras 3, channels last).
  *
  * Where tfjs-layers 4.22 differs from Keras, a block runs Layerloom's own variant of the layer or
@@ -11,7 +12,7 @@
  *   `padding="causal"`: those cases run as Layerloom's subclasses of tfjs's layers
  *   (compile/customLayers.ts: a dilated kernel instead of a dilated op; left padding, as Keras does);
  * - Conv2DTranspose and DepthwiseConv2D have no dilation in tfjs (it is ignored), so it is not offered
- *   (nor on Conv3DTranspose, which tfjs lacks and runs as Layerloom's own layer);
+ *   (nor on Conv1DTranspose and Conv3DTranspose, which tfjs lacks and which run as Layerloom's own layers);
  * - SeparableConv2D in tfjs uses the depthwise initializer for the pointwise kernel too, so there is
  *   one initializer for both;
  * - strides > 1 together with dilation > 1 is refused (Keras refuses it for Conv1D/Conv2D, tfjs for
@@ -375,14 +376,15 @@ export const Conv3DBlock: BlockDef = convBlock({
 // Conv2DTranspose / Conv3DTranspose
 
 interface TransposeKind {
-  readonly type: 'Conv2DTranspose' | 'Conv3DTranspose';
-  readonly spatial: 2 | 3;
+  readonly type: 'Conv1DTranspose' | 'Conv2DTranspose' | 'Conv3DTranspose';
+  readonly spatial: Spatial;
   readonly description: string;
 }
 
 function transposeBlock(kind: TransposeKind): BlockDef {
   const { type, spatial } = kind;
-  const sizes = spatial === 2 ? 'height and width' : 'depth, height and width';
+  const sizes = spatial === 1 ? 'the length' : spatial === 2 ? 'height and width' : 'depth, height and width';
+  const extraHelp = `Extra ${spatial === 1 ? 'steps' : spatial === 2 ? 'rows and columns' : 'slices, rows and columns'} at the end of the output, ${spatial === 1 ? 'smaller than the stride' : 'each smaller than the stride'}: picks one of the sizes a strided Conv${spatial}D could have come from (e.g. 7 rather than 8 from 4 at stride 2). Empty: the smallest size that fits.`;
   return defineBlock({
     type,
     category: 'Convolution',
@@ -392,17 +394,9 @@ function transposeBlock(kind: TransposeKind): BlockDef {
       kernelParam(spatial, ` Dilation is not offered: TensorFlow.js’s transposed convolutions have none, and the app must build the same model as Keras.`),
       stridesParam(spatial, `Upsampling factor per axis: 2 doubles ${sizes}.`),
       paddingParam(['valid', 'same']),
-      {
-        name: 'output_padding',
-        label: 'Output padding',
-        kind: 'ints',
-        length: spatial,
-        default: null,
-        nullable: true,
-        min: 0,
-        advanced: true,
-        help: `Extra ${spatial === 2 ? 'rows and columns' : 'slices, rows and columns'} at the end of the output, each smaller than the stride: picks one of the sizes a strided Conv${spatial}D could have come from (e.g. 7 rather than 8 from 4 at stride 2). Empty: the smallest size that fits.`,
-      },
+      spatial === 1
+        ? { name: 'output_padding', label: 'Output padding', kind: 'int', default: null, nullable: true, min: 0, advanced: true, help: extraHelp }
+        : { name: 'output_padding', label: 'Output padding', kind: 'ints', length: spatial, default: null, nullable: true, min: 0, advanced: true, help: extraHelp },
       activationParam('linear'),
       useBiasParam,
       initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
@@ -416,7 +410,7 @@ function transposeBlock(kind: TransposeKind): BlockDef {
     ports: () => SINGLE_INPUT,
     inferShape: ([input], params) => {
       if (!input) return fail('LL004', `Connect an input to the ${type}.`);
-      const rank = checkSpatialRank(type, input, spatial, spatial === 2 ? { flat: 'Dense' } : { image: 'Conv2DTranspose' });
+      const rank = checkSpatialRank(type, input, spatial, spatial === 2 ? { sequence: 'Conv1DTranspose', flat: 'Dense' } : { image: 'Conv2DTranspose' });
       if (rank) return rank;
       const channels = fixedChannels(type, input, 'the kernel has one slice per input channel');
       if (isResult(channels)) return channels;
@@ -431,7 +425,7 @@ function transposeBlock(kind: TransposeKind): BlockDef {
       if (dims.some((d) => d !== null && d < 1)) return fail('LL009', `Output padding (${extra?.join(', ')}) gives an empty output ${formatShape([...dims, num(params, 'filters')])}. Raise it or use padding "valid".`, 'output_padding');
       // TensorFlow runs a "same" transposed convolution only when a "same" convolution of stride s
       // would take its output back to the input size (⌈out / s⌉ = n); Keras passes the size on and fails.
-      const axes = spatial === 2 ? AXES_2D : AXES_3D;
+      const axes = spatial === 1 ? AXES_1D : spatial === 2 ? AXES_2D : AXES_3D;
       const stuck = padding === 'same' && extra ? dims.findIndex((d, i) => d !== null && input[i] !== null && Math.ceil(d / strides[i]) !== input[i]) : -1;
       if (stuck >= 0) {
         return fail(
@@ -458,7 +452,7 @@ function transposeBlock(kind: TransposeKind): BlockDef {
         ['kernel_size', spatialArg(params, 'kernel_size', spatial)],
         ['strides', spatialArg(params, 'strides', spatial)],
         ['padding', str(params, 'padding')],
-        ['output_padding', outputPaddingOf(params, spatial) ? tuple(outputPaddingOf(params, spatial) ?? []) : null],
+        ['output_padding', outputPaddingArg(params, spatial)],
         ['activation', str(params, 'activation')],
         ['use_bias', bool(params, 'use_bias')],
         ['kernel_initializer', str(params, 'kernel_initializer')],
@@ -468,7 +462,10 @@ function transposeBlock(kind: TransposeKind): BlockDef {
       ],
     }),
     tfjs:
-      spatial === 2
+      spatial === 1
+        ? // tfjs has no 1-D transposed convolution layer.
+          { ownLayer: () => LAYERLOOM_TFJS_CLASSES.conv1dTranspose }
+        : spatial === 2
         ? {
             // tfjs's own layer has no output padding: Layerloom's computes Keras's output size.
             ownLayer: (params) => (outputPaddingOf(params, 2) ? LAYERLOOM_TFJS_CLASSES.conv2dTranspose : null),
@@ -478,6 +475,13 @@ function transposeBlock(kind: TransposeKind): BlockDef {
           { ownLayer: () => LAYERLOOM_TFJS_CLASSES.conv3dTranspose },
   });
 }
+
+/** Transposed 1-D convolution: learned upsampling of a sequence. */
+export const Conv1DTransposeBlock: BlockDef = transposeBlock({
+  type: 'Conv1DTranspose',
+  spatial: 1,
+  description: 'Learned upsampling of a sequence (None, steps, features): the reverse of a strided Conv1D (audio and time-series decoders).',
+});
 
 /** Transposed 2-D convolution ("deconvolution"): learned upsampling. */
 export const Conv2DTransposeBlock: BlockDef = transposeBlock({
@@ -494,10 +498,17 @@ export const Conv3DTransposeBlock: BlockDef = transposeBlock({
 });
 
 /** A transposed convolution's output_padding per axis, or null for Keras's None. */
-function outputPaddingOf(params: Params, spatial: 2 | 3): number[] | null {
+function outputPaddingOf(params: Params, spatial: Spatial): number[] | null {
   const v = params.output_padding;
   if (v === null || v === undefined) return null;
   return intTuple(params, 'output_padding', spatial);
+}
+
+/** output_padding as Keras writes it: an int for 1-D, a tuple for 2-D and 3-D, None when not given. */
+function outputPaddingArg(params: Params, spatial: Spatial): KerasArg {
+  const v = outputPaddingOf(params, spatial);
+  if (!v) return null;
+  return spatial === 1 ? v[0] : tuple(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -619,6 +630,108 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
   tfjs: { ownLayer: (params) => (needsOwnLayer(params, 2) || num(params, 'depth_multiplier') !== 1 ? LAYERLOOM_TFJS_CLASSES.separableConv2d : null) },
 });
 
+// ---------------------------------------------------------------------------------------------
+// DepthwiseConv1D / SeparableConv1D (tfjs has neither: Layerloom's own layers)
+
+function inferDepthwise1D(block: string, input: Shape | null, params: Params, outChannels: (c: number) => number): ShapeResult {
+  if (!input) return fail('LL004', `Connect an input to the ${block}.`);
+  const rank = checkSpatialRank(block, input, 1, { image: block.replace('1D', '2D'), flat: 'Dense' });
+  if (rank) return rank;
+  const channels = fixedChannels(block, input, 'each input channel gets its own filters');
+  if (isResult(channels)) return channels;
+  const dims = slideWindow(block, input, windowOf(params, 1, true));
+  if (!Array.isArray(dims)) return dims;
+  return ok([...dims, outChannels(channels)]);
+}
+
+function depthwise1DArgs(params: Params): [string, KerasArg][] {
+  return [
+    ['kernel_size', num(params, 'kernel_size')],
+    ['strides', num(params, 'strides')],
+    ['padding', str(params, 'padding')],
+    ['depth_multiplier', num(params, 'depth_multiplier')],
+    ['dilation_rate', num(params, 'dilation_rate')],
+    ['activation', str(params, 'activation')],
+    ['use_bias', bool(params, 'use_bias')],
+  ];
+}
+
+/** Depthwise 1-D convolution: one filter set per feature channel of a sequence. */
+export const DepthwiseConv1DBlock: BlockDef = defineBlock({
+  type: 'DepthwiseConv1D',
+  category: 'Convolution',
+  description: 'Filters each feature channel of a sequence separately (no mixing across channels): the cheap half of a separable 1-D convolution.',
+  params: [
+    kernelParam(1),
+    stridesParam(1, STRIDES_HELP),
+    paddingParam(['valid', 'same']),
+    depthMultiplierParam,
+    dilationParam(1),
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => inferDepthwise1D('DepthwiseConv1D', input, params, (c) => c * num(params, 'depth_multiplier')),
+  paramCount: (inputs, params) => {
+    const out = channelsOf(inputs) * num(params, 'depth_multiplier');
+    return { trainable: num(params, 'kernel_size') * out + (bool(params, 'use_bias') ? out : 0), nonTrainable: 0 };
+  },
+  macs: (inputs, params, output) => {
+    const positions = shapeSize(output.slice(0, -1));
+    return positions === null ? null : positions * channelsOf(inputs) * num(params, 'depth_multiplier') * num(params, 'kernel_size');
+  },
+  keras: (params): KerasCall => ({
+    kerasClass: 'DepthwiseConv1D',
+    kerasArgs: [...depthwise1DArgs(params), ['depthwise_initializer', str(params, 'depthwise_initializer')], ['bias_initializer', str(params, 'bias_initializer')]],
+  }),
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.depthwiseConv1d },
+});
+
+/** Depthwise then pointwise 1-D convolution: a cheaper Conv1D. */
+export const SeparableConv1DBlock: BlockDef = defineBlock({
+  type: 'SeparableConv1D',
+  category: 'Convolution',
+  description: 'A cheaper Conv1D: filters each feature channel separately, then mixes channels with a size-1 convolution.',
+  params: [
+    filtersParam,
+    kernelParam(1),
+    stridesParam(1, STRIDES_HELP),
+    paddingParam(['valid', 'same']),
+    dilationParam(1),
+    depthMultiplierParam,
+    activationParam('linear'),
+    useBiasParam,
+    initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
+    initializerParam('pointwise_initializer', 'Pointwise initializer', 'glorot_uniform'),
+    initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params) => inferDepthwise1D('SeparableConv1D', input, params, () => num(params, 'filters')),
+  paramCount: (inputs, params) => {
+    const mid = channelsOf(inputs) * num(params, 'depth_multiplier');
+    const filters = num(params, 'filters');
+    return { trainable: num(params, 'kernel_size') * mid + mid * filters + (bool(params, 'use_bias') ? filters : 0), nonTrainable: 0 };
+  },
+  macs: (inputs, params, output) => {
+    const positions = shapeSize(output.slice(0, -1));
+    const mid = channelsOf(inputs) * num(params, 'depth_multiplier');
+    return positions === null ? null : positions * mid * (num(params, 'kernel_size') + num(params, 'filters'));
+  },
+  keras: (params): KerasCall => ({
+    kerasClass: 'SeparableConv1D',
+    kerasArgs: [
+      ['filters', num(params, 'filters')],
+      ...depthwise1DArgs(params),
+      ['depthwise_initializer', str(params, 'depthwise_initializer')],
+      ['pointwise_initializer', str(params, 'pointwise_initializer')],
+      ['bias_initializer', str(params, 'bias_initializer')],
+    ],
+  }),
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.separableConv1d },
+});
+
 function separableCall(params: Params): KerasCall {
   return {
     kerasClass: 'SeparableConv2D',
@@ -641,4 +754,4 @@ function separableCall(params: Params): KerasCall {
 }
 
 /** Blocks in this family, registry order. */
-export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv3DBlock, Conv2DTransposeBlock, Conv3DTransposeBlock, DepthwiseConv2DBlock, SeparableConv2DBlock];
+export const convBlocks: readonly BlockDef[] = [Conv1DBlock, Conv2DBlock, Conv3DBlock, Conv1DTransposeBlock, Conv2DTransposeBlock, Conv3DTransposeBlock, DepthwiseConv1DBlock, DepthwiseConv2DBlock, SeparableConv1DBlock, SeparableConv2DBlock];

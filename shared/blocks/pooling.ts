@@ -1,14 +1,14 @@
 /**
  * Pooling and up-sampling blocks: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D,
- * GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D, UpSampling2D/3D. Semantics and parameter names follow `keras.layers` (Keras 3,
+ * GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D, UpSampling1D/2D/3D. Semantics and parameter names follow `keras.layers` (Keras 3,
  * channels last).
  *
  * `strides` left empty (null) means "same as pool_size", as in Keras; tfjs is given the resolved
  * value. UpSampling2D "bilinear" runs as Layerloom's own `LayerloomResize`: tfjs's bilinear
  * up-sampling uses the old corner alignment (TF 1 `half_pixel_centers=False`) while Keras 3 resizes
  * with half-pixel centres. The 3-D global poolings run as Layerloom's own global pooling layer
- * (tfjs-layers 4.22 has none for rank 5), and UpSampling3D as Layerloom's own `LayerloomUpSampling3D`
- * (tfjs has no 3-D up-sampling).
+ * (tfjs-layers 4.22 has none for rank 5), and UpSampling1D/3D as Layerloom's own
+ * `LayerloomUpSampling1D/3D` (tfjs has only 2-D up-sampling).
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamSpec, Params, ShapeResult } from './types.js';
 import { bool, intTuple, str, tuple } from './paramUtils.js';
@@ -324,6 +324,24 @@ export const UpSampling2DBlock: BlockDef = defineBlock({
   },
 });
 
+/** Repeats steps to lengthen a sequence. */
+export const UpSampling1DBlock: BlockDef = defineBlock({
+  type: 'UpSampling1D',
+  category: 'Pooling',
+  description: 'Lengthens a sequence by repeating each step (no weights); the cheap alternative to Conv1DTranspose.',
+  params: [{ name: 'size', label: 'Size', kind: 'int', default: 2, min: 1, warnAbove: 1024, help: 'How many times each step is repeated: 2 doubles the length.' }],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params): ShapeResult => {
+    if (!input) return fail('LL004', 'Connect an input to the UpSampling1D.');
+    const rank = checkSpatialRank('UpSampling1D', input, 1, { image: 'UpSampling2D' });
+    if (rank) return rank;
+    return ok([upsampledLength(input[0], intTuple(params, 'size', 1)[0]), input[1]]);
+  },
+  paramCount: () => NO_PARAMS,
+  keras: (params): KerasCall => ({ kerasClass: 'UpSampling1D', kerasArgs: [['size', intTuple(params, 'size', 1)[0]]] }),
+  tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.upSampling1d },
+});
+
 /** Repeats slices, rows and columns to enlarge a volume. */
 export const UpSampling3DBlock: BlockDef = defineBlock({
   type: 'UpSampling3D',
@@ -357,6 +375,7 @@ export const poolingBlocks: readonly BlockDef[] = [
   GlobalMaxPooling1DBlock,
   GlobalMaxPooling2DBlock,
   GlobalMaxPooling3DBlock,
+  UpSampling1DBlock,
   UpSampling2DBlock,
   UpSampling3DBlock,
 ];

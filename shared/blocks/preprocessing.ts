@@ -1,13 +1,14 @@
 /**
  * Preprocessing inside the model: Rescaling (`x · scale + offset`), Normalization
- * (`(x − mean) / √variance` per feature) and Resizing (bilinear or nearest, half-pixel centres as
- * Keras; Layerloom's own `LayerloomResize` in tfjs). Semantics, names and weights follow `keras.layers`
+ * (`(x − mean) / √variance` per feature), Resizing (bilinear or nearest, half-pixel centres as
+ * Keras; Layerloom's own `LayerloomResize` in tfjs) and CenterCrop (tfjs's Cropping2D with the
+ * sides worked out from the fixed input size). Semantics, names and weights follow `keras.layers`
  * (Keras 3): Normalization holds `mean`, `variance` (one per entry of its axis) and `count` as
  * non-trainable weights, as EfficientNet's saved weights carry them. tfjs-layers 4.22 has no
  * Normalization; it runs as Layerloom's own `LayerloomNormalization`.
  */
 import type { BlockDef, KerasCall, Shape, ShapeResult } from './types.js';
-import { num, str } from './paramUtils.js';
+import { num, str, tuple } from './paramUtils.js';
 import { fail, ok } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -123,5 +124,61 @@ export const ResizingBlock: BlockDef = defineBlock({
   tfjs: { ownLayer: () => LAYERLOOM_TFJS_CLASSES.resize },
 });
 
+/**
+ * Rows and columns CenterCrop removes before (top, left) and after (bottom, right): the floor of
+ * half the excess first, as Keras.
+ */
+export function centerCropSides(input: Shape, height: number, width: number): [[number, number], [number, number]] {
+  const side = (n: number, keep: number): [number, number] => [Math.floor((n - keep) / 2), n - keep - Math.floor((n - keep) / 2)];
+  return [side(input[0] ?? height, height), side(input[1] ?? width, width)];
+}
+
+/** Keras's CenterCrop: the central height × width window of an image. */
+export const CenterCropBlock: BlockDef = defineBlock({
+  type: 'CenterCrop',
+  category: 'Reshaping',
+  description: 'Keeps the central height × width window of each image (e.g. the middle 224 × 224 of a 256 × 256 image).',
+  params: [
+    { name: 'height', label: 'Height', kind: 'int', default: 24, min: 1, warnAbove: 16_384, help: 'Rows kept, from the middle (one row more is removed at the bottom than at the top when the excess is odd).' },
+    { name: 'width', label: 'Width', kind: 'int', default: 24, min: 1, warnAbove: 16_384, help: 'Columns kept, from the middle (one more removed on the right when the excess is odd).' },
+  ],
+  ports: () => SINGLE_INPUT,
+  inferShape: ([input], params): ShapeResult => {
+    if (!input) return fail('LL004', 'Connect an input to the CenterCrop.');
+    const rank = checkSpatialRank('CenterCrop', input, 2, {});
+    if (rank) return rank;
+    if (input[0] === null || input[1] === null) {
+      return fail('LL018', `CenterCrop needs a fixed input height and width in Layerloom, got ${formatShape(input)}. Fix the size on the Input.`);
+    }
+    const height = num(params, 'height');
+    const width = num(params, 'width');
+    if (height > input[0] || width > input[1]) {
+      return fail(
+        'LL009',
+        `CenterCrop to ${height} × ${width} on ${formatShape(input)}: the input is smaller than the crop. Keras then resizes the image up instead of cropping, which Layerloom does not offer; crop at most ${input[0]} × ${input[1]}, or add a Resizing block before it.`,
+        height > input[0] ? 'height' : 'width',
+      );
+    }
+    return ok([height, width, input[2]]);
+  },
+  paramCount: () => NO_PARAMS,
+  keras: (params): KerasCall => ({
+    kerasClass: 'CenterCrop',
+    kerasArgs: [
+      ['height', num(params, 'height')],
+      ['width', num(params, 'width')],
+    ],
+  }),
+  // tfjs's own CenterCrop goes through cropAndResize (no gradient) and moves the window one column
+  // right when the width is 1 too large; the fixed crop is tfjs's Cropping2D, sides worked out here.
+  tfjs: {
+    adjust: (call, params, [input]) => ({
+      ...call,
+      factory: 'cropping2D',
+      args: [['cropping', tuple(centerCropSides(input ?? [null, null], num(params, 'height'), num(params, 'width')).map((p) => tuple(p)))]],
+    }),
+  },
+});
+
 /** Blocks in this family, registry order. */
-export const preprocessingBlocks: readonly BlockDef[] = [RescalingBlock, NormalizationBlock, ResizingBlock];
+export const preprocessingBlocks: readonly BlockDef[] = [RescalingBlock, NormalizationBlock, ResizingBlock, CenterCropBlock];

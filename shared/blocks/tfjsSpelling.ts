@@ -38,6 +38,10 @@ export const LAYERLOOM_TFJS_CLASSES = {
   upSampling3d: 'LayerloomUpSampling3D',
   spatialDropout3d: 'LayerloomSpatialDropout3D',
   conv3dTranspose: 'LayerloomConv3DTranspose',
+  conv1dTranspose: 'LayerloomConv1DTranspose',
+  upSampling1d: 'LayerloomUpSampling1D',
+  depthwiseConv1d: 'LayerloomDepthwiseConv1D',
+  separableConv1d: 'LayerloomSeparableConv1D',
 } as const;
 
 /** Keras initializer names with their tfjs identifiers (both libraries compute the same values). */

@@ -135,6 +135,7 @@ export const KERAS_DEFAULTS: Defaults = {
   ZeroPadding3D: { padding: t(1, 1, 1) },
   Cropping3D: { cropping: t(t(1, 1), t(1, 1), t(1, 1)) },
   SpatialDropout3D: {},
+  CenterCrop: {},
   GaussianNoise: {},
   GaussianDropout: {},
   SpatialDropout1D: {},

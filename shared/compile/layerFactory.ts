@@ -28,6 +28,9 @@ import {
   type Sides3DArgs,
   type UpSampling3DArgs,
   type Conv3DTransposeLayerArgs,
+  type UpSampling1DArgs,
+  type Conv1DTransposeLayerArgs,
+  type DepthwiseConv1DArgs,
 } from './customLayers.js';
 import { routeLayerInputs, type RoutedInput } from '../codegen/plan.js';
 import type { SymbolicTensor, TF } from './tfTypes.js';
@@ -110,6 +113,10 @@ const CUSTOM_CONSTRUCTORS: Readonly<Record<string, (tf: TF, config: unknown) => 
   [CUSTOM_LAYER_CLASSES.upSampling3d]: (tf, c) => new (layerloomLayers(tf).UpSampling3D)(c as UpSampling3DArgs),
   [CUSTOM_LAYER_CLASSES.spatialDropout3d]: (tf, c) => new (layerloomLayers(tf).SpatialDropout3D)(c as NoiseArgs),
   [CUSTOM_LAYER_CLASSES.conv3dTranspose]: (tf, c) => new (layerloomLayers(tf).Conv3DTranspose)(c as Conv3DTransposeLayerArgs),
+  [CUSTOM_LAYER_CLASSES.upSampling1d]: (tf, c) => new (layerloomLayers(tf).UpSampling1D)(c as UpSampling1DArgs),
+  [CUSTOM_LAYER_CLASSES.conv1dTranspose]: (tf, c) => new (layerloomLayers(tf).Conv1DTranspose)(c as Conv1DTransposeLayerArgs),
+  [CUSTOM_LAYER_CLASSES.depthwiseConv1d]: (tf, c) => new (layerloomLayers(tf).DepthwiseConv1D)(c as DepthwiseConv1DArgs),
+  [CUSTOM_LAYER_CLASSES.separableConv1d]: (tf, c) => new (layerloomLayers(tf).SeparableConv1D)(c as DepthwiseConv1DArgs),
   [CUSTOM_LAYER_CLASSES.batchNormalization]: (tf, c) => new (layerloomLayers(tf).BatchNormalization)(c as BatchNormalizationLayerArgs),
   [CUSTOM_LAYER_CLASSES.layerNormalization]: (tf, c) => new (layerloomLayers(tf).LayerNormalization)(c as LayerNormalizationLayerArgs),
   [CUSTOM_LAYER_CLASSES.gru]: (tf, c) => new (layerloomLayers(tf).GRU)(c as GRULayerArgs),

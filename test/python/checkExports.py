@@ -87,12 +87,12 @@ def model_macs(keras, model):
             name = type(layer).__name__
         if name in ("Dense", "Conv1D", "Conv2D", "Conv3D"):
             macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
-        elif name in ("Conv2DTranspose", "Conv3DTranspose"):
+        elif name in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
             positions = _prod(in_shapes[0][1:-1])
             macs = None if positions is None else positions * _prod(layer.kernel.shape)
-        elif name == "DepthwiseConv2D":
+        elif name in ("DepthwiseConv1D", "DepthwiseConv2D"):
             macs = None if out_positions is None else out_positions * _prod(layer.kernel.shape)
-        elif name == "SeparableConv2D":
+        elif name in ("SeparableConv1D", "SeparableConv2D"):
             macs = None if out_positions is None else out_positions * (_prod(layer.depthwise_kernel.shape) + _prod(layer.pointwise_kernel.shape))
         elif name in ("SimpleRNN", "LSTM", "GRU"):
             steps = in_shapes[0][1]

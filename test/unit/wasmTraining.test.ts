@@ -45,6 +45,8 @@ const CANDIDATE_SHAPES: readonly (readonly number[])[] = [
   [7, 4],
   [6],
   [4, 5, 5, 2],
+  // Blocks that only shrink an image to a size of their own (CenterCrop's default 24 × 24).
+  [26, 26, 2],
 ];
 
 interface Variant {

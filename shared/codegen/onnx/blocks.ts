@@ -8,6 +8,7 @@
  */
 import type { Dim, Params, Shape } from '../../blocks/types.js';
 import { convTransposeOutputLength } from '../../blocks/shapeUtils.js';
+import { centerCropSides } from '../../blocks/preprocessing.js';
 import { bool, intTuple, num, str } from '../../blocks/paramUtils.js';
 import type { PlanLayer } from '../plan.js';
 import { attr, GraphBuilder, transposeData, type OnnxAttribute } from './graph.js';
@@ -155,10 +156,12 @@ function convKernel(w: OnnxWeight): { dims: number[]; data: Float32Array } {
   return { dims: perm.map((p) => w.shape[p]), data: transposeData(w.data, w.shape, perm) };
 }
 
-/** A Keras depthwise kernel (kh, kw, in, multiplier) as ONNX's grouped (in · multiplier, 1, kh, kw). */
+/** A Keras depthwise kernel (k…, in, multiplier) as ONNX's grouped (in · multiplier, 1, k…). */
 function depthwiseKernel(w: OnnxWeight): { dims: number[]; data: Float32Array } {
-  const [kh, kw, cin, m] = w.shape;
-  return { dims: [cin * m, 1, kh, kw], data: transposeData(w.data, [kh, kw, cin * m], [2, 0, 1]) };
+  const window = w.shape.slice(0, -2);
+  const mid = w.shape[w.shape.length - 2] * w.shape[w.shape.length - 1];
+  const perm = [window.length, ...window.map((_, i) => i)];
+  return { dims: [mid, 1, ...window], data: transposeData(w.data, [...window, mid], perm) };
 }
 
 function spatialParams(params: Params, spatial: 1 | 2 | 3, withDilation: boolean): { kernel: number[]; strides: number[]; dilations: number[] } {
@@ -197,7 +200,7 @@ function finishSpatial(ctx: MappingContext, y: string, spatial: number): string 
   return channelsLast(ctx, activation(ctx.b, `${ctx.step.name}_act`, y, act, ctx.step.def.type), spatial);
 }
 
-function convTranspose(ctx: MappingContext, spatial: 2 | 3): string {
+function convTranspose(ctx: MappingContext, spatial: 1 | 2 | 3): string {
   const { b, params, step } = ctx;
   const kernel = intTuple(params, 'kernel_size', spatial);
   const strides = intTuple(params, 'strides', spatial);
@@ -211,7 +214,7 @@ function convTranspose(ctx: MappingContext, spatial: 2 | 3): string {
   // (half the crop before, the rest after, for "same"), or grown at the end with zeros when that
   // size is larger (a kernel smaller than the stride, or output_padding).
   const same = str(params, 'padding') === 'same';
-  const extra = Array.isArray(params.output_padding) ? intTuple(params, 'output_padding', spatial) : null;
+  const extra = params.output_padding === null || params.output_padding === undefined ? null : intTuple(params, 'output_padding', spatial);
   const inShape = inputShape(ctx);
   const crops = kernel.map((k, i) => {
     const n = inShape[i] as number;
@@ -229,13 +232,13 @@ function convTranspose(ctx: MappingContext, spatial: 2 | 3): string {
   return finishSpatial(ctx, y, spatial);
 }
 
-function depthwiseConv(ctx: MappingContext): string {
+function depthwiseConv(ctx: MappingContext, spatial: 1 | 2): string {
   const { b, params, step } = ctx;
-  const { kernel, strides, dilations } = spatialParams(params, 2, 'dilation_rate' in params);
+  const { kernel, strides, dilations } = spatialParams(params, spatial, 'dilation_rate' in params);
   const k = depthwiseKernel(weight(ctx, 0, 'depthwise kernel'));
-  const inputs = [channelsFirst(ctx, input(ctx), 2), b.weight(`${step.name}/depthwise_kernel`, k.dims, k.data)];
+  const inputs = [channelsFirst(ctx, input(ctx), spatial), b.weight(`${step.name}/depthwise_kernel`, k.dims, k.data)];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 1, 'bias').shape, weight(ctx, 1, 'bias').data));
-  const channels = inputShape(ctx)[2] as number;
+  const channels = inputShape(ctx)[spatial] as number;
   const y = b.op1('Conv', `${step.name}_conv`, inputs, {
     group: attr.int(channels),
     kernel_shape: attr.ints(kernel),
@@ -243,15 +246,15 @@ function depthwiseConv(ctx: MappingContext): string {
     dilations: attr.ints(dilations),
     ...windowPadding(inputShape(ctx), str(params, 'padding'), kernel, strides, dilations),
   });
-  return finishSpatial(ctx, y, 2);
+  return finishSpatial(ctx, y, spatial);
 }
 
-function separableConv(ctx: MappingContext): string {
+function separableConv(ctx: MappingContext, spatial: 1 | 2): string {
   const { b, params, step } = ctx;
-  const { kernel, strides, dilations } = spatialParams(params, 2, true);
+  const { kernel, strides, dilations } = spatialParams(params, spatial, true);
   const dk = depthwiseKernel(weight(ctx, 0, 'depthwise kernel'));
-  const channels = inputShape(ctx)[2] as number;
-  const mid = b.op1('Conv', `${step.name}_depthwise`, [channelsFirst(ctx, input(ctx), 2), b.weight(`${step.name}/depthwise_kernel`, dk.dims, dk.data)], {
+  const channels = inputShape(ctx)[spatial] as number;
+  const mid = b.op1('Conv', `${step.name}_depthwise`, [channelsFirst(ctx, input(ctx), spatial), b.weight(`${step.name}/depthwise_kernel`, dk.dims, dk.data)], {
     group: attr.int(channels),
     kernel_shape: attr.ints(kernel),
     strides: attr.ints(strides),
@@ -261,8 +264,8 @@ function separableConv(ctx: MappingContext): string {
   const pk = convKernel(weight(ctx, 1, 'pointwise kernel'));
   const inputs = [mid, b.weight(`${step.name}/pointwise_kernel`, pk.dims, pk.data)];
   if (bool(params, 'use_bias')) inputs.push(b.weight(`${step.name}/bias`, weight(ctx, 2, 'bias').shape, weight(ctx, 2, 'bias').data));
-  const y = b.op1('Conv', `${step.name}_pointwise`, inputs, { kernel_shape: attr.ints([1, 1]) });
-  return finishSpatial(ctx, y, 2);
+  const y = b.op1('Conv', `${step.name}_pointwise`, inputs, { kernel_shape: attr.ints(new Array<number>(spatial).fill(1)) });
+  return finishSpatial(ctx, y, spatial);
 }
 
 function pooling(ctx: MappingContext, spatial: 1 | 2 | 3, op: 'MaxPool' | 'AveragePool'): string {
@@ -877,10 +880,13 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Conv1D: (ctx) => convLayer(ctx, 1),
   Conv2D: (ctx) => convLayer(ctx, 2),
   Conv3D: (ctx) => convLayer(ctx, 3),
+  Conv1DTranspose: (ctx) => convTranspose(ctx, 1),
   Conv2DTranspose: (ctx) => convTranspose(ctx, 2),
   Conv3DTranspose: (ctx) => convTranspose(ctx, 3),
-  DepthwiseConv2D: depthwiseConv,
-  SeparableConv2D: separableConv,
+  DepthwiseConv1D: (ctx) => depthwiseConv(ctx, 1),
+  DepthwiseConv2D: (ctx) => depthwiseConv(ctx, 2),
+  SeparableConv1D: (ctx) => separableConv(ctx, 1),
+  SeparableConv2D: (ctx) => separableConv(ctx, 2),
   MaxPooling1D: (ctx) => pooling(ctx, 1, 'MaxPool'),
   MaxPooling2D: (ctx) => pooling(ctx, 2, 'MaxPool'),
   MaxPooling3D: (ctx) => pooling(ctx, 3, 'MaxPool'),
@@ -903,6 +909,13 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
       nearest_mode: attr.string('floor'),
     });
   },
+  // Each step repeated: source = floor(output / size).
+  UpSampling1D: (ctx) =>
+    ctx.b.op1('Resize', ctx.step.name, [input(ctx), '', ctx.b.float([1, num(ctx.params, 'size'), 1], [3])], {
+      mode: attr.string('nearest'),
+      coordinate_transformation_mode: attr.string('asymmetric'),
+      nearest_mode: attr.string('floor'),
+    }),
   // Each voxel repeated: source = floor(output / size) on depth, height and width.
   UpSampling3D: (ctx) => {
     const [sd, sh, sw] = intTuple(ctx.params, 'size', 3);
@@ -929,6 +942,11 @@ export const ONNX_MAPPINGS: Readonly<Record<string, OnnxMapping>> = {
   Cropping1D: (ctx) => cropping(ctx, 1),
   Cropping2D: (ctx) => cropping(ctx, 2),
   Cropping3D: (ctx) => cropping(ctx, 3),
+  CenterCrop: (ctx) => {
+    const [[top], [left]] = centerCropSides(inputShape(ctx), num(ctx.params, 'height'), num(ctx.params, 'width'));
+    const { b } = ctx;
+    return b.op1('Slice', ctx.step.name, [input(ctx), b.int64([top, left]), b.int64([top + num(ctx.params, 'height'), left + num(ctx.params, 'width')]), b.int64([1, 2])]);
+  },
   // (batch, features) → (batch, 1, features), broadcast to (batch, n, features).
   RepeatVector: (ctx) =>
     ctx.b.op1('Expand', ctx.step.name, [ctx.b.op1('Unsqueeze', `${ctx.step.name}_row`, [input(ctx), ctx.b.int64([1])]), ctx.b.int64([1, num(ctx.params, 'n'), 1])]),

@@ -54,8 +54,16 @@
  *   once per size (rows, then columns), so it has exact gradients on every backend.
  * - `LayerloomZeroPadding1D`, `LayerloomCropping1D`, `LayerloomZeroPadding3D`, `LayerloomCropping3D`:
  *   Keras's 1-D and 3-D padding and cropping (tfjs has the 2-D ones only).
- * - `LayerloomUpSampling3D`: Keras's `UpSampling3D` (each voxel repeated along depth, height and
- *   width; tfjs has none). Built from reshape and concat, so its gradient works on every backend.
+ * - `LayerloomUpSampling1D`, `LayerloomUpSampling3D`: Keras's `UpSampling1D` / `UpSampling3D` (each
+ *   step or voxel repeated; tfjs has neither). Built from reshape and concat, so their gradients
+ *   work on every backend.
+ * - `LayerloomConv1DTranspose`: Keras's `Conv1DTranspose` (tfjs has none): tfjs's 2-D transposed
+ *   convolution on the sequence seen as a one-column image, kernel `(k, filters, channels)` as Keras's.
+ * - `LayerloomDepthwiseConv1D`, `LayerloomSeparableConv1D`: Keras's `DepthwiseConv1D` /
+ *   `SeparableConv1D` (tfjs has neither): tfjs's depthwise 2-D convolution on the sequence seen as a
+ *   one-column image (dilation through a dilated kernel, as for the 2-D layer), then, for the
+ *   separable one, a 1×1 convolution; weights in Keras's layout and order (depthwise kernel
+ *   `(k, channels, multiplier)`, pointwise kernel `(1, channels · multiplier, filters)`, bias).
  * - `LayerloomSpatialDropout3D`: as `LayerloomSpatialDropout2D`, one draw per sample and channel of
  *   a volume.
  * - `LayerloomConv3DTranspose`: Keras's `Conv3DTranspose` (tfjs has no layer, and no gradient for
@@ -175,6 +183,27 @@ export type Sides1DArgs = LayerArgs & { padding?: number[]; cropping?: number[] 
 export type Sides3DArgs = LayerArgs & { padding?: number[][]; cropping?: number[][] };
 /** tfjs config of {@link LayerloomLayers.UpSampling3D}: the repeat factor for depth, height and width. */
 export type UpSampling3DArgs = LayerArgs & { size?: number[] };
+/** tfjs config of {@link LayerloomLayers.UpSampling1D}: the repeat factor of the steps. */
+export type UpSampling1DArgs = LayerArgs & { size?: number };
+/** tfjs config of {@link LayerloomLayers.Conv1DTranspose}: tfjs's conv1d config plus Keras's output padding. */
+export type Conv1DTransposeLayerArgs = Parameters<TF['layers']['conv1d']>[0] & { outputPadding?: number | number[] | null };
+/**
+ * tfjs config of {@link LayerloomLayers.DepthwiseConv1D} and {@link LayerloomLayers.SeparableConv1D}
+ * (`filters` and `pointwiseInitializer` for the separable one); initializers are tfjs identifiers.
+ */
+export type DepthwiseConv1DArgs = LayerArgs & {
+  kernelSize: number;
+  strides?: number;
+  padding?: string;
+  dilationRate?: number;
+  depthMultiplier?: number;
+  activation?: string;
+  useBias?: boolean;
+  depthwiseInitializer?: string;
+  biasInitializer?: string;
+  filters?: number;
+  pointwiseInitializer?: string;
+};
 /** tfjs config of {@link LayerloomLayers.Conv3DTranspose}: tfjs's conv3d config plus Keras's output padding. */
 export type Conv3DTransposeLayerArgs = Parameters<TF['layers']['conv3d']>[0] & { outputPadding?: number[] | null };
 
@@ -238,6 +267,10 @@ export interface LayerloomLayers {
   readonly UpSampling3D: new (args: UpSampling3DArgs) => Layer;
   readonly SpatialDropout3D: new (args: NoiseArgs) => Layer;
   readonly Conv3DTranspose: new (args: Conv3DTransposeLayerArgs) => Layer;
+  readonly UpSampling1D: new (args: UpSampling1DArgs) => Layer;
+  readonly Conv1DTranspose: new (args: Conv1DTransposeLayerArgs) => Layer;
+  readonly DepthwiseConv1D: new (args: DepthwiseConv1DArgs) => Layer;
+  readonly SeparableConv1D: new (args: DepthwiseConv1DArgs) => Layer;
 }
 
 /** Class names under which the layers are registered (and `LayerCall.tfjsFactory` of their blocks). */
@@ -270,6 +303,10 @@ export const CUSTOM_LAYER_CLASSES = {
   upSampling3d: 'LayerloomUpSampling3D',
   spatialDropout3d: 'LayerloomSpatialDropout3D',
   conv3dTranspose: 'LayerloomConv3DTranspose',
+  conv1dTranspose: 'LayerloomConv1DTranspose',
+  upSampling1d: 'LayerloomUpSampling1D',
+  depthwiseConv1d: 'LayerloomDepthwiseConv1D',
+  separableConv1d: 'LayerloomSeparableConv1D',
 } as const;
 
 /**
@@ -1428,6 +1465,205 @@ function defineLayers(tf: TF): LayerloomLayers {
     }
   }
 
+  /** See the file comment. */
+  class LayerloomUpSampling1D extends tf.layers.Layer {
+    static readonly className = CUSTOM_LAYER_CLASSES.upSampling1d;
+    private readonly size: number;
+
+    constructor(args: UpSampling1DArgs) {
+      super(args);
+      this.size = positiveInt(args.size ?? 2, 'UpSampling1D size');
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, steps, features] = inputShapesOf(inputShape)[0];
+      return [batch, steps === null ? null : steps * this.size, features];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => repeatAxis(Array.isArray(inputs) ? inputs[0] : inputs, 1, this.size));
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), size: this.size };
+    }
+  }
+
+  /** Fields of tfjs's conv layers a transposed layer builds its weights from (public in JavaScript, not in tfjs's typings). */
+  interface ConvWeightFields {
+    filters: number;
+    useBias: boolean;
+    kernelInitializer: Initializer;
+    biasInitializer: Initializer;
+    kernelRegularizer?: WeightRegularizer;
+    biasRegularizer?: WeightRegularizer;
+    kernelConstraint?: WeightConstraint;
+    biasConstraint?: WeightConstraint;
+    kernel: tfjs.LayerVariable;
+    bias: tfjs.LayerVariable | null;
+  }
+
+  /**
+   * See the file comment. tfjs's Conv1D class supplies the config, initializers, regularizers,
+   * constraints and activation; this builds Keras's transposed kernel `(k, filters, channels)`.
+   */
+  class LayerloomConv1DTranspose extends BuiltinConv1D {
+    static readonly className = CUSTOM_LAYER_CLASSES.conv1dTranspose;
+    /** Keras's `output_padding`, or null for its default output size. */
+    private readonly extra: number | null;
+    private readonly stride: number;
+    private readonly window: number;
+
+    constructor(args: Conv1DTransposeLayerArgs) {
+      const { outputPadding, ...rest } = args;
+      super(rest);
+      this.stride = perAxis(args.strides, 1, 'Conv1DTranspose strides')[0];
+      this.window = perAxis(args.kernelSize, 1, 'Conv1DTranspose kernelSize')[0];
+      const extra = Array.isArray(outputPadding) ? outputPadding[0] : outputPadding ?? null;
+      if (extra !== null && (!Number.isInteger(extra) || extra < 0 || extra >= this.stride)) {
+        throw new Error(`Conv1DTranspose outputPadding must be an integer ≥ 0 below the stride ${this.stride}, got ${JSON.stringify(outputPadding)}.`);
+      }
+      this.extra = extra;
+      if (perAxis(args.dilationRate, 1, 'Conv1DTranspose dilationRate')[0] !== 1) throw new Error('Conv1DTranspose takes no dilation in Layerloom.');
+    }
+
+    /** Keras's output length for an input length `n`. */
+    private outLength(n: number): number {
+      const same = (this as unknown as ConvFields).padding === 'same';
+      if (this.extra === null) return same ? n * this.stride : n * this.stride + Math.max(this.window - this.stride, 0);
+      return (n - 1) * this.stride + this.window - 2 * (same ? Math.floor(this.window / 2) : 0) + this.extra;
+    }
+
+    override build(inputShape: LayerShape | LayerShape[]): void {
+      const channels = inputShapesOf(inputShape)[0][2];
+      if (channels === null || channels === undefined) throw new Error('Conv1DTranspose needs a fixed number of input channels.');
+      const self = this as unknown as ConvWeightFields;
+      self.kernel = this.addWeight('kernel', [this.window, self.filters, channels], 'float32', self.kernelInitializer, self.kernelRegularizer, true, self.kernelConstraint);
+      if (self.useBias) self.bias = this.addWeight('bias', [self.filters], 'float32', self.biasInitializer, self.biasRegularizer, true, self.biasConstraint);
+      this.inputSpec = [{ ndim: 3, axes: { [-1]: channels } }];
+      this.built = true;
+    }
+
+    override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+      const [batch, steps] = inputShapesOf(inputShape)[0];
+      return [batch, steps === null ? null : this.outLength(steps), (this as unknown as { filters: number }).filters];
+    }
+
+    override call(inputs: Tensor | Tensor[]): Tensor {
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const conv = this as unknown as ConvFields & { filters: number };
+        const [batch, steps, channels] = x.shape as number[];
+        const out = this.outLength(steps);
+        const kernel = tf.reshape<tfjs.Rank.R4>(conv.kernel.read(), [this.window, 1, conv.filters, channels]);
+        const image = tf.reshape<tfjs.Rank.R4>(x, [batch, steps, 1, channels]);
+        const y4 = tf.conv2dTranspose(image, kernel, [batch, out, 1, conv.filters], [this.stride, 1], conv.padding === 'same' ? 'same' : 'valid');
+        let y: Tensor = tf.reshape(y4, [batch, out, conv.filters]);
+        if (conv.bias) y = tf.add(y, conv.bias.read());
+        return conv.activation.apply(y);
+      });
+    }
+
+    override getConfig(): ConfigDict {
+      return { ...super.getConfig(), outputPadding: this.extra };
+    }
+  }
+
+  /** See the file comment: a depthwise (and, with `filters`, separable) 1-D convolution. */
+  const depthwise1D = (separable: boolean, className: string) =>
+    class extends tf.layers.Layer {
+      static readonly className = className;
+      private readonly window: number;
+      private readonly stride: number;
+      private readonly dilation: number;
+      private readonly same: boolean;
+      private readonly multiplier: number;
+      private readonly activationName: string;
+      private readonly activationLayer: Layer;
+      private readonly useBias: boolean;
+      private readonly depthwiseInitializer: string;
+      private readonly pointwiseInitializer: string;
+      private readonly biasInitializer: string;
+      private readonly filters: number;
+      private depthwiseKernel: tfjs.LayerVariable | null = null;
+      private pointwiseKernel: tfjs.LayerVariable | null = null;
+      private bias: tfjs.LayerVariable | null = null;
+
+      constructor(args: DepthwiseConv1DArgs) {
+        super(args);
+        const what = separable ? 'SeparableConv1D' : 'DepthwiseConv1D';
+        this.window = positiveInt(args.kernelSize, `${what} kernelSize`);
+        this.stride = positiveInt(args.strides ?? 1, `${what} strides`);
+        this.dilation = positiveInt(args.dilationRate ?? 1, `${what} dilationRate`);
+        if (this.stride > 1 && this.dilation > 1) throw new Error(`${what} cannot combine strides > 1 with dilationRate > 1.`);
+        const padding = args.padding ?? 'valid';
+        if (padding !== 'valid' && padding !== 'same') throw new Error(`${what} padding must be "valid" or "same", got ${JSON.stringify(padding)}.`);
+        this.same = padding === 'same';
+        this.multiplier = positiveInt(args.depthMultiplier ?? 1, `${what} depthMultiplier`);
+        this.activationName = args.activation ?? 'linear';
+        this.activationLayer = tf.layers.activation({ activation: this.activationName as Parameters<TF['layers']['activation']>[0]['activation'] });
+        this.useBias = args.useBias ?? true;
+        this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorotUniform';
+        this.pointwiseInitializer = args.pointwiseInitializer ?? 'glorotUniform';
+        this.biasInitializer = args.biasInitializer ?? 'zeros';
+        this.filters = separable ? positiveInt(args.filters, `${what} filters`) : 0;
+      }
+
+      override build(inputShape: LayerShape | LayerShape[]): void {
+        const channels = inputShapesOf(inputShape)[0][2];
+        if (channels === null || channels === undefined) throw new Error(`${className} needs a fixed number of input channels.`);
+        const mid = channels * this.multiplier;
+        this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.window, channels, this.multiplier], 'float32', makeInitializer(tf, this.depthwiseInitializer));
+        if (separable) this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, mid, this.filters], 'float32', makeInitializer(tf, this.pointwiseInitializer));
+        if (this.useBias) this.bias = this.addWeight('bias', [separable ? this.filters : mid], 'float32', makeInitializer(tf, this.biasInitializer));
+        this.inputSpec = [{ ndim: 3, axes: { [-1]: channels } }];
+        this.built = true;
+      }
+
+      override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+        const [batch, steps, channels] = inputShapesOf(inputShape)[0];
+        const span = (this.window - 1) * this.dilation + 1;
+        const length = steps === null ? null : this.same ? Math.ceil(steps / this.stride) : Math.ceil((steps - span + 1) / this.stride);
+        return [batch, length, separable ? this.filters : channels === null ? null : channels * this.multiplier];
+      }
+
+      override call(inputs: Tensor | Tensor[]): Tensor {
+        return tf.tidy(() => {
+          const x = Array.isArray(inputs) ? inputs[0] : inputs;
+          if (!this.depthwiseKernel) throw new Error(`${className} was called before it was built.`);
+          const [batch, steps, channels] = x.shape as number[];
+          // The sequence as a one-column image; the kernel (k, channels, multiplier) as (k, 1, channels, multiplier).
+          const kernel = dilateKernel(tf, tf.reshape(this.depthwiseKernel.read(), [this.window, 1, channels, this.multiplier]), [this.dilation, 1]);
+          const image = tf.reshape<tfjs.Rank.R4>(x, [batch, steps, 1, channels]);
+          const deep = tf.depthwiseConv2d(image, kernel as tfjs.Tensor4D, [this.stride, this.stride], this.same ? 'same' : 'valid');
+          let y: Tensor = tf.reshape(deep, [batch, deep.shape[1], channels * this.multiplier]);
+          if (this.pointwiseKernel) y = tf.conv1d(y as tfjs.Tensor3D, this.pointwiseKernel.read() as tfjs.Tensor3D, 1, 'valid');
+          if (this.bias) y = tf.add(y, this.bias.read());
+          return this.activationLayer.apply(y) as Tensor;
+        });
+      }
+
+      override getConfig(): ConfigDict {
+        return {
+          ...super.getConfig(),
+          kernelSize: this.window,
+          strides: this.stride,
+          padding: this.same ? 'same' : 'valid',
+          dilationRate: this.dilation,
+          depthMultiplier: this.multiplier,
+          activation: this.activationName,
+          useBias: this.useBias,
+          depthwiseInitializer: this.depthwiseInitializer,
+          biasInitializer: this.biasInitializer,
+          ...(separable ? { filters: this.filters, pointwiseInitializer: this.pointwiseInitializer } : {}),
+        };
+      }
+    };
+  /** See the file comment. */
+  const LayerloomDepthwiseConv1D = depthwise1D(false, CUSTOM_LAYER_CLASSES.depthwiseConv1d);
+  /** See the file comment. */
+  const LayerloomSeparableConv1D = depthwise1D(true, CUSTOM_LAYER_CLASSES.separableConv1d);
+
   /**
    * See the file comment. tfjs's Conv3D class supplies the config, initializers, regularizers,
    * constraints and activation; this builds Keras's transposed kernel and runs the transposed
@@ -1466,18 +1702,7 @@ function defineLayers(tf: TF): LayerloomLayers {
       const shape = inputShapesOf(inputShape)[0];
       const channels = shape[4];
       if (channels === null || channels === undefined) throw new Error('Conv3DTranspose needs a fixed number of input channels.');
-      const self = this as unknown as {
-        filters: number;
-        useBias: boolean;
-        kernelInitializer: Initializer;
-        biasInitializer: Initializer;
-        kernelRegularizer?: WeightRegularizer;
-        biasRegularizer?: WeightRegularizer;
-        kernelConstraint?: WeightConstraint;
-        biasConstraint?: WeightConstraint;
-        kernel: tfjs.LayerVariable;
-        bias: tfjs.LayerVariable | null;
-      };
+      const self = this as unknown as ConvWeightFields;
       self.kernel = this.addWeight('kernel', [...this.windows, self.filters, channels], 'float32', self.kernelInitializer, self.kernelRegularizer, true, self.kernelConstraint);
       if (self.useBias) self.bias = this.addWeight('bias', [self.filters], 'float32', self.biasInitializer, self.biasRegularizer, true, self.biasConstraint);
       this.inputSpec = [{ ndim: 5, axes: { [-1]: channels } }];
@@ -1751,6 +1976,10 @@ function defineLayers(tf: TF): LayerloomLayers {
   tf.serialization.registerClass(LayerloomUpSampling3D);
   tf.serialization.registerClass(LayerloomSpatialDropout3D);
   tf.serialization.registerClass(LayerloomConv3DTranspose);
+  tf.serialization.registerClass(LayerloomUpSampling1D);
+  tf.serialization.registerClass(LayerloomConv1DTranspose);
+  tf.serialization.registerClass(LayerloomDepthwiseConv1D);
+  tf.serialization.registerClass(LayerloomSeparableConv1D);
   return {
     MultiHeadAttention: LayerloomMultiHeadAttention,
     PositionEmbedding: LayerloomPositionEmbedding,
@@ -1780,6 +2009,10 @@ function defineLayers(tf: TF): LayerloomLayers {
     UpSampling3D: LayerloomUpSampling3D,
     SpatialDropout3D: LayerloomSpatialDropout3D,
     Conv3DTranspose: LayerloomConv3DTranspose,
+    UpSampling1D: LayerloomUpSampling1D,
+    Conv1DTranspose: LayerloomConv1DTranspose,
+    DepthwiseConv1D: LayerloomDepthwiseConv1D,
+    SeparableConv1D: LayerloomSeparableConv1D,
   };
 }
 
