@@ -350,7 +350,7 @@ export function analyzeGraph(doc: Pick<ProjectDocument, 'nodes' | 'edges'> & { r
   }
 
   // Padding masks (Embedding mask_zero): where one is dropped or cannot be taken.
-  for (const d of maskDiagnostics(order, (id) => doc.nodes[index.get(id) as number], (id) => defs.get(id), incoming)) addNodeDiag(d);
+  for (const d of maskDiagnostics(order, (id) => doc.nodes[index.get(id) as number], (id) => defs.get(id), incoming, (id) => shapes.get(id) ?? null)) addNodeDiag(d);
 
   // Inputs/outputs and reachability.
   const inputs = doc.nodes.filter((n) => defs.get(n.id)?.role === 'input').map((n) => n.id);

@@ -9,11 +9,12 @@
  * - GlobalAveragePooling1D uses it (averages the real steps only) and ends it;
  * - every other layer drops it (Keras warns "does not support masking"): the blocks after it see
  *   padded steps as data. Layerloom warns on that block (LL030).
+ * - MultiHeadAttention uses it (padded keys get no weight) and passes it on, in self-attention.
  * Blocks where Keras does something with the mask that the app's tfjs layers would not do the same
- * way (merges, attention, Softmax, and layers whose tfjs version drops the mask where Keras keeps
- * it) get an error (LL031) rather than a model that predicts differently from its Keras export.
+ * way (merges, cross-attention, Softmax, and layers whose tfjs version drops the mask where Keras
+ * keeps it) get an error (LL031) rather than a model that predicts differently from its Keras export.
  */
-import type { BlockDef, Params } from '../blocks/types.js';
+import type { BlockDef, Params, Shape } from '../blocks/types.js';
 import type { GraphEdge, GraphNode } from '../graph/document.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 
@@ -37,7 +38,6 @@ const RECURRENT: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN']);
 
 /** Why a block cannot take a masked input yet, by block type. */
 const NOT_YET: Readonly<Record<string, string>> = {
-  MultiHeadAttention: 'Keras turns the mask into an attention mask (padded keys get no weight), which the app’s attention layer does not do yet',
   Softmax: 'Keras’s Softmax applies the mask along the last axis, which is the features here, not the steps',
   LeakyReLU: 'Keras passes the mask on through it, but tfjs’s LeakyReLU drops it',
   ELU: 'Keras passes the mask on through it, but tfjs’s ELU drops it',
@@ -45,7 +45,7 @@ const NOT_YET: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
     ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'].map((t) => [
       t,
-      'Keras combines the inputs’ masks (and Multiply, Maximum and Minimum replace the masked values), which tfjs’s merge layers do differently',
+      'Keras ORs the inputs’ masks (and Multiply, Maximum and Minimum replace the masked values), where tfjs’s merge layers AND them into a mask of another shape',
     ]),
   ),
 };
@@ -74,6 +74,7 @@ export function maskDiagnostics(
   nodeOf: (id: string) => GraphNode,
   defOf: (id: string) => BlockDef | undefined,
   incoming: ReadonlyMap<string, ReadonlyMap<string, GraphEdge>>,
+  shapeOf: (id: string) => Shape | null = () => null,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   const masked = new Map<string, MaskSource>();
@@ -102,7 +103,8 @@ export function maskDiagnostics(
     }
     if (sources.length === 0 || def.role !== 'layer') continue;
     const from = sources[0];
-    const rule = maskRule(def.type, node.params);
+    const edges = [...(incoming.get(id)?.values() ?? [])];
+    const rule = def.type === 'MultiHeadAttention' ? attentionRule(edges, shapeOf(id)) : maskRule(def.type, node.params);
     if (rule.kind === 'keep') masked.set(id, from);
     else if (rule.kind === 'error') {
       out.push(
@@ -150,14 +152,29 @@ const TAKES_MASK_ARGUMENT: ReadonlySet<string> = new Set(['GlobalAveragePooling1
 
 /** Blocks whose tfjs layer reads a padding mask from its call arguments (tfjs's Softmax adds -1e9 where it is 0). */
 function readsMask(type: string): boolean {
-  return RECURRENT.has(type) || type === 'GlobalAveragePooling1D' || type === 'Softmax';
+  return RECURRENT.has(type) || type === 'GlobalAveragePooling1D' || type === 'Softmax' || type === 'MultiHeadAttention';
+}
+
+/**
+ * MultiHeadAttention with a masked input: Keras turns the query's and value's masks into an
+ * attention mask (padded keys get no weight, padded queries none) and passes the query's mask on.
+ * The app's layer does the same when query, value and key are one tensor of rank 3 (tfjs hands a
+ * layer only its first input's mask while predicting, so other mixes could not be told apart).
+ */
+function attentionRule(edges: readonly GraphEdge[], shape: Shape | null): MaskRule {
+  if (edges.some((e) => e.source !== edges[0].source)) {
+    return { kind: 'error', why: 'the app’s attention takes a padding mask only in self-attention, with query, value and key all from that one block' };
+  }
+  if (shape !== null && shape.length !== 2) return { kind: 'error', why: 'the app’s attention takes a padding mask only on sequences (batch, steps, features), not on rank-4/5 inputs' };
+  return { kind: 'keep' };
 }
 
 type MaskRule = { readonly kind: 'keep' | 'use' | 'drop' } | { readonly kind: 'error'; readonly why: string };
 
 /** What a block of this type and these params does with a masked input. */
 function maskRule(type: string, params: Params): MaskRule {
-  if (KEEPS_MASK.has(type)) return { kind: 'keep' };
+  // Attention keeps it only in self-attention, which the analysis checks on the graph.
+  if (KEEPS_MASK.has(type) || type === 'MultiHeadAttention') return { kind: 'keep' };
   if (RECURRENT.has(type)) {
     if (params.bidirectional === true && params.return_sequences === true) {
       return { kind: 'error', why: 'Keras’s Bidirectional zeroes the outputs of padded steps when it returns sequences, which the app’s layer does not do yet' };

@@ -557,9 +557,17 @@ function defineLayers(tf: TF): LayerloomLayers {
         throw new Error(\`MultiHeadAttention attentionAxes must be null or increasing axes from 1, got \${JSON.stringify(axes)}.\`);
       }
       this.attentionAxes = axes;
+      // Padding masks (rank 3): padded keys get no weight, padded queries none at all, and the
+      // output carries the query's mask, as Keras's attention does.
+      this.supportsMasking = true;
     }
 
     private readonly attentionAxes: number[] | null;
+
+    override computeMask(_inputs: Tensor | Tensor[], mask?: Tensor | Tensor[]): Tensor {
+      // The query's mask; null (no mask) is what tfjs's executor reads, whatever its declared type.
+      return ((Array.isArray(mask) ? mask[0] : mask) ?? null) as unknown as Tensor;
+    }
 
     override build(inputShape: LayerShape | LayerShape[]): void {
       const shapes = inputShapesOf(inputShape);
@@ -603,21 +611,54 @@ function defineLayers(tf: TF): LayerloomLayers {
       return tf.transpose(tf.reshape(y, [batch, length, this.numHeads, size]), [0, 2, 1, 3]);
     }
 
-    /** Softmax of the scaled query·key scores, (B, heads, T, S), causal mask applied. */
-    private attentionProbabilities(query: Tensor, key: Tensor): Tensor {
+    /**
+     * Softmax of the scaled query·key scores, (B, heads, T, S), causal mask applied. With a padding
+     * mask \`allowed\` (B, T, S), Keras's masked softmax: masked scores set to -1e9 (the causal mask
+     * joined in), and masked weights set to 0 after the softmax (a padded query attends to nothing).
+     */
+    private attentionProbabilities(query: Tensor, key: Tensor, allowed: Tensor | null = null): Tensor {
       const queryLength = query.shape[1] ?? 0;
       const keyLength = key.shape[1] ?? 0;
       // Keras scales the projected query, not the scores; same numbers, same order of rounding.
       const q = tf.mul(this.project(query, 0, this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = this.project(key, 1, this.keyDim);
       let scores = tf.matMul(q, k, false, true); // (B, heads, T, S)
-      if (this.useCausalMask) {
-        // Lower-triangular (T, S) mask aligned at the top-left, as Keras's \`_compute_causal_mask\`.
-        const allowed = tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool');
-        const full = scores.shape;
-        scores = tf.where(tf.broadcastTo(allowed, full), scores, tf.fill(full, MASKED_LOGIT));
+      const full = scores.shape;
+      // Lower-triangular (T, S) mask aligned at the top-left, as Keras's \`_compute_causal_mask\`.
+      const causal = this.useCausalMask ? tf.cast(tf.linalg.bandPart(tf.ones([queryLength, keyLength]), -1, 0), 'bool') : null;
+      if (allowed) {
+        let mask = tf.broadcastTo(tf.expandDims(allowed, 1), full);
+        if (causal) mask = tf.logicalAnd(mask, tf.broadcastTo(causal, full));
+        const probs = tf.softmax(tf.where(mask, scores, tf.fill(full, MASKED_LOGIT)));
+        return tf.where(mask, probs, tf.zerosLike(probs));
       }
+      if (causal) scores = tf.where(tf.broadcastTo(causal, full), scores, tf.fill(full, MASKED_LOGIT));
       return tf.softmax(scores);
+    }
+
+    /**
+     * Keras's attention mask from the inputs' padding masks: query (B, T) and value/key (B, S)
+     * joined into (B, T, S), or null when none is masked. tfjs hands a layer its inputs' masks as a
+     * list while training, but only the first input's while predicting; the analysis lets a mask
+     * into attention only when query, value and key are one tensor, so that one mask is all three.
+     */
+    private attentionMask(query: Tensor, value: Tensor, key: Tensor, kwargs: Kwargs): Tensor | null {
+      const given = kwargs['mask'] as Tensor | (Tensor | null)[] | null | undefined;
+      if (given == null) return null;
+      const list = Array.isArray(given) ? given : [given];
+      const queryMask = list[0] ?? null;
+      const same = (x: Tensor): Tensor | null => (x === query ? queryMask : null);
+      const valueMask = Array.isArray(given) ? (given[1] ?? null) : same(value);
+      const keyMask = Array.isArray(given) ? (given[2] ?? null) : same(key);
+      let mask: Tensor | null = null;
+      const join = (m: Tensor): void => {
+        mask = mask === null ? m : tf.logicalAnd(mask, m);
+      };
+      if (queryMask) join(tf.expandDims(tf.cast(queryMask, 'bool'), 2));
+      if (valueMask) join(tf.expandDims(tf.cast(valueMask, 'bool'), 1));
+      if (keyMask) join(tf.expandDims(tf.cast(keyMask, 'bool'), 1));
+      if (mask === null) return null;
+      return tf.broadcastTo(mask, [query.shape[0], query.shape[1] ?? 0, key.shape[1] ?? 0]);
     }
 
     /**
@@ -666,7 +707,7 @@ function defineLayers(tf: TF): LayerloomLayers {
         if (value.shape[1] !== keyLength) {
           throw new Error(\`MultiHeadAttention: key has \${keyLength} positions but value has \${value.shape[1]}; they must be equally long.\`);
         }
-        let probs = this.attentionProbabilities(query, key);
+        let probs = this.attentionProbabilities(query, key, this.attentionMask(query, value, key, kwargs));
         const v = this.project(value, 2, this.valueDim);
         if (this.rate > 0 && kwargs['training'] === true) probs = tf.dropout(probs, this.rate, undefined, this.dropoutSeed);
         const context = tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]); // (B, T, heads, value_dim)

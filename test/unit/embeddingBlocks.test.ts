@@ -83,7 +83,8 @@ describe('padding masks (Embedding mask_zero) through the graph', () => {
     { chain: [['Flatten'], ['Dense', { units: 2 }]], codes: ['LL030 Flatten'] },
     { chain: [['GlobalMaxPooling1D']], codes: ['LL030 GlobalMaxPooling1D'] },
     { chain: [['Dense', { units: 4 }], ['Add']], codes: ['LL031 Add'] },
-    { chain: [['MultiHeadAttention', { num_heads: 2, key_dim: 2 }]], codes: ['LL031 MultiHeadAttention'] },
+    // Self-attention on the masked sequence: padded keys get no weight; the mask goes on.
+    { chain: [['MultiHeadAttention', { num_heads: 2, key_dim: 2 }], ['LSTM']], codes: [] },
     { chain: [['Softmax']], codes: ['LL031 Softmax'] },
     { chain: [['LeakyReLU'], ['LSTM']], codes: ['LL031 LeakyReLU', 'LL031 LSTM'] },
     { chain: [['LSTM', { bidirectional: true, return_sequences: true }], ['LSTM']], codes: ['LL031 LSTM', 'LL031 LSTM'] },
@@ -118,13 +119,31 @@ describe('padding masks (Masking) through the graph', () => {
     { chain: [['Masking'], ['Conv1D', { filters: 2, kernel_size: 3 }], ['LSTM']], codes: ['LL030 Conv1D', 'LL031 LSTM'] },
     // A Masking after a block that dropped the mask starts a new one: the LSTM gets it.
     { chain: [['Masking'], ['Conv1D', { filters: 2, kernel_size: 3 }], ['Masking'], ['LSTM']], codes: ['LL030 Conv1D'] },
-    { chain: [['Masking'], ['MultiHeadAttention', { num_heads: 2, key_dim: 2 }]], codes: ['LL031 MultiHeadAttention'] },
+    { chain: [['Masking'], ['MultiHeadAttention', { num_heads: 2, key_dim: 2, use_causal_mask: true }], ['GlobalAveragePooling1D']], codes: [] },
   ];
   for (const { chain, codes } of rows) {
     it(`${chain.map(([t, p]) => `${t}${p ? JSON.stringify(p) : ''}`).join(' → ')}: ${codes.join(', ') || 'no mask diagnostics'}`, () => {
       expect(vectorMaskCodes(chain)).toEqual(codes);
     });
   }
+  it('attention takes a mask only in self-attention on one masked sequence (LL031)', () => {
+    const attention = (query: 'masked' | 'plain', shape: number[]): string[] => {
+      const input = addNode(emptyDocument('mask'), 'Input', { x: 0, y: 0 }, { params: { shape } });
+      const m = addNode(input.doc, 'Masking', { x: 1, y: 0 }, { label: 'pad' });
+      const mha = addNode(m.doc, 'MultiHeadAttention', { x: 2, y: 0 }, { params: { num_heads: 1, key_dim: 2 } });
+      let doc = connect(mha.doc, input.nodeId, m.nodeId, 'in').doc;
+      doc = connect(connect(doc, query === 'masked' ? m.nodeId : input.nodeId, mha.nodeId, 'query').doc, m.nodeId, mha.nodeId, 'value').doc;
+      const out = addNode(doc, 'Output', { x: 3, y: 0 });
+      doc = connect(out.doc, mha.nodeId, out.nodeId, 'in').doc;
+      return analyzeGraph(doc)
+        .diagnostics.filter((d) => d.code === 'LL031')
+        .map((d) => d.message);
+    };
+    expect(attention('masked', [8, 4])).toEqual([]);
+    expect(attention('plain', [8, 4])).toEqual([expect.stringMatching(/only in self-attention, with query, value and key all from that one block/)]);
+    expect(attention('masked', [3, 8, 4])).toEqual([expect.stringMatching(/only on sequences \(batch, steps, features\), not on rank-4\/5 inputs/)]);
+  });
+
   it('names the Masking block and the way out', () => {
     const input = addNode(emptyDocument('mask'), 'Input', { x: 0, y: 0 }, { params: { shape: [8, 4] } });
     const m = addNode(input.doc, 'Masking', { x: 1, y: 0 }, { label: 'pad', params: { mask_value: 0.5 } });

@@ -418,18 +418,21 @@ export function handCases(): ExportCase[] {
       // Masking: the random inputs in [-1, 1) hit the mask values through a ReLU (one feature per
       // step): capped at 0.5, a quarter of the steps equal 0.5; uncapped, half of them equal 0. The
       // masked steps are zeroed, the recurrent layers carry their state over them, the average leaves
-      // them out, and Flatten drops the mask (LL030) — each as Keras does.
+      // them out, self-attention gives padded keys no weight (with and without the causal mask), and
+      // Flatten drops it (LL030) — each as Keras does.
       id: 'hand_masking',
       doc: graphOf('Masked steps', [
         { id: 'x', type: 'Input', label: 'signal', params: { shape: [6, 1] } },
         { id: 'cap', type: 'ReLU', label: 'cap', params: { max_value: 0.5 }, from: { in: 'x' } },
         { id: 'm5', type: 'Masking', label: 'mask_half', params: { mask_value: 0.5 }, from: { in: 'cap' } },
         { id: 'lstm', type: 'LSTM', label: 'lstm', params: { units: 3, return_sequences: true }, from: { in: 'm5' } },
-        { id: 'd', type: 'Dense', label: 'per_step', params: { units: 2 }, from: { in: 'lstm' } },
+        { id: 'att', type: 'MultiHeadAttention', label: 'self_attention', params: { num_heads: 2, key_dim: 2 }, from: { query: 'lstm', value: 'lstm' } },
+        { id: 'd', type: 'Dense', label: 'per_step', params: { units: 2 }, from: { in: 'att' } },
         { id: 'gap', type: 'GlobalAveragePooling1D', label: 'mean_real_steps', from: { in: 'd' } },
         { id: 'r0', type: 'ReLU', label: 'relu', from: { in: 'x' } },
         { id: 'm0', type: 'Masking', label: 'mask_zero_steps', from: { in: 'r0' } },
-        { id: 'gru', type: 'GRU', label: 'gru', params: { units: 2, go_backwards: true }, from: { in: 'm0' } },
+        { id: 'catt', type: 'MultiHeadAttention', label: 'causal_attention', params: { num_heads: 1, key_dim: 2, use_causal_mask: true }, from: { query: 'm0', value: 'm0', key: 'm0' } },
+        { id: 'gru', type: 'GRU', label: 'gru', params: { units: 2, go_backwards: true }, from: { in: 'catt' } },
         { id: 'mf', type: 'Flatten', label: 'zeroed_steps', from: { in: 'm0' } },
         { id: 'cat', type: 'Concatenate', label: 'all', params: { num_inputs: 3 }, from: { in0: 'gap', in1: 'gru', in2: 'mf' } },
         { id: 'p', type: 'Dense', label: 'predictions', params: { units: 2, activation: 'softmax' }, from: { in: 'cat' } },
