@@ -132,7 +132,7 @@ export const KERAS_DEFAULTS: Defaults = {
   ZeroPadding2D: { padding: t(1, 1) },
   Cropping1D: { cropping: t(1, 1) },
   UpSampling3D: { size: t(2, 2, 2) },
-  ZeroPadding3D: { padding: t(1, 1, 1) },
+  ZeroPadding3D: { padding: t(t(1, 1), t(1, 1), t(1, 1)) },
   Cropping3D: { cropping: t(t(1, 1), t(1, 1), t(1, 1)) },
   SpatialDropout3D: {},
   CenterCrop: {},

@@ -23,6 +23,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
+def plain(value):
+    """A default as lists: Layerloom's {"tuple": [...]} and Python tuples alike, nested ones too."""
+    if isinstance(value, dict) and "tuple" in value:
+        value = value["tuple"]
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def check_defaults(keras, table):
     """Entries of Layerloom's defaults table that do not match Keras's signatures."""
     wrong = []
@@ -33,14 +42,11 @@ def check_defaults(keras, table):
             continue
         params = inspect.signature(layer.__init__).parameters
         for name, value in args.items():
-            if isinstance(value, dict) and "tuple" in value:
-                value = value["tuple"]
+            value = plain(value)
             if name not in params:
                 wrong.append(f"{cls}.{name}: not an argument")
                 continue
-            default = params[name].default
-            if isinstance(default, tuple):
-                default = list(default)
+            default = plain(params[name].default)
             if name == "activation" and default is None:
                 default = "linear"
             if isinstance(value, float) and isinstance(default, (int, float)):
