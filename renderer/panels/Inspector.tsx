@@ -70,9 +70,12 @@ function NodeInspector({ nodeId }: { nodeId: string }): JSX.Element | null {
   if (!node) return null;
   // Between two blocks: deleting it can wire its neighbours together.
   const isMiddle = doc.edges.filter((e) => e.target === nodeId).length === 1 && doc.edges.some((e) => e.source === nodeId);
-  const basic = def?.params.filter((p) => !p.advanced) ?? [];
-  const advanced = def?.params.filter((p) => p.advanced) ?? [];
   const diagnostics = info?.diagnostics ?? [];
+  // Options that do not apply to the block's other values (a constraint's numbers under "none")
+  // stay out of the way, unless they have a problem to show.
+  const shown = (def?.params ?? []).filter((p) => !p.shownWhen || p.shownWhen(node.params) || diagnostics.some((d) => d.param === p.name));
+  const basic = shown.filter((p) => !p.advanced);
+  const advanced = shown.filter((p) => p.advanced);
   return (
     <div className="ll-inspector-body" data-testid="inspector" data-node-id={nodeId}>
       <div className="ll-insp-head">

@@ -38,6 +38,11 @@ export function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
   const label = LABELS[weight];
   const lower = label.toLowerCase();
   const p = `${weight}_constraint`;
+  // The numbers show only for the kinds that read them.
+  const kindIn =
+    (...kinds: readonly string[]) =>
+    (params: Params): boolean =>
+      kinds.includes(kindOf(params, weight));
   return [
     {
       name: p,
@@ -58,8 +63,9 @@ export function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
       minExclusive: true,
       help: 'Largest norm (max_norm, min_max_norm). Empty: Keras’s default, 2 for max_norm and 1 for min_max_norm.',
       advanced: true,
+      shownWhen: kindIn('max_norm', 'min_max_norm'),
     },
-    { name: `${p}_min_value`, label: `${label} constraint min`, kind: 'float', default: 0, min: 0, help: 'Smallest norm (min_max_norm; Keras’s default 0).', advanced: true },
+    { name: `${p}_min_value`, label: `${label} constraint min`, kind: 'float', default: 0, min: 0, help: 'Smallest norm (min_max_norm; Keras’s default 0).', advanced: true, shownWhen: kindIn('min_max_norm') },
     {
       name: `${p}_rate`,
       label: `${label} constraint rate`,
@@ -70,6 +76,7 @@ export function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
       max: 1,
       help: 'How far each step moves a norm into [min, max] (min_max_norm): 1 enforces it at once (Keras’s default), less moves it gradually.',
       advanced: true,
+      shownWhen: kindIn('min_max_norm'),
     },
     ...(weight === 'bias'
       ? []
@@ -82,6 +89,7 @@ export function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
             min: 0,
             help: `Axes of the ${lower} the norms run over (max_norm, unit_norm, min_max_norm; Keras’s default 0). 0 for a Dense kernel gives each unit’s incoming weights; for a convolution kernel list every axis but the last (0, 1, 2 for Conv2D) to constrain each filter.`,
             advanced: true,
+            shownWhen: kindIn('max_norm', 'unit_norm', 'min_max_norm'),
           },
         ]),
   ];

@@ -48,6 +48,12 @@ export interface ParamSpec {
   /** Shown only in an "advanced" section of the inspector. */
   readonly advanced?: boolean;
   /**
+   * When the inspector shows the option, given the block's values (absent: always); e.g. a
+   * constraint's max only for the kinds that have one. A hidden option keeps its value, and one with
+   * a problem is shown anyway.
+   */
+  readonly shownWhen?: (params: Params) => boolean;
+  /**
    * Above this a value is allowed but almost surely a typo (LL024 warning): e.g. 65,536 filters.
    * For `ints`, each entry.
    */

@@ -4,14 +4,19 @@
  */
 import { expect, test } from './fixtures.js';
 
-test('a kernel constraint is set in the Advanced section, and an axis the kernel lacks is an error on the block', async ({ app, page }) => {
+test('a kernel constraint is set in the Advanced section (its numbers shown only for kinds that read them), and an axis the kernel lacks is an error on the block', async ({ app, page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await app.newFromTemplate('mlp');
   await app.select('dense');
   const inspector = page.getByTestId('inspector');
   await inspector.getByRole('button', { name: /Advanced/ }).click();
+  // Under "none" a constraint's numbers stay hidden; max_norm shows its max and axes, not min_max_norm's min and rate.
+  await expect(inspector.locator('[data-param="kernel_constraint_max_value"]')).toHaveCount(0);
   await inspector.locator('[data-param="kernel_constraint"] select').selectOption('max_norm');
   const max = inspector.locator('[data-param="kernel_constraint_max_value"] input');
+  await expect(max).toBeVisible();
+  await expect(inspector.locator('[data-param="kernel_constraint_min_value"]')).toHaveCount(0);
+  await expect(inspector.locator('[data-param="kernel_constraint_rate"]')).toHaveCount(0);
   await max.fill('0.5');
   await max.press('Enter');
   const axis = inspector.locator('[data-param="kernel_constraint_axis"] input');
