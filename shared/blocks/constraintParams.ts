@@ -4,7 +4,7 @@
  * optimizer step; so does Layerloom's trainer (compile/constraints.ts), never on load.
  */
 import type { KerasArg, ParamSpec, Params, ShapeProblem } from './types.js';
-import { tuple } from './paramUtils.js';
+import { regularizerArgs, regularizerParams, tuple } from './paramUtils.js';
 
 /** Weights a block can constrain, by the prefix of their Keras argument (`depthwise_constraint`). */
 type ConstrainedWeightName = 'kernel' | 'bias' | 'embeddings' | 'depthwise' | 'pointwise' | 'recurrent';
@@ -34,7 +34,7 @@ function defaultMax(kind: string): number {
  * default, 2 for max_norm and 1 for min_max_norm), `_min_value` and `_rate` (min_max_norm), and
  * `_axis` (the axes the norms run over; Keras's default 0). A bias is 1-D: its norm is over all of it.
  */
-export function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
+function constraintParams(weight: ConstrainedWeightName): ParamSpec[] {
   const label = LABELS[weight];
   const lower = label.toLowerCase();
   const p = `${weight}_constraint`;
@@ -121,7 +121,7 @@ function axes(params: Params, weight: ConstrainedWeightName): number[] {
  * "none", so the call reads as before): `MaxNorm(max_value=…, axis=…)`, `NonNeg()`,
  * `UnitNorm(axis=…)`, `MinMaxNorm(min_value=…, max_value=…, rate=…, axis=…)`; one axis prints as an int.
  */
-export function constraintArgs(params: Params, weights: readonly ConstrainedWeightName[]): [string, KerasArg][] {
+function constraintArgs(params: Params, weights: readonly ConstrainedWeightName[]): [string, KerasArg][] {
   const out: [string, KerasArg][] = [];
   for (const w of weights) {
     const kind = kindOf(params, w);
@@ -169,4 +169,17 @@ export function constraintProblem(block: string, params: Params, ranks: Readonly
     }
   }
   return null;
+}
+
+/**
+ * The regularizer and the constraint options of each weight (`kernel_l1` … `bias_constraint_axis`),
+ * regularizers first as Keras's constructors list them.
+ */
+export function weightPenaltyParams(weights: readonly ConstrainedWeightName[]): ParamSpec[] {
+  return [...weights.flatMap((w) => regularizerParams(w)), ...weights.flatMap((w) => constraintParams(w))];
+}
+
+/** The Keras arguments of {@link weightPenaltyParams}: each weight's regularizer, then its constraint. */
+export function weightPenaltyArgs(params: Params, weights: readonly ConstrainedWeightName[]): [string, KerasArg][] {
+  return [...regularizerArgs(params, weights), ...constraintArgs(params, weights)];
 }

@@ -19,8 +19,8 @@
  *   all; Keras 3.15 lets SeparableConv2D through).
  */
 import type { BlockDef, Dim, KerasArg, KerasCall, ParamCount, ParamSpec, Params, Shape, ShapeResult, TfjsSpelling } from './types.js';
-import { activationParam, BIAS_INITIALIZERS, bool, initializerParam, intTuple, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
-import { constraintArgs, constraintParams } from './constraintParams.js';
+import { activationParam, BIAS_INITIALIZERS, bool, initializerParam, intTuple, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { weightPenaltyArgs, weightPenaltyParams } from './constraintParams.js';
 import { fail, ok, rankError, shrinkError } from './results.js';
 import { convOutputLength, convTransposeOutputLength, dilatedKernel, formatShape, shapeSize, type Padding } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -253,10 +253,7 @@ function convParams(kind: ConvKind): ParamSpec[] {
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('kernel'),
-    ...regularizerParams('bias'),
-    ...constraintParams('kernel'),
-    ...constraintParams('bias'),
+    ...weightPenaltyParams(['kernel', 'bias']),
   ];
 }
 
@@ -301,8 +298,7 @@ function convCall(kind: ConvKind, params: Params): KerasCall {
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
-      ...regularizerArgs(params, ['kernel', 'bias']),
-      ...constraintArgs(params, ['kernel', 'bias']),
+      ...weightPenaltyArgs(params, ['kernel', 'bias']),
     ],
   };
 }
@@ -401,10 +397,7 @@ function transposeBlock(kind: TransposeKind): BlockDef {
       useBiasParam,
       initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
       initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-      ...regularizerParams('kernel'),
-      ...regularizerParams('bias'),
-      ...constraintParams('kernel'),
-      ...constraintParams('bias'),
+      ...weightPenaltyParams(['kernel', 'bias']),
     ],
     constrainedWeightRanks: { kernel: spatial + 2, bias: 1 },
     ports: () => SINGLE_INPUT,
@@ -457,8 +450,7 @@ function transposeBlock(kind: TransposeKind): BlockDef {
         ['use_bias', bool(params, 'use_bias')],
         ['kernel_initializer', str(params, 'kernel_initializer')],
         ['bias_initializer', str(params, 'bias_initializer')],
-        ...regularizerArgs(params, ['kernel', 'bias']),
-        ...constraintArgs(params, ['kernel', 'bias']),
+        ...weightPenaltyArgs(params, ['kernel', 'bias']),
       ],
     }),
     tfjs:
@@ -548,10 +540,7 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('depthwise_initializer', 'Depthwise initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('depthwise'),
-    ...regularizerParams('bias'),
-    ...constraintParams('depthwise'),
-    ...constraintParams('bias'),
+    ...weightPenaltyParams(['depthwise', 'bias']),
   ],
   constrainedWeightRanks: { depthwise: 4, bias: 1 },
   ports: () => SINGLE_INPUT,
@@ -577,8 +566,7 @@ export const DepthwiseConv2DBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
-      ...regularizerArgs(params, ['depthwise', 'bias']),
-      ...constraintArgs(params, ['depthwise', 'bias']),
+      ...weightPenaltyArgs(params, ['depthwise', 'bias']),
     ],
   }),
   // tfjs's own layer ignores dilation: Layerloom's runs it as a dilated kernel.
@@ -604,12 +592,7 @@ export const SeparableConv2DBlock: BlockDef = defineBlock({
       help: 'How the depthwise and the pointwise kernels start (TensorFlow.js uses one initializer for both, so the export sets both to this).',
     },
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('depthwise'),
-    ...regularizerParams('pointwise'),
-    ...regularizerParams('bias'),
-    ...constraintParams('depthwise'),
-    ...constraintParams('pointwise'),
-    ...constraintParams('bias'),
+    ...weightPenaltyParams(['depthwise', 'pointwise', 'bias']),
   ],
   constrainedWeightRanks: { depthwise: 4, pointwise: 4, bias: 1 },
   ports: () => SINGLE_INPUT,
@@ -747,8 +730,7 @@ function separableCall(params: Params): KerasCall {
       ['depthwise_initializer', str(params, 'depthwise_initializer')],
       ['pointwise_initializer', str(params, 'depthwise_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
-      ...regularizerArgs(params, ['depthwise', 'pointwise', 'bias']),
-      ...constraintArgs(params, ['depthwise', 'pointwise', 'bias']),
+      ...weightPenaltyArgs(params, ['depthwise', 'pointwise', 'bias']),
     ],
   };
 }

@@ -3,8 +3,8 @@
  * Semantics and parameter names follow `keras.layers`.
  */
 import type { BlockDef, KerasCall, PortSpec, Shape } from './types.js';
-import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, regularizerArgs, regularizerParams, str, tuple, useBiasParam } from './paramUtils.js';
-import { constraintArgs, constraintParams } from './constraintParams.js';
+import { ACTIVATIONS, BIAS_INITIALIZERS, activationParam, bool, dims, initializerParam, num, str, tuple, useBiasParam } from './paramUtils.js';
+import { weightPenaltyArgs, weightPenaltyParams } from './constraintParams.js';
 import { defineBlock } from './define.js';
 import { withArg } from './tfjsSpelling.js';
 import { fail, ok, warning } from './results.js';
@@ -79,10 +79,7 @@ export const DenseBlock: BlockDef = defineBlock({
     useBiasParam,
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('kernel'),
-    ...regularizerParams('bias'),
-    ...constraintParams('kernel'),
-    ...constraintParams('bias'),
+    ...weightPenaltyParams(['kernel', 'bias']),
   ],
   constrainedWeightRanks: { kernel: 2, bias: 1 },
   ports: () => SINGLE_INPUT,
@@ -123,8 +120,7 @@ export const DenseBlock: BlockDef = defineBlock({
       ['use_bias', bool(params, 'use_bias')],
       ['kernel_initializer', str(params, 'kernel_initializer')],
       ['bias_initializer', str(params, 'bias_initializer')],
-      ...regularizerArgs(params, ['kernel', 'bias']),
-      ...constraintArgs(params, ['kernel', 'bias']),
+      ...weightPenaltyArgs(params, ['kernel', 'bias']),
     ],
   }),
 });

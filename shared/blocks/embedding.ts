@@ -10,8 +10,8 @@
  * declares `tokenIds`: it sees the Input's dtype.
  */
 import type { BlockDef, KerasCall, ParamSpec } from './types.js';
-import { KERNEL_INITIALIZERS, bool, initializerParam, num, regularizerArgs, regularizerParams, str } from './paramUtils.js';
-import { constraintArgs, constraintParams } from './constraintParams.js';
+import { KERNEL_INITIALIZERS, bool, initializerParam, num, str } from './paramUtils.js';
+import { weightPenaltyArgs, weightPenaltyParams } from './constraintParams.js';
 import { fail, ok, rankError } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
@@ -44,8 +44,7 @@ export const EmbeddingBlock: BlockDef = defineBlock({
       advanced: true,
       help: 'Treat token id 0 as padding (Keras’s mask_zero): recurrent layers carry their state over padded steps and GlobalAveragePooling1D averages only the real ones. Id 0 then cannot be a real token.',
     },
-    ...regularizerParams('embeddings'),
-    ...constraintParams('embeddings'),
+    ...weightPenaltyParams(['embeddings']),
   ],
   constrainedWeightRanks: { embeddings: 2 },
   ports: () => SINGLE_INPUT,
@@ -62,8 +61,7 @@ export const EmbeddingBlock: BlockDef = defineBlock({
       ['output_dim', num(params, 'output_dim')],
       ['embeddings_initializer', str(params, 'embeddings_initializer')],
       ['mask_zero', bool(params, 'mask_zero')],
-      ...regularizerArgs(params, ['embeddings']),
-      ...constraintArgs(params, ['embeddings']),
+      ...weightPenaltyArgs(params, ['embeddings']),
     ],
   }),
   // tfjs writes an unset maskZero as null and false as false; leaving it unset when off keeps the

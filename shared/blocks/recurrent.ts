@@ -16,8 +16,6 @@ import {
   bool,
   initializerParam,
   num,
-  regularizerArgs,
-  regularizerParams,
   str,
   useBiasParam,
 } from './paramUtils.js';
@@ -25,7 +23,7 @@ import { fail } from './results.js';
 import { formatShape } from './shapeUtils.js';
 import { SINGLE_INPUT } from './core.js';
 import { defineBlock } from './define.js';
-import { constraintArgs, constraintParams } from './constraintParams.js';
+import { weightPenaltyArgs, weightPenaltyParams } from './constraintParams.js';
 import { LAYERLOOM_TFJS_CLASSES } from './tfjsSpelling.js';
 
 /** The three recurrent kinds and what distinguishes them. */
@@ -113,12 +111,7 @@ function sharedParams(kind: RecurrentKind): ParamSpec[] {
     initializerParam('kernel_initializer', 'Kernel initializer', 'glorot_uniform'),
     initializerParam('recurrent_initializer', 'Recurrent initializer', 'orthogonal', RECURRENT_INITIALIZERS),
     initializerParam('bias_initializer', 'Bias initializer', 'zeros', BIAS_INITIALIZERS),
-    ...regularizerParams('kernel'),
-    ...regularizerParams('recurrent'),
-    ...regularizerParams('bias'),
-    ...constraintParams('kernel'),
-    ...constraintParams('recurrent'),
-    ...constraintParams('bias'),
+    ...weightPenaltyParams(['kernel', 'recurrent', 'bias']),
   );
   if (kind.type === 'GRU') {
     specs.push({
@@ -261,8 +254,7 @@ function recurrentCall(kind: RecurrentKind, params: Params): KerasCall {
       ['return_state', bool(params, 'return_state')],
       ['go_backwards', bool(params, 'go_backwards')],
       ...(isGru ? ([['reset_after', bool(params, 'reset_after')]] as const) : []),
-      ...regularizerArgs(params, ['kernel', 'recurrent', 'bias']),
-      ...constraintArgs(params, ['kernel', 'recurrent', 'bias']),
+      ...weightPenaltyArgs(params, ['kernel', 'recurrent', 'bias']),
     ],
     ...(bool(params, 'bidirectional') ? { bidirectional: { mergeMode: str(params, 'merge_mode') } } : {}),
   };
