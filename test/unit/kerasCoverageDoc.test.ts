@@ -1,9 +1,10 @@
 /**
  * docs/keras-coverage.md against real Keras and the block registry: every class `keras.layers`
- * exports is named in the document (covered, not covered with a reason, or an alias); no class is
- * both covered and not covered; every layer block of the palette is in the covered table. A class
- * added by a Keras upgrade, or a block added without its row, fails here. Skipped, saying why,
- * without Python + Keras.
+ * exports is named in the document (covered, not covered with a reason, or an alias); every
+ * constructor argument of a covered class is named in its row (offered, or not offered and why) or
+ * across blocks; no class is both covered and not covered; every layer block of the palette is in the
+ * covered table. A class or argument added by a Keras upgrade, or a block added without its row,
+ * fails here. Skipped, saying why, without Python + Keras.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -61,13 +62,42 @@ describe('docs/keras-coverage.md', () => {
     expect(layerBlocks.filter((type) => !covered.has(type))).toEqual([]);
   });
 
+  const keras = skipReason
+    ? null
+    : runPythonJson<{ classes: string[]; args: Record<string, string[]> }>(
+        'import inspect, json, keras\n' +
+          'classes = sorted(n for n in dir(keras.layers) if inspect.isclass(getattr(keras.layers, n)))\n' +
+          'args = {n: list(inspect.signature(getattr(keras.layers, n).__init__).parameters) for n in classes}\n' +
+          'print(json.dumps({"classes": classes, "args": args}))',
+      );
+
   it.skipIf(skipReason !== null)('names every class keras.layers exports', () => {
-    const { classes } = runPythonJson<{ classes: string[] }>(
-      'import inspect, json, keras\n' +
-        'print(json.dumps({"classes": sorted(n for n in dir(keras.layers) if inspect.isclass(getattr(keras.layers, n)))}))',
-    );
+    const classes = keras?.classes ?? [];
     expect(classes.length).toBeGreaterThan(150);
     const named = classNames(doc);
     expect(classes.filter((name) => !named.has(name))).toEqual([]);
-  }, 120_000);
+  });
+
+  it.skipIf(skipReason !== null)('names every constructor argument of each covered class, offered or not', () => {
+    // Arguments of every Keras layer (the block's label is its name, `trainable` is the freeze switch).
+    const everyLayer = new Set(['self', 'name', 'dtype', 'trainable', 'autocast', 'kwargs', 'args']);
+    // What the introduction and "Options across blocks" say holds for every block (data_format, seed, …).
+    const general = (doc.slice(0, doc.indexOf('\n## Covered\n')) + section('Options across blocks')).toLowerCase();
+    const rows = section('Covered')
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    const missing: string[] = [];
+    for (const row of rows) {
+      const text = row.toLowerCase().replace(/ /g, '_');
+      for (const cls of classNames(row.split(' | ')[0] ?? '')) {
+        for (const arg of keras?.args[cls] ?? []) {
+          // `kernel_initializer` may be written "kernel/bias initializer".
+          const base = arg.replace(/_(initializer|regularizer|constraint)$/, '');
+          if (everyLayer.has(arg) || general.includes(`\`${arg}`) || text.includes(arg) || text.includes(base)) continue;
+          missing.push(`${cls}.${arg}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });
