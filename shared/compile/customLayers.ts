@@ -69,6 +69,8 @@
  * - Recurrent penalties: tfjs's RNN and Bidirectional layers leave their cells' (and copies')
  *   weight regularization penalties out of the model's loss; `layerloomLayers` makes them count
  *   them, as Keras does (see countRecurrentPenalties).
+ * - Mask ops: zero gradients for `Any` and `NotEqual`, which tfjs lacks, so weights before a
+ *   Masking layer train (see maskOpsNotDifferentiable).
  * - A faster `Orthogonal` initializer (Keras's default for recurrent kernels). tfjs's own builds its
  *   QR decomposition from hundreds of small tensor ops: on the pure-JS backend an LSTM(128) takes
  *   about 10 s to build and an LSTM(256) over a minute. This one computes the same matrix (QR of a
@@ -2091,6 +2093,22 @@ function countRecurrentPenalties(tf: TF): void {
   });
 }
 
+/**
+ * TensorFlow lets no gradient into a computed padding mask (`Any` and `NotEqual` are not
+ * differentiable there); tfjs registers no gradient for them, so a model with weights before a
+ * Masking layer failed its first training step ("gradient function not found for Any"). Registers
+ * zero gradients, TensorFlow's rule, where tfjs has none.
+ */
+function maskOpsNotDifferentiable(tf: TF): void {
+  const zeros = (t: tfjs.Tensor) => () => tf.zeros(t.shape);
+  if (!tf.getGradient('Any')) {
+    tf.registerGradient({ kernelName: 'Any', inputsToSave: ['x'], gradFunc: (_dy, [x]) => ({ x: zeros(x) }) });
+  }
+  if (!tf.getGradient('NotEqual')) {
+    tf.registerGradient({ kernelName: 'NotEqual', inputsToSave: ['a', 'b'], gradFunc: (_dy, [a, b]) => ({ a: zeros(a), b: zeros(b) }) });
+  }
+}
+
 /** A single shape or the list of a multi-input layer, always as a list. */
 function inputShapesOf(inputShape: LayerShape | LayerShape[]): LayerShape[] {
   return Array.isArray(inputShape[0]) ? (inputShape as LayerShape[]) : [inputShape as LayerShape];
@@ -2108,6 +2126,7 @@ export function layerloomLayers(tf: TF): LayerloomLayers {
   let layers = defined.get(tf);
   if (!layers) {
     countRecurrentPenalties(tf);
+    maskOpsNotDifferentiable(tf);
     layers = defineLayers(tf);
     defined.set(tf, layers);
   }

@@ -187,6 +187,38 @@ describe('padding masks in the app’s tfjs model', () => {
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 6);
     model.dispose();
   });
+
+  // TensorFlow lets no gradient into a computed mask; tfjs has no gradient for the mask's ops (Any,
+  // NotEqual), so weights before a Masking block failed to train ("gradient function not found for Any").
+  it('weights before a Masking block train, as in Keras (no gradient flows into the mask)', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { compileModel } = await import('../../shared/compile/compile.js');
+    let doc = emptyDocument('masking');
+    const chain: [string, Readonly<Record<string, ParamValue>>][] = [
+      ['Input', { shape: [4, 3] }],
+      ['Dense', { units: 3, activation: 'relu' }],
+      ['Masking', { mask_value: 0 }],
+      ['LSTM', { units: 2 }],
+      ['Output', {}],
+    ];
+    let last: string | null = null;
+    chain.forEach(([type, params], i) => {
+      const added = addNode(doc, type, { x: i, y: 0 }, { params });
+      doc = last ? connect(added.doc, last, added.nodeId, 'in').doc : added.doc;
+      last = added.nodeId;
+    });
+    expect(analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const model = compileModel(doc, tf, { seed: 3 }).model;
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const dense = model.layers[1];
+    const before = Array.from(dense.getWeights()[0].dataSync());
+    const x = tf.randomNormal([6, 4, 3], 0, 1, 'float32', 1);
+    const loss = (await model.trainOnBatch(x, tf.ones([6, 2]))) as number;
+    expect(Number.isFinite(loss)).toBe(true);
+    const after = Array.from(dense.getWeights()[0].dataSync());
+    expect(after.some((w, i) => w !== before[i]), 'the Dense kernel before the Masking block moved').toBe(true);
+    model.dispose();
+  });
 });
 
 // Keras scores a masked output on its real steps only (3.15: the loss is the mean over the unmasked

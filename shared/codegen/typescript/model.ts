@@ -136,12 +136,14 @@ function isRegularizer(v: KerasArg): boolean {
 
 /** True when the model uses Layerloom's own layers, which the export ships as layerloomLayers.ts. */
 export function usesCustomLayers(plan: ModelPlan): boolean {
-  // Layerloom's own initializers are registered by the same file, and it makes tfjs's recurrent
-  // layers count their weights' penalties in the loss (countRecurrentPenalties in customLayers.ts).
+  // Layerloom's own initializers are registered by the same file, it makes tfjs's recurrent
+  // layers count their weights' penalties in the loss (countRecurrentPenalties in customLayers.ts),
+  // and it lets weights before a Masking layer train (maskOpsNotDifferentiable).
   return plan.steps.some(
     (s) =>
       s.kind === 'layer' &&
       (s.call.custom ||
+        s.call.tfjsFactory === 'masking' ||
         s.call.tfjsArgs.some(([, v]) => (typeof v === 'string' && LAYERLOOM_TFJS_INITIALIZERS.has(v)) || (TFJS_RECURRENT.has(s.call.tfjsFactory) && isRegularizer(v)))),
   );
 }
