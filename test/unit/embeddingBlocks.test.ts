@@ -6,6 +6,7 @@ import type { ParamValue } from '../../shared/blocks/types.js';
 import { analyzeGraph } from '../../shared/analysis/analyze.js';
 import { emptyDocument, type ProjectDocument } from '../../shared/graph/document.js';
 import { addNode, connect } from '../../shared/graph/operations.js';
+import { chain } from '../helpers/chainDoc.js';
 import { checkLoss } from '../../shared/training/lossCheck.js';
 import { planModel } from '../../shared/codegen/plan.js';
 import { planTraining } from '../../shared/codegen/training.js';
@@ -163,22 +164,15 @@ describe('padding masks in the app’s tfjs model', () => {
   it('trailing padding leaves the LSTM output as without it, through passing blocks', async () => {
     const tf = await import('@tensorflow/tfjs');
     const { compileModel } = await import('../../shared/compile/compile.js');
-    let doc = emptyDocument('mask');
-    const chain: [string, Readonly<Record<string, ParamValue>>][] = [
-      ['Input', { shape: [null], dtype: 'int32' }],
-      ['Embedding', { input_dim: 5, output_dim: 4, mask_zero: true }],
-      ['LayerNormalization', { center: false }],
-      ['ReLU', { max_value: 0.5 }],
-      ['Dense', { units: 3 }],
-      ['LSTM', { units: 2 }],
-      ['Output', {}],
-    ];
-    let last: string | null = null;
-    chain.forEach(([type, params], i) => {
-      const added = addNode(doc, type, { x: i, y: 0 }, { params });
-      doc = last ? connect(added.doc, last, added.nodeId, 'in').doc : added.doc;
-      last = added.nodeId;
-    });
+    const doc = chain('mask', [
+      ['ids', 'Input', { shape: [null], dtype: 'int32' }],
+      ['embedding', 'Embedding', { input_dim: 5, output_dim: 4, mask_zero: true }],
+      ['norm', 'LayerNormalization', { center: false }],
+      ['relu', 'ReLU', { max_value: 0.5 }],
+      ['dense', 'Dense', { units: 3 }],
+      ['lstm', 'LSTM', { units: 2 }],
+      ['out', 'Output'],
+    ]);
     expect(analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const model = compileModel(doc, tf, { seed: 3 }).model;
     const short = model.predict(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')) as import('@tensorflow/tfjs').Tensor;
@@ -193,20 +187,13 @@ describe('padding masks in the app’s tfjs model', () => {
   it('weights before a Masking block train, as in Keras (no gradient flows into the mask)', async () => {
     const tf = await import('@tensorflow/tfjs');
     const { compileModel } = await import('../../shared/compile/compile.js');
-    let doc = emptyDocument('masking');
-    const chain: [string, Readonly<Record<string, ParamValue>>][] = [
-      ['Input', { shape: [4, 3] }],
-      ['Dense', { units: 3, activation: 'relu' }],
-      ['Masking', { mask_value: 0 }],
-      ['LSTM', { units: 2 }],
-      ['Output', {}],
-    ];
-    let last: string | null = null;
-    chain.forEach(([type, params], i) => {
-      const added = addNode(doc, type, { x: i, y: 0 }, { params });
-      doc = last ? connect(added.doc, last, added.nodeId, 'in').doc : added.doc;
-      last = added.nodeId;
-    });
+    const doc = chain('masking', [
+      ['x', 'Input', { shape: [4, 3] }],
+      ['dense', 'Dense', { units: 3, activation: 'relu' }],
+      ['masking', 'Masking', { mask_value: 0 }],
+      ['lstm', 'LSTM', { units: 2 }],
+      ['out', 'Output'],
+    ]);
     expect(analyzeGraph(doc).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const model = compileModel(doc, tf, { seed: 3 }).model;
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
